@@ -1,0 +1,12 @@
+//! One module per subcommand.
+
+pub mod anchors;
+pub mod check;
+pub mod drift;
+pub mod hook;
+pub mod index;
+pub mod model;
+pub mod pack;
+pub mod plan;
+pub mod search;
+pub mod status;

@@ -1,0 +1,1 @@
+//! Anchors: a project's global constraints as first-class records.

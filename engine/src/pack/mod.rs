@@ -1,0 +1,1 @@
+//! Packing: budget-exact, relevance-ranked prompts.

@@ -1,0 +1,1 @@
+//! Search: lexical (tantivy), vector (usearch) and their fusion.
