@@ -11,9 +11,11 @@ pub mod check;
 pub mod chunk;
 pub mod embed;
 pub mod error;
+pub mod index;
 pub mod pack;
 pub mod search;
 pub mod store;
 
 pub use chunk::{content_hash, Chunk, ChunkKind};
 pub use error::{Error, Result};
+pub use index::Index;

@@ -1,1 +1,8 @@
 //! Search: lexical (tantivy), vector (usearch) and their fusion.
+
+pub mod fuse;
+pub mod lexical;
+pub mod tokenizer;
+pub mod vector;
+
+pub use fuse::{Hit, SearchMode, SearchRequest};
