@@ -1,0 +1,108 @@
+//! Code matchers: forbidden patterns in the lines an action adds.
+
+use super::cached::{compile_regex, Cached};
+use super::{EvalContext, GlobList, Hit};
+use crate::check::{ActionFacts, FileOp};
+use serde::{Deserialize, Serialize};
+
+/// Matches added lines that match `pattern` and not `unless`, in files matching `files` (and the
+/// anchor's scope).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CodeMatcher {
+    /// A regex (Rust `regex` syntax) tested against each added line.
+    pub pattern: String,
+    /// Lines that also match this regex are fine (`uses: x@<40 hex>` for SHA pinning).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unless: Option<String>,
+    /// Files the pattern applies to; empty = every file in scope.
+    #[serde(default, skip_serializing_if = "GlobList::is_empty")]
+    pub files: GlobList,
+    /// Files never checked (`*.example`).
+    #[serde(default, skip_serializing_if = "GlobList::is_empty")]
+    pub except_files: GlobList,
+    #[serde(skip)]
+    regex: Cached<regex::Regex>,
+    #[serde(skip)]
+    unless_regex: Cached<regex::Regex>,
+}
+
+impl CodeMatcher {
+    /// A matcher for a regex in every file.
+    pub fn new(pattern: impl Into<String>) -> CodeMatcher {
+        CodeMatcher {
+            pattern: pattern.into(),
+            ..CodeMatcher::default()
+        }
+    }
+
+    /// The same matcher restricted to files matching these globs.
+    pub fn in_files(mut self, globs: Vec<String>) -> CodeMatcher {
+        self.files = GlobList::new(globs);
+        self
+    }
+
+    /// One line saying what this matcher catches.
+    pub fn describe(&self) -> String {
+        let mut s = format!("code /{}/", self.pattern);
+        if let Some(u) = &self.unless {
+            s.push_str(&format!(" unless /{u}/"));
+        }
+        if !self.files.is_empty() {
+            s.push_str(&format!(" in {}", self.files.globs().join(", ")));
+        }
+        if !self.except_files.is_empty() {
+            s.push_str(&format!(
+                " except in {}",
+                self.except_files.globs().join(", ")
+            ));
+        }
+        s
+    }
+
+    /// Compiles the regexes and globs.
+    pub fn validate(&self) -> Result<(), String> {
+        self.regex()?;
+        self.unless()?;
+        self.files.validate()?;
+        self.except_files.validate()
+    }
+
+    fn regex(&self) -> Result<&regex::Regex, String> {
+        self.regex.get_or(|| compile_regex(&self.pattern))
+    }
+
+    fn unless(&self) -> Result<Option<&regex::Regex>, String> {
+        match &self.unless {
+            None => Ok(None),
+            Some(p) => self.unless_regex.get_or(|| compile_regex(p)).map(Some),
+        }
+    }
+
+    /// Every added line, in a file in scope, that matches.
+    pub fn hits(&self, ctx: &EvalContext, facts: &ActionFacts) -> Vec<Hit> {
+        let (Ok(re), Ok(unless)) = (self.regex(), self.unless()) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for effect in facts.effects.iter().filter(|e| e.op != FileOp::Delete) {
+            let path = effect.path.as_str();
+            if !ctx.in_scope(path)
+                || (!self.files.is_empty() && !self.files.is_match(path))
+                || self.except_files.is_match(path)
+            {
+                continue;
+            }
+            for added in &effect.added {
+                if re.is_match(&added.text) && !unless.is_some_and(|u| u.is_match(&added.text)) {
+                    out.push(Hit {
+                        evidence: format!("{}: {}", path, added.text.trim()),
+                        path: Some(path.to_string()),
+                        line: added.line,
+                    });
+                }
+            }
+        }
+        out
+    }
+}

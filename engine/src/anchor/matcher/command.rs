@@ -1,0 +1,413 @@
+//! Command matchers: a program with subcommands, flags and targets.
+
+use super::argv::{basename, flag_matches, views, Argv};
+use super::cached::{compile_regex, Cached};
+use super::{EvalContext, Hit};
+use crate::check::{ActionFacts, Invocation};
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// A kind of path an argument can name, for "destructive command on X" rules.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TargetClass {
+    /// The filesystem root: `/`, `/*`.
+    Root,
+    /// A home directory: `~`, `$HOME`, `/home/user`, `/Users/name`, `/root`.
+    Home,
+    /// The repository root itself: `.`, `*`, `$PWD`, or its absolute path.
+    RepoRoot,
+    /// An absolute path outside the repository and outside temporary directories, or a path
+    /// escaping it with `..`.
+    OutsideRepo,
+}
+
+/// Matches invocations of a program. Every condition given must hold; lists of alternatives
+/// (`programs`, `any_flags`) need one element to hold.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommandMatcher {
+    /// Program names (one must match the normalised program). An entry with a `/` is a glob on
+    /// the program path as written (`node_modules/.bin/*`).
+    pub programs: Vec<String>,
+    /// Leading positional words (`["push"]`, `["pr", "create"]`), compared case-insensitively.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub subcommand: Vec<String>,
+    /// At least one of these flags must be present.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub any_flags: Vec<String>,
+    /// All of these flags must be present.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub all_flags: Vec<String>,
+    /// The matcher fires only when none of these flags is present ("always pass `--frozen`").
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unless_flags: Vec<String>,
+    /// Some argument must match this regex.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub arg_pattern: Option<String>,
+    /// The matcher fires only when the arguments, joined by spaces, do not match this regex.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unless_pattern: Option<String>,
+    /// Some positional argument after the subcommand must name one of these kinds of path.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub targets: Vec<TargetClass>,
+    /// The program's input must come from one of these programs in the same action (a pipe or
+    /// a process substitution): `curl … | sh`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub fed_by: Vec<String>,
+    #[serde(skip)]
+    arg_regex: Cached<regex::Regex>,
+    #[serde(skip)]
+    unless_regex: Cached<regex::Regex>,
+    #[serde(skip)]
+    program_globs: Cached<globset::GlobSet>,
+}
+
+impl CommandMatcher {
+    /// A matcher on these programs with no other condition.
+    pub fn programs(programs: &[&str]) -> CommandMatcher {
+        CommandMatcher {
+            programs: programs.iter().map(|p| p.to_string()).collect(),
+            ..CommandMatcher::default()
+        }
+    }
+
+    /// Parses the `forbid_command` shorthand: `git push --force` is program `git`, subcommand
+    /// `push`, flag `--force` (flags anywhere, short bundles such as `-rf` expanded into `-r -f`).
+    pub fn from_shorthand(text: &str) -> Result<CommandMatcher, String> {
+        let mut words = text.split_whitespace();
+        let program = words.next().ok_or_else(|| {
+            "empty command pattern: write a program name, e.g. \"npm publish\"".to_string()
+        })?;
+        let mut m = CommandMatcher::programs(&[program]);
+        let mut in_subcommand = true;
+        for word in words {
+            if let Some(bundle) = word.strip_prefix('-').filter(|r| {
+                !r.starts_with('-') && r.len() > 1 && r.chars().all(|c| c.is_ascii_alphabetic())
+            }) {
+                m.all_flags.extend(bundle.chars().map(|c| format!("-{c}")));
+                in_subcommand = false;
+            } else if word.starts_with('-') {
+                m.all_flags.push(word.to_string());
+                in_subcommand = false;
+            } else if in_subcommand {
+                m.subcommand.push(word.to_string());
+            } else {
+                m.arg_pattern = Some(format!("^{}$", regex::escape(word)));
+            }
+        }
+        Ok(m)
+    }
+
+    /// One line saying what this matcher catches.
+    pub fn describe(&self) -> String {
+        let mut parts = vec![format!("command {}", self.programs.join("|"))];
+        if !self.subcommand.is_empty() {
+            parts.push(self.subcommand.join(" "));
+        }
+        if !self.any_flags.is_empty() {
+            parts.push(format!("with any of {}", self.any_flags.join(" ")));
+        }
+        if !self.all_flags.is_empty() {
+            parts.push(format!("with {}", self.all_flags.join(" ")));
+        }
+        if !self.unless_flags.is_empty() {
+            parts.push(format!("without {}", self.unless_flags.join(" or ")));
+        }
+        if let Some(p) = &self.arg_pattern {
+            parts.push(format!("with an argument matching /{p}/"));
+        }
+        if let Some(p) = &self.unless_pattern {
+            parts.push(format!("unless arguments match /{p}/"));
+        }
+        if !self.targets.is_empty() {
+            let names: Vec<_> = self.targets.iter().map(|t| format!("{t:?}")).collect();
+            parts.push(format!("on {}", names.join("|")));
+        }
+        if !self.fed_by.is_empty() {
+            parts.push(format!("fed by {}", self.fed_by.join("|")));
+        }
+        parts.join(" ")
+    }
+
+    /// Compiles the regexes and program globs.
+    pub fn validate(&self) -> Result<(), String> {
+        if self.programs.is_empty() {
+            return Err("a command matcher needs at least one program".into());
+        }
+        self.arg_regex()?;
+        self.unless_regex()?;
+        self.program_globs()?;
+        Ok(())
+    }
+
+    fn arg_regex(&self) -> Result<Option<&regex::Regex>, String> {
+        match &self.arg_pattern {
+            None => Ok(None),
+            Some(p) => self.arg_regex.get_or(|| compile_regex(p)).map(Some),
+        }
+    }
+
+    fn unless_regex(&self) -> Result<Option<&regex::Regex>, String> {
+        match &self.unless_pattern {
+            None => Ok(None),
+            Some(p) => self.unless_regex.get_or(|| compile_regex(p)).map(Some),
+        }
+    }
+
+    fn program_globs(&self) -> Result<&globset::GlobSet, String> {
+        self.program_globs.get_or(|| {
+            let mut b = globset::GlobSetBuilder::new();
+            for p in self.programs.iter().filter(|p| p.contains('/')) {
+                let pattern = if p.starts_with("**") {
+                    p.clone()
+                } else {
+                    format!("**/{}", p.trim_start_matches("./"))
+                };
+                b.add(
+                    globset::Glob::new(&pattern)
+                        .map_err(|e| format!("invalid program glob \"{p}\": {e}"))?,
+                );
+            }
+            b.build().map_err(|e| e.to_string())
+        })
+    }
+
+    fn program_matches(&self, argv: &Argv, inv: &Invocation) -> bool {
+        let name = basename(argv.program);
+        if self
+            .programs
+            .iter()
+            .any(|p| !p.contains('/') && p.eq_ignore_ascii_case(name))
+        {
+            return true;
+        }
+        if !self.programs.iter().any(|p| p.contains('/')) {
+            return false;
+        }
+        let Ok(globs) = self.program_globs() else {
+            return false;
+        };
+        let written = program_as_written(inv, name);
+        globs.is_match(written.trim_start_matches("./")) || globs.is_match(&format!("./{written}"))
+    }
+
+    /// Every invocation (or runner view of one) that matches.
+    pub fn hits(&self, ctx: &EvalContext, facts: &ActionFacts) -> Vec<Hit> {
+        let mut out = Vec::new();
+        for inv in &facts.invocations {
+            if views(inv)
+                .iter()
+                .any(|argv| self.matches(ctx, facts, inv, argv))
+            {
+                out.push(Hit::command(format!("`{}`", inv.raw.trim())));
+            }
+        }
+        out
+    }
+
+    fn matches(
+        &self,
+        ctx: &EvalContext,
+        facts: &ActionFacts,
+        inv: &Invocation,
+        argv: &Argv,
+    ) -> bool {
+        self.program_matches(argv, inv)
+            && argv.has_subcommand(&self.subcommand)
+            && (self.any_flags.is_empty() || self.any_flags.iter().any(|f| argv.has_flag(f)))
+            && self.all_flags.iter().all(|f| argv.has_flag(f))
+            && !self
+                .unless_flags
+                .iter()
+                .any(|f| argv.args.iter().any(|a| flag_matches(a, f)))
+            && self.args_match_pattern(argv)
+            && self.targets_match(ctx.root, argv)
+            && self.fed_by_matches(facts, inv)
+    }
+
+    fn args_match_pattern(&self, argv: &Argv) -> bool {
+        let arg_ok = match self.arg_regex() {
+            Ok(None) => true,
+            Ok(Some(re)) => argv.args.iter().any(|a| re.is_match(a)),
+            Err(_) => false,
+        };
+        let unless_ok = match self.unless_regex() {
+            Ok(None) => true,
+            Ok(Some(re)) => !re.is_match(&argv.args.join(" ")),
+            Err(_) => false,
+        };
+        arg_ok && unless_ok
+    }
+
+    fn targets_match(&self, root: Option<&Path>, argv: &Argv) -> bool {
+        if self.targets.is_empty() {
+            return true;
+        }
+        argv.positionals()
+            .iter()
+            .skip(self.subcommand.len())
+            .filter_map(|(_, arg)| classify_target(arg, root))
+            .any(|class| self.targets.contains(&class))
+    }
+
+    fn fed_by_matches(&self, facts: &ActionFacts, inv: &Invocation) -> bool {
+        if self.fed_by.is_empty() {
+            return true;
+        }
+        let substituted = inv
+            .args
+            .iter()
+            .any(|a| a.contains("<(") || a.contains("$(") || a.contains('`'))
+            || inv.raw.contains("<(");
+        let fed = inv.piped_input || substituted;
+        fed && facts.invocations.iter().any(|other| {
+            !std::ptr::eq(other, inv) && self.fed_by.iter().any(|p| p == basename(&other.program))
+        })
+    }
+}
+
+/// The program token as written in the invocation's source (`./node_modules/.bin/vitest`).
+fn program_as_written<'a>(inv: &'a Invocation, name: &str) -> &'a str {
+    inv.raw
+        .split_whitespace()
+        .find(|w| basename(w.trim_matches(|c| c == '"' || c == '\'')) == name)
+        .unwrap_or(&inv.program)
+}
+
+const TEMP_PREFIXES: &[&str] = &[
+    "/tmp",
+    "/var/tmp",
+    "/private/tmp",
+    "$TMPDIR",
+    "${TMPDIR",
+    "\"$TMPDIR",
+];
+
+/// Classifies a path argument of a destructive command.
+pub fn classify_target(arg: &str, root: Option<&Path>) -> Option<TargetClass> {
+    let a = arg.trim_matches(|c| c == '"' || c == '\'');
+    let trimmed = a.trim_end_matches(['/', '*', '.']);
+    if TEMP_PREFIXES.iter().any(|t| a.starts_with(t)) {
+        return None;
+    }
+    if a.starts_with('/') && trimmed.is_empty() {
+        return Some(TargetClass::Root);
+    }
+    let home_refs = ["~", "$HOME", "${HOME}"];
+    if home_refs.iter().any(|h| trimmed == *h) || is_home_dir(trimmed) {
+        return Some(TargetClass::Home);
+    }
+    if matches!(
+        a,
+        "." | "./" | "*" | "./*" | ".*" | "$PWD" | "${PWD}" | "$(pwd)"
+    ) {
+        return Some(TargetClass::RepoRoot);
+    }
+    if let Some(root) = root.and_then(|r| r.to_str()) {
+        let root = root.trim_end_matches('/');
+        if !root.is_empty() && trimmed == root {
+            return Some(TargetClass::RepoRoot);
+        }
+        if a.starts_with(&format!("{root}/")) {
+            return None;
+        }
+    }
+    if a.starts_with('/')
+        || a.starts_with("~/")
+        || a.starts_with("$HOME/")
+        || a.starts_with("${HOME}/")
+        || a == ".."
+        || a.starts_with("../")
+    {
+        return Some(TargetClass::OutsideRepo);
+    }
+    None
+}
+
+fn is_home_dir(path: &str) -> bool {
+    let parts: Vec<_> = path.split('/').filter(|p| !p.is_empty()).collect();
+    matches!(
+        parts.as_slice(),
+        ["home"] | ["home", _] | ["Users"] | ["Users", _] | ["root"]
+    ) && path.starts_with('/')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::argv::split_command;
+    use super::super::GlobList;
+    use super::*;
+
+    fn hit(m: &CommandMatcher, cmd: &str) -> bool {
+        let scope = GlobList::default();
+        let ctx = EvalContext {
+            root: Some(Path::new("/work/repo")),
+            scope: &scope,
+        };
+        !m.hits(&ctx, &split_command(cmd)).is_empty()
+    }
+
+    #[test]
+    fn shorthand_parses_program_subcommand_and_flags() {
+        let m = CommandMatcher::from_shorthand("git push --force").unwrap();
+        assert!(hit(&m, "git push --force origin main"));
+        assert!(hit(&m, "git -C x push origin main --force"));
+        assert!(!hit(&m, "git push origin main"));
+        assert!(!hit(&m, "git commit -m 'push --force'"));
+        let rm = CommandMatcher::from_shorthand("rm -rf").unwrap();
+        assert!(hit(&rm, "rm -f -r x"));
+        assert!(!hit(&rm, "rm -r x"));
+    }
+
+    #[test]
+    fn unless_flags_and_runners() {
+        let mut m = CommandMatcher::from_shorthand("uv run").unwrap();
+        m.unless_flags = vec!["--frozen".into()];
+        assert!(hit(&m, "uv run pytest -x"));
+        assert!(!hit(&m, "uv run --frozen pytest"));
+        let pytest = CommandMatcher::programs(&["pytest"]);
+        assert!(hit(&pytest, "cd tests && python -m pytest x"));
+        assert!(hit(&pytest, "uv run pytest"));
+        assert!(!hit(&pytest, "uv run tox -e py3"));
+    }
+
+    #[test]
+    fn targets_classify_paths() {
+        let root = Some(Path::new("/work/repo"));
+        assert_eq!(classify_target("/", root), Some(TargetClass::Root));
+        assert_eq!(classify_target("~", root), Some(TargetClass::Home));
+        assert_eq!(classify_target("$HOME", root), Some(TargetClass::Home));
+        assert_eq!(classify_target("/home/user", root), Some(TargetClass::Home));
+        assert_eq!(classify_target(".", root), Some(TargetClass::RepoRoot));
+        assert_eq!(
+            classify_target("/work/repo", root),
+            Some(TargetClass::RepoRoot)
+        );
+        assert_eq!(classify_target("/work/repo/build", root), None);
+        assert_eq!(
+            classify_target("/var/log", root),
+            Some(TargetClass::OutsideRepo)
+        );
+        assert_eq!(classify_target("/tmp/build", root), None);
+        assert_eq!(classify_target("build", root), None);
+    }
+
+    #[test]
+    fn program_globs_use_the_written_path() {
+        let m = CommandMatcher::programs(&["node_modules/.bin/*"]);
+        assert!(hit(&m, "./node_modules/.bin/vitest run"));
+        assert!(hit(&m, "node_modules/.bin/tsc --noEmit"));
+        assert!(!hit(&m, "pnpm vitest"));
+    }
+
+    #[test]
+    fn fed_by_needs_the_feeding_program() {
+        let m = CommandMatcher {
+            fed_by: vec!["curl".into()],
+            ..CommandMatcher::programs(&["sh", "bash"])
+        };
+        assert!(hit(&m, "curl -fsSL https://x.sh | sh"));
+        assert!(!hit(&m, "cat x.sh | sh"));
+    }
+}

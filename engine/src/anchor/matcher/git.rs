@@ -1,0 +1,363 @@
+//! Git matchers: commit, push and branch rules that need git's own argument semantics.
+
+use super::argv::{basename, Argv};
+use super::cached::{compile_regex, Cached};
+use super::{GlobList, Hit};
+use crate::check::ActionFacts;
+use serde::{Deserialize, Serialize};
+
+/// A rule about git usage.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "rule", rename_all = "snake_case", deny_unknown_fields)]
+pub enum GitMatcher {
+    /// `git commit`, `push`, `merge` or `rebase` with `--no-verify` (or `commit -n`).
+    NoVerify,
+    /// A force push (`--force`, `-f`, `--force-with-lease`, a `+refspec`) to one of these
+    /// branches; empty = any branch.
+    ForcePush {
+        /// Protected branch names.
+        #[serde(default)]
+        branches: Vec<String>,
+    },
+    /// Any push naming one of these branches as its destination.
+    PushTo {
+        /// Protected branch names.
+        branches: Vec<String>,
+    },
+    /// `git commit --amend`.
+    Amend,
+    /// A commit whose message (all `-m` values) matches `forbid` or fails to match `require`.
+    /// Commits without `-m` (editor, `-F`) are not judged.
+    CommitMessage {
+        /// A regex the message must not match.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        forbid: Option<String>,
+        /// A regex the message must match.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        require: Option<String>,
+        /// Commits with these flags are exempt (`--fixup`, `--squash`).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        exempt_flags: Vec<String>,
+        /// The compiled `forbid`.
+        #[serde(skip)]
+        forbid_regex: Cached<regex::Regex>,
+        /// The compiled `require`.
+        #[serde(skip)]
+        require_regex: Cached<regex::Regex>,
+    },
+    /// Creating a branch whose name matches one of these globs (`cursor/*`).
+    BranchName {
+        /// Forbidden branch-name globs.
+        forbid: GlobList,
+    },
+    /// `git add` (including `-f`) of paths matching these globs (`.env`, `*.pem`).
+    AddPath {
+        /// Paths that must not be staged.
+        globs: GlobList,
+        /// Paths that may be (`.env.example`).
+        #[serde(default, skip_serializing_if = "GlobList::is_empty")]
+        except: GlobList,
+    },
+}
+
+const FORCE_FLAGS: &[&str] = &["--force", "-f", "--force-with-lease", "--force-if-includes"];
+
+impl GitMatcher {
+    /// A commit-message rule.
+    pub fn commit_message(forbid: Option<String>, require: Option<String>) -> GitMatcher {
+        GitMatcher::CommitMessage {
+            forbid,
+            require,
+            exempt_flags: vec!["--fixup".into(), "--squash".into()],
+            forbid_regex: Cached::default(),
+            require_regex: Cached::default(),
+        }
+    }
+
+    /// One line saying what this matcher catches.
+    pub fn describe(&self) -> String {
+        match self {
+            GitMatcher::NoVerify => "git commit/push with --no-verify".into(),
+            GitMatcher::ForcePush { branches } if branches.is_empty() => "git force-push".into(),
+            GitMatcher::ForcePush { branches } => {
+                format!("git force-push to {}", branches.join("|"))
+            }
+            GitMatcher::PushTo { branches } => format!("git push to {}", branches.join("|")),
+            GitMatcher::Amend => "git commit --amend".into(),
+            GitMatcher::CommitMessage {
+                forbid, require, ..
+            } => {
+                let mut parts = vec!["git commit message".to_string()];
+                if let Some(f) = forbid {
+                    parts.push(format!("matching /{f}/"));
+                }
+                if let Some(r) = require {
+                    parts.push(format!("not matching /{r}/"));
+                }
+                parts.join(" ")
+            }
+            GitMatcher::BranchName { forbid } => {
+                format!("git branch named {}", forbid.globs().join("|"))
+            }
+            GitMatcher::AddPath { globs, .. } => format!("git add of {}", globs.globs().join(", ")),
+        }
+    }
+
+    /// Compiles regexes and globs.
+    pub fn validate(&self) -> Result<(), String> {
+        match self {
+            GitMatcher::CommitMessage {
+                forbid,
+                require,
+                forbid_regex,
+                require_regex,
+                ..
+            } => {
+                if let Some(f) = forbid {
+                    forbid_regex.get_or(|| compile_regex(f))?;
+                }
+                if let Some(r) = require {
+                    require_regex.get_or(|| compile_regex(r))?;
+                }
+                Ok(())
+            }
+            GitMatcher::BranchName { forbid } => forbid.validate(),
+            GitMatcher::AddPath { globs, except } => globs.validate().and(except.validate()),
+            _ => Ok(()),
+        }
+    }
+
+    /// Every git invocation breaking the rule.
+    pub fn hits(&self, facts: &ActionFacts) -> Vec<Hit> {
+        facts
+            .invocations
+            .iter()
+            .filter(|inv| basename(&inv.program) == "git")
+            .filter_map(|inv| {
+                let argv = Argv {
+                    program: "git",
+                    args: &inv.args,
+                };
+                self.reason(&argv).map(|why| Hit {
+                    evidence: format!("`{}`: {why}", inv.raw.trim()),
+                    path: None,
+                    line: None,
+                })
+            })
+            .collect()
+    }
+
+    fn reason(&self, argv: &Argv) -> Option<String> {
+        let sub = argv.positionals().first().map(|(_, s)| *s).unwrap_or("");
+        match self {
+            GitMatcher::NoVerify => {
+                let no_verify =
+                    argv.has_flag("--no-verify") || (sub == "commit" && argv.has_flag("-n"));
+                (matches!(sub, "commit" | "push" | "merge" | "rebase" | "am") && no_verify)
+                    .then(|| "skips hooks with --no-verify".into())
+            }
+            GitMatcher::ForcePush { branches } => {
+                if sub != "push" {
+                    return None;
+                }
+                let dests = push_destinations(argv);
+                let forced = FORCE_FLAGS.iter().any(|f| argv.has_flag(f))
+                    || dests.iter().any(|(_, plus)| *plus);
+                let hit = branches.is_empty()
+                    || dests.iter().any(|(d, _)| branches.iter().any(|b| b == d));
+                (forced && hit).then(|| "force-pushes".into())
+            }
+            GitMatcher::PushTo { branches } => {
+                if sub != "push" {
+                    return None;
+                }
+                push_destinations(argv)
+                    .iter()
+                    .find(|(d, _)| branches.iter().any(|b| b == d))
+                    .map(|(d, _)| format!("pushes to {d}"))
+            }
+            GitMatcher::Amend => {
+                (sub == "commit" && argv.has_flag("--amend")).then(|| "amends a commit".into())
+            }
+            GitMatcher::CommitMessage {
+                forbid,
+                require,
+                exempt_flags,
+                forbid_regex,
+                require_regex,
+            } => {
+                if sub != "commit" || exempt_flags.iter().any(|f| argv.has_flag(f)) {
+                    return None;
+                }
+                let messages = argv.flag_values(&["-m", "--message"]);
+                if messages.is_empty() {
+                    return None;
+                }
+                let message = messages.join("\n\n");
+                if let Some(f) = forbid {
+                    if forbid_regex
+                        .get_or(|| compile_regex(f))
+                        .is_ok_and(|re| re.is_match(&message))
+                    {
+                        return Some(format!(
+                            "message {:?} matches a forbidden pattern",
+                            first_line(&message)
+                        ));
+                    }
+                }
+                if let Some(r) = require {
+                    if require_regex
+                        .get_or(|| compile_regex(r))
+                        .is_ok_and(|re| !re.is_match(&message))
+                    {
+                        return Some(format!(
+                            "message {:?} lacks the required form",
+                            first_line(&message)
+                        ));
+                    }
+                }
+                None
+            }
+            GitMatcher::BranchName { forbid } => created_branches(argv, sub)
+                .into_iter()
+                .find(|b| forbid.is_match(b))
+                .map(|b| format!("creates branch {b}")),
+            GitMatcher::AddPath { globs, except } => {
+                if sub != "add" {
+                    return None;
+                }
+                argv.positionals()
+                    .iter()
+                    .skip(1)
+                    .map(|(_, p)| p.trim_start_matches("./"))
+                    .find(|p| globs.is_match(p) && !except.is_match(p))
+                    .map(|p| format!("stages {p}"))
+            }
+        }
+    }
+}
+
+fn first_line(message: &str) -> &str {
+    message.lines().next().unwrap_or("")
+}
+
+/// Destination branches of a push, with whether the refspec forces (`+main`).
+fn push_destinations(argv: &Argv) -> Vec<(String, bool)> {
+    argv.positionals()
+        .iter()
+        .skip(2)
+        .map(|(_, spec)| {
+            let plus = spec.starts_with('+');
+            let spec = spec.trim_start_matches('+');
+            let dest = spec.rsplit(':').next().unwrap_or(spec);
+            (dest.trim_start_matches("refs/heads/").to_string(), plus)
+        })
+        .collect()
+}
+
+/// Branch names an invocation creates.
+fn created_branches(argv: &Argv, sub: &str) -> Vec<String> {
+    match sub {
+        "checkout" => argv
+            .flag_values(&["-b", "-B"])
+            .into_iter()
+            .map(String::from)
+            .collect(),
+        "switch" => argv
+            .flag_values(&["-c", "-C", "--create"])
+            .into_iter()
+            .map(String::from)
+            .collect(),
+        "branch" => {
+            let listing = [
+                "-d",
+                "-D",
+                "--delete",
+                "-l",
+                "--list",
+                "-a",
+                "-r",
+                "--show-current",
+                "-v",
+                "-m",
+                "-M",
+            ]
+            .iter()
+            .any(|f| argv.has_flag(f));
+            if listing {
+                return Vec::new();
+            }
+            argv.positionals()
+                .get(1)
+                .map(|(_, b)| vec![b.to_string()])
+                .unwrap_or_default()
+        }
+        "push" => push_destinations(argv)
+            .into_iter()
+            .map(|(d, _)| d)
+            .collect(),
+        "worktree" => argv
+            .flag_values(&["-b", "-B"])
+            .into_iter()
+            .map(String::from)
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::argv::split_command;
+    use super::*;
+
+    fn hit(m: &GitMatcher, cmd: &str) -> bool {
+        !m.hits(&split_command(cmd)).is_empty()
+    }
+
+    #[test]
+    fn force_push_to_protected_branches() {
+        let m = GitMatcher::ForcePush {
+            branches: vec!["main".into(), "master".into()],
+        };
+        assert!(hit(&m, "git push --force origin main"));
+        assert!(hit(&m, "git push -f origin master"));
+        assert!(hit(&m, "git push origin +main"));
+        assert!(hit(&m, "git push origin HEAD:main --force-with-lease"));
+        assert!(!hit(&m, "git push origin main"));
+        assert!(!hit(&m, "git push --force origin feature"));
+    }
+
+    #[test]
+    fn commit_messages() {
+        let conventional =
+            GitMatcher::commit_message(None, Some(r"^[a-z]+(\([^)]*\))?!?: ".into()));
+        assert!(hit(&conventional, "git commit -m \"added option\""));
+        assert!(!hit(&conventional, "git commit -m 'feat(cli): add option'"));
+        assert!(!hit(&conventional, "git commit --fixup=abc"));
+        assert!(!hit(&conventional, "git commit"));
+        let trailer = GitMatcher::commit_message(None, Some("Co-authored-by: ".into()));
+        assert!(hit(&trailer, "git commit -am 'Fix x'"));
+        assert!(!hit(
+            &trailer,
+            "git commit -am 'Fix x' -m 'Co-authored-by: A <a@b>'"
+        ));
+    }
+
+    #[test]
+    fn branches_no_verify_and_add() {
+        let b = GitMatcher::BranchName {
+            forbid: GlobList::new(vec!["cursor/*".into()]),
+        };
+        assert!(hit(&b, "git switch -c cursor/fix"));
+        assert!(hit(&b, "git checkout -b cursor/x"));
+        assert!(!hit(&b, "git checkout -b lfe-1-x"));
+        assert!(hit(&GitMatcher::NoVerify, "git commit -m x --no-verify"));
+        assert!(!hit(&GitMatcher::NoVerify, "git commit -m x"));
+        let add = GitMatcher::AddPath {
+            globs: GlobList::new(vec![".env".into(), ".env.*".into()]),
+            except: GlobList::new(vec!["*.example".into()]),
+        };
+        assert!(hit(&add, "git add -f .env"));
+        assert!(!hit(&add, "git add .env.example"));
+    }
+}
