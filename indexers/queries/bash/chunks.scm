@@ -1,0 +1,2 @@
+; Bash definitions: `name() { ... }` and `function name { ... }`.
+(function_definition name: (word) @name) @definition.function
