@@ -1,1 +1,3 @@
 //! ctx indexers
+pub mod chunk;
+pub mod lang;
