@@ -1,1 +1,139 @@
-//! Packing: budget-exact, relevance-ranked prompts.
+//! Packing: budget-exact, relevance-ranked prompts (`ctx pack`).
+//!
+//! A pack holds, in this order: the anchors that apply (never dropped), the head of the
+//! repository map (query-independent, for prompt caching), the task (query and plan), a
+//! map of further related files, the relevant code in file order with line numbers, the
+//! anchors restated briefly, and a manifest of what was left out.
+//!
+//! The final text, counted with the model profile's tokenizer, is at most
+//! `budget − reserve`: pieces are counted exactly (see [`render`]), and the whole text is
+//! counted again after rendering; if it were over, the lowest-priority additions are
+//! undone until it fits.
+
+pub mod assemble;
+pub mod budget;
+pub mod corpus;
+pub mod graph;
+pub mod profile;
+pub mod query;
+pub mod rank;
+pub mod render;
+pub mod secrets;
+pub mod select;
+pub mod tokens;
+
+pub use assemble::{pack_corpus, pack_index};
+pub use budget::parse_budget;
+pub use corpus::{Corpus, FileFilter};
+pub use profile::{builtin_profiles, find_profile, load_profiles, Profile, DEFAULT_PROFILE};
+pub use rank::Seed;
+pub use render::{Format, PackAnchor};
+pub use secrets::SecretCounts;
+pub use tokens::Tokenizer;
+
+use serde::{Deserialize, Serialize};
+
+/// What to pack and for which model.
+#[derive(Debug, Clone)]
+pub struct PackOptions {
+    /// The model profile (window, tokenizer, reserve).
+    pub profile: Profile,
+    /// Tokens the pack may take; `None` = the profile's window.
+    pub budget: Option<u64>,
+    /// Tokens kept free for the answer; `None` = the profile's reserve when the budget is
+    /// the window, 0 when an explicit budget is given (the budget is then the pack's size).
+    pub reserve: Option<u64>,
+    /// The task text; empty for a map-only pack.
+    pub query: String,
+    /// The plan to hand off, if any.
+    pub plan: Option<PlanInput>,
+    /// Output format.
+    pub format: Format,
+    /// Which files may be packed.
+    pub filter: FileFilter,
+    /// Whether to record why each item is in.
+    pub explain: bool,
+}
+
+/// A plan handed to the pack: its JSON (shown in the task) and the files it names.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanInput {
+    /// Pretty-printed plan JSON.
+    pub json: String,
+    /// Files and globs the plan names; they rank first.
+    pub files: Vec<String>,
+}
+
+/// How an item is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ItemMode {
+    /// Every line of the range.
+    Full,
+    /// Only the signature line of the symbol spanning the range.
+    Signature,
+}
+
+/// One packed range of one file (part of the JSON contract).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PackItem {
+    /// Path relative to the index root.
+    pub path: String,
+    /// First line, 1-based.
+    pub start_line: u32,
+    /// Last line, 1-based, inclusive. For a signature item: the symbol's last line.
+    pub end_line: u32,
+    /// The symbol, when the item is one symbol.
+    pub symbol: Option<String>,
+    /// The kind of the item's best-ranked chunk.
+    pub kind: crate::ChunkKind,
+    /// Full lines or signature only.
+    pub mode: ItemMode,
+    /// Tokens the item's lines take in the prompt.
+    pub tokens: u64,
+    /// Relevance score of the item's best chunk.
+    pub score: f64,
+}
+
+/// A file left out of the pack.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DroppedFile {
+    /// Path relative to the index root.
+    pub path: String,
+    /// Its rank among all files (1 = best).
+    pub rank: u32,
+    /// Its relevance score.
+    pub score: f64,
+    /// Its size in tokens, as indexed.
+    pub tokens: u64,
+}
+
+/// A finished pack (the `--format json` contract, plus the prompt).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Pack {
+    /// The budget in tokens.
+    pub budget: u64,
+    /// Tokens kept free for the answer.
+    pub reserve: u64,
+    /// Tokens the prompt takes, by the profile's count (≤ budget − reserve).
+    pub tokens: u64,
+    /// The tokenizer, with the safety factor for estimated profiles.
+    pub tokenizer: String,
+    /// The model profile's name.
+    pub model: String,
+    /// Ids of the anchors in the pack.
+    pub anchors: Vec<String>,
+    /// The packed ranges, by path then line.
+    pub items: Vec<PackItem>,
+    /// Files left out, best-ranked first.
+    pub dropped: Vec<DroppedFile>,
+    /// Secrets masked in the packed content, by kind.
+    pub secrets_masked: SecretCounts,
+    /// Files left out because they hold secrets.
+    pub secret_files: Vec<String>,
+    /// Why each item is in, and what was dropped (with `--explain`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub explain: Vec<String>,
+    /// The prompt text.
+    pub prompt: String,
+}

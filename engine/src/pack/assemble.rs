@@ -1,0 +1,695 @@
+//! Putting a pack together: rank, fix the sections that never move, select what fits,
+//! render, and verify the final count.
+
+use super::corpus::Corpus;
+use super::graph::Graph;
+use super::query::QueryTerms;
+use super::rank::{rank, RankInput, Ranking, Seed};
+use super::render::{PackAnchor, Renderer};
+use super::select::{file_pieces, select, Costs, Piece, Selection, Show, MAP_SYMBOLS};
+use super::{DroppedFile, ItemMode, Pack, PackItem, PackOptions};
+use crate::anchor::{Anchor, AnchorSet, AnchorSource};
+use crate::embed::Embedder;
+use crate::index::Index;
+use crate::search::{SearchMode, SearchRequest};
+use crate::{Error, Result};
+
+/// Share of the room the query-independent map head may take, and its cap in tokens.
+const MAP_HEAD_SHARE: f64 = 0.03;
+const MAP_HEAD_MAX: u64 = 6_000;
+/// Share of the room the manifest may take, and its cap in tokens.
+const MANIFEST_SHARE: f64 = 0.02;
+const MANIFEST_MAX: u64 = 800;
+/// Search hits asked for per pack.
+const SEARCH_HITS: usize = 100;
+/// Files (by rank) whose paths decide which scoped anchors apply.
+const ANCHOR_SCOPE_FILES: usize = 20;
+
+/// Packs from an open index: loads its chunks, searches for the query (hybrid when an
+/// embedder is given, else lexical) and packs with `anchors`.
+pub fn pack_index(
+    index: &Index,
+    embedder: Option<&dyn Embedder>,
+    anchors: &AnchorSet,
+    options: &PackOptions,
+) -> Result<Pack> {
+    let tokenizer = options.profile.tokenizer;
+    // Build the BPE while the index is read.
+    let warm = std::thread::spawn(move || tokenizer.count("warm up"));
+    let chunks = index.all_chunks()?;
+    if chunks.is_empty() {
+        return Err(Error::Invalid(format!(
+            "the index at {} holds no files: run `ctx index` in the repository first",
+            index.root().display()
+        )));
+    }
+    let corpus = Corpus::new(chunks, &options.filter)?;
+    let seeds = search_seeds(index, embedder, options)?;
+    let anchors: Vec<PackAnchor> = anchors
+        .anchors()
+        .iter()
+        .filter(|a| a.enabled && !matches!(a.source, AnchorSource::Builtin))
+        .map(pack_anchor)
+        .collect();
+    let _ = warm.join();
+    pack_corpus(&corpus, &seeds, &anchors, options)
+}
+
+fn search_seeds(
+    index: &Index,
+    embedder: Option<&dyn Embedder>,
+    options: &PackOptions,
+) -> Result<Vec<Seed>> {
+    let mut text = options.query.clone();
+    if let Some(plan) = &options.plan {
+        text.push('\n');
+        text.push_str(&plan.json);
+    }
+    if text.trim().is_empty() {
+        return Ok(Vec::new());
+    }
+    let request = SearchRequest {
+        query: text,
+        mode: if embedder.is_some() {
+            SearchMode::Hybrid
+        } else {
+            SearchMode::Lexical
+        },
+        k: SEARCH_HITS,
+    };
+    Ok(index
+        .search(&request, embedder)?
+        .into_iter()
+        .map(|h| Seed {
+            path: h.path,
+            start_line: h.start_line,
+            end_line: h.end_line,
+            lexical_rank: h.lexical_rank,
+            vector_rank: h.vector_rank,
+        })
+        .collect())
+}
+
+/// An anchor as the pack shows it.
+pub fn pack_anchor(a: &Anchor) -> PackAnchor {
+    PackAnchor {
+        id: a.id.clone(),
+        text: a.text.clone(),
+        polarity: a.polarity.as_str().to_string(),
+        severity: a.severity.as_str().to_string(),
+        scope: a.scope.clone(),
+        source: a.source.label(),
+    }
+}
+
+/// Everything fixed before selection: the pieces that never move and their cost.
+struct Frame {
+    renderer: Renderer,
+    anchors: Vec<PackAnchor>,
+    head: String,
+    map_head: String,
+    task: String,
+    middle: String,
+    code_close: String,
+    reminder: String,
+    footer: String,
+    fixed: u64,
+}
+
+/// Packs `corpus` for `options`, given search hits `seeds` and every enabled anchor.
+pub fn pack_corpus(
+    corpus: &Corpus,
+    seeds: &[Seed],
+    anchors: &[PackAnchor],
+    options: &PackOptions,
+) -> Result<Pack> {
+    let (budget, reserve, limit) = limits(options)?;
+    let profile = &options.profile;
+    let tokenizer = profile.tokenizer;
+    let raw_limit = profile.raw_limit(limit);
+    let mut terms_text = options.query.clone();
+    if let Some(plan) = &options.plan {
+        terms_text.push('\n');
+        terms_text.push_str(&plan.json);
+    }
+    let terms = QueryTerms::parse(&terms_text);
+    let graph = Graph::build(&corpus.chunks);
+    let plan_files = options
+        .plan
+        .as_ref()
+        .map(|p| p.files.clone())
+        .unwrap_or_default();
+    let ranking = rank(
+        corpus,
+        &graph,
+        &RankInput {
+            seeds,
+            terms: &terms,
+            plan_files: &plan_files,
+        },
+    );
+    let applicable = applicable_anchors(corpus, &ranking, anchors, &plan_files);
+    let renderer = Renderer::new(options.format);
+    let mut frame = fixed_frame(renderer, profile, applicable, options);
+    check_anchors_fit(&frame, tokenizer, profile, raw_limit, limit)?;
+    let room = raw_limit - frame.fixed;
+    let map_head_room = ((room as f64 * MAP_HEAD_SHARE) as u64).min(MAP_HEAD_MAX);
+    let (map_head, in_head, head_cost) =
+        map_head(corpus, &ranking, renderer, tokenizer, map_head_room);
+    frame.map_head = map_head;
+    let manifest_room = ((room as f64 * MANIFEST_SHARE) as u64).min(MANIFEST_MAX);
+    let code_room = room - head_cost - manifest_room;
+    let mut costs = Costs::new(corpus, renderer, tokenizer);
+    let mut entry_cost =
+        |f: usize| tokenizer.count(&map_entry(corpus, &ranking, renderer, f)) as u64;
+    let mut sel = select(
+        corpus,
+        &graph,
+        &ranking,
+        &mut costs,
+        code_room,
+        &mut entry_cost,
+        &in_head,
+    );
+    // Hand unused manifest room to the code, then undo additions until everything fits.
+    let mut manifest = manifest_text(corpus, &ranking, &sel, &costs, renderer, manifest_room);
+    let manifest_cost = tokenizer.count(&manifest) as u64;
+    let slack = manifest_room.saturating_sub(manifest_cost);
+    if slack > 0 {
+        sel.limit += slack;
+        super::select::top_up(
+            corpus,
+            &ranking,
+            &mut costs,
+            &mut sel,
+            &mut entry_cost,
+            &in_head,
+        );
+    }
+    loop {
+        manifest = manifest_text(
+            corpus,
+            &ranking,
+            &sel,
+            &costs,
+            renderer,
+            manifest_room + slack,
+        );
+        let total = frame.fixed + head_cost + sel.used + tokenizer.count(&manifest) as u64;
+        if total <= raw_limit || !sel.undo_last() {
+            break;
+        }
+    }
+    loop {
+        let prompt = render(corpus, &ranking, &frame, &sel, &mut costs, &manifest);
+        let raw = tokenizer.count(&prompt) as u64;
+        let tokens = profile.estimate(raw);
+        if tokens <= limit {
+            return Ok(finish(
+                corpus,
+                &ranking,
+                &frame,
+                &sel,
+                &mut costs,
+                options,
+                (budget, reserve, tokens),
+                prompt,
+            ));
+        }
+        if !sel.undo_last() {
+            return Err(Error::Invalid(format!(
+                "the pack takes {tokens} tokens even with no code, above the limit of {limit}: raise --budget"
+            )));
+        }
+        manifest = manifest_text(
+            corpus,
+            &ranking,
+            &sel,
+            &costs,
+            renderer,
+            manifest_room + slack,
+        );
+    }
+}
+
+/// `(budget, reserve, budget − reserve)` for `options`.
+fn limits(options: &PackOptions) -> Result<(u64, u64, u64)> {
+    let profile = &options.profile;
+    let budget = options.budget.unwrap_or(profile.context);
+    let reserve = match (options.reserve, options.budget) {
+        (Some(r), _) => r,
+        (None, None) => profile.reserve,
+        (None, Some(_)) => 0,
+    };
+    if reserve >= budget {
+        return Err(Error::Invalid(format!(
+            "the reserve of {reserve} tokens leaves nothing of the budget of {budget}: lower --reserve or raise --budget"
+        )));
+    }
+    Ok((budget, reserve, budget - reserve))
+}
+
+/// Anchors without a scope, and scoped anchors whose globs match one of the best-ranked
+/// files or a plan file; sorted by id.
+fn applicable_anchors(
+    corpus: &Corpus,
+    ranking: &Ranking,
+    anchors: &[PackAnchor],
+    plan_files: &[String],
+) -> Vec<PackAnchor> {
+    let mut paths: Vec<&str> = ranking
+        .file_order
+        .iter()
+        .filter(|&&f| ranking.file_score[f] > 0.0)
+        .take(ANCHOR_SCOPE_FILES)
+        .map(|&f| corpus.files[f].path.as_str())
+        .collect();
+    paths.extend(plan_files.iter().map(String::as_str));
+    let mut out: Vec<PackAnchor> = anchors
+        .iter()
+        .filter(|a| {
+            a.scope.is_empty()
+                || super::corpus::glob_set(&a.scope)
+                    .is_some_and(|g| paths.iter().any(|p| g.is_match(p)))
+        })
+        .cloned()
+        .collect();
+    out.sort_by(|a, b| a.id.cmp(&b.id));
+    out.dedup_by(|a, b| a.id == b.id);
+    out
+}
+
+fn fixed_frame(
+    renderer: Renderer,
+    profile: &super::Profile,
+    anchors: Vec<PackAnchor>,
+    options: &PackOptions,
+) -> Frame {
+    let tokenizer = profile.tokenizer;
+    let head =
+        renderer.header(&profile.name, &profile.tokenizer_label()) + &renderer.anchors(&anchors);
+    let task = renderer.map_close(false)
+        + &renderer.task(
+            &options.query,
+            options.plan.as_ref().map(|p| p.json.as_str()),
+        )
+        + &renderer.map_open(true);
+    let middle = renderer.map_close(true) + &renderer.code_open();
+    let code_close = renderer.code_close();
+    let reminder = renderer.reminder(&anchors);
+    let footer = renderer.footer();
+    let fixed = [
+        &head,
+        &renderer.map_open(false),
+        &task,
+        &middle,
+        &code_close,
+        &reminder,
+        &footer,
+    ]
+    .iter()
+    .map(|s| tokenizer.count(s) as u64)
+    .sum();
+    Frame {
+        renderer,
+        anchors,
+        head,
+        map_head: String::new(),
+        task,
+        middle,
+        code_close,
+        reminder,
+        footer,
+        fixed,
+    }
+}
+
+fn check_anchors_fit(
+    frame: &Frame,
+    tokenizer: super::Tokenizer,
+    profile: &super::Profile,
+    raw_limit: u64,
+    limit: u64,
+) -> Result<()> {
+    if frame.fixed <= raw_limit {
+        return Ok(());
+    }
+    let anchors = profile
+        .estimate(tokenizer.count(&frame.head) as u64 + tokenizer.count(&frame.reminder) as u64);
+    let total = profile.estimate(frame.fixed);
+    if anchors > limit {
+        return Err(Error::Invalid(format!(
+            "the {} anchors take {anchors} tokens, above the budget of {limit} tokens (budget minus reserve): raise --budget to at least {}, lower --reserve, or disable anchors with `ctx anchors`",
+            frame.anchors.len(),
+            total + total / 10
+        )));
+    }
+    Err(Error::Invalid(format!(
+        "the anchors and the task take {total} tokens, above the budget of {limit} tokens (budget minus reserve): raise --budget to at least {} or shorten the query",
+        total + total / 10
+    )))
+}
+
+/// One map entry: the file and its most central symbols, in line order.
+fn map_entry(corpus: &Corpus, ranking: &Ranking, renderer: Renderer, f: usize) -> String {
+    let file = &corpus.files[f];
+    let mut symbols: Vec<usize> = file
+        .chunks
+        .clone()
+        .filter(|&i| {
+            let c = &corpus.chunks[i];
+            c.kind.is_symbol() && c.symbol.is_some() && c.part.is_none_or(|(p, _)| p == 1)
+        })
+        .collect();
+    symbols.sort_by(|&a, &b| {
+        ranking.chunk_importance[b]
+            .total_cmp(&ranking.chunk_importance[a])
+            .then(a.cmp(&b))
+    });
+    symbols.truncate(MAP_SYMBOLS);
+    symbols.sort_unstable();
+    let names: Vec<&str> = symbols
+        .iter()
+        .filter_map(|&i| corpus.chunks[i].symbol.as_deref())
+        .collect();
+    renderer.map_entry(&file.path, &names)
+}
+
+/// The query-independent map head: files by global importance while they fit `room`.
+fn map_head(
+    corpus: &Corpus,
+    ranking: &Ranking,
+    renderer: Renderer,
+    tokenizer: super::Tokenizer,
+    room: u64,
+) -> (String, Vec<bool>, u64) {
+    let mut order: Vec<usize> = (0..corpus.files.len()).collect();
+    order.sort_by(|&a, &b| {
+        ranking.file_importance[b]
+            .total_cmp(&ranking.file_importance[a])
+            .then(a.cmp(&b))
+    });
+    let mut text = String::new();
+    let mut used = 0;
+    let mut in_head = vec![false; corpus.files.len()];
+    for f in order {
+        let entry = map_entry(corpus, ranking, renderer, f);
+        let cost = tokenizer.count(&entry) as u64;
+        if used + cost > room {
+            break;
+        }
+        used += cost;
+        text.push_str(&entry);
+        in_head[f] = true;
+    }
+    (text, in_head, used)
+}
+
+/// The manifest of what was left out, at most `room` tokens.
+fn manifest_text(
+    corpus: &Corpus,
+    ranking: &Ranking,
+    sel: &Selection,
+    costs: &Costs,
+    renderer: Renderer,
+    room: u64,
+) -> String {
+    let dropped: Vec<usize> = ranking
+        .file_order
+        .iter()
+        .copied()
+        .filter(|&f| !sel.shows_file(f))
+        .collect();
+    let outlined = corpus
+        .files
+        .iter()
+        .enumerate()
+        .filter(|(f, file)| {
+            sel.shows_file(*f) && file.chunks.clone().all(|i| sel.show[i] != Show::Full)
+        })
+        .count();
+    let mut lines = vec![format!(
+        "{} of {} files not shown; {} shown as signatures only",
+        dropped.len(),
+        corpus.files.len(),
+        outlined
+    )];
+    if !corpus.secret_files.is_empty() {
+        lines.push(format!(
+            "{} files excluded because they hold secrets (.env, private keys)",
+            corpus.secret_files.len()
+        ));
+    }
+    let masked: u32 = costs.secrets.values().sum();
+    if masked > 0 {
+        lines.push(format!("{masked} secrets masked in the shown code"));
+    }
+    let names: Vec<&str> = dropped
+        .iter()
+        .map(|&f| corpus.files[f].path.as_str())
+        .collect();
+    let tokenizer_free = |s: &str| s.len() as u64 / 3 + 2; // a safe over-estimate
+    let mut text = renderer.manifest_open();
+    for line in &lines {
+        text.push_str(&renderer.manifest_line(line));
+    }
+    let mut listed = String::new();
+    let budget_left = |t: &str, l: &str| tokenizer_free(t) + tokenizer_free(l) + 16 < room;
+    for name in names.iter().take(200) {
+        let candidate = if listed.is_empty() {
+            format!("best-ranked files not shown: {name}")
+        } else {
+            format!("{listed}, {name}")
+        };
+        if !budget_left(&text, &candidate) {
+            break;
+        }
+        listed = candidate;
+    }
+    if !listed.is_empty() {
+        text.push_str(&renderer.manifest_line(&listed));
+    }
+    text.push_str(&renderer.manifest_close());
+    if tokenizer_free(&text) > room {
+        return renderer.manifest_open() + &renderer.manifest_close();
+    }
+    text
+}
+
+fn render(
+    corpus: &Corpus,
+    ranking: &Ranking,
+    frame: &Frame,
+    sel: &Selection,
+    costs: &mut Costs,
+    manifest: &str,
+) -> String {
+    let r = frame.renderer;
+    let mut out = String::with_capacity((sel.used as usize + frame.fixed as usize) * 4 + 1024);
+    out.push_str(&frame.head);
+    out.push_str(&r.map_open(false));
+    out.push_str(&frame.map_head);
+    out.push_str(&frame.task);
+    for &(f, _) in &sel.related {
+        out.push_str(&map_entry(corpus, ranking, r, f));
+    }
+    out.push_str(&frame.middle);
+    for (f, file) in corpus.files.iter().enumerate() {
+        if !sel.shows_file(f) {
+            continue;
+        }
+        out.push_str(&r.file_open(&file.path, &file.language));
+        for piece in file_pieces(&corpus.chunks, file.chunks.clone(), &sel.show) {
+            match piece {
+                Piece::Full(i) => out.push_str(&costs.full_text(i)),
+                Piece::Signature(i) => out.push_str(&costs.signature_text(i).unwrap_or_default()),
+                Piece::Gap => out.push_str(&r.gap()),
+            }
+        }
+        out.push_str(&r.file_close());
+    }
+    out.push_str(&frame.code_close);
+    out.push_str(&frame.reminder);
+    out.push_str(manifest);
+    out.push_str(&frame.footer);
+    out
+}
+
+#[allow(clippy::too_many_arguments)]
+fn finish(
+    corpus: &Corpus,
+    ranking: &Ranking,
+    frame: &Frame,
+    sel: &Selection,
+    costs: &mut Costs,
+    options: &PackOptions,
+    (budget, reserve, tokens): (u64, u64, u64),
+    prompt: String,
+) -> Pack {
+    let items = items(corpus, ranking, sel, costs);
+    let dropped: Vec<DroppedFile> = ranking
+        .file_order
+        .iter()
+        .enumerate()
+        .filter(|(_, &f)| !sel.shows_file(f))
+        .map(|(rank, &f)| DroppedFile {
+            path: corpus.files[f].path.clone(),
+            rank: rank as u32 + 1,
+            score: round(ranking.file_score[f]),
+            tokens: corpus.files[f]
+                .chunks
+                .clone()
+                .map(|i| u64::from(corpus.chunks[i].tokens))
+                .sum(),
+        })
+        .collect();
+    let explain = if options.explain {
+        explain(corpus, ranking, frame, &items, &dropped)
+    } else {
+        Vec::new()
+    };
+    Pack {
+        budget,
+        reserve,
+        tokens,
+        tokenizer: options.profile.tokenizer_label(),
+        model: options.profile.name.clone(),
+        anchors: frame.anchors.iter().map(|a| a.id.clone()).collect(),
+        items,
+        dropped,
+        secrets_masked: costs.secrets.clone(),
+        secret_files: corpus.secret_files.clone(),
+        explain,
+        prompt,
+    }
+}
+
+fn round(x: f64) -> f64 {
+    (x * 10_000.0).round() / 10_000.0
+}
+
+/// The items of a selection: runs of full chunks merged, one item per signature.
+fn items(corpus: &Corpus, ranking: &Ranking, sel: &Selection, costs: &mut Costs) -> Vec<PackItem> {
+    let mut out = Vec::new();
+    for (f, file) in corpus.files.iter().enumerate() {
+        if !sel.shows_file(f) {
+            continue;
+        }
+        let mut run: Vec<usize> = Vec::new();
+        let flush = |run: &mut Vec<usize>, out: &mut Vec<PackItem>, costs: &mut Costs| {
+            if let Some(item) = full_item(corpus, ranking, run, costs) {
+                out.push(item);
+            }
+            run.clear();
+        };
+        for i in file.chunks.clone() {
+            match sel.show[i] {
+                Show::Full => run.push(i),
+                Show::Signature => {
+                    flush(&mut run, &mut out, costs);
+                    let c = &corpus.chunks[i];
+                    out.push(PackItem {
+                        path: c.path.clone(),
+                        start_line: c.start_line,
+                        end_line: c.end_line,
+                        symbol: c.symbol.clone(),
+                        kind: c.kind,
+                        mode: ItemMode::Signature,
+                        tokens: u64::from(costs.signature(i).unwrap_or(0)),
+                        score: round(ranking.chunk_score[i]),
+                    });
+                }
+                Show::Omit => flush(&mut run, &mut out, costs),
+            }
+        }
+        flush(&mut run, &mut out, costs);
+    }
+    out
+}
+
+fn full_item(
+    corpus: &Corpus,
+    ranking: &Ranking,
+    run: &[usize],
+    costs: &mut Costs,
+) -> Option<PackItem> {
+    let (&first, &last) = (run.first()?, run.last()?);
+    let best = *run.iter().max_by(|&&a, &&b| {
+        ranking.chunk_score[a]
+            .total_cmp(&ranking.chunk_score[b])
+            .then(b.cmp(&a))
+    })?;
+    let symbol = if run.len() == 1 {
+        corpus.chunks[first].symbol.clone()
+    } else {
+        None
+    };
+    Some(PackItem {
+        path: corpus.chunks[first].path.clone(),
+        start_line: corpus.chunks[first].start_line,
+        end_line: corpus.chunks[last].end_line,
+        symbol,
+        kind: corpus.chunks[best].kind,
+        mode: ItemMode::Full,
+        tokens: run.iter().map(|&i| u64::from(costs.full(i))).sum(),
+        score: round(ranking.chunk_score[best]),
+    })
+}
+
+fn explain(
+    corpus: &Corpus,
+    ranking: &Ranking,
+    frame: &Frame,
+    items: &[PackItem],
+    dropped: &[DroppedFile],
+) -> Vec<String> {
+    let mut out = Vec::new();
+    for a in &frame.anchors {
+        let why = if a.scope.is_empty() {
+            "applies everywhere".to_string()
+        } else {
+            format!("scope {} matches packed files", a.scope.join(", "))
+        };
+        out.push(format!("anchor {} ({}): {why}", a.id, a.source));
+    }
+    for item in items {
+        let f = corpus
+            .file_index(&item.path)
+            .expect("items come from the corpus");
+        let rank = ranking.file_order.iter().position(|&x| x == f).unwrap_or(0) + 1;
+        let mut why: Vec<String> = ranking.file_reasons.get(&f).cloned().unwrap_or_default();
+        for i in corpus.files[f].chunks.clone() {
+            let c = &corpus.chunks[i];
+            if c.start_line >= item.start_line && c.end_line <= item.end_line {
+                why.extend(ranking.chunk_reasons.get(&i).cloned().unwrap_or_default());
+            }
+        }
+        why.dedup();
+        if why.is_empty() {
+            why.push("fills remaining room (file rank and centrality)".into());
+        }
+        let mode = match item.mode {
+            ItemMode::Full => "full",
+            ItemMode::Signature => "signature",
+        };
+        out.push(format!(
+            "{}:{}-{} {mode} (file rank {rank}, score {:.3}, {} tokens): {}",
+            item.path,
+            item.start_line,
+            item.end_line,
+            item.score,
+            item.tokens,
+            why.join("; ")
+        ));
+    }
+    for d in dropped.iter().take(50) {
+        out.push(format!(
+            "dropped {} (rank {}, score {:.3}, ~{} tokens): no room",
+            d.path, d.rank, d.score, d.tokens
+        ));
+    }
+    if dropped.len() > 50 {
+        out.push(format!("dropped {} more files", dropped.len() - 50));
+    }
+    out
+}

@@ -1,0 +1,352 @@
+//! The definition/reference graph over chunks, and PageRank on it.
+//!
+//! A chunk *defines* the last segment of its symbol (`handle` for `Server::handle`). A chunk
+//! *references* a definition when its text holds that name as a whole identifier. Edges go
+//! from the referencing chunk to every chunk defining the name, weighted `1 / definitions`,
+//! so a name defined in many places (`new`, `__init__`) spreads its weight thin; names
+//! defined in more than [`MAX_DEFINITIONS`] places carry no edges at all.
+
+use crate::Chunk;
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+/// Names defined in more places than this are too ambiguous to link.
+pub const MAX_DEFINITIONS: usize = 24;
+/// Names shorter than this are not linked (`x`, `id`).
+const MIN_NAME_LEN: usize = 3;
+const DAMPING: f64 = 0.85;
+const ITERATIONS: usize = 40;
+
+/// The definition/reference graph of a set of chunks (indexes into that slice).
+#[derive(Debug, Default)]
+pub struct Graph {
+    /// Outgoing edges: chunk → (defining chunk, weight), sorted by target.
+    out: Vec<Vec<(u32, f32)>>,
+    /// Incoming edges: defining chunk → referencing chunks, sorted.
+    inc: Vec<Vec<u32>>,
+    /// The chunk defining each chunk's parent symbol, in the same file.
+    parent: Vec<Option<u32>>,
+    /// Defining chunks by name (the symbol's last segment).
+    defs: HashMap<String, Vec<u32>>,
+}
+
+/// The last segment of a qualified symbol: `handle` for `Server::handle` or `Server.handle`.
+pub fn last_segment(symbol: &str) -> &str {
+    symbol
+        .rsplit(|c: char| c == ':' || c == '.' || c == '#' || c == '/' || c == '\\')
+        .find(|s| !s.is_empty())
+        .unwrap_or(symbol)
+}
+
+/// The identifiers (`[A-Za-z_][A-Za-z0-9_]*`) in a text, in order, with repeats.
+pub fn identifiers(text: &str) -> impl Iterator<Item = &str> {
+    let bytes = text.as_bytes();
+    let mut at = 0;
+    std::iter::from_fn(move || {
+        while at < bytes.len() {
+            let b = bytes[at];
+            if b.is_ascii_alphabetic() || b == b'_' {
+                let start = at;
+                while at < bytes.len() && (bytes[at].is_ascii_alphanumeric() || bytes[at] == b'_') {
+                    at += 1;
+                }
+                return Some(&text[start..at]);
+            }
+            if b.is_ascii_digit() {
+                while at < bytes.len() && (bytes[at].is_ascii_alphanumeric() || bytes[at] == b'_') {
+                    at += 1;
+                }
+                continue;
+            }
+            at += 1;
+        }
+        None
+    })
+}
+
+impl Graph {
+    /// Builds the graph of `chunks`.
+    pub fn build(chunks: &[Chunk]) -> Graph {
+        let defs = definitions(chunks);
+        let mut out = vec![Vec::new(); chunks.len()];
+        let mut inc = vec![Vec::new(); chunks.len()];
+        for (i, chunk) in chunks.iter().enumerate() {
+            let own = chunk.symbol.as_deref().map(last_segment);
+            let mut seen: HashSet<&str> = HashSet::new();
+            for name in identifiers(&chunk.text) {
+                if Some(name) == own || !seen.insert(name) {
+                    continue;
+                }
+                let Some(targets) = defs.get(name) else {
+                    continue;
+                };
+                let weight = 1.0 / targets.len() as f32;
+                for &t in targets {
+                    if t as usize != i {
+                        out[i].push((t, weight));
+                        inc[t as usize].push(i as u32);
+                    }
+                }
+            }
+            out[i].sort_by_key(|e| e.0);
+        }
+        for list in &mut inc {
+            list.sort_unstable();
+            list.dedup();
+        }
+        let parent = parents(chunks);
+        Graph {
+            out,
+            inc,
+            parent,
+            defs,
+        }
+    }
+
+    /// Number of chunks (nodes).
+    pub fn len(&self) -> usize {
+        self.out.len()
+    }
+
+    /// True when the graph has no nodes.
+    pub fn is_empty(&self) -> bool {
+        self.out.is_empty()
+    }
+
+    /// Chunks whose symbols chunk `i` references (what it calls or uses).
+    pub fn callees(&self, i: usize) -> impl Iterator<Item = usize> + '_ {
+        self.out[i].iter().map(|e| e.0 as usize)
+    }
+
+    /// Chunks that reference chunk `i`'s symbol (its callers and users).
+    pub fn callers(&self, i: usize) -> impl Iterator<Item = usize> + '_ {
+        self.inc[i].iter().map(|&c| c as usize)
+    }
+
+    /// The chunk defining chunk `i`'s enclosing symbol (class, impl), if indexed.
+    pub fn parent(&self, i: usize) -> Option<usize> {
+        self.parent[i].map(|p| p as usize)
+    }
+
+    /// Chunks that define `name` (a symbol's last segment), in chunk order.
+    pub fn definitions_of(&self, name: &str) -> &[u32] {
+        self.defs.get(name).map_or(&[], |v| v.as_slice())
+    }
+
+    /// PageRank over the reference edges, personalised to `seeds` (chunk, weight); uniform
+    /// when `seeds` is empty. Scores sum to 1. Deterministic: fixed iteration order.
+    pub fn pagerank(&self, seeds: &[(usize, f64)]) -> Vec<f64> {
+        let n = self.len();
+        if n == 0 {
+            return Vec::new();
+        }
+        let teleport = teleport_vector(n, seeds);
+        let out_weight: Vec<f64> = self
+            .out
+            .iter()
+            .map(|edges| edges.iter().map(|e| f64::from(e.1)).sum())
+            .collect();
+        let mut rank = teleport.clone();
+        let mut next = vec![0.0; n];
+        for _ in 0..ITERATIONS {
+            next.iter_mut().for_each(|v| *v = 0.0);
+            let mut dangling = 0.0;
+            for (i, edges) in self.out.iter().enumerate() {
+                if edges.is_empty() {
+                    dangling += rank[i];
+                    continue;
+                }
+                let share = rank[i] / out_weight[i];
+                for &(t, w) in edges {
+                    next[t as usize] += share * f64::from(w);
+                }
+            }
+            let mut delta = 0.0;
+            for i in 0..n {
+                let v =
+                    (1.0 - DAMPING) * teleport[i] + DAMPING * (next[i] + dangling * teleport[i]);
+                delta += (v - rank[i]).abs();
+                rank[i] = v;
+            }
+            if delta < 1e-9 {
+                break;
+            }
+        }
+        rank
+    }
+}
+
+fn teleport_vector(n: usize, seeds: &[(usize, f64)]) -> Vec<f64> {
+    let total: f64 = seeds.iter().filter(|s| s.0 < n).map(|s| s.1.max(0.0)).sum();
+    if total <= 0.0 {
+        return vec![1.0 / n as f64; n];
+    }
+    let mut v = vec![0.0; n];
+    for &(i, w) in seeds {
+        if i < n {
+            v[i] += w.max(0.0) / total;
+        }
+    }
+    v
+}
+
+fn definitions(chunks: &[Chunk]) -> HashMap<String, Vec<u32>> {
+    let mut defs: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
+    for (i, chunk) in chunks.iter().enumerate() {
+        if !chunk.kind.is_symbol() {
+            continue;
+        }
+        let Some(symbol) = chunk.symbol.as_deref() else {
+            continue;
+        };
+        let name = last_segment(symbol);
+        if name.len() < MIN_NAME_LEN {
+            continue;
+        }
+        let list = defs.entry(name).or_default();
+        // A split symbol has several parts; link to its first.
+        if chunk.part.is_some_and(|(part, _)| part > 1) {
+            continue;
+        }
+        list.push(i as u32);
+    }
+    defs.into_iter()
+        .filter(|(_, list)| !list.is_empty() && list.len() <= MAX_DEFINITIONS)
+        .map(|(name, list)| (name.to_string(), list))
+        .collect()
+}
+
+fn parents(chunks: &[Chunk]) -> Vec<Option<u32>> {
+    let mut by_symbol: HashMap<(&str, &str), u32> = HashMap::new();
+    for (i, chunk) in chunks.iter().enumerate() {
+        if let Some(symbol) = chunk.symbol.as_deref() {
+            if chunk.part.is_none_or(|(part, _)| part == 1) {
+                by_symbol
+                    .entry((chunk.path.as_str(), symbol))
+                    .or_insert(i as u32);
+            }
+        }
+    }
+    chunks
+        .iter()
+        .enumerate()
+        .map(|(i, chunk)| {
+            let parent = chunk.parent.as_deref()?;
+            by_symbol
+                .get(&(chunk.path.as_str(), parent))
+                .copied()
+                .filter(|&p| p as usize != i)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::ChunkKind;
+
+    /// A chunk for tests: `text` at `start..=end` of `path`.
+    pub fn chunk(
+        path: &str,
+        kind: ChunkKind,
+        symbol: Option<&str>,
+        start: u32,
+        text: &str,
+    ) -> Chunk {
+        let lines = text.lines().count().max(1) as u32;
+        Chunk {
+            path: path.to_string(),
+            language: "python".to_string(),
+            kind,
+            symbol: symbol.map(str::to_string),
+            signature: text.lines().next().map(|l| l.trim().to_string()),
+            parent: symbol
+                .and_then(|s| s.rsplit_once('.'))
+                .map(|(p, _)| p.to_string()),
+            breadcrumb: None,
+            part: None,
+            start_line: start,
+            end_line: start + lines - 1,
+            start_byte: 0,
+            end_byte: text.len() as u64,
+            content_hash: crate::content_hash(text.as_bytes()),
+            tokens: (text.len() / 4) as u32,
+            text: text.to_string(),
+            front_matter: Default::default(),
+        }
+    }
+
+    fn sample() -> Vec<Chunk> {
+        vec![
+            chunk(
+                "a.py",
+                ChunkKind::Class,
+                Some("Session"),
+                1,
+                "class Session:\n",
+            ),
+            chunk(
+                "a.py",
+                ChunkKind::Method,
+                Some("Session.send"),
+                2,
+                "    def send(self):\n        return prepare_body(self)\n",
+            ),
+            chunk(
+                "b.py",
+                ChunkKind::Function,
+                Some("prepare_body"),
+                1,
+                "def prepare_body(x):\n    return encode(x)\n",
+            ),
+            chunk(
+                "b.py",
+                ChunkKind::Function,
+                Some("encode"),
+                3,
+                "def encode(x):\n    return x\n",
+            ),
+            chunk(
+                "c.py",
+                ChunkKind::Code,
+                None,
+                1,
+                "s = Session()\ns.send()\n",
+            ),
+        ]
+    }
+
+    #[test]
+    fn links_references_to_definitions() {
+        let chunks = sample();
+        let g = Graph::build(&chunks);
+        assert_eq!(g.callees(1).collect::<Vec<_>>(), vec![2]);
+        assert_eq!(g.callees(2).collect::<Vec<_>>(), vec![3]);
+        assert_eq!(g.callers(0).collect::<Vec<_>>(), vec![4]);
+        assert_eq!(g.callers(1).collect::<Vec<_>>(), vec![4]);
+        assert_eq!(g.parent(1), Some(0));
+        assert_eq!(g.parent(2), None);
+        assert_eq!(g.definitions_of("encode"), &[3]);
+    }
+
+    #[test]
+    fn pagerank_follows_the_seeds() {
+        let chunks = sample();
+        let g = Graph::build(&chunks);
+        let uniform = g.pagerank(&[]);
+        assert!((uniform.iter().sum::<f64>() - 1.0).abs() < 1e-6);
+        let seeded = g.pagerank(&[(1, 1.0)]);
+        // what `send` calls ranks above what nothing reaches
+        assert!(seeded[2] > seeded[4]);
+        assert!(seeded[3] > seeded[4]);
+        assert_eq!(g.pagerank(&[(1, 1.0)]), seeded, "deterministic");
+    }
+
+    #[test]
+    fn identifiers_skip_numbers_and_punctuation() {
+        let ids: Vec<_> = identifiers("x1 = foo_bar(2abc, self.z) # é").collect();
+        assert_eq!(ids, vec!["x1", "foo_bar", "self", "z"]);
+        assert_eq!(last_segment("Server::handle"), "handle");
+        assert_eq!(last_segment("Session.send"), "send");
+        assert_eq!(last_segment("plain"), "plain");
+    }
+}

@@ -1,0 +1,253 @@
+//! What a task text names: code identifiers, file paths, dotted module paths and
+//! traceback frames. The ranker matches these against paths and symbols exactly, which
+//! catches what bag-of-words search misses (`Session.resolve_redirects`, `models.py:312`).
+
+use super::graph::identifiers;
+use regex::Regex;
+use std::collections::BTreeSet;
+use std::sync::OnceLock;
+
+/// One frame of a traceback: `File "pkg/mod.py", line 12, in func` (Python) or
+/// `at func (src/mod.js:12:5)` / `src/mod.rs:12:5` (others).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Frame {
+    /// The path as written (possibly absolute or under site-packages).
+    pub path: String,
+    /// The line, when given.
+    pub line: Option<u32>,
+    /// The function, when given.
+    pub function: Option<String>,
+}
+
+/// The code-like names a task text mentions. Sets are sorted, so results are deterministic.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QueryTerms {
+    /// Identifiers that look like code: `snake_case`, `camelCase`, `CamelCase`, names
+    /// followed by `(`, or inside backticks.
+    pub code_identifiers: BTreeSet<String>,
+    /// Every other word of three or more letters.
+    pub words: BTreeSet<String>,
+    /// File paths (`src/app.py`, `models.py`).
+    pub paths: BTreeSet<String>,
+    /// Dotted names (`requests.sessions.Session`), split into their segments.
+    pub dotted: BTreeSet<Vec<String>>,
+    /// Traceback frames.
+    pub frames: Vec<Frame>,
+}
+
+const EXTENSIONS: &str = "py|pyi|rs|js|jsx|ts|tsx|mjs|cjs|go|java|kt|rb|php|c|h|cc|cpp|hpp|cs|swift|scala|md|rst|txt|toml|yaml|yml|json|cfg|ini|sh";
+
+fn path_regex() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(&format!(
+            r"(?:[A-Za-z]:)?[A-Za-z0-9_\-./\\]*[A-Za-z0-9_\-]\.(?:{EXTENSIONS})\b"
+        ))
+        .expect("valid path regex")
+    })
+}
+
+fn python_frame_regex() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(r#"File "([^"]+)", line (\d+)(?:, in ([A-Za-z_][A-Za-z0-9_<>]*))?"#)
+            .expect("valid frame regex")
+    })
+}
+
+fn location_regex() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(&format!(r"([A-Za-z0-9_\-./\\]+\.(?:{EXTENSIONS})):(\d+)"))
+            .expect("valid location regex")
+    })
+}
+
+fn dotted_regex() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(r"\b[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+\b").expect("valid regex")
+    })
+}
+
+fn backtick_regex() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| Regex::new(r"`([^`\n]{1,200})`").expect("valid regex"))
+}
+
+/// True for identifiers that read as code rather than prose.
+fn looks_like_code(word: &str) -> bool {
+    let has_lower = word.bytes().any(|b| b.is_ascii_lowercase());
+    let inner_upper = word.bytes().skip(1).any(|b| b.is_ascii_uppercase());
+    word.contains('_') || (has_lower && inner_upper) || word.bytes().any(|b| b.is_ascii_digit())
+}
+
+impl QueryTerms {
+    /// Extracts the terms of `text`.
+    pub fn parse(text: &str) -> QueryTerms {
+        let mut terms = QueryTerms::default();
+        for caps in python_frame_regex().captures_iter(text) {
+            terms.frames.push(Frame {
+                path: caps[1].replace('\\', "/"),
+                line: caps[2].parse().ok(),
+                function: caps.get(3).map(|m| m.as_str().to_string()),
+            });
+        }
+        for caps in location_regex().captures_iter(text) {
+            terms.frames.push(Frame {
+                path: caps[1].replace('\\', "/"),
+                line: caps[2].parse().ok(),
+                function: None,
+            });
+        }
+        terms.frames.sort();
+        terms.frames.dedup();
+        for m in path_regex().find_iter(text) {
+            let path = m.as_str().replace('\\', "/");
+            let path = path.trim_start_matches("./").to_string();
+            if path.contains('/') || !path.starts_with('.') {
+                terms.paths.insert(path);
+            }
+        }
+        for m in dotted_regex().find_iter(text) {
+            let segments: Vec<String> = m.as_str().split('.').map(str::to_string).collect();
+            let is_file = segments
+                .last()
+                .is_some_and(|ext| EXTENSIONS.split('|').any(|e| e == ext));
+            if !is_file && segments.len() <= 8 {
+                terms.dotted.insert(segments);
+            }
+        }
+        let mut code_marked: BTreeSet<&str> = BTreeSet::new();
+        for caps in backtick_regex().captures_iter(text) {
+            code_marked.extend(identifiers(caps.get(1).map_or("", |m| m.as_str())));
+        }
+        let bytes = text.as_bytes();
+        let mut offset = 0;
+        for word in identifiers(text) {
+            let start = text[offset..].find(word).map_or(offset, |i| offset + i);
+            offset = start + word.len();
+            if word.len() < 3 {
+                continue;
+            }
+            let called = bytes.get(offset) == Some(&b'(');
+            if looks_like_code(word) || called || code_marked.contains(word) {
+                terms.code_identifiers.insert(word.to_string());
+            } else {
+                terms.words.insert(word.to_string());
+            }
+        }
+        terms
+    }
+
+    /// True when the text names nothing at all.
+    pub fn is_empty(&self) -> bool {
+        self.code_identifiers.is_empty()
+            && self.words.is_empty()
+            && self.paths.is_empty()
+            && self.frames.is_empty()
+    }
+}
+
+/// The indexed path that `mentioned` refers to: an exact match, else the longest indexed
+/// path that `mentioned` ends with or that ends with `mentioned` at a `/` boundary.
+pub fn resolve_path<'a>(mentioned: &str, indexed: &'a [&'a str]) -> Vec<&'a str> {
+    let mentioned = mentioned.trim_start_matches('/');
+    if let Ok(i) = indexed.binary_search(&mentioned) {
+        return vec![indexed[i]];
+    }
+    let boundary_suffix = |long: &str, short: &str| {
+        long.ends_with(short)
+            && (long.len() == short.len() || long.as_bytes()[long.len() - short.len() - 1] == b'/')
+    };
+    // An absolute or site-packages path: the indexed path is a suffix of it.
+    let mut best: Vec<&str> = Vec::new();
+    let mut best_len = 0;
+    for &path in indexed {
+        if boundary_suffix(mentioned, path) && path.contains('/') {
+            if path.len() > best_len {
+                best_len = path.len();
+                best = vec![path];
+            } else if path.len() == best_len {
+                best.push(path);
+            }
+        }
+    }
+    if !best.is_empty() {
+        return best;
+    }
+    // A short mention (`models.py`): indexed paths that end with it.
+    let matches: Vec<&str> = indexed
+        .iter()
+        .copied()
+        .filter(|path| boundary_suffix(path, mentioned))
+        .collect();
+    if matches.len() <= 4 {
+        matches
+    } else {
+        Vec::new()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn finds_code_identifiers_and_words() {
+        let t = QueryTerms::parse("Calling `Session.send` with stream=True breaks resolve_redirects() and getPeer in HTTPAdapter");
+        for id in [
+            "resolve_redirects",
+            "getPeer",
+            "HTTPAdapter",
+            "send",
+            "Session",
+        ] {
+            assert!(t.code_identifiers.contains(id), "{id}: {t:?}");
+        }
+        assert!(t.words.contains("Calling") && t.words.contains("breaks"));
+        assert!(t
+            .dotted
+            .contains(&vec!["Session".to_string(), "send".to_string()]));
+    }
+
+    #[test]
+    fn finds_paths_and_traceback_frames() {
+        let text = "Traceback (most recent call last):\n  File \"/usr/lib/python3/site-packages/requests/models.py\", line 312, in prepare_body\n    raise X\nsee src/app.rs:40:2 and utils.py";
+        let t = QueryTerms::parse(text);
+        assert_eq!(
+            t.frames[0].path,
+            "/usr/lib/python3/site-packages/requests/models.py"
+        );
+        assert_eq!(t.frames[0].line, Some(312));
+        assert_eq!(t.frames[0].function.as_deref(), Some("prepare_body"));
+        assert!(t
+            .frames
+            .iter()
+            .any(|f| f.path == "src/app.rs" && f.line == Some(40)));
+        assert!(t.paths.contains("utils.py"));
+    }
+
+    #[test]
+    fn resolves_mentioned_paths_against_the_index() {
+        let indexed = [
+            "docs/models.md",
+            "requests/models.py",
+            "requests/utils.py",
+            "tests/test_utils.py",
+        ];
+        assert_eq!(
+            resolve_path("/usr/lib/site-packages/requests/models.py", &indexed),
+            vec!["requests/models.py"]
+        );
+        assert_eq!(
+            resolve_path("utils.py", &indexed),
+            vec!["requests/utils.py"]
+        );
+        assert_eq!(
+            resolve_path("requests/utils.py", &indexed),
+            vec!["requests/utils.py"]
+        );
+        assert!(resolve_path("nothing.py", &indexed).is_empty());
+    }
+}

@@ -1,0 +1,210 @@
+//! Token counting with the tokenizers of the model profiles.
+//!
+//! The BPE tables are built once per process (tiktoken-rs keeps them in `LazyLock`s, which
+//! [`Tokenizer::bpe`] wraps). Long texts are counted in parallel: the text is cut at *safe
+//! boundaries*, places where both supported tokenizers are guaranteed to start a new
+//! pre-tokenizer piece, so the sum of the parts equals the count of the whole exactly.
+
+use serde::{Deserialize, Serialize};
+use tiktoken_rs::CoreBPE;
+
+/// A tokenizer a profile counts with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Tokenizer {
+    /// OpenAI's `o200k_base` (GPT-4o, GPT-5, Codex models).
+    O200kBase,
+    /// OpenAI's `cl100k_base` (GPT-4, GPT-3.5).
+    Cl100kBase,
+}
+
+/// Texts shorter than this are counted on one thread.
+const PARALLEL_THRESHOLD: usize = 256 * 1024;
+
+impl Tokenizer {
+    /// Every tokenizer, for listings.
+    pub const ALL: [Tokenizer; 2] = [Tokenizer::O200kBase, Tokenizer::Cl100kBase];
+
+    /// The tokenizer's name (`o200k_base`, `cl100k_base`).
+    pub fn name(self) -> &'static str {
+        match self {
+            Tokenizer::O200kBase => "o200k_base",
+            Tokenizer::Cl100kBase => "cl100k_base",
+        }
+    }
+
+    /// Parses a name given by [`Tokenizer::name`] (also `o200k`, `cl100k`).
+    pub fn parse(name: &str) -> Option<Tokenizer> {
+        match name.trim().to_ascii_lowercase().as_str() {
+            "o200k_base" | "o200k" => Some(Tokenizer::O200kBase),
+            "cl100k_base" | "cl100k" => Some(Tokenizer::Cl100kBase),
+            _ => None,
+        }
+    }
+
+    /// The BPE, built on first use and shared for the life of the process.
+    fn bpe(self) -> &'static CoreBPE {
+        match self {
+            Tokenizer::O200kBase => tiktoken_rs::o200k_base_singleton(),
+            Tokenizer::Cl100kBase => tiktoken_rs::cl100k_base_singleton(),
+        }
+    }
+
+    /// Number of tokens in `text` (no special tokens).
+    pub fn count(self, text: &str) -> usize {
+        if text.len() < PARALLEL_THRESHOLD {
+            return self.bpe().encode_ordinary(text).len();
+        }
+        self.count_parallel(text)
+    }
+
+    /// Counts several texts, in parallel when there is enough work; one count per text.
+    pub fn count_many(self, texts: &[&str]) -> Vec<usize> {
+        let total: usize = texts.iter().map(|t| t.len()).sum();
+        let threads = thread_count();
+        if total < PARALLEL_THRESHOLD || threads < 2 || texts.len() < 2 {
+            return texts.iter().map(|t| self.count(t)).collect();
+        }
+        let per = texts.len().div_ceil(threads);
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = texts
+                .chunks(per)
+                .map(|group| {
+                    scope.spawn(move || group.iter().map(|t| self.count(t)).collect::<Vec<_>>())
+                })
+                .collect();
+            handles
+                .into_iter()
+                .flat_map(|h| h.join().expect("token counting thread panicked"))
+                .collect()
+        })
+    }
+
+    fn count_parallel(self, text: &str) -> usize {
+        let threads = thread_count();
+        let parts = split_at_safe_boundaries(text, threads * 2);
+        if parts.len() < 2 {
+            return self.bpe().encode_ordinary(text).len();
+        }
+        self.count_many(&parts).into_iter().sum()
+    }
+}
+
+impl std::fmt::Display for Tokenizer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+fn thread_count() -> usize {
+    std::thread::available_parallelism()
+        .map(|n| n.get())
+        .unwrap_or(1)
+        .min(8)
+}
+
+/// True when a pre-tokenizer piece must start at byte `at` of `text`.
+///
+/// Both the o200k and cl100k patterns end any piece holding a newline at that newline when
+/// the next character is neither whitespace nor `/` (the only character the punctuation
+/// piece may take after newlines), and every piece that could span the position would have
+/// to hold the newline. So after `\n` followed by such a character, counts are additive.
+pub fn is_safe_boundary(text: &str, at: usize) -> bool {
+    if at == 0 || at >= text.len() || !text.is_char_boundary(at) {
+        return false;
+    }
+    let bytes = text.as_bytes();
+    if bytes[at - 1] != b'\n' {
+        return false;
+    }
+    text[at..]
+        .chars()
+        .next()
+        .is_some_and(|c| !c.is_whitespace() && c != '/')
+}
+
+/// Cuts `text` into at most `parts` pieces at safe boundaries, near equal in size.
+pub fn split_at_safe_boundaries(text: &str, parts: usize) -> Vec<&str> {
+    let parts = parts.max(1);
+    let target = text.len() / parts;
+    let mut out = Vec::with_capacity(parts);
+    let mut start = 0;
+    while out.len() + 1 < parts {
+        let Some(cut) = next_safe_boundary(text, start + target.max(1)) else {
+            break;
+        };
+        out.push(&text[start..cut]);
+        start = cut;
+    }
+    out.push(&text[start..]);
+    out
+}
+
+fn next_safe_boundary(text: &str, from: usize) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let mut at = from;
+    while at < bytes.len() {
+        let newline = bytes[at..].iter().position(|&b| b == b'\n')? + at;
+        if is_safe_boundary(text, newline + 1) {
+            return Some(newline + 1);
+        }
+        at = newline + 1;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn counts_known_text() {
+        assert_eq!(Tokenizer::O200kBase.count("hello world"), 2);
+        assert_eq!(Tokenizer::Cl100kBase.count("hello world"), 2);
+        assert_eq!(Tokenizer::O200kBase.count(""), 0);
+    }
+
+    #[test]
+    fn parses_names() {
+        assert_eq!(Tokenizer::parse("o200k"), Some(Tokenizer::O200kBase));
+        assert_eq!(Tokenizer::parse("cl100k_base"), Some(Tokenizer::Cl100kBase));
+        assert_eq!(Tokenizer::parse("gpt2"), None);
+    }
+
+    #[test]
+    fn parallel_count_equals_serial_count() {
+        let line =
+            "fn main() {\n    let x = \"a // b\";\n}\n// comment\n  \n\n/// doc\nstruct S;\n";
+        let text = line.repeat(20_000);
+        let serial = Tokenizer::O200kBase.bpe().encode_ordinary(&text).len();
+        assert_eq!(Tokenizer::O200kBase.count(&text), serial);
+        let serial = Tokenizer::Cl100kBase.bpe().encode_ordinary(&text).len();
+        assert_eq!(Tokenizer::Cl100kBase.count(&text), serial);
+    }
+
+    fn code_like() -> impl Strategy<Value = String> {
+        let line = prop_oneof![
+            Just("".to_string()),
+            Just("    ".to_string()),
+            "[ \t]{0,6}[a-zA-Z_(){}/;:.,'\"=<>0-9 ]{0,30}",
+            "[/#*-]{1,3}[ a-z]{0,10}",
+            "\\PC{0,8}",
+        ];
+        proptest::collection::vec(line, 1..40).prop_map(|lines| lines.join("\n"))
+    }
+
+    proptest! {
+        #[test]
+        fn counts_add_up_at_safe_boundaries(text in code_like()) {
+            for tok in Tokenizer::ALL {
+                let whole = tok.bpe().encode_ordinary(&text).len();
+                let sum: usize = split_at_safe_boundaries(&text, 5)
+                    .iter()
+                    .map(|p| tok.bpe().encode_ordinary(p).len())
+                    .sum();
+                prop_assert_eq!(whole, sum, "{} on {:?}", tok, text);
+            }
+        }
+    }
+}
