@@ -1,6 +1,9 @@
 //! The `ctx` command line: a thin binary that wires ctx-engine and ctx-indexers together.
 
+mod anchors_index;
 mod commands;
+mod config;
+mod hooks;
 mod output;
 
 use clap::{Parser, Subcommand};

@@ -1,1 +1,5 @@
+//! End-to-end tests of the `ctx` binary: one test binary, one module per area.
 
+mod util;
+
+mod index;

@@ -1,0 +1,245 @@
+//! Walking a repository: which files ctx indexes, and why it skips the others.
+//!
+//! Honours `.gitignore` (also outside git repositories), `.ignore`, `.ctxignore`, git's
+//! `info/exclude` and global excludes. Hidden files are walked (agent instruction files
+//! such as `.cursorrules` and `.github/…` matter), but `.git/` and `.ctx/` never are.
+//! Symbolic links are not followed, so loops cannot trap the walk.
+
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::time::UNIX_EPOCH;
+
+/// Default size above which a file is skipped.
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 1024 * 1024;
+/// Name of ctx's own ignore file.
+pub const CTXIGNORE: &str = ".ctxignore";
+/// Bytes read from the start of a file to tell binary from text.
+const SNIFF_BYTES: usize = 8192;
+
+/// Why a file was not indexed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SkipReason {
+    /// Content looks binary (a NUL byte near the start).
+    Binary,
+    /// Larger than the configured maximum size.
+    TooLarge,
+    /// A symbolic link (not followed).
+    Symlink,
+    /// Could not be read (permissions, I/O error).
+    Unreadable,
+    /// Vanished between the walk and the read.
+    Vanished,
+}
+
+impl SkipReason {
+    /// The name used in summaries.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SkipReason::Binary => "binary",
+            SkipReason::TooLarge => "too_large",
+            SkipReason::Symlink => "symlink",
+            SkipReason::Unreadable => "unreadable",
+            SkipReason::Vanished => "vanished",
+        }
+    }
+}
+
+/// A file the walk found worth reading.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WalkedFile {
+    /// Path relative to the root, with `/` separators.
+    pub rel_path: String,
+    /// Absolute path.
+    pub path: PathBuf,
+    /// Size in bytes.
+    pub size: u64,
+    /// Modification time in nanoseconds since the epoch (0 when unknown).
+    pub mtime_ns: u128,
+}
+
+/// What a walk found.
+#[derive(Debug, Default)]
+pub struct Walk {
+    /// Candidate files, sorted by path.
+    pub files: Vec<WalkedFile>,
+    /// Skipped files by reason.
+    pub skipped: BTreeMap<SkipReason, u64>,
+    /// Paths skipped because they could not be read, with the reason (for reporting).
+    pub problems: Vec<(String, String)>,
+}
+
+/// Options of a walk.
+#[derive(Debug, Clone)]
+pub struct WalkOptions {
+    /// Files larger than this are skipped.
+    pub max_file_size: u64,
+}
+
+impl Default for WalkOptions {
+    fn default() -> WalkOptions {
+        WalkOptions {
+            max_file_size: DEFAULT_MAX_FILE_SIZE,
+        }
+    }
+}
+
+/// Walks `root` and returns the candidate files and what was skipped.
+pub fn walk(root: &Path, options: &WalkOptions) -> Walk {
+    let mut out = Walk::default();
+    let walker = ignore::WalkBuilder::new(root)
+        .hidden(false)
+        .require_git(false)
+        .follow_links(false)
+        .add_custom_ignore_filename(CTXIGNORE)
+        .filter_entry(|entry| !is_private_dir(entry))
+        .sort_by_file_name(|a, b| a.cmp(b))
+        .build();
+    for entry in walker {
+        match entry {
+            Ok(entry) => classify(root, entry, options, &mut out),
+            Err(err) => out.problems.push((error_path(&err), err.to_string())),
+        }
+    }
+    out.files.sort_by(|a, b| a.rel_path.cmp(&b.rel_path));
+    out
+}
+
+fn is_private_dir(entry: &ignore::DirEntry) -> bool {
+    entry.depth() > 0
+        && entry.file_type().is_some_and(|t| t.is_dir())
+        && matches!(entry.file_name().to_str(), Some(".git" | ".ctx"))
+}
+
+fn error_path(err: &ignore::Error) -> String {
+    match err {
+        ignore::Error::WithPath { path, .. } => path.display().to_string(),
+        _ => String::new(),
+    }
+}
+
+fn classify(root: &Path, entry: ignore::DirEntry, options: &WalkOptions, out: &mut Walk) {
+    let Some(file_type) = entry.file_type() else {
+        return;
+    };
+    if file_type.is_dir() {
+        return;
+    }
+    let rel_path = relative(root, entry.path());
+    if file_type.is_symlink() {
+        *out.skipped.entry(SkipReason::Symlink).or_default() += 1;
+        return;
+    }
+    let metadata = match entry.metadata() {
+        Ok(m) => m,
+        Err(err) => {
+            *out.skipped.entry(SkipReason::Vanished).or_default() += 1;
+            out.problems.push((rel_path, err.to_string()));
+            return;
+        }
+    };
+    if metadata.len() > options.max_file_size {
+        *out.skipped.entry(SkipReason::TooLarge).or_default() += 1;
+        return;
+    }
+    let mtime_ns = metadata
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos());
+    out.files.push(WalkedFile {
+        rel_path,
+        path: entry.path().to_path_buf(),
+        size: metadata.len(),
+        mtime_ns,
+    });
+}
+
+/// `path` relative to `root` with `/` separators.
+pub fn relative(root: &Path, path: &Path) -> String {
+    let rel = path.strip_prefix(root).unwrap_or(path);
+    let parts: Vec<String> = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    parts.join("/")
+}
+
+/// The outcome of reading one candidate file.
+#[derive(Debug)]
+pub enum ReadOutcome {
+    /// Its bytes, which look like text.
+    Text(Vec<u8>),
+    /// It was skipped for this reason (with a message for unreadable ones).
+    Skipped(SkipReason, Option<String>),
+}
+
+/// Reads a candidate file, telling binary content and failures apart.
+pub fn read_file(file: &WalkedFile, max_file_size: u64) -> ReadOutcome {
+    match std::fs::read(&file.path) {
+        Ok(bytes) if bytes.len() as u64 > max_file_size => {
+            ReadOutcome::Skipped(SkipReason::TooLarge, None)
+        }
+        Ok(bytes) if looks_binary(&bytes) => ReadOutcome::Skipped(SkipReason::Binary, None),
+        Ok(bytes) => ReadOutcome::Text(bytes),
+        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+            ReadOutcome::Skipped(SkipReason::Vanished, None)
+        }
+        Err(err) => ReadOutcome::Skipped(SkipReason::Unreadable, Some(err.to_string())),
+    }
+}
+
+/// True when the start of `bytes` holds a NUL byte (as git and ripgrep decide).
+pub fn looks_binary(bytes: &[u8]) -> bool {
+    bytes[..bytes.len().min(SNIFF_BYTES)].contains(&0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fs;
+
+    fn write(root: &Path, rel: &str, bytes: &[u8]) {
+        let path = root.join(rel);
+        fs::create_dir_all(path.parent().unwrap()).unwrap();
+        fs::write(path, bytes).unwrap();
+    }
+
+    #[test]
+    fn walk_honours_ignore_files_and_skips_private_dirs() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        write(root, ".gitignore", b"build/\n");
+        write(root, ".ctxignore", b"*.log\n");
+        write(root, "build/out.rs", b"x");
+        write(root, "app.log", b"x");
+        write(root, ".git/config", b"x");
+        write(root, ".ctx/records/db", b"x");
+        write(root, ".cursorrules", b"never do x");
+        write(root, "src/main.rs", b"fn main() {}");
+        let walk = walk(root, &WalkOptions::default());
+        let paths: Vec<_> = walk.files.iter().map(|f| f.rel_path.as_str()).collect();
+        assert_eq!(paths, [".ctxignore", ".cursorrules", ".gitignore", "src/main.rs"]);
+    }
+
+    #[test]
+    fn large_files_and_symlinks_are_skipped_and_counted() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        write(root, "big.txt", &vec![b'a'; 2048]);
+        write(root, "small.txt", b"ok");
+        std::os::unix::fs::symlink(root, root.join("loop")).unwrap();
+        let walk = walk(root, &WalkOptions { max_file_size: 1024 });
+        assert_eq!(walk.files.len(), 1);
+        assert_eq!(walk.skipped[&SkipReason::TooLarge], 1);
+        assert_eq!(walk.skipped[&SkipReason::Symlink], 1);
+    }
+
+    #[test]
+    fn binary_content_is_sniffed() {
+        assert!(looks_binary(b"abc\0def"));
+        assert!(!looks_binary("héllo\n".as_bytes()));
+        assert!(!looks_binary(&[0xff, 0xfe, b'a']));
+    }
+}

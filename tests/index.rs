@@ -1,0 +1,217 @@
+//! End-to-end tests of `ctx index`, `ctx search` and `ctx status` on fixture repositories.
+
+use crate::util::{json_lines, Dir};
+
+fn index_json(dir: &Dir) -> serde_json::Value {
+    let out = dir.ctx(&["index", "--json"]).ok();
+    json_lines(&out).pop().expect("summary line")
+}
+
+fn search(dir: &Dir, query: &str, mode: &str) -> Vec<serde_json::Value> {
+    let out = dir.ctx(&["search", query, "--mode", mode, "--json", "-k", "20"]).output();
+    json_lines(&String::from_utf8_lossy(&out.stdout))
+        .into_iter()
+        .map(|line| line["data"].clone())
+        .collect()
+}
+
+fn symbols(hits: &[serde_json::Value]) -> Vec<String> {
+    hits.iter()
+        .filter_map(|h| h["symbol"].as_str().map(str::to_string))
+        .collect()
+}
+
+#[test]
+fn index_then_search_finds_symbols_across_languages() {
+    let dir = Dir::fixture("small");
+    let summary = index_json(&dir);
+    assert_eq!(summary["indexed"], 8, "{summary}");
+    assert_eq!(summary["deleted"], 0);
+    assert!(summary["chunks"].as_u64().unwrap() > 10);
+    assert_eq!(summary["embedded"], summary["chunks"]);
+
+    let hits = search(&dir, "session request", "lexical");
+    let found = symbols(&hits);
+    assert!(found.contains(&"Session.request".to_string()), "{found:?}");
+    assert!(found.contains(&"Client.sessionRequest".to_string()), "{found:?}");
+
+    let hits = search(&dir, "Server::handle", "hybrid");
+    assert_eq!(hits[0]["symbol"], "Server::handle", "{hits:?}");
+    assert_eq!(hits[0]["path"], "src/server.rs");
+    assert_eq!(hits[0]["kind"], "method");
+    assert!(hits[0]["start_line"].as_u64().unwrap() >= 15);
+
+    let ignored = search(&dir, "ignored_symbol", "lexical");
+    assert!(ignored.is_empty(), "gitignored build/ must not be indexed: {ignored:?}");
+}
+
+#[test]
+fn second_run_on_unchanged_repo_does_no_work() {
+    let dir = Dir::fixture("small");
+    index_json(&dir);
+    let again = index_json(&dir);
+    assert_eq!(again["indexed"], 0);
+    assert_eq!(again["unchanged"], 8);
+    assert_eq!(again["embedded"], 0);
+    assert_eq!(again["chunks"], 0);
+}
+
+#[test]
+fn changes_additions_and_deletions_are_reindexed() {
+    let dir = Dir::fixture("small");
+    index_json(&dir);
+    dir.write("src/extra.go", "package main\n\nfunc ComputeTotals(x int) int {\n\treturn x * 2\n}\n");
+    dir.remove("src/client.ts");
+    let server = dir.read("src/server.rs").replace("start_listener", "open_socket_listener");
+    dir.write("src/server.rs", server);
+    let summary = index_json(&dir);
+    assert_eq!(summary["indexed"], 2, "{summary}");
+    assert_eq!(summary["deleted"], 1);
+    assert_eq!(summary["unchanged"], 6);
+    assert!(summary["reused_embeddings"].as_u64().unwrap() > 0, "unchanged chunks reuse embeddings");
+
+    assert_eq!(symbols(&search(&dir, "ComputeTotals", "lexical"))[0], "ComputeTotals");
+    assert!(search(&dir, "sessionRequest", "lexical")
+        .iter()
+        .all(|h| h["path"] != "src/client.ts"));
+    assert!(symbols(&search(&dir, "start_listener", "lexical")).is_empty());
+    assert_eq!(symbols(&search(&dir, "open_socket_listener", "lexical"))[0], "open_socket_listener");
+}
+
+#[test]
+fn dry_run_lists_files_and_writes_nothing() {
+    let dir = Dir::fixture("small");
+    let out = dir.ctx(&["index", "--dry-run", "--json"]).ok();
+    let report = json_lines(&out).pop().unwrap();
+    assert_eq!(report["file_count"], 8);
+    assert!(report["bytes"].as_u64().unwrap() > 500);
+    assert!(report["estimated_tokens"].as_u64().unwrap() > 100);
+    assert!(!dir.path().join(".ctx").exists());
+    let human = dir.ctx(&["index", "--dry-run"]).ok();
+    assert!(human.contains("would index 8 files"), "{human}");
+}
+
+#[test]
+fn hostile_files_are_skipped_or_survive() {
+    let dir = Dir::new();
+    dir.write("blob.bin", [0u8, 1, 2, 3, 0, 255]);
+    dir.write("empty.rs", "");
+    dir.write("latin1.txt", [b'c', b'a', b'f', 0xe9, b'\n', b'o', b'k', b'\n']);
+    dir.write("long.js", format!("const x = \"{}\";\n", "a".repeat(100_000)));
+    dir.write("big.txt", vec![b'a'; 2 * 1024 * 1024]);
+    dir.write("src/lib.rs", "fn good() {}\n");
+    dir.write("broken.py", "def broken(:\n    return (\n\ndef fine():\n    return 1\n");
+    std::os::unix::fs::symlink(dir.path(), dir.path().join("loop")).unwrap();
+    let summary = index_json(&dir);
+    assert_eq!(summary["skipped"]["binary"], 1, "{summary}");
+    assert_eq!(summary["skipped"]["too_large"], 1);
+    assert_eq!(summary["skipped"]["symlink"], 1);
+    assert_eq!(summary["indexed"], 5);
+    assert_eq!(symbols(&search(&dir, "fine", "lexical"))[0], "fine");
+    assert!(!search(&dir, "caf", "lexical").is_empty());
+}
+
+#[test]
+fn a_second_writer_gets_a_clear_lock_error() {
+    use fs2::FileExt;
+    let dir = Dir::fixture("small");
+    index_json(&dir);
+    let lock = std::fs::File::create(dir.path().join(".ctx/lock")).unwrap();
+    lock.lock_exclusive().unwrap();
+    let (_, stderr) = dir.ctx(&["index"]).code(2);
+    assert!(stderr.contains("locked by another ctx process"), "{stderr}");
+    drop(lock);
+    dir.ctx(&["index"]).ok();
+}
+
+#[test]
+fn an_index_from_another_format_version_says_how_to_rebuild() {
+    let dir = Dir::fixture("small");
+    index_json(&dir);
+    {
+        let store = ctx_engine::store::SledStore::open(&dir.path().join(".ctx/records")).unwrap();
+        let mut meta = ctx_engine::store::records::read_meta(&store).unwrap().unwrap();
+        meta.format_version = 0;
+        let mut batch = ctx_engine::store::Batch::default();
+        ctx_engine::store::records::put_meta(&mut batch, &meta);
+        ctx_engine::store::Store::apply(&store, batch).unwrap();
+        ctx_engine::store::Store::flush(&store).unwrap();
+    }
+    let (_, stderr) = dir.ctx(&["search", "server"]).code(2);
+    assert!(stderr.contains("ctx index --rebuild"), "{stderr}");
+    let summary = json_lines(&dir.ctx(&["index", "--rebuild", "--json"]).ok()).pop().unwrap();
+    assert_eq!(summary["indexed"], 8);
+}
+
+#[test]
+fn missing_index_and_missing_model_give_actionable_errors() {
+    let dir = Dir::fixture("small");
+    let (_, stderr) = dir.ctx(&["search", "server"]).code(2);
+    assert!(stderr.contains("run `ctx index`"), "{stderr}");
+    let out = dir.ctx(&["index"]).env("CTX_EMBEDDER", "fastembed").output();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert_eq!(stderr.matches("ctx model install").count(), 1, "said once: {stderr}");
+    let (_, stderr) = dir
+        .ctx(&["search", "server", "--mode", "semantic"])
+        .env("CTX_EMBEDDER", "fastembed")
+        .code(2);
+    assert!(stderr.contains("ctx model install"), "{stderr}");
+    let hits = dir
+        .ctx(&["search", "server", "--json"])
+        .env("CTX_EMBEDDER", "fastembed")
+        .ok();
+    assert!(!json_lines(&hits).is_empty(), "hybrid falls back to lexical");
+}
+
+#[test]
+fn kill_during_indexing_leaves_a_consistent_index() {
+    let dir = Dir::new();
+    for i in 0..3000 {
+        dir.write(
+            &format!("src/m{i}.rs"),
+            format!("pub fn function_number_{i}(x: u32) -> u32 {{\n    x + {i}\n}}\n"),
+        );
+    }
+    let mut child = dir.ctx(&["index"]).cmd.spawn().unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(700));
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let summary = index_json(&dir);
+    let indexed = summary["indexed"].as_u64().unwrap();
+    let unchanged = summary["unchanged"].as_u64().unwrap();
+    assert_eq!(indexed + unchanged, 3000, "{summary}");
+    assert_eq!(symbols(&search(&dir, "function_number_2999", "lexical"))[0], "function_number_2999");
+    let again = index_json(&dir);
+    assert_eq!(again["unchanged"], 3000);
+    let status = json_lines(&dir.ctx(&["status", "--json"]).ok()).pop().unwrap();
+    assert_eq!(status["files"], 3000);
+    assert_eq!(status["chunks"], 3000);
+}
+
+#[test]
+fn status_reports_changes_since_the_last_index() {
+    let dir = Dir::fixture("small");
+    index_json(&dir);
+    dir.write("src/new.rs", "fn added() {}\n");
+    dir.write("docs/guide.md", "# Changed\n");
+    dir.remove("AGENTS.md");
+    let status = json_lines(&dir.ctx(&["status", "--json"]).ok()).pop().unwrap();
+    assert_eq!(status["files"], 8);
+    assert_eq!(status["added"][0], "src/new.rs");
+    assert_eq!(status["changed"][0], "docs/guide.md");
+    assert_eq!(status["deleted"][0], "AGENTS.md");
+    assert!(status["index_bytes"].as_u64().unwrap() > 0);
+    let human = dir.ctx(&["status"]).ok();
+    assert!(human.contains("3 files changed since the last index"), "{human}");
+}
+
+#[test]
+fn markdown_sections_keep_their_breadcrumb() {
+    let dir = Dir::fixture("small");
+    index_json(&dir);
+    let hits = search(&dir, "in-memory mocks database", "lexical");
+    assert_eq!(hits[0]["path"], "docs/guide.md");
+    assert_eq!(hits[0]["kind"], "section");
+    assert_eq!(hits[0]["symbol"], serde_json::Value::Null);
+}
