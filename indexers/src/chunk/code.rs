@@ -12,7 +12,8 @@
 //! 2. **Nesting.** Definitions nest by lines. Inside a container (class, struct, enum, trait,
 //!    interface, impl, module) a definition is a child, qualified by the container
 //!    (`Server::handle`, `Session.request`); a function in a non-module container is a
-//!    `method`. Inside a function or method, definitions are not split out. A definition that
+//!    `method`; a method with neither container nor `@parent` (a top-level Ruby `def`) is a
+//!    `function`. Inside a function or method, definitions are not split out. A definition that
 //!    starts on its container's first line, or overlaps a sibling's lines, is not split out
 //!    either (it stays in the enclosing chunk).
 //! 3. **Containers with children** are cut around them: the container's own lines (header,
@@ -272,6 +273,9 @@ impl Forest {
             }
             if def.kind == ChunkKind::Function && def.owner.is_some() {
                 def.kind = ChunkKind::Method;
+            }
+            if def.kind == ChunkKind::Method && container.is_none() && def.owner.is_none() {
+                def.kind = ChunkKind::Function;
             }
             let base = container.map(|top| forest.nodes[top].symbol.clone());
             let parent = match (base, &def.owner) {
