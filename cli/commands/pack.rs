@@ -1,13 +1,262 @@
-//! `ctx pack`.
+//! `ctx pack`: a budget-exact prompt of anchors, task, repository map and relevant code.
 
-use crate::output::Global;
+use crate::output::{print_json, Global};
+use anyhow::Context;
+use ctx_engine::anchor::{load_plan, AnchorSet, Plan};
+use ctx_engine::embed::Embedder;
+use ctx_engine::pack::{
+    find_profile, load_profiles, pack_index, parse_budget, FileFilter, Format, Pack, PackOptions,
+    PlanInput, DEFAULT_PROFILE,
+};
+use ctx_engine::{Error, Index};
+use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 /// Arguments of `ctx pack`.
 #[derive(Debug, clap::Args)]
-pub struct PackArgs {}
+pub struct PackArgs {
+    /// Token budget of the pack (`400k`, `1m`, `1.5M`, `128000`); default: the model's
+    /// context window minus its reserve. An explicit budget is the pack's size (reserve 0
+    /// unless --reserve is given).
+    #[arg(long, value_name = "TOKENS")]
+    pub budget: Option<String>,
+    /// Model profile: codex-5.3 (default), opus-4.6, o200k, cl100k, or `[profiles.NAME]`
+    /// from .ctx/config.toml.
+    #[arg(long, value_name = "NAME")]
+    pub model: Option<String>,
+    /// The task: what the pack is for. Empty or absent: a map-only pack.
+    #[arg(long, value_name = "TEXT", conflicts_with = "query_file")]
+    pub query: Option<String>,
+    /// Read the task from a file (`-` for stdin).
+    #[arg(long, value_name = "FILE")]
+    pub query_file: Option<PathBuf>,
+    /// A plan to hand off (JSON); its files come first. Default: the pinned .ctx/plan.json.
+    #[arg(long, value_name = "FILE")]
+    pub plan: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_name = "FORMAT", default_value = "xml", value_parser = ["xml", "markdown", "md", "json"])]
+    pub format: String,
+    /// Write the pack to FILE instead of stdout.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Tokens kept free for the answer (default: the model's reserve when no --budget is
+    /// given, else 0).
+    #[arg(long, value_name = "TOKENS")]
+    pub reserve: Option<String>,
+    /// Only pack files matching this glob (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub include: Vec<String>,
+    /// Never pack files matching this glob (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub exclude: Vec<String>,
+    /// Print why each item is in and what was dropped (stderr, or stdout with -o).
+    #[arg(long)]
+    pub explain: bool,
+}
 
 /// Runs `ctx pack`.
-pub fn run(_args: PackArgs, _global: &Global) -> anyhow::Result<ExitCode> {
-    anyhow::bail!("`ctx pack` is not built yet")
+pub fn run(args: PackArgs, global: &Global) -> anyhow::Result<ExitCode> {
+    let root = global.root()?;
+    let options = options(&args, &root)?;
+    let index = match Index::open(&root) {
+        Ok(index) => index,
+        Err(Error::NoIndex(_)) => anyhow::bail!(
+            "no index at {}: run `ctx index` in the repository first",
+            root.display()
+        ),
+        Err(e) => return Err(e).context("opening the index"),
+    };
+    let anchors = AnchorSet::load(&root).context("loading anchors")?;
+    let embedder = match crate::config::load_embedder(&root) {
+        Ok((embedder, _)) => embedder,
+        Err(e) => {
+            eprintln!("ctx: lexical search only ({e:#})");
+            None
+        }
+    };
+    let pack = pack_index(
+        &index,
+        embedder.as_ref().map(|e| e as &dyn Embedder),
+        &anchors,
+        &options,
+    )?;
+    write_pack(&pack, &args, global, options.format)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn options(args: &PackArgs, root: &Path) -> anyhow::Result<PackOptions> {
+    let profiles = load_profiles(root)?;
+    let profile = find_profile(&profiles, args.model.as_deref().unwrap_or(DEFAULT_PROFILE))?;
+    let budget = args.budget.as_deref().map(parse_budget).transpose()?;
+    let reserve = args
+        .reserve
+        .as_deref()
+        .map(|r| parse_budget(r).or_else(|e| if r.trim() == "0" { Ok(0) } else { Err(e) }))
+        .transpose()
+        .context("reading --reserve")?;
+    let query = read_query(args)?;
+    let plan = read_plan(args.plan.as_deref(), root)?;
+    let format = Format::parse(&args.format).expect("clap checks the format");
+    Ok(PackOptions {
+        profile,
+        budget,
+        reserve,
+        query,
+        plan,
+        format,
+        filter: FileFilter {
+            include: args.include.clone(),
+            exclude: args.exclude.clone(),
+        },
+        explain: args.explain,
+    })
+}
+
+fn read_query(args: &PackArgs) -> anyhow::Result<String> {
+    if let Some(query) = &args.query {
+        return Ok(query.clone());
+    }
+    let Some(path) = &args.query_file else {
+        return Ok(String::new());
+    };
+    if path.as_os_str() == "-" {
+        let mut text = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+            .context("reading the query from stdin")?;
+        return Ok(text);
+    }
+    std::fs::read_to_string(path)
+        .with_context(|| format!("reading the query file {:?}", path.display().to_string()))
+}
+
+/// The plan from `--plan FILE`, else the pinned `.ctx/plan.json`, else none.
+fn read_plan(path: Option<&Path>, root: &Path) -> anyhow::Result<Option<PlanInput>> {
+    let Some(path) = path else {
+        return Ok(load_plan(root)
+            .context("loading the pinned plan")?
+            .map(|plan| PlanInput {
+                json: serde_json::to_string_pretty(&plan).expect("plans serialize"),
+                files: plan.scope(),
+            }));
+    };
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("reading the plan {:?}", path.display().to_string()))?;
+    let value: serde_json::Value = serde_json::from_str(&text).map_err(|e| Error::Syntax {
+        path: path.to_path_buf(),
+        line: e.line().max(1),
+        column: e.column().max(1),
+        message: format!("the plan is not valid JSON: {e}"),
+    })?;
+    let files = serde_json::from_value::<Plan>(value.clone())
+        .map(|p| p.scope())
+        .unwrap_or_default();
+    Ok(Some(PlanInput {
+        json: serde_json::to_string_pretty(&value).expect("values serialize"),
+        files,
+    }))
+}
+
+fn write_pack(pack: &Pack, args: &PackArgs, global: &Global, format: Format) -> anyhow::Result<()> {
+    let text = if format == Format::Json || global.json {
+        serde_json::to_string(pack)? + "\n"
+    } else {
+        pack.prompt.clone()
+    };
+    match &args.output {
+        Some(path) => {
+            std::fs::write(path, &text)
+                .with_context(|| format!("writing the pack to {:?}", path.display().to_string()))?;
+            if global.json && format != Format::Json {
+                print_json(&summary(pack))?;
+            } else {
+                println!("{}", summary_line(pack));
+                if args.explain {
+                    print_explain(&mut std::io::stdout().lock(), pack)?;
+                }
+            }
+        }
+        None => {
+            std::io::stdout().lock().write_all(text.as_bytes())?;
+            eprintln!("ctx: {}", summary_line(pack));
+            if args.explain {
+                print_explain(&mut std::io::stderr().lock(), pack)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn summary_line(pack: &Pack) -> String {
+    let limit = pack.budget - pack.reserve;
+    let full = pack
+        .items
+        .iter()
+        .filter(|i| i.mode == ctx_engine::pack::ItemMode::Full)
+        .count();
+    format!(
+        "packed {} tokens of {limit} ({:.1}%, {}, model {}): {} anchors, {} full ranges, {} signatures, {} files left out",
+        pack.tokens,
+        100.0 * pack.tokens as f64 / limit.max(1) as f64,
+        pack.tokenizer,
+        pack.model,
+        pack.anchors.len(),
+        full,
+        pack.items.len() - full,
+        pack.dropped.len()
+    )
+}
+
+fn summary(pack: &Pack) -> serde_json::Value {
+    serde_json::json!({"type": "summary", "data": {
+        "budget": pack.budget, "reserve": pack.reserve, "tokens": pack.tokens,
+        "tokenizer": pack.tokenizer, "model": pack.model, "anchors": pack.anchors,
+        "items": pack.items.len(), "dropped": pack.dropped.len(),
+    }})
+}
+
+fn print_explain(out: &mut dyn Write, pack: &Pack) -> anyhow::Result<()> {
+    for line in &pack.explain {
+        writeln!(out, "{line}")?;
+    }
+    if !pack.secrets_masked.is_empty() {
+        let kinds: Vec<String> = pack
+            .secrets_masked
+            .iter()
+            .map(|(k, n)| format!("{k}: {n}"))
+            .collect();
+        writeln!(out, "secrets masked: {}", kinds.join(", "))?;
+    }
+    for path in &pack.secret_files {
+        writeln!(out, "excluded (holds secrets): {path}")?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::Cli;
+    use clap::Parser;
+
+    #[test]
+    fn parses_pack_flags() {
+        let cli = Cli::try_parse_from([
+            "ctx",
+            "pack",
+            "--budget",
+            "400k",
+            "--model",
+            "codex-5.3",
+            "--query",
+            "x",
+            "--format",
+            "json",
+            "--include",
+            "src/**",
+            "--explain",
+        ]);
+        assert!(cli.is_ok(), "{cli:?}");
+        assert!(Cli::try_parse_from(["ctx", "pack", "--format", "yaml"]).is_err());
+        assert!(Cli::try_parse_from(["ctx", "pack", "--query", "a", "--query-file", "b"]).is_err());
+    }
 }

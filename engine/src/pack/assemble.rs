@@ -162,30 +162,20 @@ pub fn pack_corpus(
     let mut costs = Costs::new(corpus, renderer, tokenizer);
     let mut entry_cost =
         |f: usize| tokenizer.count(&map_entry(corpus, &ranking, renderer, f)) as u64;
-    let mut sel = select(
-        corpus,
-        &graph,
-        &ranking,
-        &mut costs,
-        code_room,
-        &mut entry_cost,
-        &in_head,
-    );
+    let mut sel = select(corpus, &graph, &ranking, &mut costs, code_room);
     // Hand unused manifest room to the code, then undo additions until everything fits.
     let mut manifest = manifest_text(corpus, &ranking, &sel, &costs, renderer, manifest_room);
     let manifest_cost = tokenizer.count(&manifest) as u64;
     let slack = manifest_room.saturating_sub(manifest_cost);
-    if slack > 0 {
-        sel.limit += slack;
-        super::select::top_up(
-            corpus,
-            &ranking,
-            &mut costs,
-            &mut sel,
-            &mut entry_cost,
-            &in_head,
-        );
-    }
+    sel.limit += slack;
+    super::select::top_up(
+        corpus,
+        &ranking,
+        &mut costs,
+        &mut sel,
+        &mut entry_cost,
+        &in_head,
+    );
     loop {
         manifest = manifest_text(
             corpus,
@@ -503,6 +493,7 @@ fn render(
             match piece {
                 Piece::Full(i) => out.push_str(&costs.full_text(i)),
                 Piece::Signature(i) => out.push_str(&costs.signature_text(i).unwrap_or_default()),
+                Piece::Head(i, n) => out.push_str(&costs.head_text(i, n)),
                 Piece::Gap => out.push_str(&r.gap()),
             }
         }
@@ -596,6 +587,20 @@ fn items(corpus: &Corpus, ranking: &Ranking, sel: &Selection, costs: &mut Costs)
                         kind: c.kind,
                         mode: ItemMode::Signature,
                         tokens: u64::from(costs.signature(i).unwrap_or(0)),
+                        score: round(ranking.chunk_score[i]),
+                    });
+                }
+                Show::Head(n) => {
+                    flush(&mut run, &mut out, costs);
+                    let c = &corpus.chunks[i];
+                    out.push(PackItem {
+                        path: c.path.clone(),
+                        start_line: c.start_line,
+                        end_line: c.start_line + n - 1,
+                        symbol: c.symbol.clone(),
+                        kind: c.kind,
+                        mode: ItemMode::Full,
+                        tokens: u64::from(costs.head(i, n)),
                         score: round(ranking.chunk_score[i]),
                     });
                 }

@@ -137,3 +137,6 @@ pub struct Pack {
     /// The prompt text.
     pub prompt: String,
 }
+
+#[cfg(test)]
+mod tests;

@@ -26,6 +26,10 @@ pub const FOCUS_SHARE: f64 = 0.6;
 pub const OUTLINE_SHARE: f64 = 0.85;
 /// Chunks scoring below this share of the best score are not focus candidates.
 const FOCUS_MIN_SCORE: f64 = 0.08;
+/// A partial chunk shows at least this many lines.
+const MIN_HEAD_LINES: u32 = 3;
+/// Best-ranked chunks tried for a partial head.
+const HEAD_CANDIDATES: usize = 400;
 /// Symbols listed per map entry.
 pub const MAP_SYMBOLS: usize = 8;
 
@@ -36,6 +40,8 @@ pub enum Show {
     Omit,
     /// Only its signature line.
     Signature,
+    /// Its first `n` lines (used last, to fill the room to the line).
+    Head(u32),
     /// Every line.
     Full,
 }
@@ -127,6 +133,24 @@ impl<'a> Costs<'a> {
         n
     }
 
+    /// The numbered first `n` lines of chunk `i`.
+    pub fn head_text(&mut self, i: usize, n: u32) -> String {
+        let start = self.corpus.chunks[i].start_line;
+        let renderer = self.renderer;
+        let text = self.masked(i);
+        let end = text
+            .match_indices('\n')
+            .nth(n as usize - 1)
+            .map_or(text.len(), |(at, _)| at);
+        renderer.lines(&text[..end], start)
+    }
+
+    /// Tokens of the first `n` lines of chunk `i`.
+    pub fn head(&mut self, i: usize, n: u32) -> u32 {
+        let text = self.head_text(i, n);
+        self.tokenizer.count(&text) as u32
+    }
+
     /// Tokens of chunk `i`'s signature line; `None` when it has none.
     pub fn signature(&mut self, i: usize) -> Option<u32> {
         if let Some(n) = self.signature[i] {
@@ -164,6 +188,7 @@ impl<'a> Costs<'a> {
             total += u64::from(match piece {
                 Piece::Full(i) => self.full(i),
                 Piece::Signature(i) => self.signature(i).unwrap_or(0),
+                Piece::Head(i, n) => self.head(i, n),
                 Piece::Gap => {
                     gaps += 1;
                     0
@@ -199,6 +224,8 @@ pub enum Piece {
     Full(usize),
     /// A chunk's signature line.
     Signature(usize),
+    /// A chunk's first lines.
+    Head(usize, u32),
     /// Lines left out.
     Gap,
 }
@@ -216,6 +243,13 @@ pub fn file_pieces(chunks: &[Chunk], range: std::ops::Range<usize>, show: &[Show
                 }
                 out.push(Piece::Full(i));
                 pending_gap = false;
+            }
+            Show::Head(n) => {
+                if pending_gap {
+                    out.push(Piece::Gap);
+                }
+                out.push(Piece::Head(i, n));
+                pending_gap = true;
             }
             Show::Signature => {
                 let chunk = &chunks[i];
@@ -316,6 +350,15 @@ impl Selection {
         true
     }
 
+    /// True when showing chunk `i` of file `f` as `show` would fit the limit.
+    pub fn fits(&mut self, costs: &mut Costs, f: usize, i: usize, show: Show) -> bool {
+        let before = self.show[i];
+        self.show[i] = show;
+        let cost = costs.file(f, &self.show);
+        self.show[i] = before;
+        self.used - self.file_cost[f] + cost <= self.limit
+    }
+
     /// Undoes the most recent change (a related-map entry first); false when none is left.
     pub fn undo_last(&mut self) -> bool {
         if let Some((_, tokens)) = self.related.pop() {
@@ -346,20 +389,17 @@ pub fn select(
     ranking: &Ranking,
     costs: &mut Costs,
     limit: u64,
-    map_entry_cost: &mut dyn FnMut(usize) -> u64,
-    in_map_head: &[bool],
 ) -> Selection {
     let mut sel = Selection::new(corpus.chunks.len(), corpus.files.len(), limit);
     precount_likely(corpus, ranking, costs, limit);
     focus(corpus, graph, ranking, costs, &mut sel);
     outline(corpus, ranking, costs, &mut sel);
     whole_files(corpus, ranking, costs, &mut sel);
-    fill_chunks(corpus, ranking, costs, &mut sel);
-    fill_map(ranking, &mut sel, map_entry_cost, in_map_head);
     sel
 }
 
-/// Uses room freed after selection (a larger `sel.limit`) for more chunks and map entries.
+/// Fills what room is left (after the manifest is known): further chunks in rank order,
+/// related-map entries, and the first lines of one more chunk.
 pub fn top_up(
     corpus: &Corpus,
     ranking: &Ranking,
@@ -370,6 +410,41 @@ pub fn top_up(
 ) {
     fill_chunks(corpus, ranking, costs, sel);
     fill_map(ranking, sel, map_entry_cost, in_map_head);
+    fill_head(corpus, ranking, costs, sel);
+}
+
+/// Fills the last of the room with the first lines of the best chunk not yet shown in
+/// full (whole lines only), when at least [`MIN_HEAD_LINES`] of them fit.
+fn fill_head(corpus: &Corpus, ranking: &Ranking, costs: &mut Costs, sel: &mut Selection) {
+    let by_file = ranking
+        .file_order
+        .iter()
+        .flat_map(|&f| corpus.files[f].chunks.clone());
+    let candidates = ranking.chunk_order.iter().copied().chain(by_file);
+    for i in candidates.take(HEAD_CANDIDATES) {
+        if sel.used >= sel.limit {
+            return;
+        }
+        let lines = corpus.chunks[i].end_line - corpus.chunks[i].start_line + 1;
+        if sel.show[i] >= Show::Head(1) || lines <= MIN_HEAD_LINES {
+            continue;
+        }
+        let f = file_of(corpus, i);
+        // The most lines that fit: binary search on the (monotone) cost.
+        let (mut lo, mut hi) = (0u32, lines - 1);
+        while lo < hi {
+            let mid = (lo + hi).div_ceil(2);
+            if sel.fits(costs, f, i, Show::Head(mid)) {
+                lo = mid;
+            } else {
+                hi = mid - 1;
+            }
+        }
+        if lo >= MIN_HEAD_LINES {
+            sel.try_apply(costs, f, &[(i, Show::Head(lo))], sel.limit);
+            return;
+        }
+    }
 }
 
 /// Counts, in parallel, the chunks the phases will most likely look at.
