@@ -1,0 +1,77 @@
+//! Claude Code: `PreToolUse` answers with `hookSpecificOutput.permissionDecision`; context for
+//! `SessionStart` and `UserPromptSubmit` goes in `hookSpecificOutput.additionalContext`.
+//!
+//! ctx never answers `allow`: that would skip Claude's own permission prompts. An allowed
+//! action gets no output at all; a warned one gets the warning as additional context.
+
+use super::{claude_style_action, Answer, EventKind};
+use ctx_engine::check::{Decision, Verdict};
+use serde_json::{json, Value};
+
+/// Classifies a Claude Code hook payload.
+pub fn event_kind(event_name: &str, input: &Value) -> anyhow::Result<EventKind> {
+    Ok(match event_name {
+        "PreToolUse" => {
+            let tool = input
+                .get("tool_name")
+                .and_then(Value::as_str)
+                .ok_or_else(|| anyhow::anyhow!("a PreToolUse event without \"tool_name\": the payload is not from Claude Code's hook protocol"))?;
+            EventKind::PreTool {
+                tool: tool.to_string(),
+                action: claude_style_action(tool, input),
+            }
+        }
+        "SessionStart" => EventKind::SessionStart,
+        "UserPromptSubmit" => EventKind::Prompt,
+        "" => anyhow::bail!("the hook input has no \"hook_event_name\": check that the hook is `ctx check --hook claude`"),
+        _ => EventKind::Other,
+    })
+}
+
+/// The PreToolUse answer (shared with Codex, whose schema is the same object).
+pub fn tool_answer(event_name: &str, verdict: &Verdict) -> Answer {
+    pre_tool_answer(event_name, verdict)
+}
+
+pub(super) fn pre_tool_answer(event_name: &str, verdict: &Verdict) -> Answer {
+    let event_name = if event_name.is_empty() {
+        "PreToolUse"
+    } else {
+        event_name
+    };
+    let reason = verdict.reason();
+    match verdict.decision {
+        Decision::Deny => Answer::json(json!({
+            "hookSpecificOutput": {
+                "hookEventName": event_name,
+                "permissionDecision": "deny",
+                "permissionDecisionReason": reason,
+            }
+        })),
+        Decision::Warn => Answer::json(json!({
+            "hookSpecificOutput": {
+                "hookEventName": event_name,
+                "additionalContext": reason,
+            },
+            "systemMessage": first_line(&reason),
+        })),
+        Decision::Allow if !verdict.notes.is_empty() => Answer::json(json!({
+            "systemMessage": reason,
+        })),
+        Decision::Allow => Answer::silent(),
+    }
+}
+
+/// The SessionStart / UserPromptSubmit answer.
+pub fn context_answer(event_name: &str, context: Option<&str>) -> Answer {
+    match context {
+        Some(text) => Answer::json(json!({
+            "hookSpecificOutput": {"hookEventName": event_name, "additionalContext": text}
+        })),
+        None => Answer::silent(),
+    }
+}
+
+pub(super) fn first_line(text: &str) -> String {
+    text.lines().next().unwrap_or_default().to_string()
+}

@@ -1,0 +1,73 @@
+//! Cursor (third-party documentation only): `beforeShellExecution` and `beforeMCPExecution`
+//! answer `{"permission", "user_message", "agent_message"}`; `beforeSubmitPrompt` answers
+//! `{"continue": true}` (Cursor offers no way to add context there, so no re-anchoring).
+
+use super::{mcp_action, string_field, Action, Answer, EventKind};
+use ctx_engine::check::{Decision, Verdict};
+use serde_json::{json, Value};
+
+/// Classifies a Cursor hook payload.
+pub fn event_kind(event_name: &str, input: &Value) -> anyhow::Result<EventKind> {
+    Ok(match event_name {
+        "beforeShellExecution" => {
+            let command = string_field(input, &["command"]).ok_or_else(|| {
+                anyhow::anyhow!("a beforeShellExecution event without \"command\": the payload is not from Cursor's hook protocol")
+            })?;
+            EventKind::PreTool {
+                tool: "shell".into(),
+                action: Action::Command {
+                    command,
+                    dir: string_field(input, &["cwd"]),
+                },
+            }
+        }
+        "beforeMCPExecution" => {
+            let tool = string_field(input, &["tool_name"]).unwrap_or_else(|| "mcp".into());
+            let arguments = match input.get("tool_input") {
+                Some(Value::String(text)) => serde_json::from_str(text).unwrap_or(Value::Null),
+                Some(other) => other.clone(),
+                None => Value::Null,
+            };
+            EventKind::PreTool {
+                action: mcp_action(&tool, &arguments),
+                tool,
+            }
+        }
+        "beforeReadFile" => EventKind::PreTool {
+            tool: "read".into(),
+            action: Action::Unchecked("beforeReadFile".into()),
+        },
+        "beforeSubmitPrompt" => EventKind::Prompt,
+        "" => anyhow::bail!("the hook input has no \"hook_event_name\": check that the hook is `ctx check --hook cursor`"),
+        _ => EventKind::Other,
+    })
+}
+
+/// The permission answer.
+pub fn tool_answer(event_name: &str, verdict: &Verdict) -> Answer {
+    if event_name == "beforeReadFile" {
+        return Answer::json(json!({"permission": "allow"}));
+    }
+    let reason = verdict.reason();
+    match verdict.decision {
+        Decision::Deny => Answer::json(json!({
+            "permission": "deny",
+            "user_message": super::claude::first_line(&reason),
+            "agent_message": reason,
+        })),
+        Decision::Warn => Answer::json(json!({
+            "permission": "allow",
+            "user_message": super::claude::first_line(&reason),
+            "agent_message": reason,
+        })),
+        Decision::Allow => Answer::json(json!({"permission": "allow"})),
+    }
+}
+
+/// The beforeSubmitPrompt answer: always continue.
+pub fn context_answer(event_name: &str, _context: Option<&str>) -> Answer {
+    match event_name {
+        "beforeSubmitPrompt" => Answer::json(json!({"continue": true})),
+        _ => Answer::silent(),
+    }
+}

@@ -1,0 +1,83 @@
+//! Gemini CLI: `BeforeTool` answers with a top-level `decision`/`reason`; context goes in
+//! `hookSpecificOutput.additionalContext` (for `SessionStart` and `BeforeAgent`).
+
+use super::{mcp_action, string_field, tool_input, Action, Answer, EventKind};
+use ctx_engine::check::{Decision, Verdict};
+use serde_json::{json, Value};
+
+/// Classifies a Gemini CLI hook payload.
+pub fn event_kind(event_name: &str, input: &Value) -> anyhow::Result<EventKind> {
+    Ok(match event_name {
+        "BeforeTool" => {
+            let tool = input
+                .get("tool_name")
+                .and_then(Value::as_str)
+                .ok_or_else(|| anyhow::anyhow!("a BeforeTool event without \"tool_name\": the payload is not from Gemini CLI's hook protocol"))?;
+            EventKind::PreTool {
+                tool: tool.to_string(),
+                action: action(tool, tool_input(input)),
+            }
+        }
+        "SessionStart" => EventKind::SessionStart,
+        "BeforeAgent" => EventKind::Prompt,
+        "" => anyhow::bail!("the hook input has no \"hook_event_name\": check that the hook is `ctx check --hook gemini`"),
+        _ => EventKind::Other,
+    })
+}
+
+fn action(tool: &str, ti: &Value) -> Action {
+    match tool {
+        "run_shell_command" => match string_field(ti, &["command"]) {
+            Some(command) => Action::Command {
+                command,
+                dir: string_field(ti, &["dir_path", "directory"]),
+            },
+            None => Action::Unchecked("run_shell_command without a command".into()),
+        },
+        "write_file" => match (
+            string_field(ti, &["file_path", "path"]),
+            string_field(ti, &["content"]),
+        ) {
+            (Some(path), Some(content)) => Action::Write { path, content },
+            _ => Action::Unchecked("write_file without file_path/content".into()),
+        },
+        "replace" => match string_field(ti, &["file_path", "path"]) {
+            Some(path) => Action::Edit {
+                path,
+                edits: vec![(
+                    string_field(ti, &["old_string"]).unwrap_or_default(),
+                    string_field(ti, &["new_string"]).unwrap_or_default(),
+                )],
+            },
+            None => Action::Unchecked("replace without file_path".into()),
+        },
+        name if name.starts_with("mcp_") => mcp_action(name, ti),
+        other => Action::Unchecked(other.to_string()),
+    }
+}
+
+/// The BeforeTool answer.
+pub fn tool_answer(verdict: &Verdict) -> Answer {
+    let reason = verdict.reason();
+    match verdict.decision {
+        Decision::Deny => Answer::json(json!({"decision": "deny", "reason": reason})),
+        Decision::Warn => Answer::json(json!({
+            "hookSpecificOutput": {"hookEventName": "BeforeTool", "additionalContext": reason},
+            "systemMessage": super::claude::first_line(&reason),
+        })),
+        Decision::Allow if !verdict.notes.is_empty() => {
+            Answer::json(json!({"systemMessage": reason}))
+        }
+        Decision::Allow => Answer::silent(),
+    }
+}
+
+/// The SessionStart / BeforeAgent answer.
+pub fn context_answer(event_name: &str, context: Option<&str>) -> Answer {
+    match context {
+        Some(text) => Answer::json(json!({
+            "hookSpecificOutput": {"hookEventName": event_name, "additionalContext": text}
+        })),
+        None => Answer::silent(),
+    }
+}

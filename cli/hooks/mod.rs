@@ -1,0 +1,428 @@
+//! Agent hook protocols: reading each agent's hook JSON into a [`HookEvent`] and writing the
+//! verdict back in that agent's protocol. One file per agent; the tables there are the only
+//! place a protocol detail lives (see /work/shared/docs/hook-protocols.md).
+
+pub mod claude;
+pub mod codex;
+pub mod cursor;
+pub mod gemini;
+
+use ctx_engine::check::Verdict;
+use serde_json::Value;
+use std::path::PathBuf;
+
+/// The agents ctx speaks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Agent {
+    /// Claude Code.
+    Claude,
+    /// OpenAI Codex CLI.
+    Codex,
+    /// Gemini CLI.
+    Gemini,
+    /// Cursor.
+    Cursor,
+}
+
+impl Agent {
+    /// The lowercase name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Agent::Claude => "claude",
+            Agent::Codex => "codex",
+            Agent::Gemini => "gemini",
+            Agent::Cursor => "cursor",
+        }
+    }
+
+    /// The agent that really sent `input`: Codex also answers to `--hook claude` and is told
+    /// apart by its `turn_id`.
+    pub fn detect(self, input: &Value) -> Agent {
+        if self == Agent::Claude && input.get("turn_id").is_some() {
+            Agent::Codex
+        } else {
+            self
+        }
+    }
+}
+
+/// What an agent is about to do, as far as ctx checks it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// A shell command, with the directory it runs in when the agent says.
+    Command {
+        /// The command line.
+        command: String,
+        /// Its working directory.
+        dir: Option<String>,
+    },
+    /// A whole-file write.
+    Write {
+        /// The file.
+        path: String,
+        /// Its new content.
+        content: String,
+    },
+    /// One or more string replacements in a file.
+    Edit {
+        /// The file.
+        path: String,
+        /// (old, new) pairs.
+        edits: Vec<(String, String)>,
+    },
+    /// A Codex `apply_patch` patch.
+    Patch(String),
+    /// Several actions at once (an MCP call carrying a command and a file).
+    Many(Vec<Action>),
+    /// A tool ctx does not check (reads, searches…): allowed.
+    Unchecked(String),
+}
+
+/// What kind of hook event arrived.
+#[derive(Debug, Clone, PartialEq)]
+pub enum EventKind {
+    /// Before a tool runs: check it.
+    PreTool {
+        /// The tool's name as the agent spells it.
+        tool: String,
+        /// What it will do.
+        action: Action,
+    },
+    /// A new session: send the anchors.
+    SessionStart,
+    /// A user prompt: maybe re-send the anchors.
+    Prompt,
+    /// Any other event (post-tool, stop…): nothing to decide.
+    Other,
+}
+
+/// A parsed hook event.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HookEvent {
+    /// The agent that sent it.
+    pub agent: Agent,
+    /// The event name as sent (`PreToolUse`, `BeforeTool`, `beforeShellExecution`…).
+    pub event_name: String,
+    /// The session (Cursor: conversation) id.
+    pub session: Option<String>,
+    /// The agent's working directory.
+    pub cwd: Option<PathBuf>,
+    /// What happened.
+    pub kind: EventKind,
+}
+
+/// The answer to write back: stdout, stderr and the exit code.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Answer {
+    /// Printed on stdout (a JSON object for most protocols).
+    pub stdout: Option<String>,
+    /// Printed on stderr.
+    pub stderr: Option<String>,
+    /// The process exit code.
+    pub exit: u8,
+}
+
+impl Answer {
+    /// A JSON answer on stdout with exit 0.
+    pub fn json(value: Value) -> Answer {
+        Answer {
+            stdout: Some(value.to_string()),
+            stderr: None,
+            exit: 0,
+        }
+    }
+
+    /// No output, exit 0: the agent goes on as if ctx were not there.
+    pub fn silent() -> Answer {
+        Answer::default()
+    }
+}
+
+/// Parses a hook payload from `agent`.
+pub fn parse_event(agent: Agent, input: &Value) -> anyhow::Result<HookEvent> {
+    let object = input.as_object().ok_or_else(|| {
+        anyhow::anyhow!(
+            "the hook input is not a JSON object (got {}): check the hook configuration",
+            kind_of(input)
+        )
+    })?;
+    let text = |key: &str| object.get(key).and_then(Value::as_str).map(String::from);
+    let event_name = text("hook_event_name").unwrap_or_default();
+    let session = text("session_id").or_else(|| text("conversation_id"));
+    let cwd = text("cwd")
+        .or_else(|| {
+            object
+                .get("workspace_roots")
+                .and_then(|r| r.get(0))
+                .and_then(Value::as_str)
+                .map(String::from)
+        })
+        .map(PathBuf::from);
+    let kind = match agent {
+        Agent::Claude => claude::event_kind(&event_name, input)?,
+        Agent::Codex => codex::event_kind(&event_name, input)?,
+        Agent::Gemini => gemini::event_kind(&event_name, input)?,
+        Agent::Cursor => cursor::event_kind(&event_name, input)?,
+    };
+    Ok(HookEvent {
+        agent,
+        event_name,
+        session,
+        cwd,
+        kind,
+    })
+}
+
+/// The answer to a tool event in `agent`'s protocol.
+pub fn tool_answer(agent: Agent, event: &HookEvent, verdict: &Verdict) -> Answer {
+    match agent {
+        Agent::Claude => claude::tool_answer(&event.event_name, verdict),
+        Agent::Codex => codex::tool_answer(&event.event_name, verdict),
+        Agent::Gemini => gemini::tool_answer(verdict),
+        Agent::Cursor => cursor::tool_answer(&event.event_name, verdict),
+    }
+}
+
+/// The answer to a session-start or prompt event, carrying `context` (the anchors) if any.
+pub fn context_answer(agent: Agent, event: &HookEvent, context: Option<&str>) -> Answer {
+    match agent {
+        Agent::Claude => claude::context_answer(&event.event_name, context),
+        Agent::Codex => codex::context_answer(&event.event_name, context),
+        Agent::Gemini => gemini::context_answer(&event.event_name, context),
+        Agent::Cursor => cursor::context_answer(&event.event_name, context),
+    }
+}
+
+/// The tool input object of an event (`tool_input`), or an empty object.
+pub fn tool_input(input: &Value) -> &Value {
+    static EMPTY: Value = Value::Null;
+    input.get("tool_input").unwrap_or(&EMPTY)
+}
+
+/// A string field of a JSON object.
+pub fn string_field(value: &Value, keys: &[&str]) -> Option<String> {
+    keys.iter()
+        .find_map(|k| value.get(*k).and_then(Value::as_str))
+        .map(String::from)
+}
+
+/// Reads the command, file and patch arguments an MCP tool call carries, if any.
+pub fn mcp_action(tool: &str, arguments: &Value) -> Action {
+    let mut actions = Vec::new();
+    collect_mcp(arguments, &mut actions, 0);
+    match actions.len() {
+        0 => Action::Unchecked(tool.to_string()),
+        1 => actions.pop().unwrap_or(Action::Unchecked(tool.to_string())),
+        _ => Action::Many(actions),
+    }
+}
+
+fn collect_mcp(value: &Value, into: &mut Vec<Action>, depth: usize) {
+    if depth > 4 {
+        return;
+    }
+    match value {
+        Value::Object(map) => {
+            let get = |keys: &[&str]| string_field(value, keys);
+            if let Some(command) = get(&["command", "cmd", "script", "shell_command"]) {
+                if command.trim_start().starts_with("*** Begin Patch") {
+                    into.push(Action::Patch(command));
+                } else {
+                    into.push(Action::Command {
+                        command,
+                        dir: get(&["cwd", "dir", "workdir", "directory"]),
+                    });
+                }
+            }
+            if let Some(patch) =
+                get(&["patch", "input"]).filter(|p| p.trim_start().starts_with("*** Begin Patch"))
+            {
+                into.push(Action::Patch(patch));
+            }
+            if let Some(path) = get(&[
+                "file_path",
+                "filePath",
+                "path",
+                "file",
+                "filename",
+                "target",
+            ]) {
+                if let Some(content) = get(&["content", "contents", "text", "data"]) {
+                    into.push(Action::Write { path, content });
+                } else if let (Some(old), Some(new)) = (
+                    get(&["old_string", "oldText", "old"]),
+                    get(&["new_string", "newText", "new"]),
+                ) {
+                    into.push(Action::Edit {
+                        path,
+                        edits: vec![(old, new)],
+                    });
+                }
+            }
+            for (key, child) in map {
+                if child.is_object() || child.is_array() {
+                    let _ = key;
+                    collect_mcp(child, into, depth + 1);
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|i| collect_mcp(i, into, depth + 1)),
+        _ => {}
+    }
+}
+
+/// Claude-style tools (`Bash`, `Write`, `Edit`, `MultiEdit`, MCP), shared by Claude and Codex.
+pub fn claude_style_action(tool: &str, input: &Value) -> Action {
+    let ti = tool_input(input);
+    match tool {
+        "Bash" | "shell" | "local_shell" | "exec_command" => match ti.get("command") {
+            Some(Value::String(command)) => Action::Command {
+                command: command.clone(),
+                dir: string_field(ti, &["workdir", "cwd"]),
+            },
+            Some(Value::Array(argv)) => Action::Command {
+                command: argv_to_command(argv),
+                dir: string_field(ti, &["workdir", "cwd"]),
+            },
+            _ => Action::Unchecked(format!("{tool} without a command")),
+        },
+        "Write" => match (
+            string_field(ti, &["file_path", "path"]),
+            string_field(ti, &["content"]),
+        ) {
+            (Some(path), Some(content)) => Action::Write { path, content },
+            _ => patch_in(ti)
+                .unwrap_or_else(|| Action::Unchecked(format!("{tool} without file_path/content"))),
+        },
+        "Edit" | "MultiEdit" => {
+            if let Some(patch) = patch_in(ti) {
+                return patch;
+            }
+            let Some(path) = string_field(ti, &["file_path", "path"]) else {
+                return Action::Unchecked(format!("{tool} without file_path"));
+            };
+            let mut edits = Vec::new();
+            if let (Some(old), Some(new)) = (
+                string_field(ti, &["old_string"]),
+                string_field(ti, &["new_string"]),
+            ) {
+                edits.push((old, new));
+            }
+            if let Some(list) = ti.get("edits").and_then(Value::as_array) {
+                for e in list {
+                    if let (Some(old), Some(new)) = (
+                        string_field(e, &["old_string"]),
+                        string_field(e, &["new_string"]),
+                    ) {
+                        edits.push((old, new));
+                    }
+                }
+            }
+            Action::Edit { path, edits }
+        }
+        "NotebookEdit" => match string_field(ti, &["notebook_path"]) {
+            Some(path) => Action::Edit {
+                path,
+                edits: vec![(
+                    String::new(),
+                    string_field(ti, &["new_source"]).unwrap_or_default(),
+                )],
+            },
+            None => Action::Unchecked(tool.to_string()),
+        },
+        "apply_patch" => {
+            patch_in(ti).unwrap_or_else(|| Action::Unchecked("apply_patch without a patch".into()))
+        }
+        name if name.starts_with("mcp__") => mcp_action(name, ti),
+        other => Action::Unchecked(other.to_string()),
+    }
+}
+
+/// An `apply_patch` patch inside a tool input (`command`, `patch` or `input`, or a bare string).
+fn patch_in(ti: &Value) -> Option<Action> {
+    if let Some(text) = ti.as_str() {
+        return text
+            .trim_start()
+            .starts_with("*** Begin Patch")
+            .then(|| Action::Patch(text.to_string()));
+    }
+    let candidates = ["patch", "input", "command"];
+    for key in candidates {
+        match ti.get(key) {
+            Some(Value::String(text)) if text.trim_start().starts_with("*** Begin Patch") => {
+                return Some(Action::Patch(text.clone()))
+            }
+            Some(Value::Array(argv)) => {
+                if let Some(text) = argv
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .find(|s| s.trim_start().starts_with("*** Begin Patch"))
+                {
+                    return Some(Action::Patch(text.to_string()));
+                }
+            }
+            _ => {}
+        }
+    }
+    None
+}
+
+/// `["bash", "-lc", "cmd"]` as a command line (quoting each word).
+fn argv_to_command(argv: &[Value]) -> String {
+    argv.iter()
+        .filter_map(Value::as_str)
+        .map(|w| {
+            if !w.is_empty()
+                && w.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_./=:@%+,".contains(c))
+            {
+                w.to_string()
+            } else {
+                format!("'{}'", w.replace('\'', "'\\''"))
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+fn kind_of(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn codex_is_told_apart_by_turn_id() {
+        assert_eq!(Agent::Claude.detect(&json!({"turn_id": "t"})), Agent::Codex);
+        assert_eq!(Agent::Claude.detect(&json!({})), Agent::Claude);
+    }
+
+    #[test]
+    fn mcp_arguments_with_commands_and_files_are_checked() {
+        let a = mcp_action(
+            "mcp__x__run",
+            &json!({"command": "rm -rf /", "cwd": "/tmp"}),
+        );
+        assert!(matches!(a, Action::Command { .. }));
+        let a = mcp_action("mcp__fs__write", &json!({"path": "a.txt", "content": "x"}));
+        assert!(matches!(a, Action::Write { .. }));
+        let a = mcp_action("mcp__x__search", &json!({"query": "rm -rf"}));
+        assert!(matches!(a, Action::Unchecked(_)));
+    }
+
+    #[test]
+    fn argv_commands_are_quoted() {
+        let argv = vec![json!("bash"), json!("-lc"), json!("rm -rf /")];
+        assert_eq!(argv_to_command(&argv), "bash -lc 'rm -rf /'");
+    }
+}

@@ -1,0 +1,368 @@
+//! File effects of well-known programs: which files a command writes, edits or deletes.
+//!
+//! Choices, documented once:
+//! - `rm`, `rmdir`, `unlink`, `shred` delete their operands; `find … -delete` deletes its
+//!   start paths (the whole subtree may go).
+//! - `mv` deletes each source and writes the target (inside the target when it is a directory).
+//! - `cp`, `install`, `ln` write the target; `touch`, `truncate`, `dd of=` write their files.
+//! - `sed -i`, `perl -i` edit their files; `tee -a` and `>>` edit (append), `tee` and `>` write.
+//! - `chmod`, `chown` and `chgrp` count as edits: they change who may read or run a file, which
+//!   a rule protecting the file is meant to cover.
+
+use ctx_engine::check::{AddedLine, FileEffect, FileOp, PathContext};
+
+/// The file effects of running `program args` in `ctx`.
+pub fn program_effects(program: &str, args: &[String], ctx: &PathContext) -> Vec<FileEffect> {
+    let effect = |path: &str, op: FileOp| effect(ctx, path, op, program);
+    match program {
+        "rm" | "rmdir" | "unlink" | "shred" | "srm" => operands(args)
+            .iter()
+            .map(|p| effect(p, FileOp::Delete))
+            .collect(),
+        "mv" => move_effects(args, ctx),
+        "cp" | "install" | "ln" | "rsync" => {
+            let (_, target) = sources_and_target(args);
+            target
+                .map(|t| vec![effect(&t, FileOp::Write)])
+                .unwrap_or_default()
+        }
+        "touch" | "mkfifo" => operands(args)
+            .iter()
+            .map(|p| effect(p, FileOp::Write))
+            .collect(),
+        "truncate" => operands_skipping(args, &["-s", "-r", "--size", "--reference"])
+            .iter()
+            .map(|p| effect(p, FileOp::Write))
+            .collect(),
+        "chmod" | "chown" | "chgrp" => operands(args)
+            .iter()
+            .skip(1)
+            .map(|p| effect(p, FileOp::Edit))
+            .collect(),
+        "dd" => args
+            .iter()
+            .filter_map(|a| a.strip_prefix("of="))
+            .map(|p| effect(p, FileOp::Write))
+            .collect(),
+        "tee" => {
+            let append = args.iter().any(|a| a == "-a" || a == "--append");
+            let op = if append { FileOp::Edit } else { FileOp::Write };
+            operands(args)
+                .iter()
+                .filter(|p| !is_device(p))
+                .map(|p| effect(p, op))
+                .collect()
+        }
+        "sed" | "gsed" => in_place_edits(args, ctx, "sed", &["-e", "-f", "--expression", "--file"]),
+        "perl" => in_place_edits(args, ctx, "perl", &["-e", "-E", "-M", "-I", "-m"]),
+        "find" => find_deletes(args, ctx),
+        _ => Vec::new(),
+    }
+}
+
+/// A file effect of a redirection (`>`, `>>`, `&>`…) to `target`; none for devices.
+pub fn redirect_effect(
+    ctx: &PathContext,
+    operator: &str,
+    target: &str,
+    content: Option<&str>,
+) -> Option<FileEffect> {
+    if is_device(target) || target.is_empty() || target.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    let op = if operator.contains(">>") {
+        FileOp::Edit
+    } else {
+        FileOp::Write
+    };
+    let mut effect = effect(ctx, target, op, &format!("{operator} redirection"));
+    if let Some(content) = content {
+        effect.added = added_lines(content, op == FileOp::Write);
+    }
+    Some(effect)
+}
+
+/// Lines of written content; numbered from 1 when the content is the whole file.
+pub fn added_lines(content: &str, whole_file: bool) -> Vec<AddedLine> {
+    content
+        .lines()
+        .enumerate()
+        .map(|(i, text)| AddedLine {
+            line: whole_file.then_some(i as u32 + 1),
+            text: text.to_string(),
+        })
+        .collect()
+}
+
+fn effect(ctx: &PathContext, path: &str, op: FileOp, via: &str) -> FileEffect {
+    FileEffect {
+        path: ctx.normalize(path),
+        op,
+        added: Vec::new(),
+        removed: Vec::new(),
+        via: via.to_string(),
+    }
+}
+
+fn is_device(path: &str) -> bool {
+    path.starts_with("/dev/") || path == "-" || path.starts_with("/proc/self/fd")
+}
+
+/// Non-option arguments (everything after `--` counts as an operand).
+fn operands(args: &[String]) -> Vec<String> {
+    operands_skipping(args, &[])
+}
+
+fn operands_skipping(args: &[String], with_value: &[&str]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut only_operands = false;
+    let mut skip_next = false;
+    for arg in args {
+        if skip_next {
+            skip_next = false;
+            continue;
+        }
+        if only_operands || !arg.starts_with('-') || arg == "-" {
+            out.push(arg.clone());
+        } else if arg == "--" {
+            only_operands = true;
+        } else if with_value.contains(&arg.as_str()) {
+            skip_next = true;
+        }
+    }
+    out
+}
+
+/// Sources and target of `cp`/`mv`/`ln`/`install`, honouring `-t DIR`.
+fn sources_and_target(args: &[String]) -> (Vec<String>, Option<String>) {
+    let with_value = [
+        "-t",
+        "--target-directory",
+        "-S",
+        "--suffix",
+        "-m",
+        "--mode",
+        "-o",
+        "--owner",
+        "-g",
+        "--group",
+    ];
+    let mut ops = operands_skipping(args, &with_value);
+    let target_dir = args
+        .iter()
+        .position(|a| a == "-t" || a == "--target-directory")
+        .and_then(|i| args.get(i + 1).cloned())
+        .or_else(|| {
+            args.iter()
+                .find_map(|a| a.strip_prefix("--target-directory=").map(String::from))
+        });
+    if let Some(dir) = target_dir {
+        let targets = ops
+            .iter()
+            .map(|s| format!("{dir}/{}", basename(s)))
+            .collect::<Vec<_>>();
+        return (ops, targets.into_iter().next().or(Some(dir)));
+    }
+    if ops.len() < 2 {
+        return (ops, None);
+    }
+    let target = ops.pop();
+    (ops, target)
+}
+
+fn move_effects(args: &[String], ctx: &PathContext) -> Vec<FileEffect> {
+    let (sources, target) = sources_and_target(args);
+    let Some(target) = target else {
+        return Vec::new();
+    };
+    let target_is_dir = ctx.absolute(&target).is_dir();
+    let mut out = Vec::new();
+    for source in &sources {
+        out.push(effect(ctx, source, FileOp::Delete, "mv"));
+        let written = if target_is_dir {
+            format!("{}/{}", target.trim_end_matches('/'), basename(source))
+        } else {
+            target.clone()
+        };
+        out.push(effect(ctx, &written, FileOp::Write, "mv"));
+    }
+    out
+}
+
+fn basename(path: &str) -> &str {
+    path.trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or(path)
+}
+
+/// `sed -i` / `perl -pi -e`: the files after the script are edited in place.
+fn in_place_edits(
+    args: &[String],
+    ctx: &PathContext,
+    program: &str,
+    script_options: &[&str],
+) -> Vec<FileEffect> {
+    let in_place = args.iter().any(|a| {
+        a == "--in-place"
+            || a.starts_with("--in-place=")
+            || (a.starts_with('-') && !a.starts_with("--") && a[1..].contains('i'))
+    });
+    if !in_place {
+        return Vec::new();
+    }
+    let mut explicit_script = false;
+    let mut ops = Vec::new();
+    let mut skip_next = false;
+    for arg in args {
+        if skip_next {
+            skip_next = false;
+            continue;
+        }
+        if arg.starts_with('-') && arg.len() > 1 {
+            let takes_value = script_options.contains(&arg.as_str())
+                || (arg.ends_with('e') && !arg.starts_with("--"));
+            if takes_value {
+                explicit_script = true;
+                skip_next = true;
+            }
+            continue;
+        }
+        ops.push(arg.clone());
+    }
+    if !explicit_script && !ops.is_empty() {
+        ops.remove(0);
+    }
+    ops.iter()
+        .map(|p| effect(ctx, p, FileOp::Edit, &format!("{program} -i")))
+        .collect()
+}
+
+/// `find PATHS… -delete`: the start paths' subtrees lose files.
+fn find_deletes(args: &[String], ctx: &PathContext) -> Vec<FileEffect> {
+    if !args.iter().any(|a| a == "-delete") {
+        return Vec::new();
+    }
+    let starts: Vec<&String> = args
+        .iter()
+        .take_while(|a| !a.starts_with('-') && *a != "(" && *a != "!")
+        .collect();
+    let starts = if starts.is_empty() {
+        vec![".".to_string()]
+    } else {
+        starts.into_iter().cloned().collect()
+    };
+    starts
+        .iter()
+        .map(|p| effect(ctx, p, FileOp::Delete, "find -delete"))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(text: &str) -> Vec<String> {
+        text.split_whitespace().map(String::from).collect()
+    }
+
+    fn paths(effects: &[FileEffect]) -> Vec<(String, FileOp)> {
+        effects.iter().map(|e| (e.path.clone(), e.op)).collect()
+    }
+
+    fn ctx() -> (tempfile::TempDir, PathContext) {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("dir")).unwrap();
+        let ctx = PathContext::new(dir.path(), dir.path());
+        (dir, ctx)
+    }
+
+    #[test]
+    fn rm_deletes_every_operand() {
+        let (_d, c) = ctx();
+        let e = program_effects("rm", &args("-rf a b -- -c"), &c);
+        assert_eq!(
+            paths(&e),
+            vec![
+                ("a".into(), FileOp::Delete),
+                ("b".into(), FileOp::Delete),
+                ("-c".into(), FileOp::Delete)
+            ]
+        );
+    }
+
+    #[test]
+    fn mv_deletes_source_and_writes_target() {
+        let (_d, c) = ctx();
+        let e = program_effects("mv", &args("/tmp/x.json schema.json"), &c);
+        assert_eq!(
+            paths(&e),
+            vec![
+                ("/tmp/x.json".into(), FileOp::Delete),
+                ("schema.json".into(), FileOp::Write)
+            ]
+        );
+        let into_dir = program_effects("mv", &args("a.txt dir"), &c);
+        assert_eq!(into_dir[1].path, "dir/a.txt");
+    }
+
+    #[test]
+    fn sed_in_place_edits_files_after_the_script() {
+        let (_d, c) = ctx();
+        let e = program_effects("sed", &args("-i s/a/b/ f1 f2"), &c);
+        assert_eq!(
+            paths(&e),
+            vec![("f1".into(), FileOp::Edit), ("f2".into(), FileOp::Edit)]
+        );
+        let e = program_effects("sed", &args("-i.bak -e s/a/b/ f1"), &c);
+        assert_eq!(paths(&e), vec![("f1".into(), FileOp::Edit)]);
+        assert!(program_effects("sed", &args("s/a/b/ f1"), &c).is_empty());
+    }
+
+    #[test]
+    fn perl_pie_edits() {
+        let (_d, c) = ctx();
+        let e = program_effects("perl", &args("-pi -e s/a/b/ NOTICE"), &c);
+        assert_eq!(paths(&e), vec![("NOTICE".into(), FileOp::Edit)]);
+    }
+
+    #[test]
+    fn tee_append_is_an_edit_and_dev_null_is_nothing() {
+        let (_d, c) = ctx();
+        let e = program_effects("tee", &args("-a log.txt /dev/null"), &c);
+        assert_eq!(paths(&e), vec![("log.txt".into(), FileOp::Edit)]);
+    }
+
+    #[test]
+    fn dd_and_truncate_write() {
+        let (_d, c) = ctx();
+        assert_eq!(
+            paths(&program_effects(
+                "dd",
+                &args("if=/dev/zero of=disk.img bs=1M"),
+                &c
+            )),
+            vec![("disk.img".into(), FileOp::Write)]
+        );
+        assert_eq!(
+            paths(&program_effects("truncate", &args("-s 0 Cargo.lock"), &c)),
+            vec![("Cargo.lock".into(), FileOp::Write)]
+        );
+    }
+
+    #[test]
+    fn cp_target_directory_option() {
+        let (_d, c) = ctx();
+        let e = program_effects("cp", &args("-t generated a.rs"), &c);
+        assert_eq!(paths(&e), vec![("generated/a.rs".into(), FileOp::Write)]);
+    }
+
+    #[test]
+    fn redirect_to_devices_is_ignored() {
+        let (_d, c) = ctx();
+        assert!(redirect_effect(&c, ">", "/dev/null", None).is_none());
+        let e = redirect_effect(&c, ">>", "NOTICE", Some("a\nb\n")).unwrap();
+        assert_eq!(e.op, FileOp::Edit);
+        assert_eq!(e.added.len(), 2);
+    }
+}
