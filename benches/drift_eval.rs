@@ -1,0 +1,373 @@
+//! Drift evaluation: how well `ctx check` catches violations of a project's own rules.
+//!
+//! `cargo bench --bench drift_eval [-- --verbose] [-- --only uv]`
+//!
+//! For each document in `../shared/evals/drift/docs` (or `$CTX_EVALS/drift/docs`): a temporary
+//! git repository holding the document under its real name, `ctx index .` (so the anchors are
+//! the ones ctx extracts by itself), then every labelled case of that document, with `/repo`
+//! rewritten to the repository's path, piped to `ctx check --hook claude`. The verdict is read
+//! from the JSON answer. Then the destructive-command corpus (`dcg-commands.jsonl`) runs against
+//! the built-in anchors in an empty repository.
+//!
+//! Prints recall of deny, false-deny rate on allow, per family and per difficulty, and the
+//! cases it got wrong.
+
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::Instant;
+
+fn main() {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let verbose = args.iter().any(|a| a == "--verbose" || a == "-v");
+    let only = args
+        .iter()
+        .position(|a| a == "--only")
+        .and_then(|i| args.get(i + 1).cloned());
+    let evals = evals_dir();
+    let ctx = PathBuf::from(env!("CARGO_BIN_EXE_ctx"));
+    println!(
+        "drift eval: ctx = {}, data = {}",
+        ctx.display(),
+        evals.display()
+    );
+
+    let cases = read_jsonl(&evals.join("drift/cases.jsonl"));
+    let names = real_names(&evals.join("drift/sources.tsv"));
+    let mut by_doc: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+    for case in cases {
+        let doc = case["doc"].as_str().unwrap_or_default().to_string();
+        if only.as_ref().is_none_or(|o| {
+            doc.contains(o.as_str())
+                || case["id"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .starts_with(o.as_str())
+        }) {
+            by_doc.entry(doc).or_default().push(case);
+        }
+    }
+    let mut outcomes = Vec::new();
+    for (doc, cases) in &by_doc {
+        let repo = tempfile::tempdir().expect("a temporary directory");
+        let name = names
+            .get(doc)
+            .cloned()
+            .unwrap_or_else(|| fallback_name(doc));
+        setup_repo(repo.path(), &evals.join("drift").join(doc), &name);
+        index(&ctx, repo.path());
+        let anchors = count_anchors(repo.path());
+        println!(
+            "{doc} -> {name}: {anchors} extracted anchors, {} cases",
+            cases.len()
+        );
+        for case in cases {
+            outcomes.push(run_case(&ctx, repo.path(), case));
+        }
+    }
+    report(
+        "drift cases (anchors extracted from each document)",
+        &outcomes,
+        verbose,
+    );
+
+    if only.is_none() {
+        let dcg = read_jsonl(&evals.join("drift/dcg-commands.jsonl"));
+        let repo = tempfile::tempdir().expect("a temporary directory");
+        setup_repo(repo.path(), Path::new(""), "");
+        let mut outcomes = Vec::new();
+        for row in dcg {
+            let Some(command) = row["command"].as_str() else {
+                continue;
+            };
+            let event = serde_json::json!({
+                "session_id": "drift-eval-dcg",
+                "hook_event_name": "PreToolUse",
+                "cwd": repo.path(),
+                "tool_name": "Bash",
+                "tool_input": {"command": command},
+            });
+            let (got, reason, ms) = check(&ctx, repo.path(), &event.to_string());
+            outcomes.push(Outcome {
+                id: row["id"].as_str().unwrap_or_default().to_string(),
+                expected: row["expected"].as_str().unwrap_or_default().to_string(),
+                got,
+                family: row["group"].as_str().unwrap_or_default().to_string(),
+                difficulty: row["category"].as_str().unwrap_or_default().to_string(),
+                what: command.chars().take(90).collect(),
+                reason,
+                ms,
+            });
+        }
+        report(
+            "dcg-commands corpus (built-in anchors only)",
+            &outcomes,
+            verbose,
+        );
+    }
+}
+
+struct Outcome {
+    id: String,
+    expected: String,
+    got: String,
+    family: String,
+    difficulty: String,
+    what: String,
+    reason: String,
+    ms: f64,
+}
+
+fn evals_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("CTX_EVALS") {
+        return PathBuf::from(dir);
+    }
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/evals")
+}
+
+fn read_jsonl(path: &Path) -> Vec<Value> {
+    let text = std::fs::read_to_string(path).unwrap_or_else(|e| {
+        panic!(
+            "reading {}: {e} (set CTX_EVALS to the evals directory)",
+            path.display()
+        )
+    });
+    text.lines()
+        .filter(|l| !l.trim().is_empty())
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{}: {e}", path.display())))
+        .collect()
+}
+
+/// Document file → its name in its repository, from `sources.tsv` (`path_in_repo`'s first word).
+fn real_names(path: &Path) -> BTreeMap<String, String> {
+    let text = std::fs::read_to_string(path).unwrap_or_default();
+    let mut out = BTreeMap::new();
+    for line in text.lines().skip(1) {
+        let fields: Vec<&str> = line.split('\t').collect();
+        if fields.len() > 2 && fields[0].starts_with("docs/") {
+            let name = fields[2].split_whitespace().next().unwrap_or("AGENTS.md");
+            out.insert(fields[0].to_string(), name.to_string());
+        }
+    }
+    out
+}
+
+fn fallback_name(doc: &str) -> String {
+    doc.rsplit("__").next().unwrap_or("AGENTS.md").to_string()
+}
+
+fn setup_repo(repo: &Path, doc: &Path, name: &str) {
+    run(Command::new("git")
+        .args(["init", "-q", "."])
+        .current_dir(repo));
+    if !name.is_empty() {
+        let target = repo.join(name);
+        std::fs::create_dir_all(target.parent().expect("a parent"))
+            .expect("creating the doc's directory");
+        std::fs::copy(doc, &target).unwrap_or_else(|e| panic!("copying {}: {e}", doc.display()));
+    }
+}
+
+fn index(ctx: &Path, repo: &Path) {
+    let output = Command::new(ctx)
+        .args(["index", "."])
+        .current_dir(repo)
+        .output()
+        .expect("running ctx index");
+    if !output.status.success() {
+        panic!(
+            "ctx index failed in {}: {}",
+            repo.display(),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+}
+
+fn count_anchors(repo: &Path) -> usize {
+    let Ok(text) = std::fs::read_to_string(repo.join(".ctx/extracted-anchors.json")) else {
+        return 0;
+    };
+    let value: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+    value
+        .get("anchors")
+        .and_then(Value::as_array)
+        .map_or_else(|| value.as_array().map_or(0, Vec::len), Vec::len)
+}
+
+fn run(command: &mut Command) {
+    let status = command.status().expect("running a command");
+    assert!(status.success(), "{command:?} failed");
+}
+
+fn run_case(ctx: &Path, repo: &Path, case: &Value) -> Outcome {
+    let mut event = case["event"].clone();
+    event["session_id"] = "drift-eval".into();
+    let text = event.to_string();
+    let root = repo.to_string_lossy();
+    let text = text
+        .replace("\"/repo/", &format!("\"{root}/"))
+        .replace("\"/repo\"", &format!("\"{root}\""));
+    let (got, reason, ms) = check(ctx, repo, &text);
+    let input = &case["event"]["tool_input"];
+    let what = input["command"]
+        .as_str()
+        .map(String::from)
+        .or_else(|| {
+            input["file_path"].as_str().map(|p| {
+                format!(
+                    "{} {p}",
+                    case["event"]["tool_name"].as_str().unwrap_or_default()
+                )
+            })
+        })
+        .unwrap_or_default();
+    Outcome {
+        id: case["id"].as_str().unwrap_or_default().to_string(),
+        expected: case["expected"].as_str().unwrap_or_default().to_string(),
+        got,
+        family: case["family"].as_str().unwrap_or_default().to_string(),
+        difficulty: case["difficulty"].as_str().unwrap_or_default().to_string(),
+        what: what.chars().take(90).collect(),
+        reason,
+        ms,
+    }
+}
+
+/// Pipes a hook event to `ctx check --hook claude`; returns the verdict, reason and wall time.
+fn check(ctx: &Path, repo: &Path, event: &str) -> (String, String, f64) {
+    let start = Instant::now();
+    let mut child = Command::new(ctx)
+        .args(["check", "--hook", "claude", "--no-log"])
+        .current_dir(repo)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("running ctx check");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(event.as_bytes())
+        .expect("writing the event");
+    let output = child.wait_with_output().expect("waiting for ctx check");
+    let ms = start.elapsed().as_secs_f64() * 1000.0;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    if output.status.code() == Some(2) {
+        return (
+            "deny".into(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+            ms,
+        );
+    }
+    let answer: Value = serde_json::from_str(stdout.trim()).unwrap_or(Value::Null);
+    let hso = &answer["hookSpecificOutput"];
+    match hso["permissionDecision"].as_str() {
+        Some("deny") => (
+            "deny".into(),
+            hso["permissionDecisionReason"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+            ms,
+        ),
+        _ if hso["additionalContext"].is_string() => (
+            "warn".into(),
+            hso["additionalContext"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+            ms,
+        ),
+        _ => ("allow".into(), String::new(), ms),
+    }
+}
+
+#[derive(Default)]
+struct Tally {
+    deny_cases: usize,
+    caught: usize,
+    allow_cases: usize,
+    false_denies: usize,
+}
+
+impl Tally {
+    fn add(&mut self, o: &Outcome) {
+        if o.expected == "deny" {
+            self.deny_cases += 1;
+            self.caught += usize::from(o.got == "deny");
+        } else {
+            self.allow_cases += 1;
+            self.false_denies += usize::from(o.got == "deny");
+        }
+    }
+
+    fn row(&self, name: &str) -> String {
+        let ratio = |a: usize, b: usize| {
+            if b == 0 {
+                "    -".to_string()
+            } else {
+                format!("{:5.2}", a as f64 / b as f64)
+            }
+        };
+        let predicted = self.caught + self.false_denies;
+        format!(
+            "  {name:<22} recall {} ({:>3}/{:<3})  false-deny {} ({:>3}/{:<3})  precision {}",
+            ratio(self.caught, self.deny_cases),
+            self.caught,
+            self.deny_cases,
+            ratio(self.false_denies, self.allow_cases),
+            self.false_denies,
+            self.allow_cases,
+            ratio(self.caught, predicted),
+        )
+    }
+}
+
+fn report(title: &str, outcomes: &[Outcome], verbose: bool) {
+    let mut total = Tally::default();
+    let mut families: BTreeMap<&str, Tally> = BTreeMap::new();
+    let mut difficulties: BTreeMap<&str, Tally> = BTreeMap::new();
+    for o in outcomes {
+        total.add(o);
+        families.entry(&o.family).or_default().add(o);
+        difficulties.entry(&o.difficulty).or_default().add(o);
+    }
+    println!("\n== {title}: {} cases", outcomes.len());
+    println!("{}", total.row("all"));
+    println!(" by family / group:");
+    for (name, t) in &families {
+        println!("{}", t.row(name));
+    }
+    println!(" by difficulty / category:");
+    for (name, t) in &difficulties {
+        println!("{}", t.row(name));
+    }
+    let mut times: Vec<f64> = outcomes.iter().map(|o| o.ms).collect();
+    times.sort_by(f64::total_cmp);
+    if !times.is_empty() {
+        println!(
+            " check wall time: median {:.1} ms, p99 {:.1} ms",
+            times[times.len() / 2],
+            times[(times.len() * 99 / 100).min(times.len() - 1)]
+        );
+    }
+    let wrong: Vec<&Outcome> = outcomes
+        .iter()
+        .filter(|o| (o.expected == "deny") != (o.got == "deny"))
+        .collect();
+    println!(" wrong ({}):", wrong.len());
+    for o in wrong {
+        let reason = o.reason.lines().next().unwrap_or_default();
+        let reason: String = reason
+            .chars()
+            .take(if verbose { 400 } else { 140 })
+            .collect();
+        println!(
+            "  {:<28} want {:<5} got {:<5} {}  {}",
+            o.id, o.expected, o.got, o.what, reason
+        );
+    }
+}
