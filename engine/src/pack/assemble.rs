@@ -22,6 +22,8 @@ const MANIFEST_SHARE: f64 = 0.02;
 const MANIFEST_MAX: u64 = 800;
 /// Search hits asked for per pack.
 const SEARCH_HITS: usize = 100;
+/// Share of the limit advisory anchors may take.
+const ADVISORY_SHARE: f64 = 0.05;
 /// Files (by rank) whose paths decide which scoped anchors apply.
 const ANCHOR_SCOPE_FILES: usize = 20;
 
@@ -92,7 +94,12 @@ fn search_seeds(
 
 /// An anchor as the pack shows it.
 pub fn pack_anchor(a: &Anchor) -> PackAnchor {
+    let advisory = match &a.source {
+        AnchorSource::Doc { path, .. } => !is_instruction_file(path),
+        _ => false,
+    };
     PackAnchor {
+        advisory,
         id: a.id.clone(),
         text: a.text.clone(),
         polarity: a.polarity.as_str().to_string(),
@@ -100,6 +107,24 @@ pub fn pack_anchor(a: &Anchor) -> PackAnchor {
         scope: a.scope.clone(),
         source: a.source.label(),
     }
+}
+
+/// True for files written as instructions to coding agents.
+pub fn is_instruction_file(path: &str) -> bool {
+    let name = path.rsplit('/').next().unwrap_or(path).to_ascii_lowercase();
+    matches!(
+        name.as_str(),
+        "agents.md"
+            | "claude.md"
+            | "gemini.md"
+            | ".cursorrules"
+            | ".windsurfrules"
+            | "copilot-instructions.md"
+            | "conventions.md"
+            | "agent.md"
+    ) || path.starts_with(".cursor/")
+        || path.contains("/.cursor/")
+        || path.starts_with(".claude/")
 }
 
 /// Everything fixed before selection: the pieces that never move and their cost.
@@ -114,6 +139,7 @@ struct Frame {
     reminder: String,
     footer: String,
     fixed: u64,
+    omitted_anchors: usize,
 }
 
 /// Packs `corpus` for `options`, given search hits `seeds` and every enabled anchor.
@@ -150,7 +176,14 @@ pub fn pack_corpus(
     );
     let applicable = applicable_anchors(corpus, &ranking, anchors, &plan_files);
     let renderer = Renderer::new(options.format);
+    let (applicable, omitted) = cap_advisory(
+        applicable,
+        renderer,
+        tokenizer,
+        (limit as f64 * ADVISORY_SHARE) as u64,
+    );
     let mut frame = fixed_frame(renderer, profile, applicable, options);
+    frame.omitted_anchors = omitted;
     check_anchors_fit(&frame, tokenizer, profile, raw_limit, limit)?;
     let room = raw_limit - frame.fixed;
     let map_head_room = ((room as f64 * MAP_HEAD_SHARE) as u64).min(MAP_HEAD_MAX);
@@ -164,7 +197,15 @@ pub fn pack_corpus(
         |f: usize| tokenizer.count(&map_entry(corpus, &ranking, renderer, f)) as u64;
     let mut sel = select(corpus, &graph, &ranking, &mut costs, code_room);
     // Hand unused manifest room to the code, then undo additions until everything fits.
-    let mut manifest = manifest_text(corpus, &ranking, &sel, &costs, renderer, manifest_room);
+    let mut manifest = manifest_text(
+        corpus,
+        &ranking,
+        &sel,
+        &costs,
+        renderer,
+        manifest_room,
+        frame.omitted_anchors,
+    );
     let manifest_cost = tokenizer.count(&manifest) as u64;
     let slack = manifest_room.saturating_sub(manifest_cost);
     sel.limit += slack;
@@ -184,6 +225,7 @@ pub fn pack_corpus(
             &costs,
             renderer,
             manifest_room + slack,
+            frame.omitted_anchors,
         );
         let total = frame.fixed + head_cost + sel.used + tokenizer.count(&manifest) as u64;
         if total <= raw_limit || !sel.undo_last() {
@@ -218,6 +260,7 @@ pub fn pack_corpus(
             &costs,
             renderer,
             manifest_room + slack,
+            frame.omitted_anchors,
         );
     }
 }
@@ -269,6 +312,35 @@ fn applicable_anchors(
     out
 }
 
+/// Keeps every binding anchor, and advisory ones (in order) while their text fits `room`;
+/// returns the anchors kept and how many advisory ones were left out.
+fn cap_advisory(
+    anchors: Vec<PackAnchor>,
+    renderer: Renderer,
+    tokenizer: super::Tokenizer,
+    room: u64,
+) -> (Vec<PackAnchor>, usize) {
+    let empty = tokenizer.count(&renderer.anchors(&[])) as u64;
+    let mut used = 0;
+    let mut omitted = 0;
+    let mut kept = Vec::with_capacity(anchors.len());
+    for a in anchors {
+        if !a.advisory {
+            kept.push(a);
+            continue;
+        }
+        let cost = (tokenizer.count(&renderer.anchors(std::slice::from_ref(&a))) as u64)
+            .saturating_sub(empty);
+        if used + cost <= room {
+            used += cost;
+            kept.push(a);
+        } else {
+            omitted += 1;
+        }
+    }
+    (kept, omitted)
+}
+
 fn fixed_frame(
     renderer: Renderer,
     profile: &super::Profile,
@@ -311,6 +383,7 @@ fn fixed_frame(
         reminder,
         footer,
         fixed,
+        omitted_anchors: 0,
     }
 }
 
@@ -403,6 +476,7 @@ fn manifest_text(
     costs: &Costs,
     renderer: Renderer,
     room: u64,
+    omitted_anchors: usize,
 ) -> String {
     let dropped: Vec<usize> = ranking
         .file_order
@@ -428,6 +502,11 @@ fn manifest_text(
         lines.push(format!(
             "{} files excluded because they hold secrets (.env, private keys)",
             corpus.secret_files.len()
+        ));
+    }
+    if omitted_anchors > 0 {
+        lines.push(format!(
+            "{omitted_anchors} advisory rules extracted from documentation (see `ctx anchors list`)"
         ));
     }
     let masked: u32 = costs.secrets.values().sum();

@@ -56,6 +56,10 @@ pub struct PackAnchor {
     pub scope: Vec<String>,
     /// Where the rule comes from (`AGENTS.md:12`, `pinned`).
     pub source: String,
+    /// True for rules extracted from general documentation (not an agent-instruction
+    /// file, not pinned, not the plan) that ctx cannot enforce: they go in while they fit
+    /// in a small share of the budget, the rest are counted in the manifest.
+    pub advisory: bool,
 }
 
 /// Makes the pieces of a pack in one format.
@@ -360,6 +364,7 @@ mod tests {
             severity: "deny".into(),
             scope: vec!["tests/**".into()],
             source: "AGENTS.md:3".into(),
+            advisory: false,
         }
     }
 
