@@ -28,7 +28,7 @@ pub fn refresh(
             continue;
         };
         let text = String::from_utf8_lossy(&bytes);
-        anchors.extend(pending_extraction(&file.path, &text));
+        anchors.extend(ctx_indexers::constraint::extract_anchors(&file.path, &text));
     }
     if let Some(embedder) = embedder {
         let texts: Vec<String> = anchors.iter().map(|a| a.text.clone()).collect();
@@ -42,7 +42,7 @@ pub fn refresh(
 
 /// True for files constraints are read from: agent-instruction files and documentation.
 fn is_anchor_source(path: &str) -> bool {
-    is_doc(path)
+    ctx_indexers::constraint::is_instruction_file(path) || is_doc(path)
 }
 
 fn is_doc(path: &str) -> bool {
@@ -52,7 +52,3 @@ fn is_doc(path: &str) -> bool {
         .any(|ext| lower.ends_with(ext))
 }
 
-// TEMPORARY until ctx_indexers::constraint lands (same session): extraction is wired here.
-fn pending_extraction(_path: &str, _text: &str) -> Vec<ctx_engine::anchor::Anchor> {
-    Vec::new()
-}

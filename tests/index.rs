@@ -25,7 +25,7 @@ fn symbols(hits: &[serde_json::Value]) -> Vec<String> {
 fn index_then_search_finds_symbols_across_languages() {
     let dir = Dir::fixture("small");
     let summary = index_json(&dir);
-    assert_eq!(summary["indexed"], 8, "{summary}");
+    assert_eq!(summary["indexed"], 7, "{summary}");
     assert_eq!(summary["deleted"], 0);
     assert!(summary["chunks"].as_u64().unwrap() > 10);
     assert_eq!(summary["embedded"], summary["chunks"]);
@@ -51,7 +51,7 @@ fn second_run_on_unchanged_repo_does_no_work() {
     index_json(&dir);
     let again = index_json(&dir);
     assert_eq!(again["indexed"], 0);
-    assert_eq!(again["unchanged"], 8);
+    assert_eq!(again["unchanged"], 7);
     assert_eq!(again["embedded"], 0);
     assert_eq!(again["chunks"], 0);
 }
@@ -67,14 +67,14 @@ fn changes_additions_and_deletions_are_reindexed() {
     let summary = index_json(&dir);
     assert_eq!(summary["indexed"], 2, "{summary}");
     assert_eq!(summary["deleted"], 1);
-    assert_eq!(summary["unchanged"], 6);
+    assert_eq!(summary["unchanged"], 5);
     assert!(summary["reused_embeddings"].as_u64().unwrap() > 0, "unchanged chunks reuse embeddings");
 
     assert_eq!(symbols(&search(&dir, "ComputeTotals", "lexical"))[0], "ComputeTotals");
     assert!(search(&dir, "sessionRequest", "lexical")
         .iter()
         .all(|h| h["path"] != "src/client.ts"));
-    assert!(symbols(&search(&dir, "start_listener", "lexical")).is_empty());
+    assert!(!symbols(&search(&dir, "start_listener", "lexical")).contains(&"start_listener".to_string()));
     assert_eq!(symbols(&search(&dir, "open_socket_listener", "lexical"))[0], "open_socket_listener");
 }
 
@@ -83,12 +83,12 @@ fn dry_run_lists_files_and_writes_nothing() {
     let dir = Dir::fixture("small");
     let out = dir.ctx(&["index", "--dry-run", "--json"]).ok();
     let report = json_lines(&out).pop().unwrap();
-    assert_eq!(report["file_count"], 8);
+    assert_eq!(report["file_count"], 7);
     assert!(report["bytes"].as_u64().unwrap() > 500);
     assert!(report["estimated_tokens"].as_u64().unwrap() > 100);
     assert!(!dir.path().join(".ctx").exists());
     let human = dir.ctx(&["index", "--dry-run"]).ok();
-    assert!(human.contains("would index 8 files"), "{human}");
+    assert!(human.contains("would index 7 files"), "{human}");
 }
 
 #[test]
@@ -108,7 +108,7 @@ fn hostile_files_are_skipped_or_survive() {
     assert_eq!(summary["skipped"]["symlink"], 1);
     assert_eq!(summary["indexed"], 5);
     assert_eq!(symbols(&search(&dir, "fine", "lexical"))[0], "fine");
-    assert!(!search(&dir, "caf", "lexical").is_empty());
+    assert!(search(&dir, "latin1", "lexical").iter().any(|h| h["path"] == "latin1.txt"));
 }
 
 #[test]
@@ -140,7 +140,7 @@ fn an_index_from_another_format_version_says_how_to_rebuild() {
     let (_, stderr) = dir.ctx(&["search", "server"]).code(2);
     assert!(stderr.contains("ctx index --rebuild"), "{stderr}");
     let summary = json_lines(&dir.ctx(&["index", "--rebuild", "--json"]).ok()).pop().unwrap();
-    assert_eq!(summary["indexed"], 8);
+    assert_eq!(summary["indexed"], 7);
 }
 
 #[test]
@@ -148,18 +148,18 @@ fn missing_index_and_missing_model_give_actionable_errors() {
     let dir = Dir::fixture("small");
     let (_, stderr) = dir.ctx(&["search", "server"]).code(2);
     assert!(stderr.contains("run `ctx index`"), "{stderr}");
-    let out = dir.ctx(&["index"]).env("CTX_EMBEDDER", "fastembed").output();
+    let out = dir.ctx(&["index"]).without_env("CTX_EMBEDDER").output();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     assert_eq!(stderr.matches("ctx model install").count(), 1, "said once: {stderr}");
     let (_, stderr) = dir
         .ctx(&["search", "server", "--mode", "semantic"])
-        .env("CTX_EMBEDDER", "fastembed")
+        .without_env("CTX_EMBEDDER")
         .code(2);
     assert!(stderr.contains("ctx model install"), "{stderr}");
     let hits = dir
         .ctx(&["search", "server", "--json"])
-        .env("CTX_EMBEDDER", "fastembed")
+        .without_env("CTX_EMBEDDER")
         .ok();
     assert!(!json_lines(&hits).is_empty(), "hybrid falls back to lexical");
 }
@@ -174,7 +174,8 @@ fn kill_during_indexing_leaves_a_consistent_index() {
         );
     }
     let mut child = dir.ctx(&["index"]).cmd.spawn().unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(700));
+    std::thread::sleep(std::time::Duration::from_millis(500));
+    assert!(child.try_wait().unwrap().is_none(), "the run must still be going when killed");
     child.kill().unwrap();
     child.wait().unwrap();
     let summary = index_json(&dir);
@@ -197,7 +198,7 @@ fn status_reports_changes_since_the_last_index() {
     dir.write("docs/guide.md", "# Changed\n");
     dir.remove("AGENTS.md");
     let status = json_lines(&dir.ctx(&["status", "--json"]).ok()).pop().unwrap();
-    assert_eq!(status["files"], 8);
+    assert_eq!(status["files"], 7);
     assert_eq!(status["added"][0], "src/new.rs");
     assert_eq!(status["changed"][0], "docs/guide.md");
     assert_eq!(status["deleted"][0], "AGENTS.md");

@@ -90,6 +90,12 @@ impl TestCommand {
         self
     }
 
+    /// Removes an environment variable.
+    pub fn without_env(mut self, key: &str) -> TestCommand {
+        self.cmd.env_remove(key);
+        self
+    }
+
     /// Feeds `input` on stdin.
     pub fn stdin(mut self, input: impl Into<Vec<u8>>) -> TestCommand {
         self.stdin = Some(input.into());
