@@ -36,23 +36,52 @@ fn main() {
     let repo = work.path().join("repo");
     copy_tree(&corpus, &repo);
     let (files, lines, bytes) = measure_source(&repo);
-    println!("corpus: {} ({files} files, {lines} lines, {bytes} bytes)", corpus.display());
+    println!(
+        "corpus: {} ({files} files, {lines} lines, {bytes} bytes)",
+        corpus.display()
+    );
     let mut rows: Vec<(String, String)> = Vec::new();
 
     let (lexical, lexical_rss) = timed_ctx(&repo, &["index", "--rebuild", "--json"], "none");
-    rows.push(("full index, lexical only".into(), format!("{:.2} s, peak RSS {} MiB", secs(lexical.0), lexical_rss / 1024)));
+    rows.push((
+        "full index, lexical only".into(),
+        format!(
+            "{:.2} s, peak RSS {} MiB",
+            secs(lexical.0),
+            lexical_rss / 1024
+        ),
+    ));
     if let Some((elapsed, rss)) = code2prompt(&repo, work.path()) {
-        rows.push(("code2prompt on the same tree".into(), format!("{:.2} s, peak RSS {} MiB (ctx/code2prompt = {:.2}x)", secs(elapsed), rss / 1024, secs(lexical.0) / secs(elapsed))));
+        rows.push((
+            "code2prompt on the same tree".into(),
+            format!(
+                "{:.2} s, peak RSS {} MiB (ctx/code2prompt = {:.2}x)",
+                secs(elapsed),
+                rss / 1024,
+                secs(lexical.0) / secs(elapsed)
+            ),
+        ));
     }
     let size = dir_size(&repo.join(".ctx"));
-    rows.push(("index size (lexical)".into(), format!("{:.1} MiB for {:.1} MiB of source ({:.2}x)", mib(size), mib(bytes), size as f64 / bytes as f64)));
+    rows.push((
+        "index size (lexical)".into(),
+        format!(
+            "{:.1} MiB for {:.1} MiB of source ({:.2}x)",
+            mib(size),
+            mib(bytes),
+            size as f64 / bytes as f64
+        ),
+    ));
 
     let model = ctx_indexers::embed::load_embedder(&Default::default())
         .ok()
         .and_then(|c| c.into_parts().0);
     match &model {
         Some(embedder) => embedding_rows(&repo, embedder, &mut rows),
-        None => rows.push(("embedding rows".into(), "skipped: run `ctx model install`".into())),
+        None => rows.push((
+            "embedding rows".into(),
+            "skipped: run `ctx model install`".into(),
+        )),
     }
     search_rows(&repo, model.as_ref().map(|m| m as &dyn Embedder), &mut rows);
 
@@ -62,12 +91,23 @@ fn main() {
     }
 }
 
-fn embedding_rows(repo: &Path, embedder: &ctx_indexers::embed::LoadedEmbedder, rows: &mut Vec<(String, String)>) {
+fn embedding_rows(
+    repo: &Path,
+    embedder: &ctx_indexers::embed::LoadedEmbedder,
+    rows: &mut Vec<(String, String)>,
+) {
     let ((elapsed, summary), rss) = timed_ctx(repo, &["index", "--rebuild", "--json"], "fastembed");
     let embedded = summary["embedded"].as_f64().unwrap_or(0.0);
     let embed_ms = summary["embed_ms"].as_f64().unwrap_or(1.0);
     let load_ms = summary["model_load_ms"].as_f64().unwrap_or(0.0);
-    rows.push(("full index with embeddings".into(), format!("{:.2} s ({embedded} chunks embedded, model load {load_ms:.0} ms), peak RSS {} MiB", secs(elapsed), rss / 1024)));
+    rows.push((
+        "full index with embeddings".into(),
+        format!(
+            "{:.2} s ({embedded} chunks embedded, model load {load_ms:.0} ms), peak RSS {} MiB",
+            secs(elapsed),
+            rss / 1024
+        ),
+    ));
     let pipeline_rate = embedded / (embed_ms / 1000.0);
     let texts = chunk_texts(repo);
     let started = Instant::now();
@@ -75,8 +115,17 @@ fn embedding_rows(repo: &Path, embedder: &ctx_indexers::embed::LoadedEmbedder, r
         embedder.embed(group).expect("raw embed");
     }
     let raw_rate = texts.len() as f64 / started.elapsed().as_secs_f64();
-    rows.push(("embedding throughput, pipeline vs raw fastembed".into(), format!("{pipeline_rate:.0} vs {raw_rate:.0} chunks/s ({:.0}%)", 100.0 * pipeline_rate / raw_rate)));
-    rows.push(("index size (with vectors)".into(), format!("{:.1} MiB", mib(dir_size(&repo.join(".ctx"))))));
+    rows.push((
+        "embedding throughput, pipeline vs raw fastembed".into(),
+        format!(
+            "{pipeline_rate:.0} vs {raw_rate:.0} chunks/s ({:.0}%)",
+            100.0 * pipeline_rate / raw_rate
+        ),
+    ));
+    rows.push((
+        "index size (with vectors)".into(),
+        format!("{:.1} MiB", mib(dir_size(&repo.join(".ctx")))),
+    ));
 
     let touched = repo.join("src/lib.rs");
     let mut text = std::fs::read_to_string(&touched).expect("src/lib.rs");
@@ -84,7 +133,14 @@ fn embedding_rows(repo: &Path, embedder: &ctx_indexers::embed::LoadedEmbedder, r
     std::fs::write(&touched, text).expect("touch");
     let ((elapsed, summary), _) = timed_ctx(repo, &["index", "--json"], "fastembed");
     let load_ms = summary["model_load_ms"].as_f64().unwrap_or(0.0);
-    rows.push(("re-index after touching one file".into(), format!("{:.0} ms wall, of which model load {load_ms:.0} ms ({} chunk embedded)", elapsed.as_secs_f64() * 1000.0, summary["embedded"])));
+    rows.push((
+        "re-index after touching one file".into(),
+        format!(
+            "{:.0} ms wall, of which model load {load_ms:.0} ms ({} chunk embedded)",
+            elapsed.as_secs_f64() * 1000.0,
+            summary["embedded"]
+        ),
+    ));
 }
 
 fn search_rows(repo: &Path, embedder: Option<&dyn Embedder>, rows: &mut Vec<(String, String)>) {
@@ -97,7 +153,11 @@ fn search_rows(repo: &Path, embedder: Option<&dyn Embedder>, rows: &mut Vec<(Str
         let mut times = Vec::new();
         for round in 0..10 {
             for query in QUERIES {
-                let request = SearchRequest { query: format!("{query} {}", round % 3), mode, k: 10 };
+                let request = SearchRequest {
+                    query: format!("{query} {}", round % 3),
+                    mode,
+                    k: 10,
+                };
                 let started = Instant::now();
                 index.search(&request, embedder).expect("search");
                 times.push(started.elapsed());
@@ -105,23 +165,31 @@ fn search_rows(repo: &Path, embedder: Option<&dyn Embedder>, rows: &mut Vec<(Str
         }
         times.sort();
         let p = |q: f64| times[((times.len() as f64 - 1.0) * q) as usize].as_secs_f64() * 1000.0;
-        rows.push((format!("search latency, {name}"), format!("p50 {:.1} ms, p95 {:.1} ms", p(0.5), p(0.95))));
+        rows.push((
+            format!("search latency, {name}"),
+            format!("p50 {:.1} ms, p95 {:.1} ms", p(0.5), p(0.95)),
+        ));
     }
 }
 
 /// The search texts of every chunk in the index, as the pipeline embeds them.
 fn chunk_texts(repo: &Path) -> Vec<String> {
     let index = ctx_engine::Index::open(repo).expect("open index");
-    index.all_chunks().expect("chunks").iter().map(|c| c.search_text()).collect()
+    index
+        .all_chunks()
+        .expect("chunks")
+        .iter()
+        .map(|c| c.search_text())
+        .collect()
 }
 
 fn corpus_dir() -> PathBuf {
     if let Ok(dir) = std::env::var("CTX_BENCH_REPO") {
         return PathBuf::from(dir);
     }
-    let home = std::env::var("CARGO_HOME").map(PathBuf::from).unwrap_or_else(|_| {
-        PathBuf::from(std::env::var("HOME").expect("HOME")).join(".cargo")
-    });
+    let home = std::env::var("CARGO_HOME")
+        .map(PathBuf::from)
+        .unwrap_or_else(|_| PathBuf::from(std::env::var("HOME").expect("HOME")).join(".cargo"));
     let src = home.join("registry/src");
     for registry in std::fs::read_dir(&src).expect("cargo registry sources") {
         let candidate = registry.expect("entry").path().join("tantivy-0.27.0");
@@ -129,14 +197,19 @@ fn corpus_dir() -> PathBuf {
             return candidate;
         }
     }
-    panic!("tantivy-0.27.0 not found under {}: set CTX_BENCH_REPO", src.display());
+    panic!(
+        "tantivy-0.27.0 not found under {}: set CTX_BENCH_REPO",
+        src.display()
+    );
 }
 
 /// Runs `ctx` in `repo` with `CTX_EMBEDDER=embedder`; returns (wall time, JSON summary) and
 /// the peak RSS in KiB.
 fn timed_ctx(repo: &Path, args: &[&str], embedder: &str) -> ((Duration, serde_json::Value), u64) {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_ctx"));
-    cmd.args(args).current_dir(repo).env("CTX_EMBEDDER", embedder);
+    cmd.args(args)
+        .current_dir(repo)
+        .env("CTX_EMBEDDER", embedder);
     let (elapsed, stdout, rss) = run_measured(cmd);
     let summary = stdout
         .lines()
@@ -153,7 +226,11 @@ fn code2prompt(repo: &Path, work: &Path) -> Option<(Duration, u64)> {
         .arg(work.join("code2prompt.md"))
         .arg("-q")
         .args(["-e", ".ctx/**"]);
-    if Command::new("code2prompt").arg("--version").output().is_err() {
+    if Command::new("code2prompt")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
         return None;
     }
     let (elapsed, _, rss) = run_measured(cmd);
@@ -165,8 +242,17 @@ fn run_measured(mut cmd: Command) -> (Duration, String, u64) {
     let started = Instant::now();
     let out = cmd.output().expect("run command");
     let elapsed = started.elapsed();
-    assert!(out.status.success(), "{:?} failed: {}", cmd, String::from_utf8_lossy(&out.stderr));
-    (elapsed, String::from_utf8_lossy(&out.stdout).into_owned(), peak_child_rss_kib())
+    assert!(
+        out.status.success(),
+        "{:?} failed: {}",
+        cmd,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (
+        elapsed,
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        peak_child_rss_kib(),
+    )
 }
 
 /// Peak RSS of the largest child waited for so far (getrusage); children run one at a

@@ -51,4 +51,3 @@ fn is_doc(path: &str) -> bool {
         .iter()
         .any(|ext| lower.ends_with(ext))
 }
-

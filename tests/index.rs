@@ -8,7 +8,9 @@ fn index_json(dir: &Dir) -> serde_json::Value {
 }
 
 fn search(dir: &Dir, query: &str, mode: &str) -> Vec<serde_json::Value> {
-    let out = dir.ctx(&["search", query, "--mode", mode, "--json", "-k", "20"]).output();
+    let out = dir
+        .ctx(&["search", query, "--mode", mode, "--json", "-k", "20"])
+        .output();
     json_lines(&String::from_utf8_lossy(&out.stdout))
         .into_iter()
         .map(|line| line["data"].clone())
@@ -33,7 +35,10 @@ fn index_then_search_finds_symbols_across_languages() {
     let hits = search(&dir, "session request", "lexical");
     let found = symbols(&hits);
     assert!(found.contains(&"Session.request".to_string()), "{found:?}");
-    assert!(found.contains(&"Client.sessionRequest".to_string()), "{found:?}");
+    assert!(
+        found.contains(&"Client.sessionRequest".to_string()),
+        "{found:?}"
+    );
 
     let hits = search(&dir, "Server::handle", "hybrid");
     assert_eq!(hits[0]["symbol"], "Server::handle", "{hits:?}");
@@ -42,7 +47,10 @@ fn index_then_search_finds_symbols_across_languages() {
     assert!(hits[0]["start_line"].as_u64().unwrap() >= 15);
 
     let ignored = search(&dir, "ignored_symbol", "lexical");
-    assert!(ignored.is_empty(), "gitignored build/ must not be indexed: {ignored:?}");
+    assert!(
+        ignored.is_empty(),
+        "gitignored build/ must not be indexed: {ignored:?}"
+    );
 }
 
 #[test]
@@ -60,22 +68,37 @@ fn second_run_on_unchanged_repo_does_no_work() {
 fn changes_additions_and_deletions_are_reindexed() {
     let dir = Dir::fixture("small");
     index_json(&dir);
-    dir.write("src/extra.go", "package main\n\nfunc ComputeTotals(x int) int {\n\treturn x * 2\n}\n");
+    dir.write(
+        "src/extra.go",
+        "package main\n\nfunc ComputeTotals(x int) int {\n\treturn x * 2\n}\n",
+    );
     dir.remove("src/client.ts");
-    let server = dir.read("src/server.rs").replace("start_listener", "open_socket_listener");
+    let server = dir
+        .read("src/server.rs")
+        .replace("start_listener", "open_socket_listener");
     dir.write("src/server.rs", server);
     let summary = index_json(&dir);
     assert_eq!(summary["indexed"], 2, "{summary}");
     assert_eq!(summary["deleted"], 1);
     assert_eq!(summary["unchanged"], 5);
-    assert!(summary["reused_embeddings"].as_u64().unwrap() > 0, "unchanged chunks reuse embeddings");
+    assert!(
+        summary["reused_embeddings"].as_u64().unwrap() > 0,
+        "unchanged chunks reuse embeddings"
+    );
 
-    assert_eq!(symbols(&search(&dir, "ComputeTotals", "lexical"))[0], "ComputeTotals");
+    assert_eq!(
+        symbols(&search(&dir, "ComputeTotals", "lexical"))[0],
+        "ComputeTotals"
+    );
     assert!(search(&dir, "sessionRequest", "lexical")
         .iter()
         .all(|h| h["path"] != "src/client.ts"));
-    assert!(!symbols(&search(&dir, "start_listener", "lexical")).contains(&"start_listener".to_string()));
-    assert_eq!(symbols(&search(&dir, "open_socket_listener", "lexical"))[0], "open_socket_listener");
+    assert!(!symbols(&search(&dir, "start_listener", "lexical"))
+        .contains(&"start_listener".to_string()));
+    assert_eq!(
+        symbols(&search(&dir, "open_socket_listener", "lexical"))[0],
+        "open_socket_listener"
+    );
 }
 
 #[test]
@@ -96,11 +119,20 @@ fn hostile_files_are_skipped_or_survive() {
     let dir = Dir::new();
     dir.write("blob.bin", [0u8, 1, 2, 3, 0, 255]);
     dir.write("empty.rs", "");
-    dir.write("latin1.txt", [b'c', b'a', b'f', 0xe9, b'\n', b'o', b'k', b'\n']);
-    dir.write("long.js", format!("const x = \"{}\";\n", "a".repeat(100_000)));
+    dir.write(
+        "latin1.txt",
+        [b'c', b'a', b'f', 0xe9, b'\n', b'o', b'k', b'\n'],
+    );
+    dir.write(
+        "long.js",
+        format!("const x = \"{}\";\n", "a".repeat(100_000)),
+    );
     dir.write("big.txt", vec![b'a'; 2 * 1024 * 1024]);
     dir.write("src/lib.rs", "fn good() {}\n");
-    dir.write("broken.py", "def broken(:\n    return (\n\ndef fine():\n    return 1\n");
+    dir.write(
+        "broken.py",
+        "def broken(:\n    return (\n\ndef fine():\n    return 1\n",
+    );
     std::os::unix::fs::symlink(dir.path(), dir.path().join("loop")).unwrap();
     let summary = index_json(&dir);
     assert_eq!(summary["skipped"]["binary"], 1, "{summary}");
@@ -108,7 +140,9 @@ fn hostile_files_are_skipped_or_survive() {
     assert_eq!(summary["skipped"]["symlink"], 1);
     assert_eq!(summary["indexed"], 5);
     assert_eq!(symbols(&search(&dir, "fine", "lexical"))[0], "fine");
-    assert!(search(&dir, "latin1", "lexical").iter().any(|h| h["path"] == "latin1.txt"));
+    assert!(search(&dir, "latin1", "lexical")
+        .iter()
+        .any(|h| h["path"] == "latin1.txt"));
 }
 
 #[test]
@@ -130,7 +164,9 @@ fn an_index_from_another_format_version_says_how_to_rebuild() {
     index_json(&dir);
     {
         let store = ctx_engine::store::SledStore::open(&dir.path().join(".ctx/records")).unwrap();
-        let mut meta = ctx_engine::store::records::read_meta(&store).unwrap().unwrap();
+        let mut meta = ctx_engine::store::records::read_meta(&store)
+            .unwrap()
+            .unwrap();
         meta.format_version = 0;
         let mut batch = ctx_engine::store::Batch::default();
         ctx_engine::store::records::put_meta(&mut batch, &meta);
@@ -139,7 +175,9 @@ fn an_index_from_another_format_version_says_how_to_rebuild() {
     }
     let (_, stderr) = dir.ctx(&["search", "server"]).code(2);
     assert!(stderr.contains("ctx index --rebuild"), "{stderr}");
-    let summary = json_lines(&dir.ctx(&["index", "--rebuild", "--json"]).ok()).pop().unwrap();
+    let summary = json_lines(&dir.ctx(&["index", "--rebuild", "--json"]).ok())
+        .pop()
+        .unwrap();
     assert_eq!(summary["indexed"], 7);
 }
 
@@ -151,7 +189,11 @@ fn missing_index_and_missing_model_give_actionable_errors() {
     let out = dir.ctx(&["index"]).without_env("CTX_EMBEDDER").output();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
-    assert_eq!(stderr.matches("ctx model install").count(), 1, "said once: {stderr}");
+    assert_eq!(
+        stderr.matches("ctx model install").count(),
+        1,
+        "said once: {stderr}"
+    );
     let (_, stderr) = dir
         .ctx(&["search", "server", "--mode", "semantic"])
         .without_env("CTX_EMBEDDER")
@@ -161,7 +203,10 @@ fn missing_index_and_missing_model_give_actionable_errors() {
         .ctx(&["search", "server", "--json"])
         .without_env("CTX_EMBEDDER")
         .ok();
-    assert!(!json_lines(&hits).is_empty(), "hybrid falls back to lexical");
+    assert!(
+        !json_lines(&hits).is_empty(),
+        "hybrid falls back to lexical"
+    );
 }
 
 #[test]
@@ -175,17 +220,25 @@ fn kill_during_indexing_leaves_a_consistent_index() {
     }
     let mut child = dir.ctx(&["index"]).cmd.spawn().unwrap();
     std::thread::sleep(std::time::Duration::from_millis(500));
-    assert!(child.try_wait().unwrap().is_none(), "the run must still be going when killed");
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "the run must still be going when killed"
+    );
     child.kill().unwrap();
     child.wait().unwrap();
     let summary = index_json(&dir);
     let indexed = summary["indexed"].as_u64().unwrap();
     let unchanged = summary["unchanged"].as_u64().unwrap();
     assert_eq!(indexed + unchanged, 3000, "{summary}");
-    assert_eq!(symbols(&search(&dir, "function_number_2999", "lexical"))[0], "function_number_2999");
+    assert_eq!(
+        symbols(&search(&dir, "function_number_2999", "lexical"))[0],
+        "function_number_2999"
+    );
     let again = index_json(&dir);
     assert_eq!(again["unchanged"], 3000);
-    let status = json_lines(&dir.ctx(&["status", "--json"]).ok()).pop().unwrap();
+    let status = json_lines(&dir.ctx(&["status", "--json"]).ok())
+        .pop()
+        .unwrap();
     assert_eq!(status["files"], 3000);
     assert_eq!(status["chunks"], 3000);
 }
@@ -197,14 +250,19 @@ fn status_reports_changes_since_the_last_index() {
     dir.write("src/new.rs", "fn added() {}\n");
     dir.write("docs/guide.md", "# Changed\n");
     dir.remove("AGENTS.md");
-    let status = json_lines(&dir.ctx(&["status", "--json"]).ok()).pop().unwrap();
+    let status = json_lines(&dir.ctx(&["status", "--json"]).ok())
+        .pop()
+        .unwrap();
     assert_eq!(status["files"], 7);
     assert_eq!(status["added"][0], "src/new.rs");
     assert_eq!(status["changed"][0], "docs/guide.md");
     assert_eq!(status["deleted"][0], "AGENTS.md");
     assert!(status["index_bytes"].as_u64().unwrap() > 0);
     let human = dir.ctx(&["status"]).ok();
-    assert!(human.contains("3 files changed since the last index"), "{human}");
+    assert!(
+        human.contains("3 files changed since the last index"),
+        "{human}"
+    );
 }
 
 #[test]

@@ -23,7 +23,9 @@ impl Dir {
     /// A repository holding a copy of `tests/fixtures/<name>/`.
     pub fn fixture(name: &str) -> Dir {
         let dir = Dir::new();
-        let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures").join(name);
+        let source = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures")
+            .join(name);
         copy_tree(&source, &dir.root);
         dir
     }

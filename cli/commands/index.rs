@@ -70,11 +70,17 @@ pub fn run(args: IndexArgs, global: &Global) -> anyhow::Result<ExitCode> {
     let anchors = crate::anchors_index::refresh(&root, &index, &summary, embedder_ref)?;
     let load_ms = embedder.as_ref().map(|e| e.load_time().as_millis() as u64);
     report(&summary, anchors, load_ms, global)?;
-    Ok(if summary.problems.iter().any(|p| !p.starts_with("model changed")) {
-        ExitCode::from(2)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(
+        if summary
+            .problems
+            .iter()
+            .any(|p| !p.starts_with("model changed"))
+        {
+            ExitCode::from(2)
+        } else {
+            ExitCode::SUCCESS
+        },
+    )
 }
 
 fn report(
@@ -159,9 +165,11 @@ impl Bar {
             ProgressBar::hidden()
         };
         bar.set_style(
-            ProgressStyle::with_template("{spinner} {msg:12} [{bar:30}] {pos}/{len} files {elapsed}")
-                .expect("valid template")
-                .progress_chars("=> "),
+            ProgressStyle::with_template(
+                "{spinner} {msg:12} [{bar:30}] {pos}/{len} files {elapsed}",
+            )
+            .expect("valid template")
+            .progress_chars("=> "),
         );
         bar.set_message("indexing");
         Bar(bar)

@@ -94,7 +94,10 @@ fn load_query_embedder(
 ) -> anyhow::Result<Option<ctx_indexers::embed::LoadedEmbedder>> {
     let (embedder, disabled) = crate::config::load_embedder(root)?;
     if let Some(reason) = disabled {
-        anyhow::ensure!(mode != SearchMode::Semantic, "semantic search unavailable: {reason}");
+        anyhow::ensure!(
+            mode != SearchMode::Semantic,
+            "semantic search unavailable: {reason}"
+        );
     }
     Ok(embedder)
 }

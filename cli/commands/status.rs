@@ -48,7 +48,11 @@ pub fn run(_args: StatusArgs, global: &Global) -> anyhow::Result<ExitCode> {
         languages,
         index_bytes: dir_size(&root.join(".ctx")),
         source_bytes: files.iter().map(|f| f.size).sum(),
-        model: index.meta().model.as_ref().map(|m| format!("{} ({} dims)", m.id, m.dim)),
+        model: index
+            .meta()
+            .model
+            .as_ref()
+            .map(|m| format!("{} ({} dims)", m.id, m.dim)),
         last_indexed: index.meta().last_indexed,
         changed,
         added,
@@ -64,8 +68,18 @@ pub fn run(_args: StatusArgs, global: &Global) -> anyhow::Result<ExitCode> {
 
 fn print_human(s: &Status) {
     println!("index of {}", s.root);
-    let langs: Vec<String> = s.languages.iter().map(|(l, n)| format!("{l} {n}")).collect();
-    println!("  {} files, {} chunks, {} tokens ({})", s.files, s.chunks, s.tokens, langs.join(", "));
+    let langs: Vec<String> = s
+        .languages
+        .iter()
+        .map(|(l, n)| format!("{l} {n}"))
+        .collect();
+    println!(
+        "  {} files, {} chunks, {} tokens ({})",
+        s.files,
+        s.chunks,
+        s.tokens,
+        langs.join(", ")
+    );
     println!(
         "  index size {:.1} MiB for {:.1} MiB of source",
         s.index_bytes as f64 / 1048576.0,
@@ -73,7 +87,9 @@ fn print_human(s: &Status) {
     );
     match &s.model {
         Some(model) => println!("  model {model}"),
-        None => println!("  model: none (lexical only; `ctx model install` enables semantic search)"),
+        None => {
+            println!("  model: none (lexical only; `ctx model install` enables semantic search)")
+        }
     }
     let pending = s.changed.len() + s.added.len() + s.deleted.len();
     if pending == 0 {

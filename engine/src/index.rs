@@ -70,7 +70,12 @@ impl Index {
             return Err(Error::NoIndex(root.to_path_buf()));
         };
         check_version(&dir, &meta)?;
-        Index::assemble(root, Location::Disk { dir, _lock: None }, Box::new(store), meta)
+        Index::assemble(
+            root,
+            Location::Disk { dir, _lock: None },
+            Box::new(store),
+            meta,
+        )
     }
 
     /// Opens the index of the repository at `root` for writing, creating it if absent.
@@ -140,8 +145,10 @@ impl Index {
         };
         let lexical = LexicalIndex::open_in_dir(&dir.join(LEXICAL_DIR))?;
         let vectors = match &meta.model {
-            Some(model) => Some(Box::new(UsearchIndex::open(&dir.join(VECTORS_FILE), model.dim)?)
-                as Box<dyn VectorIndex>),
+            Some(model) => Some(
+                Box::new(UsearchIndex::open(&dir.join(VECTORS_FILE), model.dim)?)
+                    as Box<dyn VectorIndex>,
+            ),
             None => None,
         };
         Ok(Index {
@@ -384,7 +391,9 @@ impl Index {
         embedder: &dyn Embedder,
     ) -> Result<Vec<(LexicalHit, f32)>> {
         let vectors = self.vectors.as_ref().ok_or_else(|| {
-            Error::Embed("this index has no embeddings: run `ctx index` with the model installed".into())
+            Error::Embed(
+                "this index has no embeddings: run `ctx index` with the model installed".into(),
+            )
         })?;
         if let Some(model) = &self.meta.model {
             if model.id != embedder.model_id() {
@@ -444,7 +453,9 @@ fn write_gitignore(dir: &Path) -> Result<()> {
     if path.exists() {
         return Ok(());
     }
-    let mut text = String::from("# Derived index data; anchors, config and plan are reviewed with the code.\n*\n");
+    let mut text = String::from(
+        "# Derived index data; anchors, config and plan are reviewed with the code.\n*\n",
+    );
     text.push_str("!.gitignore\n");
     for kept in KEPT_FILES {
         text.push_str(&format!("!{kept}\n"));

@@ -127,13 +127,24 @@ pub fn index_repository(
         .collect();
     let walk = walk(root, &options.walk);
     for (reason, count) in &walk.skipped {
-        *summary.skipped.entry(reason.as_str().to_string()).or_default() += count;
+        *summary
+            .skipped
+            .entry(reason.as_str().to_string())
+            .or_default() += count;
     }
     for (path, problem) in &walk.problems {
         summary.problems.push(format!("{path}: {problem}"));
     }
     progress.start(walk.files.len() as u64);
-    let keep = process_files(index, &walk.files, &known, options, embedder, progress, &mut summary)?;
+    let keep = process_files(
+        index,
+        &walk.files,
+        &known,
+        options,
+        embedder,
+        progress,
+        &mut summary,
+    )?;
     progress.phase("committing");
     for path in known.keys() {
         if !keep.contains(path.as_str()) {
@@ -193,7 +204,11 @@ fn process_files(
     Ok(keep)
 }
 
-fn read_and_chunk(file: &WalkedFile, known: Option<&FileRecord>, options: &IndexOptions) -> Outcome {
+fn read_and_chunk(
+    file: &WalkedFile,
+    known: Option<&FileRecord>,
+    options: &IndexOptions,
+) -> Outcome {
     let bytes = match read_file(file, options.walk.max_file_size) {
         ReadOutcome::Text(bytes) => bytes,
         ReadOutcome::Skipped(reason, message) => return Outcome::Skipped(reason, message),
@@ -239,7 +254,10 @@ fn write_batch(
             }
             Outcome::Changed(chunked) => changed.push(chunked),
             Outcome::Skipped(reason, message) => {
-                *summary.skipped.entry(reason.as_str().to_string()).or_default() += 1;
+                *summary
+                    .skipped
+                    .entry(reason.as_str().to_string())
+                    .or_default() += 1;
                 if let Some(message) = message {
                     summary.problems.push(format!("{path}: {message}"));
                     if known.contains_key(&path) {
@@ -279,6 +297,8 @@ fn embed_missing(
         }
         wanted.push((key, chunk.search_text()));
     }
+    // Similar lengths in one model run pad little: sort by length before grouping.
+    wanted.sort_by_key(|(_, text)| text.len());
     let started = Instant::now();
     for group in wanted.chunks(EMBED_BATCH) {
         let texts: Vec<String> = group.iter().map(|(_, text)| text.clone()).collect();

@@ -220,7 +220,10 @@ mod tests {
         write(root, "src/main.rs", b"fn main() {}");
         let walk = walk(root, &WalkOptions::default());
         let paths: Vec<_> = walk.files.iter().map(|f| f.rel_path.as_str()).collect();
-        assert_eq!(paths, [".ctxignore", ".cursorrules", ".gitignore", "src/main.rs"]);
+        assert_eq!(
+            paths,
+            [".ctxignore", ".cursorrules", ".gitignore", "src/main.rs"]
+        );
     }
 
     #[test]
@@ -230,7 +233,12 @@ mod tests {
         write(root, "big.txt", &vec![b'a'; 2048]);
         write(root, "small.txt", b"ok");
         std::os::unix::fs::symlink(root, root.join("loop")).unwrap();
-        let walk = walk(root, &WalkOptions { max_file_size: 1024 });
+        let walk = walk(
+            root,
+            &WalkOptions {
+                max_file_size: 1024,
+            },
+        );
         assert_eq!(walk.files.len(), 1);
         assert_eq!(walk.skipped[&SkipReason::TooLarge], 1);
         assert_eq!(walk.skipped[&SkipReason::Symlink], 1);

@@ -171,7 +171,10 @@ mod tests {
 
     #[test]
     fn naming_a_symbol_boosts_it() {
-        let lexical = [hit("a", 0, Some("Other::thing")), hit("b", 0, Some("Server::handle"))];
+        let lexical = [
+            hit("a", 0, Some("Other::thing")),
+            hit("b", 0, Some("Server::handle")),
+        ];
         let fused = fuse("where is handle defined", &lexical, &[], 10);
         assert_eq!(fused[0].path, "b");
         let fused = fuse("Server::handle", &lexical, &[], 10);

@@ -106,7 +106,11 @@ fn emit_identifier(ident: &str, offset: usize, sink: &mut impl FnMut(usize, usiz
         sink(offset, offset + ident.len(), clip(ident.to_lowercase()));
     }
     for (from, to) in parts {
-        sink(offset + from, offset + to, clip(ident[from..to].to_lowercase()));
+        sink(
+            offset + from,
+            offset + to,
+            clip(ident[from..to].to_lowercase()),
+        );
     }
 }
 
@@ -166,8 +170,14 @@ mod tests {
 
     #[test]
     fn camel_snake_kebab_and_paths_split_and_keep_whole() {
-        assert_eq!(terms("sessionRequest"), ["sessionrequest", "session", "request"]);
-        assert_eq!(terms("session_request"), ["session_request", "session", "request"]);
+        assert_eq!(
+            terms("sessionRequest"),
+            ["sessionrequest", "session", "request"]
+        );
+        assert_eq!(
+            terms("session_request"),
+            ["session_request", "session", "request"]
+        );
         assert_eq!(terms("kebab-case"), ["kebab-case", "kebab", "case"]);
         assert_eq!(terms("Session.request"), ["session", "request"]);
         assert_eq!(terms("src/api/mod.rs"), ["src", "api", "mod", "rs"]);

@@ -100,9 +100,9 @@ impl UsearchIndex {
         let index = Index::new(&options).map_err(|e| vector_error("creating", path, e))?;
         if path.exists() {
             let text = path.to_string_lossy();
-            index
-                .load(&text)
-                .map_err(|e| vector_error("loading (rebuild with `ctx index --rebuild`)", path, e))?;
+            index.load(&text).map_err(|e| {
+                vector_error("loading (rebuild with `ctx index --rebuild`)", path, e)
+            })?;
             if index.dimensions() != dim {
                 return Err(Error::Vector(format!(
                     "{} holds {}-dimensional vectors, the model gives {dim}: rebuild with `ctx index --rebuild`",
@@ -208,7 +208,12 @@ mod tests {
             hnsw.add(key, &v).unwrap();
         }
         let query = &vectors()[7].1;
-        let want: Vec<u64> = exact.search(query, 5).unwrap().iter().map(|h| h.0).collect();
+        let want: Vec<u64> = exact
+            .search(query, 5)
+            .unwrap()
+            .iter()
+            .map(|h| h.0)
+            .collect();
         let got: Vec<u64> = hnsw.search(query, 5).unwrap().iter().map(|h| h.0).collect();
         let overlap = want.iter().filter(|k| got.contains(k)).count();
         assert!(overlap >= 4, "recall too low: {got:?} vs {want:?}");

@@ -15,7 +15,11 @@ impl SledStore {
     /// sled allows one process at a time; a database held by another process gives
     /// [`Error::Locked`].
     pub fn open(dir: &Path) -> Result<SledStore> {
-        match sled::Config::new().path(dir).mode(sled::Mode::LowSpace).open() {
+        match sled::Config::new()
+            .path(dir)
+            .mode(sled::Mode::LowSpace)
+            .open()
+        {
             Ok(db) => Ok(SledStore { db }),
             Err(sled::Error::Io(e)) if e.kind() == std::io::ErrorKind::WouldBlock => {
                 Err(Error::Locked(dir.to_path_buf()))

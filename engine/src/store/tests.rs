@@ -7,13 +7,22 @@ fn check_get_put_delete(store: &dyn Store) {
     batch.put(Area::Files, b"a.rs", b"1".to_vec());
     batch.put(Area::Chunks, b"a.rs", b"2".to_vec());
     store.apply(batch).unwrap();
-    assert_eq!(store.get(Area::Files, b"a.rs").unwrap(), Some(b"1".to_vec()));
-    assert_eq!(store.get(Area::Chunks, b"a.rs").unwrap(), Some(b"2".to_vec()));
+    assert_eq!(
+        store.get(Area::Files, b"a.rs").unwrap(),
+        Some(b"1".to_vec())
+    );
+    assert_eq!(
+        store.get(Area::Chunks, b"a.rs").unwrap(),
+        Some(b"2".to_vec())
+    );
     let mut batch = Batch::default();
     batch.delete(Area::Files, b"a.rs");
     store.apply(batch).unwrap();
     assert_eq!(store.get(Area::Files, b"a.rs").unwrap(), None);
-    assert_eq!(store.get(Area::Chunks, b"a.rs").unwrap(), Some(b"2".to_vec()));
+    assert_eq!(
+        store.get(Area::Chunks, b"a.rs").unwrap(),
+        Some(b"2".to_vec())
+    );
 }
 
 fn check_scan_is_ordered_and_scoped(store: &dyn Store) {
