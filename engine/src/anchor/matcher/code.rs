@@ -15,6 +15,13 @@ pub struct CodeMatcher {
     /// Lines that also match this regex are fine (`uses: x@<40 hex>` for SHA pinning).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unless: Option<String>,
+    /// A hit needs the next non-empty added line to match this regex (`except:` then `pass`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_line: Option<String>,
+    /// A hit is dropped when the nearest preceding added line that is less indented (the
+    /// enclosing block's header) matches this regex (`if TYPE_CHECKING:`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unless_block: Option<String>,
     /// Files the pattern applies to; empty = every file in scope.
     #[serde(default, skip_serializing_if = "GlobList::is_empty")]
     pub files: GlobList,
@@ -25,6 +32,10 @@ pub struct CodeMatcher {
     regex: Cached<regex::Regex>,
     #[serde(skip)]
     unless_regex: Cached<regex::Regex>,
+    #[serde(skip)]
+    next_regex: Cached<regex::Regex>,
+    #[serde(skip)]
+    block_regex: Cached<regex::Regex>,
 }
 
 impl CodeMatcher {
@@ -48,6 +59,12 @@ impl CodeMatcher {
         if let Some(u) = &self.unless {
             s.push_str(&format!(" unless /{u}/"));
         }
+        if let Some(n) = &self.next_line {
+            s.push_str(&format!(" followed by /{n}/"));
+        }
+        if let Some(b) = &self.unless_block {
+            s.push_str(&format!(" unless inside /{b}/"));
+        }
         if !self.files.is_empty() {
             s.push_str(&format!(" in {}", self.files.globs().join(", ")));
         }
@@ -64,6 +81,8 @@ impl CodeMatcher {
     pub fn validate(&self) -> Result<(), String> {
         self.regex()?;
         self.unless()?;
+        self.optional(&self.next_line, &self.next_regex)?;
+        self.optional(&self.unless_block, &self.block_regex)?;
         self.files.validate()?;
         self.except_files.validate()
     }
@@ -77,6 +96,38 @@ impl CodeMatcher {
             None => Ok(None),
             Some(p) => self.unless_regex.get_or(|| compile_regex(p)).map(Some),
         }
+    }
+
+    fn optional<'a>(
+        &self,
+        pattern: &Option<String>,
+        cache: &'a Cached<regex::Regex>,
+    ) -> Result<Option<&'a regex::Regex>, String> {
+        match pattern {
+            None => Ok(None),
+            Some(p) => cache.get_or(|| compile_regex(p)).map(Some),
+        }
+    }
+
+    /// True when the context conditions (`next_line`, `unless_block`) let a hit at `i` stand.
+    fn context_allows(&self, lines: &[crate::check::AddedLine], i: usize) -> bool {
+        if let Ok(Some(next)) = self.optional(&self.next_line, &self.next_regex) {
+            let following = lines[i + 1..].iter().find(|l| !l.text.trim().is_empty());
+            if !following.is_some_and(|l| next.is_match(&l.text)) {
+                return false;
+            }
+        }
+        if let Ok(Some(block)) = self.optional(&self.unless_block, &self.block_regex) {
+            let indent = indentation(&lines[i].text);
+            let header = lines[..i]
+                .iter()
+                .rev()
+                .find(|l| !l.text.trim().is_empty() && indentation(&l.text) < indent);
+            if header.is_some_and(|h| block.is_match(&h.text)) {
+                return false;
+            }
+        }
+        true
     }
 
     /// Every added line, in a file in scope, that matches.
@@ -93,8 +144,11 @@ impl CodeMatcher {
             {
                 continue;
             }
-            for added in &effect.added {
-                if re.is_match(&added.text) && !unless.is_some_and(|u| u.is_match(&added.text)) {
+            for (i, added) in effect.added.iter().enumerate() {
+                if re.is_match(&added.text)
+                    && !unless.is_some_and(|u| u.is_match(&added.text))
+                    && self.context_allows(&effect.added, i)
+                {
                     out.push(Hit {
                         evidence: format!("{}: {}", path, added.text.trim()),
                         path: Some(path.to_string()),
@@ -105,4 +159,11 @@ impl CodeMatcher {
         }
         out
     }
+}
+
+fn indentation(line: &str) -> usize {
+    line.chars()
+        .take_while(|c| c.is_whitespace())
+        .map(|c| if c == '\t' { 4 } else { 1 })
+        .sum()
 }

@@ -1,0 +1,230 @@
+//! Extraction tests on fixture documents written in many styles
+//! (`indexers/tests/fixtures/constraints/`).
+
+use super::extract_anchors;
+use ctx_engine::anchor::{
+    evaluate_anchor, Anchor, AnchorSource, GitMatcher, Matcher, PathMatcher, Polarity,
+};
+use ctx_engine::check::{ActionFacts, AddedLine, FileEffect, FileOp, Invocation};
+
+macro_rules! fixture {
+    ($name:literal) => {
+        include_str!(concat!("../../tests/fixtures/constraints/", $name))
+    };
+}
+
+fn find<'a>(anchors: &'a [Anchor], needle: &str) -> &'a Anchor {
+    anchors
+        .iter()
+        .find(|a| a.text.contains(needle))
+        .unwrap_or_else(|| {
+            panic!(
+                "no anchor containing {needle:?} in {:#?}",
+                anchors.iter().map(|a| &a.text).collect::<Vec<_>>()
+            )
+        })
+}
+
+fn line(anchor: &Anchor) -> u32 {
+    match anchor.source {
+        AnchorSource::Doc { line, .. } => line,
+        _ => panic!("not a doc anchor"),
+    }
+}
+
+fn command(line: &str) -> ActionFacts {
+    let words: Vec<String> = line.split_whitespace().map(String::from).collect();
+    ActionFacts {
+        command: Some(line.into()),
+        invocations: vec![Invocation {
+            program: words[0].clone(),
+            args: words[1..].to_vec(),
+            raw: line.into(),
+            wrappers: vec![],
+            piped_input: false,
+        }],
+        effects: vec![],
+    }
+}
+
+fn write(path: &str, lines: &[&str]) -> ActionFacts {
+    ActionFacts {
+        command: None,
+        invocations: vec![],
+        effects: vec![FileEffect {
+            path: path.into(),
+            op: FileOp::Write,
+            added: lines
+                .iter()
+                .enumerate()
+                .map(|(i, t)| AddedLine {
+                    line: Some(i as u32 + 1),
+                    text: t.to_string(),
+                })
+                .collect(),
+            removed: vec![],
+            via: "Write tool".into(),
+        }],
+    }
+}
+
+fn hits(anchor: &Anchor, facts: &ActionFacts) -> bool {
+    !evaluate_anchor(anchor, None, facts).is_empty()
+}
+
+#[test]
+fn bullets_compile_to_the_expected_matchers() {
+    let anchors = extract_anchors("AGENTS.md", fixture!("bullets-AGENTS.md"));
+    let push = find(&anchors, "force-push");
+    assert_eq!(line(push), 5);
+    assert_eq!(push.polarity, Polarity::Never);
+    assert_eq!(
+        push.matchers,
+        vec![Matcher::Git(GitMatcher::ForcePush {
+            branches: vec!["main".into()]
+        })]
+    );
+
+    let generated = find(&anchors, "generated/");
+    assert_eq!(line(generated), 6);
+    assert_eq!(
+        generated.matchers,
+        vec![Matcher::Path(PathMatcher::new(vec!["generated/**".into()]))]
+    );
+    assert!(hits(generated, &write("generated/a.rs", &[])));
+    assert!(!hits(generated, &write("src/a.rs", &[])));
+
+    let locked = find(&anchors, "--locked");
+    assert_eq!(locked.polarity, Polarity::Always);
+    assert!(hits(locked, &command("cargo build")));
+    assert!(!hits(locked, &command("cargo build --locked")));
+
+    let unwrap = find(&anchors, "unwrap()");
+    assert_eq!(unwrap.scope, ["src/**"]);
+    assert!(hits(unwrap, &write("src/lib.rs", &["let x = y.unwrap();"])));
+    assert!(!hits(
+        unwrap,
+        &write("tests/a.rs", &["let x = y.unwrap();"])
+    ));
+
+    let deps = find(&anchors, "dependencies");
+    assert_eq!(deps.matchers[0].kind(), "dependency");
+    assert!(hits(deps, &command("cargo add serde")));
+
+    let pip = find(&anchors, "not pip");
+    assert!(hits(pip, &command("pip install x")));
+    assert!(hits(pip, &command("pip3 install x")));
+    assert!(!hits(pip, &command("uv add x")));
+
+    let verify = find(&anchors, "--no-verify");
+    assert!(hits(verify, &command("git commit -m x --no-verify")));
+
+    let allowed = find(&anchors, "wp-content");
+    assert_eq!(allowed.polarity, Polarity::Allowed);
+    assert!(hits(allowed, &write("wp-content/themes/a.php", &[])));
+
+    assert!(
+        !anchors
+            .iter()
+            .any(|a| a.text.contains("Keep functions short")),
+        "weak imperative without a matcher is not an anchor"
+    );
+}
+
+#[test]
+fn tables_keep_their_row_line() {
+    let anchors = extract_anchors("CONTRIBUTING.md", fixture!("table-CONTRIBUTING.md"));
+    let lock = find(&anchors, "Cargo.lock");
+    assert_eq!(line(lock), 5);
+    assert!(hits(lock, &write("Cargo.lock", &[])));
+    let mocks = find(&anchors, "Mocks");
+    assert!(!mocks.scope.is_empty(), "\"in tests\" scopes the rule");
+    assert!(hits(
+        mocks,
+        &write("tests/test_a.py", &["from unittest import mock"])
+    ));
+    assert!(!hits(
+        mocks,
+        &write("src/a.py", &["from unittest import mock"])
+    ));
+    assert!(
+        !anchors
+            .iter()
+            .any(|a| a.text.contains("Prefer small modules")),
+        "a preference without a matcher is no anchor"
+    );
+}
+
+#[test]
+fn prose_rules_and_ordinary_sentences() {
+    let anchors = extract_anchors("README.md", fixture!("prose-README.md"));
+    assert!(
+        !anchors.iter().any(|a| a.text.contains("never know")),
+        "{anchors:#?}"
+    );
+    assert!(!anchors.iter().any(|a| a.text.contains("always-on")));
+    let vendor = find(&anchors, "vendor/");
+    assert_eq!(line(vendor), 6);
+    assert!(hits(vendor, &write("vendor/lib/a.go", &[])));
+    let console = find(&anchors, "console.log");
+    assert!(hits(console, &write("src/app.ts", &["  console.log(x)"])));
+    let tags = find(&anchors, "only runs on tags");
+    assert!(
+        tags.matchers.is_empty(),
+        "an unknown phrase compiles to nothing"
+    );
+}
+
+#[test]
+fn nested_agents_md_scopes_to_its_directory() {
+    let anchors = extract_anchors("web/AGENTS.md", fixture!("web-AGENTS.md"));
+    let generated = find(&anchors, "generated");
+    assert!(hits(generated, &write("web/generated/client.ts", &[])));
+    assert!(!hits(generated, &write("generated/client.ts", &[])));
+    let console = find(&anchors, "console.log");
+    assert_eq!(console.scope, ["web/**"]);
+    assert!(!hits(console, &write("api/a.ts", &["console.log(1)"])));
+}
+
+#[test]
+fn front_matter_scopes_rules() {
+    let mdc = extract_anchors(".cursor/rules/api.mdc", fixture!("rules-api.mdc"));
+    let eval = find(&mdc, "eval()");
+    assert_eq!(line(eval), 7);
+    assert_eq!(eval.scope, ["src/api/**/*.ts"]);
+    assert!(hits(eval, &write("src/api/users.ts", &["eval(code)"])));
+    assert!(!hits(eval, &write("src/ui/users.ts", &["eval(code)"])));
+
+    let claude = extract_anchors(".claude/rules/services.md", fixture!("claude-rule.md"));
+    let requests = find(&claude, "requests");
+    assert_eq!(requests.scope, ["services/**"]);
+    assert!(hits(
+        requests,
+        &write("services/a.py", &["import requests"])
+    ));
+}
+
+#[test]
+fn code_block_comments_and_anaphora() {
+    let anchors = extract_anchors("AGENTS.md", fixture!("code-comments-AGENTS.md"));
+    let release = find(&anchors, "--release");
+    assert_eq!(line(release), 4);
+    assert!(hits(release, &command("cargo build -p core --release")));
+    assert!(!hits(release, &command("cargo build -p core")));
+    assert!(!anchors.iter().any(|a| a.text.contains("run tests")));
+    let these = find(&anchors, "Do NOT edit these");
+    assert!(hits(these, &write("tox.ini", &[])));
+    assert!(hits(these, &write(".github/workflows/ci-linux.yml", &[])));
+    assert!(!hits(these, &write("scripts/gen.sh", &[])));
+}
+
+#[test]
+fn ids_are_stable_across_reindexing() {
+    let a = extract_anchors("AGENTS.md", "- Never hand-edit `generated/`.\n");
+    let b = extract_anchors(
+        "AGENTS.md",
+        "# Moved\n\nintro\n\n- Never hand-edit `generated/`.\n",
+    );
+    assert_eq!(a[0].id, b[0].id);
+    assert_ne!(line(&a[0]), line(&b[0]));
+}
