@@ -98,7 +98,7 @@ impl<'a> Costs<'a> {
     /// The numbered signature line of chunk `i`, if it defines a symbol.
     pub fn signature_text(&mut self, i: usize) -> Option<String> {
         let chunk = &self.corpus.chunks[i];
-        if !chunk.kind.is_symbol() || chunk.symbol.is_none() {
+        if !chunk.kind.is_symbol() || chunk.symbol.is_none() || is_continuation(self.corpus, i) {
             return None;
         }
         let start = chunk.start_line;
@@ -502,13 +502,42 @@ fn focus(
         }
         let f = file_of(corpus, i);
         let mut changes = vec![(i, Show::Full)];
+        changes.extend(sibling_parts(corpus, f, i).map(|p| (p, Show::Full)));
+        let whole_symbol = changes.len();
         if let Some(p) = graph.parent(i) {
             changes.push((p, Show::Signature));
         }
-        if !sel.try_apply(costs, f, &changes, cap) {
-            sel.try_apply(costs, f, &changes[..1], cap);
-        }
+        let _ = sel.try_apply(costs, f, &changes, cap)
+            || sel.try_apply(costs, f, &changes[..whole_symbol], cap)
+            || sel.try_apply(costs, f, &changes[..1], cap);
     }
+}
+
+/// True when chunk `i` continues the symbol of the chunk before it (a later part of a
+/// symbol the chunker split).
+pub fn is_continuation(corpus: &Corpus, i: usize) -> bool {
+    let chunk = &corpus.chunks[i];
+    if chunk.part.is_some_and(|(part, _)| part > 1) {
+        return true;
+    }
+    i > 0
+        && chunk.symbol.is_some()
+        && corpus.chunks[i - 1].path == chunk.path
+        && corpus.chunks[i - 1].symbol == chunk.symbol
+}
+
+/// The other parts of the split symbol chunk `i` belongs to (none when it is whole).
+fn sibling_parts(corpus: &Corpus, f: usize, i: usize) -> impl Iterator<Item = usize> + '_ {
+    let range = corpus.files[f].chunks.clone();
+    let mut first = i;
+    while first > range.start && is_continuation(corpus, first) {
+        first -= 1;
+    }
+    let mut end = i + 1;
+    while end < range.end && is_continuation(corpus, end) {
+        end += 1;
+    }
+    (first..end).filter(move |&j| j != i)
 }
 
 fn outline(corpus: &Corpus, ranking: &Ranking, costs: &mut Costs, sel: &mut Selection) {

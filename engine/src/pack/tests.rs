@@ -326,13 +326,23 @@ fn items_are_shown_with_their_line_numbers() {
 fn advisory_anchors_yield_to_the_budget() {
     let mut anchors = vec![anchor("d0", "Never commit secrets.", &[])];
     for k in 1..200 {
-        let mut a = anchor(&format!("h{k:03}"), &format!("Changed thing number {k} to never do the old behaviour again."), &[]);
+        let mut a = anchor(
+            &format!("h{k:03}"),
+            &format!("Changed thing number {k} to never do the old behaviour again."),
+            &[],
+        );
         a.advisory = true;
         anchors.push(a);
     }
     let p = pack(repo(4, 3, 5), 4_000, "pkg_mod03_f1", &anchors);
     assert!(p.anchors.contains(&"d0".to_string()));
-    assert!(p.anchors.len() > 1 && p.anchors.len() < 200, "{}", p.anchors.len());
-    assert!(p.prompt.contains("advisory rules extracted from documentation"));
+    assert!(
+        p.anchors.len() > 1 && p.anchors.len() < 200,
+        "{}",
+        p.anchors.len()
+    );
+    assert!(p
+        .prompt
+        .contains("advisory rules extracted from documentation"));
     assert!(p.tokens <= 4_000);
 }
