@@ -1,0 +1,3 @@
+//! Embedding throughput benchmark (being written).
+
+fn main() {}

@@ -1,0 +1,203 @@
+//! The real embedder: a local ONNX sentence-embedding model run by fastembed.
+
+use super::install::sha256_bytes;
+use super::manifest::{Manifest, MODEL_FILES, MODEL_ONNX};
+use super::paths::{ModelPaths, PathOrigin};
+use super::EmbedError;
+use ::fastembed::{
+    InitOptionsUserDefined, Pooling, TextEmbedding, TokenizerFiles, UserDefinedEmbeddingModel,
+};
+use ctx_engine::embed::Embedder;
+use std::path::Path;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+/// Texts per model run by default: the best of 32/64/256 on the code-chunk benchmark
+/// (`benches/embed.rs`), with texts sorted by length so each batch pads little.
+pub const DEFAULT_BATCH_SIZE: usize = 64;
+
+/// Embeds with a BERT-style ONNX model (by default all-MiniLM-L6-v2, int8) through
+/// fastembed and ONNX Runtime: mean pooling, unit-length vectors, and texts truncated to
+/// the model's token limit by the tokenizer.
+///
+/// Loaded from [`ModelPaths`]; see [`super::load_embedder`] for the usual way in.
+pub struct FastEmbedder {
+    model: Mutex<TextEmbedding>,
+    model_id: String,
+    dim: usize,
+    batch_size: usize,
+    load_time: Duration,
+}
+
+impl std::fmt::Debug for FastEmbedder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FastEmbedder")
+            .field("model_id", &self.model_id)
+            .field("dim", &self.dim)
+            .field("batch_size", &self.batch_size)
+            .field("load_time", &self.load_time)
+            .finish()
+    }
+}
+
+impl FastEmbedder {
+    /// Loads ONNX Runtime from `paths.ort_dylib` and the model from `paths.model_dir`.
+    ///
+    /// The model id is the manifest's (`all-MiniLM-L6-v2-int8`) when `model.onnx` has the
+    /// pinned sha256, else `custom-<dir name>-<sha256 prefix>`; a cached model with another
+    /// sha256 is corrupt and an error. The dimension is measured on a probe text.
+    pub fn load(paths: &ModelPaths) -> Result<FastEmbedder, EmbedError> {
+        let started = Instant::now();
+        let manifest = Manifest::bundled()?;
+        load_runtime(&paths.ort_dylib)?;
+        let files = read_model_files(&paths.model_dir)?;
+        let model_id = model_id(manifest, paths, &files[0])?;
+        let [onnx, tokenizer, config, special_tokens, tokenizer_config] = files;
+        let tokenizer_files = TokenizerFiles {
+            tokenizer_file: tokenizer,
+            config_file: config,
+            special_tokens_map_file: special_tokens,
+            tokenizer_config_file: tokenizer_config,
+        };
+        let model =
+            UserDefinedEmbeddingModel::new(onnx, tokenizer_files).with_pooling(Pooling::Mean);
+        let options = InitOptionsUserDefined::new().with_max_length(manifest.model.max_length);
+        let mut model = TextEmbedding::try_new_from_user_defined(model, options)
+            .map_err(|e| load_error(&paths.model_dir, e))?;
+        let probe = model
+            .embed(["dimension probe"], None)
+            .map_err(|e| load_error(&paths.model_dir, e))?;
+        let dim = probe.first().map_or(0, Vec::len);
+        if model_id == manifest.model.id && dim != manifest.model.dim {
+            return Err(load_error(
+                &paths.model_dir,
+                format!(
+                    "it produced {dim}-dimensional vectors, expected {}",
+                    manifest.model.dim
+                ),
+            ));
+        }
+        Ok(FastEmbedder {
+            model: Mutex::new(model),
+            model_id,
+            dim,
+            batch_size: DEFAULT_BATCH_SIZE,
+            load_time: started.elapsed(),
+        })
+    }
+
+    /// The same embedder running `batch_size` texts per model run (at least 1).
+    pub fn with_batch_size(mut self, batch_size: usize) -> FastEmbedder {
+        self.batch_size = batch_size.max(1);
+        self
+    }
+
+    /// Texts per model run.
+    pub fn batch_size(&self) -> usize {
+        self.batch_size
+    }
+
+    /// How long [`FastEmbedder::load`] took: runtime, files, session and probe.
+    pub fn load_time(&self) -> Duration {
+        self.load_time
+    }
+
+    /// Embeds `texts` in runs of `batch_size`. With `sort_by_length`, texts are grouped by
+    /// length so a run pads little (results keep the input order); without it, this is
+    /// exactly fastembed's own batching (the benchmark's "raw" baseline).
+    pub fn embed_batched<S: AsRef<str> + Send + Sync>(
+        &self,
+        texts: &[S],
+        batch_size: usize,
+        sort_by_length: bool,
+    ) -> Result<Vec<Vec<f32>>, EmbedError> {
+        let batch_size = batch_size.max(1);
+        let mut model = self.model.lock().unwrap_or_else(|p| p.into_inner());
+        if !sort_by_length {
+            return model
+                .embed(texts, Some(batch_size))
+                .map_err(|e| EmbedError::Inference(e.to_string()));
+        }
+        let mut order: Vec<usize> = (0..texts.len()).collect();
+        order.sort_by_key(|&i| std::cmp::Reverse(texts[i].as_ref().len()));
+        let mut vectors = vec![Vec::new(); texts.len()];
+        for run in order.chunks(batch_size) {
+            let batch: Vec<&str> = run.iter().map(|&i| texts[i].as_ref()).collect();
+            let embedded = model
+                .embed(&batch, Some(batch_size))
+                .map_err(|e| EmbedError::Inference(e.to_string()))?;
+            for (&i, vector) in run.iter().zip(embedded) {
+                vectors[i] = vector;
+            }
+        }
+        Ok(vectors)
+    }
+}
+
+impl Embedder for FastEmbedder {
+    fn model_id(&self) -> &str {
+        &self.model_id
+    }
+
+    fn dim(&self) -> usize {
+        self.dim
+    }
+
+    fn embed(&self, texts: &[String]) -> ctx_engine::Result<Vec<Vec<f32>>> {
+        Ok(self.embed_batched(texts, self.batch_size, true)?)
+    }
+}
+
+/// Loads the ONNX Runtime shared library (once per process; later calls keep the first).
+fn load_runtime(dylib: &Path) -> Result<(), EmbedError> {
+    match ort::init_from(dylib) {
+        Ok(_builder) => Ok(()),
+        Err(e) => Err(EmbedError::Runtime {
+            path: dylib.to_path_buf(),
+            detail: e.to_string(),
+        }),
+    }
+}
+
+/// Reads the model directory's files in [`MODEL_FILES`] order.
+fn read_model_files(dir: &Path) -> Result<[Vec<u8>; 5], EmbedError> {
+    let read = |name: &str| {
+        let path = dir.join(name);
+        std::fs::read(&path).map_err(|e| EmbedError::io("reading", &path, e))
+    };
+    Ok([
+        read(MODEL_FILES[0])?,
+        read(MODEL_FILES[1])?,
+        read(MODEL_FILES[2])?,
+        read(MODEL_FILES[3])?,
+        read(MODEL_FILES[4])?,
+    ])
+}
+
+/// The id recorded in indexes for the model whose graph is `onnx`.
+fn model_id(manifest: &Manifest, paths: &ModelPaths, onnx: &[u8]) -> Result<String, EmbedError> {
+    let found = sha256_bytes(onnx);
+    let pinned = manifest.model_onnx_sha256().unwrap_or_default();
+    if found == pinned {
+        return Ok(manifest.model.id.clone());
+    }
+    if paths.model_origin == PathOrigin::Cache {
+        return Err(EmbedError::Checksum {
+            path: paths.model_dir.join(MODEL_ONNX),
+            expected: pinned.to_string(),
+            found,
+        });
+    }
+    let name = paths
+        .model_dir
+        .file_name()
+        .map_or_else(|| "model".into(), |n| n.to_string_lossy());
+    Ok(format!("custom-{name}-{}", &found[..12]))
+}
+
+fn load_error(dir: &Path, detail: impl std::fmt::Display) -> EmbedError {
+    EmbedError::Load {
+        dir: dir.to_path_buf(),
+        detail: detail.to_string(),
+    }
+}
