@@ -123,6 +123,15 @@ impl<'a> Costs<'a> {
         }
     }
 
+    /// A cheap lower bound of [`Costs::full`] from the indexed token count, to skip chunks
+    /// that cannot fit without counting them. Only ever used to reject, never to accept.
+    pub fn full_lower_bound(&self, i: usize) -> u64 {
+        if let Some(n) = self.full[i] {
+            return u64::from(n);
+        }
+        u64::from(self.corpus.chunks[i].tokens) * 9 / 10
+    }
+
     /// Tokens of chunk `i` in full.
     pub fn full(&mut self, i: usize) -> u32 {
         if let Some(n) = self.full[i] {
@@ -573,6 +582,15 @@ fn whole_files(corpus: &Corpus, ranking: &Ranking, costs: &mut Costs, sel: &mut 
         if sel.used >= sel.limit {
             break;
         }
+        let missing: u64 = corpus.files[f]
+            .chunks
+            .clone()
+            .filter(|&i| sel.show[i] < Show::Full)
+            .map(|i| costs.full_lower_bound(i))
+            .sum();
+        if sel.used + missing > sel.limit {
+            continue;
+        }
         let all: Vec<(usize, Show)> = corpus.files[f]
             .chunks
             .clone()
@@ -587,7 +605,7 @@ fn fill_chunks(corpus: &Corpus, ranking: &Ranking, costs: &mut Costs, sel: &mut 
         if sel.used >= sel.limit {
             return;
         }
-        if sel.show[i] < Show::Full {
+        if sel.show[i] < Show::Full && sel.used + costs.full_lower_bound(i) <= sel.limit {
             let f = file_of(corpus, i);
             sel.try_apply(costs, f, &[(i, Show::Full)], sel.limit);
         }
@@ -601,7 +619,7 @@ fn fill_chunks(corpus: &Corpus, ranking: &Ranking, costs: &mut Costs, sel: &mut 
             continue;
         }
         for i in corpus.files[f].chunks.clone() {
-            if sel.show[i] < Show::Full {
+            if sel.show[i] < Show::Full && sel.used + costs.full_lower_bound(i) <= sel.limit {
                 sel.try_apply(costs, f, &[(i, Show::Full)], sel.limit);
             }
         }
