@@ -11,7 +11,7 @@ mod effects;
 mod words;
 mod wrappers;
 
-use ctx_engine::check::{ActionFacts, FileEffect, Invocation, PathContext};
+use ctx_engine::check::{ActionFacts, FileEffect, FileOp, Invocation, PathContext};
 use std::collections::HashMap;
 use tree_sitter::{Node, Parser};
 use wrappers::Step;
@@ -208,16 +208,18 @@ impl Walker {
     /// Runs every command and process substitution inside `node` (they execute even when the
     /// surrounding word is only data).
     fn substitutions(&mut self, node: Node, src: &str, frame: &Frame) {
-        let mut cursor = node.walk();
-        let children: Vec<Node> = node.children(&mut cursor).collect();
-        for child in children {
-            match child.kind() {
-                "command_substitution" | "process_substitution" => {
-                    let mut inner = frame.clone();
-                    self.statements(child, src, &mut inner, &Stdin::None);
+        match node.kind() {
+            "command_substitution" | "process_substitution" => {
+                let mut inner = frame.clone();
+                self.statements(node, src, &mut inner, &Stdin::None);
+            }
+            "raw_string" | "heredoc_body" => {}
+            _ => {
+                let mut cursor = node.walk();
+                let children: Vec<Node> = node.children(&mut cursor).collect();
+                for child in children {
+                    self.substitutions(child, src, frame);
                 }
-                "raw_string" | "heredoc_body" => {}
-                _ => self.substitutions(child, src, frame),
             }
         }
     }
@@ -310,7 +312,11 @@ impl Walker {
                 }
                 (_, "heredoc_body") => {
                     if !quoted {
-                        self.substitutions(child, src, frame);
+                        let mut body_cursor = child.walk();
+                        let parts: Vec<Node> = child.named_children(&mut body_cursor).collect();
+                        for part in parts {
+                            self.substitutions(part, src, frame);
+                        }
                     }
                     into.stdin_text = Some(src[child.byte_range()].to_string());
                 }
@@ -397,7 +403,7 @@ impl Walker {
 
     fn remember_written(&mut self, effect: &FileEffect, content: &str) {
         let entry = self.written.entry(effect.path.clone()).or_default();
-        if effect.op != ctx_engine::check::FileOp::Edit {
+        if effect.op != FileOp::Edit {
             entry.clear();
         }
         entry.push_str(content);
@@ -442,9 +448,16 @@ impl Walker {
         let program = program_name(&words[0]);
         self.push_invocation(&words, &raw, &wrapped, &stdin);
         let args = &words[1..];
-        self.facts
-            .effects
-            .extend(effects::program_effects(&program, args, &wrapped.ctx));
+        let mut program_effects = effects::program_effects(&program, args, &wrapped.ctx);
+        if program == "tee" {
+            if let Some(text) = stdin.text() {
+                for effect in &mut program_effects {
+                    effect.added = effects::added_lines(text, effect.op == FileOp::Write);
+                    self.remember_written(effect, text);
+                }
+            }
+        }
+        self.facts.effects.extend(program_effects);
         if words[0].contains('/') {
             self.run_written_script(&words[0], &wrapped, "exec".into());
         }
