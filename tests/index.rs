@@ -274,3 +274,19 @@ fn markdown_sections_keep_their_breadcrumb() {
     assert_eq!(hits[0]["kind"], "section");
     assert_eq!(hits[0]["symbol"], serde_json::Value::Null);
 }
+
+#[test]
+fn installing_a_model_later_embeds_the_unchanged_files() {
+    let dir = Dir::fixture("small");
+    let lexical = json_lines(&dir.ctx(&["index", "--json"]).env("CTX_EMBEDDER", "none").ok())
+        .pop()
+        .unwrap();
+    assert_eq!(lexical["embedded"], 0);
+    let (_, stderr) = dir.ctx(&["search", "server", "--mode", "semantic"]).code(2);
+    assert!(stderr.contains("ctx index"), "{stderr}");
+    let summary = index_json(&dir);
+    assert_eq!(summary["indexed"], 0, "{summary}");
+    assert_eq!(summary["embedded"], lexical["chunks"], "{summary}");
+    assert!(!search(&dir, "request handler", "semantic").is_empty());
+    assert_eq!(index_json(&dir)["embedded"], 0);
+}

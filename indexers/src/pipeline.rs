@@ -145,6 +145,11 @@ pub fn index_repository(
         progress,
         &mut summary,
     )?;
+    if let Some(embedder) = embedder {
+        progress.phase("embedding");
+        let changed = summary.changed_paths.clone();
+        backfill_vectors(index, &known, &changed, embedder, &mut summary)?;
+    }
     progress.phase("committing");
     for path in known.keys() {
         if !keep.contains(path.as_str()) {
@@ -277,6 +282,48 @@ fn write_batch(
         keep.insert(chunked.record.path.clone());
         index.put_file(chunked.record, &chunked.chunks)?;
     }
+    Ok(())
+}
+
+/// Embeds the chunks of unchanged files whose vectors are missing: after a model change,
+/// or when the model was installed after a lexical-only index.
+fn backfill_vectors(
+    index: &mut Index,
+    known: &HashMap<String, FileRecord>,
+    changed: &[String],
+    embedder: &dyn Embedder,
+    summary: &mut IndexSummary,
+) -> Result<()> {
+    let changed: HashSet<&str> = changed.iter().map(String::as_str).collect();
+    let mut pending = Vec::new();
+    for (path, record) in known {
+        if changed.contains(path.as_str()) {
+            continue;
+        }
+        let mut missing = false;
+        for key in &record.vector_keys {
+            if !index.has_vector(*key)? {
+                missing = true;
+                break;
+            }
+        }
+        if missing {
+            pending.push(Chunked {
+                record: record.clone(),
+                chunks: index.file_chunks(path)?,
+            });
+        }
+    }
+    if pending.is_empty() {
+        return Ok(());
+    }
+    pending.sort_by(|a, b| a.record.path.cmp(&b.record.path));
+    let reused_before = summary.reused_embeddings;
+    for group in pending.chunks(BATCH_FILES) {
+        embed_missing(index, group, embedder, summary)?;
+        index.commit()?;
+    }
+    summary.reused_embeddings = reused_before;
     Ok(())
 }
 
