@@ -1,0 +1,236 @@
+//! Speed of `ctx pack` at 400k and 1M tokens on a large crate, beside other packers, in one
+//! run. `cargo bench --bench pack` (after `cargo build --release`).
+//!
+//! The tree is the source of the tantivy crate from the cargo registry (about 125k lines
+//! of Rust plus docs), copied to a temporary directory and indexed once (warm index, no
+//! embedding model: `CTX_EMBEDDER=none`). Each command runs `RUNS` times after one
+//! warm-up; the table shows the median wall time, the output size and the tokens ctx
+//! reports. Peers run only when installed: `yek --tokens 400k` (cargo install yek),
+//! code2prompt (cargo install code2prompt) and repomix (npm install -g repomix). They
+//! pack without ranking; ctx ranks, masks secrets and verifies the budget exactly.
+//!
+//! Environment: `CTX_BENCH_TREE=DIR` packs another tree; `CTX_BENCH_RUNS=N` (default 5).
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+struct Case {
+    name: String,
+    program: String,
+    args: Vec<String>,
+    output: Option<PathBuf>,
+}
+
+fn main() {
+    let Some(source) = tree() else {
+        eprintln!(
+            "pack bench: no tantivy-0.27 source under ~/.cargo/registry/src; set CTX_BENCH_TREE"
+        );
+        return;
+    };
+    let work = tempfile::tempdir().expect("temp dir");
+    let root = work.path().join("tree");
+    copy_tree(&source, &root);
+    let ctx = env!("CARGO_BIN_EXE_ctx");
+    let started = Instant::now();
+    let status = Command::new(ctx)
+        .args(["index", "."])
+        .current_dir(&root)
+        .env("CTX_EMBEDDER", "none")
+        .output()
+        .expect("run ctx index");
+    assert!(
+        status.status.success(),
+        "ctx index failed: {}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    println!(
+        "tree {} ({} lines); ctx index {:.2} s",
+        source.display(),
+        count_lines(&root),
+        started.elapsed().as_secs_f64()
+    );
+    let runs: usize = std::env::var("CTX_BENCH_RUNS")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(5);
+    let out = work.path().join("out");
+    std::fs::create_dir_all(&out).unwrap();
+    let query = "merge policy for segments with many deleted documents";
+    let mut cases = Vec::new();
+    for (label, extra) in [
+        ("ctx pack --budget 400k", vec!["--budget", "400k"]),
+        ("ctx pack --budget 1m", vec!["--budget", "1m"]),
+        (
+            "ctx pack --model opus-4.6 (1M)",
+            vec!["--model", "opus-4.6"],
+        ),
+    ] {
+        let file = out.join(format!("ctx-{}.xml", cases.len()));
+        let mut args: Vec<String> =
+            vec!["pack".into(), "--query".into(), query.into(), "-o".into()];
+        args.push(file.display().to_string());
+        args.extend(extra.iter().map(|s| s.to_string()));
+        cases.push(Case {
+            name: label.into(),
+            program: ctx.into(),
+            args,
+            output: Some(file),
+        });
+    }
+    if installed("yek") {
+        for tokens in ["400k", "1000k"] {
+            cases.push(Case {
+                name: format!("yek --tokens {tokens}"),
+                program: "yek".into(),
+                args: vec![
+                    "--tokens".into(),
+                    tokens.into(),
+                    "--output-name".into(),
+                    format!("yek-{tokens}.txt"),
+                ],
+                output: Some(root.join(format!("yek-{tokens}.txt"))),
+            });
+        }
+    }
+    if installed("code2prompt") {
+        let file = out.join("code2prompt.md");
+        cases.push(Case {
+            name: "code2prompt (whole tree)".into(),
+            program: "code2prompt".into(),
+            args: vec![
+                ".".into(),
+                "-O".into(),
+                file.display().to_string(),
+                "-q".into(),
+            ],
+            output: Some(file),
+        });
+    }
+    if installed("repomix") {
+        let file = out.join("repomix.xml");
+        cases.push(Case {
+            name: "repomix (whole tree)".into(),
+            program: "repomix".into(),
+            args: vec![
+                "--quiet".into(),
+                "-o".into(),
+                file.display().to_string(),
+                ".".into(),
+            ],
+            output: Some(file),
+        });
+    }
+    println!(
+        "{:<34} {:>10} {:>10} {:>12}",
+        "command", "median s", "min s", "output MB"
+    );
+    let mut medians = Vec::new();
+    for case in &cases {
+        let times = time_case(case, &root, runs);
+        let size = case
+            .output
+            .as_ref()
+            .and_then(|p| std::fs::metadata(p).ok())
+            .map_or(0.0, |m| m.len() as f64 / 1e6);
+        let median = times[times.len() / 2];
+        medians.push((case.name.clone(), median));
+        println!(
+            "{:<34} {:>10.3} {:>10.3} {:>12.2}",
+            case.name,
+            median.as_secs_f64(),
+            times[0].as_secs_f64(),
+            size
+        );
+    }
+    let find = |name: &str| {
+        medians
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, t)| t.as_secs_f64())
+    };
+    if let (Some(ctx), Some(yek)) = (find("ctx pack --budget 400k"), find("yek --tokens 400k")) {
+        println!("ctx 400k / yek 400k wall time: {:.2}x", ctx / yek);
+    }
+}
+
+fn time_case(case: &Case, root: &Path, runs: usize) -> Vec<Duration> {
+    let run = || {
+        let started = Instant::now();
+        let out = Command::new(&case.program)
+            .args(&case.args)
+            .current_dir(root)
+            .env("CTX_EMBEDDER", "none")
+            .output()
+            .expect("run command");
+        assert!(
+            out.status.success(),
+            "{} failed: {}",
+            case.name,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        started.elapsed()
+    };
+    run();
+    let mut times: Vec<Duration> = (0..runs.max(1)).map(|_| run()).collect();
+    times.sort();
+    times
+}
+
+fn tree() -> Option<PathBuf> {
+    if let Ok(dir) = std::env::var("CTX_BENCH_TREE") {
+        return Some(PathBuf::from(dir));
+    }
+    let home = std::env::var("CARGO_HOME")
+        .map(PathBuf::from)
+        .or_else(|_| std::env::var("HOME").map(|h| Path::new(&h).join(".cargo")))
+        .ok()?;
+    let registry = home.join("registry/src");
+    let mut found = Vec::new();
+    for index in std::fs::read_dir(registry).ok()?.flatten() {
+        for krate in std::fs::read_dir(index.path()).ok()?.flatten() {
+            let name = krate.file_name().to_string_lossy().to_string();
+            if name.starts_with("tantivy-0.27.") {
+                found.push(krate.path());
+            }
+        }
+    }
+    found.sort();
+    found.pop()
+}
+
+fn installed(program: &str) -> bool {
+    Command::new(program)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success())
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap().flatten() {
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+fn count_lines(root: &Path) -> usize {
+    let mut total = 0;
+    for entry in std::fs::read_dir(root).unwrap().flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            if path.file_name().is_some_and(|n| n == ".ctx") {
+                continue;
+            }
+            total += count_lines(&path);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            total += std::fs::read_to_string(&path).map_or(0, |t| t.lines().count());
+        }
+    }
+    total
+}
