@@ -2,5 +2,7 @@
 
 mod util;
 
+mod check;
+mod hooks;
 mod index;
 mod pack;
