@@ -311,14 +311,14 @@ impl Lang {
         format!("queries/{}/chunks.scm", self.name())
     }
 
-    /// The compiled chunk query of a code language, built once per process.
+    /// The compiled chunk query of a code language, built on first use, once per process.
     ///
     /// `Ok(None)` for languages without a grammar (Markdown, text).
     pub fn chunk_query(self) -> Result<Option<&'static ChunkQuery>, QueryError> {
-        static QUERIES: OnceLock<Vec<Result<Option<ChunkQuery>, QueryError>>> = OnceLock::new();
-        let all = QUERIES.get_or_init(|| Lang::ALL.iter().map(|l| l.compile_query()).collect());
+        type Slot = OnceLock<Result<Option<ChunkQuery>, QueryError>>;
+        static QUERIES: [Slot; Lang::ALL.len()] = [const { OnceLock::new() }; Lang::ALL.len()];
         let index = Lang::ALL.iter().position(|l| *l == self).unwrap_or(0);
-        match &all[index] {
+        match QUERIES[index].get_or_init(|| self.compile_query()) {
             Ok(q) => Ok(q.as_ref()),
             Err(e) => Err(e.clone()),
         }

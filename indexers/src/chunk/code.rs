@@ -17,7 +17,11 @@
 //!    starts on its container's first line, or overlaps a sibling's lines, is not split out
 //!    either (it stays in the enclosing chunk).
 //! 3. **Containers with children** are cut around them: the container's own lines (header,
-//!    fields, lines between methods) become chunks of the container's kind and symbol.
+//!    fields, lines between methods) become chunks of the container's kind and symbol. An
+//!    `impl` header of at most [`THIN_HEADER_LINES`] lines (`impl Server {`) carries too
+//!    little to stand alone and names no new symbol: it joins its first member's chunk.
+//!    Classes, traits, interfaces and modules keep their header chunk, however small, so their
+//!    symbol stays findable.
 //! 4. **Gaps** between top-level definitions (imports, statements) become `code` chunks.
 //! 5. **Filler.** A gap whose lines are all blank or closing tokens (`}`, `)`, `];`, `end`,
 //!    `fi`, `done`, `esac`) joins the chunk before it (the next one at the start of a file):
@@ -34,6 +38,9 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::ops::Range;
 use tree_sitter::{Node, Parser, QueryCursor, StreamingIterator, Tree};
+
+/// An `impl` header with at most this many lines joins its first member's chunk (rule 3).
+pub const THIN_HEADER_LINES: usize = 2;
 
 /// The longest signature kept, in bytes (cut at a character boundary).
 const MAX_SIGNATURE: usize = 200;
@@ -312,12 +319,19 @@ impl Forest {
         out: &mut Vec<Piece>,
     ) {
         let mut cursor = region.start;
-        for &kid in kids {
+        for (i, &kid) in kids.iter().enumerate() {
             let lines = self.nodes[kid].def.lines.clone();
-            if lines.start > cursor {
+            let thin_header = i == 0
+                && owner.kind == ChunkKind::Impl
+                && lines.start - cursor <= THIN_HEADER_LINES;
+            let first_piece = out.len();
+            if lines.start > cursor && !thin_header {
                 out.push(owner.gap(cursor..lines.start));
             }
             self.emit_def(kid, out);
+            if thin_header {
+                out[first_piece].segment.lines.start = cursor;
+            }
             cursor = lines.end;
         }
         if cursor < region.end {
@@ -462,7 +476,11 @@ mod tests {
         let handle = find(&chunks, "Server::handle");
         assert_eq!(handle.kind, ChunkKind::Method);
         assert_eq!(handle.parent.as_deref(), Some("Server"));
-        assert_eq!((handle.start_line, handle.end_line), (8, 13));
+        assert_eq!(
+            (handle.start_line, handle.end_line),
+            (7, 13),
+            "the thin `impl Server {{` header joins the first method"
+        );
         assert_eq!(
             handle.signature.as_deref(),
             Some("pub fn handle(&self) -> u16 {")
@@ -475,8 +493,7 @@ mod tests {
         );
         assert_eq!(chunks[0].kind, ChunkKind::Code);
         assert_eq!((chunks[0].start_line, chunks[0].end_line), (1, 2));
-        let header = chunks.iter().find(|c| c.kind == ChunkKind::Impl).unwrap();
-        assert_eq!((header.start_line, header.end_line), (7, 7));
+        assert!(chunks.iter().all(|c| c.kind != ChunkKind::Impl));
     }
 
     #[test]

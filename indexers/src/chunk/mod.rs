@@ -220,14 +220,18 @@ impl<'a> Source<'a> {
         count_tokens(&self.text(lines))
     }
 
-    /// True if lines `lines` are within both limits. Counts tokens only when the byte size
-    /// alone does not settle it (a token is at least one byte).
-    fn fits(&self, lines: Range<usize>, max_lines: u32, max_tokens: u32) -> bool {
+    /// `Some(tokens)` if lines `lines` are within both limits, `None` if not. Tokens are
+    /// counted only when the byte size alone does not settle it (a token is at least one
+    /// byte); then the count is returned so that it need not be recounted.
+    fn fits(&self, lines: Range<usize>, max_lines: u32, max_tokens: u32) -> Option<Option<u32>> {
         if lines.len() > max_lines as usize {
-            return false;
+            return None;
         }
-        let range = self.byte_range(lines.clone());
-        range.len() <= max_tokens as usize || self.tokens(lines) <= max_tokens
+        if self.byte_range(lines.clone()).len() <= max_tokens as usize {
+            return Some(None);
+        }
+        let tokens = self.tokens(lines);
+        (tokens <= max_tokens).then_some(Some(tokens))
     }
 
     /// Splits `lines` into consecutive pieces within the limits.
@@ -235,18 +239,19 @@ impl<'a> Source<'a> {
     /// A piece grows line by line; when the next line would break a limit, the piece is cut
     /// at the last line for which `prefer_cut_before` holds, if that keeps at least half of
     /// the piece, else right there. A single line over the limits is a piece of its own.
+    /// Each piece comes with its token count when it was computed exactly on the way.
     fn split(
         &self,
         lines: Range<usize>,
         max_lines: u32,
         max_tokens: u32,
         prefer_cut_before: &dyn Fn(usize) -> bool,
-    ) -> Vec<Range<usize>> {
+    ) -> Vec<(Range<usize>, Option<u32>)> {
         if lines.is_empty() {
             return Vec::new();
         }
-        if self.fits(lines.clone(), max_lines, max_tokens) {
-            return vec![lines];
+        if let Some(tokens) = self.fits(lines.clone(), max_lines, max_tokens) {
+            return vec![(lines, tokens)];
         }
         let line_tokens: Vec<u32> = lines.clone().map(|l| self.tokens(l..l + 1)).collect();
         let tokens_of = |l: usize| line_tokens[l - lines.start];
@@ -268,11 +273,11 @@ impl<'a> Source<'a> {
                 .rev()
                 .find(|l| *l > start && prefer_cut_before(*l))
                 .unwrap_or(line);
-            pieces.push(start..cut);
+            pieces.push((start..cut, None));
             start = cut;
             tokens = (start..line).map(tokens_of).sum();
         }
-        pieces.push(start..lines.end);
+        pieces.push((start..lines.end, None));
         pieces
     }
 
@@ -299,6 +304,8 @@ pub struct Segment {
     pub breadcrumb: Option<String>,
     /// Part `i` of `n` of a split symbol or section.
     pub part: Option<(u32, u32)>,
+    /// The token count, when already known exactly (saves counting twice).
+    pub tokens: Option<u32>,
 }
 
 impl Segment {
@@ -312,6 +319,7 @@ impl Segment {
             parent: None,
             breadcrumb: None,
             part: None,
+            tokens: None,
         }
     }
 
@@ -336,8 +344,9 @@ impl Segment {
         pieces
             .into_iter()
             .zip(1u32..)
-            .map(|(lines, i)| Segment {
+            .map(|((lines, tokens), i)| Segment {
                 lines,
+                tokens,
                 part: if numbered { Some((i, n)) } else { self.part },
                 ..self.clone()
             })
@@ -367,7 +376,7 @@ impl Segment {
             start_byte: bytes.start as u64,
             end_byte: bytes.end as u64,
             content_hash: content_hash(text.as_bytes()),
-            tokens: count_tokens(&text),
+            tokens: self.tokens.unwrap_or_else(|| count_tokens(&text)),
             text,
             front_matter: front_matter.clone(),
         }
@@ -444,7 +453,11 @@ mod tests {
             })
             .collect();
         let source = Source::new(text.as_bytes());
-        let pieces = source.split(0..40, 15, 10_000, &|l| source.after_blank(l));
+        let pieces: Vec<_> = source
+            .split(0..40, 15, 10_000, &|l| source.after_blank(l))
+            .into_iter()
+            .map(|(lines, _)| lines)
+            .collect();
         assert!(pieces.iter().all(|p| p.len() <= 15), "{pieces:?}");
         assert_eq!(pieces[0], 0..10, "cut after the blank line 9");
         assert_eq!(pieces.last().unwrap().end, 40);
