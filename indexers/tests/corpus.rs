@@ -56,17 +56,32 @@ pub fn assert_covers(path: &str, bytes: &[u8], chunks: &[Chunk]) {
     let mut next_line = 1u32;
     let mut next_byte = 0u64;
     for c in chunks {
-        assert_eq!(c.start_line, next_line, "{path}: gap or overlap before {c:?}");
+        assert_eq!(
+            c.start_line, next_line,
+            "{path}: gap or overlap before {c:?}"
+        );
         assert!(c.end_line >= c.start_line, "{path}: empty chunk {c:?}");
         assert_eq!(c.start_byte, next_byte, "{path}: byte gap before {c:?}");
         let slice = &bytes[c.start_byte as usize..c.end_byte as usize];
-        assert_eq!(c.text, String::from_utf8_lossy(slice), "{path}: text of {c:?}");
+        assert_eq!(
+            c.text,
+            String::from_utf8_lossy(slice),
+            "{path}: text of {c:?}"
+        );
         assert_eq!(c.content_hash, ctx_engine::content_hash(c.text.as_bytes()));
         next_line = c.end_line + 1;
         next_byte = c.end_byte;
     }
-    assert_eq!(next_line as usize, lines + 1, "{path}: lines not all covered");
-    assert_eq!(next_byte as usize, bytes.len(), "{path}: bytes not all covered");
+    assert_eq!(
+        next_line as usize,
+        lines + 1,
+        "{path}: lines not all covered"
+    );
+    assert_eq!(
+        next_byte as usize,
+        bytes.len(),
+        "{path}: bytes not all covered"
+    );
 }
 
 #[test]
@@ -102,7 +117,9 @@ fn every_language_has_a_corpus_case() {
     let cases = cases();
     for lang in Lang::ALL {
         assert!(
-            cases.iter().any(|(rel, _)| rel.starts_with(&format!("{}/", lang.name()))),
+            cases
+                .iter()
+                .any(|(rel, _)| rel.starts_with(&format!("{}/", lang.name()))),
             "no corpus case for {lang}: add tests/corpus/{lang}/<case>"
         );
     }

@@ -65,17 +65,39 @@ fn assert_covers(path: &str, bytes: &[u8], chunks: &[Chunk]) -> Result<(), TestC
     let mut next_line = 1u32;
     let mut next_byte = 0u64;
     for c in chunks {
-        prop_assert_eq!(c.start_line, next_line, "{}: line gap/overlap at {:?}", path, c);
+        prop_assert_eq!(
+            c.start_line,
+            next_line,
+            "{}: line gap/overlap at {:?}",
+            path,
+            c
+        );
         prop_assert!(c.end_line >= c.start_line);
-        prop_assert_eq!(c.start_byte, next_byte, "{}: byte gap/overlap at {:?}", path, c);
+        prop_assert_eq!(
+            c.start_byte,
+            next_byte,
+            "{}: byte gap/overlap at {:?}",
+            path,
+            c
+        );
         prop_assert!(c.end_byte > c.start_byte);
         let slice = &bytes[c.start_byte as usize..c.end_byte as usize];
         prop_assert_eq!(&c.text, &String::from_utf8_lossy(slice));
         next_line = c.end_line + 1;
         next_byte = c.end_byte;
     }
-    prop_assert_eq!(next_line as usize, lines + 1, "{}: lines not all covered", path);
-    prop_assert_eq!(next_byte as usize, bytes.len(), "{}: bytes not all covered", path);
+    prop_assert_eq!(
+        next_line as usize,
+        lines + 1,
+        "{}: lines not all covered",
+        path
+    );
+    prop_assert_eq!(
+        next_byte as usize,
+        bytes.len(),
+        "{}: bytes not all covered",
+        path
+    );
     Ok(())
 }
 
