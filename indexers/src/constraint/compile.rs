@@ -26,6 +26,8 @@ pub struct RuleContext<'a> {
     pub code_context: Option<&'a str>,
     /// The directory of a nested instruction file (`web/` for `web/AGENTS.md`), or "".
     pub base_dir: &'a str,
+    /// The whole sentence, markdown removed (set by [`compile`]).
+    pub sentence: &'a str,
 }
 
 /// The result of compiling one rule.
@@ -58,6 +60,10 @@ pub fn compile_text(text: &str, polarity: Polarity) -> Compiled {
 pub fn compile(text: &str, polarity: Polarity, ctx: &RuleContext) -> Compiled {
     let vocab = vocabulary();
     let clean = clean_markdown(text);
+    let ctx = &RuleContext {
+        sentence: &clean,
+        ..*ctx
+    };
     let mut out = Compiled::default();
     let sentence_lower = clean.to_lowercase();
     let mut current = polarity;
@@ -383,7 +389,10 @@ fn paths(
             }
         });
         let Some(pronoun) = pronoun else { return };
-        globs = referenced_paths(ctx, vocab);
+        globs = sentence_paths(ctx.sentence, clause, vocab);
+        if globs.is_empty() {
+            globs = referenced_paths(ctx, vocab);
+        }
         why = format!("\"{verb} {pronoun}\" (paths named before)");
         if globs.is_empty() {
             return;
@@ -782,7 +791,7 @@ fn alternatives(
             }
             continue;
         }
-        let word = text.to_lowercase();
+        let word = text.to_lowercase().trim_end_matches('.').to_string();
         if vocab.is_program(&word) {
             add_program(
                 &word,
@@ -841,6 +850,7 @@ fn literals(
     out: &mut Compiled,
 ) {
     if polarity != Polarity::Never {
+        restricted_uses(clause, spans, out);
         return;
     }
     let direct = words(lower)
@@ -854,7 +864,7 @@ fn literals(
     let cutoff = condition_cutoff(clause);
     let mut patterns = Vec::new();
     for span in spans.iter().filter(|s| s.start < cutoff) {
-        if is_descriptor(&clause[span.end..]) {
+        if is_descriptor(&clause[span.end..]) || is_preferred(&clause[span.end..]) {
             continue;
         }
         match &span.kind {
@@ -877,6 +887,49 @@ fn literals(
             "\"commit messages\" + code spans".into(),
         );
     }
+}
+
+/// A span followed by "not …", "instead of …" or "over …" is the alternative to use.
+fn is_preferred(after: &str) -> bool {
+    let a = after.trim_start_matches([',', ' ', ')']).to_lowercase();
+    ["not ", "instead of", "rather than", "over "]
+        .iter()
+        .any(|d| a.starts_with(d))
+}
+
+/// "Use `vi.mock()` only when dependency injection is not feasible": a use restricted to a
+/// condition ctx cannot verify is checked as a prohibition.
+fn restricted_uses(clause: &str, spans: &[Span], out: &mut Compiled) {
+    for span in spans {
+        let before = clause[..span.start].trim_end().to_lowercase();
+        let after = clause[span.end..].trim_start().to_lowercase();
+        let restricted = before.ends_with("use")
+            && (after.starts_with("only when") || after.starts_with("only if"));
+        let pattern = match &span.kind {
+            SpanKind::Call(c) => call_pattern(c),
+            SpanKind::Literal(l) => literal_pattern(l),
+            _ => continue,
+        };
+        if restricted {
+            out.add(
+                Matcher::Code(CodeMatcher::new(pattern)),
+                format!("use `{}` only when … (unverifiable condition)", span.text),
+            );
+        }
+    }
+}
+
+/// Path spans of the sentence before this clause ("The files under `x/` are synced — never
+/// edit them by hand").
+fn sentence_paths(sentence: &str, clause: &str, vocab: &Vocabulary) -> Vec<String> {
+    let end = sentence.find(clause).unwrap_or(0);
+    find_spans(&sentence[..end], vocab)
+        .into_iter()
+        .filter_map(|s| match s.kind {
+            SpanKind::Path(p) => Some(p),
+            _ => None,
+        })
+        .collect()
 }
 
 /// Where conditions start ("where", "unless", "when" …), outside spans.

@@ -29,13 +29,13 @@ struct Patterns {
 fn patterns() -> &'static Patterns {
     static CELL: OnceLock<Patterns> = OnceLock::new();
     CELL.get_or_init(|| Patterns {
-        never: Regex::new(r"(?i)\b(never|do not|don't|dont|must not|mustn't|shall not|should not|shouldn't|may not|cannot|can't|forbidden|prohibited|not allowed|not permitted|banned|avoid|refrain from|under no circumstances)\b").unwrap(),
+        never: Regex::new(r"(?i)\b(never|do not|don't|dont|must not|mustn't|shall not|should not|shouldn't|may not|forbidden|prohibited|not allowed|not permitted|banned|avoid|refrain from|under no circumstances)\b").unwrap(),
         always: Regex::new(r"(?i)\b(always|must|required|requires|only|ensure|make sure|mandatory|ask first|ask before)\b").unwrap(),
         allowed: Regex::new(r"(?i)\b(you may|you can|may be (edited|modified|changed|used)|is allowed|are allowed|is fine|are fine|is ok|is okay|feel free|it's fine|it is fine|are permitted|is permitted|may share|may use|may modify|may edit)\b").unwrap(),
         soft: Regex::new(r"(?i)\b(should|prefer|preferably|try to|ideally|recommended)\b").unwrap(),
         idiom: Regex::new(r"(?i)\b(never (know|mind|again|ever|before|seen|heard|been|had)|(always|never|must|only)-[a-z]+|not required|not necessary|is optional|are optional|not only|the only|only one|if only|only if|only when needed|as always|almost always|not always)\b").unwrap(),
         weak_imperative: Regex::new(r"(?i)^\W*(use|follow|run|keep|write|include|end|pin|document|put|add|prefer|mark|sign)\b").unwrap(),
-        use_not: Regex::new(r"(?i)\b(instead of|rather than|\(not |, not |not [a-z`*]+ directly)").unwrap(),
+        use_not: Regex::new(r"(?i)(\binstead of\b|\brather than\b|\(not |,\s*not |\bnot [a-z`*]+ directly)").unwrap(),
     })
 }
 

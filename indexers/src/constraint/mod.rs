@@ -119,6 +119,7 @@ pub fn extract_anchors(rel_path: &str, text: &str) -> Vec<Anchor> {
             block: &block.text,
             code_context: sentence.code_context.as_deref(),
             base_dir: &base,
+            sentence: "",
         };
         let compiled = compile::compile(rule_text, trigger.polarity, &ctx);
         if !trigger.strong && compiled.matchers.is_empty() {

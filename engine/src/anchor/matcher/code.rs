@@ -22,6 +22,18 @@ pub struct CodeMatcher {
     /// enclosing block's header) matches this regex (`if TYPE_CHECKING:`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub unless_block: Option<String>,
+    /// When the enclosing block's header is among the added lines it must match this regex
+    /// (`def …:` for "imports inside functions"); when it is not, the line must be indented by
+    /// at least `min_indent` columns.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub require_block: Option<String>,
+    /// See `require_block`.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub min_indent: usize,
+    /// A hit is dropped when the nearest preceding non-empty added line matches this regex (a
+    /// comment giving the reason the rule allows).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub unless_previous: Option<String>,
     /// Files the pattern applies to; empty = every file in scope.
     #[serde(default, skip_serializing_if = "GlobList::is_empty")]
     pub files: GlobList,
@@ -36,6 +48,14 @@ pub struct CodeMatcher {
     next_regex: Cached<regex::Regex>,
     #[serde(skip)]
     block_regex: Cached<regex::Regex>,
+    #[serde(skip)]
+    require_regex: Cached<regex::Regex>,
+    #[serde(skip)]
+    previous_regex: Cached<regex::Regex>,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 impl CodeMatcher {
@@ -83,6 +103,8 @@ impl CodeMatcher {
         self.unless()?;
         self.optional(&self.next_line, &self.next_regex)?;
         self.optional(&self.unless_block, &self.block_regex)?;
+        self.optional(&self.require_block, &self.require_regex)?;
+        self.optional(&self.unless_previous, &self.previous_regex)?;
         self.files.validate()?;
         self.except_files.validate()
     }
@@ -117,13 +139,28 @@ impl CodeMatcher {
                 return false;
             }
         }
+        let indent = indentation(&lines[i].text);
+        let header = lines[..i]
+            .iter()
+            .rev()
+            .find(|l| !l.text.trim().is_empty() && indentation(&l.text) < indent);
         if let Ok(Some(block)) = self.optional(&self.unless_block, &self.block_regex) {
-            let indent = indentation(&lines[i].text);
-            let header = lines[..i]
-                .iter()
-                .rev()
-                .find(|l| !l.text.trim().is_empty() && indentation(&l.text) < indent);
             if header.is_some_and(|h| block.is_match(&h.text)) {
+                return false;
+            }
+        }
+        if let Ok(Some(required)) = self.optional(&self.require_block, &self.require_regex) {
+            let ok = match header {
+                Some(h) => required.is_match(&h.text),
+                None => indent >= self.min_indent,
+            };
+            if !ok {
+                return false;
+            }
+        }
+        if let Ok(Some(previous)) = self.optional(&self.unless_previous, &self.previous_regex) {
+            let before = lines[..i].iter().rev().find(|l| !l.text.trim().is_empty());
+            if before.is_some_and(|l| previous.is_match(&l.text)) {
                 return false;
             }
         }
