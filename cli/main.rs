@@ -4,6 +4,7 @@ mod anchors_index;
 mod commands;
 mod config;
 mod hooks;
+mod mcp;
 mod output;
 
 use clap::{Parser, Subcommand};
@@ -42,6 +43,8 @@ enum Command {
     Drift(commands::drift::DriftArgs),
     /// Pack a budget-exact prompt: anchors, task, repository map and relevant code.
     Pack(commands::pack::PackArgs),
+    /// Serve ctx's tools to agents over the Model Context Protocol (stdio), or register it.
+    Mcp(commands::mcp::McpArgs),
 }
 
 fn main() -> ExitCode {
@@ -57,6 +60,7 @@ fn main() -> ExitCode {
         Command::Hook(args) => commands::hook::run(args, &cli.global),
         Command::Drift(args) => commands::drift::run(args, &cli.global),
         Command::Pack(args) => commands::pack::run(args, &cli.global),
+        Command::Mcp(args) => commands::mcp::run(args, &cli.global),
     };
     output::finish(result)
 }

@@ -5,4 +5,5 @@ mod util;
 mod check;
 mod hooks;
 mod index;
+mod mcp;
 mod pack;

@@ -5,6 +5,7 @@ pub mod check;
 pub mod drift;
 pub mod hook;
 pub mod index;
+pub mod mcp;
 pub mod model;
 pub mod pack;
 pub mod plan;

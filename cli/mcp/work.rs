@@ -1,0 +1,522 @@
+//! The work behind each MCP tool: blocking calls into ctx-engine and ctx-indexers, the
+//! same library functions the matching `ctx` commands call.
+
+use super::params::{
+    AnchorAddParams, AnchorsParams, CheckParams, PackFormat, PackParams, PolarityParam,
+    ReindexParams, SearchMode, SearchParams, SeverityParam, StatusParams,
+};
+use super::paths::inside_root;
+use crate::hooks::Action;
+use anyhow::{bail, ensure, Context};
+use ctx_engine::anchor::{pinned, Anchor, AnchorSet, Polarity, Severity};
+use ctx_engine::check::{self, ActionFacts, PathContext};
+use ctx_engine::embed::Embedder;
+use ctx_engine::pack::{
+    find_profile, load_profiles, pack_index, parse_budget, FileFilter, Format, PackOptions,
+    PlanInput, DEFAULT_PROFILE,
+};
+use ctx_engine::search::SearchRequest;
+use ctx_engine::{Error, Index};
+use ctx_indexers::embed::LoadedEmbedder;
+use rmcp::model::{CallToolResult, ContentBlock};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+
+/// Most hits `search` returns.
+const MAX_HITS: usize = 50;
+/// Characters of a hit's text `search` returns.
+const MAX_HIT_CHARS: usize = 4_000;
+/// The pack budget when neither a budget nor a model is given: an agent's context is
+/// precious, so the default is modest.
+const DEFAULT_MCP_BUDGET: u64 = 32_000;
+/// Largest text `check_action` accepts in one field.
+const MAX_CHECK_BYTES: usize = 8 << 20;
+
+/// What every tool call shares: the repository, the embedding model (loaded once) and,
+/// in the daemon, the open index.
+pub struct Shared {
+    root: PathBuf,
+    embedder: Mutex<Option<Arc<LoadedEmbedder>>>,
+    held: Option<Mutex<Index>>,
+}
+
+impl Shared {
+    /// State for the repository at `root` (canonical); the index is opened per call.
+    pub fn new(root: PathBuf) -> Shared {
+        Shared {
+            root,
+            embedder: Mutex::new(None),
+            held: None,
+        }
+    }
+
+    /// State that keeps `index` open (opened for writing) and `embedder` loaded: the
+    /// daemon's.
+    pub fn holding(root: PathBuf, index: Index, embedder: Option<LoadedEmbedder>) -> Shared {
+        Shared {
+            root,
+            embedder: Mutex::new(embedder.map(Arc::new)),
+            held: Some(Mutex::new(index)),
+        }
+    }
+
+    /// The repository root.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Runs `f` on the held index, or on the index opened for this call.
+    fn with_index<T>(&self, f: impl FnOnce(&mut Index) -> anyhow::Result<T>) -> anyhow::Result<T> {
+        match &self.held {
+            Some(index) => f(&mut index.lock().unwrap_or_else(|e| e.into_inner())),
+            None => f(&mut open_index(&self.root)?),
+        }
+    }
+
+    /// The embedder, loaded on first use; `None` when embeddings are disabled (an error
+    /// when `required`, as semantic search needs it).
+    fn embedder(&self, required: bool) -> anyhow::Result<Option<Arc<LoadedEmbedder>>> {
+        let mut slot = self.embedder.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(embedder) = slot.as_ref() {
+            return Ok(Some(embedder.clone()));
+        }
+        let (embedder, disabled) = crate::config::load_embedder(&self.root)?;
+        match (embedder, disabled) {
+            (Some(embedder), _) => {
+                let embedder = Arc::new(embedder);
+                *slot = Some(embedder.clone());
+                Ok(Some(embedder))
+            }
+            (None, Some(reason)) if required => {
+                bail!("semantic search unavailable: {reason}; use mode \"lexical\" or \"hybrid\"")
+            }
+            (None, _) => Ok(None),
+        }
+    }
+}
+
+/// A tool result carrying `value` as structured content and as JSON text.
+fn structured(value: Value) -> CallToolResult {
+    CallToolResult::structured(value)
+}
+
+fn open_index(root: &Path) -> anyhow::Result<Index> {
+    match Index::open(root) {
+        Ok(index) => Ok(index),
+        Err(Error::NoIndex(_)) => bail!(
+            "no index at {:?}: call the reindex tool (or run `ctx index`) first",
+            root.display().to_string()
+        ),
+        Err(e) => Err(e).context("opening the index"),
+    }
+}
+
+/// `search`: hits with their location, symbol, score and (by default) text.
+pub fn search(shared: &Shared, params: SearchParams) -> anyhow::Result<CallToolResult> {
+    ensure!(
+        !params.query.trim().is_empty(),
+        "the query is empty: give words, identifiers or a description of the code to find"
+    );
+    let k = params.k.unwrap_or(10);
+    ensure!(
+        (1..=MAX_HITS).contains(&k),
+        "k = {k} is out of range: ask for 1 to {MAX_HITS} hits"
+    );
+    let mode = match params.mode {
+        SearchMode::Hybrid => ctx_engine::search::SearchMode::Hybrid,
+        SearchMode::Lexical => ctx_engine::search::SearchMode::Lexical,
+        SearchMode::Semantic => ctx_engine::search::SearchMode::Semantic,
+    };
+    let embedder = match params.mode {
+        SearchMode::Lexical => None,
+        other => shared.embedder(other == SearchMode::Semantic)?,
+    };
+    let request = SearchRequest {
+        query: params.query.clone(),
+        mode,
+        k,
+    };
+    let include_text = params.include_text.unwrap_or(true);
+    let out = shared.with_index(|index| {
+        let hits = index
+            .search(&request, embedder.as_deref().map(|e| e as &dyn Embedder))
+            .context("searching")?;
+        let mut out = Vec::with_capacity(hits.len());
+        for hit in &hits {
+            let mut value = serde_json::to_value(hit)?;
+            if include_text {
+                if let Some(chunk) = index.chunk(&hit.path, hit.ordinal)? {
+                    value["text"] = json!(truncate(&chunk.text, MAX_HIT_CHARS));
+                }
+            }
+            out.push(value);
+        }
+        Ok(out)
+    })?;
+    Ok(structured(json!({"query": params.query, "hits": out})))
+}
+
+fn truncate(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        None => text.to_string(),
+        Some((cut, _)) => format!("{}\n… (truncated)", &text[..cut]),
+    }
+}
+
+/// `pack`: the prompt text, then a one-line JSON summary.
+pub fn pack(shared: &Shared, params: PackParams) -> anyhow::Result<CallToolResult> {
+    let root = &shared.root;
+    let profiles = load_profiles(root)?;
+    let profile = find_profile(
+        &profiles,
+        params.model.as_deref().unwrap_or(DEFAULT_PROFILE),
+    )?;
+    let budget = match (&params.budget, &params.model) {
+        (Some(text), _) => Some(parse_budget(text)?),
+        (None, None) => Some(DEFAULT_MCP_BUDGET),
+        (None, Some(_)) => None,
+    };
+    for glob in params.include.iter().chain(&params.exclude) {
+        globset::Glob::new(glob).map_err(|e| {
+            anyhow::anyhow!("invalid glob {glob:?}: {e}; use globs like \"src/**\"")
+        })?;
+    }
+    let plan = ctx_engine::anchor::load_plan(root)
+        .context("loading the pinned plan")?
+        .map(|plan| PlanInput {
+            json: serde_json::to_string_pretty(&plan).expect("plans serialize"),
+            files: plan.scope(),
+        });
+    let format = match params.format {
+        PackFormat::Xml => Format::Xml,
+        PackFormat::Markdown => Format::Markdown,
+        PackFormat::Json => Format::Json,
+    };
+    let options = PackOptions {
+        profile,
+        budget,
+        reserve: None,
+        query: params.query,
+        plan,
+        format,
+        filter: FileFilter {
+            include: params.include,
+            exclude: params.exclude,
+        },
+        explain: false,
+    };
+    let anchors = AnchorSet::load(root).context("loading anchors")?;
+    let embedder = shared.embedder(false).unwrap_or(None);
+    let pack = shared.with_index(|index| {
+        Ok(pack_index(
+            index,
+            embedder.as_deref().map(|e| e as &dyn Embedder),
+            &anchors,
+            &options,
+        )?)
+    })?;
+    let summary = json!({
+        "budget": pack.budget, "reserve": pack.reserve, "tokens": pack.tokens,
+        "tokenizer": pack.tokenizer, "model": pack.model, "anchors": pack.anchors,
+        "items": pack.items.len(), "dropped": pack.dropped.len(),
+    });
+    if format == Format::Json {
+        return Ok(structured(serde_json::to_value(&pack)?));
+    }
+    Ok(CallToolResult::success(vec![
+        ContentBlock::text(pack.prompt),
+        ContentBlock::text(json!({"summary": summary}).to_string()),
+    ]))
+}
+
+fn anchor_value(anchor: &Anchor) -> Value {
+    let mut anchor = anchor.clone();
+    anchor.embedding = None;
+    serde_json::to_value(&anchor).expect("anchors serialize")
+}
+
+/// `anchors`: every anchor, or one in full.
+pub fn anchors(shared: &Shared, params: AnchorsParams) -> anyhow::Result<CallToolResult> {
+    let set = AnchorSet::load(&shared.root).context("loading anchors")?;
+    if let Some(id) = params
+        .id
+        .as_deref()
+        .map(str::trim)
+        .filter(|id| !id.is_empty())
+    {
+        let anchor = set
+            .find(id)
+            .map_err(|e| anyhow::anyhow!("{e}; call anchors without an id to list them"))?;
+        return Ok(structured(json!({"anchor": anchor_value(anchor)})));
+    }
+    let list: Vec<Value> = set.anchors().iter().map(anchor_value).collect();
+    Ok(structured(json!({
+        "anchors": list,
+        "diagnostics": set.diagnostics(),
+    })))
+}
+
+/// `anchor_add`: pins a rule in `.ctx/anchors.toml`, compiled as `ctx anchors add` does.
+pub fn anchor_add(shared: &Shared, params: AnchorAddParams) -> anyhow::Result<CallToolResult> {
+    ensure!(
+        !params.text.trim().is_empty(),
+        "the rule text is empty: give the rule in words, e.g. \"Never push to main\""
+    );
+    let polarity = match params.polarity {
+        PolarityParam::Never => Polarity::Never,
+        PolarityParam::Always => Polarity::Always,
+        PolarityParam::Allowed => Polarity::Allowed,
+    };
+    let severity = match params.severity {
+        SeverityParam::Block => Severity::Block,
+        SeverityParam::Warn => Severity::Warn,
+    };
+    let compiled = ctx_indexers::constraint::compile_text(&params.text, polarity);
+    let scope = if params.scope.is_empty() {
+        compiled.scope.clone()
+    } else {
+        params.scope
+    };
+    let new = pinned::NewPinned {
+        text: params.text,
+        id: None,
+        polarity,
+        severity,
+        scope,
+        forbid_command: params.forbid_command,
+        forbid_path: params.forbid_path,
+        forbid_pattern: params.forbid_pattern,
+        matchers: compiled.matchers,
+        notes: compiled.notes,
+    };
+    let id = pinned::add_pinned(&shared.root, &new).context("pinning the anchor")?;
+    let set = AnchorSet::load(&shared.root).context("loading anchors")?;
+    let anchor = set.find(&id).map_err(anyhow::Error::msg)?;
+    Ok(structured(json!({"pinned": anchor_value(anchor)})))
+}
+
+/// `check_action`: the verdict the hooks would give, with the evidence. Not logged to the
+/// drift log: the model is asking, not acting.
+pub fn check_action(shared: &Shared, params: CheckParams) -> anyhow::Result<CallToolResult> {
+    for (name, field) in [
+        ("command", &params.command),
+        ("content", &params.content),
+        ("old", &params.old),
+        ("new", &params.new),
+        ("diff", &params.diff),
+    ] {
+        if let Some(text) = field {
+            ensure!(
+                text.len() <= MAX_CHECK_BYTES,
+                "{name} is {} bytes, more than the {MAX_CHECK_BYTES} check_action accepts; check a smaller change",
+                text.len()
+            );
+        }
+    }
+    let paths = PathContext::new(&shared.root, &shared.root);
+    let (facts, summary) = check_facts(&paths, &params)?;
+    let set = crate::commands::check::load_anchors(&shared.root)?;
+    let verdict = crate::commands::check::verdict_for(&set, &facts);
+    let mut data = serde_json::to_value(&verdict)?;
+    data["action"] = json!(summary);
+    Ok(structured(data))
+}
+
+fn check_facts(paths: &PathContext, params: &CheckParams) -> anyhow::Result<(ActionFacts, String)> {
+    let given = [
+        params.command.is_some(),
+        params.path.is_some(),
+        params.diff.is_some(),
+    ];
+    ensure!(
+        given.iter().filter(|g| **g).count() == 1,
+        "give exactly one of: command (a shell command), path with content or with old and new (a file change), or diff (a unified diff)"
+    );
+    if let Some(command) = &params.command {
+        let dir = match &params.cwd {
+            Some(cwd) => Some(
+                inside_root(paths, cwd)
+                    .map_err(anyhow::Error::msg)?
+                    .relative,
+            ),
+            None => None,
+        };
+        let action = Action::Command {
+            command: command.clone(),
+            dir,
+        };
+        let facts = crate::commands::check::action_facts(&action, paths)?;
+        return Ok((facts, format!("command: {command}")));
+    }
+    if let Some(diff) = &params.diff {
+        let mut effects = check::parse_unified_diff(diff)?;
+        for effect in &mut effects {
+            effect.path = paths.normalize(&effect.path);
+        }
+        let facts = ActionFacts {
+            effects,
+            ..ActionFacts::default()
+        };
+        return Ok((facts, "diff".into()));
+    }
+    let raw = params.path.as_deref().unwrap_or_default();
+    let path = inside_root(paths, raw)
+        .map_err(anyhow::Error::msg)?
+        .relative;
+    let action = match (&params.content, &params.old, &params.new) {
+        (Some(content), None, None) => Action::Write {
+            path: path.clone(),
+            content: content.clone(),
+        },
+        (None, Some(old), Some(new)) => Action::Edit {
+            path: path.clone(),
+            edits: vec![(old.clone(), new.clone())],
+        },
+        _ => bail!(
+            "a file change for {raw:?} needs either content (the whole new file) or both old and new (an edit), not both"
+        ),
+    };
+    let facts = crate::commands::check::action_facts(&action, paths)?;
+    Ok((facts, format!("change: {path}")))
+}
+
+/// `index_status`: what is indexed and whether files changed since.
+pub fn index_status(shared: &Shared, _params: StatusParams) -> anyhow::Result<CallToolResult> {
+    let (files, model, last_indexed) = shared.with_index(|index| {
+        let model = index
+            .meta()
+            .model
+            .as_ref()
+            .map(|m| format!("{} ({} dims)", m.id, m.dim));
+        Ok((index.files()?, model, index.meta().last_indexed))
+    })?;
+    let mut languages: BTreeMap<String, usize> = BTreeMap::new();
+    for file in &files {
+        *languages.entry(file.language.clone()).or_default() += 1;
+    }
+    let known: std::collections::HashMap<&str, &ctx_engine::store::FileRecord> =
+        files.iter().map(|f| (f.path.as_str(), f)).collect();
+    let walked =
+        ctx_indexers::walk::walk(&shared.root, &ctx_indexers::walk::WalkOptions::default());
+    let mut changed = Vec::new();
+    let mut added = Vec::new();
+    for file in &walked.files {
+        match known.get(file.rel_path.as_str()) {
+            None => added.push(file.rel_path.clone()),
+            Some(r) if r.size != file.size || r.mtime_ns != file.mtime_ns => {
+                let bytes = std::fs::read(&file.path).unwrap_or_default();
+                if blake3::hash(&bytes).to_hex().as_str() != r.hash {
+                    changed.push(file.rel_path.clone());
+                }
+            }
+            Some(_) => {}
+        }
+    }
+    let present: std::collections::HashSet<&str> =
+        walked.files.iter().map(|f| f.rel_path.as_str()).collect();
+    let deleted: Vec<&str> = files
+        .iter()
+        .map(|f| f.path.as_str())
+        .filter(|p| !present.contains(p))
+        .collect();
+    let stale = !(changed.is_empty() && added.is_empty() && deleted.is_empty());
+    Ok(structured(json!({
+        "root": shared.root.display().to_string(),
+        "files": files.len(),
+        "chunks": files.iter().map(|f| f.chunks as u64).sum::<u64>(),
+        "tokens": files.iter().map(|f| f.tokens).sum::<u64>(),
+        "languages": languages,
+        "model": model,
+        "last_indexed": last_indexed,
+        "up_to_date": !stale,
+        "changed": changed, "added": added, "deleted": deleted,
+        "advice": if stale { "call reindex to bring the index up to date" } else { "" },
+    })))
+}
+
+/// `reindex`: an incremental (or full) index run, as `ctx index` does.
+pub fn reindex(shared: &Shared, params: ReindexParams) -> anyhow::Result<CallToolResult> {
+    if let Some(held) = &shared.held {
+        ensure!(
+            !params.rebuild,
+            "the ctx serve daemon holds this index open: stop it with `ctx serve --stop` to rebuild"
+        );
+        let mut index = held.lock().unwrap_or_else(|e| e.into_inner());
+        return index_run(shared, &mut index).map(structured);
+    }
+    let root = &shared.root;
+    let mut index = match if params.rebuild {
+        Index::rebuild(root)
+    } else {
+        Index::create(root)
+    } {
+        Ok(index) => index,
+        Err(Error::Locked(_)) => bail!(
+            "another ctx process is indexing this repository; wait for it to finish and call reindex again"
+        ),
+        Err(e) => return Err(e).context("opening the index for writing"),
+    };
+    index_run(shared, &mut index).map(structured)
+}
+
+/// The daemon's re-index after file changes: how many files were indexed or deleted.
+pub fn reindex_quietly(shared: &Shared) -> anyhow::Result<usize> {
+    let value = reindex(shared, ReindexParams::default())?;
+    let summary = value.structured_content.unwrap_or_default();
+    let count = |key: &str| summary[key].as_u64().unwrap_or(0) as usize;
+    Ok(count("indexed") + count("deleted"))
+}
+
+/// One incremental index run on `index`, then the anchors refresh; the summary as JSON.
+fn index_run(shared: &Shared, index: &mut Index) -> anyhow::Result<Value> {
+    let root = &shared.root;
+    let config: crate::config::IndexConfig = crate::config::table(root, "index")?;
+    let embedder = shared.embedder(false)?;
+    let options = ctx_indexers::pipeline::IndexOptions {
+        walk: ctx_indexers::walk::WalkOptions {
+            max_file_size: config
+                .max_file_size
+                .unwrap_or(ctx_indexers::walk::DEFAULT_MAX_FILE_SIZE),
+        },
+        ..Default::default()
+    };
+    let embedder_ref = embedder.as_deref().map(|e| e as &dyn Embedder);
+    let summary = ctx_indexers::pipeline::index_repository(
+        index,
+        root,
+        &options,
+        embedder_ref,
+        &ctx_indexers::pipeline::NoProgress,
+    )
+    .context("indexing")?;
+    let anchors = crate::anchors_index::refresh(root, index, &summary, embedder_ref)?;
+    let mut value = serde_json::to_value(&summary)?;
+    value["anchors"] = json!(anchors);
+    Ok(value)
+}
+
+/// Runs the tool `name` on JSON `arguments`: the daemon's entry point, with the same
+/// arguments and results as the MCP tools.
+pub fn dispatch(shared: &Shared, name: &str, arguments: Value) -> CallToolResult {
+    let result = match name {
+        "search" => parse(name, arguments).and_then(|p| search(shared, p)),
+        "pack" => parse(name, arguments).and_then(|p| pack(shared, p)),
+        "anchors" => parse(name, arguments).and_then(|p| anchors(shared, p)),
+        "anchor_add" => parse(name, arguments).and_then(|p| anchor_add(shared, p)),
+        "check_action" => parse(name, arguments).and_then(|p| check_action(shared, p)),
+        "index_status" => parse(name, arguments).and_then(|p| index_status(shared, p)),
+        "reindex" => parse(name, arguments).and_then(|p| reindex(shared, p)),
+        other => Err(anyhow::anyhow!(
+            "unknown tool {other:?}: use search, pack, anchors, anchor_add, check_action, index_status, reindex, ping or stop"
+        )),
+    };
+    result.unwrap_or_else(|e| CallToolResult::error(vec![ContentBlock::text(format!("{e:#}"))]))
+}
+
+fn parse<P: serde::de::DeserializeOwned>(tool: &str, arguments: Value) -> anyhow::Result<P> {
+    serde_json::from_value(arguments).map_err(|e| {
+        anyhow::anyhow!("invalid arguments for {tool}: {e}; see the tool's JSON schema")
+    })
+}
