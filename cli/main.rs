@@ -6,6 +6,7 @@ mod config;
 mod hooks;
 mod mcp;
 mod output;
+mod serve;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -45,6 +46,8 @@ enum Command {
     Pack(commands::pack::PackArgs),
     /// Serve ctx's tools to agents over the Model Context Protocol (stdio), or register it.
     Mcp(commands::mcp::McpArgs),
+    /// Run the repository's warm daemon (index and model kept loaded, files watched).
+    Serve(commands::serve::ServeArgs),
 }
 
 fn main() -> ExitCode {
@@ -61,6 +64,7 @@ fn main() -> ExitCode {
         Command::Drift(args) => commands::drift::run(args, &cli.global),
         Command::Pack(args) => commands::pack::run(args, &cli.global),
         Command::Mcp(args) => commands::mcp::run(args, &cli.global),
+        Command::Serve(args) => commands::serve::run(args, &cli.global),
     };
     output::finish(result)
 }

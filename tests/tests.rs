@@ -7,3 +7,4 @@ mod hooks;
 mod index;
 mod mcp;
 mod pack;
+mod serve;

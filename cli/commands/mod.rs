@@ -10,4 +10,5 @@ pub mod model;
 pub mod pack;
 pub mod plan;
 pub mod search;
+pub mod serve;
 pub mod status;

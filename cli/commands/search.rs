@@ -49,20 +49,16 @@ pub fn run(args: SearchArgs, global: &Global) -> anyhow::Result<ExitCode> {
     );
     anyhow::ensure!(args.k > 0, "-k must be at least 1");
     let root = global.root()?;
-    let index = Index::open(&root)?;
     let mode = SearchMode::from(args.mode);
-    let embedder = match mode {
-        SearchMode::Lexical => None,
-        _ => load_query_embedder(&root, mode)?,
-    };
     let request = SearchRequest {
         query: args.query.clone(),
         mode,
         k: args.k,
     };
-    let hits = index
-        .search(&request, embedder.as_ref().map(|e| e as &dyn Embedder))
-        .context("searching")?;
+    let hits = match crate::serve::client::search(&root, &request) {
+        Some(hits) => hits.context("searching through the ctx serve daemon")?,
+        None => search_in_process(&root, &request)?,
+    };
     if global.json {
         for hit in &hits {
             print_json(&serde_json::json!({"type": "hit", "data": hit}))?;
@@ -85,6 +81,21 @@ pub fn run(args: SearchArgs, global: &Global) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The search without a daemon: open the index and load the model in this process.
+fn search_in_process(
+    root: &std::path::Path,
+    request: &SearchRequest,
+) -> anyhow::Result<Vec<ctx_engine::search::Hit>> {
+    let index = Index::open(root)?;
+    let embedder = match request.mode {
+        SearchMode::Lexical => None,
+        mode => load_query_embedder(root, mode)?,
+    };
+    index
+        .search(request, embedder.as_ref().map(|e| e as &dyn Embedder))
+        .context("searching")
 }
 
 /// The embedder for the query: required in semantic mode, optional in hybrid mode.

@@ -1,0 +1,292 @@
+//! The daemon: one per repository, on `.ctx/serve.sock`.
+
+use super::protocol::{lock_path, socket_path, Request, Response, MAX_REQUEST_BYTES};
+use crate::mcp::work::{self, Shared};
+use anyhow::{bail, Context};
+use ctx_engine::{Error, Index};
+use serde_json::json;
+use std::io::Write;
+use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant, SystemTime};
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::{UnixListener, UnixStream};
+use tokio::sync::Notify;
+
+/// Quiet time after the last file event before re-indexing.
+const DEBOUNCE: Duration = Duration::from_millis(150);
+
+/// The daemon's counters, reported by `ping` (`ctx serve --status`).
+struct Stats {
+    started: Instant,
+    requests: AtomicU64,
+    reindexes: AtomicU64,
+    last_reindex: Mutex<Option<String>>,
+}
+
+/// Everything a connection needs.
+struct Daemon {
+    shared: Shared,
+    stats: Stats,
+    shutdown: Notify,
+}
+
+/// Runs the daemon for `root` in the foreground until `ctx serve --stop` or a signal.
+pub fn run(root: PathBuf) -> anyhow::Result<()> {
+    let ctx_dir = root.join(".ctx");
+    if !ctx_dir.is_dir() {
+        bail!(
+            "no index at {:?}: run `ctx index` first, then `ctx serve`",
+            root.display().to_string()
+        );
+    }
+    let _lock = take_daemon_lock(&root)?;
+    let socket = socket_path(&root);
+    remove_stale_socket(&socket)?;
+    let index = match Index::create(&root) {
+        Ok(index) => index,
+        Err(Error::Locked(_)) => {
+            bail!("`ctx index` is running on this repository; start `ctx serve` when it ends")
+        }
+        Err(e) => return Err(e).context("opening the index"),
+    };
+    let (embedder, disabled) = crate::config::load_embedder(&root)?;
+    if let Some(reason) = disabled {
+        eprintln!("ctx serve: {reason}");
+    }
+    let daemon = Arc::new(Daemon {
+        shared: Shared::holding(root.clone(), index, embedder),
+        stats: Stats {
+            started: Instant::now(),
+            requests: AtomicU64::new(0),
+            reindexes: AtomicU64::new(0),
+            last_reindex: Mutex::new(None),
+        },
+        shutdown: Notify::new(),
+    });
+    let _watcher = start_watcher(&root, daemon.clone())?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    let result = runtime.block_on(serve(&socket, daemon));
+    let _ = std::fs::remove_file(&socket);
+    result
+}
+
+/// Takes `.ctx/serve.lock` for the daemon's life and writes the pid in it.
+fn take_daemon_lock(root: &Path) -> anyhow::Result<std::fs::File> {
+    use fs2::FileExt;
+    let path = lock_path(root);
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .read(true)
+        .write(true)
+        .open(&path)
+        .with_context(|| format!("opening {}", path.display()))?;
+    if file.try_lock_exclusive().is_err() {
+        let pid = std::fs::read_to_string(&path).unwrap_or_default();
+        bail!(
+            "a ctx serve daemon already runs for {} (pid {}); stop it with `ctx serve --stop`",
+            root.display(),
+            pid.trim()
+        );
+    }
+    file.set_len(0)?;
+    write!(file, "{}", std::process::id())?;
+    Ok(file)
+}
+
+/// Removes a socket nothing accepts on (left by a killed daemon).
+fn remove_stale_socket(socket: &Path) -> anyhow::Result<()> {
+    if !socket.exists() {
+        return Ok(());
+    }
+    if std::os::unix::net::UnixStream::connect(socket).is_ok() {
+        bail!(
+            "something already answers on {}; stop it first",
+            socket.display()
+        );
+    }
+    std::fs::remove_file(socket)
+        .with_context(|| format!("removing the stale socket {}", socket.display()))
+}
+
+async fn serve(socket: &Path, daemon: Arc<Daemon>) -> anyhow::Result<()> {
+    let listener =
+        UnixListener::bind(socket).with_context(|| format!("listening on {}", socket.display()))?;
+    std::fs::set_permissions(socket, std::fs::Permissions::from_mode(0o600))
+        .with_context(|| format!("restricting {}", socket.display()))?;
+    eprintln!(
+        "ctx serve: listening on {} (pid {})",
+        socket.display(),
+        std::process::id()
+    );
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    loop {
+        tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((stream, _)) => {
+                    tokio::spawn(connection(stream, daemon.clone()));
+                }
+                Err(e) => eprintln!("ctx serve: accept failed: {e}"),
+            },
+            _ = daemon.shutdown.notified() => break,
+            _ = tokio::signal::ctrl_c() => break,
+            _ = terminate.recv() => break,
+        }
+    }
+    eprintln!("ctx serve: stopped");
+    Ok(())
+}
+
+/// Serves one client until it closes the connection or sends an unusable line.
+async fn connection(stream: UnixStream, daemon: Arc<Daemon>) {
+    let (read, mut write) = stream.into_split();
+    let mut reader = BufReader::new(read);
+    loop {
+        let mut line = Vec::new();
+        let limit = MAX_REQUEST_BYTES as u64 + 1;
+        match (&mut reader).take(limit).read_until(b'\n', &mut line).await {
+            Ok(0) | Err(_) => return,
+            Ok(_) => {}
+        }
+        let (response, keep_open) = if line.len() > MAX_REQUEST_BYTES {
+            let message = format!(
+                "the request is larger than {MAX_REQUEST_BYTES} bytes; send smaller requests"
+            );
+            (Response::error(message), false)
+        } else if line.iter().all(u8::is_ascii_whitespace) {
+            continue;
+        } else {
+            (answer(&line, &daemon).await, true)
+        };
+        let mut text = serde_json::to_string(&response).unwrap_or_else(|_| "{\"ok\":false}".into());
+        text.push('\n');
+        if write.write_all(text.as_bytes()).await.is_err() || !keep_open {
+            return;
+        }
+    }
+}
+
+async fn answer(line: &[u8], daemon: &Arc<Daemon>) -> Response {
+    daemon.stats.requests.fetch_add(1, Ordering::Relaxed);
+    let request: Request = match serde_json::from_slice(line) {
+        Ok(request) => request,
+        Err(e) => {
+            return Response::error(format!(
+                "malformed request ({e}); send one JSON object per line: {{\"tool\": NAME, \"arguments\": {{...}}}}"
+            ))
+        }
+    };
+    match request.tool.as_str() {
+        "ping" => Response::result(json!({"structuredContent": status(daemon), "isError": false})),
+        "stop" => {
+            daemon.shutdown.notify_one();
+            Response::result(json!({"structuredContent": {"stopping": true}, "isError": false}))
+        }
+        _ => {
+            let worker = daemon.clone();
+            let result = tokio::task::spawn_blocking(move || {
+                work::dispatch(&worker.shared, &request.tool, request.arguments)
+            })
+            .await;
+            match result {
+                Ok(result) => Response::result(serde_json::to_value(result).unwrap_or_default()),
+                Err(_) => Response::error(
+                    "internal error in ctx while answering; the daemon keeps serving",
+                ),
+            }
+        }
+    }
+}
+
+fn status(daemon: &Daemon) -> serde_json::Value {
+    json!({
+        "pid": std::process::id(),
+        "root": daemon.shared.root().display().to_string(),
+        "uptime_s": daemon.stats.started.elapsed().as_secs(),
+        "requests": daemon.stats.requests.load(Ordering::Relaxed),
+        "reindexes": daemon.stats.reindexes.load(Ordering::Relaxed),
+        "last_reindex": *daemon.stats.last_reindex.lock().unwrap_or_else(|e| e.into_inner()),
+    })
+}
+
+/// Watches the working tree; after a quiet [`DEBOUNCE`], re-indexes incrementally.
+fn start_watcher(root: &Path, daemon: Arc<Daemon>) -> anyhow::Result<notify::RecommendedWatcher> {
+    use notify::Watcher;
+    let (tx, rx) = std::sync::mpsc::channel::<notify::Result<notify::Event>>();
+    let mut watcher = notify::recommended_watcher(tx).context("starting the file watcher")?;
+    watcher
+        .watch(root, notify::RecursiveMode::Recursive)
+        .with_context(|| format!("watching {}", root.display()))?;
+    let root = root.to_path_buf();
+    std::thread::spawn(move || watch_loop(&root, &rx, &daemon));
+    Ok(watcher)
+}
+
+fn watch_loop(
+    root: &Path,
+    rx: &std::sync::mpsc::Receiver<notify::Result<notify::Event>>,
+    daemon: &Daemon,
+) {
+    let relevant = |event: &notify::Result<notify::Event>| match event {
+        Ok(event) => {
+            changes_content(&event.kind) && event.paths.iter().any(|p| is_source_path(root, p))
+        }
+        Err(_) => true,
+    };
+    while let Ok(event) = rx.recv() {
+        if !relevant(&event) {
+            continue;
+        }
+        while rx.recv_timeout(DEBOUNCE).is_ok() {}
+        let started = Instant::now();
+        match work::reindex_quietly(&daemon.shared) {
+            Ok(indexed) => {
+                daemon.stats.reindexes.fetch_add(1, Ordering::Relaxed);
+                let stamp = format!(
+                    "{} files re-indexed in {} ms at {}",
+                    indexed,
+                    started.elapsed().as_millis(),
+                    SystemTime::now()
+                        .duration_since(SystemTime::UNIX_EPOCH)
+                        .map_or(0, |d| d.as_secs())
+                );
+                *daemon
+                    .stats
+                    .last_reindex
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner()) = Some(stamp);
+            }
+            Err(e) => eprintln!("ctx serve: re-indexing failed: {e:#}"),
+        }
+    }
+}
+
+/// True for events that change what a file holds or whether it exists; reads (the
+/// indexer's own among them) and metadata changes are ignored.
+fn changes_content(kind: &notify::EventKind) -> bool {
+    use notify::event::ModifyKind;
+    match kind {
+        notify::EventKind::Create(_) | notify::EventKind::Remove(_) => true,
+        notify::EventKind::Modify(ModifyKind::Metadata(_)) => false,
+        notify::EventKind::Modify(_) => true,
+        _ => false,
+    }
+}
+
+/// True for paths the index may hold: inside the root, outside `.ctx/` and `.git/`.
+fn is_source_path(root: &Path, path: &Path) -> bool {
+    let Ok(rel) = path.strip_prefix(root) else {
+        return false;
+    };
+    !matches!(
+        rel.components().next().map(|c| c.as_os_str().to_string_lossy().into_owned()),
+        Some(first) if first == ".ctx" || first == ".git"
+    )
+}
