@@ -151,7 +151,7 @@ pub fn build_report(
         }
     }
     let mut per_anchor: Vec<AnchorCount> = per_anchor.into_values().collect();
-    per_anchor.sort_by(|a, b| (b.denied + b.warned).cmp(&(a.denied + a.warned)));
+    per_anchor.sort_by_key(|a| std::cmp::Reverse(a.denied + a.warned));
     let flags: Vec<bool> = timeline
         .iter()
         .map(|r| r.verdict != Decision::Allow)

@@ -151,7 +151,7 @@ pub fn decide(set: &AnchorSet, findings: &[Finding]) -> Verdict {
     }
     verdict
         .violations
-        .sort_by(|a, b| b.decision.cmp(&a.decision));
+        .sort_by_key(|v| std::cmp::Reverse(v.decision));
     dedup_violations(&mut verdict.violations);
     verdict.decision = verdict
         .violations

@@ -439,7 +439,7 @@ impl Walker {
                     self.push_invocation(&words, &raw, &wrapped, &stdin);
                     if let Some(text) = stdin.text() {
                         let name = format!("{} <stdin>", program_name(&words[0]));
-                        self.nested(&text.to_string(), &wrapped, name, Stdin::None);
+                        self.nested(text, &wrapped, name, Stdin::None);
                     }
                     return None;
                 }
