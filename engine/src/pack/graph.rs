@@ -32,7 +32,7 @@ pub struct Graph {
 /// The last segment of a qualified symbol: `handle` for `Server::handle` or `Server.handle`.
 pub fn last_segment(symbol: &str) -> &str {
     symbol
-        .rsplit(|c: char| c == ':' || c == '.' || c == '#' || c == '/' || c == '\\')
+        .rsplit([':', '.', '#', '/', '\\'])
         .find(|s| !s.is_empty())
         .unwrap_or(symbol)
 }
