@@ -159,9 +159,24 @@ impl CodeMatcher {
             }
         }
         if let Ok(Some(previous)) = self.optional(&self.unless_previous, &self.previous_regex) {
-            let before = lines[..i].iter().rev().find(|l| !l.text.trim().is_empty());
-            if before.is_some_and(|l| previous.is_match(&l.text)) {
-                return false;
+            // The nearest non-empty line, and the whole comment block it may end.
+            let mut before = lines[..i]
+                .iter()
+                .rev()
+                .filter(|l| !l.text.trim().is_empty());
+            if let Some(first) = before.next() {
+                if previous.is_match(&first.text) {
+                    return false;
+                }
+                let comment =
+                    |t: &str| t.trim_start().starts_with('#') || t.trim_start().starts_with("//");
+                if comment(&first.text)
+                    && before
+                        .take_while(|l| comment(&l.text))
+                        .any(|l| previous.is_match(&l.text))
+                {
+                    return false;
+                }
             }
         }
         true
