@@ -2,6 +2,7 @@
 
 mod util;
 
+mod anchors;
 mod check;
 mod hooks;
 mod index;
