@@ -278,9 +278,13 @@ fn markdown_sections_keep_their_breadcrumb() {
 #[test]
 fn installing_a_model_later_embeds_the_unchanged_files() {
     let dir = Dir::fixture("small");
-    let lexical = json_lines(&dir.ctx(&["index", "--json"]).env("CTX_EMBEDDER", "none").ok())
-        .pop()
-        .unwrap();
+    let lexical = json_lines(
+        &dir.ctx(&["index", "--json"])
+            .env("CTX_EMBEDDER", "none")
+            .ok(),
+    )
+    .pop()
+    .unwrap();
     assert_eq!(lexical["embedded"], 0);
     let (_, stderr) = dir.ctx(&["search", "server", "--mode", "semantic"]).code(2);
     assert!(stderr.contains("ctx index"), "{stderr}");
