@@ -223,7 +223,7 @@ fn read_and_chunk(
         return Outcome::Unchanged;
     }
     let chunks = chunk_file(&file.rel_path, &bytes, &options.limits);
-    let language = Lang::for_path(Path::new(&file.rel_path))
+    let language = Lang::detect(Path::new(&file.rel_path), &bytes)
         .map(|l| l.name().to_string())
         .or_else(|| chunks.first().map(|c| c.language.clone()))
         .unwrap_or_else(|| "text".to_string());
