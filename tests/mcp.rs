@@ -9,7 +9,7 @@ use std::sync::mpsc::{channel, Receiver};
 use std::time::Duration;
 
 /// A running `ctx mcp` with its stdin and a channel of its stdout lines.
-struct Session {
+pub(crate) struct Session {
     child: Child,
     stdin: ChildStdin,
     lines: Receiver<String>,
@@ -18,7 +18,7 @@ struct Session {
 
 impl Session {
     /// Starts `ctx mcp` in `dir` and completes the initialize handshake.
-    fn start(dir: &Dir) -> (Session, Value) {
+    pub(crate) fn start(dir: &Dir) -> (Session, Value) {
         let mut cmd = dir.ctx(&["mcp"]).cmd;
         let mut child = cmd
             .stdin(Stdio::piped())
@@ -86,7 +86,7 @@ impl Session {
     }
 
     /// Calls a tool and returns the `result` object (panics on a JSON-RPC error).
-    fn call(&mut self, tool: &str, arguments: Value) -> Value {
+    pub(crate) fn call(&mut self, tool: &str, arguments: Value) -> Value {
         let response = self.request("tools/call", json!({"name": tool, "arguments": arguments}));
         assert!(response.get("error").is_none(), "{tool}: {response}");
         response["result"].clone()

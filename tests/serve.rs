@@ -255,3 +255,30 @@ fn wait_for(dir: &Dir, query: &str, present: bool) -> bool {
     }
     false
 }
+
+#[test]
+fn mcp_forwards_to_the_daemon_that_holds_the_index() {
+    let dir = indexed();
+    let (mut session, _) = crate::mcp::Session::start(&dir);
+    let alone = session.call(
+        "search",
+        json!({"query": "session request", "mode": "lexical"}),
+    );
+    assert_eq!(alone["isError"], false, "{alone}");
+    let _daemon = Daemon::start(&dir);
+    let served = requests_served(&dir);
+    let forwarded = session.call(
+        "search",
+        json!({"query": "session request", "mode": "lexical"}),
+    );
+    assert_eq!(forwarded["structuredContent"], alone["structuredContent"]);
+    let verdict = session.call("check_action", json!({"command": "ls"}));
+    assert_eq!(
+        verdict["structuredContent"]["decision"], "allow",
+        "{verdict}"
+    );
+    assert!(
+        requests_served(&dir) >= served + 2,
+        "the MCP calls did not reach the daemon"
+    );
+}

@@ -5,6 +5,7 @@ use super::params::{
     StatusParams,
 };
 use super::work::{self, Shared};
+use crate::serve::protocol::{socket_path, Request};
 use rmcp::handler::server::router::tool::ToolRouter;
 use rmcp::handler::server::tool::ToolCallContext;
 use rmcp::handler::server::wrapper::Parameters;
@@ -126,6 +127,30 @@ impl CtxServer {
     }
 }
 
+impl CtxServer {
+    /// The answer of the repository's `ctx serve` daemon when one runs (it holds the index
+    /// open, so this process could not open it), else `None`: answer in-process.
+    async fn forward(&self, tool: &str, request: &CallToolRequestParams) -> Option<CallToolResult> {
+        if crate::serve::client::disabled() || !socket_path(self.shared.root()).exists() {
+            return None;
+        }
+        let root = self.shared.root().to_path_buf();
+        let forwarded = Request {
+            tool: tool.to_string(),
+            arguments: serde_json::Value::Object(request.arguments.clone().unwrap_or_default()),
+        };
+        let response =
+            tokio::task::spawn_blocking(move || crate::serve::client::exchange(&root, &forwarded))
+                .await
+                .ok()??;
+        match (response.result, response.error) {
+            (Some(result), _) => serde_json::from_value(result).ok(),
+            (None, Some(error)) => Some(tool_error(error)),
+            (None, None) => None,
+        }
+    }
+}
+
 fn tool_error(message: String) -> CallToolResult {
     CallToolResult::error(vec![ContentBlock::text(message)])
 }
@@ -167,6 +192,9 @@ impl ServerHandler for CtxServer {
                 format!("unknown tool {name:?}: ctx has {}", known.join(", ")),
                 None,
             ));
+        }
+        if let Some(result) = self.forward(&name, &request).await {
+            return Ok(result.into());
         }
         let call = ToolCallContext::new(self, request, context);
         self.tool_router.call(call).await

@@ -17,7 +17,7 @@ const ANSWER_TIMEOUT: Duration = Duration::from_secs(120);
 const DAEMON_MAX_HITS: usize = 50;
 
 /// True when the environment asks for in-process work only.
-fn disabled() -> bool {
+pub fn disabled() -> bool {
     std::env::var_os("CTX_NO_DAEMON").is_some_and(|v| !v.is_empty() && v != "0")
 }
 
@@ -105,10 +105,11 @@ pub fn search(root: &Path, request: &SearchRequest) -> Option<anyhow::Result<Vec
 
 /// The verdict on an action through the daemon, for `ctx check` and its hooks.
 ///
-/// `arguments` are `check_action`'s (`command` + `cwd`, `path` + `content`, `path` + `old`
-/// + `new`, or `diff`); the daemon computes the verdict with the same functions as
-/// `ctx check` in-process (`commands::check::action_facts` and `verdict_for`), so the
-/// verdict is identical. `None` when no daemon answers: check in-process.
+/// `arguments` are `check_action`'s: a `command` with an optional `cwd`, a `path` with
+/// `content` or with `old` and `new`, or a `diff`. The daemon computes the verdict with
+/// the same functions as `ctx check` in-process (`commands::check::action_facts` and
+/// `verdict_for`), so the verdict is identical. `None` when no daemon answers: check
+/// in-process.
 ///
 /// Wiring for `ctx check --hook`: after parsing the hook event into an `Action`, map it to
 /// these arguments, call this, and fall back to the in-process path on `None`.
