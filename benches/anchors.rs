@@ -45,10 +45,11 @@ fn fixture_repo() -> tempfile::TempDir {
                 },
             );
             a.matchers = match i % 3 {
-                0 => vec![Matcher::Command(CommandMatcher {
-                    any_flags: vec!["--release".into()],
-                    ..CommandMatcher::programs(&["cargo"])
-                })],
+                0 => {
+                    let mut m = CommandMatcher::programs(&["cargo"]);
+                    m.any_flags = vec!["--release".into()];
+                    vec![Matcher::Command(m)]
+                }
                 1 => vec![Matcher::Path(PathMatcher::new(vec![format!(
                     "vendor{i}/**"
                 )]))],
