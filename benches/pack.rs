@@ -81,16 +81,18 @@ fn main() {
     }
     if installed("yek") {
         for tokens in ["400k", "1000k"] {
+            let dir = out.join(format!("yek-{tokens}"));
             cases.push(Case {
                 name: format!("yek --tokens {tokens}"),
                 program: "yek".into(),
                 args: vec![
                     "--tokens".into(),
                     tokens.into(),
-                    "--output-name".into(),
-                    format!("yek-{tokens}.txt"),
+                    "--output-dir".into(),
+                    dir.display().to_string(),
+                    ".".into(),
                 ],
-                output: Some(root.join(format!("yek-{tokens}.txt"))),
+                output: Some(dir),
             });
         }
     }
@@ -129,11 +131,7 @@ fn main() {
     let mut medians = Vec::new();
     for case in &cases {
         let times = time_case(case, &root, runs);
-        let size = case
-            .output
-            .as_ref()
-            .and_then(|p| std::fs::metadata(p).ok())
-            .map_or(0.0, |m| m.len() as f64 / 1e6);
+        let size = case.output.as_deref().map_or(0, bytes) as f64 / 1e6;
         let median = times[times.len() / 2];
         medians.push((case.name.clone(), median));
         println!(
@@ -198,6 +196,18 @@ fn tree() -> Option<PathBuf> {
     }
     found.sort();
     found.pop()
+}
+
+/// Size of a file, or of the files directly in a directory.
+fn bytes(path: &Path) -> u64 {
+    if path.is_dir() {
+        let entries = std::fs::read_dir(path).into_iter().flatten().flatten();
+        return entries
+            .filter_map(|e| e.metadata().ok())
+            .map(|m| m.len())
+            .sum();
+    }
+    std::fs::metadata(path).map_or(0, |m| m.len())
 }
 
 fn installed(program: &str) -> bool {
