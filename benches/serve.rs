@@ -164,7 +164,12 @@ fn main() {
     let root = make_repo(tmp.path());
     let started = Instant::now();
     run_ok(&mut ctx(&root, &["index"]));
-    println!("indexed in {:.2}s", started.elapsed().as_secs_f64());
+    let files = std::fs::read_dir(root.join("src/gen")).map_or(0, |d| d.count());
+    println!(
+        "indexed {files} generated files (~{} lines) + fixture in {:.2}s",
+        files * 50,
+        started.elapsed().as_secs_f64()
+    );
     run_ok(&mut ctx(
         &root,
         &[
@@ -269,9 +274,42 @@ fn main() {
         elapsed.as_secs_f64() * 1000.0,
         elapsed.as_secs_f64() * 1000.0 / 1000.0
     );
+    let mut stream = connect(&root);
+    let started = Instant::now();
+    std::fs::write(
+        root.join("src/watched.rs"),
+        "pub fn saved_just_now_marker() -> u8 { 7 }\n",
+    )
+    .unwrap();
+    let seen = loop {
+        let answer = request(
+            &mut stream,
+            &json!({"tool": "search", "arguments": {"query": "saved_just_now_marker", "mode": "lexical", "k": 1, "include_text": false}}),
+        );
+        let hits = &answer["result"]["structuredContent"]["hits"];
+        if hits[0]["path"] == "src/watched.rs" {
+            break Some(started.elapsed());
+        }
+        if started.elapsed() > Duration::from_secs(10) {
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    match seen {
+        Some(latency) => println!(
+            "watcher: a saved file is searchable after {:.0} ms",
+            latency.as_secs_f64() * 1000.0
+        ),
+        None => println!("watcher: the saved file was not searchable within 10 s"),
+    }
+    let state = request(&mut stream, &json!({"tool": "ping"}));
+    println!(
+        "daemon: {}",
+        state["result"]["structuredContent"]["last_reindex"]
+    );
     let _ = run_ok(&mut ctx(&root, &["serve", "--stop"]));
     let _ = daemon.wait();
-    if !same || mismatches > 0 {
+    if !same || mismatches > 0 || seen.is_none() {
         std::process::exit(1);
     }
 }

@@ -16,7 +16,7 @@ use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::Notify;
 
 /// Quiet time after the last file event before re-indexing.
-const DEBOUNCE: Duration = Duration::from_millis(150);
+const DEBOUNCE: Duration = Duration::from_millis(75);
 
 /// The daemon's counters, reported by `ping` (`ctx serve --status`).
 struct Stats {
