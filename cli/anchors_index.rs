@@ -1,7 +1,10 @@
 //! The anchors step of `ctx index`: extract constraints from the repository's documents
 //! into `.ctx/extracted-anchors.json` whenever a document changed.
+//!
+//! Anchors are stored without embeddings so `ctx check` loads them fast; the semantic tier
+//! embeds the semantic-only anchors itself when a model is loaded (see
+//! `ctx_engine::check::semantic_findings`).
 
-use ctx_engine::embed::Embedder;
 use ctx_engine::Index;
 use ctx_indexers::pipeline::IndexSummary;
 use std::path::Path;
@@ -12,7 +15,6 @@ pub fn refresh(
     root: &Path,
     index: &Index,
     summary: &IndexSummary,
-    embedder: Option<&dyn Embedder>,
 ) -> anyhow::Result<Option<usize>> {
     let extracted = ctx_engine::anchor::extracted_path(root);
     let docs_changed = summary.changed_paths.iter().any(|p| is_anchor_source(p));
@@ -29,12 +31,6 @@ pub fn refresh(
         };
         let text = String::from_utf8_lossy(&bytes);
         anchors.extend(ctx_indexers::constraint::extract_anchors(&file.path, &text));
-    }
-    if let Some(embedder) = embedder {
-        let texts: Vec<String> = anchors.iter().map(|a| a.text.clone()).collect();
-        for (anchor, vector) in anchors.iter_mut().zip(embedder.embed(&texts)?) {
-            anchor.embedding = Some(vector);
-        }
     }
     ctx_engine::anchor::write_extracted(root, &anchors)?;
     Ok(Some(anchors.len()))

@@ -67,7 +67,7 @@ pub fn run(args: IndexArgs, global: &Global) -> anyhow::Result<ExitCode> {
     let summary = index_repository(&mut index, &root, &options, embedder_ref, &progress)
         .with_context(|| format!("indexing '{}'", root.display()))?;
     progress.finish();
-    let anchors = crate::anchors_index::refresh(&root, &index, &summary, embedder_ref)?;
+    let anchors = crate::anchors_index::refresh(&root, &index, &summary)?;
     let load_ms = embedder.as_ref().map(|e| e.load_time().as_millis() as u64);
     report(&summary, anchors, load_ms, global)?;
     Ok(

@@ -491,7 +491,7 @@ fn index_run(shared: &Shared, index: &mut Index) -> anyhow::Result<Value> {
         &ctx_indexers::pipeline::NoProgress,
     )
     .context("indexing")?;
-    let anchors = crate::anchors_index::refresh(root, index, &summary, embedder_ref)?;
+    let anchors = crate::anchors_index::refresh(root, index, &summary)?;
     let mut value = serde_json::to_value(&summary)?;
     value["anchors"] = json!(anchors);
     Ok(value)
