@@ -238,6 +238,29 @@ fn serve_watcher_reindexes_changed_files() {
         wait_for(&dir, "watcher_sees_this_function", false),
         "the deleted file stayed"
     );
+
+    dir.write(".gitignore", "target/\n");
+    std::thread::sleep(Duration::from_millis(800));
+    let before = reindexes(&dir);
+    for i in 0..5 {
+        dir.write(
+            &format!("target/out{i}.rs"),
+            "fn ignored_build_output() {}\n",
+        );
+    }
+    std::thread::sleep(Duration::from_millis(800));
+    assert_eq!(
+        reindexes(&dir),
+        before,
+        "ignored build output triggered re-indexing"
+    );
+}
+
+fn reindexes(dir: &Dir) -> u64 {
+    let out = dir.ctx(&["serve", "--status", "--json"]).ok();
+    json_lines(&out)[0]["data"]["daemon"]["reindexes"]
+        .as_u64()
+        .unwrap()
 }
 
 /// Polls a lexical search until `query` is (or is no longer) found, for up to 10 s.

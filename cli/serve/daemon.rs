@@ -234,14 +234,28 @@ fn watch_loop(
     rx: &std::sync::mpsc::Receiver<notify::Result<notify::Event>>,
     daemon: &Daemon,
 ) {
-    let relevant = |event: &notify::Result<notify::Event>| match event {
+    let mut ignored = root_ignores(root);
+    let rules = [root.join(".gitignore"), root.join(".ignore")];
+    let relevant = |event: &notify::Result<notify::Event>,
+                    ignored: &ignore::gitignore::Gitignore| match event {
         Ok(event) => {
-            changes_content(&event.kind) && event.paths.iter().any(|p| is_source_path(root, p))
+            changes_content(&event.kind)
+                && event.paths.iter().any(|p| {
+                    is_source_path(root, p)
+                        && !ignored
+                            .matched_path_or_any_parents(p, p.is_dir())
+                            .is_ignore()
+                })
         }
         Err(_) => true,
     };
     while let Ok(event) = rx.recv() {
-        if !relevant(&event) {
+        if let Ok(e) = &event {
+            if e.paths.iter().any(|p| rules.contains(p)) {
+                ignored = root_ignores(root);
+            }
+        }
+        if !relevant(&event, &ignored) {
             continue;
         }
         while rx.recv_timeout(DEBOUNCE).is_ok() {}
@@ -266,6 +280,23 @@ fn watch_loop(
             Err(e) => eprintln!("ctx serve: re-indexing failed: {e:#}"),
         }
     }
+}
+
+/// The repository's top-level ignore rules (`.gitignore`, `.ignore`, `.git/info/exclude`),
+/// so that build output (`target/`, `node_modules/`) does not trigger re-indexing.
+fn root_ignores(root: &Path) -> ignore::gitignore::Gitignore {
+    let mut builder = ignore::gitignore::GitignoreBuilder::new(root);
+    for name in [".gitignore", ".ignore", ".git/info/exclude"] {
+        let path = root.join(name);
+        if path.is_file() {
+            if let Some(e) = builder.add(&path) {
+                eprintln!("ctx serve: ignoring a bad rule in {}: {e}", path.display());
+            }
+        }
+    }
+    builder
+        .build()
+        .unwrap_or_else(|_| ignore::gitignore::Gitignore::empty())
 }
 
 /// True for events that change what a file holds or whether it exists; reads (the
