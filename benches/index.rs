@@ -9,6 +9,7 @@
 //! - re-index time after touching one file (model load reported separately);
 //! - search latency p50/p95, lexical and hybrid, in process (model load excluded);
 //! - index size against source size.
+//!
 //! It prints a Markdown table for the README. Embedding rows need `ctx model install`.
 
 use ctx_engine::embed::Embedder;

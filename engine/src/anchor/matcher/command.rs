@@ -189,7 +189,7 @@ impl CommandMatcher {
             return false;
         };
         let written = program_as_written(inv, name);
-        globs.is_match(written.trim_start_matches("./")) || globs.is_match(&format!("./{written}"))
+        globs.is_match(written.trim_start_matches("./")) || globs.is_match(format!("./{written}"))
     }
 
     /// Every invocation (or runner view of one) that matches.
@@ -295,7 +295,7 @@ pub fn classify_target(arg: &str, root: Option<&Path>) -> Option<TargetClass> {
         return Some(TargetClass::Root);
     }
     let home_refs = ["~", "$HOME", "${HOME}"];
-    if home_refs.iter().any(|h| trimmed == *h) || is_home_dir(trimmed) {
+    if home_refs.contains(&trimmed) || is_home_dir(trimmed) {
         return Some(TargetClass::Home);
     }
     if matches!(
