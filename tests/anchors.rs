@@ -51,7 +51,10 @@ fn add_compiles_writes_toml_and_keeps_comments() {
     ));
     assert!(out.contains("pinned no-force"), "{out}");
     let toml = std::fs::read_to_string(dir.path().join(".ctx/anchors.toml")).unwrap();
-    assert!(toml.contains("# reviewed rules\n"), "the comment is kept: {toml}");
+    assert!(
+        toml.contains("# reviewed rules\n"),
+        "the comment is kept: {toml}"
+    );
     assert!(toml.contains("force_push"), "{toml}");
     let explain = ok(&ctx(dir.path(), &["anchors", "explain", "no-f"]));
     assert!(
