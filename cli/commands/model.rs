@@ -215,14 +215,26 @@ fn component_summary(component: &ComponentStatus) -> String {
     let corrupt = count(|s| matches!(s, FileState::Mismatch { .. }));
     let dir = component.dir.display();
     if component.is_ok() {
-        format!("ok       {dir} ({ok} files verified by sha256)")
+        format!("ok       {dir} ({} verified by sha256)", files(ok))
     } else if corrupt > 0 {
-        format!("corrupt  {dir} ({corrupt} files with a wrong sha256): run `ctx model install`")
+        format!(
+            "corrupt  {dir} ({} with a wrong sha256): run `ctx model install`",
+            files(corrupt)
+        )
     } else {
         format!(
             "missing  {dir} ({missing} of {} files): run `ctx model install`",
             component.files.len()
         )
+    }
+}
+
+/// "1 file", "5 files".
+fn files(n: usize) -> String {
+    if n == 1 {
+        "1 file".to_string()
+    } else {
+        format!("{n} files")
     }
 }
 
