@@ -187,13 +187,17 @@ mod tests {
     use super::*;
 
     fn vectors() -> Vec<(u64, Vec<f32>)> {
+        // Distinct pseudo-random vectors (splitmix64), so nearest neighbours are unambiguous.
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move || {
+            state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+            let mut z = state;
+            z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+            z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+            ((z ^ (z >> 31)) >> 11) as f32 / (1u64 << 53) as f32 - 0.5
+        };
         (0..200u64)
-            .map(|i| {
-                let v: Vec<f32> = (0..16)
-                    .map(|d| (((i * 31 + d * 17) % 97) as f32 / 97.0) - 0.5)
-                    .collect();
-                (i, v)
-            })
+            .map(|i| (i, (0..16).map(|_| next()).collect()))
             .collect()
     }
 
