@@ -6,7 +6,7 @@
 //! `sorted` is what `FastEmbedder::embed` does (runs of similar length, so little padding).
 //! One timed pass per case after a warm-up: a pass takes tens of seconds on two cores, too
 //! long for criterion's ten samples. Prints chunks per second; `CTX_BENCH_CHUNKS` changes
-//! the chunk count.
+//! the chunk count, `CTX_EMBED_MAX_TOKENS` the token limit (default 128).
 //!
 //! Needs the model: `ctx model install`. Run with `cargo bench --bench embed`.
 
@@ -27,7 +27,10 @@ fn main() {
     }
     let paths = ModelPaths::resolve(None, None)
         .unwrap_or_else(|e| panic!("benches/embed.rs needs the model: {e}"));
-    let embedder = FastEmbedder::load(&paths).unwrap_or_else(|e| panic!("{e}"));
+    let max_tokens = std::env::var("CTX_EMBED_MAX_TOKENS")
+        .ok()
+        .and_then(|v| v.parse().ok());
+    let embedder = FastEmbedder::load_with(&paths, max_tokens).unwrap_or_else(|e| panic!("{e}"));
     let count = std::env::var("CTX_BENCH_CHUNKS")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -54,6 +57,7 @@ fn main() {
         ("raw", 32, false),
         ("raw", 64, false),
         ("raw", 256, false),
+        ("sorted", 32, true),
         ("sorted", 64, true),
     ] {
         let started = Instant::now();

@@ -12,9 +12,10 @@ use std::path::Path;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// Texts per model run by default: the best of 32/64/256 on the code-chunk benchmark
-/// (`benches/embed.rs`), with texts sorted by length so each batch pads little.
-pub const DEFAULT_BATCH_SIZE: usize = 64;
+/// Texts per model run by default. On the code-chunk benchmark (`benches/embed.rs`, 500
+/// chunks, two shared cores) 32 was as fast as 64 or 256 or faster, and it keeps the
+/// working memory of one run small; texts are sorted by length so a run pads little.
+pub const DEFAULT_BATCH_SIZE: usize = 32;
 
 /// Embeds with a BERT-style ONNX model (by default all-MiniLM-L6-v2, int8) through
 /// fastembed and ONNX Runtime: mean pooling, unit-length vectors, and texts truncated to
@@ -47,11 +48,26 @@ impl FastEmbedder {
     /// pinned sha256, else `custom-<dir name>-<sha256 prefix>`; a cached model with another
     /// sha256 is corrupt and an error. The dimension is measured on a probe text.
     pub fn load(paths: &ModelPaths) -> Result<FastEmbedder, EmbedError> {
+        FastEmbedder::load_with(paths, None)
+    }
+
+    /// [`FastEmbedder::load`] with a token limit other than the manifest's (128). Fewer
+    /// tokens embed faster but see less of each text; the model id then ends in `-t<N>`,
+    /// so an index built with another limit is re-embedded.
+    pub fn load_with(
+        paths: &ModelPaths,
+        max_tokens: Option<usize>,
+    ) -> Result<FastEmbedder, EmbedError> {
         let started = Instant::now();
         let manifest = Manifest::bundled()?;
+        let max_length = max_tokens.unwrap_or(manifest.model.max_length).max(8);
         load_runtime(&paths.ort_dylib)?;
         let files = read_model_files(&paths.model_dir)?;
-        let model_id = model_id(manifest, paths, &files[0])?;
+        let mut model_id = model_id(manifest, paths, &files[0])?;
+        let pinned = model_id == manifest.model.id;
+        if max_length != manifest.model.max_length {
+            model_id = format!("{model_id}-t{max_length}");
+        }
         let [onnx, tokenizer, config, special_tokens, tokenizer_config] = files;
         let tokenizer_files = TokenizerFiles {
             tokenizer_file: tokenizer,
@@ -61,14 +77,14 @@ impl FastEmbedder {
         };
         let model =
             UserDefinedEmbeddingModel::new(onnx, tokenizer_files).with_pooling(Pooling::Mean);
-        let options = InitOptionsUserDefined::new().with_max_length(manifest.model.max_length);
+        let options = InitOptionsUserDefined::new().with_max_length(max_length);
         let mut model = TextEmbedding::try_new_from_user_defined(model, options)
             .map_err(|e| load_error(&paths.model_dir, e))?;
         let probe = model
             .embed(["dimension probe"], None)
             .map_err(|e| load_error(&paths.model_dir, e))?;
         let dim = probe.first().map_or(0, Vec::len);
-        if model_id == manifest.model.id && dim != manifest.model.dim {
+        if pinned && dim != manifest.model.dim {
             return Err(load_error(
                 &paths.model_dir,
                 format!(

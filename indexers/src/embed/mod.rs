@@ -31,6 +31,10 @@ use std::time::{Duration, Instant};
 /// only) or `none` (BM25 only).
 pub const ENV_EMBEDDER: &str = "CTX_EMBEDDER";
 
+/// Environment variable setting the model's token limit (default 128, the length the model was trained on);
+/// longer texts are truncated. Fewer tokens embed faster and change the model id.
+pub const ENV_MAX_TOKENS: &str = "CTX_EMBED_MAX_TOKENS";
+
 /// The command that installs the model, quoted in every "not installed" message.
 pub const INSTALL_COMMAND: &str = "ctx model install";
 
@@ -128,6 +132,11 @@ pub enum EmbedError {
         "unknown CTX_EMBEDDER '{0}': use 'fastembed' (the default), 'hash' (tests only) or 'none'"
     )]
     UnknownEmbedder(String),
+    /// `CTX_EMBED_MAX_TOKENS` is not a number from 8 to 512.
+    #[error(
+        "invalid CTX_EMBED_MAX_TOKENS '{0}': use a number of tokens from 8 to 512 (default 128)"
+    )]
+    BadMaxTokens(String),
     /// The bundled manifest is malformed (a build problem).
     #[error("the bundled model manifest is invalid: {0}")]
     Manifest(String),
@@ -254,7 +263,7 @@ pub fn load_embedder(config: &ModelConfig) -> Result<EmbedderChoice, EmbedError>
                     }
                     Err(e) => return Err(e),
                 };
-            let embedder = FastEmbedder::load(&paths)?;
+            let embedder = FastEmbedder::load_with(&paths, max_tokens_from_env()?)?;
             let load_time = embedder.load_time();
             Ok(EmbedderChoice::Ready(LoadedEmbedder::new(
                 Box::new(embedder),
@@ -263,6 +272,22 @@ pub fn load_embedder(config: &ModelConfig) -> Result<EmbedderChoice, EmbedError>
                 load_time,
             )))
         }
+    }
+}
+
+/// The token limit `CTX_EMBED_MAX_TOKENS` asks for, if set.
+fn max_tokens_from_env() -> Result<Option<usize>, EmbedError> {
+    parse_max_tokens(std::env::var(ENV_MAX_TOKENS).ok().as_deref())
+}
+
+/// Parses a `CTX_EMBED_MAX_TOKENS` value: unset or empty means the default.
+fn parse_max_tokens(value: Option<&str>) -> Result<Option<usize>, EmbedError> {
+    match value.map(str::trim).filter(|v| !v.is_empty()) {
+        None => Ok(None),
+        Some(v) => match v.parse::<usize>() {
+            Ok(n) if (8..=512).contains(&n) => Ok(Some(n)),
+            _ => Err(EmbedError::BadMaxTokens(v.to_string())),
+        },
     }
 }
 
@@ -411,6 +436,17 @@ mod tests {
         );
         let err = EmbedderKind::parse(Some("openai")).unwrap_err();
         assert!(err.to_string().contains("'openai'"), "{err}");
+    }
+
+    #[test]
+    fn max_tokens_accepts_8_to_512_and_rejects_the_rest() {
+        assert_eq!(parse_max_tokens(None).unwrap(), None);
+        assert_eq!(parse_max_tokens(Some(" ")).unwrap(), None);
+        assert_eq!(parse_max_tokens(Some("128")).unwrap(), Some(128));
+        for bad in ["0", "7", "513", "many", "-1"] {
+            let err = parse_max_tokens(Some(bad)).unwrap_err();
+            assert!(err.to_string().contains(&format!("'{bad}'")), "{err}");
+        }
     }
 
     #[test]
