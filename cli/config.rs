@@ -61,6 +61,7 @@ pub fn load_embedder(
     root: &Path,
 ) -> anyhow::Result<(Option<ctx_indexers::embed::LoadedEmbedder>, Option<String>)> {
     let model: ctx_indexers::embed::ModelConfig = table(root, "model")?;
+    let model = model.relative_to(root);
     let choice = ctx_indexers::embed::load_embedder(&model)?;
     Ok(choice.into_parts())
 }

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 cargo build --release --locked
-ctx=./target/release/ctx
+ctx="${CARGO_TARGET_DIR:-target}/release/ctx"
 $ctx model install
 $ctx index .
 $ctx status

@@ -5,7 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 cargo build --release --locked
-./target/release/ctx model install
+"${CARGO_TARGET_DIR:-target}/release/ctx" model install
 # Tests that need the real model fail loudly when it is missing; never skip them here.
 unset CTX_SKIP_MODEL_TESTS
 cargo test --release --locked --workspace
