@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 
 cargo build --release --locked
 "${CARGO_TARGET_DIR:-target}/release/ctx" model install
+# The hook tests validate Codex answers against Codex's JSON Schemas with Python's jsonschema.
+python3 -c "import jsonschema" 2>/dev/null || python3 -m pip install --quiet jsonschema
 # Tests that need the real model fail loudly when it is missing; never skip them here.
 unset CTX_SKIP_MODEL_TESTS
 cargo test --release --locked --workspace
