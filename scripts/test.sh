@@ -10,6 +10,11 @@ cargo build --release --locked
 python3 -c "import jsonschema" 2>/dev/null || python3 -m pip install --quiet jsonschema
 # Tests that need the real model fail loudly when it is missing; never skip them here.
 unset CTX_SKIP_MODEL_TESTS
-cargo test --release --locked --workspace
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+cargo test --release --locked --workspace 2>&1 | tee "$log"
 cargo fmt --all -- --check
 cargo clippy --release --locked --workspace --all-targets -- -D warnings
+# One closing line for the whole suite (cargo's last line is a doc-test run with 0 tests).
+awk '/^test result:/ { for (i = 1; i <= NF; i++) { if ($(i+1) ~ /^passed/) p += $i; if ($(i+1) ~ /^failed/) f += $i } }
+     END { printf "tests: %d passed, %d failed\n", p, f }' "$log"
