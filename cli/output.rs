@@ -27,6 +27,19 @@ impl Global {
     }
 }
 
+impl Global {
+    /// [`Global::root`], canonicalised; an error when it does not exist.
+    pub fn canonical_root(&self) -> anyhow::Result<PathBuf> {
+        let root = self.root()?;
+        root.canonicalize().map_err(|e| {
+            anyhow::anyhow!(
+                "the repository root {:?} does not exist: {e}",
+                root.display().to_string()
+            )
+        })
+    }
+}
+
 /// The nearest directory at or above `start` that holds a `.ctx` directory.
 pub fn find_root(start: &std::path::Path) -> Option<PathBuf> {
     start

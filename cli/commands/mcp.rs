@@ -25,13 +25,7 @@ enum McpCommand {
 
 /// Runs `ctx mcp`.
 pub fn run(args: McpArgs, global: &Global) -> anyhow::Result<ExitCode> {
-    let root = global.root()?;
-    let root = root.canonicalize().with_context(|| {
-        format!(
-            "the repository root {:?} does not exist",
-            root.display().to_string()
-        )
-    })?;
+    let root = global.canonical_root()?;
     match args.command {
         Some(McpCommand::Install { agent }) => run_install(agent, &root, global),
         None => {

@@ -3,7 +3,6 @@
 use crate::output::{print_json, Global};
 use crate::serve::client;
 use crate::serve::protocol::{socket_path, Request};
-use anyhow::Context;
 use serde_json::json;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
@@ -21,13 +20,7 @@ pub struct ServeArgs {
 
 /// Runs `ctx serve`.
 pub fn run(args: ServeArgs, global: &Global) -> anyhow::Result<ExitCode> {
-    let root = global.root()?;
-    let root = root.canonicalize().with_context(|| {
-        format!(
-            "the repository root {:?} does not exist",
-            root.display().to_string()
-        )
-    })?;
+    let root = global.canonical_root()?;
     if args.stop {
         return stop(&root, global);
     }

@@ -72,12 +72,6 @@ pub fn tool_answer(verdict: &Verdict) -> Answer {
     }
 }
 
-/// The SessionStart / BeforeAgent answer.
-pub fn context_answer(event_name: &str, context: Option<&str>) -> Answer {
-    match context {
-        Some(text) => Answer::json(json!({
-            "hookSpecificOutput": {"hookEventName": event_name, "additionalContext": text}
-        })),
-        None => Answer::silent(),
-    }
-}
+/// The SessionStart / BeforeAgent answer: the same `hookSpecificOutput.additionalContext`
+/// shape as Claude's.
+pub use super::claude::context_answer;
