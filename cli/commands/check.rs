@@ -99,8 +99,10 @@ pub fn run(args: CheckArgs, global: &Global) -> anyhow::Result<ExitCode> {
     let cwd = std::env::current_dir().context("reading the current directory")?;
     let paths = PathContext::new(&root, &cwd);
     let (facts, summary, agent) = cli_facts(&args, &root, &paths)?;
-    let set = load_anchors(&root)?;
-    let verdict = verdict_for(&set, &facts);
+    let verdict = match crate::serve::client::verdict(&root, &facts) {
+        Some(verdict) => verdict?,
+        None => verdict_for(&load_anchors(&root)?, &facts),
+    };
     if !args.no_log {
         log_check(&root, None, agent, &verdict, &summary);
     }
@@ -468,9 +470,12 @@ fn hook_answer(agent: Agent, global: &Global, no_log: bool) -> HookResult {
             let paths = PathContext::new(&root, &cwd);
             let facts = action_facts(action, &paths)
                 .map_err(|e| fail(agent, Some(root.clone()), format!("{e:#}")))?;
-            let set = load_anchors(&root)
-                .map_err(|e| fail(agent, Some(root.clone()), format!("{e:#}")))?;
-            let mut verdict = verdict_for(&set, &facts);
+            let verdict = match crate::serve::client::verdict(&root, &facts) {
+                Some(verdict) => verdict,
+                None => load_anchors(&root).map(|set| verdict_for(&set, &facts)),
+            };
+            let mut verdict =
+                verdict.map_err(|e| fail(agent, Some(root.clone()), format!("{e:#}")))?;
             if let Action::Unchecked(name) = action {
                 if verdict.decision == Decision::Allow && name != tool {
                     verdict.notes.push(format!("{name}: not checked"));

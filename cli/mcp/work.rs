@@ -7,9 +7,10 @@ use super::params::{
 };
 use super::paths::inside_root;
 use crate::hooks::Action;
+use crate::serve::verdict::{self, AnchorCache};
 use anyhow::{bail, ensure, Context};
 use ctx_engine::anchor::{pinned, Anchor, AnchorSet, Polarity, Severity};
-use ctx_engine::check::{self, ActionFacts, PathContext};
+use ctx_engine::check::{self, ActionFacts, PathContext, Verdict};
 use ctx_engine::embed::Embedder;
 use ctx_engine::pack::{
     find_profile, load_profiles, pack_index, parse_budget, FileFilter, Format, PackOptions,
@@ -40,6 +41,7 @@ pub struct Shared {
     root: PathBuf,
     embedder: Mutex<Option<Arc<LoadedEmbedder>>>,
     held: Option<Mutex<Index>>,
+    anchors: AnchorCache,
 }
 
 impl Shared {
@@ -49,6 +51,7 @@ impl Shared {
             root,
             embedder: Mutex::new(None),
             held: None,
+            anchors: AnchorCache::default(),
         }
     }
 
@@ -59,12 +62,22 @@ impl Shared {
             root,
             embedder: Mutex::new(embedder.map(Arc::new)),
             held: Some(Mutex::new(index)),
+            anchors: AnchorCache::default(),
         }
     }
 
     /// The repository root.
     pub fn root(&self) -> &Path {
         &self.root
+    }
+
+    /// The verdict on `facts`: `ctx check`'s rule path on cached anchors, plus the
+    /// semantic tier with the loaded model (see [`crate::serve::verdict`]).
+    pub fn verdict(&self, facts: &ActionFacts) -> anyhow::Result<Verdict> {
+        let embedder = self.embedder(false).unwrap_or(None);
+        let embedder = embedder.as_deref().map(|e| e as &dyn Embedder);
+        let anchors = self.anchors.get(&self.root, embedder)?;
+        Ok(verdict::verdict(&anchors, facts, embedder))
     }
 
     /// Runs `f` on the held index, or on the index opened for this call.
@@ -317,8 +330,7 @@ pub fn check_action(shared: &Shared, params: CheckParams) -> anyhow::Result<Call
     }
     let paths = PathContext::new(&shared.root, &shared.root);
     let (facts, summary) = check_facts(&paths, &params)?;
-    let set = crate::commands::check::load_anchors(&shared.root)?;
-    let verdict = crate::commands::check::verdict_for(&set, &facts);
+    let verdict = shared.verdict(&facts)?;
     let mut data = serde_json::to_value(&verdict)?;
     data["action"] = json!(summary);
     Ok(structured(data))
@@ -508,11 +520,25 @@ pub fn dispatch(shared: &Shared, name: &str, arguments: Value) -> CallToolResult
         "check_action" => parse(name, arguments).and_then(|p| check_action(shared, p)),
         "index_status" => parse(name, arguments).and_then(|p| index_status(shared, p)),
         "reindex" => parse(name, arguments).and_then(|p| reindex(shared, p)),
+        "check_facts" => parse(name, arguments).and_then(|p| check_facts_tool(shared, p)),
         other => Err(anyhow::anyhow!(
-            "unknown tool {other:?}: use search, pack, anchors, anchor_add, check_action, index_status, reindex, ping or stop"
+            "unknown tool {other:?}: use search, pack, anchors, anchor_add, check_action, index_status, reindex, check_facts, ping or stop"
         )),
     };
     result.unwrap_or_else(|e| CallToolResult::error(vec![ContentBlock::text(format!("{e:#}"))]))
+}
+
+/// Arguments of the daemon's `check_facts` tool: an action already parsed by the client.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CheckFactsParams {
+    facts: ActionFacts,
+}
+
+/// `check_facts` (daemon only, used by `ctx check`): the verdict on parsed facts.
+fn check_facts_tool(shared: &Shared, params: CheckFactsParams) -> anyhow::Result<CallToolResult> {
+    let verdict = shared.verdict(&params.facts)?;
+    Ok(structured(serde_json::to_value(&verdict)?))
 }
 
 fn parse<P: serde::de::DeserializeOwned>(tool: &str, arguments: Value) -> anyhow::Result<P> {

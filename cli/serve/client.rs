@@ -3,7 +3,7 @@
 
 use super::protocol::{socket_path, Request, Response, MAX_REQUEST_BYTES};
 use anyhow::Context;
-use ctx_engine::check::Verdict;
+use ctx_engine::check::{ActionFacts, Verdict};
 use ctx_engine::search::{Hit, SearchMode, SearchRequest};
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Write};
@@ -13,6 +13,9 @@ use std::time::Duration;
 
 /// How long a client waits for an answer (a reindex can take a while).
 const ANSWER_TIMEOUT: Duration = Duration::from_secs(120);
+/// How long `ctx check` waits for the daemon's verdict before checking in-process: hooks
+/// run on every tool call, and a stuck daemon must not stall the agent.
+const CHECK_TIMEOUT: Duration = Duration::from_secs(5);
 /// Most hits the daemon's search returns (the MCP tool's limit).
 const DAEMON_MAX_HITS: usize = 50;
 
@@ -31,27 +34,33 @@ pub fn call(root: &Path, request: &Request) -> Option<anyhow::Result<Value>> {
         return None;
     }
     let response = exchange(root, request)?;
+    Some(tool_result(response))
+}
+
+/// The tool result of an answer, or its error.
+fn tool_result(response: Response) -> anyhow::Result<Value> {
     if !response.ok {
         let message = response
             .error
             .unwrap_or_else(|| "the daemon refused the request".into());
-        return Some(Err(anyhow::anyhow!("{message}")));
+        anyhow::bail!("{message}");
     }
     let result = response.result.unwrap_or(Value::Null);
     if result["isError"] == json!(true) {
-        return Some(Err(anyhow::anyhow!("{}", result_text(&result))));
+        anyhow::bail!("{}", result_text(&result));
     }
-    Some(Ok(result))
+    Ok(result)
 }
 
 /// One request and its answer; `None` on any connection failure.
 pub fn exchange(root: &Path, request: &Request) -> Option<Response> {
-    let path = socket_path(root);
-    if !path.exists() {
-        return None;
-    }
-    let mut stream = UnixStream::connect(&path).ok()?;
-    stream.set_read_timeout(Some(ANSWER_TIMEOUT)).ok()?;
+    exchange_within(root, request, ANSWER_TIMEOUT)
+}
+
+/// [`exchange`], waiting at most `timeout` for the answer.
+fn exchange_within(root: &Path, request: &Request, timeout: Duration) -> Option<Response> {
+    let mut stream = UnixStream::connect(socket_path(root)).ok()?;
+    stream.set_read_timeout(Some(timeout)).ok()?;
     let mut line = serde_json::to_string(request).ok()?;
     if line.len() > MAX_REQUEST_BYTES {
         return None;
@@ -103,30 +112,23 @@ pub fn search(root: &Path, request: &SearchRequest) -> Option<anyhow::Result<Vec
     }))
 }
 
-/// The verdict on an action through the daemon, for `ctx check` and its hooks.
+/// The verdict on parsed `facts` from the daemon of `root`, for `ctx check` (every input
+/// kind, hooks included): the in-process rule path on the daemon's cached anchors, plus the
+/// semantic tier with its loaded model.
 ///
-/// `arguments` are `check_action`'s: a `command` with an optional `cwd`, a `path` with
-/// `content` or with `old` and `new`, or a `diff`. The daemon computes the verdict with
-/// the same functions as `ctx check` in-process (`commands::check::action_facts` and
-/// `verdict_for`), so the verdict is identical. `None` when no daemon answers: check
-/// in-process.
-///
-/// Wiring for `ctx check --hook`: after parsing the hook event into an `Action`, map it to
-/// these arguments, call this, and fall back to the in-process path on `None`.
-#[allow(dead_code)] // for `ctx check --hook`, wired by the check command's owner
-pub fn check(root: &Path, arguments: Value) -> Option<anyhow::Result<Verdict>> {
-    let result = call(
-        root,
-        &Request {
-            tool: "check_action".into(),
-            arguments,
-        },
-    )?;
-    Some(result.and_then(|value| {
-        let mut data = value["structuredContent"].clone();
-        if let Some(object) = data.as_object_mut() {
-            object.remove("action");
-        }
-        serde_json::from_value(data).context("reading the daemon's verdict")
+/// Nothing is parsed or opened before the connection is tried, so without a daemon this
+/// costs one failed `connect`. `None` when no daemon answers in time: check in-process.
+pub fn verdict(root: &Path, facts: &ActionFacts) -> Option<anyhow::Result<Verdict>> {
+    if disabled() {
+        return None;
+    }
+    let request = Request {
+        tool: "check_facts".into(),
+        arguments: json!({ "facts": facts }),
+    };
+    let response = exchange_within(root, &request, CHECK_TIMEOUT)?;
+    Some(tool_result(response).and_then(|value| {
+        serde_json::from_value(value["structuredContent"].clone())
+            .context("reading the daemon's verdict")
     }))
 }

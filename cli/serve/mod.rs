@@ -13,3 +13,4 @@
 pub mod client;
 pub mod daemon;
 pub mod protocol;
+pub mod verdict;
