@@ -1,12 +1,13 @@
 //! Token counting with the tokenizers of the model profiles.
 //!
-//! The BPE tables are built once per process (tiktoken-rs keeps them in `LazyLock`s, which
-//! [`Tokenizer::bpe`] wraps). Long texts are counted in parallel: the text is cut at *safe
+//! Counting uses the `bpe-openai` crate (GitHub's exact backtracking BPE): the same counts
+//! as OpenAI's tiktoken, in linear time, about twice as fast as tiktoken-rs and with a table
+//! that loads three times faster. The tables are deserialised once per process. Long texts are counted in parallel: the text is cut at *safe
 //! boundaries*, places where both supported tokenizers are guaranteed to start a new
 //! pre-tokenizer piece, so the sum of the parts equals the count of the whole exactly.
 
 use serde::{Deserialize, Serialize};
-use tiktoken_rs::CoreBPE;
+use bpe_openai::Tokenizer as Bpe;
 
 /// A tokenizer a profile counts with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -43,17 +44,17 @@ impl Tokenizer {
     }
 
     /// The BPE, built on first use and shared for the life of the process.
-    fn bpe(self) -> &'static CoreBPE {
+    fn bpe(self) -> &'static Bpe {
         match self {
-            Tokenizer::O200kBase => tiktoken_rs::o200k_base_singleton(),
-            Tokenizer::Cl100kBase => tiktoken_rs::cl100k_base_singleton(),
+            Tokenizer::O200kBase => bpe_openai::o200k_base(),
+            Tokenizer::Cl100kBase => bpe_openai::cl100k_base(),
         }
     }
 
     /// Number of tokens in `text` (no special tokens).
     pub fn count(self, text: &str) -> usize {
         if text.len() < PARALLEL_THRESHOLD {
-            return self.bpe().encode_ordinary(text).len();
+            return self.bpe().count(text);
         }
         self.count_parallel(text)
     }
@@ -84,7 +85,7 @@ impl Tokenizer {
         let threads = thread_count();
         let parts = split_at_safe_boundaries(text, threads * 2);
         if parts.len() < 2 {
-            return self.bpe().encode_ordinary(text).len();
+            return self.bpe().count(text);
         }
         self.count_many(&parts).into_iter().sum()
     }
@@ -177,9 +178,9 @@ mod tests {
         let line =
             "fn main() {\n    let x = \"a // b\";\n}\n// comment\n  \n\n/// doc\nstruct S;\n";
         let text = line.repeat(20_000);
-        let serial = Tokenizer::O200kBase.bpe().encode_ordinary(&text).len();
+        let serial = Tokenizer::O200kBase.bpe().count(&text);
         assert_eq!(Tokenizer::O200kBase.count(&text), serial);
-        let serial = Tokenizer::Cl100kBase.bpe().encode_ordinary(&text).len();
+        let serial = Tokenizer::Cl100kBase.bpe().count(&text);
         assert_eq!(Tokenizer::Cl100kBase.count(&text), serial);
     }
 
@@ -198,13 +199,21 @@ mod tests {
         #[test]
         fn counts_add_up_at_safe_boundaries(text in code_like()) {
             for tok in Tokenizer::ALL {
-                let whole = tok.bpe().encode_ordinary(&text).len();
+                let whole = tok.bpe().count(&text);
                 let sum: usize = split_at_safe_boundaries(&text, 5)
                     .iter()
-                    .map(|p| tok.bpe().encode_ordinary(p).len())
+                    .map(|p| tok.bpe().count(p))
                     .sum();
                 prop_assert_eq!(whole, sum, "{} on {:?}", tok, text);
             }
+        }
+
+        #[test]
+        fn counts_equal_tiktoken(text in code_like()) {
+            let o200k = tiktoken_rs::o200k_base_singleton().encode_ordinary(&text).len();
+            prop_assert_eq!(Tokenizer::O200kBase.count(&text), o200k);
+            let cl100k = tiktoken_rs::cl100k_base_singleton().encode_ordinary(&text).len();
+            prop_assert_eq!(Tokenizer::Cl100kBase.count(&text), cl100k);
         }
     }
 }

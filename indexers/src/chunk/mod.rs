@@ -107,45 +107,10 @@ fn fallback_language(path: &Path) -> String {
         .unwrap_or_else(|| "unknown".to_string())
 }
 
-/// Counts o200k_base tokens of a text.
-///
-/// The BPE is built once per process. Runs of more than 2 KiB without whitespace (base64,
-/// minified data) are counted in 2 KiB pieces cut at character boundaries, which keeps the
-/// cost linear; that can over-count such runs by a token per piece.
+/// Counts o200k_base tokens of a text, exactly, in linear time.
 pub fn count_tokens(text: &str) -> u32 {
-    let bpe = tiktoken_rs::o200k_base_singleton();
-    let mut total = 0usize;
-    for piece in bounded_pieces(text, 2048) {
-        total += bpe.encode_ordinary(piece).len();
-    }
-    u32::try_from(total).unwrap_or(u32::MAX)
-}
-
-/// Cuts `text` before any run of non-whitespace longer than `max_run` bytes, and inside
-/// such runs every `max_run` bytes (at character boundaries).
-fn bounded_pieces(text: &str, max_run: usize) -> impl Iterator<Item = &str> {
-    let mut rest = text;
-    std::iter::from_fn(move || {
-        if rest.is_empty() {
-            return None;
-        }
-        let mut run = 0usize;
-        let mut cut = rest.len();
-        for (i, c) in rest.char_indices() {
-            if c.is_whitespace() {
-                run = 0;
-                continue;
-            }
-            run += c.len_utf8();
-            if run > max_run && i > 0 {
-                cut = i;
-                break;
-            }
-        }
-        let (head, tail) = rest.split_at(cut);
-        rest = tail;
-        Some(head)
-    })
+    let count = ctx_engine::pack::tokens::Tokenizer::O200kBase.count(text);
+    u32::try_from(count).unwrap_or(u32::MAX)
 }
 
 /// A file's bytes with a line index.
@@ -432,13 +397,6 @@ mod tests {
         let n = count_tokens(&blob);
         assert!(n > 1000, "{n}");
         assert!(started.elapsed().as_secs() < 2, "{:?}", started.elapsed());
-        let pieces: Vec<_> = bounded_pieces("ab cd", 1).collect();
-        assert_eq!(pieces.concat(), "ab cd");
-        let multibyte: String = "é".repeat(5000);
-        assert_eq!(
-            bounded_pieces(&multibyte, 2048).collect::<String>(),
-            multibyte
-        );
     }
 
     #[test]
