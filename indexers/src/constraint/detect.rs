@@ -24,6 +24,9 @@ struct Patterns {
     idiom: Regex,
     weak_imperative: Regex,
     use_not: Regex,
+    directive_start: Regex,
+    deontic: Regex,
+    leading_clause: Regex,
 }
 
 fn patterns() -> &'static Patterns {
@@ -36,6 +39,9 @@ fn patterns() -> &'static Patterns {
         idiom: Regex::new(r"(?i)\b(never (know|mind|again|ever|before|seen|heard|been|had)|(always|never|must|only)-[a-z]+|not required|not necessary|is optional|are optional|not only|the only|only one|if only|only if|only when needed|as always|almost always|not always)\b").unwrap(),
         weak_imperative: Regex::new(r"(?i)^\W*(use|follow|run|keep|write|include|end|pin|document|put|add|prefer|mark|sign)\b").unwrap(),
         use_not: Regex::new(r"(?i)(\binstead of\b|\brather than\b|\(not |,\s*not |\bnot [a-z`*]+ directly)").unwrap(),
+        directive_start: Regex::new(r"(?i)^\W*((please|note|important|warning|caution)\W+)?(never|do not|don't|dont|always|avoid|only|make sure|be sure|ensure|refrain|under no circumstances)\b").unwrap(),
+        deontic: Regex::new(r"(?i)\b(must|mustn't|shall|shan't|should not|shouldn't|may not|(is|are) not (allowed|permitted)|(is|are) (forbidden|prohibited)|make sure|be sure to|you should|you may|feel free)\b").unwrap(),
+        leading_clause: Regex::new(r"(?i)^\W*(when|whenever|if|before|after|unless|while|once|in|for|to)\b[^,]{0,120},\s*").unwrap(),
     })
 }
 
@@ -70,6 +76,21 @@ pub fn detect(text: &str) -> Option<Trigger> {
         severity,
         strong,
     })
+}
+
+/// True when a sentence of general documentation (not an agent-instruction file) is
+/// addressed to whoever works on the project: it opens with a directive ("Never …",
+/// "Please avoid …", "Before you push, always …") or says what someone must, shall or may
+/// (not) do. Descriptions that merely contain a trigger word ("Mmap objects were never
+/// released", "`RangeQuery` requires a fast field", "the pipeline only runs on tags") are not.
+pub fn is_directive(text: &str) -> bool {
+    let p = patterns();
+    let without_idioms = p.idiom.replace_all(text, " ");
+    let t = strip_quoted(&without_idioms);
+    let main_clause = p.leading_clause.replace(&t, "");
+    p.directive_start.is_match(&t)
+        || p.directive_start.is_match(&main_clause)
+        || p.deontic.is_match(&t)
 }
 
 /// Removes text in double quotes and code spans, so `"never"` quoted as an example or a
@@ -131,5 +152,30 @@ mod tests {
         assert!(detect("This is the only way in.").is_none());
         assert!(detect("The parser reads tokens.").is_none());
         assert!(detect("Run `grep \"never\" x`").is_some_and(|t| !t.strong));
+    }
+
+    #[test]
+    fn directives_and_descriptions_in_general_docs() {
+        for rule in [
+            "Never commit to main.",
+            "- **Do not** edit `generated/`.",
+            "Please avoid `console.log` in production code.",
+            "Before pushing, always run the tests.",
+            "Contributors must not modify the files in `vendor/`.",
+            "Tests should not touch the network.",
+            "You may edit files under `docs/`.",
+        ] {
+            assert!(is_directive(rule), "{rule}");
+        }
+        for description in [
+            "Mmap objects were never released.",
+            "This means they will never be garbage collected.",
+            "`RangeQuery` requires a fast field.",
+            "The release pipeline only runs on tags.",
+            "Arrays do not work like nested objects.",
+            "If there is an ambiguity, we decide to only search in the text field.",
+        ] {
+            assert!(!is_directive(description), "{description}");
+        }
     }
 }

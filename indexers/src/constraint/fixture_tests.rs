@@ -168,7 +168,12 @@ fn prose_rules_and_ordinary_sentences() {
     assert!(hits(vendor, &write("vendor/lib/a.go", &[])));
     let console = find(&anchors, "console.log");
     assert!(hits(console, &write("src/app.ts", &["  console.log(x)"])));
-    let tags = find(&anchors, "only runs on tags");
+    assert!(
+        !anchors.iter().any(|a| a.text.contains("only runs on tags")),
+        "a description in a README is not a rule"
+    );
+    let in_agents = extract_anchors("AGENTS.md", "The release pipeline only runs on tags.\n");
+    let tags = find(&in_agents, "only runs on tags");
     assert!(
         tags.matchers.is_empty(),
         "an unknown phrase compiles to nothing"

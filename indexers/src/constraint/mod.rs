@@ -65,6 +65,33 @@ pub fn is_instruction_file(rel_path: &str) -> bool {
         || (path.contains(".github/instructions/") && name.ends_with(".instructions.md"))
 }
 
+/// File names (without extension, case-insensitive) of documents that record history or
+/// legal terms rather than rules for the work: change logs, release notes, licences.
+const RECORD_DOCUMENTS: &[&str] = &[
+    "changelog",
+    "changes",
+    "history",
+    "news",
+    "release-notes",
+    "release_notes",
+    "releasenotes",
+    "license",
+    "licence",
+    "copying",
+    "notice",
+    "authors",
+    "code_of_conduct",
+    "code-of-conduct",
+];
+
+/// True for change logs, release notes and licences: their "must" and "never" describe past
+/// releases or legal terms, so no anchors are read from them.
+pub fn is_record_document(rel_path: &str) -> bool {
+    let name = rel_path.rsplit(['/', '\\']).next().unwrap_or(rel_path);
+    let stem = name.split('.').next().unwrap_or(name).to_ascii_lowercase();
+    RECORD_DOCUMENTS.contains(&stem.as_str())
+}
+
 /// The directory of a nested instruction file, as a scope prefix (`web/` for `web/AGENTS.md`,
 /// "" at the root and for files under `.claude/`, `.cursor/`, `.github/`).
 fn base_dir(rel_path: &str) -> String {
@@ -84,7 +111,7 @@ fn base_dir(rel_path: &str) -> String {
 
 /// Every anchor stated in one document. `rel_path` is relative to the repository root.
 pub fn extract_anchors(rel_path: &str, text: &str) -> Vec<Anchor> {
-    if text.as_bytes().contains(&0) {
+    if text.as_bytes().contains(&0) || is_record_document(rel_path) {
         return Vec::new();
     }
     let text = truncate(text, MAX_DOC_BYTES);
@@ -108,7 +135,7 @@ pub fn extract_anchors(rel_path: &str, text: &str) -> Vec<Anchor> {
         let Some(trigger) = detect::detect(&plain) else {
             continue;
         };
-        if !trigger.strong && !instruction {
+        if !instruction && !(trigger.strong && detect::is_directive(&plain)) {
             continue;
         }
         let previous = (i > 0 && doc.sentences[i - 1].block == sentence.block)
@@ -123,6 +150,9 @@ pub fn extract_anchors(rel_path: &str, text: &str) -> Vec<Anchor> {
         };
         let compiled = compile::compile(rule_text, trigger.polarity, &ctx);
         if !trigger.strong && compiled.matchers.is_empty() {
+            continue;
+        }
+        if !instruction && is_unscoped_permission(trigger.polarity, &compiled) {
             continue;
         }
         let mut anchor = Anchor::new(
@@ -150,6 +180,14 @@ pub fn extract_anchors(rel_path: &str, text: &str) -> Vec<Anchor> {
         }
     }
     anchors
+}
+
+/// A permission in general documentation that names nothing checkable and no scope ("you
+/// may want to tune the merge policy") grants nothing, so it is not kept.
+fn is_unscoped_permission(polarity: ctx_engine::anchor::Polarity, compiled: &Compiled) -> bool {
+    polarity == ctx_engine::anchor::Polarity::Allowed
+        && compiled.matchers.is_empty()
+        && compiled.scope.is_empty()
 }
 
 fn truncate(text: &str, max: usize) -> &str {
@@ -240,6 +278,23 @@ mod tests {
         assert!(anchors[0].matchers[0]
             .describe()
             .contains("web/generated/**"));
+    }
+
+    #[test]
+    fn change_logs_and_licences_give_no_anchors() {
+        let text = "- Never push to prod.\n";
+        for path in [
+            "CHANGELOG.md",
+            "docs/HISTORY.rst",
+            "LICENSE",
+            "NEWS.txt",
+            "CODE_OF_CONDUCT.md",
+        ] {
+            assert!(is_record_document(path), "{path}");
+            assert!(extract_anchors(path, text).is_empty(), "{path}");
+        }
+        assert!(!is_record_document("docs/changes-to-make.md"));
+        assert_eq!(extract_anchors("docs/guide.md", text).len(), 1);
     }
 
     #[test]
