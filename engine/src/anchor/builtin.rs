@@ -6,7 +6,8 @@ use super::record::{Anchor, AnchorSource};
 use std::path::Path;
 use std::sync::OnceLock;
 
-const BUILTIN_TOML: &str = include_str!("builtin.toml");
+/// The built-in anchors file, embedded.
+pub(crate) const BUILTIN_TOML: &str = include_str!("builtin.toml");
 
 /// The built-in anchors (parsed once per process).
 pub fn builtin_anchors() -> &'static [Anchor] {

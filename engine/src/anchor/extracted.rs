@@ -29,13 +29,19 @@ pub fn write_extracted(root: &Path, anchors: &[Anchor]) -> Result<()> {
 /// Reads the extracted anchors; a missing file is an empty list.
 pub fn read_extracted(root: &Path) -> Result<Vec<Anchor>> {
     let path = extracted_path(root);
-    let Some(text) = read_optional(&path)? else {
+    let text = read_optional(&path)?;
+    extracted_from_text(&path, text.as_deref())
+}
+
+/// Parses the text of an extracted-anchors file read from `path` (`None` = missing, no anchors).
+pub(crate) fn extracted_from_text(path: &Path, text: Option<&str>) -> Result<Vec<Anchor>> {
+    let Some(text) = text else {
         return Ok(Vec::new());
     };
-    let file: ExtractedFile = serde_json::from_str(&text).map_err(|e| json_error(&path, &e))?;
+    let file: ExtractedFile = serde_json::from_str(text).map_err(|e| json_error(path, &e))?;
     if file.version != EXTRACTED_FORMAT {
         return Err(Error::Incompatible {
-            path,
+            path: path.to_path_buf(),
             found: file.version,
             expected: EXTRACTED_FORMAT,
         });

@@ -13,6 +13,11 @@ pub fn extracted_path(root: &Path) -> PathBuf {
     root.join(".ctx").join("extracted-anchors.json")
 }
 
+/// `.ctx/anchors.cache`: the compiled-anchor cache (derived; safe to delete).
+pub fn cache_path(root: &Path) -> PathBuf {
+    root.join(".ctx").join("anchors.cache")
+}
+
 /// `.ctx/plan.json`: the pinned task plan.
 pub fn plan_path(root: &Path) -> PathBuf {
     root.join(".ctx").join("plan.json")
@@ -75,6 +80,27 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, column)
 }
 
+/// The 1-based line of byte offsets in one text, found by binary search (linear `line_col`
+/// calls on every anchor of a large file would be quadratic).
+pub struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    /// Indexes the line starts of `text`.
+    pub fn new(text: &str) -> LineIndex {
+        let starts = std::iter::once(0)
+            .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+            .collect();
+        LineIndex { starts }
+    }
+
+    /// The 1-based line holding byte `offset`.
+    pub fn line_of(&self, offset: usize) -> usize {
+        self.starts.partition_point(|&start| start <= offset).max(1)
+    }
+}
+
 /// A TOML parse error as [`Error::Syntax`].
 pub fn toml_error(path: &Path, text: &str, err: &toml::de::Error) -> Error {
     let (line, column) = err.span().map_or((1, 1), |span| line_col(text, span.start));
@@ -111,6 +137,19 @@ mod tests {
     fn line_and_column_are_one_based() {
         assert_eq!(line_col("ab\ncd", 0), (1, 1));
         assert_eq!(line_col("ab\ncd", 4), (2, 2));
+    }
+
+    #[test]
+    fn line_index_agrees_with_line_col() {
+        let text = "a\nbc\n\ndef\n";
+        let index = LineIndex::new(text);
+        for offset in 0..=text.len() {
+            assert_eq!(
+                index.line_of(offset),
+                line_col(text, offset).0,
+                "offset {offset}"
+            );
+        }
     }
 
     #[test]

@@ -15,6 +15,7 @@
 //! dependency matchers only look at files in scope.
 
 mod builtin;
+mod cache;
 mod extracted;
 mod files;
 mod finding;
@@ -26,7 +27,7 @@ mod set;
 
 pub use builtin::{builtin_anchors, verify_builtins};
 pub use extracted::{read_extracted, write_extracted, EXTRACTED_FORMAT};
-pub use files::{extracted_path, pinned_path, plan_path};
+pub use files::{cache_path, extracted_path, pinned_path, plan_path};
 pub use finding::{Effect, Finding};
 pub use matcher::{
     CodeMatcher, CommandMatcher, DependencyMatcher, GitMatcher, GlobList, Matcher, PathMatcher,

@@ -110,8 +110,9 @@ pub fn parse_pinned(path: &Path, text: &str, source: AnchorSource) -> Result<Pin
         disabled: parsed.disable.ids,
         ..PinnedFile::default()
     };
+    let lines = super::files::LineIndex::new(text);
     for spanned in parsed.anchor {
-        let (line, _) = super::files::line_col(text, spanned.span().start);
+        let line = lines.line_of(spanned.span().start);
         let pinned = spanned.into_inner();
         let at = |message: String| Error::Syntax {
             path: path.to_path_buf(),
@@ -261,10 +262,18 @@ pub fn verify_examples(
 /// Loads `.ctx/anchors.toml` (missing = empty) and verifies every anchor's examples.
 pub fn load_pinned(root: &Path) -> Result<PinnedFile> {
     let path = pinned_path(root);
-    let Some(text) = read_optional(&path)? else {
+    let text = read_optional(&path)?;
+    pinned_from_text(&path, text.as_deref())
+}
+
+/// Parses the text of an anchors file read from `path` (`None` = missing, an empty file),
+/// rejects duplicate ids and verifies every anchor's examples.
+pub(crate) fn pinned_from_text(path: &Path, text: Option<&str>) -> Result<PinnedFile> {
+    let Some(text) = text else {
         return Ok(PinnedFile::default());
     };
-    let file = parse_pinned(&path, &text, AnchorSource::Pinned)?;
+    let path = path.to_path_buf();
+    let file = parse_pinned(&path, text, AnchorSource::Pinned)?;
     let mut seen = std::collections::HashMap::new();
     for (anchor, examples, line) in &file.anchors {
         if let Some(first) = seen.insert(anchor.id.clone(), *line) {

@@ -148,9 +148,10 @@ pub fn clear_plan(root: &Path) -> Result<bool> {
     }
 }
 
-/// The plan's anchor, if a plan is pinned.
-pub fn load_plan_anchor(root: &Path) -> Result<Option<Anchor>> {
-    Ok(load_plan(root)?.map(|p| p.anchor()))
+/// The anchor of plan JSON read from `path` (`None` = no plan pinned).
+pub(crate) fn plan_anchor_from_text(path: &Path, text: Option<&str>) -> Result<Option<Anchor>> {
+    text.map(|text| Plan::parse(path, text).map(|plan| plan.anchor()))
+        .transpose()
 }
 
 #[cfg(test)]

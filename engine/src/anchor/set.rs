@@ -1,11 +1,13 @@
 //! The anchor set: every anchor in force for a repository, and their evaluation.
 
 use super::builtin::builtin_anchors;
-use super::extracted::read_extracted;
+use super::cache::{self, AnchorSources, CachedSet};
+use super::extracted::extracted_from_text;
+use super::files::{extracted_path, pinned_path, plan_path};
 use super::finding::{Effect, Finding};
 use super::matcher::{EvalContext, GlobList, Hit};
-use super::pinned::load_pinned;
-use super::plan::load_plan_anchor;
+use super::pinned::pinned_from_text;
+use super::plan::plan_anchor_from_text;
 use super::record::{normalise_text, Anchor, Polarity, Severity};
 use crate::check::ActionFacts;
 use crate::Result;
@@ -26,10 +28,34 @@ impl AnchorSet {
     /// (examples verified), `.ctx/extracted-anchors.json` and `.ctx/plan.json`, with
     /// `[disable] ids` applied. Malformed files fail the whole load (nothing half-loaded);
     /// duplicates and contradictions are kept as [`AnchorSet::diagnostics`].
+    ///
+    /// The finished set is cached in `.ctx/anchors.cache` under a hash of its sources, so
+    /// parsing and example verification run once per change, not once per process; regexes
+    /// and globs compile lazily, when an action first needs them.
     pub fn load(root: &Path) -> Result<AnchorSet> {
-        let pinned = load_pinned(root)?;
-        let extracted = read_extracted(root)?;
-        let plan = load_plan_anchor(root)?;
+        let sources = AnchorSources::read(root)?;
+        let key = sources.key();
+        if let Some(cached) = cache::read(root, &key) {
+            return Ok(AnchorSet::from_cached(root, cached));
+        }
+        let set = AnchorSet::build(root, &sources)?;
+        let cached = CachedSet {
+            anchors: set.anchors,
+            diagnostics: set.diagnostics,
+        };
+        cache::write(root, &key, &cached);
+        Ok(AnchorSet::from_cached(root, cached))
+    }
+
+    /// [`AnchorSet::load`] without the cache: parses, validates and verifies every time.
+    pub fn load_uncached(root: &Path) -> Result<AnchorSet> {
+        AnchorSet::build(root, &AnchorSources::read(root)?)
+    }
+
+    fn build(root: &Path, sources: &AnchorSources) -> Result<AnchorSet> {
+        let pinned = pinned_from_text(&pinned_path(root), sources.pinned.as_deref())?;
+        let extracted = extracted_from_text(&extracted_path(root), sources.extracted.as_deref())?;
+        let plan = plan_anchor_from_text(&plan_path(root), sources.plan.as_deref())?;
         let mut all = builtin_anchors().to_vec();
         all.extend(pinned.anchors.into_iter().map(|(a, _, _)| a));
         all.extend(extracted);
@@ -37,6 +63,19 @@ impl AnchorSet {
         let mut set = AnchorSet::from_anchors(Some(root), all);
         set.apply_disabled(&pinned.disabled);
         Ok(set)
+    }
+
+    fn from_cached(root: &Path, cached: CachedSet) -> AnchorSet {
+        AnchorSet {
+            root: Some(root.to_path_buf()),
+            scopes: cached
+                .anchors
+                .iter()
+                .map(|a| GlobList::new(a.scope.clone()))
+                .collect(),
+            anchors: cached.anchors,
+            diagnostics: cached.diagnostics,
+        }
     }
 
     /// A set of the given anchors (first of each id wins), without reading any file.

@@ -184,11 +184,20 @@ impl CodeMatcher {
 
     /// Every added line, in a file in scope, that matches.
     pub fn hits(&self, ctx: &EvalContext, facts: &ActionFacts) -> Vec<Hit> {
+        let mut effects = facts
+            .effects
+            .iter()
+            .filter(|e| e.op != FileOp::Delete && !e.added.is_empty())
+            .peekable();
+        // Most actions (shell commands, deletions) add no lines: compile nothing for them.
+        if effects.peek().is_none() {
+            return Vec::new();
+        }
         let (Ok(re), Ok(unless)) = (self.regex(), self.unless()) else {
             return Vec::new();
         };
         let mut out = Vec::new();
-        for effect in facts.effects.iter().filter(|e| e.op != FileOp::Delete) {
+        for effect in effects {
             let path = effect.path.as_str();
             if !ctx.in_scope(path)
                 || (!self.files.is_empty() && !self.files.is_match(path))

@@ -136,18 +136,19 @@ impl DependencyMatcher {
     }
 
     fn manifest_hits(&self, ctx: &EvalContext, facts: &ActionFacts) -> Vec<Hit> {
-        let regexes = manifest_regexes();
         let mut out = Vec::new();
         for effect in facts
             .effects
             .iter()
-            .filter(|e| e.op != FileOp::Delete && ctx.in_scope(&e.path))
+            .filter(|e| e.op != FileOp::Delete && !e.added.is_empty() && ctx.in_scope(&e.path))
         {
             let file = effect.path.rsplit('/').next().unwrap_or(&effect.path);
-            for (manifest, re) in MANIFESTS.iter().zip(regexes) {
+            for (i, manifest) in MANIFESTS.iter().enumerate() {
                 if !(manifest.file)(file) {
                     continue;
                 }
+                // Compiled only once a manifest with added lines is in the action.
+                let re = &manifest_regexes()[i];
                 for added in &effect.added {
                     let text = added.text.as_str();
                     let already = effect.removed.iter().any(|r| r.trim() == text.trim());
