@@ -5,7 +5,7 @@
 //! [check]
 //! on_error = "deny"          # what a pre-action hook answers when the check itself fails
 //! reanchor_every = 10        # re-send the anchors to the agent every N prompts (0 = never)
-//! semantic_threshold = 0.82  # cosine similarity above which a semantic-only anchor warns
+//! semantic_threshold = 0.66  # cosine similarity above which a semantic-only anchor warns (calibrated: benches/semantic_calibration.rs)
 //! max_payload_mb = 16        # larger hook payloads are a fault
 //! ```
 
@@ -42,7 +42,7 @@ impl Default for CheckConfig {
         CheckConfig {
             on_error: OnError::Deny,
             reanchor_every: 10,
-            semantic_threshold: 0.82,
+            semantic_threshold: 0.66,
             max_payload_mb: 16,
         }
     }
@@ -86,7 +86,7 @@ impl CheckConfig {
             })?;
         if !(0.0..=1.0).contains(&config.semantic_threshold) {
             return Err(Error::Invalid(format!(
-                "{}: [check] semantic_threshold = {} is outside 0..1: use a cosine similarity such as 0.82",
+                "{}: [check] semantic_threshold = {} is outside 0..1: use a cosine similarity such as 0.66",
                 path.display(),
                 config.semantic_threshold
             )));
