@@ -3,10 +3,11 @@
 
 use super::corpus::Corpus;
 use super::graph::Graph;
+use super::prompt::Prompt;
 use super::query::QueryTerms;
 use super::rank::{rank, RankInput, Ranking, Seed};
 use super::render::{PackAnchor, Renderer};
-use super::select::{file_pieces, select, Costs, Piece, Selection, Show, MAP_SYMBOLS};
+use super::select::{file_pieces, select, Costs, Selection, Show, MAP_SYMBOLS};
 use super::{DroppedFile, ItemMode, Pack, PackItem, PackOptions};
 use crate::anchor::{Anchor, AnchorSet, AnchorSource};
 use crate::embed::Embedder;
@@ -127,17 +128,35 @@ pub fn is_instruction_file(path: &str) -> bool {
         || path.starts_with(".claude/")
 }
 
+/// A rendered piece of a pack and its exact token count.
+struct Counted {
+    text: String,
+    tokens: u64,
+}
+
+impl Counted {
+    fn new(text: String, tokenizer: super::Tokenizer) -> Counted {
+        let tokens = tokenizer.count(&text) as u64;
+        Counted { text, tokens }
+    }
+
+    fn push_to(&self, prompt: &mut Prompt) {
+        prompt.push(&self.text, Some(self.tokens));
+    }
+}
+
 /// Everything fixed before selection: the pieces that never move and their cost.
 struct Frame {
     renderer: Renderer,
     anchors: Vec<PackAnchor>,
-    head: String,
-    map_head: String,
-    task: String,
-    middle: String,
-    code_close: String,
-    reminder: String,
-    footer: String,
+    head: Counted,
+    map_open: Counted,
+    map_head: Vec<Counted>,
+    task: Counted,
+    middle: Counted,
+    code_close: Counted,
+    reminder: Counted,
+    footer: Counted,
     fixed: u64,
     omitted_anchors: usize,
 }
@@ -184,11 +203,11 @@ pub fn pack_corpus(
     );
     let mut frame = fixed_frame(renderer, profile, applicable, options);
     frame.omitted_anchors = omitted;
-    check_anchors_fit(&frame, tokenizer, profile, raw_limit, limit)?;
+    check_anchors_fit(&frame, profile, raw_limit, limit)?;
     let room = raw_limit - frame.fixed;
     let map_head_room = ((room as f64 * MAP_HEAD_SHARE) as u64).min(MAP_HEAD_MAX);
-    let (map_head, in_head, head_cost) =
-        map_head(corpus, &ranking, renderer, tokenizer, map_head_room);
+    let (map_head, in_head) = map_head(corpus, &ranking, renderer, tokenizer, map_head_room);
+    let head_cost = map_head.iter().map(|e| e.tokens).sum::<u64>();
     frame.map_head = map_head;
     let manifest_room = ((room as f64 * MANIFEST_SHARE) as u64).min(MANIFEST_MAX);
     let code_room = room - head_cost - manifest_room;
@@ -197,7 +216,7 @@ pub fn pack_corpus(
         |f: usize| tokenizer.count(&map_entry(corpus, &ranking, renderer, f)) as u64;
     let mut sel = select(corpus, &graph, &ranking, &mut costs, code_room);
     // Hand unused manifest room to the code, then undo additions until everything fits.
-    let mut manifest = manifest_text(
+    let manifest = manifest_text(
         corpus,
         &ranking,
         &sel,
@@ -208,6 +227,20 @@ pub fn pack_corpus(
     );
     let manifest_cost = tokenizer.count(&manifest) as u64;
     let slack = manifest_room.saturating_sub(manifest_cost);
+    let omitted_anchors = frame.omitted_anchors;
+    let manifest_for = |sel: &Selection, costs: &Costs| {
+        let room = manifest_room + slack;
+        let text = manifest_text(
+            corpus,
+            &ranking,
+            sel,
+            costs,
+            renderer,
+            room,
+            omitted_anchors,
+        );
+        Counted::new(text, tokenizer)
+    };
     sel.limit += slack;
     super::select::top_up(
         corpus,
@@ -217,24 +250,13 @@ pub fn pack_corpus(
         &mut entry_cost,
         &in_head,
     );
-    loop {
-        manifest = manifest_text(
-            corpus,
-            &ranking,
-            &sel,
-            &costs,
-            renderer,
-            manifest_room + slack,
-            frame.omitted_anchors,
-        );
-        let total = frame.fixed + head_cost + sel.used + tokenizer.count(&manifest) as u64;
-        if total <= raw_limit || !sel.undo_last() {
-            break;
-        }
+    let mut manifest = manifest_for(&sel, &costs);
+    while frame.fixed + head_cost + sel.used + manifest.tokens > raw_limit && sel.undo_last() {
+        manifest = manifest_for(&sel, &costs);
     }
     loop {
         let prompt = render(corpus, &ranking, &frame, &sel, &mut costs, &manifest);
-        let raw = tokenizer.count(&prompt) as u64;
+        let raw = prompt.count(tokenizer);
         let tokens = profile.estimate(raw);
         if tokens <= limit {
             return Ok(finish(
@@ -245,7 +267,7 @@ pub fn pack_corpus(
                 &mut costs,
                 options,
                 (budget, reserve, tokens),
-                prompt,
+                prompt.into_text(),
             ));
         }
         if !sel.undo_last() {
@@ -253,15 +275,7 @@ pub fn pack_corpus(
                 "the pack takes {tokens} tokens even with no code, above the limit of {limit}: raise --budget"
             )));
         }
-        manifest = manifest_text(
-            corpus,
-            &ranking,
-            &sel,
-            &costs,
-            renderer,
-            manifest_room + slack,
-            frame.omitted_anchors,
-        );
+        manifest = manifest_for(&sel, &costs);
     }
 }
 
@@ -347,22 +361,26 @@ fn fixed_frame(
     anchors: Vec<PackAnchor>,
     options: &PackOptions,
 ) -> Frame {
-    let tokenizer = profile.tokenizer;
-    let head =
-        renderer.header(&profile.name, &profile.tokenizer_label()) + &renderer.anchors(&anchors);
-    let task = renderer.map_close(false)
-        + &renderer.task(
-            &options.query,
-            options.plan.as_ref().map(|p| p.json.as_str()),
-        )
-        + &renderer.map_open(true);
-    let middle = renderer.map_close(true) + &renderer.code_open();
-    let code_close = renderer.code_close();
-    let reminder = renderer.reminder(&anchors);
-    let footer = renderer.footer();
+    let counted = |text: String| Counted::new(text, profile.tokenizer);
+    let head = counted(
+        renderer.header(&profile.name, &profile.tokenizer_label()) + &renderer.anchors(&anchors),
+    );
+    let task = counted(
+        renderer.map_close(false)
+            + &renderer.task(
+                &options.query,
+                options.plan.as_ref().map(|p| p.json.as_str()),
+            )
+            + &renderer.map_open(true),
+    );
+    let middle = counted(renderer.map_close(true) + &renderer.code_open());
+    let map_open = counted(renderer.map_open(false));
+    let code_close = counted(renderer.code_close());
+    let reminder = counted(renderer.reminder(&anchors));
+    let footer = counted(renderer.footer());
     let fixed = [
         &head,
-        &renderer.map_open(false),
+        &map_open,
         &task,
         &middle,
         &code_close,
@@ -370,13 +388,14 @@ fn fixed_frame(
         &footer,
     ]
     .iter()
-    .map(|s| tokenizer.count(s) as u64)
+    .map(|c| c.tokens)
     .sum();
     Frame {
         renderer,
         anchors,
         head,
-        map_head: String::new(),
+        map_open,
+        map_head: Vec::new(),
         task,
         middle,
         code_close,
@@ -389,7 +408,6 @@ fn fixed_frame(
 
 fn check_anchors_fit(
     frame: &Frame,
-    tokenizer: super::Tokenizer,
     profile: &super::Profile,
     raw_limit: u64,
     limit: u64,
@@ -397,8 +415,7 @@ fn check_anchors_fit(
     if frame.fixed <= raw_limit {
         return Ok(());
     }
-    let anchors = profile
-        .estimate(tokenizer.count(&frame.head) as u64 + tokenizer.count(&frame.reminder) as u64);
+    let anchors = profile.estimate(frame.head.tokens + frame.reminder.tokens);
     let total = profile.estimate(frame.fixed);
     if anchors > limit {
         return Err(Error::Invalid(format!(
@@ -445,27 +462,26 @@ fn map_head(
     renderer: Renderer,
     tokenizer: super::Tokenizer,
     room: u64,
-) -> (String, Vec<bool>, u64) {
+) -> (Vec<Counted>, Vec<bool>) {
     let mut order: Vec<usize> = (0..corpus.files.len()).collect();
     order.sort_by(|&a, &b| {
         ranking.file_importance[b]
             .total_cmp(&ranking.file_importance[a])
             .then(a.cmp(&b))
     });
-    let mut text = String::new();
+    let mut entries = Vec::new();
     let mut used = 0;
     let mut in_head = vec![false; corpus.files.len()];
     for f in order {
-        let entry = map_entry(corpus, ranking, renderer, f);
-        let cost = tokenizer.count(&entry) as u64;
-        if used + cost > room {
+        let entry = Counted::new(map_entry(corpus, ranking, renderer, f), tokenizer);
+        if used + entry.tokens > room {
             break;
         }
-        used += cost;
-        text.push_str(&entry);
+        used += entry.tokens;
+        entries.push(entry);
         in_head[f] = true;
     }
-    (text, in_head, used)
+    (entries, in_head)
 }
 
 /// The manifest of what was left out, at most `room` tokens.
@@ -551,37 +567,36 @@ fn render(
     frame: &Frame,
     sel: &Selection,
     costs: &mut Costs,
-    manifest: &str,
-) -> String {
+    manifest: &Counted,
+) -> Prompt {
     let r = frame.renderer;
-    let mut out = String::with_capacity((sel.used as usize + frame.fixed as usize) * 4 + 1024);
-    out.push_str(&frame.head);
-    out.push_str(&r.map_open(false));
-    out.push_str(&frame.map_head);
-    out.push_str(&frame.task);
-    for &(f, _) in &sel.related {
-        out.push_str(&map_entry(corpus, ranking, r, f));
+    let mut out = Prompt::with_capacity((sel.used as usize + frame.fixed as usize) * 4 + 1024);
+    frame.head.push_to(&mut out);
+    frame.map_open.push_to(&mut out);
+    for entry in &frame.map_head {
+        entry.push_to(&mut out);
     }
-    out.push_str(&frame.middle);
+    frame.task.push_to(&mut out);
+    for &(f, tokens) in &sel.related {
+        out.push(&map_entry(corpus, ranking, r, f), Some(tokens));
+    }
+    frame.middle.push_to(&mut out);
     for (f, file) in corpus.files.iter().enumerate() {
         if !sel.shows_file(f) {
             continue;
         }
-        out.push_str(&r.file_open(&file.path, &file.language));
+        let open = r.file_open(&file.path, &file.language);
+        out.push(&open, Some(u64::from(costs.open(f))));
         for piece in file_pieces(&corpus.chunks, file.chunks.clone(), &sel.show) {
-            match piece {
-                Piece::Full(i) => out.push_str(&costs.full_text(i)),
-                Piece::Signature(i) => out.push_str(&costs.signature_text(i).unwrap_or_default()),
-                Piece::Head(i, n) => out.push_str(&costs.head_text(i, n)),
-                Piece::Gap => out.push_str(&r.gap()),
-            }
+            let (text, tokens) = costs.piece(piece);
+            out.push(&text, Some(u64::from(tokens)));
         }
-        out.push_str(&r.file_close());
+        out.push(&r.file_close(), Some(u64::from(costs.close())));
     }
-    out.push_str(&frame.code_close);
-    out.push_str(&frame.reminder);
-    out.push_str(manifest);
-    out.push_str(&frame.footer);
+    frame.code_close.push_to(&mut out);
+    frame.reminder.push_to(&mut out);
+    manifest.push_to(&mut out);
+    frame.footer.push_to(&mut out);
     out
 }
 

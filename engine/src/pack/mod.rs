@@ -6,15 +6,17 @@
 //! anchors restated briefly, and a manifest of what was left out.
 //!
 //! The final text, counted with the model profile's tokenizer, is at most
-//! `budget − reserve`: pieces are counted exactly (see [`render`]), and the whole text is
-//! counted again after rendering; if it were over, the lowest-priority additions are
-//! undone until it fits.
+//! `budget − reserve`: every piece is counted exactly once (see [`render`]), and the whole
+//! text's count is the sum of its pieces' counts where they meet at safe boundaries,
+//! checked on the final text, plus fresh counts of the rest (see [`prompt`]); if it were
+//! over, the lowest-priority additions are undone until it fits.
 
 pub mod assemble;
 pub mod budget;
 pub mod corpus;
 pub mod graph;
 pub mod profile;
+pub mod prompt;
 pub mod query;
 pub mod rank;
 pub mod render;

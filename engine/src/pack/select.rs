@@ -30,6 +30,11 @@ const FOCUS_MIN_SCORE: f64 = 0.08;
 const MIN_HEAD_LINES: u32 = 3;
 /// Best-ranked chunks tried for a partial head.
 const HEAD_CANDIDATES: usize = 400;
+/// Tokens a line number adds to a line, for estimates (`12| ` is two or three tokens).
+const LINE_NUMBER_TOKENS: u64 = 2;
+/// Phases count ahead this much more than their room, so that what they end up trying
+/// has mostly been counted in parallel.
+const PREFETCH_MARGIN: f64 = 1.15;
 /// Symbols listed per map entry.
 pub const MAP_SYMBOLS: usize = 8;
 
@@ -109,17 +114,66 @@ impl<'a> Costs<'a> {
         Some(renderer.lines(line, start + offset as u32))
     }
 
-    /// Counts the full text of many chunks at once, in parallel.
-    pub fn precount(&mut self, chunks: &[usize]) {
-        let todo: Vec<usize> = chunks
-            .iter()
-            .copied()
-            .filter(|&i| self.full[i].is_none())
-            .collect();
+    /// Estimated tokens of chunk `i` in full: exact once counted, else from the indexed
+    /// count of its text plus the line numbers. Only used to decide what to count ahead.
+    pub fn full_estimate(&self, i: usize) -> u64 {
+        if let Some(n) = self.full[i] {
+            return u64::from(n);
+        }
+        let c = &self.corpus.chunks[i];
+        u64::from(c.tokens) + u64::from(c.end_line - c.start_line + 1) * LINE_NUMBER_TOKENS
+    }
+
+    /// Counts ahead, in parallel, the full text of the `candidates` a phase is about to
+    /// try, in order, until their estimated cost reaches `room` (exact counts of chunks
+    /// counted before count towards it). Chunks beyond are counted when they are tried.
+    pub fn prefetch_full(&mut self, candidates: impl IntoIterator<Item = usize>, room: u64) {
+        let mut todo = Vec::new();
+        let mut total = 0u64;
+        for i in candidates {
+            if total >= room {
+                break;
+            }
+            total += self.full_estimate(i);
+            if self.full[i].is_none() && !todo.contains(&i) {
+                todo.push(i);
+            }
+        }
         let texts: Vec<String> = todo.iter().map(|&i| self.full_text(i)).collect();
         let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
         for (i, n) in todo.into_iter().zip(self.tokenizer.count_many(&refs)) {
             self.full[i] = Some(n as u32);
+        }
+    }
+
+    /// Counts ahead, in parallel, the signature lines of the symbols of `files`, in order,
+    /// until their estimated cost reaches `room`.
+    pub fn prefetch_signatures(&mut self, files: impl IntoIterator<Item = usize>, room: u64) {
+        let mut todo = Vec::new();
+        let mut texts = Vec::new();
+        let mut total = 0u64;
+        for f in files {
+            if total >= room {
+                break;
+            }
+            for i in self.corpus.files[f].chunks.clone() {
+                if self.signature[i].is_some() {
+                    total += u64::from(self.signature[i].flatten().unwrap_or(0));
+                    continue;
+                }
+                match self.signature_text(i) {
+                    Some(text) => {
+                        total += text.len() as u64 / 3 + 1;
+                        todo.push(i);
+                        texts.push(text);
+                    }
+                    None => self.signature[i] = Some(None),
+                }
+            }
+        }
+        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+        for (i, n) in todo.into_iter().zip(self.tokenizer.count_many(&refs)) {
+            self.signature[i] = Some(Some(n as u32));
         }
     }
 
@@ -183,6 +237,28 @@ impl<'a> Costs<'a> {
             .count(&self.renderer.file_open(&file.path, &file.language)) as u32;
         self.open[f] = Some(n);
         n
+    }
+
+    /// Tokens of the closing line of a file.
+    pub fn close(&self) -> u32 {
+        self.close
+    }
+
+    /// The rendered text of `piece` and its tokens.
+    pub fn piece(&mut self, piece: Piece) -> (String, u32) {
+        match piece {
+            Piece::Full(i) => (self.full_text(i), self.full(i)),
+            Piece::Signature(i) => match self.signature_text(i) {
+                Some(text) => (text, self.signature(i).unwrap_or(0)),
+                None => (String::new(), 0),
+            },
+            Piece::Head(i, n) => {
+                let text = self.head_text(i, n);
+                let tokens = self.tokenizer.count(&text) as u32;
+                (text, tokens)
+            }
+            Piece::Gap => (self.renderer.gap(), self.gap),
+        }
     }
 
     /// Tokens of file `f` shown as `show` says (0 when nothing of it is shown).
@@ -400,7 +476,6 @@ pub fn select(
     limit: u64,
 ) -> Selection {
     let mut sel = Selection::new(corpus.chunks.len(), corpus.files.len(), limit);
-    precount_likely(corpus, ranking, costs, limit);
     focus(corpus, graph, ranking, costs, &mut sel);
     outline(corpus, ranking, costs, &mut sel);
     whole_files(corpus, ranking, costs, &mut sel);
@@ -456,31 +531,9 @@ fn fill_head(corpus: &Corpus, ranking: &Ranking, costs: &mut Costs, sel: &mut Se
     }
 }
 
-/// Counts, in parallel, the chunks the phases will most likely look at.
-fn precount_likely(corpus: &Corpus, ranking: &Ranking, costs: &mut Costs, limit: u64) {
-    let estimate = |c: &Chunk| u64::from(c.tokens) + u64::from(c.end_line - c.start_line + 1) * 2;
-    let mut wanted = Vec::new();
-    let mut total = 0u64;
-    for &i in &ranking.chunk_order {
-        if total > limit {
-            break;
-        }
-        total += estimate(&corpus.chunks[i]);
-        wanted.push(i);
-    }
-    total = 0;
-    for &f in &ranking.file_order {
-        if total > limit + limit / 4 {
-            break;
-        }
-        for i in corpus.files[f].chunks.clone() {
-            total += estimate(&corpus.chunks[i]);
-            wanted.push(i);
-        }
-    }
-    wanted.sort_unstable();
-    wanted.dedup();
-    costs.precount(&wanted);
+/// `room` tokens with the prefetch margin.
+fn ahead(room: u64) -> u64 {
+    (room as f64 * PREFETCH_MARGIN) as u64
 }
 
 fn share(sel: &Selection, fraction: f64) -> u64 {
@@ -505,6 +558,13 @@ fn focus(
         return;
     };
     let floor = ranking.chunk_score[top] * FOCUS_MIN_SCORE;
+    let candidates = ranking
+        .chunk_order
+        .iter()
+        .copied()
+        .take_while(|&i| ranking.chunk_score[i] >= floor)
+        .flat_map(|i| std::iter::once(i).chain(sibling_parts(corpus, file_of(corpus, i), i)));
+    costs.prefetch_full(candidates, ahead(cap));
     for &i in &ranking.chunk_order {
         if ranking.chunk_score[i] < floor || sel.used >= cap {
             break;
@@ -551,6 +611,8 @@ fn sibling_parts(corpus: &Corpus, f: usize, i: usize) -> impl Iterator<Item = us
 
 fn outline(corpus: &Corpus, ranking: &Ranking, costs: &mut Costs, sel: &mut Selection) {
     let cap = share(sel, OUTLINE_SHARE);
+    let files = ranking.file_order.iter().copied();
+    costs.prefetch_signatures(files, ahead(cap.saturating_sub(sel.used)));
     for &f in &ranking.file_order {
         if sel.used >= cap {
             break;
@@ -578,17 +640,28 @@ fn outline(corpus: &Corpus, ranking: &Ranking, costs: &mut Costs, sel: &mut Sele
 }
 
 fn whole_files(corpus: &Corpus, ranking: &Ranking, costs: &mut Costs, sel: &mut Selection) {
-    for &f in &ranking.file_order {
-        if sel.used >= sel.limit {
-            break;
-        }
-        let missing: u64 = corpus.files[f]
+    let missing = |costs: &Costs, sel: &Selection, f: usize| -> u64 {
+        corpus.files[f]
             .chunks
             .clone()
             .filter(|&i| sel.show[i] < Show::Full)
             .map(|i| costs.full_lower_bound(i))
-            .sum();
-        if sel.used + missing > sel.limit {
+            .sum()
+    };
+    let candidates: Vec<usize> = ranking
+        .file_order
+        .iter()
+        .copied()
+        .filter(|&f| sel.used + missing(costs, sel, f) <= sel.limit)
+        .flat_map(|f| corpus.files[f].chunks.clone())
+        .filter(|&i| sel.show[i] < Show::Full)
+        .collect();
+    costs.prefetch_full(candidates, ahead(sel.limit.saturating_sub(sel.used)));
+    for &f in &ranking.file_order {
+        if sel.used >= sel.limit {
+            break;
+        }
+        if sel.used + missing(costs, sel, f) > sel.limit {
             continue;
         }
         let all: Vec<(usize, Show)> = corpus.files[f]
@@ -601,16 +674,34 @@ fn whole_files(corpus: &Corpus, ranking: &Ranking, costs: &mut Costs, sel: &mut 
 }
 
 fn fill_chunks(corpus: &Corpus, ranking: &Ranking, costs: &mut Costs, sel: &mut Selection) {
+    let fits = |costs: &Costs, sel: &Selection, i: usize| {
+        sel.show[i] < Show::Full && sel.used + costs.full_lower_bound(i) <= sel.limit
+    };
+    let candidates: Vec<usize> = ranking
+        .chunk_order
+        .iter()
+        .copied()
+        .filter(|&i| fits(costs, sel, i))
+        .collect();
+    costs.prefetch_full(candidates, ahead(sel.limit.saturating_sub(sel.used)));
     for &i in &ranking.chunk_order {
         if sel.used >= sel.limit {
             return;
         }
-        if sel.show[i] < Show::Full && sel.used + costs.full_lower_bound(i) <= sel.limit {
+        if fits(costs, sel, i) {
             let f = file_of(corpus, i);
             sel.try_apply(costs, f, &[(i, Show::Full)], sel.limit);
         }
     }
     // Then the remaining chunks of files already shown, in file rank order.
+    let candidates: Vec<usize> = ranking
+        .file_order
+        .iter()
+        .filter(|&&f| sel.shows_file(f))
+        .flat_map(|&f| corpus.files[f].chunks.clone())
+        .filter(|&i| fits(costs, sel, i))
+        .collect();
+    costs.prefetch_full(candidates, ahead(sel.limit.saturating_sub(sel.used)));
     for &f in &ranking.file_order {
         if sel.used >= sel.limit {
             return;
@@ -619,7 +710,7 @@ fn fill_chunks(corpus: &Corpus, ranking: &Ranking, costs: &mut Costs, sel: &mut 
             continue;
         }
         for i in corpus.files[f].chunks.clone() {
-            if sel.show[i] < Show::Full && sel.used + costs.full_lower_bound(i) <= sel.limit {
+            if fits(costs, sel, i) {
                 sel.try_apply(costs, f, &[(i, Show::Full)], sel.limit);
             }
         }
