@@ -18,7 +18,7 @@ use std::fs::File;
 use std::path::{Path, PathBuf};
 
 /// Version of the on-disk format this build reads and writes.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 /// Name of the index directory inside a repository.
 pub const CTX_DIR: &str = ".ctx";
 /// Files in `.ctx/` that belong to the repository (reviewed with the code) and survive a
@@ -269,7 +269,6 @@ impl Index {
 
     /// Stages a file's new record and chunks, replacing what the index had for it.
     pub fn put_file(&mut self, mut record: FileRecord, chunks: &[Chunk]) -> Result<()> {
-        let old_chunks = self.file(&record.path)?.map_or(0, |old| old.chunks);
         self.lexical.delete_path(&record.path)?;
         record.vector_keys = chunks.iter().map(vector_key).collect();
         for (ordinal, (chunk, key)) in chunks.iter().zip(&record.vector_keys).enumerate() {
@@ -277,15 +276,14 @@ impl Index {
         }
         record.chunks = chunks.len() as u32;
         record.tokens = chunks.iter().map(|c| c.tokens as u64).sum();
-        records::put_file(&mut self.pending, &record, chunks, old_chunks);
+        records::put_file(&mut self.pending, &record, chunks);
         Ok(())
     }
 
     /// Stages the removal of a file from every index.
     pub fn delete_file(&mut self, path: &str) -> Result<()> {
-        let chunks = self.file(path)?.map_or(0, |old| old.chunks);
         self.lexical.delete_path(path)?;
-        records::delete_file(&mut self.pending, path, chunks);
+        records::delete_file(&mut self.pending, path);
         Ok(())
     }
 

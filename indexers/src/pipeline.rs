@@ -1,10 +1,11 @@
 //! The indexing pipeline: walk, hash, chunk, embed and store, incrementally.
 //!
-//! A producer thread reads and chunks changed files in parallel (rayon), batch by batch,
-//! while the caller's thread embeds the previous batch and writes it to the index. Only
-//! new or changed files (by blake3 hash) are chunked, and only chunks whose vector key is
-//! not in the index yet are embedded. The index commits every few batches, so an
-//! interrupted run keeps most of its work and the next run completes the rest.
+//! Reader threads (one per core) read and chunk files in parallel, a little ahead of the
+//! caller's thread, which embeds them in groups and writes them to the index in walk
+//! order. Only new or changed files (by blake3 hash) are chunked, and only chunks whose
+//! vector key is not in the index yet are embedded. The index commits every few thousand
+//! files or half a minute, so an interrupted run keeps most of its work and the next run
+//! completes the rest.
 
 use crate::chunk::{chunk_file, ChunkLimits};
 use crate::lang::Lang;
@@ -13,19 +14,27 @@ use ctx_engine::embed::Embedder;
 use ctx_engine::index::vector_key;
 use ctx_engine::store::FileRecord;
 use ctx_engine::{Chunk, Index, Result};
-use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
-use std::sync::mpsc;
-use std::time::Instant;
+use std::sync::{mpsc, Condvar, Mutex, PoisonError};
+use std::time::{Duration, Instant};
 
-/// Files chunked per batch.
-const BATCH_FILES: usize = 256;
+/// Files read and chunked ahead of the writer, at most: bounds memory while the writer
+/// embeds, and is deep enough to keep every core busy while it does not.
+const READ_AHEAD: usize = 64;
+/// Chunks gathered before they are embedded together: enough to sort them by length into
+/// full model runs that pad little.
+const EMBED_GROUP_CHUNKS: usize = 256;
+/// Files re-embedded together when backfilling vectors.
+const BACKFILL_FILES: usize = 256;
 /// Texts per embedding call.
 const EMBED_BATCH: usize = 64;
-/// Batches between durable commits.
-const COMMIT_EVERY_BATCHES: usize = 8;
+/// Files staged between durable commits.
+const COMMIT_EVERY_FILES: usize = 2048;
+/// Longest time between durable commits while files are being staged (embedding is slow:
+/// a killed run keeps what was committed).
+const COMMIT_INTERVAL: Duration = Duration::from_secs(30);
 
 /// Options of an index run.
 #[derive(Debug, Clone, Default)]
@@ -56,7 +65,7 @@ impl Progress for NoProgress {
 }
 
 /// What an index run did.
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize)]
 pub struct IndexSummary {
     /// New or changed files (re)indexed.
     pub indexed: u64,
@@ -169,8 +178,14 @@ pub fn index_repository(
     Ok(summary)
 }
 
-/// Chunks changed files on a producer thread and writes them here; returns the paths that
-/// stay in the index (indexed, unchanged, or unreadable but indexed before).
+/// Reads and chunks changed files on every core and writes them here, in walk order;
+/// returns the paths that stay in the index (indexed, unchanged, or unreadable but
+/// indexed before).
+///
+/// Reader threads take files one at a time (so a big file does not hold up the others)
+/// and stay at most [`READ_AHEAD`] files ahead of the writer, which bounds memory while the
+/// writer embeds. Writing in walk order keeps document order, and so search results among
+/// equal scores, the same from run to run.
 fn process_files(
     index: &mut Index,
     files: &[WalkedFile],
@@ -180,33 +195,214 @@ fn process_files(
     progress: &dyn Progress,
     summary: &mut IndexSummary,
 ) -> Result<HashSet<String>> {
-    let mut keep = HashSet::new();
+    let mut writer = Writer::new(index, known, embedder, summary);
+    let window = Window::default();
     std::thread::scope(|scope| -> Result<()> {
-        let (sender, receiver) = mpsc::sync_channel::<Vec<(String, Outcome)>>(2);
-        scope.spawn(move || {
-            for batch in files.chunks(BATCH_FILES) {
-                let outcomes: Vec<(String, Outcome)> = batch
-                    .par_iter()
-                    .map(|file| {
-                        let outcome = read_and_chunk(file, known.get(&file.rel_path), options);
-                        progress.advance(&file.rel_path);
-                        (file.rel_path.clone(), outcome)
-                    })
-                    .collect();
-                if sender.send(outcomes).is_err() {
-                    return;
-                }
-            }
-        });
-        for (n, batch) in receiver.into_iter().enumerate() {
-            write_batch(index, batch, known, embedder, summary, &mut keep)?;
-            if (n + 1) % COMMIT_EVERY_BATCHES == 0 {
-                index.commit()?;
+        let _close = CloseOnDrop(&window);
+        let (sender, receiver) = mpsc::channel::<(usize, Outcome)>();
+        let window = &window;
+        scope.spawn(move || read_ahead(files, known, options, progress, window, sender));
+        let mut parked: HashMap<usize, Outcome> = HashMap::new();
+        let mut taken = 0;
+        for (number, outcome) in receiver {
+            parked.insert(number, outcome);
+            while let Some(outcome) = parked.remove(&taken) {
+                writer.add(&files[taken].rel_path, outcome)?;
+                taken += 1;
+                window.advance(taken);
             }
         }
-        Ok(())
+        writer.finish()
     })?;
-    Ok(keep)
+    Ok(writer.keep)
+}
+
+/// Reads and chunks `files` on the rayon pool's threads and sends each outcome with the
+/// file's number; see [`process_files`].
+fn read_ahead(
+    files: &[WalkedFile],
+    known: &HashMap<String, FileRecord>,
+    options: &IndexOptions,
+    progress: &dyn Progress,
+    window: &Window,
+    sender: mpsc::Sender<(usize, Outcome)>,
+) {
+    rayon::scope(|scope| {
+        for _ in 0..rayon::current_num_threads() {
+            let sender = sender.clone();
+            scope.spawn(move |_| {
+                while let Some(number) = window.claim(files.len()) {
+                    let file = &files[number];
+                    let outcome = read_and_chunk(file, known.get(&file.rel_path), options);
+                    progress.advance(&file.rel_path);
+                    if sender.send((number, outcome)).is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+}
+
+/// Hands out file numbers in order, at most [`READ_AHEAD`] past the first file the writer
+/// has not taken yet.
+#[derive(Default)]
+struct Window {
+    state: Mutex<WindowState>,
+    moved: Condvar,
+}
+
+#[derive(Default)]
+struct WindowState {
+    /// The next file number to hand out.
+    next: usize,
+    /// Files the writer has taken.
+    taken: usize,
+    /// The writer stopped: hand out nothing more.
+    closed: bool,
+}
+
+impl Window {
+    /// The next file number to read, waiting while the readers are too far ahead; `None`
+    /// when all `total` files are handed out or the writer stopped.
+    fn claim(&self, total: usize) -> Option<usize> {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        loop {
+            if state.closed || state.next >= total {
+                return None;
+            }
+            if state.next < state.taken + READ_AHEAD {
+                state.next += 1;
+                return Some(state.next - 1);
+            }
+            state = self
+                .moved
+                .wait(state)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+    }
+
+    /// The writer has taken `taken` files.
+    fn advance(&self, taken: usize) {
+        self.state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .taken = taken;
+        self.moved.notify_all();
+    }
+
+    fn close(&self) {
+        self.state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .closed = true;
+        self.moved.notify_all();
+    }
+}
+
+/// Closes a [`Window`] when the writer stops, even on an error, so no reader waits forever.
+struct CloseOnDrop<'a>(&'a Window);
+
+impl Drop for CloseOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.close();
+    }
+}
+
+/// Writes outcomes to the index in order: changed files are gathered into groups of about
+/// [`EMBED_GROUP_CHUNKS`] chunks when embedding (one file at a time otherwise), embedded,
+/// staged, and committed every [`COMMIT_EVERY_FILES`] files or [`COMMIT_INTERVAL`].
+struct Writer<'a> {
+    index: &'a mut Index,
+    known: &'a HashMap<String, FileRecord>,
+    embedder: Option<&'a dyn Embedder>,
+    summary: &'a mut IndexSummary,
+    keep: HashSet<String>,
+    group: Vec<Chunked>,
+    group_chunks: usize,
+    staged: usize,
+    last_commit: Instant,
+}
+
+impl<'a> Writer<'a> {
+    fn new(
+        index: &'a mut Index,
+        known: &'a HashMap<String, FileRecord>,
+        embedder: Option<&'a dyn Embedder>,
+        summary: &'a mut IndexSummary,
+    ) -> Writer<'a> {
+        Writer {
+            index,
+            known,
+            embedder,
+            summary,
+            keep: HashSet::new(),
+            group: Vec::new(),
+            group_chunks: 0,
+            staged: 0,
+            last_commit: Instant::now(),
+        }
+    }
+
+    /// Takes the outcome of the next file.
+    fn add(&mut self, path: &str, outcome: Outcome) -> Result<()> {
+        match outcome {
+            Outcome::Unchanged => {
+                self.summary.unchanged += 1;
+                self.keep.insert(path.to_string());
+            }
+            Outcome::Changed(chunked) => {
+                self.group_chunks += chunked.chunks.len();
+                self.group.push(chunked);
+            }
+            Outcome::Skipped(reason, message) => {
+                *self
+                    .summary
+                    .skipped
+                    .entry(reason.as_str().to_string())
+                    .or_default() += 1;
+                if let Some(message) = message {
+                    self.summary.problems.push(format!("{path}: {message}"));
+                    if self.known.contains_key(path) {
+                        self.keep.insert(path.to_string());
+                    }
+                }
+            }
+        }
+        if self.embedder.is_none() || self.group_chunks >= EMBED_GROUP_CHUNKS {
+            self.write_group()?;
+        }
+        Ok(())
+    }
+
+    /// Embeds and stages the gathered files; commits when one is due.
+    fn write_group(&mut self) -> Result<()> {
+        if let Some(embedder) = self.embedder {
+            embed_missing(self.index, &self.group, embedder, self.summary)?;
+        }
+        for chunked in self.group.drain(..) {
+            self.summary.indexed += 1;
+            self.summary.chunks += chunked.chunks.len() as u64;
+            self.summary.changed_paths.push(chunked.record.path.clone());
+            self.keep.insert(chunked.record.path.clone());
+            self.index.put_file(chunked.record, &chunked.chunks)?;
+            self.staged += 1;
+        }
+        self.group_chunks = 0;
+        let due = self.staged >= COMMIT_EVERY_FILES
+            || (self.staged > 0 && self.last_commit.elapsed() >= COMMIT_INTERVAL);
+        if due {
+            self.index.commit()?;
+            self.staged = 0;
+            self.last_commit = Instant::now();
+        }
+        Ok(())
+    }
+
+    /// Writes what is still gathered.
+    fn finish(&mut self) -> Result<()> {
+        self.write_group()
+    }
 }
 
 fn read_and_chunk(
@@ -240,49 +436,6 @@ fn read_and_chunk(
         },
         chunks,
     })
-}
-
-fn write_batch(
-    index: &mut Index,
-    batch: Vec<(String, Outcome)>,
-    known: &HashMap<String, FileRecord>,
-    embedder: Option<&dyn Embedder>,
-    summary: &mut IndexSummary,
-    keep: &mut HashSet<String>,
-) -> Result<()> {
-    let mut changed = Vec::new();
-    for (path, outcome) in batch {
-        match outcome {
-            Outcome::Unchanged => {
-                summary.unchanged += 1;
-                keep.insert(path);
-            }
-            Outcome::Changed(chunked) => changed.push(chunked),
-            Outcome::Skipped(reason, message) => {
-                *summary
-                    .skipped
-                    .entry(reason.as_str().to_string())
-                    .or_default() += 1;
-                if let Some(message) = message {
-                    summary.problems.push(format!("{path}: {message}"));
-                    if known.contains_key(&path) {
-                        keep.insert(path);
-                    }
-                }
-            }
-        }
-    }
-    if let Some(embedder) = embedder {
-        embed_missing(index, &changed, embedder, summary)?;
-    }
-    for chunked in changed {
-        summary.indexed += 1;
-        summary.chunks += chunked.chunks.len() as u64;
-        summary.changed_paths.push(chunked.record.path.clone());
-        keep.insert(chunked.record.path.clone());
-        index.put_file(chunked.record, &chunked.chunks)?;
-    }
-    Ok(())
 }
 
 /// Embeds the chunks of unchanged files whose vectors are missing: after a model change,
@@ -319,7 +472,7 @@ fn backfill_vectors(
     }
     pending.sort_by(|a, b| a.record.path.cmp(&b.record.path));
     let reused_before = summary.reused_embeddings;
-    for group in pending.chunks(BATCH_FILES) {
+    for group in pending.chunks(BACKFILL_FILES) {
         embed_missing(index, group, embedder, summary)?;
         index.commit()?;
     }

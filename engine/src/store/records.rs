@@ -1,8 +1,16 @@
 //! Typed records on top of a [`Store`]: files, chunks and index metadata.
+//!
+//! File records and metadata are JSON (small, and readable when debugging). The chunks of
+//! one file are one record (format version 2): the chunks in postcard's compact binary
+//! form, without the path and language they share, compressed with LZ4. One record per
+//! file instead of one per chunk keeps the store small (chunk texts compress well, and
+//! tile the file's text) and makes writing and scanning it cheap.
 
 use super::{Area, Batch, Store};
-use crate::{Chunk, Error, Result};
+use crate::{Chunk, ChunkKind, Error, Result};
 use serde::{de::DeserializeOwned, Deserialize, Serialize};
+use std::borrow::Cow;
+use std::collections::BTreeMap;
 
 /// What the index knows about one file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -60,20 +68,6 @@ fn decode<T: DeserializeOwned>(what: &str, bytes: &[u8]) -> Result<T> {
     })
 }
 
-/// The key of a file's chunks: its path and a NUL, so one file's chunks are contiguous.
-fn chunk_prefix(path: &str) -> Vec<u8> {
-    let mut key = path.as_bytes().to_vec();
-    key.push(0);
-    key
-}
-
-/// The key of chunk number `ordinal` of `path`.
-pub fn chunk_key(path: &str, ordinal: u32) -> Vec<u8> {
-    let mut key = chunk_prefix(path);
-    key.extend_from_slice(&ordinal.to_be_bytes());
-    key
-}
-
 /// Reads the index metadata.
 pub fn read_meta(store: &dyn Store) -> Result<Option<IndexMeta>> {
     store
@@ -106,51 +100,142 @@ pub fn read_files(store: &dyn Store) -> Result<Vec<FileRecord>> {
 
 /// The chunks of one file, in line order.
 pub fn read_chunks(store: &dyn Store, path: &str) -> Result<Vec<Chunk>> {
-    store
-        .scan(Area::Chunks, &chunk_prefix(path))?
-        .into_iter()
-        .map(|(_, bytes)| decode("chunk", &bytes))
-        .collect()
+    match store.get(Area::Chunks, path.as_bytes())? {
+        Some(bytes) => decode_chunks(path, &bytes),
+        None => Ok(Vec::new()),
+    }
 }
 
 /// One chunk by path and ordinal.
 pub fn read_chunk(store: &dyn Store, path: &str, ordinal: u32) -> Result<Option<Chunk>> {
-    store
-        .get(Area::Chunks, &chunk_key(path, ordinal))?
-        .map(|bytes| decode("chunk", &bytes))
-        .transpose()
+    let mut chunks = read_chunks(store, path)?;
+    let ordinal = ordinal as usize;
+    Ok((ordinal < chunks.len()).then(|| chunks.swap_remove(ordinal)))
 }
 
 /// Every chunk of the index, in path then line order.
 pub fn read_all_chunks(store: &dyn Store) -> Result<Vec<Chunk>> {
-    store
-        .scan(Area::Chunks, b"")?
-        .into_iter()
-        .map(|(_, bytes)| decode("chunk", &bytes))
-        .collect()
+    let mut all = Vec::new();
+    for (key, bytes) in store.scan(Area::Chunks, b"")? {
+        let path = String::from_utf8_lossy(&key);
+        all.extend(decode_chunks(&path, &bytes)?);
+    }
+    Ok(all)
 }
 
-/// Queues the replacement of a file's record and chunks (`old_chunks` is how many it had).
-pub fn put_file(batch: &mut Batch, record: &FileRecord, chunks: &[Chunk], old_chunks: u32) {
-    for ordinal in chunks.len() as u32..old_chunks {
-        batch.delete(Area::Chunks, &chunk_key(&record.path, ordinal));
-    }
-    for (ordinal, chunk) in chunks.iter().enumerate() {
-        batch.put(
-            Area::Chunks,
-            &chunk_key(&record.path, ordinal as u32),
-            encode(chunk),
-        );
-    }
+/// Queues the replacement of a file's record and chunks.
+pub fn put_file(batch: &mut Batch, record: &FileRecord, chunks: &[Chunk]) {
+    batch.put(Area::Chunks, record.path.as_bytes(), encode_chunks(chunks));
     batch.put(Area::Files, record.path.as_bytes(), encode(record));
 }
 
-/// Queues the removal of a file's record and its `chunks` chunks.
-pub fn delete_file(batch: &mut Batch, path: &str, chunks: u32) {
-    for ordinal in 0..chunks {
-        batch.delete(Area::Chunks, &chunk_key(path, ordinal));
-    }
+/// Queues the removal of a file's record and chunks.
+pub fn delete_file(batch: &mut Batch, path: &str) {
+    batch.delete(Area::Chunks, path.as_bytes());
     batch.delete(Area::Files, path.as_bytes());
+}
+
+/// A chunk as stored: [`Chunk`] without the path and language its file record shares.
+///
+/// postcard writes fields in order without names, so this struct is the format: changing
+/// it means bumping [`crate::index::FORMAT_VERSION`].
+#[derive(Serialize, Deserialize)]
+struct StoredChunk<'a> {
+    /// `None` when it is the file's language (always, for chunks from ctx's chunkers).
+    language: Option<Cow<'a, str>>,
+    kind: ChunkKind,
+    symbol: Option<Cow<'a, str>>,
+    signature: Option<Cow<'a, str>>,
+    parent: Option<Cow<'a, str>>,
+    breadcrumb: Option<Cow<'a, str>>,
+    part: Option<(u32, u32)>,
+    start_line: u32,
+    end_line: u32,
+    start_byte: u64,
+    end_byte: u64,
+    content_hash: Cow<'a, str>,
+    tokens: u32,
+    text: Cow<'a, str>,
+    front_matter: Cow<'a, BTreeMap<String, String>>,
+}
+
+/// The chunks of one file as stored: their shared language, then each chunk.
+#[derive(Serialize, Deserialize)]
+struct StoredFile<'a> {
+    language: Cow<'a, str>,
+    chunks: Vec<StoredChunk<'a>>,
+}
+
+fn stored<'a>(chunk: &'a Chunk, file_language: &str) -> StoredChunk<'a> {
+    let borrow = |field: &'a Option<String>| field.as_deref().map(Cow::Borrowed);
+    StoredChunk {
+        language: (chunk.language != file_language).then_some(Cow::Borrowed(&chunk.language)),
+        kind: chunk.kind,
+        symbol: borrow(&chunk.symbol),
+        signature: borrow(&chunk.signature),
+        parent: borrow(&chunk.parent),
+        breadcrumb: borrow(&chunk.breadcrumb),
+        part: chunk.part,
+        start_line: chunk.start_line,
+        end_line: chunk.end_line,
+        start_byte: chunk.start_byte,
+        end_byte: chunk.end_byte,
+        content_hash: Cow::Borrowed(&chunk.content_hash),
+        tokens: chunk.tokens,
+        text: Cow::Borrowed(&chunk.text),
+        front_matter: Cow::Borrowed(&chunk.front_matter),
+    }
+}
+
+fn unstored(path: &str, language: &str, chunk: StoredChunk<'_>) -> Chunk {
+    let owned = |field: Option<Cow<'_, str>>| field.map(Cow::into_owned);
+    Chunk {
+        path: path.to_string(),
+        language: chunk
+            .language
+            .map_or_else(|| language.to_string(), Cow::into_owned),
+        kind: chunk.kind,
+        symbol: owned(chunk.symbol),
+        signature: owned(chunk.signature),
+        parent: owned(chunk.parent),
+        breadcrumb: owned(chunk.breadcrumb),
+        part: chunk.part,
+        start_line: chunk.start_line,
+        end_line: chunk.end_line,
+        start_byte: chunk.start_byte,
+        end_byte: chunk.end_byte,
+        content_hash: chunk.content_hash.into_owned(),
+        tokens: chunk.tokens,
+        text: chunk.text.into_owned(),
+        front_matter: chunk.front_matter.into_owned(),
+    }
+}
+
+/// Encodes one file's chunks (which share their path).
+fn encode_chunks(chunks: &[Chunk]) -> Vec<u8> {
+    let language = chunks.first().map_or("", |c| c.language.as_str());
+    let file = StoredFile {
+        language: Cow::Borrowed(language),
+        chunks: chunks.iter().map(|c| stored(c, language)).collect(),
+    };
+    let bytes = postcard::to_allocvec(&file).expect("chunk records serialize");
+    lz4_flex::compress_prepend_size(&bytes)
+}
+
+fn decode_chunks(path: &str, bytes: &[u8]) -> Result<Vec<Chunk>> {
+    let corrupt = |e: &dyn std::fmt::Display| {
+        Error::Store(format!(
+            "corrupt chunk record of '{path}' ({e}): rebuild with `ctx index --rebuild`"
+        ))
+    };
+    let bytes = lz4_flex::decompress_size_prepended(bytes).map_err(|e| corrupt(&e))?;
+    let file: StoredFile<'_> = postcard::from_bytes(&bytes).map_err(|e| corrupt(&e))?;
+    let language = file.language.clone();
+    Ok(file
+        .chunks
+        .into_iter()
+        .map(|chunk| unstored(path, &language, chunk))
+        .collect())
 }
 
 /// Every vector key recorded as present in the vector index.
@@ -168,5 +253,98 @@ pub fn put_vector_key(batch: &mut Batch, key: u64, present: bool) {
         batch.put(Area::Vectors, &key.to_be_bytes(), Vec::new());
     } else {
         batch.delete(Area::Vectors, &key.to_be_bytes());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::MemStore;
+
+    fn chunk(path: &str, ordinal: u32, language: &str) -> Chunk {
+        let text = format!("fn f{ordinal}() {{}}\n");
+        Chunk {
+            path: path.to_string(),
+            language: language.to_string(),
+            kind: ChunkKind::Function,
+            symbol: Some(format!("f{ordinal}")),
+            signature: Some(format!("fn f{ordinal}() {{}}")),
+            parent: None,
+            breadcrumb: (ordinal == 1).then(|| "Guide > Intro".to_string()),
+            part: (ordinal == 2).then_some((1, 2)),
+            start_line: ordinal + 1,
+            end_line: ordinal + 1,
+            start_byte: u64::from(ordinal) * 11,
+            end_byte: u64::from(ordinal + 1) * 11,
+            content_hash: crate::content_hash(text.as_bytes()),
+            tokens: 7,
+            text,
+            front_matter: if ordinal == 0 {
+                BTreeMap::from([("globs".to_string(), "*.rs".to_string())])
+            } else {
+                BTreeMap::new()
+            },
+        }
+    }
+
+    fn record(path: &str, chunks: u32) -> FileRecord {
+        FileRecord {
+            path: path.to_string(),
+            hash: "h".to_string(),
+            size: 1,
+            mtime_ns: 2,
+            language: "rust".to_string(),
+            chunks,
+            tokens: 3,
+            vector_keys: vec![4],
+        }
+    }
+
+    #[test]
+    fn chunks_round_trip_per_file() {
+        let store = MemStore::new();
+        let a: Vec<Chunk> = vec![chunk("a.rs", 0, "rust"), chunk("a.rs", 1, "rust")];
+        let b: Vec<Chunk> = vec![chunk("b.md", 0, "markdown"), chunk("b.md", 1, "text")];
+        let mut batch = Batch::default();
+        put_file(&mut batch, &record("a.rs", 2), &a);
+        put_file(&mut batch, &record("b.md", 2), &b);
+        store.apply(batch).unwrap();
+        assert_eq!(read_chunks(&store, "a.rs").unwrap(), a);
+        assert_eq!(read_chunks(&store, "b.md").unwrap(), b, "languages differ");
+        assert_eq!(read_chunk(&store, "b.md", 1).unwrap(), Some(b[1].clone()));
+        assert_eq!(read_chunk(&store, "b.md", 2).unwrap(), None);
+        assert_eq!(read_chunks(&store, "c.rs").unwrap(), Vec::<Chunk>::new());
+        let all = read_all_chunks(&store).unwrap();
+        assert_eq!(all, [a.clone(), b].concat());
+        assert_eq!(read_file(&store, "a.rs").unwrap(), Some(record("a.rs", 2)));
+    }
+
+    #[test]
+    fn replacing_and_deleting_a_file_leaves_no_stale_chunks() {
+        let store = MemStore::new();
+        let mut batch = Batch::default();
+        let three: Vec<Chunk> = (0..3).map(|i| chunk("a.rs", i, "rust")).collect();
+        put_file(&mut batch, &record("a.rs", 3), &three);
+        store.apply(batch).unwrap();
+        let mut batch = Batch::default();
+        put_file(&mut batch, &record("a.rs", 1), &three[..1]);
+        store.apply(batch).unwrap();
+        assert_eq!(read_all_chunks(&store).unwrap(), three[..1]);
+        let mut batch = Batch::default();
+        delete_file(&mut batch, "a.rs");
+        store.apply(batch).unwrap();
+        assert!(read_all_chunks(&store).unwrap().is_empty());
+        assert_eq!(read_file(&store, "a.rs").unwrap(), None);
+    }
+
+    #[test]
+    fn a_corrupt_chunk_record_names_the_file_and_the_fix() {
+        let store = MemStore::new();
+        let mut batch = Batch::default();
+        batch.put(Area::Chunks, b"src/x.rs", vec![9, 0, 0, 0, 1, 2]);
+        store.apply(batch).unwrap();
+        let err = read_chunks(&store, "src/x.rs").unwrap_err().to_string();
+        assert!(err.contains("'src/x.rs'"), "{err}");
+        assert!(err.contains("ctx index --rebuild"), "{err}");
     }
 }
