@@ -26,6 +26,7 @@ struct Patterns {
     use_not: Regex,
     directive_start: Regex,
     deontic: Regex,
+    may_not: Regex,
     leading_clause: Regex,
 }
 
@@ -40,7 +41,8 @@ fn patterns() -> &'static Patterns {
         weak_imperative: Regex::new(r"(?i)^\W*(use|follow|run|keep|write|include|end|pin|document|put|add|prefer|mark|sign)\b").unwrap(),
         use_not: Regex::new(r"(?i)(\binstead of\b|\brather than\b|\(not |,\s*not |\bnot [a-z`*]+ directly)").unwrap(),
         directive_start: Regex::new(r"(?i)^\W*((please|note|important|warning|caution)\W+)?(never|do not|don't|dont|always|avoid|only|make sure|be sure|ensure|refrain|under no circumstances)\b").unwrap(),
-        deontic: Regex::new(r"(?i)\b(must|mustn't|shall|shan't|should not|shouldn't|may not|(is|are) not (allowed|permitted)|(is|are) (forbidden|prohibited)|make sure|be sure to|you should|you may|feel free)\b").unwrap(),
+        deontic: Regex::new(r"(?i)\b(must|mustn't|shall|shan't|should not|shouldn't|(is|are) not (allowed|permitted)|(is|are) (forbidden|prohibited)|make sure|be sure to|you should|you may|feel free)\b").unwrap(),
+        may_not: Regex::new(r"(?i)\bmay not (\w+)(?: (\w+))?").unwrap(),
         leading_clause: Regex::new(r"(?i)^\W*(when|whenever|if|before|after|unless|while|once|in|for|to)\b[^,]{0,120},\s*").unwrap(),
     })
 }
@@ -91,6 +93,29 @@ pub fn is_directive(text: &str) -> bool {
     p.directive_start.is_match(&t)
         || p.directive_start.is_match(&main_clause)
         || p.deontic.is_match(&t)
+        || forbids_with_may_not(&t)
+}
+
+/// "may not" as a prohibition ("may not commit", "may not be edited"), not as a possibility
+/// ("may not be needed").
+fn forbids_with_may_not(text: &str) -> bool {
+    const ACTIONS: &[&str] = &[
+        "edited",
+        "modified",
+        "changed",
+        "deleted",
+        "removed",
+        "committed",
+        "pushed",
+        "published",
+        "merged",
+        "used",
+    ];
+    patterns().may_not.captures_iter(text).any(|c| {
+        let first = c[1].to_ascii_lowercase();
+        let second = c.get(2).map(|m| m.as_str().to_ascii_lowercase());
+        first != "be" || second.is_some_and(|w| ACTIONS.contains(&w.as_str()))
+    })
 }
 
 /// Removes text in double quotes and code spans, so `"never"` quoted as an example or a
@@ -164,6 +189,7 @@ mod tests {
             "Contributors must not modify the files in `vendor/`.",
             "Tests should not touch the network.",
             "You may edit files under `docs/`.",
+            "Generated files may not be edited by hand.",
         ] {
             assert!(is_directive(rule), "{rule}");
         }
@@ -173,6 +199,7 @@ mod tests {
             "`RangeQuery` requires a fast field.",
             "The release pipeline only runs on tags.",
             "Arrays do not work like nested objects.",
+            "Many crates enable features by default that may not be needed.",
             "If there is an ambiguity, we decide to only search in the text field.",
         ] {
             assert!(!is_directive(description), "{description}");
