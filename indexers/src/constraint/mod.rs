@@ -135,7 +135,8 @@ pub fn extract_anchors(rel_path: &str, text: &str) -> Vec<Anchor> {
         let Some(trigger) = detect::detect(&plain) else {
             continue;
         };
-        if !instruction && !(trigger.strong && detect::is_directive(&plain)) {
+        let is_rule = instruction || (trigger.strong && detect::is_directive(&plain));
+        if !is_rule {
             continue;
         }
         let previous = (i > 0 && doc.sentences[i - 1].block == sentence.block)
