@@ -32,7 +32,13 @@ impl AnchorSet {
     /// The finished set is cached in `.ctx/anchors.cache` under a hash of its sources, so
     /// parsing and example verification run once per change, not once per process; regexes
     /// and globs compile lazily, when an action first needs them.
+    ///
+    /// `CTX_ANCHOR_CACHE=off` in the environment bypasses the cache (for debugging and for
+    /// measuring what it saves).
     pub fn load(root: &Path) -> Result<AnchorSet> {
+        if std::env::var_os("CTX_ANCHOR_CACHE").is_some_and(|v| v == "off") {
+            return AnchorSet::load_uncached(root);
+        }
         let sources = AnchorSources::read(root)?;
         let key = sources.key();
         if let Some(cached) = cache::read(root, &key) {
