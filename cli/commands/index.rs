@@ -48,6 +48,11 @@ pub fn run(args: IndexArgs, global: &Global) -> anyhow::Result<ExitCode> {
     if args.dry_run {
         return dry_run(&root, &walk_options, global);
     }
+    if let Some(ran) = crate::serve::client::index(&root, args.rebuild, args.max_file_size) {
+        let (summary, anchors) = ran.context("indexing through the ctx serve daemon")?;
+        report(&summary, anchors, Some(0), global)?;
+        return Ok(exit_code(&summary));
+    }
     let mut index = if args.rebuild {
         Index::rebuild(&root)
     } else {
@@ -70,17 +75,20 @@ pub fn run(args: IndexArgs, global: &Global) -> anyhow::Result<ExitCode> {
     let anchors = crate::anchors_index::refresh(&root, &index, &summary)?;
     let load_ms = embedder.as_ref().map(|e| e.load_time().as_millis() as u64);
     report(&summary, anchors, load_ms, global)?;
-    Ok(
-        if summary
-            .problems
-            .iter()
-            .any(|p| !p.starts_with("model changed"))
-        {
-            ExitCode::from(2)
-        } else {
-            ExitCode::SUCCESS
-        },
-    )
+    Ok(exit_code(&summary))
+}
+
+/// 2 when the run met problems other than a model change, else 0.
+fn exit_code(summary: &IndexSummary) -> ExitCode {
+    if summary
+        .problems
+        .iter()
+        .any(|p| !p.starts_with("model changed"))
+    {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
 fn report(

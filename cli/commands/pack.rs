@@ -59,6 +59,10 @@ pub struct PackArgs {
 pub fn run(args: PackArgs, global: &Global) -> anyhow::Result<ExitCode> {
     let root = global.root()?;
     let options = options(&args, &root)?;
+    if let Some(pack) = crate::serve::client::pack(&root, &options) {
+        write_pack(&pack?, &args, global, options.format)?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let index = match Index::open(&root) {
         Ok(index) => index,
         Err(Error::NoIndex(_)) => anyhow::bail!(

@@ -2,7 +2,6 @@
 
 use crate::output::{print_json, Global};
 use ctx_engine::store::FileRecord;
-use ctx_engine::Index;
 use ctx_indexers::walk::{walk, WalkOptions};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -33,8 +32,7 @@ struct Status {
 /// Runs `ctx status`.
 pub fn run(_args: StatusArgs, global: &Global) -> anyhow::Result<ExitCode> {
     let root = global.root()?;
-    let index = Index::open(&root)?;
-    let files = index.files()?;
+    let (files, meta) = crate::serve::client::index_records(&root)?;
     let mut languages = BTreeMap::new();
     for file in &files {
         *languages.entry(file.language.clone()).or_default() += 1;
@@ -48,12 +46,11 @@ pub fn run(_args: StatusArgs, global: &Global) -> anyhow::Result<ExitCode> {
         languages,
         index_bytes: dir_size(&root.join(".ctx")),
         source_bytes: files.iter().map(|f| f.size).sum(),
-        model: index
-            .meta()
+        model: meta
             .model
             .as_ref()
             .map(|m| format!("{} ({} dims)", m.id, m.dim)),
-        last_indexed: index.meta().last_indexed,
+        last_indexed: meta.last_indexed,
         changed,
         added,
         deleted,

@@ -81,7 +81,10 @@ impl Shared {
     }
 
     /// Runs `f` on the held index, or on the index opened for this call.
-    fn with_index<T>(&self, f: impl FnOnce(&mut Index) -> anyhow::Result<T>) -> anyhow::Result<T> {
+    pub fn with_index<T>(
+        &self,
+        f: impl FnOnce(&mut Index) -> anyhow::Result<T>,
+    ) -> anyhow::Result<T> {
         match &self.held {
             Some(index) => f(&mut index.lock().unwrap_or_else(|e| e.into_inner())),
             None => f(&mut open_index(&self.root)?),
@@ -90,7 +93,7 @@ impl Shared {
 
     /// The embedder, loaded on first use; `None` when embeddings are disabled (an error
     /// when `required`, as semantic search needs it).
-    fn embedder(&self, required: bool) -> anyhow::Result<Option<Arc<LoadedEmbedder>>> {
+    pub fn embedder(&self, required: bool) -> anyhow::Result<Option<Arc<LoadedEmbedder>>> {
         let mut slot = self.embedder.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(embedder) = slot.as_ref() {
             return Ok(Some(embedder.clone()));
@@ -111,7 +114,7 @@ impl Shared {
 }
 
 /// A tool result carrying `value` as structured content and as JSON text.
-fn structured(value: Value) -> CallToolResult {
+pub fn structured(value: Value) -> CallToolResult {
     CallToolResult::structured(value)
 }
 
@@ -450,13 +453,8 @@ pub fn index_status(shared: &Shared, _params: StatusParams) -> anyhow::Result<Ca
 
 /// `reindex`: an incremental (or full) index run, as `ctx index` does.
 pub fn reindex(shared: &Shared, params: ReindexParams) -> anyhow::Result<CallToolResult> {
-    if let Some(held) = &shared.held {
-        ensure!(
-            !params.rebuild,
-            "the ctx serve daemon holds this index open: stop it with `ctx serve --stop` to rebuild"
-        );
-        let mut index = held.lock().unwrap_or_else(|e| e.into_inner());
-        return index_run(shared, &mut index).map(structured);
+    if shared.held.is_some() {
+        return held_index_run(shared, params.rebuild, None).map(structured);
     }
     let root = &shared.root;
     let mut index = match if params.rebuild {
@@ -470,10 +468,76 @@ pub fn reindex(shared: &Shared, params: ReindexParams) -> anyhow::Result<CallToo
         ),
         Err(e) => return Err(e).context("opening the index for writing"),
     };
-    index_run(shared, &mut index).map(structured)
+    index_run(shared, &mut index, None).map(structured)
 }
 
-/// The daemon's re-index after file changes: how many files were indexed or deleted.
+/// An index run on the index the daemon holds (rebuilt first when asked); the summary as
+/// JSON. An error outside the daemon.
+pub fn held_index_run(
+    shared: &Shared,
+    rebuild: bool,
+    max_file_size: Option<u64>,
+) -> anyhow::Result<Value> {
+    let held = shared
+        .held
+        .as_ref()
+        .context("only the ctx serve daemon holds an index")?;
+    let mut index = held.lock().unwrap_or_else(|e| e.into_inner());
+    if rebuild {
+        rebuild_held(shared, &mut index)?;
+    }
+    index_run(shared, &mut index, max_file_size)
+}
+
+/// Replaces the index the daemon holds by an empty one, as `Index::rebuild` does: the held
+/// index is closed first (it holds the lock `rebuild` takes), and reopened as it was when
+/// the rebuild fails.
+fn rebuild_held(shared: &Shared, index: &mut Index) -> anyhow::Result<()> {
+    drop(std::mem::replace(index, Index::in_memory()?));
+    match Index::rebuild(&shared.root) {
+        Ok(fresh) => {
+            *index = fresh;
+            Ok(())
+        }
+        Err(e) => {
+            *index = Index::create(&shared.root).context("reopening the index")?;
+            Err(e).context("rebuilding the index")
+        }
+    }
+}
+
+/// The daemon's update after file changes: only `paths` (relative to the root; directories
+/// stand for the files under them) are re-indexed, then anchors are re-extracted when a
+/// document among them changed. How many files were indexed or deleted.
+pub fn reindex_paths(shared: &Shared, paths: &[String]) -> anyhow::Result<usize> {
+    let held = shared
+        .held
+        .as_ref()
+        .context("only the ctx serve daemon updates single paths")?;
+    let mut index = held.lock().unwrap_or_else(|e| e.into_inner());
+    let options = index_options(&shared.root, None)?;
+    let embedder = shared.embedder(false)?;
+    let embedder_ref = embedder.as_deref().map(|e| e as &dyn Embedder);
+    let summary = ctx_indexers::pipeline::index_paths(
+        &mut index,
+        &shared.root,
+        paths,
+        &options,
+        embedder_ref,
+    )
+    .context("indexing the changed files")?;
+    crate::anchors_index::refresh(&shared.root, &index, &summary)?;
+    Ok((summary.indexed + summary.deleted) as usize)
+}
+
+/// Removes the vectors no chunk uses any more from the held index (path updates leave
+/// them); how many.
+pub fn collect_garbage(shared: &Shared) -> anyhow::Result<usize> {
+    shared.with_index(|index| index.collect_garbage().context("collecting unused vectors"))
+}
+
+/// A whole incremental run on the held index, for file changes a path update cannot cover
+/// (ignore rules changed, watcher events lost): how many files were indexed or deleted.
 pub fn reindex_quietly(shared: &Shared) -> anyhow::Result<usize> {
     let value = reindex(shared, ReindexParams::default())?;
     let summary = value.structured_content.unwrap_or_default();
@@ -481,19 +545,32 @@ pub fn reindex_quietly(shared: &Shared) -> anyhow::Result<usize> {
     Ok(count("indexed") + count("deleted"))
 }
 
-/// One incremental index run on `index`, then the anchors refresh; the summary as JSON.
-fn index_run(shared: &Shared, index: &mut Index) -> anyhow::Result<Value> {
-    let root = &shared.root;
+/// The index options of `root`'s `[index]` config, `max_file_size` overriding it.
+fn index_options(
+    root: &Path,
+    max_file_size: Option<u64>,
+) -> anyhow::Result<ctx_indexers::pipeline::IndexOptions> {
     let config: crate::config::IndexConfig = crate::config::table(root, "index")?;
-    let embedder = shared.embedder(false)?;
-    let options = ctx_indexers::pipeline::IndexOptions {
+    Ok(ctx_indexers::pipeline::IndexOptions {
         walk: ctx_indexers::walk::WalkOptions {
-            max_file_size: config
-                .max_file_size
+            max_file_size: max_file_size
+                .or(config.max_file_size)
                 .unwrap_or(ctx_indexers::walk::DEFAULT_MAX_FILE_SIZE),
         },
         ..Default::default()
-    };
+    })
+}
+
+/// One incremental index run on `index` (files above `max_file_size` bytes skipped, when
+/// given, instead of the configured limit), then the anchors refresh; the summary as JSON.
+fn index_run(
+    shared: &Shared,
+    index: &mut Index,
+    max_file_size: Option<u64>,
+) -> anyhow::Result<Value> {
+    let root = &shared.root;
+    let embedder = shared.embedder(false)?;
+    let options = index_options(root, max_file_size)?;
     let embedder_ref = embedder.as_deref().map(|e| e as &dyn Embedder);
     let summary = ctx_indexers::pipeline::index_repository(
         index,
@@ -520,28 +597,20 @@ pub fn dispatch(shared: &Shared, name: &str, arguments: Value) -> CallToolResult
         "check_action" => parse(name, arguments).and_then(|p| check_action(shared, p)),
         "index_status" => parse(name, arguments).and_then(|p| index_status(shared, p)),
         "reindex" => parse(name, arguments).and_then(|p| reindex(shared, p)),
-        "check_facts" => parse(name, arguments).and_then(|p| check_facts_tool(shared, p)),
         other => Err(anyhow::anyhow!(
-            "unknown tool {other:?}: use search, pack, anchors, anchor_add, check_action, index_status, reindex, check_facts, ping or stop"
+            "unknown tool {other:?}: use search, pack, anchors, anchor_add, check_action, index_status, reindex, ping or stop"
         )),
     };
-    result.unwrap_or_else(|e| CallToolResult::error(vec![ContentBlock::text(format!("{e:#}"))]))
+    result.unwrap_or_else(|e| tool_error(format!("{e:#}")))
 }
 
-/// Arguments of the daemon's `check_facts` tool: an action already parsed by the client.
-#[derive(Debug, serde::Deserialize)]
-#[serde(deny_unknown_fields)]
-struct CheckFactsParams {
-    facts: ActionFacts,
+/// A tool error whose text is `message`.
+pub fn tool_error(message: String) -> CallToolResult {
+    CallToolResult::error(vec![ContentBlock::text(message)])
 }
 
-/// `check_facts` (daemon only, used by `ctx check`): the verdict on parsed facts.
-fn check_facts_tool(shared: &Shared, params: CheckFactsParams) -> anyhow::Result<CallToolResult> {
-    let verdict = shared.verdict(&params.facts)?;
-    Ok(structured(serde_json::to_value(&verdict)?))
-}
-
-fn parse<P: serde::de::DeserializeOwned>(tool: &str, arguments: Value) -> anyhow::Result<P> {
+/// Reads a tool's JSON arguments into its parameters, with an error a model can act on.
+pub fn parse<P: serde::de::DeserializeOwned>(tool: &str, arguments: Value) -> anyhow::Result<P> {
     serde_json::from_value(arguments).map_err(|e| {
         anyhow::anyhow!("invalid arguments for {tool}: {e}; see the tool's JSON schema")
     })

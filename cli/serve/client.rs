@@ -2,9 +2,14 @@
 //! caller works in-process. Set `CTX_NO_DAEMON=1` to always work in-process.
 
 use super::protocol::{socket_path, Request, Response, MAX_REQUEST_BYTES};
+use super::tools::{IndexRecordsRequest, IndexRunRequest, PackRequest, SearchHitsRequest};
 use anyhow::Context;
 use ctx_engine::check::{ActionFacts, Verdict};
-use ctx_engine::search::{Hit, SearchMode, SearchRequest};
+use ctx_engine::pack::{Pack, PackOptions};
+use ctx_engine::search::{Hit, SearchRequest};
+use ctx_engine::store::{FileRecord, IndexMeta};
+use ctx_engine::Index;
+use ctx_indexers::pipeline::IndexSummary;
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::net::UnixStream;
@@ -16,8 +21,6 @@ const ANSWER_TIMEOUT: Duration = Duration::from_secs(120);
 /// How long `ctx check` waits for the daemon's verdict before checking in-process: hooks
 /// run on every tool call, and a stuck daemon must not stall the agent.
 const CHECK_TIMEOUT: Duration = Duration::from_secs(5);
-/// Most hits the daemon's search returns (the MCP tool's limit).
-const DAEMON_MAX_HITS: usize = 50;
 
 /// True when the environment asks for in-process work only.
 pub fn disabled() -> bool {
@@ -87,29 +90,80 @@ pub fn result_text(result: &Value) -> String {
 }
 
 /// `ctx search` through the daemon: the same hits as [`ctx_engine::Index::search`]
-/// in-process, or `None` when no daemon answers (or `k` is above the daemon's limit).
+/// in-process, or `None` when no daemon answers.
 pub fn search(root: &Path, request: &SearchRequest) -> Option<anyhow::Result<Vec<Hit>>> {
-    if request.k > DAEMON_MAX_HITS {
-        return None;
-    }
-    let mode = match request.mode {
-        SearchMode::Hybrid => "hybrid",
-        SearchMode::Lexical => "lexical",
-        SearchMode::Semantic => "semantic",
-    };
-    let arguments =
-        json!({"query": request.query, "mode": mode, "k": request.k, "include_text": false});
-    let result = call(
-        root,
-        &Request {
-            tool: "search".into(),
-            arguments,
-        },
-    )?;
+    let arguments = serde_json::to_value(SearchHitsRequest {
+        query: request.query.clone(),
+        mode: request.mode,
+        k: request.k,
+    })
+    .ok()?;
+    let result = tool(root, "search_hits", arguments)?;
     Some(result.and_then(|value| {
         serde_json::from_value(value["structuredContent"]["hits"].clone())
             .context("reading the daemon's hits")
     }))
+}
+
+/// `ctx status`'s reading of the index: every file record and the metadata, from the
+/// daemon when one runs (it holds the index), else from the index opened here.
+pub fn index_records(root: &Path) -> anyhow::Result<(Vec<FileRecord>, IndexMeta)> {
+    let arguments = serde_json::to_value(IndexRecordsRequest::default())?;
+    if let Some(result) = tool(root, "index_records", arguments) {
+        let value = result?;
+        let data = &value["structuredContent"];
+        let files = serde_json::from_value(data["files"].clone())
+            .context("reading the daemon's file records")?;
+        let meta = serde_json::from_value(data["meta"].clone())
+            .context("reading the daemon's metadata")?;
+        return Ok((files, meta));
+    }
+    let index = Index::open(root)?;
+    Ok((index.files()?, index.meta().clone()))
+}
+
+/// `ctx pack` through the daemon: the pack `pack_index` makes in-process with `options`,
+/// or `None` when no daemon answers.
+pub fn pack(root: &Path, options: &PackOptions) -> Option<anyhow::Result<Pack>> {
+    let arguments = serde_json::to_value(PackRequest::new(options)).ok()?;
+    let result = tool(root, "pack_options", arguments)?;
+    Some(result.and_then(|value| {
+        serde_json::from_value(value["structuredContent"].clone())
+            .context("reading the daemon's pack")
+    }))
+}
+
+/// `ctx index` through the daemon, which holds the index: the run's summary and how many
+/// anchors were re-extracted, or `None` when no daemon answers.
+pub fn index(
+    root: &Path,
+    rebuild: bool,
+    max_file_size: Option<u64>,
+) -> Option<anyhow::Result<(IndexSummary, Option<usize>)>> {
+    let arguments = serde_json::to_value(IndexRunRequest {
+        rebuild,
+        max_file_size,
+    })
+    .ok()?;
+    let result = tool(root, "index_run", arguments)?;
+    Some(result.and_then(|value| {
+        let data = &value["structuredContent"];
+        let summary =
+            serde_json::from_value(data.clone()).context("reading the daemon's summary")?;
+        let anchors = data["anchors"].as_u64().map(|n| n as usize);
+        Ok((summary, anchors))
+    }))
+}
+
+/// Calls the daemon tool `name`; `None` when no daemon answers.
+fn tool(root: &Path, name: &str, arguments: Value) -> Option<anyhow::Result<Value>> {
+    call(
+        root,
+        &Request {
+            tool: name.into(),
+            arguments,
+        },
+    )
 }
 
 /// The verdict on parsed `facts` from the daemon of `root`, for `ctx check` (every input

@@ -15,8 +15,13 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::{UnixListener, UnixStream};
 use tokio::sync::Notify;
 
-/// Quiet time after the last file event before re-indexing.
-const DEBOUNCE: Duration = Duration::from_millis(75);
+/// Quiet time after the last relevant file event before re-indexing: an editor's save
+/// (write, rename, metadata) arrives within it.
+const DEBOUNCE: Duration = Duration::from_millis(100);
+/// Longest a burst of events delays re-indexing (a long-running generator keeps writing).
+const MAX_DEBOUNCE: Duration = Duration::from_millis(500);
+/// Idle time after path updates before the vectors they left unused are removed.
+const GARBAGE_IDLE: Duration = Duration::from_secs(2);
 
 /// The daemon's counters, reported by `ping` (`ctx serve --status`).
 struct Stats {
@@ -192,7 +197,9 @@ async fn answer(line: &[u8], daemon: &Arc<Daemon>) -> Response {
         _ => {
             let worker = daemon.clone();
             let result = tokio::task::spawn_blocking(move || {
-                work::dispatch(&worker.shared, &request.tool, request.arguments)
+                let Request { tool, arguments } = request;
+                super::tools::dispatch(&worker.shared, &tool, arguments.clone())
+                    .unwrap_or_else(|| work::dispatch(&worker.shared, &tool, arguments))
             })
             .await;
             match result {
@@ -216,7 +223,7 @@ fn status(daemon: &Daemon) -> serde_json::Value {
     })
 }
 
-/// Watches the working tree; after a quiet [`DEBOUNCE`], re-indexes incrementally.
+/// Watches the working tree and keeps the index up to date; see [`watch_loop`].
 fn start_watcher(root: &Path, daemon: Arc<Daemon>) -> anyhow::Result<notify::RecommendedWatcher> {
     use notify::Watcher;
     let (tx, rx) = std::sync::mpsc::channel::<notify::Result<notify::Event>>();
@@ -229,64 +236,186 @@ fn start_watcher(root: &Path, daemon: Arc<Daemon>) -> anyhow::Result<notify::Rec
     Ok(watcher)
 }
 
+/// What the file events of one burst ask for.
+#[derive(Debug, Default, PartialEq)]
+struct Changes {
+    /// Changed paths relative to the root (files, or directories standing for their files).
+    paths: std::collections::BTreeSet<String>,
+    /// A whole incremental run is needed: the root's ignore rules changed or events were lost.
+    everything: bool,
+}
+
+/// Turns file events into index updates: waits for a relevant event, gathers the burst it
+/// starts until [`DEBOUNCE`] passes without another (at most [`MAX_DEBOUNCE`]), then
+/// re-indexes only the changed paths. While idle after path updates, it removes the vectors
+/// they left unused.
 fn watch_loop(
     root: &Path,
     rx: &std::sync::mpsc::Receiver<notify::Result<notify::Event>>,
     daemon: &Daemon,
 ) {
-    let mut ignored = root_ignores(root);
-    let rules = [root.join(".gitignore"), root.join(".ignore")];
-    let relevant = |event: &notify::Result<notify::Event>,
-                    ignored: &ignore::gitignore::Gitignore| match event {
-        Ok(event) => {
-            changes_content(&event.kind)
-                && event.paths.iter().any(|p| {
-                    is_source_path(root, p)
-                        && !ignored
-                            .matched_path_or_any_parents(p, p.is_dir())
-                            .is_ignore()
-                })
-        }
-        Err(_) => true,
-    };
-    while let Ok(event) = rx.recv() {
-        if let Ok(e) = &event {
-            if e.paths.iter().any(|p| rules.contains(p)) {
-                ignored = root_ignores(root);
+    use std::sync::mpsc::RecvTimeoutError;
+    let mut filter = EventFilter::new(root);
+    let mut garbage = false;
+    loop {
+        let wait = if garbage { GARBAGE_IDLE } else { Duration::MAX };
+        let event = match rx.recv_timeout(wait) {
+            Ok(event) => event,
+            Err(RecvTimeoutError::Timeout) => {
+                if let Err(e) = work::collect_garbage(&daemon.shared) {
+                    eprintln!("ctx serve: {e:#}");
+                }
+                garbage = false;
+                continue;
             }
-        }
-        if !relevant(&event, &ignored) {
+            Err(RecvTimeoutError::Disconnected) => return,
+        };
+        let mut changes = Changes::default();
+        if !filter.add(&event, &mut changes) {
             continue;
         }
-        while rx.recv_timeout(DEBOUNCE).is_ok() {}
         let started = Instant::now();
-        match work::reindex_quietly(&daemon.shared) {
-            Ok(indexed) => {
-                daemon.stats.reindexes.fetch_add(1, Ordering::Relaxed);
-                let stamp = format!(
-                    "{} files re-indexed in {} ms at {}",
-                    indexed,
-                    started.elapsed().as_millis(),
-                    SystemTime::now()
-                        .duration_since(SystemTime::UNIX_EPOCH)
-                        .map_or(0, |d| d.as_secs())
-                );
-                *daemon
-                    .stats
-                    .last_reindex
-                    .lock()
-                    .unwrap_or_else(|e| e.into_inner()) = Some(stamp);
+        let mut quiet_since = started;
+        loop {
+            let until = (quiet_since + DEBOUNCE).min(started + MAX_DEBOUNCE);
+            let Some(wait) = until.checked_duration_since(Instant::now()) else {
+                break;
+            };
+            match rx.recv_timeout(wait) {
+                Ok(event) => {
+                    if filter.add(&event, &mut changes) {
+                        quiet_since = Instant::now();
+                    }
+                }
+                Err(RecvTimeoutError::Timeout) => break,
+                Err(RecvTimeoutError::Disconnected) => return,
             }
-            Err(e) => eprintln!("ctx serve: re-indexing failed: {e:#}"),
+        }
+        garbage |= update(daemon, &changes, started);
+    }
+}
+
+/// Re-indexes what `changes` (first seen at `first_event`) names and records it in the
+/// daemon's stats; true when path updates may have left unused vectors.
+fn update(daemon: &Daemon, changes: &Changes, first_event: Instant) -> bool {
+    let started = Instant::now();
+    let result = if changes.everything {
+        work::reindex_quietly(&daemon.shared)
+    } else {
+        let paths: Vec<String> = changes.paths.iter().cloned().collect();
+        work::reindex_paths(&daemon.shared, &paths)
+    };
+    match result {
+        Ok(indexed) => {
+            daemon.stats.reindexes.fetch_add(1, Ordering::Relaxed);
+            let stamp = format!(
+                "{} files re-indexed in {} ms, searchable {} ms after the first change ({}) at {}",
+                indexed,
+                started.elapsed().as_millis(),
+                first_event.elapsed().as_millis(),
+                if changes.everything {
+                    "whole tree".to_string()
+                } else {
+                    format!("{} changed paths", changes.paths.len())
+                },
+                SystemTime::now()
+                    .duration_since(SystemTime::UNIX_EPOCH)
+                    .map_or(0, |d| d.as_secs())
+            );
+            *daemon
+                .stats
+                .last_reindex
+                .lock()
+                .unwrap_or_else(|e| e.into_inner()) = Some(stamp);
+            !changes.everything && indexed > 0
+        }
+        Err(e) => {
+            eprintln!("ctx serve: re-indexing failed: {e:#}");
+            false
         }
     }
 }
 
-/// The repository's top-level ignore rules (`.gitignore`, `.ignore`, `.git/info/exclude`),
+/// Decides which file events matter: content changes to paths the index may hold, outside
+/// what the root's ignore files exclude (so build output does not trigger re-indexing).
+struct EventFilter {
+    root: PathBuf,
+    ignored: ignore::gitignore::Gitignore,
+}
+
+impl EventFilter {
+    fn new(root: &Path) -> EventFilter {
+        EventFilter {
+            root: root.to_path_buf(),
+            ignored: root_ignores(root),
+        }
+    }
+
+    /// Adds what `event` changes to `changes`; true when it added anything.
+    fn add(&mut self, event: &notify::Result<notify::Event>, changes: &mut Changes) -> bool {
+        let event = match event {
+            Ok(event) if !event.need_rescan() => event,
+            _ => {
+                changes.everything = true;
+                return true;
+            }
+        };
+        if !changes_content(&event.kind) {
+            return false;
+        }
+        let mut added = false;
+        for path in &event.paths {
+            if !is_source_path(&self.root, path) {
+                continue;
+            }
+            let rel = ctx_indexers::walk::relative(&self.root, path);
+            if let Some(scope) = ignore_file_scope(&rel) {
+                // The rules changed: every file they govern may come or go.
+                if scope.is_empty() {
+                    self.ignored = root_ignores(&self.root);
+                    changes.everything = true;
+                } else {
+                    changes.paths.insert(scope.to_string());
+                }
+                added = true;
+                continue;
+            }
+            if self
+                .ignored
+                .matched_path_or_any_parents(path, path.is_dir())
+                .is_ignore()
+            {
+                continue;
+            }
+            changes.paths.insert(rel);
+            added = true;
+        }
+        added
+    }
+}
+
+/// For an ignore file (`.gitignore`, `.ignore`, `.ctxignore`) at `rel`, the directory its
+/// rules govern ("" for the root); `None` for other files.
+fn ignore_file_scope(rel: &str) -> Option<&str> {
+    let (dir, name) = rel.rsplit_once('/').unwrap_or(("", rel));
+    matches!(
+        name,
+        ".gitignore" | ".ignore" | ctx_indexers::walk::CTXIGNORE
+    )
+    .then_some(dir)
+}
+
+/// The repository's top-level ignore rules (`.gitignore`, `.ignore`, `.ctxignore`,
+/// `.git/info/exclude`),
 /// so that build output (`target/`, `node_modules/`) does not trigger re-indexing.
 fn root_ignores(root: &Path) -> ignore::gitignore::Gitignore {
     let mut builder = ignore::gitignore::GitignoreBuilder::new(root);
-    for name in [".gitignore", ".ignore", ".git/info/exclude"] {
+    for name in [
+        ".gitignore",
+        ".ignore",
+        ctx_indexers::walk::CTXIGNORE,
+        ".git/info/exclude",
+    ] {
         let path = root.join(name);
         if path.is_file() {
             if let Some(e) = builder.add(&path) {

@@ -13,4 +13,5 @@
 pub mod client;
 pub mod daemon;
 pub mod protocol;
+pub mod tools;
 pub mod verdict;

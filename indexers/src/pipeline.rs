@@ -178,6 +178,123 @@ pub fn index_repository(
     Ok(summary)
 }
 
+/// Re-indexes only `paths` (relative to `root`, `/`-separated; a directory stands for every
+/// file under it): what a file watcher calls after a save, instead of a whole incremental
+/// run. Each path gets the treatment [`index_repository`] would give it: indexed when it is
+/// new or changed and the walk would return it (same ignore rules and limits), deleted
+/// from the index when it is gone or now excluded. Commits once, when something changed.
+///
+/// Vectors no chunk uses any more stay until the next [`Index::collect_garbage`] or full
+/// run, and the last-indexed time is left alone (this is not a full run). When the
+/// embedder's model is not the index's, every vector must be redone: that is a full
+/// [`index_repository`] run, which this then performs.
+pub fn index_paths(
+    index: &mut Index,
+    root: &Path,
+    paths: &[String],
+    options: &IndexOptions,
+    embedder: Option<&dyn Embedder>,
+) -> Result<IndexSummary> {
+    if let Some(embedder) = embedder {
+        let model = index.meta().model.as_ref();
+        if !model.is_some_and(|m| m.id == embedder.model_id() && m.dim == embedder.dim()) {
+            return index_repository(index, root, options, Some(embedder), &NoProgress);
+        }
+    }
+    let started = Instant::now();
+    let mut summary = IndexSummary {
+        model: embedder.map(|e| e.model_id().to_string()),
+        ..IndexSummary::default()
+    };
+    let known = known_under(index, paths)?;
+    let walk = crate::walk::walk_paths(root, &options.walk, paths);
+    for (reason, count) in &walk.skipped {
+        *summary
+            .skipped
+            .entry(reason.as_str().to_string())
+            .or_default() += count;
+    }
+    for (path, problem) in &walk.problems {
+        summary.problems.push(format!("{path}: {problem}"));
+    }
+    use rayon::iter::{IntoParallelRefIterator, ParallelIterator};
+    let outcomes: Vec<Outcome> = walk
+        .files
+        .par_iter()
+        .map(|file| read_and_chunk(file, known.get(&file.rel_path), options))
+        .collect();
+    let mut keep = HashSet::new();
+    let mut changed = Vec::new();
+    for (file, outcome) in walk.files.iter().zip(outcomes) {
+        let path = &file.rel_path;
+        match outcome {
+            Outcome::Unchanged => {
+                summary.unchanged += 1;
+                keep.insert(path.clone());
+            }
+            Outcome::Changed(chunked) => changed.push(chunked),
+            Outcome::Skipped(reason, message) => {
+                *summary
+                    .skipped
+                    .entry(reason.as_str().to_string())
+                    .or_default() += 1;
+                if let Some(message) = message {
+                    summary.problems.push(format!("{path}: {message}"));
+                    if known.contains_key(path) {
+                        keep.insert(path.clone());
+                    }
+                }
+            }
+        }
+    }
+    if let Some(embedder) = embedder {
+        embed_missing(index, &changed, embedder, &mut summary)?;
+    }
+    for chunked in changed {
+        summary.indexed += 1;
+        summary.chunks += chunked.chunks.len() as u64;
+        summary.changed_paths.push(chunked.record.path.clone());
+        keep.insert(chunked.record.path.clone());
+        index.put_file(chunked.record, &chunked.chunks)?;
+    }
+    for path in known.keys() {
+        if !keep.contains(path.as_str()) {
+            index.delete_file(path)?;
+            summary.deleted += 1;
+            summary.changed_paths.push(path.clone());
+        }
+    }
+    if summary.indexed + summary.deleted > 0 {
+        index.commit()?;
+    }
+    summary.changed_paths.sort();
+    summary.elapsed_ms = started.elapsed().as_millis() as u64;
+    Ok(summary)
+}
+
+/// The index's records of `paths`, and of the files under those that are directories.
+fn known_under(index: &Index, paths: &[String]) -> Result<HashMap<String, FileRecord>> {
+    let mut known = HashMap::new();
+    let mut prefixes = Vec::new();
+    for path in paths {
+        let path = path.trim_matches('/');
+        match index.file(path)? {
+            Some(record) => {
+                known.insert(record.path.clone(), record);
+            }
+            None => prefixes.push(format!("{path}/")),
+        }
+    }
+    if !prefixes.is_empty() {
+        for record in index.files()? {
+            if prefixes.iter().any(|p| record.path.starts_with(p.as_str())) {
+                known.insert(record.path.clone(), record);
+            }
+        }
+    }
+    Ok(known)
+}
+
 /// Reads and chunks changed files on every core and writes them here, in walk order;
 /// returns the paths that stay in the index (indexed, unchanged, or unreadable but
 /// indexed before).
@@ -217,8 +334,12 @@ fn process_files(
     Ok(writer.keep)
 }
 
-/// Reads and chunks `files` on the rayon pool's threads and sends each outcome with the
-/// file's number; see [`process_files`].
+/// Reads and chunks `files` on one thread per core and sends each outcome with the file's
+/// number; see [`process_files`].
+///
+/// These are plain threads, not the rayon pool's: they wait for the writer, and the
+/// writer's embedder runs its tokenizer on the rayon pool, so pool threads waiting here
+/// would deadlock it.
 fn read_ahead(
     files: &[WalkedFile],
     known: &HashMap<String, FileRecord>,
@@ -227,10 +348,11 @@ fn read_ahead(
     window: &Window,
     sender: mpsc::Sender<(usize, Outcome)>,
 ) {
-    rayon::scope(|scope| {
-        for _ in 0..rayon::current_num_threads() {
+    let readers = std::thread::available_parallelism().map_or(2, |n| n.get());
+    std::thread::scope(|scope| {
+        for _ in 0..readers {
             let sender = sender.clone();
-            scope.spawn(move |_| {
+            scope.spawn(move || {
                 while let Some(number) = window.claim(files.len()) {
                     let file = &files[number];
                     let outcome = read_and_chunk(file, known.get(&file.rel_path), options);
@@ -516,4 +638,58 @@ fn unix_now() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::embed::HashEmbedder;
+    use rayon::iter::{IntoParallelRefIterator, ParallelIterator};
+
+    /// An embedder that works on the rayon pool, as fastembed's tokenizer does.
+    struct PoolEmbedder(HashEmbedder);
+
+    impl Embedder for PoolEmbedder {
+        fn model_id(&self) -> &str {
+            self.0.model_id()
+        }
+
+        fn dim(&self) -> usize {
+            self.0.dim()
+        }
+
+        fn embed(&self, texts: &[String]) -> Result<Vec<Vec<f32>>> {
+            texts
+                .par_iter()
+                .map(|text| Ok(self.0.embed(std::slice::from_ref(text))?.remove(0)))
+                .collect()
+        }
+    }
+
+    #[test]
+    fn an_embedder_on_the_rayon_pool_does_not_deadlock_the_readers() {
+        let dir = tempfile::tempdir().unwrap();
+        let files = EMBED_GROUP_CHUNKS + 4 * READ_AHEAD;
+        for i in 0..files {
+            let path = dir.path().join(format!("f{i:04}.rs"));
+            std::fs::write(path, format!("fn f{i}() {{}}\n")).unwrap();
+        }
+        let (done, finished) = mpsc::channel();
+        let root = dir.path().to_path_buf();
+        std::thread::spawn(move || {
+            let mut index = Index::in_memory().unwrap();
+            let embedder = PoolEmbedder(HashEmbedder::new(16));
+            let options = IndexOptions::default();
+            let summary =
+                index_repository(&mut index, &root, &options, Some(&embedder), &NoProgress);
+            let chunks = index.all_chunks().map(|c| c.len());
+            done.send((summary.map(|s| (s.indexed, s.embedded)), chunks))
+                .unwrap();
+        });
+        let (summary, chunks) = finished
+            .recv_timeout(Duration::from_secs(120))
+            .expect("indexing hung: readers blocked the rayon pool the embedder needs");
+        assert_eq!(summary.unwrap(), (files as u64, files as u64));
+        assert_eq!(chunks.unwrap(), files);
+    }
 }

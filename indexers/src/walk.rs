@@ -87,15 +87,65 @@ impl Default for WalkOptions {
 
 /// Walks `root` and returns the candidate files and what was skipped.
 pub fn walk(root: &Path, options: &WalkOptions) -> Walk {
-    let mut out = Walk::default();
-    let walker = ignore::WalkBuilder::new(root)
+    let walker = builder(root)
+        .filter_entry(|entry| !is_private_dir(entry))
+        .build();
+    collect(root, walker, options)
+}
+
+/// [`walk`] restricted to `targets` (paths relative to `root`, `/`-separated): each target
+/// file, and every file under each target directory, that [`walk`] would return, with the
+/// same ignore rules. Only the directories on the way to a target are read, so this costs
+/// little on a large tree. Targets that are gone or excluded are simply absent.
+pub fn walk_paths(root: &Path, options: &WalkOptions, targets: &[String]) -> Walk {
+    let targets: Vec<String> = targets
+        .iter()
+        .map(|t| t.trim_matches('/').to_string())
+        .filter(|t| !t.is_empty())
+        .collect();
+    if targets.is_empty() {
+        return Walk::default();
+    }
+    let ancestors: std::collections::HashSet<String> = targets
+        .iter()
+        .flat_map(|t| t.match_indices('/').map(move |(i, _)| t[..i].to_string()))
+        .collect();
+    let root_owned = root.to_path_buf();
+    let walker = builder(root)
+        .filter_entry(move |entry| {
+            if entry.depth() == 0 {
+                return true;
+            }
+            if is_private_dir(entry) {
+                return false;
+            }
+            let rel = relative(&root_owned, entry.path());
+            ancestors.contains(&rel)
+                || targets.iter().any(|t| {
+                    rel == *t
+                        || (rel.starts_with(t.as_str())
+                            && rel.as_bytes().get(t.len()) == Some(&b'/'))
+                })
+        })
+        .build();
+    collect(root, walker, options)
+}
+
+/// The walker both [`walk`] and [`walk_paths`] use: the ignore files and options in the
+/// module docs, sorted by name.
+fn builder(root: &Path) -> ignore::WalkBuilder {
+    let mut builder = ignore::WalkBuilder::new(root);
+    builder
         .hidden(false)
         .require_git(false)
         .follow_links(false)
         .add_custom_ignore_filename(CTXIGNORE)
-        .filter_entry(|entry| !is_private_dir(entry))
-        .sort_by_file_name(|a, b| a.cmp(b))
-        .build();
+        .sort_by_file_name(|a, b| a.cmp(b));
+    builder
+}
+
+fn collect(root: &Path, walker: ignore::Walk, options: &WalkOptions) -> Walk {
+    let mut out = Walk::default();
     for entry in walker {
         match entry {
             Ok(entry) => classify(root, entry, options, &mut out),
@@ -224,6 +274,44 @@ mod tests {
             paths,
             [".ctxignore", ".cursorrules", ".gitignore", "src/main.rs"]
         );
+    }
+
+    #[test]
+    fn walk_paths_returns_what_walk_would_for_the_targets_only() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        write(root, ".gitignore", b"build/\n");
+        write(root, "src/.gitignore", b"*.tmp\n");
+        write(root, "build/out.rs", b"x");
+        write(root, "src/a.rs", b"a");
+        write(root, "src/b.tmp", b"b");
+        write(root, "src/deep/c.rs", b"c");
+        write(root, "src/deep/d.rs", b"d");
+        write(root, "other/e.rs", b"e");
+        write(root, ".ctx/records/db", b"x");
+        let targets: Vec<String> = [
+            "src/a.rs",
+            "src/b.tmp",
+            "src/deep",
+            "build/out.rs",
+            ".ctx/records/db",
+            "gone.rs",
+        ]
+        .map(String::from)
+        .to_vec();
+        let walk = walk_paths(root, &WalkOptions::default(), &targets);
+        let paths: Vec<_> = walk.files.iter().map(|f| f.rel_path.as_str()).collect();
+        assert_eq!(paths, ["src/a.rs", "src/deep/c.rs", "src/deep/d.rs"]);
+        let full = super::walk(root, &WalkOptions::default());
+        for file in &walk.files {
+            assert!(
+                full.files.contains(file),
+                "{file:?} is not in the full walk"
+            );
+        }
+        assert!(walk_paths(root, &WalkOptions::default(), &[])
+            .files
+            .is_empty());
     }
 
     #[test]
