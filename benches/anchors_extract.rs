@@ -7,7 +7,13 @@
 //! name: `cursor-rules-base.mdc.md` is `.cursor/rules/base.mdc`). `--verbose` prints every
 //! anchor with its line, polarity, matcher kinds and notes.
 
+// Only `evals_dir` is used here; the other harnesses use the rest of the module.
+#[allow(dead_code)]
+#[path = "support/evals.rs"]
+mod evals;
+
 use ctx_indexers::constraint::extract_anchors;
+use evals::evals_dir;
 use std::path::{Path, PathBuf};
 
 fn main() {
@@ -84,13 +90,6 @@ fn main() {
         "{:<58} {total:>6} {compiled_total:>9} {share:>9.2}",
         "total"
     );
-}
-
-fn evals_dir() -> PathBuf {
-    if let Ok(dir) = std::env::var("CTX_EVALS") {
-        return PathBuf::from(dir);
-    }
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/evals")
 }
 
 /// The document's name in its repository: the part after the last `__`, with the

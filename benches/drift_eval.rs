@@ -12,6 +12,10 @@
 //! Prints recall of deny, false-deny rate on allow, per family and per difficulty, and the
 //! cases it got wrong.
 
+#[path = "support/evals.rs"]
+mod evals;
+
+use evals::{evals_dir, read_jsonl, DocNames};
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -35,7 +39,7 @@ fn main() {
     );
 
     let cases = read_jsonl(&evals.join("drift/cases.jsonl"));
-    let names = real_names(&evals.join("drift/sources.tsv"));
+    let names = DocNames::read(&evals.join("drift/sources.tsv"));
     let mut by_doc: BTreeMap<String, Vec<Value>> = BTreeMap::new();
     for case in cases {
         let doc = case["doc"].as_str().unwrap_or_default().to_string();
@@ -52,10 +56,7 @@ fn main() {
     let mut outcomes = Vec::new();
     for (doc, cases) in &by_doc {
         let repo = tempfile::tempdir().expect("a temporary directory");
-        let name = names
-            .get(doc)
-            .cloned()
-            .unwrap_or_else(|| fallback_name(doc));
+        let name = names.name(doc);
         setup_repo(repo.path(), &evals.join("drift").join(doc), &name);
         index(&ctx, repo.path());
         let anchors = count_anchors(repo.path());
@@ -118,44 +119,6 @@ struct Outcome {
     what: String,
     reason: String,
     ms: f64,
-}
-
-fn evals_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("CTX_EVALS") {
-        return PathBuf::from(dir);
-    }
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/evals")
-}
-
-fn read_jsonl(path: &Path) -> Vec<Value> {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| {
-        panic!(
-            "reading {}: {e} (set CTX_EVALS to the evals directory)",
-            path.display()
-        )
-    });
-    text.lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{}: {e}", path.display())))
-        .collect()
-}
-
-/// Document file → its name in its repository, from `sources.tsv` (`path_in_repo`'s first word).
-fn real_names(path: &Path) -> BTreeMap<String, String> {
-    let text = std::fs::read_to_string(path).unwrap_or_default();
-    let mut out = BTreeMap::new();
-    for line in text.lines().skip(1) {
-        let fields: Vec<&str> = line.split('\t').collect();
-        if fields.len() > 2 && fields[0].starts_with("docs/") {
-            let name = fields[2].split_whitespace().next().unwrap_or("AGENTS.md");
-            out.insert(fields[0].to_string(), name.to_string());
-        }
-    }
-    out
-}
-
-fn fallback_name(doc: &str) -> String {
-    doc.rsplit("__").next().unwrap_or("AGENTS.md").to_string()
 }
 
 fn setup_repo(repo: &Path, doc: &Path, name: &str) {

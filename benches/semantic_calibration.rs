@@ -15,11 +15,15 @@
 //! The action text mirrors `ctx serve`'s (`cli/serve/verdict.rs`): the command line, or
 //! `write PATH` / `edit PATH` followed by the added text.
 
+#[path = "support/evals.rs"]
+mod evals;
+
 use ctx_engine::embed::Embedder;
 use ctx_indexers::embed::{FastEmbedder, ModelPaths};
+use evals::{evals_dir, read_jsonl, DocNames};
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Highest share of spurious warns (foreign pairs, compliant actions) the threshold allows.
 const NULL_WARN_RATE: f64 = 0.05;
@@ -47,7 +51,7 @@ fn main() {
         .unwrap_or_else(|e| panic!("benches/semantic_calibration.rs needs the model: {e}"));
     let embedder = FastEmbedder::load(&paths).unwrap_or_else(|e| panic!("{e}"));
     let raw_cases = read_jsonl(&evals.join("drift/cases.jsonl"));
-    let names = real_names(&evals.join("drift/sources.tsv"));
+    let names = DocNames::read(&evals.join("drift/sources.tsv"));
     let rules = project_rules(&evals, &raw_cases, &names, &embedder);
     let cases = embed_cases(&raw_cases, &embedder);
     let null = null_similarities(&cases, &rules);
@@ -72,7 +76,7 @@ fn main() {
 fn project_rules(
     evals: &Path,
     cases: &[Value],
-    names: &BTreeMap<String, String>,
+    names: &DocNames,
     embedder: &FastEmbedder,
 ) -> BTreeMap<String, Rules> {
     let mut out = BTreeMap::new();
@@ -82,10 +86,7 @@ fn project_rules(
         }
         let text = std::fs::read_to_string(evals.join("drift").join(doc))
             .unwrap_or_else(|e| panic!("reading {doc}: {e}"));
-        let name = names
-            .get(doc)
-            .cloned()
-            .unwrap_or_else(|| "AGENTS.md".into());
+        let name = names.name(doc);
         let texts: Vec<String> = ctx_indexers::constraint::extract_anchors(&name, &text)
             .into_iter()
             .filter(|a| a.is_semantic_only())
@@ -218,38 +219,4 @@ fn same_rule(rule: &str, constraint: &str) -> bool {
     let clean = |s: &str| s.replace(['*', '`', '_'], "").to_lowercase();
     let (rule, constraint) = (clean(rule), clean(constraint));
     rule.contains(&constraint) || constraint.contains(&rule)
-}
-
-fn evals_dir() -> PathBuf {
-    if let Some(dir) = std::env::var_os("CTX_EVALS") {
-        return PathBuf::from(dir);
-    }
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/evals")
-}
-
-fn read_jsonl(path: &Path) -> Vec<Value> {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| {
-        panic!(
-            "reading {}: {e} (set CTX_EVALS to the evals directory)",
-            path.display()
-        )
-    });
-    text.lines()
-        .filter(|l| !l.trim().is_empty())
-        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("{}: {e}", path.display())))
-        .collect()
-}
-
-/// Each document's real file name (`.cursor/rules/base.mdc` for the Cursor rule file).
-fn real_names(path: &Path) -> BTreeMap<String, String> {
-    let text = std::fs::read_to_string(path).unwrap_or_default();
-    let mut out = BTreeMap::new();
-    for line in text.lines().skip(1) {
-        let fields: Vec<&str> = line.split('\t').collect();
-        if fields.len() > 2 && fields[0].starts_with("docs/") {
-            let name = fields[2].split_whitespace().next().unwrap_or("AGENTS.md");
-            out.insert(fields[0].to_string(), name.to_string());
-        }
-    }
-    out
 }
