@@ -67,10 +67,41 @@ pub fn finish(result: anyhow::Result<ExitCode>) -> ExitCode {
             if is_broken_pipe(&err) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("ctx: {err:#}");
+            eprintln!("ctx: {}", error_message(&err));
             ExitCode::from(2)
         }
     }
+}
+
+/// The error and its causes on one line, each cause once (library errors often quote their
+/// source already), with a hint when the file system refused access.
+fn error_message(err: &anyhow::Error) -> String {
+    let mut message = String::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        if message.ends_with(&text) {
+            continue;
+        }
+        if !message.is_empty() {
+            message.push_str(": ");
+        }
+        message.push_str(&text);
+    }
+    if is_permission_denied(err) {
+        message.push_str(
+            "\nhint: permission denied: ctx reads the repository and writes its index in .ctx/ \
+             (and any -o file); fix the permissions or work on a writable copy",
+        );
+    }
+    message
+}
+
+fn is_permission_denied(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::PermissionDenied)
+    })
 }
 
 fn is_broken_pipe(err: &anyhow::Error) -> bool {

@@ -4,6 +4,7 @@ mod util;
 
 mod anchors;
 mod check;
+mod faults;
 mod hooks;
 mod index;
 mod mcp;

@@ -27,6 +27,9 @@ impl SledStore {
             Err(sled::Error::Io(e)) if e.to_string().contains("lock") => {
                 Err(Error::Locked(dir.to_path_buf()))
             }
+            Err(sled::Error::Io(e)) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+                Err(Error::io("opening", dir, e))
+            }
             Err(e) => Err(Error::Store(format!("opening {}: {e}", dir.display()))),
         }
     }
