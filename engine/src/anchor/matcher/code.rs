@@ -1,6 +1,7 @@
 //! Code matchers: forbidden patterns in the lines an action adds.
 
 use super::cached::{compile_regex, Cached};
+use super::literal::required_literal;
 use super::{EvalContext, GlobList, Hit};
 use crate::check::{ActionFacts, FileOp};
 use serde::{Deserialize, Serialize};
@@ -52,6 +53,9 @@ pub struct CodeMatcher {
     require_regex: Cached<regex::Regex>,
     #[serde(skip)]
     previous_regex: Cached<regex::Regex>,
+    /// Text every match of `pattern` contains, if the pattern has one.
+    #[serde(skip)]
+    literal: Cached<Option<String>>,
 }
 
 fn is_zero(n: &usize) -> bool {
@@ -193,9 +197,7 @@ impl CodeMatcher {
         if effects.peek().is_none() {
             return Vec::new();
         }
-        let (Ok(re), Ok(unless)) = (self.regex(), self.unless()) else {
-            return Vec::new();
-        };
+        let literal = self.literal.get_or(|| Ok(required_literal(&self.pattern)));
         let mut out = Vec::new();
         for effect in effects {
             let path = effect.path.as_str();
@@ -205,6 +207,19 @@ impl CodeMatcher {
             {
                 continue;
             }
+            // Lines without the pattern's required literal cannot match: skip the compile.
+            if let Ok(Some(literal)) = literal {
+                if !effect
+                    .added
+                    .iter()
+                    .any(|l| l.text.contains(literal.as_str()))
+                {
+                    continue;
+                }
+            }
+            let (Ok(re), Ok(unless)) = (self.regex(), self.unless()) else {
+                return Vec::new();
+            };
             for (i, added) in effect.added.iter().enumerate() {
                 if re.is_match(&added.text)
                     && !unless.is_some_and(|u| u.is_match(&added.text))

@@ -6,7 +6,8 @@
 //! [`GitMatcher`] (commit, push and branch rules).
 //!
 //! Regexes and globs are compiled lazily, on first use, so loading hundreds of anchors stays
-//! cheap; [`Matcher::validate`] compiles them eagerly where a user wrote them.
+//! cheap; [`Matcher::validate`] compiles them eagerly where a user wrote them. A code pattern
+//! with a required literal is compiled only once an added line contains that literal.
 
 mod argv;
 mod cached;
@@ -15,6 +16,7 @@ mod command;
 mod dependency;
 mod git;
 mod glob;
+mod literal;
 mod path;
 
 pub use code::CodeMatcher;
