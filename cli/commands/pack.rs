@@ -5,8 +5,8 @@ use anyhow::Context;
 use ctx_engine::anchor::{load_plan, AnchorSet, Plan};
 use ctx_engine::embed::Embedder;
 use ctx_engine::pack::{
-    find_profile, load_profiles, pack_index, parse_budget, FileFilter, Format, Pack, PackOptions,
-    PlanInput, DEFAULT_PROFILE,
+    find_profile, load_profiles, pack_anchors, pack_corpus, parse_budget, read_index, FileFilter,
+    Format, Pack, PackOptions, PlanInput, DEFAULT_PROFILE,
 };
 use ctx_engine::{Error, Index};
 use std::io::Write;
@@ -72,21 +72,41 @@ pub fn run(args: PackArgs, global: &Global) -> anyhow::Result<ExitCode> {
         Err(e) => return Err(e).context("opening the index"),
     };
     let anchors = AnchorSet::load(&root).context("loading anchors")?;
-    let embedder = match crate::config::load_embedder(&root) {
+    let embedder = query_embedder(&index, &root, &options);
+    let (corpus, seeds) = read_index(
+        &index,
+        embedder.as_ref().map(|e| e as &dyn Embedder),
+        &options,
+    )?;
+    // The index is not read again: close it (sled flushes and syncs on close) while the
+    // pack is put together.
+    let closing = std::thread::spawn(move || drop(index));
+    let pack = pack_corpus(&corpus, &seeds, &pack_anchors(&anchors), &options)?;
+    write_pack(&pack, &args, global, options.format)?;
+    closing
+        .join()
+        .map_err(|_| anyhow::anyhow!("closing the index panicked"))?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The embedding model for a hybrid search of the query, when the index holds vectors
+/// and the task has text (loading the model is wasted time otherwise).
+fn query_embedder(
+    index: &Index,
+    root: &Path,
+    options: &PackOptions,
+) -> Option<ctx_indexers::embed::LoadedEmbedder> {
+    let has_query = !options.query.trim().is_empty() || options.plan.is_some();
+    if index.meta().model.is_none() || !has_query {
+        return None;
+    }
+    match crate::config::load_embedder(root) {
         Ok((embedder, _)) => embedder,
         Err(e) => {
             eprintln!("ctx: lexical search only ({e:#})");
             None
         }
-    };
-    let pack = pack_index(
-        &index,
-        embedder.as_ref().map(|e| e as &dyn Embedder),
-        &anchors,
-        &options,
-    )?;
-    write_pack(&pack, &args, global, options.format)?;
-    Ok(ExitCode::SUCCESS)
+    }
 }
 
 fn options(args: &PackArgs, root: &Path) -> anyhow::Result<PackOptions> {

@@ -36,9 +36,24 @@ pub fn pack_index(
     anchors: &AnchorSet,
     options: &PackOptions,
 ) -> Result<Pack> {
+    let (corpus, seeds) = read_index(index, embedder, options)?;
+    pack_corpus(&corpus, &seeds, &pack_anchors(anchors), options)
+}
+
+/// What a pack needs from an index: the corpus of packable chunks and the search hits
+/// for the query (hybrid when an embedder is given, else lexical). After this the index
+/// is not read again, so a caller may release it while [`pack_corpus`] runs.
+///
+/// Also starts loading the profile's tokenizer on another thread.
+pub fn read_index(
+    index: &Index,
+    embedder: Option<&dyn Embedder>,
+    options: &PackOptions,
+) -> Result<(Corpus, Vec<Seed>)> {
     let tokenizer = options.profile.tokenizer;
-    // Build the BPE while the index is read.
-    let warm = std::thread::spawn(move || tokenizer.count("warm up"));
+    // Load the BPE while the index is read and the graph built: the first count on
+    // another thread waits for it, so the thread need not be joined.
+    std::thread::spawn(move || tokenizer.count("warm up"));
     let chunks = index.all_chunks()?;
     if chunks.is_empty() {
         return Err(Error::Invalid(format!(
@@ -48,14 +63,18 @@ pub fn pack_index(
     }
     let corpus = Corpus::new(chunks, &options.filter)?;
     let seeds = search_seeds(index, embedder, options)?;
-    let anchors: Vec<PackAnchor> = anchors
+    Ok((corpus, seeds))
+}
+
+/// The enabled anchors of `anchors` as a pack shows them (built-in ones are for `ctx
+/// check` only).
+pub fn pack_anchors(anchors: &AnchorSet) -> Vec<PackAnchor> {
+    anchors
         .anchors()
         .iter()
         .filter(|a| a.enabled && !matches!(a.source, AnchorSource::Builtin))
         .map(pack_anchor)
-        .collect();
-    let _ = warm.join();
-    pack_corpus(&corpus, &seeds, &anchors, options)
+        .collect()
 }
 
 fn search_seeds(
@@ -179,6 +198,7 @@ pub fn pack_corpus(
     }
     let terms = QueryTerms::parse(&terms_text);
     let graph = Graph::build(&corpus.chunks);
+
     let plan_files = options
         .plan
         .as_ref()
@@ -215,6 +235,7 @@ pub fn pack_corpus(
     let mut entry_cost =
         |f: usize| tokenizer.count(&map_entry(corpus, &ranking, renderer, f)) as u64;
     let mut sel = select(corpus, &graph, &ranking, &mut costs, code_room);
+
     // Hand unused manifest room to the code, then undo additions until everything fits.
     let manifest = manifest_text(
         corpus,
@@ -257,6 +278,7 @@ pub fn pack_corpus(
     loop {
         let prompt = render(corpus, &ranking, &frame, &sel, &mut costs, &manifest);
         let raw = prompt.count(tokenizer);
+
         let tokens = profile.estimate(raw);
         if tokens <= limit {
             return Ok(finish(

@@ -7,7 +7,8 @@
 //! defined in more than [`MAX_DEFINITIONS`] places carry no edges at all.
 
 use crate::Chunk;
-use std::collections::{BTreeMap, HashMap, HashSet};
+use rustc_hash::FxHashMap;
+use std::collections::BTreeMap;
 
 /// Names defined in more places than this are too ambiguous to link.
 pub const MAX_DEFINITIONS: usize = 24;
@@ -26,7 +27,7 @@ pub struct Graph {
     /// The chunk defining each chunk's parent symbol, in the same file.
     parent: Vec<Option<u32>>,
     /// Defining chunks by name (the symbol's last segment).
-    defs: HashMap<String, Vec<u32>>,
+    defs: FxHashMap<String, Vec<u32>>,
 }
 
 /// The last segment of a qualified symbol: `handle` for `Server::handle` or `Server.handle`.
@@ -67,31 +68,19 @@ impl Graph {
     /// Builds the graph of `chunks`.
     pub fn build(chunks: &[Chunk]) -> Graph {
         let defs = definitions(chunks);
-        let mut out = vec![Vec::new(); chunks.len()];
+        let names = NameTable::new(&defs);
+        let out = parallel_map(chunks, |first, part| {
+            let mut seen = vec![u32::MAX; names.targets.len()];
+            let at = first..first + part.len();
+            at.zip(part)
+                .map(|(i, chunk)| names.references(i, chunk, &mut seen))
+                .collect()
+        });
         let mut inc = vec![Vec::new(); chunks.len()];
-        for (i, chunk) in chunks.iter().enumerate() {
-            let own = chunk.symbol.as_deref().map(last_segment);
-            let mut seen: HashSet<&str> = HashSet::new();
-            for name in identifiers(&chunk.text) {
-                if Some(name) == own || !seen.insert(name) {
-                    continue;
-                }
-                let Some(targets) = defs.get(name) else {
-                    continue;
-                };
-                let weight = 1.0 / targets.len() as f32;
-                for &t in targets {
-                    if t as usize != i {
-                        out[i].push((t, weight));
-                        inc[t as usize].push(i as u32);
-                    }
-                }
+        for (i, edges) in out.iter().enumerate() {
+            for &(t, _) in edges {
+                inc[t as usize].push(i as u32);
             }
-            out[i].sort_by_key(|e| e.0);
-        }
-        for list in &mut inc {
-            list.sort_unstable();
-            list.dedup();
         }
         let parent = parents(chunks);
         Graph {
@@ -175,6 +164,74 @@ impl Graph {
     }
 }
 
+/// The defined names, numbered, for one hash lookup per identifier.
+struct NameTable<'a> {
+    slot: FxHashMap<&'a str, u32>,
+    targets: Vec<&'a [u32]>,
+}
+
+impl<'a> NameTable<'a> {
+    fn new(defs: &'a FxHashMap<String, Vec<u32>>) -> NameTable<'a> {
+        let mut slot = FxHashMap::default();
+        let mut targets = Vec::with_capacity(defs.len());
+        for (name, list) in defs {
+            slot.insert(name.as_str(), targets.len() as u32);
+            targets.push(list.as_slice());
+        }
+        NameTable { slot, targets }
+    }
+
+    /// The outgoing edges of chunk `i`, sorted by target. `seen` holds, per name, the last
+    /// chunk that referenced it (so each name counts once per chunk).
+    fn references(&self, i: usize, chunk: &Chunk, seen: &mut [u32]) -> Vec<(u32, f32)> {
+        let own = chunk.symbol.as_deref().map(last_segment);
+        let mut edges = Vec::new();
+        for name in identifiers(&chunk.text) {
+            let Some(&k) = self.slot.get(name) else {
+                continue;
+            };
+            if seen[k as usize] == i as u32 || Some(name) == own {
+                continue;
+            }
+            seen[k as usize] = i as u32;
+            let targets = self.targets[k as usize];
+            let weight = 1.0 / targets.len() as f32;
+            edges.extend(
+                targets
+                    .iter()
+                    .filter(|&&t| t as usize != i)
+                    .map(|&t| (t, weight)),
+            );
+        }
+        edges.sort_by_key(|e| e.0);
+        edges
+    }
+}
+
+/// `f(first index, part)` over the parts of `items`, on as many threads as there are
+/// cores (at most 8), concatenated in order.
+fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(usize, &[T]) -> Vec<R> + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get().min(8));
+    if threads < 2 || items.len() < 1024 {
+        return f(0, items);
+    }
+    let per = items.len().div_ceil(threads);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks(per)
+            .enumerate()
+            .map(|(k, part)| {
+                let f = &f;
+                scope.spawn(move || f(k * per, part))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("graph thread panicked"))
+            .collect()
+    })
+}
+
 fn teleport_vector(n: usize, seeds: &[(usize, f64)]) -> Vec<f64> {
     let total: f64 = seeds.iter().filter(|s| s.0 < n).map(|s| s.1.max(0.0)).sum();
     if total <= 0.0 {
@@ -189,7 +246,7 @@ fn teleport_vector(n: usize, seeds: &[(usize, f64)]) -> Vec<f64> {
     v
 }
 
-fn definitions(chunks: &[Chunk]) -> HashMap<String, Vec<u32>> {
+fn definitions(chunks: &[Chunk]) -> FxHashMap<String, Vec<u32>> {
     let mut defs: BTreeMap<&str, Vec<u32>> = BTreeMap::new();
     for (i, chunk) in chunks.iter().enumerate() {
         if !chunk.kind.is_symbol() {
@@ -216,7 +273,7 @@ fn definitions(chunks: &[Chunk]) -> HashMap<String, Vec<u32>> {
 }
 
 fn parents(chunks: &[Chunk]) -> Vec<Option<u32>> {
-    let mut by_symbol: HashMap<(&str, &str), u32> = HashMap::new();
+    let mut by_symbol: FxHashMap<(&str, &str), u32> = FxHashMap::default();
     for (i, chunk) in chunks.iter().enumerate() {
         if let Some(symbol) = chunk.symbol.as_deref() {
             if chunk.part.is_none_or(|(part, _)| part == 1) {

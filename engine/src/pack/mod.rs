@@ -24,7 +24,7 @@ pub mod secrets;
 pub mod select;
 pub mod tokens;
 
-pub use assemble::{pack_corpus, pack_index};
+pub use assemble::{pack_anchors, pack_corpus, pack_index, read_index};
 pub use budget::parse_budget;
 pub use corpus::{Corpus, FileFilter};
 pub use profile::{builtin_profiles, find_profile, load_profiles, Profile, DEFAULT_PROFILE};

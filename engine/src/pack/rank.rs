@@ -87,8 +87,12 @@ pub fn rank(corpus: &Corpus, graph: &Graph, input: &RankInput) -> Ranking {
     score_names(corpus, graph, input.terms, &mut r);
     score_paths(corpus, input.terms, input.plan_files, &mut r);
     expand(graph, &mut r);
-    let global = graph.pagerank(&[]);
-    add_pagerank(graph, &mut r);
+    // The global PageRank does not depend on the task: compute it beside the seeded one.
+    let global = std::thread::scope(|scope| {
+        let global = scope.spawn(|| graph.pagerank(&[]));
+        add_pagerank(graph, &mut r);
+        global.join().expect("pagerank thread panicked")
+    });
     finish(corpus, &global, &mut r);
     r
 }

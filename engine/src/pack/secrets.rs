@@ -4,6 +4,7 @@
 //! Masking never changes the number of lines, so line numbers stay right.
 
 use regex::Regex;
+use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
@@ -73,10 +74,10 @@ fn shapes() -> &'static [Shape] {
 /// Counts of masked secrets by shape name.
 pub type SecretCounts = BTreeMap<String, u32>;
 
-/// Masks every secret shape in `text`; returns the masked text (unchanged if nothing
+/// Masks every secret shape in `text`; returns the masked text (borrowed when nothing
 /// matched) and adds what was masked to `counts`.
-pub fn mask_secrets(text: &str, counts: &mut SecretCounts) -> String {
-    let mut current = std::borrow::Cow::Borrowed(text);
+pub fn mask_secrets<'t>(text: &'t str, counts: &mut SecretCounts) -> Cow<'t, str> {
+    let mut current = Cow::Borrowed(text);
     for shape in shapes() {
         if !shape.pattern.is_match(&current) {
             continue;
@@ -101,9 +102,9 @@ pub fn mask_secrets(text: &str, counts: &mut SecretCounts) -> String {
         }
         out.push_str(&current[last..]);
         *counts.entry(shape.name.to_string()).or_default() += found;
-        current = std::borrow::Cow::Owned(out);
+        current = Cow::Owned(out);
     }
-    current.into_owned()
+    current
 }
 
 /// The replacement for one secret: a marker, then as many newlines as the secret held.

@@ -19,6 +19,7 @@ use super::render::Renderer;
 use super::secrets::{mask_secrets, SecretCounts};
 use super::tokens::Tokenizer;
 use crate::Chunk;
+use std::borrow::Cow;
 
 /// Share of the room the focus phase may fill.
 pub const FOCUS_SHARE: f64 = 0.6;
@@ -56,7 +57,7 @@ pub struct Costs<'a> {
     corpus: &'a Corpus,
     renderer: Renderer,
     tokenizer: Tokenizer,
-    masked: Vec<Option<String>>,
+    masked: Vec<Option<Cow<'a, str>>>,
     full: Vec<Option<u32>>,
     signature: Vec<Option<Option<u32>>>,
     open: Vec<Option<u32>>,
@@ -87,7 +88,8 @@ impl<'a> Costs<'a> {
     /// The chunk's text with secrets masked.
     pub fn masked(&mut self, i: usize) -> &str {
         if self.masked[i].is_none() {
-            let text = mask_secrets(&self.corpus.chunks[i].text, &mut self.secrets);
+            let corpus: &'a Corpus = self.corpus;
+            let text = mask_secrets(&corpus.chunks[i].text, &mut self.secrets);
             self.masked[i] = Some(text);
         }
         self.masked[i].as_deref().expect("just set")
