@@ -139,12 +139,11 @@ impl LexicalIndex {
         if let Some(symbol) = &chunk.symbol {
             doc.add_text(f.symbol, symbol);
         }
-        let mut content = chunk.text.clone();
+        // Two values of one field count as one text for BM25 (no positions are indexed).
+        doc.add_text(f.content, &chunk.text);
         if let Some(crumb) = &chunk.breadcrumb {
-            content.push('\n');
-            content.push_str(crumb);
+            doc.add_text(f.content, crumb);
         }
-        doc.add_text(f.content, &content);
         doc.add_text(f.kind, chunk.kind.as_str());
         doc.add_u64(f.ordinal, ordinal as u64);
         doc.add_u64(f.start_line, chunk.start_line as u64);

@@ -14,6 +14,9 @@ pub const CODE_TOKENIZER: &str = "ctx_code";
 const MAX_TERM_BYTES: usize = 48;
 
 /// Splits text into code-aware terms (see the module docs).
+///
+/// Tokens and their text buffers are reused from one text to the next, so indexing
+/// allocates nothing per term.
 #[derive(Debug, Clone, Default)]
 pub struct CodeTokenizer {
     tokens: Vec<Token>,
@@ -29,20 +32,22 @@ impl Tokenizer for CodeTokenizer {
     type TokenStream<'a> = CodeTokenStream<'a>;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> CodeTokenStream<'a> {
-        self.tokens.clear();
-        let mut position = 0;
-        for_each_term(text, |from, to, term| {
-            self.tokens.push(Token {
-                offset_from: from,
-                offset_to: to,
-                position,
-                text: term,
-                position_length: 1,
-            });
-            position += 1;
+        let mut used = 0;
+        for_each_term(text, |from, to, raw| {
+            if used == self.tokens.len() {
+                self.tokens.push(Token::default());
+            }
+            let token = &mut self.tokens[used];
+            token.offset_from = from;
+            token.offset_to = to;
+            token.position = used;
+            token.position_length = 1;
+            token.text.clear();
+            push_term(&mut token.text, raw);
+            used += 1;
         });
         CodeTokenStream {
-            tokens: &self.tokens,
+            tokens: &self.tokens[..used],
             next: 0,
         }
     }
@@ -66,12 +71,17 @@ impl TokenStream for CodeTokenStream<'_> {
 /// The terms of `text`, lowercased, in order (whole identifiers before their parts).
 pub fn terms(text: &str) -> Vec<String> {
     let mut out = Vec::new();
-    for_each_term(text, |_, _, term| out.push(term));
+    for_each_term(text, |_, _, raw| {
+        let mut term = String::new();
+        push_term(&mut term, raw);
+        out.push(term);
+    });
     out
 }
 
-/// Calls `sink(from, to, term)` for every term of `text`.
-fn for_each_term(text: &str, mut sink: impl FnMut(usize, usize, String)) {
+/// Calls `sink(from, to, raw)` for every term of `text`, where `raw` is `text[from..to]`
+/// before lowercasing and clipping (see [`push_term`]).
+fn for_each_term(text: &str, mut sink: impl FnMut(usize, usize, &str)) {
     let bytes = text.as_bytes();
     let mut i = 0;
     while i < bytes.len() {
@@ -100,67 +110,69 @@ fn is_joiner(bytes: &[u8], i: usize) -> bool {
 }
 
 /// Emits the whole identifier (when it has parts) and then each part.
-fn emit_identifier(ident: &str, offset: usize, sink: &mut impl FnMut(usize, usize, String)) {
-    let parts = split_parts(ident);
-    if parts.len() > 1 {
-        sink(offset, offset + ident.len(), clip(ident.to_lowercase()));
+fn emit_identifier(ident: &str, offset: usize, sink: &mut impl FnMut(usize, usize, &str)) {
+    let mut parts = 0;
+    for_each_part(ident, |_, _| parts += 1);
+    if parts > 1 {
+        sink(offset, offset + ident.len(), ident);
     }
-    for (from, to) in parts {
-        sink(
-            offset + from,
-            offset + to,
-            clip(ident[from..to].to_lowercase()),
-        );
-    }
+    for_each_part(ident, |from, to| {
+        sink(offset + from, offset + to, &ident[from..to]);
+    });
 }
 
-fn clip(mut term: String) -> String {
-    if term.len() > MAX_TERM_BYTES {
-        let mut cut = MAX_TERM_BYTES;
-        while !term.is_char_boundary(cut) {
+/// Appends `raw` lowercased, then cuts the term to [`MAX_TERM_BYTES`] at a character
+/// boundary.
+fn push_term(out: &mut String, raw: &str) {
+    let start = out.len();
+    if raw.is_ascii() {
+        out.extend(raw.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+    } else {
+        out.push_str(&raw.to_lowercase());
+    }
+    if out.len() - start > MAX_TERM_BYTES {
+        let mut cut = start + MAX_TERM_BYTES;
+        while !out.is_char_boundary(cut) {
             cut -= 1;
         }
-        term.truncate(cut);
+        out.truncate(cut);
     }
-    term
 }
 
-/// Byte ranges of the words of an identifier: split at `_`, `-` and case changes
-/// (`HTTPServer` → `HTTP`, `Server`; `parseJSON2` → `parse`, `JSON2`).
-fn split_parts(ident: &str) -> Vec<(usize, usize)> {
-    let chars: Vec<(usize, char)> = ident.char_indices().collect();
-    let mut parts = Vec::new();
+/// Calls `part(from, to)` with the byte range of each word of an identifier: split at
+/// `_`, `-` and case changes (`HTTPServer` → `HTTP`, `Server`; `parseJSON2` → `parse`,
+/// `JSON2`).
+fn for_each_part(ident: &str, mut part: impl FnMut(usize, usize)) {
     let mut start: Option<usize> = None;
-    for (n, &(at, c)) in chars.iter().enumerate() {
+    let mut prev: Option<char> = None;
+    let mut chars = ident.char_indices().peekable();
+    while let Some((at, c)) = chars.next() {
         if c == '_' || c == '-' {
             if let Some(s) = start.take() {
-                parts.push((s, at));
+                part(s, at);
             }
-            continue;
-        }
-        if let Some(s) = start {
-            if is_case_boundary(&chars, n) {
-                parts.push((s, at));
+        } else if let Some(s) = start {
+            let next = chars.peek().map(|&(_, n)| n);
+            if is_case_boundary(prev.unwrap_or(c), c, next) {
+                part(s, at);
                 start = Some(at);
             }
         } else {
             start = Some(at);
         }
+        prev = Some(c);
     }
     if let Some(s) = start {
-        parts.push((s, ident.len()));
+        part(s, ident.len());
     }
-    parts
 }
 
-/// True when a new word starts at char `n`: `aB` or the `B` of `ABc`.
-fn is_case_boundary(chars: &[(usize, char)], n: usize) -> bool {
-    let prev = chars[n - 1].1;
-    let cur = chars[n].1;
+/// True when a new word starts at `cur`: `aB` or the `B` of `ABc`.
+fn is_case_boundary(prev: char, cur: char, next: Option<char>) -> bool {
     if prev.is_lowercase() && cur.is_uppercase() {
         return true;
     }
-    let next_is_lower = chars.get(n + 1).is_some_and(|(_, c)| c.is_lowercase());
+    let next_is_lower = next.is_some_and(char::is_lowercase);
     prev.is_uppercase() && cur.is_uppercase() && next_is_lower
 }
 
@@ -190,6 +202,31 @@ mod tests {
         assert_eq!(terms("größe_wert"), ["größe_wert", "größe", "wert"]);
         let long = "a".repeat(1000);
         assert_eq!(terms(&long)[0].len(), MAX_TERM_BYTES);
+    }
+
+    #[test]
+    fn a_reused_tokenizer_gives_each_text_its_own_terms() {
+        let mut tokenizer = CodeTokenizer::default();
+        let mut collect = |text: &str| {
+            let mut stream = tokenizer.token_stream(text);
+            let mut seen = Vec::new();
+            while stream.advance() {
+                let t = stream.token();
+                seen.push((t.text.clone(), t.position));
+            }
+            seen
+        };
+        assert_eq!(collect("alphaBetaGamma x").len(), 5);
+        assert_eq!(
+            collect("ÄrgerWert b"),
+            [
+                ("ärgerwert".to_string(), 0),
+                ("ärger".to_string(), 1),
+                ("wert".to_string(), 2),
+                ("b".to_string(), 3)
+            ]
+        );
+        assert!(collect("").is_empty());
     }
 
     #[test]

@@ -113,6 +113,16 @@ pub fn count_tokens(text: &str) -> u32 {
     u32::try_from(count).unwrap_or(u32::MAX)
 }
 
+/// `Some(count)` when `text` has at most `limit` o200k_base tokens, else `None`.
+///
+/// Counting stops a few tokens past the limit, so a text far over it costs only about
+/// `limit` tokens of work: this is how the chunkers test whether a region fits.
+pub fn count_tokens_up_to(text: &str, limit: u32) -> Option<u32> {
+    let bpe = bpe_openai::o200k_base();
+    let count = bpe.count_till_limit(&bpe.normalize(text), limit as usize)?;
+    Some(u32::try_from(count).unwrap_or(u32::MAX))
+}
+
 /// A file's bytes with a line index.
 ///
 /// Lines end after each `\n`; a last line without `\n` counts. Line indices are 0-based
@@ -195,8 +205,7 @@ impl<'a> Source<'a> {
         if self.byte_range(lines.clone()).len() <= max_tokens as usize {
             return Some(None);
         }
-        let tokens = self.tokens(lines);
-        (tokens <= max_tokens).then_some(Some(tokens))
+        count_tokens_up_to(&self.text(lines), max_tokens).map(Some)
     }
 
     /// Splits `lines` into consecutive pieces within the limits.
@@ -397,6 +406,22 @@ mod tests {
         let n = count_tokens(&blob);
         assert!(n > 1000, "{n}");
         assert!(started.elapsed().as_secs() < 2, "{:?}", started.elapsed());
+    }
+
+    #[test]
+    fn counting_up_to_a_limit_agrees_with_the_full_count() {
+        let code = "fn parse(input: &str) -> Result<Config, Error> {\n    todo!()\n}\n";
+        for text in ["", "hello world", code, &code.repeat(40), &"é".repeat(3000)] {
+            let full = count_tokens(text);
+            for limit in [0, 1, full.saturating_sub(1), full, full + 1, 512] {
+                let expected = (full <= limit).then_some(full);
+                assert_eq!(
+                    count_tokens_up_to(text, limit),
+                    expected,
+                    "{limit}: {text:.40}"
+                );
+            }
+        }
     }
 
     #[test]
