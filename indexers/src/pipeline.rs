@@ -178,6 +178,123 @@ pub fn index_repository(
     Ok(summary)
 }
 
+/// Re-indexes only `paths` (relative to `root`, `/`-separated; a directory stands for every
+/// file under it): what a file watcher calls after a save, instead of a whole incremental
+/// run. Each path gets the treatment [`index_repository`] would give it: indexed when it is
+/// new or changed and the walk would return it (same ignore rules and limits), deleted
+/// from the index when it is gone or now excluded. Commits once, when something changed.
+///
+/// Vectors no chunk uses any more stay until the next [`Index::collect_garbage`] or full
+/// run, and the last-indexed time is left alone (this is not a full run). When the
+/// embedder's model is not the index's, every vector must be redone: that is a full
+/// [`index_repository`] run, which this then performs.
+pub fn index_paths(
+    index: &mut Index,
+    root: &Path,
+    paths: &[String],
+    options: &IndexOptions,
+    embedder: Option<&dyn Embedder>,
+) -> Result<IndexSummary> {
+    if let Some(embedder) = embedder {
+        let model = index.meta().model.as_ref();
+        if !model.is_some_and(|m| m.id == embedder.model_id() && m.dim == embedder.dim()) {
+            return index_repository(index, root, options, Some(embedder), &NoProgress);
+        }
+    }
+    let started = Instant::now();
+    let mut summary = IndexSummary {
+        model: embedder.map(|e| e.model_id().to_string()),
+        ..IndexSummary::default()
+    };
+    let known = known_under(index, paths)?;
+    let walk = crate::walk::walk_paths(root, &options.walk, paths);
+    for (reason, count) in &walk.skipped {
+        *summary
+            .skipped
+            .entry(reason.as_str().to_string())
+            .or_default() += count;
+    }
+    for (path, problem) in &walk.problems {
+        summary.problems.push(format!("{path}: {problem}"));
+    }
+    use rayon::iter::{IntoParallelRefIterator, ParallelIterator};
+    let outcomes: Vec<Outcome> = walk
+        .files
+        .par_iter()
+        .map(|file| read_and_chunk(file, known.get(&file.rel_path), options))
+        .collect();
+    let mut keep = HashSet::new();
+    let mut changed = Vec::new();
+    for (file, outcome) in walk.files.iter().zip(outcomes) {
+        let path = &file.rel_path;
+        match outcome {
+            Outcome::Unchanged => {
+                summary.unchanged += 1;
+                keep.insert(path.clone());
+            }
+            Outcome::Changed(chunked) => changed.push(chunked),
+            Outcome::Skipped(reason, message) => {
+                *summary
+                    .skipped
+                    .entry(reason.as_str().to_string())
+                    .or_default() += 1;
+                if let Some(message) = message {
+                    summary.problems.push(format!("{path}: {message}"));
+                    if known.contains_key(path) {
+                        keep.insert(path.clone());
+                    }
+                }
+            }
+        }
+    }
+    if let Some(embedder) = embedder {
+        embed_missing(index, &changed, embedder, &mut summary)?;
+    }
+    for chunked in changed {
+        summary.indexed += 1;
+        summary.chunks += chunked.chunks.len() as u64;
+        summary.changed_paths.push(chunked.record.path.clone());
+        keep.insert(chunked.record.path.clone());
+        index.put_file(chunked.record, &chunked.chunks)?;
+    }
+    for path in known.keys() {
+        if !keep.contains(path.as_str()) {
+            index.delete_file(path)?;
+            summary.deleted += 1;
+            summary.changed_paths.push(path.clone());
+        }
+    }
+    if summary.indexed + summary.deleted > 0 {
+        index.commit()?;
+    }
+    summary.changed_paths.sort();
+    summary.elapsed_ms = started.elapsed().as_millis() as u64;
+    Ok(summary)
+}
+
+/// The index's records of `paths`, and of the files under those that are directories.
+fn known_under(index: &Index, paths: &[String]) -> Result<HashMap<String, FileRecord>> {
+    let mut known = HashMap::new();
+    let mut prefixes = Vec::new();
+    for path in paths {
+        let path = path.trim_matches('/');
+        match index.file(path)? {
+            Some(record) => {
+                known.insert(record.path.clone(), record);
+            }
+            None => prefixes.push(format!("{path}/")),
+        }
+    }
+    if !prefixes.is_empty() {
+        for record in index.files()? {
+            if prefixes.iter().any(|p| record.path.starts_with(p.as_str())) {
+                known.insert(record.path.clone(), record);
+            }
+        }
+    }
+    Ok(known)
+}
+
 /// Reads and chunks changed files on every core and writes them here, in walk order;
 /// returns the paths that stay in the index (indexed, unchanged, or unreadable but
 /// indexed before).
