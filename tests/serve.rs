@@ -305,3 +305,231 @@ fn mcp_forwards_to_the_daemon_that_holds_the_index() {
         "the MCP calls did not reach the daemon"
     );
 }
+
+/// Every `ctx check` input: (arguments, stdin).
+fn check_inputs(dir: &Dir) -> Vec<(Vec<String>, Vec<u8>)> {
+    let root = dir.path();
+    let hook = |agent: &str, event: Value| {
+        (
+            ["check", "--hook", agent, "--no-log"]
+                .map(String::from)
+                .to_vec(),
+            event.to_string().into_bytes(),
+        )
+    };
+    let plain = |args: &[&str], stdin: &str| {
+        let mut args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+        args.extend(["--json", "--no-log"].map(String::from));
+        (args, stdin.as_bytes().to_vec())
+    };
+    vec![
+        plain(&["check", "--command", "git push --force origin main"], ""),
+        plain(&["check", "--command", "ls -la src"], ""),
+        plain(&["check", "--write", "generated/x.rs"], "fn x() {}\n"),
+        plain(
+            &[
+                "check",
+                "--edit",
+                "src/server.rs",
+                "--old",
+                "fn",
+                "--new",
+                "fn",
+            ],
+            "",
+        ),
+        plain(
+            &["check", "--diff", "-"],
+            "--- a/generated/y.rs\n+++ b/generated/y.rs\n@@ -0,0 +1 @@\n+fn y() {}\n",
+        ),
+        hook(
+            "claude",
+            json!({"session_id": "s", "cwd": root, "hook_event_name": "PreToolUse",
+                "tool_name": "Bash", "tool_input": {"command": "git push -f origin main"}}),
+        ),
+        hook(
+            "claude",
+            json!({"session_id": "s", "cwd": root, "hook_event_name": "PreToolUse",
+                "tool_name": "Write", "tool_input": {"file_path": root.join("generated/z.rs"), "content": "x"}}),
+        ),
+        hook(
+            "codex",
+            json!({"session_id": "c", "turn_id": "t", "transcript_path": null, "cwd": root,
+                "hook_event_name": "PreToolUse", "model": "m", "permission_mode": "default",
+                "tool_name": "Bash", "tool_input": {"command": "ls"}, "tool_use_id": "u"}),
+        ),
+        hook(
+            "gemini",
+            json!({"session_id": "g", "transcript_path": "/t", "cwd": root,
+                "hook_event_name": "BeforeTool", "timestamp": "2026-01-01T00:00:00Z",
+                "tool_name": "run_shell_command", "tool_input": {"command": "git push --force origin main"}}),
+        ),
+        hook(
+            "cursor",
+            json!({"hook_event_name": "beforeShellExecution", "conversation_id": "k",
+                "generation_id": "g", "workspace_roots": [root], "command": "ls", "cwd": root}),
+        ),
+    ]
+}
+
+/// Stdout and exit code of each input, with or without the daemon.
+fn check_answers(dir: &Dir, inputs: &[(Vec<String>, Vec<u8>)], daemon: bool) -> Vec<(String, i32)> {
+    inputs
+        .iter()
+        .map(|(args, stdin)| {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            let mut cmd = dir.ctx(&args).stdin(stdin.clone());
+            if !daemon {
+                cmd = cmd.env("CTX_NO_DAEMON", "1");
+            }
+            let out = cmd.output();
+            (
+                String::from_utf8_lossy(&out.stdout).into_owned(),
+                out.status.code().unwrap_or(-1),
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn check_goes_through_the_daemon_with_identical_answers_for_every_input() {
+    let dir = indexed();
+    let inputs = check_inputs(&dir);
+    let alone = check_answers(&dir, &inputs, false);
+    assert!(
+        alone.iter().any(|(out, _)| out.contains("deny")),
+        "the inputs should include denials: {alone:?}"
+    );
+    let _daemon = Daemon::start(&dir);
+    let served = requests_served(&dir);
+    let through = check_answers(&dir, &inputs, true);
+    for ((input, a), b) in inputs.iter().zip(&alone).zip(&through) {
+        assert_eq!(
+            a, b,
+            "different answers through the daemon for {:?}",
+            input.0
+        );
+    }
+    assert!(
+        requests_served(&dir) >= served + inputs.len() as u64,
+        "the checks did not go through the daemon"
+    );
+}
+
+#[test]
+fn check_through_the_daemon_adds_the_semantic_tier() {
+    let dir = indexed();
+    dir.write(".ctx/config.toml", "[check]\nsemantic_threshold = 0.8\n");
+    let rule = "NEVER use the real database in tests, only in-memory mocks.";
+    let command = format!("echo {rule}");
+    let args = ["check", "--command", command.as_str(), "--json", "--no-log"];
+    let alone = dir.ctx(&args).env("CTX_NO_DAEMON", "1").ok();
+    assert_eq!(
+        json_lines(&alone)[0]["data"]["decision"],
+        "allow",
+        "{alone}"
+    );
+    let _daemon = Daemon::start(&dir);
+    let through = dir.ctx(&args).ok();
+    let verdict = &json_lines(&through)[0]["data"];
+    assert_eq!(verdict["decision"], "warn", "{through}");
+    assert_eq!(verdict["violations"][0]["text"], rule, "{through}");
+    let evidence = verdict["violations"][0]["evidence"].as_str().unwrap();
+    assert!(evidence.contains("semantic tier"), "{evidence}");
+    let unrelated = ["check", "--command", "ls -la", "--json", "--no-log"];
+    assert_eq!(
+        dir.ctx(&unrelated).ok(),
+        dir.ctx(&unrelated).env("CTX_NO_DAEMON", "1").ok()
+    );
+}
+
+/// `ctx status --json` without the index size (the daemon's own files are in `.ctx/`).
+fn status_json(dir: &Dir) -> Value {
+    let mut status = json_lines(&dir.ctx(&["status", "--json"]).ok())[0].clone();
+    status.as_object_mut().unwrap().remove("index_bytes");
+    status
+}
+
+#[test]
+fn index_status_search_and_pack_work_while_the_daemon_holds_the_index() {
+    let dir = indexed();
+    let status = status_json(&dir);
+    let search = dir.ctx(&["search", "session", "-k", "60", "--json"]).ok();
+    let pack_args = [
+        "pack", "--budget", "3000", "--query", "session", "--format", "json",
+    ];
+    let pack = dir.ctx(&pack_args).ok();
+    let _daemon = Daemon::start(&dir);
+    let served = requests_served(&dir);
+    assert_eq!(status_json(&dir), status);
+    assert_eq!(
+        dir.ctx(&["search", "session", "-k", "60", "--json"]).ok(),
+        search
+    );
+    assert_eq!(dir.ctx(&pack_args).ok(), pack);
+    assert!(
+        requests_served(&dir) >= served + 3,
+        "status, search and pack did not go through the daemon"
+    );
+
+    dir.write("src/added.rs", "pub fn added_while_serving() {}\n");
+    let out = dir.ctx(&["index", "--json"]).ok();
+    let summary = &json_lines(&out)[0];
+    assert!(summary["indexed"].as_u64().unwrap() <= 1, "{out}");
+    let found = dir
+        .ctx(&[
+            "search",
+            "added_while_serving",
+            "--mode",
+            "lexical",
+            "--json",
+        ])
+        .ok();
+    assert!(found.contains("src/added.rs"), "{found}");
+    let rebuilt = dir.ctx(&["index", "--rebuild", "--json"]).ok();
+    let files = status_json(&dir)["files"].as_u64().unwrap();
+    assert_eq!(
+        json_lines(&rebuilt)[0]["indexed"].as_u64(),
+        Some(files),
+        "{rebuilt}"
+    );
+    let after = dir.ctx(&["search", "session", "--json"]).ok();
+    assert!(after.contains("session.py"), "{after}");
+}
+
+#[test]
+fn serve_watcher_follows_new_directories_and_nested_ignore_files() {
+    let dir = indexed();
+    let _daemon = Daemon::start(&dir);
+    dir.write("src/fresh/deep.rs", "pub fn watcher_deep_marker() {}\n");
+    assert!(
+        wait_for_path(&dir, "watcher_deep_marker", "src/fresh/deep.rs", true),
+        "a file in a new directory never appeared"
+    );
+    dir.write("src/fresh/.gitignore", "deep.rs\n");
+    assert!(
+        wait_for_path(&dir, "watcher_deep_marker", "src/fresh/deep.rs", false),
+        "a file a nested .gitignore now excludes stayed in the index"
+    );
+    let out = dir.ctx(&["serve", "--status", "--json"]).ok();
+    let last = json_lines(&out)[0]["data"]["daemon"]["last_reindex"].clone();
+    assert!(
+        last.as_str().unwrap_or("").contains("changed paths"),
+        "not a path-scoped update: {last}"
+    );
+}
+
+/// Polls a lexical search until `path` is (or is no longer) a hit for `query`, up to 10 s.
+fn wait_for_path(dir: &Dir, query: &str, path: &str, present: bool) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        let out = dir
+            .ctx(&["search", query, "--mode", "lexical", "--json"])
+            .output();
+        if String::from_utf8_lossy(&out.stdout).contains(path) == present {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    false
+}
