@@ -37,7 +37,19 @@ pub fn call(root: &Path, request: &Request) -> Option<anyhow::Result<Value>> {
         return None;
     }
     let response = exchange(root, request)?;
+    known_tool(&response)?;
     Some(tool_result(response))
+}
+
+/// `None` when the daemon does not know the tool asked for (a daemon of another ctx
+/// version still running after an upgrade): the caller then works in-process.
+fn known_tool(response: &Response) -> Option<()> {
+    let text = response
+        .result
+        .as_ref()
+        .map(result_text)
+        .unwrap_or_default();
+    (!text.starts_with("unknown tool")).then_some(())
 }
 
 /// The tool result of an answer, or its error.
@@ -181,8 +193,26 @@ pub fn verdict(root: &Path, facts: &ActionFacts) -> Option<anyhow::Result<Verdic
         arguments: json!({ "facts": facts }),
     };
     let response = exchange_within(root, &request, CHECK_TIMEOUT)?;
+    known_tool(&response)?;
     Some(tool_result(response).and_then(|value| {
         serde_json::from_value(value["structuredContent"].clone())
             .context("reading the daemon's verdict")
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_tools_fall_back_and_tool_errors_do_not() {
+        let unknown = Response::result(json!({"content": [{"type": "text",
+            "text": "unknown tool \"check_facts\": use search"}], "isError": true}));
+        assert!(known_tool(&unknown).is_none());
+        let failed = Response::result(json!({"content": [{"type": "text",
+            "text": "loading the anchors: bad toml"}], "isError": true}));
+        assert!(known_tool(&failed).is_some());
+        let error = tool_result(failed).unwrap_err().to_string();
+        assert_eq!(error, "loading the anchors: bad toml");
+    }
 }
