@@ -9,6 +9,11 @@
 //! code2prompt (cargo install code2prompt) and repomix (npm install -g repomix). They
 //! pack without ranking; ctx ranks, masks secrets and verifies the budget exactly.
 //!
+//! ctx's time includes counting the final output with the profile's tokenizer. The machine
+//! may be shared, so the load average is printed before and after the measurements, and
+//! commands run interleaved (one run of each, then the next round) so that load changes
+//! hit every command alike.
+//!
 //! Environment: `CTX_BENCH_TREE=DIR` packs another tree; `CTX_BENCH_RUNS=N` (default 5).
 
 use std::path::{Path, PathBuf};
@@ -124,14 +129,17 @@ fn main() {
             output: Some(file),
         });
     }
+    println!("load average before: {}", load_average());
+    let (all_times, stdout_bytes) = time_cases(&cases, &root, runs);
+    println!("load average after:  {}", load_average());
     println!(
         "{:<34} {:>10} {:>10} {:>12}",
         "command", "median s", "min s", "output MB"
     );
     let mut medians = Vec::new();
-    for case in &cases {
-        let times = time_case(case, &root, runs);
-        let size = case.output.as_deref().map_or(0, bytes) as f64 / 1e6;
+    for ((case, times), stdout) in cases.iter().zip(all_times).zip(stdout_bytes) {
+        // yek ignores --output-dir when stdout is not a terminal and writes to stdout.
+        let size = case.output.as_deref().map_or(0, bytes).max(stdout) as f64 / 1e6;
         let median = times[times.len() / 2];
         medians.push((case.name.clone(), median));
         println!(
@@ -149,12 +157,23 @@ fn main() {
             .map(|(_, t)| t.as_secs_f64())
     };
     if let (Some(ctx), Some(yek)) = (find("ctx pack --budget 400k"), find("yek --tokens 400k")) {
-        println!("ctx 400k / yek 400k wall time: {:.2}x", ctx / yek);
+        println!(
+            "ctx 400k / yek 400k wall time: {:.2}x (target: at most 0.80x)",
+            ctx / yek
+        );
     }
+    println!("{BEFORE}");
 }
 
-fn time_case(case: &Case, root: &Path, runs: usize) -> Vec<Duration> {
-    let run = || {
+/// The figures before the pack speed work (issue 5), for comparison.
+const BEFORE: &str = "before (issue 5 baseline, 2026-11-21): ctx 400k 1.33-1.50 s, \
+yek 400k 0.58-0.70 s, ctx / yek 2.2x; at the start of this work (load average 2.5): \
+ctx 400k 1.55-1.98 s wall, 0.7 s CPU";
+
+/// Times every case `runs` times after one warm-up each, interleaved round by round;
+/// each case's times come back sorted, with the size of its standard output.
+fn time_cases(cases: &[Case], root: &Path, runs: usize) -> (Vec<Vec<Duration>>, Vec<u64>) {
+    let run = |case: &Case| {
         let started = Instant::now();
         let out = Command::new(&case.program)
             .args(&case.args)
@@ -168,12 +187,25 @@ fn time_case(case: &Case, root: &Path, runs: usize) -> Vec<Duration> {
             case.name,
             String::from_utf8_lossy(&out.stderr)
         );
-        started.elapsed()
+        (started.elapsed(), out.stdout.len() as u64)
     };
-    run();
-    let mut times: Vec<Duration> = (0..runs.max(1)).map(|_| run()).collect();
-    times.sort();
-    times
+    let stdout_bytes = cases.iter().map(|case| run(case).1).collect();
+    let mut times = vec![Vec::new(); cases.len()];
+    for _ in 0..runs.max(1) {
+        for (case, t) in cases.iter().zip(&mut times) {
+            t.push(run(case).0);
+        }
+    }
+    times.iter_mut().for_each(|t| t.sort());
+    (times, stdout_bytes)
+}
+
+/// The 1, 5 and 15 minute load averages (Linux), or "unknown".
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .map(|l| l.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .unwrap_or_else(|| "unknown".into())
 }
 
 fn tree() -> Option<PathBuf> {
