@@ -338,3 +338,53 @@ fn check_requires_an_input() {
     let dir = repo();
     dir.ctx(&["check"]).code(2);
 }
+
+/// The compiled-anchor cache (`.ctx/anchors.cache`, issue 4 latency): written by the first
+/// check, reused by the next, rebuilt when a source changes, and never hiding a failing example
+/// or a syntax error that appears after it was written.
+#[test]
+fn r4_anchor_cache_follows_every_change() {
+    let dir = repo();
+    dir.ctx(&["check", "--command", "echo x > generated/a"])
+        .code(1);
+    let cache = dir.read(".ctx/anchors.cache");
+    assert!(cache.starts_with("ctx-anchors-cache "), "{cache}");
+    dir.ctx(&["check", "--command", "echo x > generated/a"])
+        .code(1);
+    assert_eq!(
+        dir.read(".ctx/anchors.cache"),
+        cache,
+        "an unchanged source rewrote the cache"
+    );
+
+    let more = format!(
+        "{ANCHORS}\n[[anchor]]\nid = \"p-docs\"\ntext = \"Never edit docs/\"\nforbid_path = [\"docs/**\"]\n"
+    );
+    dir.write(".ctx/anchors.toml", &more);
+    let (stdout, _) = dir
+        .ctx(&["check", "--command", "echo x > docs/a.md"])
+        .code(1);
+    assert!(
+        stdout.contains("p-docs"),
+        "a new anchor was not seen: {stdout}"
+    );
+
+    let failing = format!("{more}match = [\"path:src/a.rs\"]\n");
+    dir.write(".ctx/anchors.toml", &failing);
+    let (_, stderr) = dir.ctx(&["check", "--command", "ls"]).code(2);
+    assert!(
+        stderr.contains("p-docs") && stderr.contains("path:src/a.rs"),
+        "a failing example was hidden by the cache: {stderr}"
+    );
+
+    dir.write(".ctx/anchors.toml", "[[anchor]]\ntext = \n");
+    let (_, stderr) = dir.ctx(&["check", "--command", "ls"]).code(2);
+    assert!(stderr.contains("anchors.toml:2:"), "{stderr}");
+
+    dir.write(".ctx/anchors.toml", ANCHORS);
+    dir.write(".ctx/anchors.cache", "ctx-anchors-cache 1 garbage\n{");
+    dir.ctx(&["check", "--command", "echo x > generated/a"])
+        .code(1);
+    dir.ctx(&["check", "--command", "echo x > docs/a.md"])
+        .code(0);
+}

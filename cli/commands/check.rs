@@ -7,7 +7,8 @@
 //! reason.
 //!
 //! The rule path reads only `.ctx/anchors.toml`, `.ctx/extracted-anchors.json`,
-//! `.ctx/plan.json` and `.ctx/config.toml`: never the index or the model.
+//! `.ctx/plan.json` and `.ctx/config.toml`, and the compiled-anchor cache built from them
+//! (`.ctx/anchors.cache`, see `AnchorSet::load`): never the index or the model.
 
 use crate::hooks::{self, Action, Agent, Answer, EventKind, HookEvent};
 use crate::output::Global;
