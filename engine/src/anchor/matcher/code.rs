@@ -41,20 +41,21 @@ pub struct CodeMatcher {
     /// Files never checked (`*.example`).
     #[serde(default, skip_serializing_if = "GlobList::is_empty")]
     pub except_files: GlobList,
+    /// The compiled forms, boxed so that [`Matcher`](super::Matcher) stays small.
     #[serde(skip)]
+    compiled: Box<Compiled>,
+}
+
+/// A code matcher's regexes and required literal, each built on first use.
+#[derive(Debug, Clone, Default, PartialEq)]
+struct Compiled {
     regex: Cached<regex::Regex>,
-    #[serde(skip)]
-    unless_regex: Cached<regex::Regex>,
-    #[serde(skip)]
-    next_regex: Cached<regex::Regex>,
-    #[serde(skip)]
-    block_regex: Cached<regex::Regex>,
-    #[serde(skip)]
-    require_regex: Cached<regex::Regex>,
-    #[serde(skip)]
-    previous_regex: Cached<regex::Regex>,
+    unless: Cached<regex::Regex>,
+    next: Cached<regex::Regex>,
+    block: Cached<regex::Regex>,
+    require: Cached<regex::Regex>,
+    previous: Cached<regex::Regex>,
     /// Text every match of `pattern` contains, if the pattern has one.
-    #[serde(skip)]
     literal: Cached<Option<String>>,
 }
 
@@ -105,22 +106,22 @@ impl CodeMatcher {
     pub fn validate(&self) -> Result<(), String> {
         self.regex()?;
         self.unless()?;
-        self.optional(&self.next_line, &self.next_regex)?;
-        self.optional(&self.unless_block, &self.block_regex)?;
-        self.optional(&self.require_block, &self.require_regex)?;
-        self.optional(&self.unless_previous, &self.previous_regex)?;
+        self.optional(&self.next_line, &self.compiled.next)?;
+        self.optional(&self.unless_block, &self.compiled.block)?;
+        self.optional(&self.require_block, &self.compiled.require)?;
+        self.optional(&self.unless_previous, &self.compiled.previous)?;
         self.files.validate()?;
         self.except_files.validate()
     }
 
     fn regex(&self) -> Result<&regex::Regex, String> {
-        self.regex.get_or(|| compile_regex(&self.pattern))
+        self.compiled.regex.get_or(|| compile_regex(&self.pattern))
     }
 
     fn unless(&self) -> Result<Option<&regex::Regex>, String> {
         match &self.unless {
             None => Ok(None),
-            Some(p) => self.unless_regex.get_or(|| compile_regex(p)).map(Some),
+            Some(p) => self.compiled.unless.get_or(|| compile_regex(p)).map(Some),
         }
     }
 
@@ -137,7 +138,7 @@ impl CodeMatcher {
 
     /// True when the context conditions (`next_line`, `unless_block`) let a hit at `i` stand.
     fn context_allows(&self, lines: &[crate::check::AddedLine], i: usize) -> bool {
-        if let Ok(Some(next)) = self.optional(&self.next_line, &self.next_regex) {
+        if let Ok(Some(next)) = self.optional(&self.next_line, &self.compiled.next) {
             let following = lines[i + 1..].iter().find(|l| !l.text.trim().is_empty());
             if !following.is_some_and(|l| next.is_match(&l.text)) {
                 return false;
@@ -148,12 +149,12 @@ impl CodeMatcher {
             .iter()
             .rev()
             .find(|l| !l.text.trim().is_empty() && indentation(&l.text) < indent);
-        if let Ok(Some(block)) = self.optional(&self.unless_block, &self.block_regex) {
+        if let Ok(Some(block)) = self.optional(&self.unless_block, &self.compiled.block) {
             if header.is_some_and(|h| block.is_match(&h.text)) {
                 return false;
             }
         }
-        if let Ok(Some(required)) = self.optional(&self.require_block, &self.require_regex) {
+        if let Ok(Some(required)) = self.optional(&self.require_block, &self.compiled.require) {
             let ok = match header {
                 Some(h) => required.is_match(&h.text),
                 None => indent >= self.min_indent,
@@ -162,7 +163,7 @@ impl CodeMatcher {
                 return false;
             }
         }
-        if let Ok(Some(previous)) = self.optional(&self.unless_previous, &self.previous_regex) {
+        if let Ok(Some(previous)) = self.optional(&self.unless_previous, &self.compiled.previous) {
             // The nearest non-empty line, and the whole comment block it may end.
             let mut before = lines[..i]
                 .iter()
@@ -197,7 +198,10 @@ impl CodeMatcher {
         if effects.peek().is_none() {
             return Vec::new();
         }
-        let literal = self.literal.get_or(|| Ok(required_literal(&self.pattern)));
+        let literal = self
+            .compiled
+            .literal
+            .get_or(|| Ok(required_literal(&self.pattern)));
         let mut out = Vec::new();
         for effect in effects {
             let path = effect.path.as_str();
@@ -217,12 +221,18 @@ impl CodeMatcher {
                     continue;
                 }
             }
-            let (Ok(re), Ok(unless)) = (self.regex(), self.unless()) else {
+            let Ok(re) = self.regex() else {
                 return Vec::new();
             };
             for (i, added) in effect.added.iter().enumerate() {
-                if re.is_match(&added.text)
-                    && !unless.is_some_and(|u| u.is_match(&added.text))
+                if !re.is_match(&added.text) {
+                    continue;
+                }
+                // `unless` is compiled only once a line matches (most writes match nothing).
+                let Ok(unless) = self.unless() else {
+                    return Vec::new();
+                };
+                if !unless.is_some_and(|u| u.is_match(&added.text))
                     && self.context_allows(&effect.added, i)
                 {
                     out.push(Hit {
