@@ -20,6 +20,8 @@ use tokio::sync::Notify;
 const DEBOUNCE: Duration = Duration::from_millis(100);
 /// Longest a burst of events delays re-indexing (a long-running generator keeps writing).
 const MAX_DEBOUNCE: Duration = Duration::from_millis(500);
+/// More changed paths than this in one burst (a branch switch) get a whole incremental run.
+const MAX_PATH_UPDATES: usize = 2_000;
 /// Idle time after path updates before the vectors they left unused are removed.
 const GARBAGE_IDLE: Duration = Duration::from_secs(2);
 
@@ -299,7 +301,7 @@ fn watch_loop(
 /// daemon's stats; true when path updates may have left unused vectors.
 fn update(daemon: &Daemon, changes: &Changes, first_event: Instant) -> bool {
     let started = Instant::now();
-    let result = if changes.everything {
+    let result = if changes.everything || changes.paths.len() > MAX_PATH_UPDATES {
         work::reindex_quietly(&daemon.shared)
     } else {
         let paths: Vec<String> = changes.paths.iter().cloned().collect();

@@ -3,7 +3,9 @@
 //! A request is one line `{"tool": NAME, "arguments": {...}}` where NAME is one of the
 //! MCP tools (`search`, `pack`, `anchors`, `anchor_add`, `check_action`, `index_status`,
 //! `reindex`, with the same arguments) or a daemon command: `ping` (the daemon's state)
-//! or `stop`. The answer is one line `{"ok": true, "result": R}` where R is the MCP
+//! or `stop`, or one of the daemon's own tools for the `ctx` commands
+//! ([`super::tools`]: `check_facts`, `search_hits`, `index_records`, `pack_options`,
+//! `index_run`). The answer is one line `{"ok": true, "result": R}` where R is the MCP
 //! `CallToolResult` (`content`, `structuredContent`, `isError`), or `{"ok": false,
 //! "error": MESSAGE}` when the request itself was unusable. Lines longer than
 //! [`MAX_REQUEST_BYTES`] are refused and the connection is closed.
