@@ -63,6 +63,8 @@ pub fn run(args: PackArgs, global: &Global) -> anyhow::Result<ExitCode> {
         write_pack(&pack?, &args, global, options.format)?;
         return Ok(ExitCode::SUCCESS);
     }
+    // The BPE tables load while the index opens.
+    options.profile.tokenizer.preload();
     let index = match Index::open(&root) {
         Ok(index) => index,
         Err(Error::NoIndex(_)) => anyhow::bail!(

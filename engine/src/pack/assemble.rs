@@ -44,16 +44,15 @@ pub fn pack_index(
 /// for the query (hybrid when an embedder is given, else lexical). After this the index
 /// is not read again, so a caller may release it while [`pack_corpus`] runs.
 ///
-/// Also starts loading the profile's tokenizer on another thread.
+/// Also starts loading the profile's tokenizer on another thread (see
+/// [`Tokenizer::preload`](super::Tokenizer::preload)).
 pub fn read_index(
     index: &Index,
     embedder: Option<&dyn Embedder>,
     options: &PackOptions,
 ) -> Result<(Corpus, Vec<Seed>)> {
-    let tokenizer = options.profile.tokenizer;
-    // Load the BPE while the index is read and the graph built: the first count on
-    // another thread waits for it, so the thread need not be joined.
-    std::thread::spawn(move || tokenizer.count("warm up"));
+    // Load the BPE while the index is read and the graph built.
+    options.profile.tokenizer.preload();
     let chunks = index.all_chunks()?;
     if chunks.is_empty() {
         return Err(Error::Invalid(format!(

@@ -5,9 +5,12 @@
 //! that loads three times faster. The tables are deserialised once per process. Long texts are counted in parallel: the text is cut at *safe
 //! boundaries*, places where both supported tokenizers are guaranteed to start a new
 //! pre-tokenizer piece, so the sum of the parts equals the count of the whole exactly.
+//! Batches of texts ([`Tokenizer::count_many`]) encode each distinct pre-tokenizer piece
+//! once per thread and look up its repeats.
 
-use serde::{Deserialize, Serialize};
 use bpe_openai::Tokenizer as Bpe;
+use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
 
 /// A tokenizer a profile counts with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -51,6 +54,14 @@ impl Tokenizer {
         }
     }
 
+    /// Starts loading the BPE tables on another thread, so that they are ready (or nearly)
+    /// by the first count; a count made meanwhile waits for the load. Idempotent.
+    pub fn preload(self) {
+        std::thread::spawn(move || {
+            self.bpe();
+        });
+    }
+
     /// Number of tokens in `text` (no special tokens).
     pub fn count(self, text: &str) -> usize {
         if text.len() < PARALLEL_THRESHOLD {
@@ -64,21 +75,39 @@ impl Tokenizer {
         let total: usize = texts.iter().map(|t| t.len()).sum();
         let threads = thread_count();
         if total < PARALLEL_THRESHOLD || threads < 2 || texts.len() < 2 {
-            return texts.iter().map(|t| self.count(t)).collect();
+            return self.count_serial(texts);
         }
-        let per = texts.len().div_ceil(threads);
         std::thread::scope(|scope| {
-            let handles: Vec<_> = texts
-                .chunks(per)
-                .map(|group| {
-                    scope.spawn(move || group.iter().map(|t| self.count(t)).collect::<Vec<_>>())
-                })
+            let handles: Vec<_> = groups_by_size(texts, total.div_ceil(threads))
+                .into_iter()
+                .map(|group| scope.spawn(move || self.count_serial(group)))
                 .collect();
             handles
                 .into_iter()
                 .flat_map(|h| h.join().expect("token counting thread panicked"))
                 .collect()
         })
+    }
+
+    /// Counts texts on this thread, each pre-tokenizer piece once: code repeats its pieces
+    /// (keywords, names, indentation), so most are looked up instead of encoded. The same
+    /// counts as [`Tokenizer::count`]: both sum the encodings of the same pieces.
+    fn count_serial(self, texts: &[&str]) -> Vec<usize> {
+        let bpe = self.bpe();
+        let mut known: FxHashMap<&str, u32> = FxHashMap::default();
+        texts
+            .iter()
+            .map(|text| {
+                bpe.split(text)
+                    .map(|piece| {
+                        let count = known
+                            .entry(piece)
+                            .or_insert_with(|| bpe.bpe.count(piece.as_bytes()) as u32);
+                        *count as usize
+                    })
+                    .sum()
+            })
+            .collect()
     }
 
     fn count_parallel(self, text: &str) -> usize {
@@ -95,6 +124,23 @@ impl std::fmt::Display for Tokenizer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.name())
     }
+}
+
+/// `texts` cut into consecutive groups of about `bytes` bytes each.
+fn groups_by_size<'a, 't>(texts: &'a [&'t str], bytes: usize) -> Vec<&'a [&'t str]> {
+    let mut groups = Vec::new();
+    let (mut start, mut size) = (0, 0);
+    for (i, text) in texts.iter().enumerate() {
+        size += text.len();
+        if size >= bytes {
+            groups.push(&texts[start..=i]);
+            (start, size) = (i + 1, 0);
+        }
+    }
+    if start < texts.len() {
+        groups.push(&texts[start..]);
+    }
+    groups
 }
 
 fn thread_count() -> usize {
@@ -184,6 +230,34 @@ mod tests {
         assert_eq!(Tokenizer::Cl100kBase.count(&text), serial);
     }
 
+    #[test]
+    fn counting_many_in_parallel_equals_counting_each() {
+        let texts: Vec<String> = (0..3_000)
+            .map(|i| {
+                let line = format!(
+                    "fn f{i}() {{ let x = {i} * 7; }} // é{}\n",
+                    " ".repeat(i % 5)
+                );
+                line.repeat(1 + i % 9)
+            })
+            .collect();
+        let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+        assert!(refs.iter().map(|t| t.len()).sum::<usize>() > PARALLEL_THRESHOLD);
+        for tok in Tokenizer::ALL {
+            let each: Vec<usize> = refs.iter().map(|t| tok.bpe().count(*t)).collect();
+            assert_eq!(tok.count_many(&refs), each);
+        }
+    }
+
+    #[test]
+    fn groups_cover_every_text_in_order() {
+        let texts = ["aaaa", "b", "cc", "dddddd", "e"];
+        let groups = groups_by_size(&texts, 5);
+        assert_eq!(groups.concat(), texts);
+        assert_eq!(groups[0], ["aaaa", "b"]);
+        assert!(groups_by_size(&[], 5).is_empty());
+    }
+
     fn code_like() -> impl Strategy<Value = String> {
         let line = prop_oneof![
             Just("".to_string()),
@@ -205,6 +279,17 @@ mod tests {
                     .map(|p| tok.bpe().count(p))
                     .sum();
                 prop_assert_eq!(whole, sum, "{} on {:?}", tok, text);
+            }
+        }
+
+        #[test]
+        fn counting_many_equals_counting_each(
+            texts in proptest::collection::vec(code_like(), 0..12),
+        ) {
+            let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+            for tok in Tokenizer::ALL {
+                let each: Vec<usize> = refs.iter().map(|t| tok.bpe().count(*t)).collect();
+                prop_assert_eq!(tok.count_many(&refs), each);
             }
         }
 
