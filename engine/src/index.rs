@@ -56,6 +56,8 @@ pub struct Index {
     meta: IndexMeta,
     pending: Batch,
     pending_vectors: HashSet<u64>,
+    /// Vectors were added or removed since the vector index was last saved.
+    vectors_changed: bool,
 }
 
 impl Index {
@@ -131,6 +133,7 @@ impl Index {
             meta: new_meta(),
             pending: Batch::default(),
             pending_vectors: HashSet::new(),
+            vectors_changed: false,
         })
     }
 
@@ -160,6 +163,7 @@ impl Index {
             meta,
             pending: Batch::default(),
             pending_vectors: HashSet::new(),
+            vectors_changed: false,
         })
     }
 
@@ -227,6 +231,7 @@ impl Index {
         }
         self.pending_vectors.clear();
         self.vectors = Some(self.new_vector_index(wanted.dim)?);
+        self.vectors_changed = true;
         self.meta.model = Some(wanted);
         Ok(previous)
     }
@@ -262,6 +267,7 @@ impl Index {
             .as_mut()
             .ok_or_else(|| Error::Embed("no model selected for this index".into()))?;
         vectors.add(key, vector)?;
+        self.vectors_changed = true;
         records::put_vector_key(&mut self.pending, key, true);
         self.pending_vectors.insert(key);
         Ok(())
@@ -290,9 +296,10 @@ impl Index {
     /// Makes staged changes durable and visible, in crash-safe order (see module docs).
     pub fn commit(&mut self) -> Result<()> {
         self.lexical.commit()?;
-        if let Some(vectors) = &self.vectors {
+        if let Some(vectors) = self.vectors.as_ref().filter(|_| self.vectors_changed) {
             vectors.save()?;
         }
+        self.vectors_changed = false;
         let mut batch = std::mem::take(&mut self.pending);
         records::put_meta(&mut batch, &self.meta);
         self.store.apply(batch)?;
@@ -313,6 +320,7 @@ impl Index {
             for key in records::read_vector_keys(self.store.as_ref())? {
                 if !live.contains(&key) {
                     vectors.remove(key)?;
+                    self.vectors_changed = true;
                     records::put_vector_key(&mut self.pending, key, false);
                     removed += 1;
                 }

@@ -118,6 +118,7 @@ pub fn index_repository(
     progress: &dyn Progress,
 ) -> Result<IndexSummary> {
     let started = Instant::now();
+    warm_up_token_counter();
     let mut summary = IndexSummary::default();
     if let Some(embedder) = embedder {
         summary.model = Some(embedder.model_id().to_string());
@@ -632,6 +633,14 @@ fn embed_missing(
     }
     summary.embed_ms += started.elapsed().as_millis() as u64;
     Ok(())
+}
+
+/// Loads the token counter's tables on a thread of their own, while the index is opened,
+/// the tree walked and the files hashed, instead of on the first reader that chunks a file
+/// (where the other readers would wait for it). A run with nothing to chunk wastes this
+/// on a spare core.
+fn warm_up_token_counter() {
+    std::thread::spawn(|| crate::chunk::count_tokens(""));
 }
 
 fn unix_now() -> u64 {
