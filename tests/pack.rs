@@ -195,3 +195,41 @@ fn writes_to_a_file_with_a_summary() {
     assert!(out.contains("packed"), "{out}");
     assert!(dir.read("pack.xml").starts_with("<ctx-pack"));
 }
+
+/// Issue 5: the pack's token count is the sum of its pieces' counts; it must equal a
+/// fresh count of the whole prompt, in both formats, across budgets and with an estimated
+/// profile.
+#[test]
+fn r5_reported_tokens_equal_a_fresh_count_of_the_prompt() {
+    let dir = indexed();
+    let o200k = ctx_engine::pack::Tokenizer::O200kBase;
+    for format in ["xml", "markdown"] {
+        for budget in ["900", "2500", "7k", "50k"] {
+            let p: Pack = serde_json::from_str(
+                &dir.ctx(&[
+                    "--json",
+                    "pack",
+                    "--format",
+                    format,
+                    "--budget",
+                    budget,
+                    "--query",
+                    "session request retries",
+                ])
+                .ok(),
+            )
+            .expect("pack JSON follows the contract");
+            assert_eq!(p.tokens, o200k.count(&p.prompt) as u64, "{format} {budget}");
+            assert!(p.tokens <= p.budget);
+        }
+    }
+    let p = pack(
+        &dir,
+        &[
+            "--model", "opus-4.6", "--budget", "6k", "--query", "retries",
+        ],
+    );
+    let profile = ctx_engine::pack::find_profile(&ctx_engine::pack::builtin_profiles(), "opus-4.6")
+        .expect("built-in profile");
+    assert_eq!(p.tokens, profile.estimate(o200k.count(&p.prompt) as u64));
+}
