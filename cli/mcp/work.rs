@@ -7,7 +7,7 @@ use super::params::{
 };
 use super::paths::inside_root;
 use crate::hooks::Action;
-use crate::serve::verdict::{self, AnchorCache};
+use crate::serve::verdict::{self, ActionEmbeddings, AnchorCache};
 use anyhow::{bail, ensure, Context};
 use ctx_engine::anchor::{pinned, Anchor, AnchorSet, Polarity, Severity};
 use ctx_engine::check::{self, ActionFacts, PathContext, Verdict};
@@ -42,6 +42,7 @@ pub struct Shared {
     embedder: Mutex<Option<Arc<LoadedEmbedder>>>,
     held: Option<Mutex<Index>>,
     anchors: AnchorCache,
+    actions: ActionEmbeddings,
 }
 
 impl Shared {
@@ -52,6 +53,7 @@ impl Shared {
             embedder: Mutex::new(None),
             held: None,
             anchors: AnchorCache::default(),
+            actions: ActionEmbeddings::default(),
         }
     }
 
@@ -63,6 +65,7 @@ impl Shared {
             embedder: Mutex::new(embedder.map(Arc::new)),
             held: Some(Mutex::new(index)),
             anchors: AnchorCache::default(),
+            actions: ActionEmbeddings::default(),
         }
     }
 
@@ -74,10 +77,12 @@ impl Shared {
     /// The verdict on `facts`: `ctx check`'s rule path on cached anchors, plus the
     /// semantic tier with the loaded model (see [`crate::serve::verdict`]).
     pub fn verdict(&self, facts: &ActionFacts) -> anyhow::Result<Verdict> {
-        let embedder = self.embedder(false).unwrap_or(None);
-        let embedder = embedder.as_deref().map(|e| e as &dyn Embedder);
+        let loaded = self.embedder(false).unwrap_or(None);
+        let embedder = loaded.as_deref().map(|e| e as &dyn Embedder);
         let anchors = self.anchors.get(&self.root, embedder)?;
-        Ok(verdict::verdict(&anchors, facts, embedder))
+        let cached = embedder.map(|e| self.actions.around(e));
+        let action_embedder = cached.as_ref().map(|e| e as &dyn Embedder);
+        Ok(verdict::verdict(&anchors, facts, action_embedder))
     }
 
     /// Runs `f` on the held index, or on the index opened for this call.

@@ -12,12 +12,16 @@ use anyhow::Context;
 use ctx_engine::anchor::{extracted_path, pinned_path, plan_path, AnchorSet, Finding};
 use ctx_engine::check::{self, config_path, ActionFacts, CheckConfig, FileOp, Verdict};
 use ctx_engine::embed::Embedder;
+use std::collections::{HashMap, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::SystemTime;
 
 /// Characters of an action the semantic tier embeds (the model reads ~128 tokens anyway).
 const MAX_SEMANTIC_CHARS: usize = 2_000;
+/// Action embeddings kept: agents repeat commands (`cargo test`, `git status`), and a
+/// repeated action then skips the model.
+const MAX_CACHED_ACTIONS: usize = 512;
 
 /// What a file looked like when the anchors were loaded: length, mtime and inode.
 type FileStamp = Option<(u64, SystemTime, u64)>;
@@ -111,6 +115,62 @@ fn stamp(path: &Path) -> FileStamp {
     Some((meta.len(), meta.modified().ok()?, meta.ino()))
 }
 
+/// The embeddings of recently checked action texts, oldest dropped first.
+#[derive(Default)]
+pub struct ActionEmbeddings {
+    slot: Mutex<(HashMap<String, Vec<f32>>, VecDeque<String>)>,
+}
+
+impl ActionEmbeddings {
+    /// `embedder`, answering single texts it embedded recently from this cache.
+    pub fn around<'a>(&'a self, embedder: &'a dyn Embedder) -> CachingEmbedder<'a> {
+        CachingEmbedder {
+            inner: embedder,
+            cache: self,
+        }
+    }
+}
+
+/// An [`Embedder`] that remembers the vectors of single texts (see [`ActionEmbeddings`]).
+pub struct CachingEmbedder<'a> {
+    inner: &'a dyn Embedder,
+    cache: &'a ActionEmbeddings,
+}
+
+impl Embedder for CachingEmbedder<'_> {
+    fn model_id(&self) -> &str {
+        self.inner.model_id()
+    }
+
+    fn dim(&self) -> usize {
+        self.inner.dim()
+    }
+
+    fn embed(&self, texts: &[String]) -> ctx_engine::Result<Vec<Vec<f32>>> {
+        let [text] = texts else {
+            return self.inner.embed(texts);
+        };
+        let key = format!("{}\0{text}", self.inner.model_id());
+        let lock = || self.cache.slot.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(vector) = lock().0.get(&key) {
+            return Ok(vec![vector.clone()]);
+        }
+        let vectors = self.inner.embed(texts)?;
+        if let Some(vector) = vectors.first() {
+            let (map, order) = &mut *lock();
+            if map.insert(key.clone(), vector.clone()).is_none() {
+                order.push_back(key);
+            }
+            while order.len() > MAX_CACHED_ACTIONS {
+                if let Some(old) = order.pop_front() {
+                    map.remove(&old);
+                }
+            }
+        }
+        Ok(vectors)
+    }
+}
+
 /// The verdict on `facts`: the rule path on `anchors`, plus the semantic tier when an
 /// embedder is given. A semantic tier that fails adds a note and never changes the rule
 /// path's answer.
@@ -200,6 +260,45 @@ mod tests {
             action_text(&facts),
             "psql prod\nedit tests/db.rs\nconnect(PROD_URL)"
         );
+    }
+
+    /// Counts the texts it embeds; every text gets the vector [len, 1].
+    #[derive(Default)]
+    struct Counting(std::sync::atomic::AtomicUsize);
+
+    impl Embedder for Counting {
+        fn model_id(&self) -> &str {
+            "counting"
+        }
+        fn dim(&self) -> usize {
+            2
+        }
+        fn embed(&self, texts: &[String]) -> ctx_engine::Result<Vec<Vec<f32>>> {
+            self.0
+                .fetch_add(texts.len(), std::sync::atomic::Ordering::Relaxed);
+            Ok(texts.iter().map(|t| vec![t.len() as f32, 1.0]).collect())
+        }
+    }
+
+    #[test]
+    fn repeated_actions_skip_the_model_and_the_cache_stays_bounded() {
+        let inner = Counting::default();
+        let cache = ActionEmbeddings::default();
+        let embedder = cache.around(&inner);
+        let one = |t: &str| embedder.embed(&[t.to_string()]).unwrap();
+        assert_eq!(one("cargo test"), vec![vec![10.0, 1.0]]);
+        assert_eq!(one("cargo test"), vec![vec![10.0, 1.0]]);
+        assert_eq!(inner.0.load(std::sync::atomic::Ordering::Relaxed), 1);
+        let two = vec!["a".to_string(), "bb".to_string()];
+        assert_eq!(embedder.embed(&two).unwrap().len(), 2);
+        assert_eq!(inner.0.load(std::sync::atomic::Ordering::Relaxed), 3);
+        for i in 0..MAX_CACHED_ACTIONS + 10 {
+            one(&format!("command {i}"));
+        }
+        let slot = cache.slot.lock().unwrap();
+        assert_eq!(slot.0.len(), MAX_CACHED_ACTIONS);
+        assert_eq!(slot.1.len(), MAX_CACHED_ACTIONS);
+        assert!(!slot.0.contains_key("counting\0cargo test"));
     }
 
     #[test]
