@@ -118,8 +118,11 @@ fn stamp(path: &Path) -> FileStamp {
 /// The embeddings of recently checked action texts, oldest dropped first.
 #[derive(Default)]
 pub struct ActionEmbeddings {
-    slot: Mutex<(HashMap<String, Vec<f32>>, VecDeque<String>)>,
+    slot: Mutex<RecentVectors>,
 }
+
+/// Vectors by model and text, and their keys oldest first.
+type RecentVectors = (HashMap<String, Vec<f32>>, VecDeque<String>);
 
 impl ActionEmbeddings {
     /// `embedder`, answering single texts it embedded recently from this cache.
