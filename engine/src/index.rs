@@ -58,6 +58,9 @@ pub struct Index {
     pending_vectors: HashSet<u64>,
     /// Vectors were added or removed since the vector index was last saved.
     vectors_changed: bool,
+    /// The model changed since the last commit: every stored vector key is staged for
+    /// removal, so only vectors added since count as present.
+    vectors_reset: bool,
 }
 
 impl Index {
@@ -133,6 +136,7 @@ impl Index {
             meta: new_meta(),
             pending: Batch::default(),
             pending_vectors: HashSet::new(),
+            vectors_reset: false,
             vectors_changed: false,
         })
     }
@@ -163,6 +167,7 @@ impl Index {
             meta,
             pending: Batch::default(),
             pending_vectors: HashSet::new(),
+            vectors_reset: false,
             vectors_changed: false,
         })
     }
@@ -232,6 +237,7 @@ impl Index {
         self.pending_vectors.clear();
         self.vectors = Some(self.new_vector_index(wanted.dim)?);
         self.vectors_changed = true;
+        self.vectors_reset = true;
         self.meta.model = Some(wanted);
         Ok(previous)
     }
@@ -253,6 +259,9 @@ impl Index {
     pub fn has_vector(&self, key: u64) -> Result<bool> {
         if self.pending_vectors.contains(&key) {
             return Ok(true);
+        }
+        if self.vectors_reset {
+            return Ok(false);
         }
         Ok(self
             .store
@@ -305,6 +314,7 @@ impl Index {
         self.store.apply(batch)?;
         self.store.flush()?;
         self.pending_vectors.clear();
+        self.vectors_reset = false;
         Ok(())
     }
 
@@ -467,4 +477,50 @@ fn write_gitignore(dir: &Path) -> Result<()> {
         text.push_str(&format!("!{kept}\n"));
     }
     std::fs::write(&path, text).map_err(|e| Error::io("writing", &path, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An embedder that only has a name and a dimension.
+    struct Named(&'static str, usize);
+
+    impl Embedder for Named {
+        fn model_id(&self) -> &str {
+            self.0
+        }
+
+        fn dim(&self) -> usize {
+            self.1
+        }
+
+        fn embed(&self, texts: &[String]) -> Result<Vec<Vec<f32>>> {
+            Ok(texts.iter().map(|_| vec![1.0; self.1]).collect())
+        }
+    }
+
+    #[test]
+    fn a_new_model_drops_every_stored_vector() {
+        let mut index = Index::in_memory().unwrap();
+        let old = Named("old-model", 4);
+        assert_eq!(index.use_model(&old).unwrap(), None);
+        index.add_vector(7, &[1.0; 4]).unwrap();
+        index.commit().unwrap();
+        assert!(index.has_vector(7).unwrap());
+
+        let new = Named("new-model", 4);
+        let previous = index.use_model(&new).unwrap();
+        assert_eq!(previous.map(|m| m.id), Some("old-model".to_string()));
+        assert!(!index.has_vector(7).unwrap(), "must be re-embedded");
+        index.add_vector(7, &[1.0; 4]).unwrap();
+        assert!(index.has_vector(7).unwrap());
+        index.commit().unwrap();
+        assert!(index.has_vector(7).unwrap());
+        assert_eq!(
+            index.use_model(&new).unwrap(),
+            None,
+            "same model: nothing to do"
+        );
+    }
 }
