@@ -216,19 +216,22 @@ fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(usize, &[T]) -> Vec<R>
         return f(0, items);
     }
     let per = items.len().div_ceil(threads);
+    let (first, rest) = items.split_at(per);
     std::thread::scope(|scope| {
-        let handles: Vec<_> = items
+        let handles: Vec<_> = rest
             .chunks(per)
             .enumerate()
             .map(|(k, part)| {
                 let f = &f;
-                scope.spawn(move || f(k * per, part))
+                scope.spawn(move || f((k + 1) * per, part))
             })
             .collect();
-        handles
-            .into_iter()
-            .flat_map(|h| h.join().expect("graph thread panicked"))
-            .collect()
+        // This thread does the first part while the others do the rest.
+        let mut out = f(0, first);
+        for h in handles {
+            out.extend(h.join().expect("graph thread panicked"));
+        }
+        out
     })
 }
 

@@ -77,15 +77,19 @@ impl Tokenizer {
         if total < PARALLEL_THRESHOLD || threads < 2 || texts.len() < 2 {
             return self.count_serial(texts);
         }
+        let groups = groups_by_size(texts, total.div_ceil(threads));
+        let (first, rest) = groups.split_first().expect("texts are not empty");
         std::thread::scope(|scope| {
-            let handles: Vec<_> = groups_by_size(texts, total.div_ceil(threads))
-                .into_iter()
-                .map(|group| scope.spawn(move || self.count_serial(group)))
+            let handles: Vec<_> = rest
+                .iter()
+                .map(|&group| scope.spawn(move || self.count_serial(group)))
                 .collect();
-            handles
-                .into_iter()
-                .flat_map(|h| h.join().expect("token counting thread panicked"))
-                .collect()
+            // This thread counts the first group while the others count the rest.
+            let mut counts = self.count_serial(first);
+            for h in handles {
+                counts.extend(h.join().expect("token counting thread panicked"));
+            }
+            counts
         })
     }
 
