@@ -9,7 +9,7 @@
 
 use crate::chunk::{chunk_file, ChunkLimits};
 use crate::lang::Lang;
-use crate::walk::{read_file, walk, ReadOutcome, SkipReason, WalkOptions, WalkedFile};
+use crate::walk::{read_file, walk, ReadOutcome, SkipReason, Walk, WalkOptions, WalkedFile};
 use ctx_engine::embed::Embedder;
 use ctx_engine::index::vector_key;
 use ctx_engine::store::FileRecord;
@@ -96,6 +96,18 @@ pub struct IndexSummary {
     pub changed_paths: Vec<String>,
 }
 
+impl IndexSummary {
+    /// Counts the walk's skipped files by reason and notes its problems.
+    fn record_walk(&mut self, walk: &Walk) {
+        for (reason, count) in &walk.skipped {
+            *self.skipped.entry(reason.as_str().to_string()).or_default() += count;
+        }
+        for (path, problem) in &walk.problems {
+            self.problems.push(format!("{path}: {problem}"));
+        }
+    }
+}
+
 /// One changed file, chunked.
 struct Chunked {
     record: FileRecord,
@@ -136,15 +148,7 @@ pub fn index_repository(
         .map(|f| (f.path.clone(), f))
         .collect();
     let walk = walk(root, &options.walk);
-    for (reason, count) in &walk.skipped {
-        *summary
-            .skipped
-            .entry(reason.as_str().to_string())
-            .or_default() += count;
-    }
-    for (path, problem) in &walk.problems {
-        summary.problems.push(format!("{path}: {problem}"));
-    }
+    summary.record_walk(&walk);
     progress.start(walk.files.len() as u64);
     let keep = process_files(
         index,
@@ -209,15 +213,7 @@ pub fn index_paths(
     };
     let known = known_under(index, paths)?;
     let walk = crate::walk::walk_paths(root, &options.walk, paths);
-    for (reason, count) in &walk.skipped {
-        *summary
-            .skipped
-            .entry(reason.as_str().to_string())
-            .or_default() += count;
-    }
-    for (path, problem) in &walk.problems {
-        summary.problems.push(format!("{path}: {problem}"));
-    }
+    summary.record_walk(&walk);
     use rayon::iter::{IntoParallelRefIterator, ParallelIterator};
     let outcomes: Vec<Outcome> = walk
         .files
