@@ -784,7 +784,8 @@ fn explain(
                 why.extend(ranking.chunk_reasons.get(&i).cloned().unwrap_or_default());
             }
         }
-        why.dedup();
+        let mut seen = std::collections::HashSet::new();
+        why.retain(|reason| seen.insert(reason.clone()));
         if why.is_empty() {
             why.push("fills remaining room (file rank and centrality)".into());
         }

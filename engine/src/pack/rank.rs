@@ -86,7 +86,7 @@ pub fn rank(corpus: &Corpus, graph: &Graph, input: &RankInput) -> Ranking {
     score_hits(corpus, input.seeds, &mut r);
     score_names(corpus, graph, input.terms, &mut r);
     score_paths(corpus, input.terms, input.plan_files, &mut r);
-    expand(graph, &mut r);
+    expand(corpus, graph, &mut r);
     // The global PageRank does not depend on the task: compute it beside the seeded one.
     let global = std::thread::scope(|scope| {
         let global = scope.spawn(|| graph.pagerank(&[]));
@@ -231,7 +231,7 @@ fn score_paths(corpus: &Corpus, terms: &QueryTerms, plan_files: &[String], r: &m
 }
 
 /// Definitions the best chunks use, their callers and their enclosing class or impl.
-fn expand(graph: &Graph, r: &mut Ranking) {
+fn expand(corpus: &Corpus, graph: &Graph, r: &mut Ranking) {
     let seeds = best(&r.chunk_score, EXPANSION_SEEDS);
     let mut add: HashMap<usize, f64> = HashMap::new();
     let mut why: Vec<(usize, String)> = Vec::new();
@@ -240,16 +240,16 @@ fn expand(graph: &Graph, r: &mut Ranking) {
         let callees: Vec<usize> = graph.callees(s).collect();
         for &c in &callees {
             *add.entry(c).or_default() += CALLEE * base / (callees.len() as f64).sqrt();
-            why.push((c, format!("used by chunk #{s}")));
+            why.push((c, format!("used by {}", chunk_label(corpus, s))));
         }
         let callers: Vec<usize> = graph.callers(s).collect();
         for &c in &callers {
             *add.entry(c).or_default() += CALLER * base / (callers.len() as f64).sqrt();
-            why.push((c, format!("uses chunk #{s}")));
+            why.push((c, format!("uses {}", chunk_label(corpus, s))));
         }
         if let Some(p) = graph.parent(s) {
             *add.entry(p).or_default() += PARENT * base;
-            why.push((p, format!("encloses chunk #{s}")));
+            why.push((p, format!("encloses {}", chunk_label(corpus, s))));
         }
     }
     let mut add: Vec<(usize, f64)> = add.into_iter().collect();
@@ -259,6 +259,16 @@ fn expand(graph: &Graph, r: &mut Ranking) {
     }
     for (i, w) in why {
         note(&mut r.chunk_reasons, i, w);
+    }
+}
+
+/// How a chunk is named in `--explain`: its symbol and where it starts (`Index::search at
+/// engine/src/index.rs:349`), or only where it starts.
+fn chunk_label(corpus: &Corpus, i: usize) -> String {
+    let c = &corpus.chunks[i];
+    match &c.symbol {
+        Some(symbol) => format!("{symbol} at {}:{}", c.path, c.start_line),
+        None => format!("{}:{}", c.path, c.start_line),
     }
 }
 

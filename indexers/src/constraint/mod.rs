@@ -92,6 +92,33 @@ pub fn is_record_document(rel_path: &str) -> bool {
     RECORD_DOCUMENTS.contains(&stem.as_str())
 }
 
+/// Directory names whose documents are data or someone else's (test fixtures, snapshots,
+/// vendored code): their general documentation states no rule for this project.
+const DATA_DIRECTORIES: &[&str] = &[
+    "fixtures",
+    "fixture",
+    "__fixtures__",
+    "testdata",
+    "test-data",
+    "test_data",
+    "snapshots",
+    "__snapshots__",
+    "corpus",
+    "vendor",
+    "third_party",
+    "third-party",
+    "node_modules",
+];
+
+/// True for a path inside a test-data or vendored directory ([`DATA_DIRECTORIES`]).
+fn is_in_data_directory(rel_path: &str) -> bool {
+    let path = rel_path.replace('\\', "/");
+    let mut dirs: Vec<&str> = path.split('/').collect();
+    dirs.pop();
+    dirs.iter()
+        .any(|d| DATA_DIRECTORIES.iter().any(|n| n.eq_ignore_ascii_case(d)))
+}
+
 /// The directory of a nested instruction file, as a scope prefix (`web/` for `web/AGENTS.md`,
 /// "" at the root and for files under `.claude/`, `.cursor/`, `.github/`).
 fn base_dir(rel_path: &str) -> String {
@@ -116,6 +143,9 @@ pub fn extract_anchors(rel_path: &str, text: &str) -> Vec<Anchor> {
     }
     let text = truncate(text, MAX_DOC_BYTES);
     let instruction = is_instruction_file(rel_path);
+    if !instruction && is_in_data_directory(rel_path) {
+        return Vec::new();
+    }
     let front = frontmatter::parse_front_matter(text);
     let skip = front.as_ref().map_or(0, |f| f.lines);
     let body: String = text.lines().skip(skip).collect::<Vec<_>>().join("\n");
@@ -295,6 +325,25 @@ mod tests {
             assert!(extract_anchors(path, text).is_empty(), "{path}");
         }
         assert!(!is_record_document("docs/changes-to-make.md"));
+    }
+
+    #[test]
+    fn documents_in_test_data_and_vendored_code_state_no_rules() {
+        let text = "- Never push to prod.\n";
+        for path in [
+            "tests/fixtures/guide.md",
+            "pkg/testdata/README.md",
+            "vendor/lib/README.md",
+        ] {
+            assert!(extract_anchors(path, text).is_empty(), "{path}");
+        }
+        assert_eq!(extract_anchors("docs/fixtures.md", text).len(), 1);
+        let nested = extract_anchors("tests/fixtures/app/AGENTS.md", text);
+        assert_eq!(
+            nested[0].scope,
+            ["tests/fixtures/app/**"],
+            "instruction files keep their scope"
+        );
         assert_eq!(extract_anchors("docs/guide.md", text).len(), 1);
     }
 
