@@ -13,7 +13,7 @@ use ctx_engine::anchor::{pinned, Anchor, AnchorSet, Polarity, Severity};
 use ctx_engine::check::{self, ActionFacts, PathContext, Verdict};
 use ctx_engine::embed::Embedder;
 use ctx_engine::pack::{
-    find_profile, load_profiles, pack_index, parse_budget, FileFilter, Format, PackOptions,
+    find_profile, load_profiles, pack_index, parse_budget, FileFilter, Format, Pack, PackOptions,
     PlanInput, DEFAULT_PROFILE,
 };
 use ctx_engine::search::SearchRequest;
@@ -94,6 +94,21 @@ impl Shared {
             Some(index) => f(&mut index.lock().unwrap_or_else(|e| e.into_inner())),
             None => f(&mut open_index(&self.root)?),
         }
+    }
+
+    /// Packs with the repository's anchors on the held index, with the loaded embedder when
+    /// there is one (hybrid ranking), else lexically.
+    pub fn pack(&self, options: &PackOptions) -> anyhow::Result<Pack> {
+        let anchors = AnchorSet::load(&self.root).context("loading anchors")?;
+        let embedder = self.embedder(false).unwrap_or(None);
+        self.with_index(|index| {
+            Ok(pack_index(
+                index,
+                embedder.as_deref().map(|e| e as &dyn Embedder),
+                &anchors,
+                options,
+            )?)
+        })
     }
 
     /// The embedder, loaded on first use; `None` when embeddings are disabled (an error
@@ -228,16 +243,7 @@ pub fn pack(shared: &Shared, params: PackParams) -> anyhow::Result<CallToolResul
         },
         explain: false,
     };
-    let anchors = AnchorSet::load(root).context("loading anchors")?;
-    let embedder = shared.embedder(false).unwrap_or(None);
-    let pack = shared.with_index(|index| {
-        Ok(pack_index(
-            index,
-            embedder.as_deref().map(|e| e as &dyn Embedder),
-            &anchors,
-            &options,
-        )?)
-    })?;
+    let pack = shared.pack(&options)?;
     let summary = json!({
         "budget": pack.budget, "reserve": pack.reserve, "tokens": pack.tokens,
         "tokenizer": pack.tokenizer, "model": pack.model, "anchors": pack.anchors,

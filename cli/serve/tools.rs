@@ -12,12 +12,9 @@
 
 use crate::mcp::work::{self, parse, structured, Shared};
 use anyhow::Context;
-use ctx_engine::anchor::AnchorSet;
 use ctx_engine::check::ActionFacts;
 use ctx_engine::embed::Embedder;
-use ctx_engine::pack::{
-    find_profile, load_profiles, pack_index, FileFilter, Format, PackOptions, PlanInput,
-};
+use ctx_engine::pack::{find_profile, load_profiles, FileFilter, Format, PackOptions, PlanInput};
 use ctx_engine::search::{SearchMode, SearchRequest};
 use rmcp::model::CallToolResult;
 use serde::{Deserialize, Serialize};
@@ -171,16 +168,7 @@ impl PackRequest {
 /// `ctx pack` in the daemon: the same `pack_index` call on the held index.
 fn pack_options(shared: &Shared, request: PackRequest) -> anyhow::Result<CallToolResult> {
     let options = request.options(shared.root())?;
-    let anchors = AnchorSet::load(shared.root()).context("loading anchors")?;
-    let embedder = shared.embedder(false).unwrap_or(None);
-    let pack = shared.with_index(|index| {
-        Ok(pack_index(
-            index,
-            embedder.as_deref().map(|e| e as &dyn Embedder),
-            &anchors,
-            &options,
-        )?)
-    })?;
+    let pack = shared.pack(&options)?;
     Ok(structured(serde_json::to_value(&pack)?))
 }
 
