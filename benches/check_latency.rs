@@ -15,6 +15,12 @@
 //! (`CTX_ANCHOR_CACHE=off`: parse and verify in every process, as before the cache) and with
 //! the drift log on (what agents run), and the figures recorded before this work.
 
+// Not every helper of the module is used by this harness.
+#[allow(dead_code)]
+#[path = "support/machine.rs"]
+mod machine;
+
+use machine::load_average;
 use std::io::Write;
 use std::path::Path;
 use std::process::{Command, Stdio};
@@ -127,14 +133,6 @@ struct Samples {
 const BEFORE: &str =
     "before (8b51d19): Bash median 33.3 ms, p99 64.5 ms at load 0.8 (ctx --version 8.0 ms); \
 README run: Bash 40 / 70 ms, Write 38 / 75 ms, diff 43 / 88 ms (median / p99) at load 8";
-
-/// The 1-minute load average, printed next to every figure (the machine is shared).
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .ok()
-        .and_then(|l| l.split_whitespace().next().map(String::from))
-        .unwrap_or_else(|| "?".into())
-}
 
 fn setup(ctx: &Path, root: &Path) {
     let git = Command::new("git")

@@ -17,8 +17,12 @@
 //! It prints a Markdown table for the README, after the figures recorded before the
 //! issue-2 performance work for comparison. Embedding rows need `ctx model install`.
 
+#[path = "support/machine.rs"]
+mod machine;
+
 use ctx_engine::embed::Embedder;
 use ctx_engine::search::{SearchMode, SearchRequest};
+use machine::{copy_tree, load_average};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -110,14 +114,6 @@ fn main() {
     for (what, result) in rows {
         println!("| {what} | {result} |");
     }
-}
-
-/// The 1-minute load average, to read wall-clock figures on a shared machine.
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .ok()
-        .and_then(|l| l.split_whitespace().next().map(str::to_string))
-        .unwrap_or_else(|| "?".into())
 }
 
 fn median(mut values: Vec<f64>) -> f64 {
@@ -392,19 +388,6 @@ fn measure_source(dir: &Path) -> (u64, u64, u64) {
         bytes += text.len() as u64;
     }
     (walk.files.len() as u64, lines, bytes)
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("create");
-    for entry in std::fs::read_dir(from).expect("read dir") {
-        let entry = entry.expect("entry");
-        let target = to.join(entry.file_name());
-        if entry.file_type().expect("type").is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).expect("copy");
-        }
-    }
 }
 
 fn dir_size(dir: &Path) -> u64 {

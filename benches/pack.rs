@@ -16,6 +16,12 @@
 //!
 //! Environment: `CTX_BENCH_TREE=DIR` packs another tree; `CTX_BENCH_RUNS=N` (default 5).
 
+// Not every helper of the module is used by this harness.
+#[allow(dead_code)]
+#[path = "support/machine.rs"]
+mod machine;
+
+use machine::copy_tree;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
@@ -247,18 +253,6 @@ fn installed(program: &str) -> bool {
         .arg("--version")
         .output()
         .is_ok_and(|o| o.status.success())
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap().flatten() {
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
 }
 
 fn count_lines(root: &Path) -> usize {

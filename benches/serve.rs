@@ -11,6 +11,10 @@
 //! machine may be shared. Exits non-zero when a daemon answer differs from the in-process
 //! one or a saved file never becomes searchable.
 
+#[path = "support/machine.rs"]
+mod machine;
+
+use machine::{copy_tree, load_average};
 use serde_json::{json, Value};
 use std::io::{BufRead, BufReader, Write};
 use std::os::unix::net::UnixStream;
@@ -71,8 +75,7 @@ fn run_ok(cmd: &mut Command) -> String {
 
 /// The 1-minute load average, for printing beside each figure.
 fn load() -> String {
-    let text = std::fs::read_to_string("/proc/loadavg").unwrap_or_default();
-    format!("load {}", text.split_whitespace().next().unwrap_or("?"))
+    format!("load {}", load_average())
 }
 
 fn make_repo(tmp: &Path, name: &str, files: usize) -> PathBuf {
@@ -98,18 +101,6 @@ fn generated_module(i: usize, extra: &str) -> String {
     }
     text.push_str(extra);
     text
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap().flatten() {
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_tree(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
 }
 
 /// The `p` quantile of `samples`, in ms.
