@@ -3,7 +3,6 @@
 mod anchors_index;
 mod commands;
 mod config;
-mod hooks;
 mod mcp;
 mod output;
 mod serve;

@@ -163,7 +163,7 @@ fn codex_event(dir: &Dir, tool: &str, input: Value) -> Value {
 /// environment; the test fails loudly if it is not, rather than passing without checking).
 fn assert_codex_schema(answer: &Value, schema: &str) {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/docs/schemas/codex")
+        .join("tests/fixtures/codex-schemas")
         .join(schema);
     if !path.exists() {
         panic!("codex schema {} not found", path.display());

@@ -7,6 +7,7 @@ mod check;
 mod faults;
 mod hooks;
 mod index;
+mod layers;
 mod mcp;
 mod pack;
 mod serve;

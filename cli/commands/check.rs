@@ -8,26 +8,19 @@
 //!
 //! The rule path reads only `.ctx/anchors.toml`, `.ctx/extracted-anchors.json`,
 //! `.ctx/plan.json` and `.ctx/config.toml`, and the compiled-anchor cache built from them
-//! (`.ctx/anchors.cache`, see `AnchorSet::load`): never the index or the model.
+//! (`.ctx/anchors.cache`, see `AnchorSet::load`): never the index or the model. The work is
+//! ctx-check's; this module reads the arguments and prints.
 
-use crate::hooks::{self, Action, Agent, Answer, EventKind, HookEvent};
 use crate::output::Global;
+use crate::serve::client::DaemonFirst;
 use anyhow::Context;
-use ctx_engine::anchor::{Anchor, AnchorSet, AnchorSource, Polarity};
-use ctx_engine::check::{
-    self, ActionFacts, CheckConfig, Decision, DriftRecord, OnError, PathContext, SessionState,
-    Verdict,
-};
+use ctx_check::action::{self, Action};
+use ctx_check::hook::{self, HookOptions};
+use ctx_check::{Agent, Answer, Verdicts};
+use ctx_engine::check::{self, ActionFacts, Decision, PathContext, Verdict};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
-
-/// Shell commands longer than this are not analysed (a fault, answered per `on_error`).
-const MAX_COMMAND_BYTES: usize = 1 << 20;
-/// Files larger than this are not read to place an edit's lines.
-const MAX_CURRENT_FILE_BYTES: u64 = 8 << 20;
-/// The anchors block sent to agents stops after this many characters.
-const MAX_CONTEXT_CHARS: usize = 8_000;
 
 /// Output formats of `ctx check`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -81,7 +74,7 @@ pub struct CheckArgs {
     #[arg(long)]
     pub staged: bool,
     /// Read an agent's hook JSON on stdin and answer in its protocol.
-    #[arg(long, value_enum, value_name = "AGENT")]
+    #[arg(long, value_name = "AGENT", value_parser = agent_parser())]
     pub hook: Option<Agent>,
     /// Output format (outside hook mode).
     #[arg(long, value_enum, default_value = "human")]
@@ -91,21 +84,33 @@ pub struct CheckArgs {
     pub no_log: bool,
 }
 
+/// The agents `--hook` takes, by name.
+fn agent_parser() -> impl clap::builder::TypedValueParser<Value = Agent> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(Agent::NAMES).try_map(|name| name.parse::<Agent>())
+}
+
 /// Runs `ctx check`.
 pub fn run(args: CheckArgs, global: &Global) -> anyhow::Result<ExitCode> {
+    let cwd = std::env::current_dir().context("reading the current directory")?;
     if let Some(agent) = args.hook {
-        return run_hook(agent, global, args.no_log);
+        let options = HookOptions {
+            root: global.root.clone(),
+            start_dir: cwd,
+            log: !args.no_log,
+        };
+        let answer = hook::answer(agent, &mut std::io::stdin().lock(), &options, &DaemonFirst);
+        write_answer(&answer)?;
+        return Ok(ExitCode::from(answer.exit));
     }
     let root = global.root()?;
-    let cwd = std::env::current_dir().context("reading the current directory")?;
     let paths = PathContext::new(&root, &cwd);
     let (facts, summary, agent) = cli_facts(&args, &root, &paths)?;
-    let verdict = match crate::serve::client::verdict(&root, &facts) {
-        Some(verdict) => verdict?,
-        None => verdict_for(&load_anchors(&root)?, &facts),
-    };
+    let verdict = DaemonFirst.verdict(&root, &facts)?;
     if !args.no_log {
-        log_check(&root, None, agent, &verdict, &summary);
+        if let Err(e) = hook::record(&root, None, agent, &verdict, &summary) {
+            eprintln!("ctx: warning: could not record the check in the drift log: {e}");
+        }
     }
     let format = if global.json {
         Format::Json
@@ -128,7 +133,7 @@ fn cli_facts(
 ) -> anyhow::Result<(ActionFacts, String, &'static str)> {
     if let Some(command) = &args.command {
         return Ok((
-            command_facts(command, paths)?,
+            action::command_facts(command, paths)?,
             format!("command: {command}"),
             "cli",
         ));
@@ -141,7 +146,7 @@ fn cli_facts(
             content,
         };
         return Ok((
-            action_facts(&action, paths)?,
+            action::facts(&action, paths)?,
             format!("write: {}", path.display()),
             "cli",
         ));
@@ -155,7 +160,7 @@ fn cli_facts(
             )],
         };
         return Ok((
-            action_facts(&action, paths)?,
+            action::facts(&action, paths)?,
             format!("edit: {}", path.display()),
             "cli",
         ));
@@ -169,7 +174,7 @@ fn cli_facts(
                 .with_context(|| format!("reading diff file {source:?}"))?
         };
         return Ok((
-            diff_facts(&text, &root_paths)?,
+            action::diff_facts(&text, &root_paths)?,
             format!("diff: {source}"),
             "cli",
         ));
@@ -187,7 +192,7 @@ fn cli_facts(
     let text = git_output(root, &git_args)?;
     let top = git_output(root, &["rev-parse", "--show-toplevel"])?;
     let top_paths = PathContext::new(root, Path::new(top.trim()));
-    Ok((diff_facts(&text, &top_paths)?, summary, "git"))
+    Ok((action::diff_facts(&text, &top_paths)?, summary, "git"))
 }
 
 fn git_output(root: &Path, args: &[&str]) -> anyhow::Result<String> {
@@ -205,101 +210,6 @@ fn git_output(root: &Path, args: &[&str]) -> anyhow::Result<String> {
         );
     }
     Ok(String::from_utf8_lossy(&output.stdout).into_owned())
-}
-
-fn diff_facts(text: &str, paths: &PathContext) -> anyhow::Result<ActionFacts> {
-    let mut effects = check::parse_unified_diff(text)?;
-    for effect in &mut effects {
-        effect.path = paths.normalize(&effect.path);
-    }
-    Ok(ActionFacts {
-        effects,
-        ..ActionFacts::default()
-    })
-}
-
-fn command_facts(command: &str, paths: &PathContext) -> anyhow::Result<ActionFacts> {
-    if command.len() > MAX_COMMAND_BYTES {
-        anyhow::bail!(
-            "the command is {} bytes, more than the {} ctx analyses; split it or write it to a script file",
-            command.len(),
-            MAX_COMMAND_BYTES
-        );
-    }
-    Ok(ctx_indexers::shell::analyze(command, paths))
-}
-
-/// What an action will do.
-pub fn action_facts(action: &Action, paths: &PathContext) -> anyhow::Result<ActionFacts> {
-    let mut facts = ActionFacts::default();
-    match action {
-        Action::Command { command, dir } => {
-            let paths = match dir {
-                Some(dir) => paths.with_cwd(dir),
-                None => paths.clone(),
-            };
-            return command_facts(command, &paths);
-        }
-        Action::Write { path, content } => {
-            let current = current_text(&paths.absolute(path));
-            facts.effects.push(check::write_effect(
-                &paths.normalize(path),
-                content,
-                current.as_deref(),
-                "Write tool",
-            ));
-        }
-        Action::Edit { path, edits } => {
-            let current = current_text(&paths.absolute(path));
-            let normalized = paths.normalize(path);
-            for (old, new) in edits {
-                facts.effects.push(check::edit_effect(
-                    &normalized,
-                    old,
-                    new,
-                    current.as_deref(),
-                    "Edit tool",
-                ));
-            }
-        }
-        Action::Patch(patch) => {
-            let mut effects = check::parse_apply_patch(patch)?;
-            for effect in &mut effects {
-                effect.path = paths.normalize(&effect.path);
-            }
-            facts.effects = effects;
-        }
-        Action::Many(actions) => {
-            for inner in actions {
-                let more = action_facts(inner, paths)?;
-                facts.invocations.extend(more.invocations);
-                facts.effects.extend(more.effects);
-                if facts.command.is_none() {
-                    facts.command = more.command;
-                }
-            }
-        }
-        Action::Unchecked(_) => {}
-    }
-    Ok(facts)
-}
-
-fn current_text(path: &Path) -> Option<String> {
-    let meta = std::fs::metadata(path).ok()?;
-    if !meta.is_file() || meta.len() > MAX_CURRENT_FILE_BYTES {
-        return None;
-    }
-    std::fs::read_to_string(path).ok()
-}
-
-/// Loads the anchors for `root` with a message that says which file is wrong.
-pub fn load_anchors(root: &Path) -> anyhow::Result<AnchorSet> {
-    AnchorSet::load(root).with_context(|| format!("loading the anchors of {}", root.display()))
-}
-
-/// The verdict of the rule path on `facts`.
-pub fn verdict_for(set: &AnchorSet, facts: &ActionFacts) -> Verdict {
-    check::decide(set, &set.evaluate(facts))
 }
 
 fn read_stdin_text(what: &str) -> anyhow::Result<String> {
@@ -362,79 +272,6 @@ fn human(verdict: &Verdict, summary: &str) -> String {
     text
 }
 
-fn log_check(root: &Path, session: Option<&str>, agent: &str, verdict: &Verdict, summary: &str) {
-    let record = DriftRecord {
-        time: check::now_rfc3339(),
-        session: session.map(String::from),
-        agent: agent.to_string(),
-        verdict: verdict.decision,
-        anchors: verdict.anchor_ids(),
-        action: summary.chars().take(300).collect(),
-    };
-    if let Err(e) = check::append_record(root, &record) {
-        eprintln!("ctx: warning: could not record the check in the drift log: {e}");
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Hook mode
-
-/// A hook check that could not be completed: the reason, answered per `on_error`.
-struct Fault(String);
-
-fn run_hook(agent: Agent, global: &Global, no_log: bool) -> anyhow::Result<ExitCode> {
-    let answer = match hook_answer(agent, global, no_log) {
-        Ok(answer) => answer,
-        Err((agent, root, Fault(reason))) => {
-            let on_error = root
-                .as_deref()
-                .and_then(|r| CheckConfig::load(r).ok())
-                .map_or(OnError::Deny, |c| c.on_error);
-            let decision = match on_error {
-                OnError::Deny => Decision::Deny,
-                OnError::Allow => Decision::Allow,
-            };
-            let advice = match on_error {
-                OnError::Deny => {
-                    " (the action is refused because [check] on_error = \"deny\", the default)"
-                }
-                OnError::Allow => " (allowed because [check] on_error = \"allow\")",
-            };
-            let verdict = Verdict::fault(
-                decision,
-                format!("could not check this action: {reason}{advice}"),
-            );
-            if let (Some(root), false) = (&root, no_log) {
-                log_check(
-                    root,
-                    None,
-                    agent.name(),
-                    &verdict,
-                    &format!("fault: {reason}"),
-                );
-            }
-            let event = HookEvent {
-                agent,
-                event_name: default_event(agent).into(),
-                session: None,
-                cwd: None,
-                kind: EventKind::Other,
-            };
-            hooks::tool_answer(agent, &event, &verdict)
-        }
-    };
-    write_answer(&answer)?;
-    Ok(ExitCode::from(answer.exit))
-}
-
-fn default_event(agent: Agent) -> &'static str {
-    match agent {
-        Agent::Claude | Agent::Codex => "PreToolUse",
-        Agent::Gemini => "BeforeTool",
-        Agent::Cursor => "beforeShellExecution",
-    }
-}
-
 fn write_answer(answer: &Answer) -> anyhow::Result<()> {
     if let Some(text) = &answer.stdout {
         let mut out = std::io::stdout().lock();
@@ -444,182 +281,4 @@ fn write_answer(answer: &Answer) -> anyhow::Result<()> {
         eprintln!("{text}");
     }
     Ok(())
-}
-
-type HookResult = Result<Answer, (Agent, Option<PathBuf>, Fault)>;
-
-fn hook_answer(agent: Agent, global: &Global, no_log: bool) -> HookResult {
-    let early_root = global.root().ok();
-    let fail = |agent: Agent, root: Option<PathBuf>, reason: String| (agent, root, Fault(reason));
-    let limit_mb = early_root
-        .as_deref()
-        .and_then(|r| CheckConfig::load(r).ok())
-        .map_or(CheckConfig::default().max_payload_mb, |c| c.max_payload_mb);
-    let bytes = read_limited(limit_mb).map_err(|reason| fail(agent, early_root.clone(), reason))?;
-    let input: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| {
-        fail(agent, early_root.clone(), format!("malformed hook JSON at line {} column {}: {e}; the hook must receive the agent's JSON on stdin", e.line(), e.column()))
-    })?;
-    let agent = agent.detect(&input);
-    let event = hooks::parse_event(agent, &input)
-        .map_err(|e| fail(agent, early_root.clone(), format!("{e:#}")))?;
-    let root = hook_root(global, event.cwd.as_deref());
-    let config =
-        CheckConfig::load(&root).map_err(|e| fail(agent, Some(root.clone()), format!("{e}")))?;
-    match &event.kind {
-        EventKind::PreTool { tool, action } => {
-            let cwd = event.cwd.clone().unwrap_or_else(|| root.clone());
-            let paths = PathContext::new(&root, &cwd);
-            let facts = action_facts(action, &paths)
-                .map_err(|e| fail(agent, Some(root.clone()), format!("{e:#}")))?;
-            let verdict = match crate::serve::client::verdict(&root, &facts) {
-                Some(verdict) => verdict,
-                None => load_anchors(&root).map(|set| verdict_for(&set, &facts)),
-            };
-            let mut verdict =
-                verdict.map_err(|e| fail(agent, Some(root.clone()), format!("{e:#}")))?;
-            if let Action::Unchecked(name) = action {
-                if verdict.decision == Decision::Allow && name != tool {
-                    verdict.notes.push(format!("{name}: not checked"));
-                }
-            }
-            if !no_log {
-                log_check(
-                    &root,
-                    event.session.as_deref(),
-                    agent.name(),
-                    &verdict,
-                    &action_summary(tool, action),
-                );
-            }
-            if verdict.decision == Decision::Deny {
-                remember_denial(&root, event.session.as_deref());
-            }
-            Ok(hooks::tool_answer(agent, &event, &verdict))
-        }
-        EventKind::SessionStart | EventKind::Prompt => {
-            let context = reanchor_context(&root, &event, &config);
-            Ok(hooks::context_answer(agent, &event, context.as_deref()))
-        }
-        EventKind::Other => Ok(Answer::silent()),
-    }
-}
-
-/// Reads stdin up to `limit_mb` MiB; more is a fault.
-fn read_limited(limit_mb: u64) -> Result<Vec<u8>, String> {
-    let limit = limit_mb.saturating_mul(1 << 20);
-    let mut bytes = Vec::new();
-    std::io::stdin()
-        .lock()
-        .take(limit + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| format!("reading the hook input from stdin: {e}"))?;
-    if bytes.len() as u64 > limit {
-        return Err(format!(
-            "the hook input is larger than {limit_mb} MiB; raise [check] max_payload_mb in .ctx/config.toml if this is expected"
-        ));
-    }
-    if bytes.iter().all(u8::is_ascii_whitespace) {
-        return Err("the hook input on stdin is empty: the agent must pipe its hook JSON to `ctx check --hook`".into());
-    }
-    Ok(bytes)
-}
-
-/// The repository root for a hook: `--root`, else the nearest directory with `.ctx/` or `.git`
-/// above the agent's cwd, else that cwd.
-fn hook_root(global: &Global, cwd: Option<&Path>) -> PathBuf {
-    if let Some(root) = &global.root {
-        return root.clone();
-    }
-    let start = cwd
-        .map(Path::to_path_buf)
-        .or_else(|| std::env::current_dir().ok())
-        .unwrap_or_else(|| PathBuf::from("."));
-    crate::output::find_root(&start)
-        .or_else(|| {
-            start
-                .ancestors()
-                .find(|d| d.join(".git").exists())
-                .map(Path::to_path_buf)
-        })
-        .unwrap_or(start)
-}
-
-fn remember_denial(root: &Path, session: Option<&str>) {
-    if let Some(session) = session {
-        let mut state = SessionState::load(root, session);
-        state.denied_since = true;
-        let _ = state.save(root, session);
-    }
-}
-
-fn reanchor_context(root: &Path, event: &HookEvent, config: &CheckConfig) -> Option<String> {
-    let session = event.session.as_deref().unwrap_or("(no session)");
-    let mut state = SessionState::load(root, session);
-    let reason = match event.kind {
-        EventKind::SessionStart => Some(state.on_session_start()),
-        _ => state.on_prompt(config.reanchor_every),
-    };
-    let _ = state.save(root, session);
-    reason?;
-    let set = AnchorSet::load(root).ok()?;
-    anchors_block(set.anchors())
-}
-
-/// The active anchors as a compact block for the agent's context.
-pub fn anchors_block(anchors: &[Anchor]) -> Option<String> {
-    let mut active: Vec<&Anchor> = anchors.iter().filter(|a| a.enabled).collect();
-    if active.is_empty() {
-        return None;
-    }
-    active.sort_by_key(|a| match a.source {
-        AnchorSource::Pinned => 0,
-        AnchorSource::Plan => 1,
-        AnchorSource::Doc { .. } => 2,
-        AnchorSource::Builtin => 3,
-    });
-    let mut text = format!(
-        "Project rules (ctx anchors, {} active). They apply to every action; ctx checks them:\n",
-        active.len()
-    );
-    for (shown, anchor) in active.iter().enumerate() {
-        let kind = match anchor.polarity {
-            Polarity::Never => "never",
-            Polarity::Always => "always",
-            Polarity::Allowed => "allowed",
-        };
-        let line = format!(
-            "- ({kind}) {} [{}; {}]\n",
-            anchor.text.trim(),
-            anchor.id,
-            anchor.source.label()
-        );
-        if text.len() + line.len() > MAX_CONTEXT_CHARS {
-            text.push_str(&format!(
-                "- … and {} more: `ctx anchors list`\n",
-                active.len() - shown
-            ));
-            break;
-        }
-        text.push_str(&line);
-    }
-    Some(text)
-}
-
-fn action_summary(tool: &str, action: &Action) -> String {
-    let detail = match action {
-        Action::Command { command, .. } => command.split_whitespace().collect::<Vec<_>>().join(" "),
-        Action::Write { path, .. } => path.clone(),
-        Action::Edit { path, .. } => path.clone(),
-        Action::Patch(patch) => patch
-            .lines()
-            .filter_map(|l| {
-                l.strip_prefix("*** ")
-                    .filter(|l| l.contains("File:") || l.starts_with("Move to:"))
-            })
-            .collect::<Vec<_>>()
-            .join(", "),
-        Action::Many(actions) => format!("{} actions", actions.len()),
-        Action::Unchecked(name) => name.clone(),
-    };
-    format!("{tool}: {detail}")
 }

@@ -6,11 +6,11 @@ use super::params::{
     ReindexParams, SearchMode, SearchParams, SeverityParam, StatusParams,
 };
 use super::paths::inside_root;
-use crate::hooks::Action;
-use crate::serve::verdict::{self, ActionEmbeddings, AnchorCache};
 use anyhow::{bail, ensure, Context};
+use ctx_check::action::{self, Action};
+use ctx_check::semantic::SemanticVerdicts;
 use ctx_engine::anchor::{pinned, Anchor, AnchorSet, Polarity, Severity};
-use ctx_engine::check::{self, ActionFacts, PathContext, Verdict};
+use ctx_engine::check::{ActionFacts, PathContext, Verdict};
 use ctx_engine::embed::Embedder;
 use ctx_engine::pack::{
     find_profile, load_profiles, pack_index, parse_budget, FileFilter, Format, Pack, PackOptions,
@@ -41,8 +41,7 @@ pub struct Shared {
     root: PathBuf,
     embedder: Mutex<Option<Arc<LoadedEmbedder>>>,
     held: Option<Mutex<Index>>,
-    anchors: AnchorCache,
-    actions: ActionEmbeddings,
+    verdicts: SemanticVerdicts,
 }
 
 impl Shared {
@@ -52,8 +51,7 @@ impl Shared {
             root,
             embedder: Mutex::new(None),
             held: None,
-            anchors: AnchorCache::default(),
-            actions: ActionEmbeddings::default(),
+            verdicts: SemanticVerdicts::default(),
         }
     }
 
@@ -64,8 +62,7 @@ impl Shared {
             root,
             embedder: Mutex::new(embedder.map(Arc::new)),
             held: Some(Mutex::new(index)),
-            anchors: AnchorCache::default(),
-            actions: ActionEmbeddings::default(),
+            verdicts: SemanticVerdicts::default(),
         }
     }
 
@@ -75,14 +72,11 @@ impl Shared {
     }
 
     /// The verdict on `facts`: `ctx check`'s rule path on cached anchors, plus the
-    /// semantic tier with the loaded model (see [`crate::serve::verdict`]).
+    /// semantic tier with the loaded model (see [`ctx_check::semantic`]).
     pub fn verdict(&self, facts: &ActionFacts) -> anyhow::Result<Verdict> {
         let loaded = self.embedder(false).unwrap_or(None);
         let embedder = loaded.as_deref().map(|e| e as &dyn Embedder);
-        let anchors = self.anchors.get(&self.root, embedder)?;
-        let cached = embedder.map(|e| self.actions.around(e));
-        let action_embedder = cached.as_ref().map(|e| e as &dyn Embedder);
-        Ok(verdict::verdict(&anchors, facts, action_embedder))
+        Ok(self.verdicts.verdict(&self.root, facts, embedder)?)
     }
 
     /// Runs `f` on the held index, or on the index opened for this call.
@@ -373,19 +367,11 @@ fn check_facts(paths: &PathContext, params: &CheckParams) -> anyhow::Result<(Act
             command: command.clone(),
             dir,
         };
-        let facts = crate::commands::check::action_facts(&action, paths)?;
+        let facts = action::facts(&action, paths)?;
         return Ok((facts, format!("command: {command}")));
     }
     if let Some(diff) = &params.diff {
-        let mut effects = check::parse_unified_diff(diff)?;
-        for effect in &mut effects {
-            effect.path = paths.normalize(&effect.path);
-        }
-        let facts = ActionFacts {
-            effects,
-            ..ActionFacts::default()
-        };
-        return Ok((facts, "diff".into()));
+        return Ok((action::diff_facts(diff, paths)?, "diff".into()));
     }
     let raw = params.path.as_deref().unwrap_or_default();
     let path = inside_root(paths, raw)
@@ -404,7 +390,7 @@ fn check_facts(paths: &PathContext, params: &CheckParams) -> anyhow::Result<(Act
             "a file change for {raw:?} needs either content (the whole new file) or both old and new (an edit), not both"
         ),
     };
-    let facts = crate::commands::check::action_facts(&action, paths)?;
+    let facts = action::facts(&action, paths)?;
     Ok((facts, format!("change: {path}")))
 }
 

@@ -4,6 +4,7 @@
 use super::protocol::{socket_path, Request, Response, MAX_REQUEST_BYTES};
 use super::tools::{IndexRecordsRequest, IndexRunRequest, PackRequest, SearchHitsRequest};
 use anyhow::Context;
+use ctx_check::{RulePath, Verdicts};
 use ctx_engine::check::{ActionFacts, Verdict};
 use ctx_engine::pack::{Pack, PackOptions};
 use ctx_engine::search::{Hit, SearchRequest};
@@ -198,6 +199,18 @@ pub fn verdict(root: &Path, facts: &ActionFacts) -> Option<anyhow::Result<Verdic
         serde_json::from_value(value["structuredContent"].clone())
             .context("reading the daemon's verdict")
     }))
+}
+
+/// Verdicts from the repository's daemon when one answers, else the rule path in-process.
+pub struct DaemonFirst;
+
+impl Verdicts for DaemonFirst {
+    fn verdict(&self, root: &Path, facts: &ActionFacts) -> ctx_check::Result<Verdict> {
+        match verdict(root, facts) {
+            Some(result) => result.map_err(|e| ctx_check::Error::Daemon(format!("{e:#}"))),
+            None => RulePath.verdict(root, facts),
+        }
+    }
 }
 
 #[cfg(test)]

@@ -7,7 +7,7 @@
 //! `ctx status`, `ctx pack` and `ctx index` ask it first and work in-process when no
 //! daemon answers ([`client`]), so they work while it holds the index lock and answer
 //! identically either way; `ctx check` through the daemon also runs the semantic tier
-//! with the loaded model ([`verdict`]).
+//! with the loaded model ([`ctx_check::semantic`]).
 //!
 //! Files under `.ctx/`: `serve.sock` (the socket, mode 0600) and `serve.lock` (held for the
 //! daemon's life: one daemon per repository; it records the daemon's pid). A socket left
@@ -17,4 +17,3 @@ pub mod client;
 pub mod daemon;
 pub mod protocol;
 pub mod tools;
-pub mod verdict;

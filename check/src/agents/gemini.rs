@@ -1,18 +1,19 @@
 //! Gemini CLI: `BeforeTool` answers with a top-level `decision`/`reason`; context goes in
 //! `hookSpecificOutput.additionalContext` (for `SessionStart` and `BeforeAgent`).
 
-use super::{mcp_action, string_field, tool_input, Action, Answer, EventKind};
+use super::{mcp_action, string_field, tool_input};
+use crate::{Action, Answer, EventKind};
 use ctx_engine::check::{Decision, Verdict};
 use serde_json::{json, Value};
 
 /// Classifies a Gemini CLI hook payload.
-pub fn event_kind(event_name: &str, input: &Value) -> anyhow::Result<EventKind> {
+pub fn event_kind(event_name: &str, input: &Value) -> crate::Result<EventKind> {
     Ok(match event_name {
         "BeforeTool" => {
             let tool = input
                 .get("tool_name")
                 .and_then(Value::as_str)
-                .ok_or_else(|| anyhow::anyhow!("a BeforeTool event without \"tool_name\": the payload is not from Gemini CLI's hook protocol"))?;
+                .ok_or_else(|| crate::Error::Input("a BeforeTool event without \"tool_name\": the payload is not from Gemini CLI's hook protocol".into()))?;
             EventKind::PreTool {
                 tool: tool.to_string(),
                 action: action(tool, tool_input(input)),
@@ -20,7 +21,7 @@ pub fn event_kind(event_name: &str, input: &Value) -> anyhow::Result<EventKind> 
         }
         "SessionStart" => EventKind::SessionStart,
         "BeforeAgent" => EventKind::Prompt,
-        "" => anyhow::bail!("the hook input has no \"hook_event_name\": check that the hook is `ctx check --hook gemini`"),
+        "" => return Err(crate::Error::Input("the hook input has no \"hook_event_name\": check that the hook is `ctx check --hook gemini`".into())),
         _ => EventKind::Other,
     })
 }

@@ -1,18 +1,19 @@
 //! Agent hook protocols: reading each agent's hook JSON into a [`HookEvent`] and writing the
 //! verdict back in that agent's protocol. One file per agent; the tables there are the only
-//! place a protocol detail lives (see /work/shared/docs/hook-protocols.md).
+//! place a protocol detail lives.
 
 pub mod claude;
 pub mod codex;
 pub mod cursor;
 pub mod gemini;
 
+use crate::{Action, Answer, HookEvent};
 use ctx_engine::check::Verdict;
 use serde_json::Value;
 use std::path::PathBuf;
 
 /// The agents ctx speaks to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Agent {
     /// Claude Code.
     Claude,
@@ -25,6 +26,11 @@ pub enum Agent {
 }
 
 impl Agent {
+    /// Every agent, in the order of [`Agent::NAMES`].
+    pub const ALL: [Agent; 4] = [Agent::Claude, Agent::Codex, Agent::Gemini, Agent::Cursor];
+    /// The agents' names, as `--hook` takes them.
+    pub const NAMES: [&'static str; 4] = ["claude", "codex", "gemini", "cursor"];
+
     /// The lowercase name.
     pub fn name(self) -> &'static str {
         match self {
@@ -46,105 +52,29 @@ impl Agent {
     }
 }
 
-/// What an agent is about to do, as far as ctx checks it.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Action {
-    /// A shell command, with the directory it runs in when the agent says.
-    Command {
-        /// The command line.
-        command: String,
-        /// Its working directory.
-        dir: Option<String>,
-    },
-    /// A whole-file write.
-    Write {
-        /// The file.
-        path: String,
-        /// Its new content.
-        content: String,
-    },
-    /// One or more string replacements in a file.
-    Edit {
-        /// The file.
-        path: String,
-        /// (old, new) pairs.
-        edits: Vec<(String, String)>,
-    },
-    /// A Codex `apply_patch` patch.
-    Patch(String),
-    /// Several actions at once (an MCP call carrying a command and a file).
-    Many(Vec<Action>),
-    /// A tool ctx does not check (reads, searches…): allowed.
-    Unchecked(String),
-}
+impl std::str::FromStr for Agent {
+    type Err = String;
 
-/// What kind of hook event arrived.
-#[derive(Debug, Clone, PartialEq)]
-pub enum EventKind {
-    /// Before a tool runs: check it.
-    PreTool {
-        /// The tool's name as the agent spells it.
-        tool: String,
-        /// What it will do.
-        action: Action,
-    },
-    /// A new session: send the anchors.
-    SessionStart,
-    /// A user prompt: maybe re-send the anchors.
-    Prompt,
-    /// Any other event (post-tool, stop…): nothing to decide.
-    Other,
-}
-
-/// A parsed hook event.
-#[derive(Debug, Clone, PartialEq)]
-pub struct HookEvent {
-    /// The agent that sent it.
-    pub agent: Agent,
-    /// The event name as sent (`PreToolUse`, `BeforeTool`, `beforeShellExecution`…).
-    pub event_name: String,
-    /// The session (Cursor: conversation) id.
-    pub session: Option<String>,
-    /// The agent's working directory.
-    pub cwd: Option<PathBuf>,
-    /// What happened.
-    pub kind: EventKind,
-}
-
-/// The answer to write back: stdout, stderr and the exit code.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
-pub struct Answer {
-    /// Printed on stdout (a JSON object for most protocols).
-    pub stdout: Option<String>,
-    /// Printed on stderr.
-    pub stderr: Option<String>,
-    /// The process exit code.
-    pub exit: u8,
-}
-
-impl Answer {
-    /// A JSON answer on stdout with exit 0.
-    pub fn json(value: Value) -> Answer {
-        Answer {
-            stdout: Some(value.to_string()),
-            stderr: None,
-            exit: 0,
-        }
-    }
-
-    /// No output, exit 0: the agent goes on as if ctx were not there.
-    pub fn silent() -> Answer {
-        Answer::default()
+    fn from_str(name: &str) -> Result<Agent, String> {
+        Agent::ALL
+            .into_iter()
+            .find(|agent| agent.name() == name)
+            .ok_or_else(|| {
+                format!(
+                    "unknown agent {name:?}: use one of {}",
+                    Agent::NAMES.join(", ")
+                )
+            })
     }
 }
 
 /// Parses a hook payload from `agent`.
-pub fn parse_event(agent: Agent, input: &Value) -> anyhow::Result<HookEvent> {
+pub fn parse_event(agent: Agent, input: &Value) -> crate::Result<HookEvent> {
     let object = input.as_object().ok_or_else(|| {
-        anyhow::anyhow!(
+        crate::Error::Input(format!(
             "the hook input is not a JSON object (got {}): check the hook configuration",
             kind_of(input)
-        )
+        ))
     })?;
     let text = |key: &str| object.get(key).and_then(Value::as_str).map(String::from);
     let event_name = text("hook_event_name").unwrap_or_default();
@@ -190,6 +120,23 @@ pub fn context_answer(agent: Agent, event: &HookEvent, context: Option<&str>) ->
         Agent::Codex => codex::context_answer(&event.event_name, context),
         Agent::Gemini => gemini::context_answer(&event.event_name, context),
         Agent::Cursor => cursor::context_answer(&event.event_name, context),
+    }
+}
+
+/// A message for the user about an event ctx could not handle (no decision, no context).
+pub fn notice_answer(agent: Agent, event: &HookEvent, text: &str) -> Answer {
+    match agent {
+        Agent::Cursor => cursor::context_answer(&event.event_name, None),
+        _ => Answer::json(serde_json::json!({ "systemMessage": text })),
+    }
+}
+
+/// The name of the agent's pre-tool event, for answers to input that named none.
+pub fn pre_tool_event(agent: Agent) -> &'static str {
+    match agent {
+        Agent::Claude | Agent::Codex => "PreToolUse",
+        Agent::Gemini => "BeforeTool",
+        Agent::Cursor => "beforeShellExecution",
     }
 }
 

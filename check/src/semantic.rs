@@ -1,14 +1,15 @@
-//! Verdicts where the model is loaded: the rule path of `ctx check` on cached anchors, plus
-//! the semantic tier (embedding similarity to semantic-only anchors, warn only).
+//! Verdicts where the model is loaded: the rule path on cached anchors, plus the semantic
+//! tier (embedding similarity to semantic-only anchors, warn only).
 //!
 //! The daemon (and `ctx mcp`) keep the parsed [`AnchorSet`] and the embeddings of its
-//! semantic-only anchors between checks, and reload them when one of the files they come
-//! from changes (`.ctx/anchors.toml`, `.ctx/extracted-anchors.json`, `.ctx/plan.json`,
-//! `.ctx/config.toml`). When the semantic tier finds nothing, the verdict is exactly the
-//! in-process one ([`crate::commands::check::verdict_for`]); otherwise its warnings are
-//! combined with the rule findings by the same [`check::decide`].
+//! semantic-only anchors between checks ([`SemanticVerdicts`]), and reload them when one of
+//! the files they come from changes (`.ctx/anchors.toml`, `.ctx/extracted-anchors.json`,
+//! `.ctx/plan.json`, `.ctx/config.toml`). When the semantic tier finds nothing, the verdict
+//! is exactly the in-process one ([`verdict_for`]); otherwise its warnings are combined with
+//! the rule findings by the same [`check::decide`].
 
-use anyhow::Context;
+use crate::verdicts::{load_anchors, verdict_for};
+use crate::Result;
 use ctx_engine::anchor::{extracted_path, pinned_path, plan_path, AnchorSet, Finding};
 use ctx_engine::check::{self, config_path, ActionFacts, CheckConfig, FileOp, Verdict};
 use ctx_engine::embed::Embedder;
@@ -46,11 +47,7 @@ pub struct AnchorCache {
 impl AnchorCache {
     /// The anchors of `root`, parsed again only when a source file changed (or when the
     /// semantic tier now has a model and the cached anchors were embedded without one).
-    pub fn get(
-        &self,
-        root: &Path,
-        embedder: Option<&dyn Embedder>,
-    ) -> anyhow::Result<Arc<CachedAnchors>> {
+    pub fn get(&self, root: &Path, embedder: Option<&dyn Embedder>) -> Result<Arc<CachedAnchors>> {
         let stamps = source_stamps(root);
         let mut slot = self.slot.lock().unwrap_or_else(|e| e.into_inner());
         if let Some((seen, cached)) = slot.as_ref() {
@@ -64,8 +61,8 @@ impl AnchorCache {
     }
 }
 
-fn load(root: &Path, embedder: Option<&dyn Embedder>) -> anyhow::Result<CachedAnchors> {
-    let set = crate::commands::check::load_anchors(root)?;
+fn load(root: &Path, embedder: Option<&dyn Embedder>) -> Result<CachedAnchors> {
+    let set = load_anchors(root)?;
     let threshold = CheckConfig::load(root)?.semantic_threshold;
     let semantic = match embedder {
         Some(embedder) => Some(embed_semantic_anchors(&set, embedder)?),
@@ -79,7 +76,7 @@ fn load(root: &Path, embedder: Option<&dyn Embedder>) -> anyhow::Result<CachedAn
 }
 
 /// The enabled semantic-only anchors of `set`, each with its embedding by `embedder`.
-fn embed_semantic_anchors(set: &AnchorSet, embedder: &dyn Embedder) -> anyhow::Result<AnchorSet> {
+fn embed_semantic_anchors(set: &AnchorSet, embedder: &dyn Embedder) -> Result<AnchorSet> {
     let mut anchors: Vec<_> = set
         .anchors()
         .iter()
@@ -88,9 +85,7 @@ fn embed_semantic_anchors(set: &AnchorSet, embedder: &dyn Embedder) -> anyhow::R
         .collect();
     let texts: Vec<String> = anchors.iter().map(|a| a.text.clone()).collect();
     if !texts.is_empty() {
-        let vectors = embedder
-            .embed(&texts)
-            .context("embedding the semantic-only anchors")?;
+        let vectors = embedder.embed(&texts)?;
         for (anchor, vector) in anchors.iter_mut().zip(vectors) {
             anchor.embedding = Some(vector);
         }
@@ -174,6 +169,30 @@ impl Embedder for CachingEmbedder<'_> {
     }
 }
 
+/// The daemon's verdicts: anchors cached per repository, action embeddings cached across
+/// checks, and the semantic tier whenever a model is loaded.
+#[derive(Default)]
+pub struct SemanticVerdicts {
+    anchors: AnchorCache,
+    actions: ActionEmbeddings,
+}
+
+impl SemanticVerdicts {
+    /// The verdict on `facts` for `root`: the rule path on the cached anchors, plus the
+    /// semantic tier with `embedder` when one is loaded.
+    pub fn verdict(
+        &self,
+        root: &Path,
+        facts: &ActionFacts,
+        embedder: Option<&dyn Embedder>,
+    ) -> Result<Verdict> {
+        let anchors = self.anchors.get(root, embedder)?;
+        let cached = embedder.map(|e| self.actions.around(e));
+        let action_embedder = cached.as_ref().map(|e| e as &dyn Embedder);
+        Ok(verdict(&anchors, facts, action_embedder))
+    }
+}
+
 /// The verdict on `facts`: the rule path on `anchors`, plus the semantic tier when an
 /// embedder is given. A semantic tier that fails adds a note and never changes the rule
 /// path's answer.
@@ -192,10 +211,10 @@ pub fn verdict(
         _ => Ok(Vec::new()),
     };
     match semantic {
-        Ok(found) if found.is_empty() => crate::commands::check::verdict_for(&anchors.set, facts),
+        Ok(found) if found.is_empty() => verdict_for(&anchors.set, facts),
         Ok(found) => with_semantic(&anchors.set, facts, found),
         Err(e) => {
-            let mut verdict = crate::commands::check::verdict_for(&anchors.set, facts);
+            let mut verdict = verdict_for(&anchors.set, facts);
             verdict.notes.push(format!("semantic tier skipped: {e}"));
             verdict
         }

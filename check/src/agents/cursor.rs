@@ -2,16 +2,17 @@
 //! answer `{"permission", "user_message", "agent_message"}`; `beforeSubmitPrompt` answers
 //! `{"continue": true}` (Cursor offers no way to add context there, so no re-anchoring).
 
-use super::{mcp_action, string_field, Action, Answer, EventKind};
+use super::{mcp_action, string_field};
+use crate::{Action, Answer, EventKind};
 use ctx_engine::check::{Decision, Verdict};
 use serde_json::{json, Value};
 
 /// Classifies a Cursor hook payload.
-pub fn event_kind(event_name: &str, input: &Value) -> anyhow::Result<EventKind> {
+pub fn event_kind(event_name: &str, input: &Value) -> crate::Result<EventKind> {
     Ok(match event_name {
         "beforeShellExecution" => {
             let command = string_field(input, &["command"]).ok_or_else(|| {
-                anyhow::anyhow!("a beforeShellExecution event without \"command\": the payload is not from Cursor's hook protocol")
+                crate::Error::Input("a beforeShellExecution event without \"command\": the payload is not from Cursor's hook protocol".into())
             })?;
             EventKind::PreTool {
                 tool: "shell".into(),
@@ -38,7 +39,7 @@ pub fn event_kind(event_name: &str, input: &Value) -> anyhow::Result<EventKind> 
             action: Action::Unchecked("beforeReadFile".into()),
         },
         "beforeSubmitPrompt" => EventKind::Prompt,
-        "" => anyhow::bail!("the hook input has no \"hook_event_name\": check that the hook is `ctx check --hook cursor`"),
+        "" => return Err(crate::Error::Input("the hook input has no \"hook_event_name\": check that the hook is `ctx check --hook cursor`".into())),
         _ => EventKind::Other,
     })
 }

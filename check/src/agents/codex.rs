@@ -2,12 +2,13 @@
 //! validate against Codex's own schemas (no unknown fields) and `ask` is never used (Codex is
 //! reported to reject it and run the call).
 
-use super::{claude_style_action, Answer, EventKind};
+use super::claude_style_action;
+use crate::{Answer, EventKind};
 use ctx_engine::check::Verdict;
 use serde_json::Value;
 
 /// Classifies a Codex hook payload (`Bash`, `apply_patch`, MCP tools).
-pub fn event_kind(event_name: &str, input: &Value) -> anyhow::Result<EventKind> {
+pub fn event_kind(event_name: &str, input: &Value) -> crate::Result<EventKind> {
     super::claude::event_kind(event_name, input).map(|kind| match kind {
         EventKind::PreTool { tool, .. } => {
             let action = claude_style_action(&tool, input);

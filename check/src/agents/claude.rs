@@ -4,18 +4,19 @@
 //! ctx never answers `allow`: that would skip Claude's own permission prompts. An allowed
 //! action gets no output at all; a warned one gets the warning as additional context.
 
-use super::{claude_style_action, Answer, EventKind};
+use super::claude_style_action;
+use crate::{Answer, EventKind};
 use ctx_engine::check::{Decision, Verdict};
 use serde_json::{json, Value};
 
 /// Classifies a Claude Code hook payload.
-pub fn event_kind(event_name: &str, input: &Value) -> anyhow::Result<EventKind> {
+pub fn event_kind(event_name: &str, input: &Value) -> crate::Result<EventKind> {
     Ok(match event_name {
         "PreToolUse" => {
             let tool = input
                 .get("tool_name")
                 .and_then(Value::as_str)
-                .ok_or_else(|| anyhow::anyhow!("a PreToolUse event without \"tool_name\": the payload is not from Claude Code's hook protocol"))?;
+                .ok_or_else(|| crate::Error::Input("a PreToolUse event without \"tool_name\": the payload is not from Claude Code's hook protocol".into()))?;
             EventKind::PreTool {
                 tool: tool.to_string(),
                 action: claude_style_action(tool, input),
@@ -23,7 +24,7 @@ pub fn event_kind(event_name: &str, input: &Value) -> anyhow::Result<EventKind> 
         }
         "SessionStart" => EventKind::SessionStart,
         "UserPromptSubmit" => EventKind::Prompt,
-        "" => anyhow::bail!("the hook input has no \"hook_event_name\": check that the hook is `ctx check --hook claude`"),
+        "" => return Err(crate::Error::Input("the hook input has no \"hook_event_name\": check that the hook is `ctx check --hook claude`".into())),
         _ => EventKind::Other,
     })
 }
