@@ -637,7 +637,12 @@ fn install_merges_into_existing_claude_settings() {
     let pre = settings["hooks"]["PreToolUse"].as_array().unwrap();
     assert_eq!(pre.len(), 2, "{settings}");
     assert_eq!(pre[0], existing["hooks"]["PreToolUse"][0]);
-    assert_eq!(pre[1]["hooks"][0]["command"], "ctx check --hook claude");
+    let command = pre[1]["hooks"][0]["command"].as_str().unwrap();
+    let exe = std::fs::canonicalize(env!("CARGO_BIN_EXE_ctx")).unwrap();
+    assert!(
+        command.starts_with(&format!("'{}' check --hook claude || ", exe.display())),
+        "{command}"
+    );
     assert!(settings["hooks"]["SessionStart"].is_array());
     dir.ctx(&["hook", "uninstall", "claude"]).ok();
     let settings: Value = serde_json::from_str(&dir.read(".claude/settings.json")).unwrap();
@@ -657,13 +662,134 @@ fn install_writes_each_agents_file() {
         assert!(
             config["hooks"][event]
                 .to_string()
-                .contains(&format!("ctx check --hook {agent}")),
+                .contains(&format!("ctx' check --hook {agent} || ")),
             "{config}"
         );
         dir.ctx(&["hook", "uninstall", agent]).ok();
         let config: Value = serde_json::from_str(&dir.read(file)).unwrap();
         assert!(!config.to_string().contains("ctx check"), "{config}");
     }
+}
+
+/// The hook command `ctx hook install` wrote for `event`, run through `sh -c` with `input` on
+/// stdin, as the agents run it: (stdout, stderr, exit code).
+fn run_installed(dir: &Dir, file: &str, event: &str, input: &Value) -> (String, String, i32) {
+    let config: Value = serde_json::from_str(&dir.read(file)).unwrap();
+    let group = &config["hooks"][event][0];
+    let command = group["hooks"][0]["command"]
+        .as_str()
+        .or(group["command"].as_str())
+        .unwrap();
+    let mut child = Command::new("sh")
+        .args(["-c", command])
+        .current_dir(dir.path())
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(input.to_string().as_bytes()).unwrap();
+    drop(stdin);
+    let out = child.wait_with_output().unwrap();
+    (
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+        out.status.code().unwrap_or(-1),
+    )
+}
+
+#[test]
+fn installed_hooks_work_without_ctx_on_path_and_fail_closed_without_ctx() {
+    let dir = repo();
+    let bin = tempfile::tempdir().unwrap();
+    let copy = bin.path().join("ctx");
+    std::fs::copy(env!("CARGO_BIN_EXE_ctx"), &copy).unwrap();
+    let out = Command::new(&copy)
+        .args(["hook", "install", "claude"])
+        .current_dir(dir.path())
+        .env("PATH", "/usr/bin:/bin")
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("temporary folder"), "{stderr}");
+    let deny = claude_bash(&dir, "git push --force origin main");
+    let (stdout, _, code) = run_installed(&dir, ".claude/settings.json", "PreToolUse", &deny);
+    assert_eq!(code, 0);
+    assert!(stdout.contains("\"deny\""), "{stdout}");
+    std::fs::remove_file(&copy).unwrap();
+    let allowed = claude_bash(&dir, "ls");
+    let (_, stderr, code) = run_installed(&dir, ".claude/settings.json", "PreToolUse", &allowed);
+    assert_eq!(code, 2, "a missing ctx must block the action");
+    assert!(stderr.contains("refused"), "{stderr}");
+    let start = json!({"session_id": "m", "cwd": dir.path(), "hook_event_name": "SessionStart", "source": "startup"});
+    let (stdout, _, code) = run_installed(&dir, ".claude/settings.json", "SessionStart", &start);
+    assert_eq!(code, 0, "a missing ctx must not block the session");
+    let notice: Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert!(notice["systemMessage"]
+        .as_str()
+        .unwrap()
+        .contains("not loaded"));
+}
+
+#[test]
+fn status_reports_install_binary_and_trust_per_agent() {
+    let dir = repo();
+    let home = tempfile::tempdir().unwrap();
+    let status = |dir: &Dir| {
+        let out = dir
+            .ctx(&["hook", "status", "--json"])
+            .env("HOME", home.path())
+            .without_env("CODEX_HOME")
+            .without_env("GEMINI_CLI_HOME")
+            .without_env("GEMINI_CLI_TRUSTED_FOLDERS_PATH")
+            .without_env("CLAUDE_CONFIG_DIR")
+            .output();
+        let value: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let targets = value["data"]["targets"].as_array().unwrap().clone();
+        (targets, out.status.code())
+    };
+    let (targets, code) = status(&dir);
+    assert_eq!(code, Some(0), "nothing installed is not broken");
+    assert!(
+        targets.iter().all(|t| t["events"] == json!([])),
+        "{targets:?}"
+    );
+    let (stdout, _) = dir.ctx(&["hook", "install", "gemini"]).code(0);
+    assert!(stdout.contains("trustedFolders.json"), "{stdout}");
+    let (targets, code) = status(&dir);
+    assert_eq!(code, Some(1), "installed but untrusted hooks do not run");
+    let gemini = targets.iter().find(|t| t["target"] == "gemini").unwrap();
+    assert_eq!(gemini["trust"]["state"], "untrusted", "{gemini}");
+    assert_eq!(gemini["ctx"][0]["runs"], true, "{gemini}");
+    assert_eq!(gemini["missing"], json!([]), "{gemini}");
+    let root = std::fs::canonicalize(dir.path()).unwrap();
+    std::fs::create_dir_all(home.path().join(".gemini")).unwrap();
+    std::fs::write(
+        home.path().join(".gemini/trustedFolders.json"),
+        json!({ root.to_str().unwrap(): "TRUST_FOLDER" }).to_string(),
+    )
+    .unwrap();
+    let (targets, code) = status(&dir);
+    let gemini = targets.iter().find(|t| t["target"] == "gemini").unwrap();
+    assert_eq!(gemini["trust"]["state"], "trusted", "{gemini}");
+    assert_eq!(gemini["ok"], true, "{gemini}");
+    assert_eq!(code, Some(0));
+    dir.ctx(&["hook", "install", "codex"]).ok();
+    let (targets, code) = status(&dir);
+    let codex = targets.iter().find(|t| t["target"] == "codex").unwrap();
+    assert_eq!(codex["trust"]["state"], "untrusted", "{codex}");
+    assert!(
+        codex["next"].as_str().unwrap().contains("Trust all"),
+        "{codex}"
+    );
+    assert_eq!(code, Some(1));
 }
 
 #[test]

@@ -12,7 +12,9 @@
 //!   protocol;
 //! - [`hook::answer`] runs one hook event end to end: parse, check, log, session state, the
 //!   anchors block, faults per `[check] on_error`;
-//! - [`context`] builds the anchors block the agents receive.
+//! - [`context`] builds the anchors block the agents receive;
+//! - [`install`] says what `ctx hook install` writes for each agent (fail-closed commands by
+//!   absolute path) and [`trust`] whether the agent will run them.
 #![warn(missing_docs)]
 
 pub mod action;
@@ -22,7 +24,9 @@ pub mod context;
 pub mod error;
 pub mod event;
 pub mod hook;
+pub mod install;
 pub mod semantic;
+pub mod trust;
 pub mod verdicts;
 
 pub use action::Action;

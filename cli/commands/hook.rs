@@ -1,15 +1,23 @@
-//! `ctx hook install|uninstall AGENT`: write ctx's hook entries into an agent's configuration
-//! (or git's pre-commit hook), merging with what is there and never clobbering it; uninstall
-//! removes only ctx's entries.
+//! `ctx hook install|uninstall|status`: ctx's hooks in agents' configurations and in git.
 //!
-//! - claude: `.claude/settings.json` (PreToolUse, SessionStart, UserPromptSubmit)
-//! - codex: `.codex/hooks.json` (the same shape)
-//! - gemini: `.gemini/settings.json` (BeforeTool, SessionStart, BeforeAgent)
-//! - cursor: `.cursor/hooks.json` (beforeShellExecution, beforeMCPExecution)
+//! Install merges ctx's entries into the agent's project configuration and never clobbers
+//! what is there; uninstall removes only ctx's entries. The entries themselves (events,
+//! matchers, fail-closed commands calling this ctx by absolute path) are
+//! [`ctx_check::install`]'s; whether the agent will run them is [`ctx_check::trust`]'s.
+//!
+//! - claude: `.claude/settings.json`; codex: `.codex/hooks.json`; gemini:
+//!   `.gemini/settings.json`; cursor: `.cursor/hooks.json`
 //! - git: `pre-commit` running `ctx check --staged`; an existing hook is kept and run first.
+//!
+//! `ctx hook status` exits 1 when installed hooks will not work (their ctx does not run, or
+//! the agent does not trust them yet), 0 otherwise.
 
 use crate::output::{print_json, Global};
 use anyhow::Context;
+use ctx_check::install::{self, Installed, Probe};
+use ctx_check::trust::{self, Trust, TrustState};
+use ctx_check::Agent;
+use serde::Serialize;
 use serde_json::{json, Map, Value};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -35,6 +43,9 @@ enum HookCommand {
         #[arg(value_enum)]
         target: Target,
     },
+    /// Per agent: are ctx's hooks installed, do they call a ctx that runs, does the agent
+    /// trust them.
+    Status,
 }
 
 /// Where hooks go.
@@ -47,19 +58,27 @@ enum Target {
     Git,
 }
 
-/// Marks every hook command ctx installs, so that uninstall finds exactly those.
-const CTX_COMMAND_PREFIX: &str = "ctx check --hook";
+impl Target {
+    /// The agent, for every target but git.
+    fn agent(self) -> Option<Agent> {
+        match self {
+            Target::Claude => Some(Agent::Claude),
+            Target::Codex => Some(Agent::Codex),
+            Target::Gemini => Some(Agent::Gemini),
+            Target::Cursor => Some(Agent::Cursor),
+            Target::Git => None,
+        }
+    }
+
+    fn name(self) -> &'static str {
+        self.agent().map_or("git", Agent::name)
+    }
+}
+
 /// Marks ctx's git hook script.
 const GIT_MARKER: &str = "# installed by ctx: ctx check --staged";
 /// The name an existing pre-commit hook is kept under.
 const CHAINED: &str = "pre-commit.before-ctx";
-
-/// One hook entry: the event, the tool matcher (if the protocol has one) and the command.
-struct Entry {
-    event: &'static str,
-    matcher: Option<&'static str>,
-    command: String,
-}
 
 /// Runs `ctx hook`.
 pub fn run(args: HookArgs, global: &Global) -> anyhow::Result<ExitCode> {
@@ -67,10 +86,12 @@ pub fn run(args: HookArgs, global: &Global) -> anyhow::Result<ExitCode> {
     let (target, install) = match args.command {
         HookCommand::Install { target } => (target, true),
         HookCommand::Uninstall { target } => (target, false),
+        HookCommand::Status => return status(&root, global),
     };
-    let (path, changed) = match target {
-        Target::Git => git_hook(&root, install)?,
-        _ => agent_hook(&root, target, install)?,
+    let exe = ctx_binary()?;
+    let (path, changed) = match target.agent() {
+        Some(agent) => agent_hook(&root, agent, &exe, install)?,
+        None => git_hook(&root, &exe, install)?,
     };
     let verb = match (install, changed) {
         (true, true) => "installed",
@@ -78,95 +99,58 @@ pub fn run(args: HookArgs, global: &Global) -> anyhow::Result<ExitCode> {
         (true, false) => "already installed",
         (false, false) => "not installed",
     };
+    let fragile = install.then(|| install::fragile_location(&exe)).flatten();
+    let warning = fragile.map(|place| {
+        format!(
+            "the hooks call ctx at {}, inside {place}: when it is removed or rebuilt elsewhere every hook refuses its action; install ctx somewhere stable (`cargo install --path .`) and run `ctx hook install {}` again",
+            exe.display(),
+            target.name()
+        )
+    });
+    let next = target
+        .agent()
+        .filter(|_| install)
+        .and_then(|agent| install::trust_step(agent, &root));
     if global.json {
-        print_json(
-            &json!({"type": "summary", "data": {"target": format!("{target:?}").to_lowercase(), "path": path, "result": verb}}),
-        )?;
+        print_json(&json!({"type": "summary", "data": {
+            "target": target.name(), "path": path, "result": verb, "ctx": exe,
+            "warning": warning, "next": next,
+        }}))?;
     } else {
         println!("ctx hook {verb}: {}", path.display());
+        if let Some(next) = &next {
+            println!("next: {next}");
+        }
+        if let Some(warning) = &warning {
+            eprintln!("ctx: warning: {warning}");
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn config_file(root: &Path, target: Target) -> PathBuf {
-    match target {
-        Target::Claude => root.join(".claude/settings.json"),
-        Target::Codex => root.join(".codex/hooks.json"),
-        Target::Gemini => root.join(".gemini/settings.json"),
-        Target::Cursor => root.join(".cursor/hooks.json"),
-        Target::Git => root.join(".git/hooks/pre-commit"),
-    }
-}
-
-fn entries(target: Target) -> Vec<Entry> {
-    let entry = |event, matcher, agent: &str| Entry {
-        event,
-        matcher,
-        command: format!("{CTX_COMMAND_PREFIX} {agent}"),
-    };
-    match target {
-        Target::Claude => vec![
-            entry(
-                "PreToolUse",
-                Some("Bash|Edit|Write|MultiEdit|NotebookEdit|mcp__.*"),
-                "claude",
-            ),
-            entry("SessionStart", None, "claude"),
-            entry("UserPromptSubmit", None, "claude"),
-        ],
-        Target::Codex => vec![
-            entry(
-                "PreToolUse",
-                Some("Bash|apply_patch|Edit|Write|mcp__.*"),
-                "codex",
-            ),
-            entry("SessionStart", None, "codex"),
-            entry("UserPromptSubmit", None, "codex"),
-        ],
-        Target::Gemini => vec![
-            entry(
-                "BeforeTool",
-                Some("run_shell_command|write_file|replace|mcp_.*"),
-                "gemini",
-            ),
-            entry("SessionStart", None, "gemini"),
-            entry("BeforeAgent", None, "gemini"),
-        ],
-        Target::Cursor => vec![
-            entry("beforeShellExecution", None, "cursor"),
-            entry("beforeMCPExecution", None, "cursor"),
-        ],
-        Target::Git => Vec::new(),
-    }
+/// The ctx binary the hooks will call: this one, by its canonical absolute path.
+fn ctx_binary() -> anyhow::Result<PathBuf> {
+    let exe = std::env::current_exe().context("finding the path of this ctx binary")?;
+    exe.canonicalize()
+        .with_context(|| format!("resolving {}", exe.display()))
 }
 
 /// Merges (or removes) ctx's entries in an agent's JSON configuration.
-fn agent_hook(root: &Path, target: Target, install: bool) -> anyhow::Result<(PathBuf, bool)> {
-    let path = config_file(root, target);
+fn agent_hook(
+    root: &Path,
+    agent: Agent,
+    exe: &Path,
+    install: bool,
+) -> anyhow::Result<(PathBuf, bool)> {
+    let path = install::config_path(root, agent);
     let mut config = read_json_object(&path)?;
     let before = config.clone();
-    if target == Target::Cursor && install {
-        config.entry("version").or_insert(json!(1));
-    }
-    let hooks = config
-        .entry("hooks")
-        .or_insert_with(|| Value::Object(Map::new()));
-    let hooks = hooks.as_object_mut().with_context(|| {
-        format!(
-            "{}: \"hooks\" is not an object; fix it by hand before installing ctx's hooks",
-            path.display()
-        )
-    })?;
-    for entry in entries(target) {
-        if install {
-            add_entry(hooks, &entry, target)?;
-        } else {
-            remove_entries(hooks, entry.event);
-        }
-    }
-    if !install && hooks.is_empty() {
-        config.remove("hooks");
-    }
+    let result = if install {
+        install::merge(agent, &mut config, &install::entries(agent, exe))
+    } else {
+        install::remove(agent, &mut config)
+    };
+    result.map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     let changed = config != before;
     if changed {
         write_json(&path, &Value::Object(config))?;
@@ -206,68 +190,192 @@ fn write_json(path: &Path, value: &Value) -> anyhow::Result<()> {
     std::fs::rename(&tmp, path).with_context(|| format!("replacing {}", path.display()))
 }
 
-fn is_ctx_command(value: &Value) -> bool {
-    value
-        .get("command")
-        .and_then(Value::as_str)
-        .is_some_and(|c| c.trim_start().starts_with(CTX_COMMAND_PREFIX))
+// ---------------------------------------------------------------------------------------------
+// Status
+
+/// The state of ctx's hooks for one agent (or git).
+#[derive(Debug, Serialize)]
+struct TargetStatus {
+    /// claude, codex, gemini, cursor or git.
+    target: &'static str,
+    /// The configuration file (git: the pre-commit hook).
+    config: PathBuf,
+    /// Events with a ctx hook.
+    events: Vec<&'static str>,
+    /// Events ctx installs that have none (an older or partial install).
+    missing: Vec<&'static str>,
+    /// Each ctx binary the hooks call, probed.
+    ctx: Vec<Probe>,
+    /// Whether the agent runs them (absent for git).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    trust: Option<Trust>,
+    /// What to do next, when something is missing.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    next: Option<String>,
+    /// Installed and working: every ctx binary runs and the agent runs the hooks.
+    ok: bool,
 }
 
-fn add_entry(hooks: &mut Map<String, Value>, entry: &Entry, target: Target) -> anyhow::Result<()> {
-    let list = hooks
-        .entry(entry.event)
-        .or_insert_with(|| Value::Array(Vec::new()))
-        .as_array_mut()
-        .with_context(|| format!("hooks.{} is not a list; fix it by hand first", entry.event))?;
-    let present = list.iter().any(|group| {
-        is_ctx_command(group)
-            || group
-                .get("hooks")
-                .and_then(Value::as_array)
-                .is_some_and(|hs| hs.iter().any(is_ctx_command))
-    });
-    if present {
-        return Ok(());
+impl TargetStatus {
+    fn installed(&self) -> bool {
+        !self.events.is_empty()
     }
-    let value = match target {
-        Target::Cursor => json!({"command": entry.command}),
-        _ => {
-            let timeout = if target == Target::Gemini {
-                json!(10_000)
-            } else {
-                json!(10)
+}
+
+fn status(root: &Path, global: &Global) -> anyhow::Result<ExitCode> {
+    let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
+    let mut all = Vec::new();
+    for agent in Agent::ALL {
+        all.push(agent_status(&root, agent)?);
+    }
+    all.push(git_status(&root)?);
+    let broken = all.iter().any(|s| s.installed() && !s.ok);
+    if global.json {
+        print_json(&json!({"type": "hook_status", "data": {"root": root, "targets": all}}))?;
+    } else {
+        print_status(&all);
+    }
+    Ok(if broken {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+fn agent_status(root: &Path, agent: Agent) -> anyhow::Result<TargetStatus> {
+    let config = install::config_path(root, agent);
+    let found: Vec<Installed> = install::installed(agent, &read_json_object(&config)?);
+    let mut events: Vec<&'static str> = found.iter().map(|f| f.event).collect();
+    events.dedup();
+    let missing: Vec<&'static str> = install::events(agent)
+        .iter()
+        .map(|e| e.0)
+        .filter(|e| !events.contains(e))
+        .collect();
+    let ctx = probes(found.iter().map(|f| f.command.as_str()));
+    let trust = (!found.is_empty()).then(|| trust::trust(agent, root, &found));
+    let trusted = trust
+        .as_ref()
+        .is_some_and(|t| matches!(t.state, TrustState::Trusted | TrustState::NotRequired));
+    let runs = ctx.iter().all(|p| p.runs && p.absolute);
+    let next = if found.is_empty() {
+        Some(format!("ctx hook install {}", agent.name()))
+    } else if !runs || !missing.is_empty() {
+        Some(format!(
+            "run `ctx hook install {}` again with a working ctx",
+            agent.name()
+        ))
+    } else if !trusted {
+        install::trust_step(agent, root)
+    } else {
+        None
+    };
+    // Claude Code runs project hooks in `claude -p` without the trust dialog: an untrusted
+    // folder is reported, not counted as broken.
+    let ok = runs && missing.is_empty() && (trusted || agent == Agent::Claude);
+    Ok(TargetStatus {
+        target: agent.name(),
+        config,
+        events,
+        missing,
+        ctx,
+        trust,
+        next,
+        ok,
+    })
+}
+
+/// Probes each distinct binary the commands call.
+fn probes<'a>(commands: impl Iterator<Item = &'a str>) -> Vec<Probe> {
+    let mut binaries: Vec<String> = commands.filter_map(install::binary).collect();
+    binaries.sort();
+    binaries.dedup();
+    binaries.iter().map(|b| install::probe(b)).collect()
+}
+
+fn git_status(root: &Path) -> anyhow::Result<TargetStatus> {
+    let hook = match git_hooks_dir(root) {
+        Ok(dir) => dir.join("pre-commit"),
+        Err(_) => root.join(".git/hooks/pre-commit"),
+    };
+    let script = std::fs::read_to_string(&hook).unwrap_or_default();
+    let installed = script.contains(GIT_MARKER);
+    let ctx = if installed {
+        probes(
+            script
+                .lines()
+                .filter_map(|l| l.strip_prefix("CTX=\"${CTX_BIN:-"))
+                .map(|rest| rest.trim_end_matches("}\"")),
+        )
+    } else {
+        Vec::new()
+    };
+    let ok = installed && ctx.iter().all(|p| p.runs);
+    Ok(TargetStatus {
+        target: "git",
+        config: hook,
+        events: if installed {
+            vec!["pre-commit"]
+        } else {
+            Vec::new()
+        },
+        missing: if installed {
+            Vec::new()
+        } else {
+            vec!["pre-commit"]
+        },
+        next: (!ok).then(|| "ctx hook install git".to_string()),
+        ctx,
+        trust: None,
+        ok,
+    })
+}
+
+fn print_status(all: &[TargetStatus]) {
+    for s in all {
+        if !s.installed() {
+            println!(
+                "{:<7} not installed ({})",
+                s.target,
+                s.next.as_deref().unwrap_or_default()
+            );
+            continue;
+        }
+        let events = if s.missing.is_empty() {
+            format!("{} events", s.events.len())
+        } else {
+            format!(
+                "{} events, missing {}",
+                s.events.len(),
+                s.missing.join(", ")
+            )
+        };
+        println!(
+            "{:<7} installed in {} ({events})",
+            s.target,
+            s.config.display()
+        );
+        for probe in &s.ctx {
+            let state = match (probe.runs, probe.absolute) {
+                (true, true) => format!("runs: {}", probe.detail),
+                (true, false) => "not an absolute path: the hooks depend on the agent's PATH and do not fail closed".to_string(),
+                (false, _) => format!("does not run ({}): every checked action is refused", probe.detail),
             };
-            let mut group = json!({"hooks": [{"type": "command", "command": entry.command, "timeout": timeout}]});
-            if let Some(matcher) = entry.matcher {
-                group["matcher"] = json!(matcher);
-            }
-            group
+            println!("        ctx {}: {state}", probe.path);
         }
-    };
-    list.push(value);
-    Ok(())
+        if let Some(trust) = &s.trust {
+            let state = serde_json::to_value(trust.state).ok();
+            let state = state.as_ref().and_then(Value::as_str).unwrap_or("unknown");
+            println!("        trust: {state}: {}", trust.detail);
+        }
+        if let Some(next) = &s.next {
+            println!("        next: {next}");
+        }
+    }
 }
 
-fn remove_entries(hooks: &mut Map<String, Value>, event: &str) {
-    let Some(list) = hooks.get_mut(event).and_then(Value::as_array_mut) else {
-        return;
-    };
-    list.retain(|group| !is_ctx_command(group));
-    for group in list.iter_mut() {
-        if let Some(inner) = group.get_mut("hooks").and_then(Value::as_array_mut) {
-            inner.retain(|h| !is_ctx_command(h));
-        }
-    }
-    list.retain(|group| {
-        group
-            .get("hooks")
-            .and_then(Value::as_array)
-            .is_none_or(|hs| !hs.is_empty())
-    });
-    if list.is_empty() {
-        hooks.remove(event);
-    }
-}
+// ---------------------------------------------------------------------------------------------
+// git
 
 /// The git hooks directory (honours worktrees and `core.hooksPath`).
 fn git_hooks_dir(root: &Path) -> anyhow::Result<PathBuf> {
@@ -290,17 +398,14 @@ fn git_hooks_dir(root: &Path) -> anyhow::Result<PathBuf> {
     })
 }
 
-fn git_script() -> String {
-    let exe = std::env::current_exe()
-        .ok()
-        .map(|p| p.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "ctx".into());
+fn git_script(exe: &Path) -> String {
+    let exe = exe.display();
     format!(
         "#!/bin/sh\n{GIT_MARKER}\n# Runs the hook that was here before ctx, then checks the staged changes against the anchors.\nhook_dir=$(dirname \"$0\")\nif [ -x \"$hook_dir/{CHAINED}\" ]; then\n  \"$hook_dir/{CHAINED}\" \"$@\" || exit $?\nfi\nCTX=\"${{CTX_BIN:-{exe}}}\"\nif ! command -v \"$CTX\" >/dev/null 2>&1; then CTX=ctx; fi\nexec \"$CTX\" check --staged --format human\n"
     )
 }
 
-fn git_hook(root: &Path, install: bool) -> anyhow::Result<(PathBuf, bool)> {
+fn git_hook(root: &Path, exe: &Path, install: bool) -> anyhow::Result<(PathBuf, bool)> {
     let dir = git_hooks_dir(root)?;
     let hook = dir.join("pre-commit");
     let chained = dir.join(CHAINED);
@@ -321,7 +426,7 @@ fn git_hook(root: &Path, install: bool) -> anyhow::Result<(PathBuf, bool)> {
             std::fs::rename(&hook, &chained)
                 .with_context(|| format!("keeping the existing hook as {}", chained.display()))?;
         }
-        std::fs::write(&hook, git_script())
+        std::fs::write(&hook, git_script(exe))
             .with_context(|| format!("writing {}", hook.display()))?;
         make_executable(&hook)?;
         return Ok((hook, true));
@@ -356,25 +461,12 @@ mod tests {
     use super::*;
 
     #[test]
-    fn install_merges_and_uninstall_removes_only_ctx() {
-        let mut hooks = Map::new();
-        hooks.insert(
-            "PreToolUse".into(),
-            json!([{"matcher": "Bash", "hooks": [{"type": "command", "command": "my-guard"}]}]),
-        );
-        for e in entries(Target::Claude) {
-            add_entry(&mut hooks, &e, Target::Claude).unwrap();
-            add_entry(&mut hooks, &e, Target::Claude).unwrap();
-        }
-        assert_eq!(hooks["PreToolUse"].as_array().unwrap().len(), 2);
-        assert_eq!(hooks["SessionStart"].as_array().unwrap().len(), 1);
-        for e in entries(Target::Claude) {
-            remove_entries(&mut hooks, e.event);
-        }
-        assert_eq!(
-            hooks["PreToolUse"],
-            json!([{"matcher": "Bash", "hooks": [{"type": "command", "command": "my-guard"}]}])
-        );
-        assert!(!hooks.contains_key("SessionStart"));
+    fn git_status_reads_the_binary_back_from_the_script() {
+        let script = git_script(Path::new("/opt/ctx/bin/ctx"));
+        let line = script
+            .lines()
+            .find_map(|l| l.strip_prefix("CTX=\"${CTX_BIN:-"))
+            .unwrap();
+        assert_eq!(line.trim_end_matches("}\""), "/opt/ctx/bin/ctx");
     }
 }

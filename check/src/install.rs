@@ -1,0 +1,501 @@
+//! What `ctx hook install` writes: per agent, the events ctx listens to, their tool matchers
+//! and the command each runs.
+//!
+//! Every command calls ctx by absolute path and fails closed: when ctx is missing or broken
+//! (any non-zero exit: not found, a crash, a signal) the command itself answers. A pre-tool
+//! check then refuses the action with a reason the model reads (exit 2 and stderr, which
+//! Claude Code, Codex and Gemini CLI all treat as a block; Cursor gets a `deny` answer); a
+//! session or prompt event tells the user the rules were not loaded; the events that follow
+//! tool calls and model requests go on silently. ctx's own errors never reach that fallback:
+//! hook mode answers them per `[check] on_error`.
+
+use crate::Agent;
+use serde::Serialize;
+use serde_json::{json, Map, Value};
+use std::path::{Path, PathBuf};
+
+/// What a hook entry is for, which decides what its command does when ctx cannot run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// A pre-tool check: refuse the action.
+    Check,
+    /// Session start, prompts, sub-agents: tell the user the rules were not loaded.
+    Context,
+    /// After a tool call or before a model request: reminders only, go on silently.
+    Follow,
+}
+
+/// One hook entry in an agent's configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HookEntry {
+    /// The event (`PreToolUse`, `BeforeTool`…).
+    pub event: &'static str,
+    /// The tool matcher, for events that have one.
+    pub matcher: Option<&'static str>,
+    /// What the entry is for.
+    pub role: Role,
+    /// The shell command.
+    pub command: String,
+    /// The timeout in the agent's unit (seconds; Gemini: milliseconds); `None` for Cursor.
+    pub timeout: Option<u64>,
+}
+
+/// Seconds an agent waits for ctx before giving up on a hook (the daemon answers within 5).
+const TIMEOUT_SECONDS: u64 = 30;
+
+/// Claude Code's and Codex's tools that change things, checked before they run.
+const CLAUDE_CHECKED: &str = "Bash|Edit|Write|MultiEdit|NotebookEdit|mcp__.*";
+/// Claude Code's tools after which scoped reminders may follow (reads and searches too).
+const CLAUDE_FOLLOWED: &str = "Bash|Read|Edit|Write|MultiEdit|NotebookEdit|Grep|Glob|mcp__.*";
+/// Codex's tools checked before they run and followed after.
+const CODEX_TOOLS: &str = "Bash|apply_patch|Edit|Write|mcp__.*";
+/// Gemini CLI's tools that change things.
+const GEMINI_CHECKED: &str = "run_shell_command|write_file|replace|mcp_.*";
+/// Gemini CLI's tools after which warnings and scoped reminders reach the model.
+const GEMINI_FOLLOWED: &str = "run_shell_command|write_file|replace|read_file|read_many_files|glob|grep_search|search_file_content|list_directory|mcp_.*";
+
+/// The events, matchers and roles ctx installs for `agent`.
+pub fn events(agent: Agent) -> &'static [(&'static str, Option<&'static str>, Role)] {
+    match agent {
+        Agent::Claude => &[
+            ("PreToolUse", Some(CLAUDE_CHECKED), Role::Check),
+            ("PostToolUse", Some(CLAUDE_FOLLOWED), Role::Follow),
+            ("SessionStart", None, Role::Context),
+            ("UserPromptSubmit", None, Role::Context),
+            ("SubagentStart", None, Role::Context),
+        ],
+        Agent::Codex => &[
+            ("PreToolUse", Some(CODEX_TOOLS), Role::Check),
+            ("PostToolUse", Some(CODEX_TOOLS), Role::Follow),
+            ("SessionStart", None, Role::Context),
+            ("UserPromptSubmit", None, Role::Context),
+            ("SubagentStart", None, Role::Context),
+        ],
+        Agent::Gemini => &[
+            ("BeforeTool", Some(GEMINI_CHECKED), Role::Check),
+            ("AfterTool", Some(GEMINI_FOLLOWED), Role::Follow),
+            ("SessionStart", None, Role::Context),
+            ("BeforeAgent", None, Role::Context),
+            ("BeforeModel", None, Role::Follow),
+        ],
+        Agent::Cursor => &[
+            ("beforeShellExecution", None, Role::Check),
+            ("beforeMCPExecution", None, Role::Check),
+        ],
+    }
+}
+
+/// The hook entries for `agent`, calling the ctx binary at `ctx` (absolute).
+pub fn entries(agent: Agent, ctx: &Path) -> Vec<HookEntry> {
+    events(agent)
+        .iter()
+        .map(|&(event, matcher, role)| HookEntry {
+            event,
+            matcher,
+            role,
+            command: command(agent, ctx, role),
+            timeout: match agent {
+                Agent::Cursor => None,
+                Agent::Gemini => Some(TIMEOUT_SECONDS * 1000),
+                Agent::Claude | Agent::Codex => Some(TIMEOUT_SECONDS),
+            },
+        })
+        .collect()
+}
+
+/// The shell command of one entry: ctx by absolute path, and what to answer when it cannot
+/// run (see the module docs).
+pub fn command(agent: Agent, ctx: &Path, role: Role) -> String {
+    let name = agent.name();
+    let call = format!(
+        "{} check --hook {name}",
+        shell_quote(&ctx.to_string_lossy())
+    );
+    let reinstall = format!("reinstall ctx, then run: ctx hook install {name}");
+    match (role, agent) {
+        (Role::Check, Agent::Cursor) => format!(
+            "{call} || {{ echo '{{\"permission\":\"deny\",\"user_message\":\"ctx could not run: action refused\",\"agent_message\":\"ctx could not run, so this action is refused (its hooks fail closed); ask the user to {reinstall}\"}}'; exit 0; }}"
+        ),
+        (Role::Check, _) => format!(
+            "{call} || {{ echo \"ctx could not run (exit status $?), so this action is refused: its hooks fail closed. Ask the user to {reinstall}\" >&2; exit 2; }}"
+        ),
+        (Role::Context, _) => format!(
+            "{call} || echo '{{\"systemMessage\":\"ctx could not run: the project rules were not loaded into this session; {reinstall}\"}}'"
+        ),
+        (Role::Follow, _) => format!("{call} || true"),
+    }
+}
+
+/// True for a hook command ctx installed (this version's or an older bare `ctx check --hook`).
+pub fn is_ctx_command(command: &str) -> bool {
+    let Some(binary) = binary(command) else {
+        return false;
+    };
+    let named_ctx = Path::new(&binary)
+        .file_name()
+        .is_some_and(|name| name == "ctx");
+    named_ctx && command.contains(" check --hook ")
+}
+
+/// The ctx binary a hook command calls: its first shell word, unquoted.
+pub fn binary(command: &str) -> Option<String> {
+    let text = command.trim_start();
+    if !text.starts_with('\'') {
+        return text.split_whitespace().next().map(String::from);
+    }
+    let mut word = String::new();
+    let mut rest = &text[1..];
+    loop {
+        let end = rest.find('\'')?;
+        word.push_str(&rest[..end]);
+        rest = &rest[end + 1..];
+        match rest.strip_prefix("\\''") {
+            Some(after) => {
+                word.push('\'');
+                rest = after;
+            }
+            None => return Some(word),
+        }
+    }
+}
+
+/// A ctx hook found in an agent's configuration.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Installed {
+    /// The event it listens to.
+    pub event: &'static str,
+    /// Its position: the matcher group in the event's list…
+    pub group: usize,
+    /// …and the handler in that group.
+    pub handler: usize,
+    /// The group's matcher.
+    pub matcher: Option<String>,
+    /// The command.
+    pub command: String,
+    /// The timeout as written.
+    pub timeout: Option<u64>,
+}
+
+/// The ctx hooks in `config` (an agent's configuration), for the events ctx installs.
+pub fn installed(agent: Agent, config: &Map<String, Value>) -> Vec<Installed> {
+    let mut found = Vec::new();
+    for &(event, _, _) in events(agent) {
+        let groups = config
+            .get("hooks")
+            .and_then(|h| h.get(event))
+            .and_then(Value::as_array);
+        for (group, value) in groups.into_iter().flatten().enumerate() {
+            let handlers: Vec<&Value> = match value.get("hooks").and_then(Value::as_array) {
+                Some(list) => list.iter().collect(),
+                None => vec![value],
+            };
+            for (handler, hook) in handlers.into_iter().enumerate() {
+                let Some(command) = hook.get("command").and_then(Value::as_str) else {
+                    continue;
+                };
+                if is_ctx_command(command) {
+                    found.push(Installed {
+                        event,
+                        group,
+                        handler,
+                        matcher: value
+                            .get("matcher")
+                            .and_then(Value::as_str)
+                            .map(String::from),
+                        command: command.to_string(),
+                        timeout: hook.get("timeout").and_then(Value::as_u64),
+                    });
+                }
+            }
+        }
+    }
+    found
+}
+
+/// Writes `entries` into `config` (an agent's configuration), replacing the ctx hooks
+/// already there and keeping everything else; hooks already exactly as wanted are left in
+/// place (moving them would void Codex's trust, which is keyed by position). An error names
+/// what is malformed.
+pub fn merge(
+    agent: Agent,
+    config: &mut Map<String, Value>,
+    entries: &[HookEntry],
+) -> Result<(), String> {
+    let present = installed(agent, config);
+    let same = present.len() == entries.len()
+        && entries.iter().all(|e| {
+            present.iter().any(|p| {
+                p.event == e.event
+                    && p.matcher.as_deref() == e.matcher
+                    && p.command == e.command
+                    && p.timeout == e.timeout
+            })
+        });
+    if same {
+        return Ok(());
+    }
+    remove(agent, config)?;
+    if agent == Agent::Cursor {
+        config.entry("version").or_insert(json!(1));
+    }
+    let hooks = hooks_object(config)?;
+    for entry in entries {
+        let list = hooks
+            .entry(entry.event)
+            .or_insert_with(|| Value::Array(Vec::new()))
+            .as_array_mut()
+            .ok_or_else(|| format!("hooks.{} is not a list; fix it by hand first", entry.event))?;
+        list.push(entry_value(agent, entry));
+    }
+    Ok(())
+}
+
+/// Removes every ctx hook from `config`, and the lists and groups that only held them.
+pub fn remove(agent: Agent, config: &mut Map<String, Value>) -> Result<(), String> {
+    if !config.contains_key("hooks") {
+        return Ok(());
+    }
+    let hooks = hooks_object(config)?;
+    let known: Vec<&str> = events(agent).iter().map(|e| e.0).collect();
+    for event in known {
+        let Some(list) = hooks.get_mut(event).and_then(Value::as_array_mut) else {
+            continue;
+        };
+        let ours = |v: &Value| {
+            v.get("command")
+                .and_then(Value::as_str)
+                .is_some_and(is_ctx_command)
+        };
+        list.retain(|group| !ours(group));
+        for group in list.iter_mut() {
+            if let Some(inner) = group.get_mut("hooks").and_then(Value::as_array_mut) {
+                inner.retain(|h| !ours(h));
+            }
+        }
+        list.retain(|group| {
+            group
+                .get("hooks")
+                .and_then(Value::as_array)
+                .is_none_or(|hs| !hs.is_empty())
+        });
+        if list.is_empty() {
+            hooks.remove(event);
+        }
+    }
+    if hooks.is_empty() {
+        config.remove("hooks");
+    }
+    Ok(())
+}
+
+fn hooks_object(config: &mut Map<String, Value>) -> Result<&mut Map<String, Value>, String> {
+    config
+        .entry("hooks")
+        .or_insert_with(|| Value::Object(Map::new()))
+        .as_object_mut()
+        .ok_or_else(|| {
+            "\"hooks\" is not an object; fix it by hand before installing ctx's hooks".to_string()
+        })
+}
+
+/// One entry as the agent's configuration spells it.
+fn entry_value(agent: Agent, entry: &HookEntry) -> Value {
+    if agent == Agent::Cursor {
+        return json!({"command": entry.command});
+    }
+    let mut hook = json!({"type": "command", "command": entry.command});
+    if let Some(timeout) = entry.timeout {
+        hook["timeout"] = json!(timeout);
+    }
+    let mut group = json!({"hooks": [hook]});
+    if let Some(matcher) = entry.matcher {
+        group["matcher"] = json!(matcher);
+    }
+    group
+}
+
+/// What a hook command's ctx binary does when asked its version.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Probe {
+    /// The binary, as the hooks name it.
+    pub path: String,
+    /// It is an absolute path (a bare `ctx` depends on the agent's PATH).
+    pub absolute: bool,
+    /// `--version` ran and exited 0.
+    pub runs: bool,
+    /// What `--version` printed, or why it did not run.
+    pub detail: String,
+}
+
+/// Runs `binary --version`.
+pub fn probe(binary: &str) -> Probe {
+    let (runs, detail) = match std::process::Command::new(binary)
+        .arg("--version")
+        .stdin(std::process::Stdio::null())
+        .output()
+    {
+        Ok(out) if out.status.success() => (
+            true,
+            String::from_utf8_lossy(&out.stdout).trim().to_string(),
+        ),
+        Ok(out) => (false, format!("--version exited with {}", out.status)),
+        Err(e) => (false, e.to_string()),
+    };
+    Probe {
+        path: binary.to_string(),
+        absolute: Path::new(binary).is_absolute(),
+        runs,
+        detail,
+    }
+}
+
+/// `text` as one single-quoted shell word.
+fn shell_quote(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "'\\''"))
+}
+
+/// The agent's project configuration file under `root`.
+pub fn config_path(root: &Path, agent: Agent) -> PathBuf {
+    match agent {
+        Agent::Claude => root.join(".claude/settings.json"),
+        Agent::Codex => root.join(".codex/hooks.json"),
+        Agent::Gemini => root.join(".gemini/settings.json"),
+        Agent::Cursor => root.join(".cursor/hooks.json"),
+    }
+}
+
+/// Why `exe` is a fragile place for hooks to call ctx at: inside a temporary folder or a
+/// build folder, where a clean or a reboot removes it (and every hook then refuses).
+pub fn fragile_location(exe: &Path) -> Option<&'static str> {
+    let temporary = [
+        std::env::temp_dir(),
+        PathBuf::from("/tmp"),
+        PathBuf::from("/var/tmp"),
+    ];
+    if temporary.iter().any(|dir| exe.starts_with(dir)) {
+        return Some("a temporary folder");
+    }
+    let parts: Vec<String> = exe
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    let cargo_target = parts
+        .windows(2)
+        .any(|w| w[0] == "target" && matches!(w[1].as_str(), "debug" | "release"));
+    cargo_target.then_some("a cargo build folder (target/)")
+}
+
+/// What the user must do before `agent` runs the project hooks installed under `root`.
+pub fn trust_step(agent: Agent, root: &Path) -> Option<String> {
+    let root = root.display();
+    match agent {
+        Agent::Codex => Some(format!(
+            "Codex runs project hooks only once you trust them (and again after every change to .codex/hooks.json): run `codex` in {root} and choose \"Trust all and continue\" when it shows \"Hooks need review\"; the folder itself must be trusted too. `codex exec` in CI can pass --dangerously-bypass-hook-trust."
+        )),
+        Agent::Gemini => Some(format!(
+            "Gemini CLI runs project hooks only in a trusted folder: run `gemini` in {root} and choose \"Trust folder\" (it is recorded in ~/.gemini/trustedFolders.json)."
+        )),
+        Agent::Claude => Some(format!(
+            "Claude Code asks once whether you trust {root}; accept it (run `claude` there interactively) so its project settings, hooks included, apply."
+        )),
+        Agent::Cursor => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn commands_call_ctx_by_absolute_path_and_are_recognised() {
+        let ctx = Path::new("/opt/it's here/ctx");
+        for agent in Agent::ALL {
+            for entry in entries(agent, ctx) {
+                assert!(is_ctx_command(&entry.command), "{}", entry.command);
+                assert_eq!(
+                    binary(&entry.command).as_deref(),
+                    Some("/opt/it's here/ctx")
+                );
+            }
+        }
+        assert!(is_ctx_command("ctx check --hook claude"));
+        assert!(!is_ctx_command("my-guard check --hook claude"));
+        assert!(!is_ctx_command("'/usr/bin/ctx' index ."));
+    }
+
+    /// Runs `command` with `sh -c` and returns (stdout, stderr, exit code).
+    fn run(command: &str) -> (String, String, i32) {
+        let out = std::process::Command::new("sh")
+            .args(["-c", command])
+            .stdin(std::process::Stdio::null())
+            .output()
+            .unwrap();
+        (
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+            out.status.code().unwrap_or(-1),
+        )
+    }
+
+    #[test]
+    fn a_missing_ctx_refuses_pre_tool_actions_and_says_so_elsewhere() {
+        let missing = Path::new("/nonexistent/ctx-hooks-test/ctx");
+        let (_, stderr, code) = run(&command(Agent::Claude, missing, Role::Check));
+        assert_eq!(code, 2);
+        assert!(stderr.contains("exit status 127"), "{stderr}");
+        assert!(stderr.contains("refused"), "{stderr}");
+        let (stdout, _, code) = run(&command(Agent::Cursor, missing, Role::Check));
+        assert_eq!(code, 0);
+        let answer: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+        assert_eq!(answer["permission"], "deny");
+        let (stdout, _, code) = run(&command(Agent::Codex, missing, Role::Context));
+        assert_eq!(code, 0);
+        let answer: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+        assert!(answer["systemMessage"]
+            .as_str()
+            .unwrap()
+            .contains("not loaded"));
+        let (stdout, _, code) = run(&command(Agent::Gemini, missing, Role::Follow));
+        assert_eq!((stdout.as_str(), code), ("", 0));
+    }
+
+    #[test]
+    fn merge_replaces_ctx_hooks_and_keeps_the_rest() {
+        let mut config: Map<String, Value> = serde_json::from_value(json!({
+            "permissions": {"allow": ["Bash(ls)"]},
+            "hooks": {"PreToolUse": [
+                {"matcher": "Bash", "hooks": [{"type": "command", "command": "my-guard"}]},
+                {"matcher": "Bash", "hooks": [{"type": "command", "command": "ctx check --hook claude"}]}
+            ]}
+        }))
+        .unwrap();
+        let before = config.clone();
+        let ctx = Path::new("/usr/local/bin/ctx");
+        merge(Agent::Claude, &mut config, &entries(Agent::Claude, ctx)).unwrap();
+        merge(Agent::Claude, &mut config, &entries(Agent::Claude, ctx)).unwrap();
+        let found = installed(Agent::Claude, &config);
+        assert_eq!(found.len(), events(Agent::Claude).len());
+        assert!(found
+            .iter()
+            .all(|f| binary(&f.command).as_deref() == Some("/usr/local/bin/ctx")));
+        assert_eq!(found[0].group, 1);
+        assert_eq!(
+            config["hooks"]["PreToolUse"][0],
+            before["hooks"]["PreToolUse"][0]
+        );
+        remove(Agent::Claude, &mut config).unwrap();
+        assert_eq!(config["permissions"], before["permissions"]);
+        assert_eq!(
+            config["hooks"],
+            json!({"PreToolUse": [before["hooks"]["PreToolUse"][0]]})
+        );
+    }
+
+    #[test]
+    fn build_and_temporary_folders_are_fragile() {
+        assert!(fragile_location(Path::new("/home/u/proj/target/release/ctx")).is_some());
+        assert!(fragile_location(&std::env::temp_dir().join("x/ctx")).is_some());
+        assert_eq!(fragile_location(Path::new("/usr/local/bin/ctx")), None);
+        assert_eq!(fragile_location(Path::new("/home/u/.cargo/bin/ctx")), None);
+    }
+}
