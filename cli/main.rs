@@ -3,6 +3,7 @@
 mod anchors_index;
 mod commands;
 mod config;
+mod fresh;
 mod mcp;
 mod output;
 mod serve;

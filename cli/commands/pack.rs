@@ -16,9 +16,9 @@ use std::process::ExitCode;
 /// Arguments of `ctx pack`.
 #[derive(Debug, clap::Args)]
 pub struct PackArgs {
-    /// Token budget of the pack (`400k`, `1m`, `1.5M`, `128000`); default: the model's
-    /// context window minus its reserve. An explicit budget is the pack's size (reserve 0
-    /// unless --reserve is given).
+    /// The window the pack is for (`400k`, `1m`, `1.5M`, `128000`); default: the model's
+    /// context window. The model's answer reserve stays free inside the window: the pack
+    /// gives up as much of the budget as the window beyond it does not already leave.
     #[arg(long, value_name = "TOKENS")]
     pub budget: Option<String>,
     /// Model profile: codex-5.3 (default), opus-4.6, o200k, cl100k, or `[profiles.NAME]`
@@ -40,8 +40,8 @@ pub struct PackArgs {
     /// Write the pack to FILE instead of stdout.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// Tokens kept free for the answer (default: the model's reserve when no --budget is
-    /// given, else 0).
+    /// Tokens of the budget kept free for the answer (default: the model's reserve, less
+    /// the part of the window beyond the budget).
     #[arg(long, value_name = "TOKENS")]
     pub reserve: Option<String>,
     /// Only pack files matching this glob (repeatable).
@@ -73,8 +73,10 @@ pub fn run(args: PackArgs, global: &Global) -> anyhow::Result<ExitCode> {
         ),
         Err(e) => return Err(e).context("opening the index"),
     };
-    let anchors = AnchorSet::load(&root).context("loading anchors")?;
     let embedder = query_embedder(&index, &root, &options);
+    let index =
+        crate::fresh::fresh_index(index, &root, embedder.as_ref().map(|e| e as &dyn Embedder))?;
+    let anchors = AnchorSet::load(&root).context("loading anchors")?;
     let (corpus, seeds) = read_index(
         &index,
         embedder.as_ref().map(|e| e as &dyn Embedder),
@@ -197,6 +199,9 @@ fn write_pack(pack: &Pack, args: &PackArgs, global: &Global, format: Format) -> 
                 print_json(&summary(pack))?;
             } else {
                 println!("{}", summary_line(pack));
+                for warning in &pack.warnings {
+                    eprintln!("ctx: warning: {warning}");
+                }
                 if args.explain {
                     print_explain(&mut std::io::stdout().lock(), pack)?;
                 }
@@ -205,6 +210,9 @@ fn write_pack(pack: &Pack, args: &PackArgs, global: &Global, format: Format) -> 
         None => {
             std::io::stdout().lock().write_all(text.as_bytes())?;
             eprintln!("ctx: {}", summary_line(pack));
+            for warning in &pack.warnings {
+                eprintln!("ctx: warning: {warning}");
+            }
             if args.explain {
                 print_explain(&mut std::io::stderr().lock(), pack)?;
             }
@@ -238,6 +246,7 @@ fn summary(pack: &Pack) -> serde_json::Value {
         "budget": pack.budget, "reserve": pack.reserve, "tokens": pack.tokens,
         "tokenizer": pack.tokenizer, "model": pack.model, "anchors": pack.anchors,
         "items": pack.items.len(), "dropped": pack.dropped.len(),
+        "warnings": pack.warnings,
     }})
 }
 

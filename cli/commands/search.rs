@@ -93,6 +93,8 @@ fn search_in_process(
         SearchMode::Lexical => None,
         mode => load_query_embedder(root, mode)?,
     };
+    let index =
+        crate::fresh::fresh_index(index, root, embedder.as_ref().map(|e| e as &dyn Embedder))?;
     index
         .search(request, embedder.as_ref().map(|e| e as &dyn Embedder))
         .context("searching")

@@ -2,6 +2,7 @@
 pub mod chunk;
 pub mod constraint;
 pub mod embed;
+pub mod fresh;
 pub mod lang;
 pub mod pipeline;
 pub mod shell;

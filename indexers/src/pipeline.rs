@@ -609,6 +609,9 @@ fn embed_missing(
     let mut wanted: Vec<(u64, String)> = Vec::new();
     let mut seen = HashSet::new();
     for chunk in changed.iter().flat_map(|c| &c.chunks) {
+        if !crate::embed::wants_vector(chunk) {
+            continue;
+        }
         let key = vector_key(chunk);
         if !seen.insert(key) || index.has_vector(key)? {
             summary.reused_embeddings += 1;

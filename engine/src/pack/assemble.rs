@@ -15,7 +15,8 @@ use crate::index::Index;
 use crate::search::{SearchMode, SearchRequest};
 use crate::{Error, Result};
 
-/// Share of the room the query-independent map head may take, and its cap in tokens.
+/// Share of the room the map head (files around the task, then central files) may take,
+/// and its cap in tokens.
 const MAP_HEAD_SHARE: f64 = 0.03;
 const MAP_HEAD_MAX: u64 = 6_000;
 /// Share of the room the manifest may take, and its cap in tokens.
@@ -27,6 +28,11 @@ const SEARCH_HITS: usize = 100;
 const ADVISORY_SHARE: f64 = 0.05;
 /// Files (by rank) whose paths decide which scoped anchors apply.
 const ANCHOR_SCOPE_FILES: usize = 20;
+/// Share of the limit the task may take again after the code; a longer task is restated
+/// up to this and points back to the full text.
+const RESTATE_SHARE: f64 = 0.08;
+/// Reasons `--explain` gives per item.
+const EXPLAIN_REASONS: usize = 3;
 
 /// Packs from an open index: loads its chunks, searches for the query (hybrid when an
 /// embedder is given, else lexical) and packs with `anchors`.
@@ -164,16 +170,22 @@ impl Counted {
 }
 
 /// Everything fixed before selection: the pieces that never move and their cost.
+///
+/// The layout, top to bottom: header and anchors; the task with the repository map (files
+/// around the task first); the manifest of what was left out; the code, least relevant
+/// file first and most relevant last; the anchors restated briefly; the task again; the
+/// footer. See the README's "Pack layout" for the reasons.
 struct Frame {
     renderer: Renderer,
     anchors: Vec<PackAnchor>,
     head: Counted,
-    map_open: Counted,
-    map_head: Vec<Counted>,
     task: Counted,
-    middle: Counted,
+    map_head: Vec<Counted>,
+    map_close: Counted,
+    code_open: Counted,
     code_close: Counted,
     reminder: Counted,
+    restated: Counted,
     footer: Counted,
     fixed: u64,
     omitted_anchors: usize,
@@ -220,7 +232,7 @@ pub fn pack_corpus(
         tokenizer,
         (limit as f64 * ADVISORY_SHARE) as u64,
     );
-    let mut frame = fixed_frame(renderer, profile, applicable, options);
+    let mut frame = fixed_frame(renderer, profile, applicable, options, limit);
     frame.omitted_anchors = omitted;
     check_anchors_fit(&frame, profile, raw_limit, limit)?;
     let room = raw_limit - frame.fixed;
@@ -301,14 +313,18 @@ pub fn pack_corpus(
 }
 
 /// `(budget, reserve, budget − reserve)` for `options`.
+///
+/// The budget is the model's window unless `--budget` says otherwise, and the answer's
+/// room is kept inside the window: without `--reserve`, the profile's reserve is taken
+/// from the budget as far as the window beyond the budget does not already leave it
+/// (`--budget 400k` on a 400k window packs 368k; `--budget 16k` packs 16k).
 fn limits(options: &PackOptions) -> Result<(u64, u64, u64)> {
     let profile = &options.profile;
     let budget = options.budget.unwrap_or(profile.context);
-    let reserve = match (options.reserve, options.budget) {
-        (Some(r), _) => r,
-        (None, None) => profile.reserve,
-        (None, Some(_)) => 0,
-    };
+    let reserve = options.reserve.unwrap_or_else(|| {
+        let beyond = profile.context.saturating_sub(budget);
+        profile.reserve.saturating_sub(beyond)
+    });
     if reserve >= budget {
         return Err(Error::Invalid(format!(
             "the reserve of {reserve} tokens leaves nothing of the budget of {budget}: lower --reserve or raise --budget"
@@ -381,31 +397,34 @@ fn fixed_frame(
     profile: &super::Profile,
     anchors: Vec<PackAnchor>,
     options: &PackOptions,
+    limit: u64,
 ) -> Frame {
     let counted = |text: String| Counted::new(text, profile.tokenizer);
     let head = counted(
         renderer.header(&profile.name, &profile.tokenizer_label()) + &renderer.anchors(&anchors),
     );
     let task = counted(
-        renderer.map_close(false)
-            + &renderer.task(
-                &options.query,
-                options.plan.as_ref().map(|p| p.json.as_str()),
-            )
-            + &renderer.map_open(true),
+        renderer.task(
+            &options.query,
+            options.plan.as_ref().map(|p| p.json.as_str()),
+        ) + &renderer.map_open(),
     );
-    let middle = counted(renderer.map_close(true) + &renderer.code_open());
-    let map_open = counted(renderer.map_open(false));
+    let restate_room = (limit as f64 * RESTATE_SHARE) as u64;
+    let restated =
+        counted(renderer.task_restated(&cut_to(&options.query, restate_room, profile.tokenizer)));
+    let map_close = counted(renderer.map_close());
+    let code_open = counted(renderer.code_open());
     let code_close = counted(renderer.code_close());
     let reminder = counted(renderer.reminder(&anchors));
     let footer = counted(renderer.footer());
     let fixed = [
         &head,
-        &map_open,
         &task,
-        &middle,
+        &map_close,
+        &code_open,
         &code_close,
         &reminder,
+        &restated,
         &footer,
     ]
     .iter()
@@ -415,16 +434,38 @@ fn fixed_frame(
         renderer,
         anchors,
         head,
-        map_open,
-        map_head: Vec::new(),
         task,
-        middle,
+        map_head: Vec::new(),
+        map_close,
+        code_open,
         code_close,
         reminder,
+        restated,
         footer,
         fixed,
         omitted_anchors: 0,
     }
+}
+
+/// `text` if it takes at most `room` tokens, else its first lines within about `room`
+/// tokens and a pointer to the whole.
+fn cut_to(text: &str, room: u64, tokenizer: super::Tokenizer) -> String {
+    if tokenizer.count(text) as u64 <= room {
+        return text.to_string();
+    }
+    let note = "[... the task continues: its full text is above]";
+    let mut out = String::new();
+    // Characters are a safe over-estimate of tokens for the cut; the piece is counted
+    // exactly afterwards.
+    for line in text.lines() {
+        if (out.len() + line.len() + note.len()) as u64 / 3 > room {
+            break;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out.push_str(note);
+    out
 }
 
 fn check_anchors_fit(
@@ -476,7 +517,9 @@ fn map_entry(corpus: &Corpus, ranking: &Ranking, renderer: Renderer, f: usize) -
     renderer.map_entry(&file.path, &names)
 }
 
-/// The query-independent map head: files by global importance while they fit `room`.
+/// The map head: files around the task (by rank, among files with any relevance), then
+/// the most central files (global PageRank, tests and data down-weighted), while they fit
+/// `room`.
 fn map_head(
     corpus: &Corpus,
     ranking: &Ranking,
@@ -484,16 +527,24 @@ fn map_head(
     tokenizer: super::Tokenizer,
     room: u64,
 ) -> (Vec<Counted>, Vec<bool>) {
-    let mut order: Vec<usize> = (0..corpus.files.len()).collect();
-    order.sort_by(|&a, &b| {
+    let mut central: Vec<usize> = (0..corpus.files.len()).collect();
+    central.sort_by(|&a, &b| {
         ranking.file_importance[b]
             .total_cmp(&ranking.file_importance[a])
             .then(a.cmp(&b))
     });
+    let around = ranking
+        .file_order
+        .iter()
+        .copied()
+        .take_while(|&f| ranking.file_score[f] > 0.0);
     let mut entries = Vec::new();
     let mut used = 0;
     let mut in_head = vec![false; corpus.files.len()];
-    for f in order {
+    for f in around.chain(central) {
+        if in_head[f] {
+            continue;
+        }
         let entry = Counted::new(map_entry(corpus, ranking, renderer, f), tokenizer);
         if used + entry.tokens > room {
             break;
@@ -593,19 +644,22 @@ fn render(
     let r = frame.renderer;
     let mut out = Prompt::with_capacity((sel.used as usize + frame.fixed as usize) * 4 + 1024);
     frame.head.push_to(&mut out);
-    frame.map_open.push_to(&mut out);
+    frame.task.push_to(&mut out);
     for entry in &frame.map_head {
         entry.push_to(&mut out);
     }
-    frame.task.push_to(&mut out);
     for &(f, tokens) in &sel.related {
         out.push(&map_entry(corpus, ranking, r, f), Some(tokens));
     }
-    frame.middle.push_to(&mut out);
-    for (f, file) in corpus.files.iter().enumerate() {
+    frame.map_close.push_to(&mut out);
+    manifest.push_to(&mut out);
+    frame.code_open.push_to(&mut out);
+    // Least relevant first: the most relevant code ends next to the restated task.
+    for &f in ranking.file_order.iter().rev() {
         if !sel.shows_file(f) {
             continue;
         }
+        let file = &corpus.files[f];
         let open = r.file_open(&file.path, &file.language);
         out.push(&open, Some(u64::from(costs.open(f))));
         for piece in file_pieces(&corpus.chunks, file.chunks.clone(), &sel.show) {
@@ -616,7 +670,7 @@ fn render(
     }
     frame.code_close.push_to(&mut out);
     frame.reminder.push_to(&mut out);
-    manifest.push_to(&mut out);
+    frame.restated.push_to(&mut out);
     frame.footer.push_to(&mut out);
     out
 }
@@ -655,6 +709,9 @@ fn finish(
         Vec::new()
     };
     Pack {
+        warnings: answer_room_warning(&options.profile, tokens)
+            .into_iter()
+            .collect(),
         budget,
         reserve,
         tokens,
@@ -668,6 +725,18 @@ fn finish(
         explain,
         prompt,
     }
+}
+
+/// A notice when a pack of `tokens` leaves the model less room to answer than the
+/// profile's reserve.
+fn answer_room_warning(profile: &super::Profile, tokens: u64) -> Option<String> {
+    let room = profile.context.saturating_sub(tokens);
+    (room < profile.reserve).then(|| {
+        format!(
+            "the pack leaves {room} of {}'s {} tokens for the answer, less than its reserve of {}: lower --budget or raise --reserve",
+            profile.name, profile.context, profile.reserve
+        )
+    })
 }
 
 fn round(x: f64) -> f64 {
@@ -777,28 +846,16 @@ fn explain(
             .file_index(&item.path)
             .expect("items come from the corpus");
         let rank = ranking.file_order.iter().position(|&x| x == f).unwrap_or(0) + 1;
-        let mut why: Vec<String> = ranking.file_reasons.get(&f).cloned().unwrap_or_default();
-        for i in corpus.files[f].chunks.clone() {
-            let c = &corpus.chunks[i];
-            if c.start_line >= item.start_line && c.end_line <= item.end_line {
-                why.extend(ranking.chunk_reasons.get(&i).cloned().unwrap_or_default());
-            }
-        }
-        let mut seen = std::collections::HashSet::new();
-        why.retain(|reason| seen.insert(reason.clone()));
-        if why.is_empty() {
-            why.push("fills remaining room (file rank and centrality)".into());
-        }
+        let why = item_reasons(corpus, ranking, f, item);
         let mode = match item.mode {
             ItemMode::Full => "full",
             ItemMode::Signature => "signature",
         };
         out.push(format!(
-            "{}:{}-{} {mode} (file rank {rank}, score {:.3}, {} tokens): {}",
+            "{}:{}-{} {mode} (file rank {rank}, {} tokens): {}",
             item.path,
             item.start_line,
             item.end_line,
-            item.score,
             item.tokens,
             why.join("; ")
         ));
@@ -811,6 +868,37 @@ fn explain(
     }
     if dropped.len() > 50 {
         out.push(format!("dropped {} more files", dropped.len() - 50));
+    }
+    out
+}
+
+/// The (at most [`EXPLAIN_REASONS`]) pieces of evidence that added most to an item: its
+/// file's and its chunks', largest first; a down-weighted role is said as well.
+fn item_reasons(corpus: &Corpus, ranking: &Ranking, f: usize, item: &PackItem) -> Vec<String> {
+    let mut why: Vec<(f64, String)> = ranking.file_reasons.get(&f).cloned().unwrap_or_default();
+    for i in corpus.files[f].chunks.clone() {
+        let c = &corpus.chunks[i];
+        if c.start_line >= item.start_line && c.end_line <= item.end_line {
+            for (w, reason) in ranking.chunk_reasons.get(&i).into_iter().flatten() {
+                match why.iter_mut().find(|(_, r)| r == reason) {
+                    Some(entry) => entry.0 += w,
+                    None => why.push((*w, reason.clone())),
+                }
+            }
+        }
+    }
+    why.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    let mut out: Vec<String> = why
+        .into_iter()
+        .take(EXPLAIN_REASONS)
+        .map(|(_, r)| r)
+        .collect();
+    if out.is_empty() {
+        out.push("fills remaining room (file rank and centrality)".into());
+    }
+    let (role, pointed) = ranking.file_role[f];
+    if role != super::roles::Role::Source && !pointed && out.len() < EXPLAIN_REASONS {
+        out.push(format!("{} file, down-weighted", role.label()));
     }
     out
 }

@@ -2,9 +2,13 @@
 //!
 //! A chunk *defines* the last segment of its symbol (`handle` for `Server::handle`). A chunk
 //! *references* a definition when its text holds that name as a whole identifier. Edges go
-//! from the referencing chunk to every chunk defining the name, weighted `1 / definitions`,
-//! so a name defined in many places (`new`, `__init__`) spreads its weight thin; names
-//! defined in more than [`MAX_DEFINITIONS`] places carry no edges at all.
+//! from the referencing chunk to every chunk defining the name, weighted by how specific
+//! the name is: `specificity / definitions`, where specificity is the name's inverse
+//! document frequency over the chunks that use it, scaled to 0..1 (`ln(N / users) / ln N`).
+//! A name defined in many places (`new`, `__init__`) spreads its weight thin, and a name
+//! used everywhere (`ctx`, `self`, `config`) links next to nothing; names defined in more
+//! than [`MAX_DEFINITIONS`] places, or too common to reach [`MIN_SPECIFICITY`], carry no
+//! edges at all.
 
 use crate::Chunk;
 use rustc_hash::FxHashMap;
@@ -12,6 +16,9 @@ use std::collections::BTreeMap;
 
 /// Names defined in more places than this are too ambiguous to link.
 pub const MAX_DEFINITIONS: usize = 24;
+/// Names less specific than this carry no edges (with 8,000 chunks: used by more than
+/// about 1,000 of them).
+pub const MIN_SPECIFICITY: f32 = 0.25;
 /// Names shorter than this are not linked (`x`, `id`).
 const MIN_NAME_LEN: usize = 3;
 const DAMPING: f64 = 0.85;
@@ -28,6 +35,8 @@ pub struct Graph {
     parent: Vec<Option<u32>>,
     /// Defining chunks by name (the symbol's last segment).
     defs: FxHashMap<String, Vec<u32>>,
+    /// Specificity (0..1) of each defined name, by name.
+    specificity: FxHashMap<String, f32>,
 }
 
 /// The last segment of a qualified symbol: `handle` for `Server::handle` or `Server.handle`.
@@ -69,13 +78,20 @@ impl Graph {
     pub fn build(chunks: &[Chunk]) -> Graph {
         let defs = definitions(chunks);
         let names = NameTable::new(&defs);
-        let out = parallel_map(chunks, |first, part| {
+        let used: Vec<Vec<u32>> = parallel_map(chunks, |first, part| {
             let mut seen = vec![u32::MAX; names.targets.len()];
             let at = first..first + part.len();
             at.zip(part)
-                .map(|(i, chunk)| names.references(i, chunk, &mut seen))
+                .map(|(i, chunk)| names.used_names(i, chunk, &mut seen))
                 .collect()
         });
+        let specificity = names.specificity(&used, chunks.len());
+        let out: Vec<Vec<(u32, f32)>> = used
+            .iter()
+            .enumerate()
+            .map(|(i, slots)| names.edges(i, slots, &specificity))
+            .collect();
+        let specificity = names.by_name(&specificity);
         let mut inc = vec![Vec::new(); chunks.len()];
         for (i, edges) in out.iter().enumerate() {
             for &(t, _) in edges {
@@ -88,7 +104,19 @@ impl Graph {
             inc,
             parent,
             defs,
+            specificity,
         }
+    }
+
+    /// How specific a defined name is, 0 (used everywhere) to 1 (used once); 0 for names
+    /// the graph does not link.
+    pub fn specificity(&self, name: &str) -> f32 {
+        self.specificity.get(name).copied().unwrap_or(0.0)
+    }
+
+    /// Outgoing edges of chunk `i` with their weights (specificity / definitions).
+    pub fn callee_edges(&self, i: usize) -> &[(u32, f32)] {
+        &self.out[i]
     }
 
     /// Number of chunks (nodes).
@@ -181,11 +209,11 @@ impl<'a> NameTable<'a> {
         NameTable { slot, targets }
     }
 
-    /// The outgoing edges of chunk `i`, sorted by target. `seen` holds, per name, the last
-    /// chunk that referenced it (so each name counts once per chunk).
-    fn references(&self, i: usize, chunk: &Chunk, seen: &mut [u32]) -> Vec<(u32, f32)> {
+    /// The slots of the defined names chunk `i` uses (each once, not its own name).
+    /// `seen` holds, per name, the last chunk that used it.
+    fn used_names(&self, i: usize, chunk: &Chunk, seen: &mut [u32]) -> Vec<u32> {
         let own = chunk.symbol.as_deref().map(last_segment);
-        let mut edges = Vec::new();
+        let mut slots = Vec::new();
         for name in identifiers(&chunk.text) {
             let Some(&k) = self.slot.get(name) else {
                 continue;
@@ -194,8 +222,43 @@ impl<'a> NameTable<'a> {
                 continue;
             }
             seen[k as usize] = i as u32;
+            slots.push(k);
+        }
+        slots
+    }
+
+    /// Specificity of each name slot: `ln(N / users) / ln(N)`, 0 below [`MIN_SPECIFICITY`].
+    fn specificity(&self, used: &[Vec<u32>], chunks: usize) -> Vec<f32> {
+        let mut users = vec![0u32; self.targets.len()];
+        for slots in used {
+            for &k in slots {
+                users[k as usize] += 1;
+            }
+        }
+        let n = (chunks.max(2)) as f32;
+        users
+            .iter()
+            .map(|&u| {
+                let s = (n / u.max(1) as f32).ln() / n.ln();
+                if s < MIN_SPECIFICITY {
+                    0.0
+                } else {
+                    s.min(1.0)
+                }
+            })
+            .collect()
+    }
+
+    /// The outgoing edges of chunk `i` (which uses the names `slots`), sorted by target.
+    fn edges(&self, i: usize, slots: &[u32], specificity: &[f32]) -> Vec<(u32, f32)> {
+        let mut edges = Vec::new();
+        for &k in slots {
+            let spec = specificity[k as usize];
+            if spec <= 0.0 {
+                continue;
+            }
             let targets = self.targets[k as usize];
-            let weight = 1.0 / targets.len() as f32;
+            let weight = spec / targets.len() as f32;
             edges.extend(
                 targets
                     .iter()
@@ -205,6 +268,14 @@ impl<'a> NameTable<'a> {
         }
         edges.sort_by_key(|e| e.0);
         edges
+    }
+
+    /// Specificity by name.
+    fn by_name(&self, specificity: &[f32]) -> FxHashMap<String, f32> {
+        self.slot
+            .iter()
+            .map(|(name, &k)| (name.to_string(), specificity[k as usize]))
+            .collect()
     }
 }
 

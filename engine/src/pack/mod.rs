@@ -1,9 +1,11 @@
 //! Packing: budget-exact, relevance-ranked prompts (`ctx pack`).
 //!
-//! A pack holds, in this order: the anchors that apply (never dropped), the head of the
-//! repository map (query-independent, for prompt caching), the task (query and plan), a
-//! map of further related files, the relevant code in file order with line numbers, the
-//! anchors restated briefly, and a manifest of what was left out.
+//! A pack holds, in this order: the anchors that apply (never dropped), the task (query
+//! and plan), the repository map led by the files around the task, a manifest of what was
+//! left out, the relevant code with line numbers (least relevant file first, the most
+//! relevant last), the anchors restated briefly, and the task again. Long contexts are
+//! read best at their ends: the rules open the pack, and the best code sits right before
+//! the restated task.
 //!
 //! The final text, counted with the model profile's tokenizer, is at most
 //! `budget − reserve`: every piece is counted exactly once (see [`render`]), and the whole
@@ -20,6 +22,7 @@ pub mod prompt;
 pub mod query;
 pub mod rank;
 pub mod render;
+pub mod roles;
 pub mod secrets;
 pub mod select;
 pub mod tokens;
@@ -40,10 +43,10 @@ use serde::{Deserialize, Serialize};
 pub struct PackOptions {
     /// The model profile (window, tokenizer, reserve).
     pub profile: Profile,
-    /// Tokens the pack may take; `None` = the profile's window.
+    /// The window the pack is for, in tokens; `None` = the profile's window.
     pub budget: Option<u64>,
-    /// Tokens kept free for the answer; `None` = the profile's reserve when the budget is
-    /// the window, 0 when an explicit budget is given (the budget is then the pack's size).
+    /// Tokens of the budget kept free for the answer; `None` = as much of the profile's
+    /// reserve as the model's window beyond the budget does not already leave.
     pub reserve: Option<u64>,
     /// The task text; empty for a map-only pack.
     pub query: String,
@@ -133,6 +136,9 @@ pub struct Pack {
     pub secrets_masked: SecretCounts,
     /// Files left out because they hold secrets.
     pub secret_files: Vec<String>,
+    /// Notices about the pack as a whole (it leaves the model too little room to answer).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
     /// Why each item is in, and what was dropped (with `--explain`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub explain: Vec<String>,

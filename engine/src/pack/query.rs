@@ -33,6 +33,9 @@ pub struct QueryTerms {
     pub dotted: BTreeSet<Vec<String>>,
     /// Traceback frames.
     pub frames: Vec<Frame>,
+    /// Literal fragments of messages the text quotes (error messages, quoted strings),
+    /// to be found verbatim in the code that prints them.
+    pub phrases: BTreeSet<String>,
 }
 
 const EXTENSIONS: &str = "py|pyi|rs|js|jsx|ts|tsx|mjs|cjs|go|java|kt|rb|php|c|h|cc|cpp|hpp|cs|swift|scala|md|rst|txt|toml|yaml|yml|json|cfg|ini|sh";
@@ -70,9 +73,60 @@ fn dotted_regex() -> &'static Regex {
     })
 }
 
+fn fence_regex() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| Regex::new(r"(?s)```[^\n]*\n(.*?)```").expect("valid regex"))
+}
+
+/// `SomeError: message` or `error: message` lines, and quoted strings.
+fn message_regex() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(
+            r#"(?m)(?:\b[A-Za-z_.]*(?:Error|Exception|Warning|error|warning):[ \t]+([^\n]{8,300}))|"([^"\n]{8,200})"|'([^'\n]{8,200})'"#,
+        )
+        .expect("valid regex")
+    })
+}
+
+/// Pieces of `message` that a program would hold as literal text: split where values are
+/// usually formatted in (quotes, backticks, brackets, numbers, `:`), trimmed, of at least
+/// [`MIN_PHRASE`] characters and two words.
+fn literal_fragments(message: &str) -> impl Iterator<Item = String> + '_ {
+    message
+        .split(|c: char| {
+            matches!(
+                c,
+                '\'' | '"' | '`' | '(' | ')' | '[' | ']' | '{' | '}' | '<' | '>' | ':' | '='
+            ) || c.is_ascii_digit()
+        })
+        .map(|f| f.trim_matches(|c: char| c.is_whitespace() || c == '.' || c == ','))
+        .filter(|f| {
+            f.len() >= MIN_PHRASE && f.contains(' ') && f.bytes().any(|b| b.is_ascii_alphabetic())
+        })
+        .map(str::to_string)
+}
+
+/// Shortest message fragment searched for verbatim.
+const MIN_PHRASE: usize = 12;
+
 fn backtick_regex() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| Regex::new(r"`([^`\n]{1,200})`").expect("valid regex"))
+}
+
+/// Identifiers in a code block that are called (`name(`) or reached through a dot
+/// (`.name`): in quoted code these are the program's names, not prose.
+fn used_names(block: &str) -> impl Iterator<Item = &str> {
+    let bytes = block.as_bytes();
+    let mut offset = 0;
+    identifiers(block).filter(move |word| {
+        let start = block[offset..].find(word).map_or(offset, |i| offset + i);
+        offset = start + word.len();
+        let called = bytes.get(offset) == Some(&b'(');
+        let dotted = start > 0 && bytes[start - 1] == b'.';
+        called || dotted
+    })
 }
 
 /// True for identifiers that read as code rather than prose.
@@ -122,6 +176,15 @@ impl QueryTerms {
         for caps in backtick_regex().captures_iter(text) {
             code_marked.extend(identifiers(caps.get(1).map_or("", |m| m.as_str())));
         }
+        // Names in quoted code that are called or reached through a dot are code too.
+        for caps in fence_regex().captures_iter(text) {
+            let block = caps.get(1).map_or("", |m| m.as_str());
+            code_marked.extend(used_names(block));
+        }
+        for caps in message_regex().captures_iter(text) {
+            let message = (1..=3).find_map(|g| caps.get(g)).map_or("", |m| m.as_str());
+            terms.phrases.extend(literal_fragments(message));
+        }
         let bytes = text.as_bytes();
         let mut offset = 0;
         for word in identifiers(text) {
@@ -146,6 +209,7 @@ impl QueryTerms {
             && self.words.is_empty()
             && self.paths.is_empty()
             && self.frames.is_empty()
+            && self.phrases.is_empty()
     }
 }
 
@@ -226,6 +290,22 @@ mod tests {
             .iter()
             .any(|f| f.path == "src/app.rs" && f.line == Some(40)));
         assert!(t.paths.contains("utils.py"));
+    }
+
+    #[test]
+    fn finds_message_fragments_and_names_in_quoted_code() {
+        let text = "It fails:\n```python\ng = sns.PairGrid(iris)\ng.map(sns.scatterplot, hue=x)\n```\nTypeError: Could not interpret value `x` for parameter `hue`\nand it says \"Avoid using aliases in join condition\".";
+        let t = QueryTerms::parse(text);
+        for id in ["PairGrid", "map", "scatterplot"] {
+            assert!(t.code_identifiers.contains(id), "{id}: {t:?}");
+        }
+        assert!(!t.code_identifiers.contains("iris"), "{t:?}");
+        assert!(t.phrases.contains("Could not interpret value"), "{t:?}");
+        assert!(
+            t.phrases.contains("Avoid using aliases in join condition"),
+            "{t:?}"
+        );
+        assert!(!t.phrases.iter().any(|p| p.contains("hue")), "{t:?}");
     }
 
     #[test]

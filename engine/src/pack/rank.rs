@@ -1,9 +1,15 @@
-//! Ranking chunks and files for a task: search hits, names the task mentions, traceback
-//! frames, plan files, graph expansion and personalised PageRank.
+//! Ranking chunks and files for a task, from signals every task text has: search hits,
+//! the names it mentions (identifiers, dotted paths, names in quoted code), the files and
+//! traceback frames it points at, messages it quotes, a test file it names (which leads to
+//! the code it tests), plan files; then what the best chunks call and what calls them,
+//! personalised PageRank over name-specificity-weighted edges, and a down-weighting of
+//! tests, fixtures, vendored and generated files the task does not point at. File scores
+//! aggregate their chunks' evidence.
 
 use super::corpus::Corpus;
 use super::graph::{last_segment, Graph};
 use super::query::{resolve_path, QueryTerms};
+use super::roles::{role, tested_name, Role};
 use std::collections::{BTreeMap, HashMap};
 
 /// A search hit handed to the packer (from `Index::search`).
@@ -36,13 +42,22 @@ const CALLEE: f64 = 0.3;
 const CALLER: f64 = 0.15;
 const PARENT: f64 = 0.35;
 const PAGERANK: f64 = 0.3;
+/// A chunk holding a message fragment the task quotes (split among the chunks holding it).
+const QUOTED_MESSAGE: f64 = 1.2;
+/// Fragments found in more chunks than this are too common to say anything.
+const MAX_PHRASE_CHUNKS: usize = 8;
+/// The file a test the task points at tests.
+const TESTED_FILE: f64 = 0.8;
+/// Definitions a test the task points at uses (split by specificity among them).
+const TESTED_DEFINITION: f64 = 0.8;
 /// How many of the best chunks seed graph expansion.
 const EXPANSION_SEEDS: usize = 24;
 /// Names defined in more places than this are not boosted when mentioned.
 const MAX_NAMED_DEFINITIONS: usize = 8;
 
-/// Why a chunk or file ranks where it does (for `--explain`).
-pub type Reasons = BTreeMap<usize, Vec<String>>;
+/// Why a chunk or file ranks where it does (for `--explain`): each reason with the score
+/// it added, largest first once ranking is done.
+pub type Reasons = BTreeMap<usize, Vec<(f64, String)>>;
 
 /// The ranking of one pack's corpus.
 #[derive(Debug, Default)]
@@ -63,6 +78,9 @@ pub struct Ranking {
     pub file_importance: Vec<f64>,
     /// Global (query-independent) PageRank of each chunk.
     pub chunk_importance: Vec<f64>,
+    /// Each file's role, and whether the task points at it (then its role does not
+    /// down-weight it).
+    pub file_role: Vec<(Role, bool)>,
 }
 
 /// Inputs of [`rank`] beyond the corpus.
@@ -85,22 +103,28 @@ pub fn rank(corpus: &Corpus, graph: &Graph, input: &RankInput) -> Ranking {
     };
     score_hits(corpus, input.seeds, &mut r);
     score_names(corpus, graph, input.terms, &mut r);
-    score_paths(corpus, input.terms, input.plan_files, &mut r);
+    score_phrases(corpus, input.terms, &mut r);
+    let pointed = score_paths(corpus, input.terms, input.plan_files, &mut r);
+    score_tested(corpus, graph, &pointed, &mut r);
+    r.file_role = file_roles(corpus, &pointed, &r);
+    down_weight(corpus, &mut r);
     expand(corpus, graph, &mut r);
     // The global PageRank does not depend on the task: compute it beside the seeded one.
     let global = std::thread::scope(|scope| {
         let global = scope.spawn(|| graph.pagerank(&[]));
-        add_pagerank(graph, &mut r);
+        add_pagerank(corpus, graph, &mut r);
         global.join().expect("pagerank thread panicked")
     });
     finish(corpus, &global, &mut r);
     r
 }
 
-fn note(reasons: &mut Reasons, at: usize, why: String) {
+/// Records that `why` added `weight` to item `at` (summed when said twice).
+fn note(reasons: &mut Reasons, at: usize, weight: f64, why: String) {
     let list = reasons.entry(at).or_default();
-    if list.len() < 6 && !list.contains(&why) {
-        list.push(why);
+    match list.iter_mut().find(|(_, w)| *w == why) {
+        Some(entry) => entry.0 += weight,
+        None => list.push((weight, why)),
     }
 }
 
@@ -109,7 +133,8 @@ fn score_hits(corpus: &Corpus, seeds: &[Seed], r: &mut Ranking) {
         let Some(i) = corpus.chunk_at(&seed.path, seed.start_line) else {
             continue;
         };
-        r.chunk_score[i] += HIT * HIT_DECAY / (HIT_DECAY + rank as f64);
+        let add = HIT * HIT_DECAY / (HIT_DECAY + rank as f64);
+        r.chunk_score[i] += add;
         let mut why = format!("search hit #{}", rank + 1);
         if let Some(l) = seed.lexical_rank {
             why.push_str(&format!(" (bm25 #{l}"));
@@ -121,7 +146,7 @@ fn score_hits(corpus: &Corpus, seeds: &[Seed], r: &mut Ranking) {
         } else if let Some(v) = seed.vector_rank {
             why.push_str(&format!(" (vector #{v})"));
         }
-        note(&mut r.chunk_reasons, i, why);
+        note(&mut r.chunk_reasons, i, add, why);
     }
 }
 
@@ -137,7 +162,7 @@ fn score_names(corpus: &Corpus, graph: &Graph, terms: &QueryTerms, r: &mut Ranki
         let share = weight / (defs.len() as f64).sqrt();
         for &i in defs {
             r.chunk_score[i] += share;
-            note(&mut r.chunk_reasons, i, format!("{label} `{name}`"));
+            note(&mut r.chunk_reasons, i, share, format!("{label} `{name}`"));
         }
     };
     for name in &terms.code_identifiers {
@@ -166,6 +191,7 @@ fn score_dotted(corpus: &Corpus, graph: &Graph, segments: &[String], r: &mut Ran
             note(
                 &mut r.chunk_reasons,
                 d as usize,
+                DOTTED_SYMBOL,
                 format!("task names `{owner}.{name}`"),
             );
         }
@@ -178,6 +204,7 @@ fn score_dotted(corpus: &Corpus, graph: &Graph, segments: &[String], r: &mut Ran
                 note(
                     &mut r.file_reasons,
                     f,
+                    FILE_MENTIONED,
                     format!("task names module `{}`", segments[..take].join(".")),
                 );
             }
@@ -185,15 +212,25 @@ fn score_dotted(corpus: &Corpus, graph: &Graph, segments: &[String], r: &mut Ran
     }
 }
 
-fn score_paths(corpus: &Corpus, terms: &QueryTerms, plan_files: &[String], r: &mut Ranking) {
+/// Scores files the task mentions, files in its traceback (and the frames' functions or
+/// lines) and plan files; returns, per file, whether the task points at it.
+fn score_paths(
+    corpus: &Corpus,
+    terms: &QueryTerms,
+    plan_files: &[String],
+    r: &mut Ranking,
+) -> Vec<bool> {
     let paths = corpus.paths();
+    let mut pointed = vec![false; corpus.files.len()];
     for mentioned in &terms.paths {
         for path in resolve_path(mentioned, &paths) {
             let f = corpus.file_index(path).expect("resolved paths are indexed");
+            pointed[f] = true;
             r.file_score[f] += FILE_MENTIONED;
             note(
                 &mut r.file_reasons,
                 f,
+                FILE_MENTIONED,
                 format!("task mentions `{mentioned}`"),
             );
         }
@@ -201,20 +238,37 @@ fn score_paths(corpus: &Corpus, terms: &QueryTerms, plan_files: &[String], r: &m
     for frame in &terms.frames {
         for path in resolve_path(&frame.path, &paths) {
             let f = corpus.file_index(path).expect("resolved paths are indexed");
+            pointed[f] = true;
             r.file_score[f] += FILE_IN_FRAME;
-            note(&mut r.file_reasons, f, "in the traceback".into());
+            let at = frame.line.map_or(String::new(), |l| format!(":{l}"));
+            note(
+                &mut r.file_reasons,
+                f,
+                FILE_IN_FRAME,
+                format!("in the traceback ({path}{at})"),
+            );
             for i in corpus.files[f].chunks.clone() {
                 let chunk = &corpus.chunks[i];
                 let named = chunk.symbol.as_deref().map(last_segment);
                 if frame.function.is_some() && named == frame.function.as_deref() {
                     r.chunk_score[i] += FRAME_FUNCTION;
-                    note(&mut r.chunk_reasons, i, "function in the traceback".into());
+                    note(
+                        &mut r.chunk_reasons,
+                        i,
+                        FRAME_FUNCTION,
+                        format!("function `{}` in the traceback", named.unwrap_or("")),
+                    );
                 } else if frame
                     .line
                     .is_some_and(|l| (chunk.start_line..=chunk.end_line).contains(&l))
                 {
                     r.chunk_score[i] += FRAME_LINE;
-                    note(&mut r.chunk_reasons, i, "line in the traceback".into());
+                    note(
+                        &mut r.chunk_reasons,
+                        i,
+                        FRAME_LINE,
+                        format!("line {path}{at} in the traceback"),
+                    );
                 }
             }
         }
@@ -223,43 +277,197 @@ fn score_paths(corpus: &Corpus, terms: &QueryTerms, plan_files: &[String], r: &m
         let globs = super::corpus::glob_set(plan_files);
         for (f, file) in corpus.files.iter().enumerate() {
             if globs.as_ref().is_some_and(|g| g.is_match(&file.path)) {
+                pointed[f] = true;
                 r.file_score[f] += FILE_IN_PLAN;
-                note(&mut r.file_reasons, f, "named by the plan".into());
+                note(
+                    &mut r.file_reasons,
+                    f,
+                    FILE_IN_PLAN,
+                    "named by the plan".into(),
+                );
             }
+        }
+    }
+    pointed
+}
+
+/// Chunks that hold, verbatim, a fragment of a message the task quotes (the code that
+/// raises or prints it).
+fn score_phrases(corpus: &Corpus, terms: &QueryTerms, r: &mut Ranking) {
+    if terms.phrases.is_empty() {
+        return;
+    }
+    let phrases: Vec<&str> = terms.phrases.iter().map(String::as_str).collect();
+    let Ok(finder) = aho_corasick::AhoCorasick::new(&phrases) else {
+        return;
+    };
+    let mut holders: Vec<Vec<usize>> = vec![Vec::new(); phrases.len()];
+    for (i, chunk) in corpus.chunks.iter().enumerate() {
+        let mut seen: Vec<usize> = Vec::new();
+        for m in finder.find_overlapping_iter(&chunk.text) {
+            let p = m.pattern().as_usize();
+            if !seen.contains(&p) {
+                seen.push(p);
+                holders[p].push(i);
+            }
+        }
+    }
+    for (p, chunks) in holders.iter().enumerate() {
+        if chunks.is_empty() || chunks.len() > MAX_PHRASE_CHUNKS {
+            continue;
+        }
+        let share = QUOTED_MESSAGE / (chunks.len() as f64).sqrt();
+        for &i in chunks {
+            r.chunk_score[i] += share;
+            note(
+                &mut r.chunk_reasons,
+                i,
+                share,
+                format!("holds the quoted message \"{}\"", phrases[p]),
+            );
         }
     }
 }
 
-/// Definitions the best chunks use, their callers and their enclosing class or impl.
+/// A test file the task points at (by path, traceback or a test it names) leads to the
+/// code it tests: the file its name says it tests, and the specific definitions it uses.
+fn score_tested(corpus: &Corpus, graph: &Graph, pointed: &[bool], r: &mut Ranking) {
+    for (t, file) in corpus.files.iter().enumerate() {
+        if !pointed[t] || role(&file.path) != Role::Test {
+            continue;
+        }
+        if let Some(subject) = tested_name(&file.path) {
+            let candidates = corpus.files_ending_with(&subject);
+            let sources: Vec<usize> = candidates
+                .into_iter()
+                .filter(|&f| role(&corpus.files[f].path) == Role::Source)
+                .collect();
+            for &f in &sources {
+                let add = TESTED_FILE / sources.len() as f64;
+                r.file_score[f] += add;
+                note(
+                    &mut r.file_reasons,
+                    f,
+                    add,
+                    format!("tested by {}", file.path),
+                );
+            }
+        }
+        let mut used: HashMap<usize, f64> = HashMap::new();
+        for i in file.chunks.clone() {
+            for &(d, w) in graph.callee_edges(i) {
+                let d = d as usize;
+                if corpus.chunks[d].path != file.path
+                    && role(&corpus.chunks[d].path) == Role::Source
+                {
+                    *used.entry(d).or_default() += f64::from(w);
+                }
+            }
+        }
+        let total: f64 = used.values().sum();
+        if total <= 0.0 {
+            continue;
+        }
+        let mut used: Vec<(usize, f64)> = used.into_iter().collect();
+        used.sort_by_key(|u| u.0);
+        for (d, w) in used {
+            let add = TESTED_DEFINITION * w / total;
+            r.chunk_score[d] += add;
+            note(
+                &mut r.chunk_reasons,
+                d,
+                add,
+                format!("used by the test {}", file.path),
+            );
+        }
+    }
+}
+
+/// Each file's role and whether the task points at it: by path, traceback or plan, or by
+/// naming a definition only that file holds.
+fn file_roles(corpus: &Corpus, pointed: &[bool], r: &Ranking) -> Vec<(Role, bool)> {
+    corpus
+        .files
+        .iter()
+        .enumerate()
+        .map(|(f, file)| {
+            let named = file.chunks.clone().any(|i| {
+                r.chunk_reasons
+                    .get(&i)
+                    .is_some_and(|why| why.iter().any(|(_, w)| w.starts_with("task names `")))
+            });
+            (role(&file.path), pointed[f] || named)
+        })
+        .collect()
+}
+
+/// Scales the evidence of tests, fixtures, vendored, generated and change-log files the
+/// task does not point at by their role's weight.
+fn down_weight(corpus: &Corpus, r: &mut Ranking) {
+    for (f, file) in corpus.files.iter().enumerate() {
+        let (role, pointed) = r.file_role[f];
+        if pointed || role == Role::Source {
+            continue;
+        }
+        let w = role.weight();
+        r.file_score[f] *= w;
+        for i in file.chunks.clone() {
+            r.chunk_score[i] *= w;
+        }
+    }
+}
+
+/// Definitions the best chunks use, their callers and their enclosing class or impl,
+/// each in proportion to how specific the linking name is.
 fn expand(corpus: &Corpus, graph: &Graph, r: &mut Ranking) {
     let seeds = best(&r.chunk_score, EXPANSION_SEEDS);
     let mut add: HashMap<usize, f64> = HashMap::new();
-    let mut why: Vec<(usize, String)> = Vec::new();
+    let mut why: Vec<(usize, f64, String)> = Vec::new();
     for &s in &seeds {
         let base = r.chunk_score[s];
-        let callees: Vec<usize> = graph.callees(s).collect();
-        for &c in &callees {
-            *add.entry(c).or_default() += CALLEE * base / (callees.len() as f64).sqrt();
-            why.push((c, format!("used by {}", chunk_label(corpus, s))));
+        let edges = graph.callee_edges(s);
+        let total: f64 = edges.iter().map(|e| f64::from(e.1)).sum::<f64>().max(1.0);
+        for &(c, w) in edges {
+            let v = CALLEE * base * f64::from(w) / total.sqrt();
+            *add.entry(c as usize).or_default() += v;
+            why.push((c as usize, v, format!("used by {}", chunk_label(corpus, s))));
         }
         let callers: Vec<usize> = graph.callers(s).collect();
+        let name = corpus.chunks[s]
+            .symbol
+            .as_deref()
+            .map(last_segment)
+            .unwrap_or("");
+        let spec = f64::from(graph.specificity(name));
         for &c in &callers {
-            *add.entry(c).or_default() += CALLER * base / (callers.len() as f64).sqrt();
-            why.push((c, format!("uses {}", chunk_label(corpus, s))));
+            let v = CALLER * base * spec / (callers.len() as f64).sqrt();
+            *add.entry(c).or_default() += v;
+            why.push((c, v, format!("uses {}", chunk_label(corpus, s))));
         }
         if let Some(p) = graph.parent(s) {
             *add.entry(p).or_default() += PARENT * base;
-            why.push((p, format!("encloses {}", chunk_label(corpus, s))));
+            why.push((
+                p,
+                PARENT * base,
+                format!("encloses {}", chunk_label(corpus, s)),
+            ));
         }
     }
     let mut add: Vec<(usize, f64)> = add.into_iter().collect();
     add.sort_by_key(|a| a.0);
     for (i, v) in add {
-        r.chunk_score[i] += v;
+        let (role, pointed) = r.file_role[file_of(corpus, i)];
+        r.chunk_score[i] += if pointed { v } else { v * role.weight() };
     }
-    for (i, w) in why {
-        note(&mut r.chunk_reasons, i, w);
+    for (i, v, w) in why {
+        note(&mut r.chunk_reasons, i, v, w);
     }
+}
+
+fn file_of(corpus: &Corpus, i: usize) -> usize {
+    corpus
+        .file_index(&corpus.chunks[i].path)
+        .expect("chunks belong to files")
 }
 
 /// How a chunk is named in `--explain`: its symbol and where it starts (`Index::search at
@@ -272,7 +480,7 @@ fn chunk_label(corpus: &Corpus, i: usize) -> String {
     }
 }
 
-fn add_pagerank(graph: &Graph, r: &mut Ranking) {
+fn add_pagerank(corpus: &Corpus, graph: &Graph, r: &mut Ranking) {
     let seeds: Vec<(usize, f64)> = r
         .chunk_score
         .iter()
@@ -289,8 +497,12 @@ fn add_pagerank(graph: &Graph, r: &mut Ranking) {
         return;
     }
     let top = r.chunk_score.iter().cloned().fold(0.0, f64::max);
-    for (i, p) in pr.iter().enumerate() {
-        r.chunk_score[i] += PAGERANK * top * p / max;
+    for (f, file) in corpus.files.iter().enumerate() {
+        let (role, pointed) = r.file_role[f];
+        let w = if pointed { 1.0 } else { role.weight() };
+        for i in file.chunks.clone() {
+            r.chunk_score[i] += PAGERANK * top * w * pr[i] / max;
+        }
     }
 }
 
@@ -308,8 +520,19 @@ fn finish(corpus: &Corpus, global: &[f64], r: &mut Ranking) {
     r.file_importance = corpus
         .files
         .iter()
-        .map(|f| f.chunks.clone().map(|i| global[i]).sum())
+        .enumerate()
+        .map(|(f, file)| {
+            let sum: f64 = file.chunks.clone().map(|i| global[i]).sum();
+            sum * r.file_role[f].0.weight()
+        })
         .collect();
+    for list in r
+        .chunk_reasons
+        .values_mut()
+        .chain(r.file_reasons.values_mut())
+    {
+        list.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    }
     for (f, file) in corpus.files.iter().enumerate() {
         let mut scores: Vec<f64> = file.chunks.clone().map(|i| r.chunk_score[i]).collect();
         scores.sort_by(|a, b| b.total_cmp(a));
@@ -329,4 +552,145 @@ fn finish(corpus: &Corpus, global: &[f64], r: &mut Ranking) {
             .then(a.cmp(&b))
     });
     r.file_order = order;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pack::corpus::FileFilter;
+    use crate::pack::graph::tests::chunk;
+    use crate::ChunkKind;
+
+    fn corpus() -> Corpus {
+        let f = |path: &str, symbol: &str, text: &str| {
+            chunk(path, ChunkKind::Function, Some(symbol), 1, text)
+        };
+        let chunks = vec![
+            f(
+                "pkg/parser.py",
+                "parse_header",
+                "def parse_header(line):\n    raise ValueError(\"Malformed header line in input\")\n",
+            ),
+            f(
+                "pkg/render.py",
+                "render_page",
+                "def render_page(doc):\n    return layout(doc)\n",
+            ),
+            f(
+                "pkg/layout.py",
+                "layout",
+                "def layout(doc):\n    return doc\n",
+            ),
+            f(
+                "tests/test_parser.py",
+                "test_header",
+                "def test_header():\n    assert parse_header('x')\n",
+            ),
+            f(
+                "tests/test_render.py",
+                "test_render_page",
+                "def test_render_page():\n    render_page('x')  # header\n",
+            ),
+        ];
+        Corpus::new(chunks, &FileFilter::default()).unwrap()
+    }
+
+    fn ranked(text: &str, seeds: &[Seed]) -> (Corpus, Ranking) {
+        let c = corpus();
+        let g = Graph::build(&c.chunks);
+        let terms = QueryTerms::parse(text);
+        let r = rank(
+            &c,
+            &g,
+            &RankInput {
+                seeds,
+                terms: &terms,
+                plan_files: &[],
+            },
+        );
+        (c, r)
+    }
+
+    fn first_file(c: &Corpus, r: &Ranking) -> String {
+        c.files[r.file_order[0]].path.clone()
+    }
+
+    fn hit(path: &str) -> Seed {
+        Seed {
+            path: path.into(),
+            start_line: 1,
+            end_line: 2,
+            lexical_rank: Some(1),
+            vector_rank: None,
+        }
+    }
+
+    #[test]
+    fn a_quoted_error_message_finds_the_code_that_raises_it() {
+        let (c, r) = ranked(
+            "Loading fails with ValueError: Malformed header line in input (line 3)",
+            &[],
+        );
+        assert_eq!(first_file(&c, &r), "pkg/parser.py");
+    }
+
+    #[test]
+    fn tests_rank_below_the_code_unless_pointed_at() {
+        // the search ranks the test first; its role puts the source above it
+        let (c, r) = ranked(
+            "render page",
+            &[hit("tests/test_render.py"), hit("pkg/render.py")],
+        );
+        assert_eq!(first_file(&c, &r), "pkg/render.py");
+        let rank_of = |path: &str| r.file_order.iter().position(|&f| c.files[f].path == path);
+        assert!(rank_of("tests/test_render.py") > rank_of("pkg/render.py"));
+    }
+
+    #[test]
+    fn a_test_named_by_path_leads_to_the_code_it_tests() {
+        let (c, r) = ranked("tests/test_parser.py fails since the last release", &[]);
+        let top: Vec<&str> = r.file_order[..2]
+            .iter()
+            .map(|&f| c.files[f].path.as_str())
+            .collect();
+        assert!(top.contains(&"pkg/parser.py"), "{top:?}");
+        assert!(top.contains(&"tests/test_parser.py"), "{top:?}");
+        let f = c.file_index("pkg/parser.py").unwrap();
+        assert!(r.file_reasons[&f]
+            .iter()
+            .any(|(_, why)| why == "tested by tests/test_parser.py"));
+    }
+
+    #[test]
+    fn a_common_name_links_nothing() {
+        // `helper` is used by every chunk but one: it carries no edges
+        let mut chunks = vec![chunk(
+            "a.py",
+            ChunkKind::Function,
+            Some("helper"),
+            1,
+            "def helper():\n    pass\n",
+        )];
+        for k in 0..40 {
+            chunks.push(chunk(
+                &format!("m{k:02}.py"),
+                ChunkKind::Function,
+                Some(&format!("f{k:02}")),
+                1,
+                &format!("def f{k:02}():\n    helper()\n"),
+            ));
+        }
+        chunks.push(chunk(
+            "z.py",
+            ChunkKind::Function,
+            Some("rare_user"),
+            1,
+            "def rare_user():\n    f03()\n",
+        ));
+        let g = Graph::build(&chunks);
+        assert_eq!(g.specificity("helper"), 0.0);
+        assert!(g.callee_edges(1).is_empty(), "{:?}", g.callee_edges(1));
+        assert!(g.specificity("f03") > 0.9);
+        assert_eq!(g.callee_edges(41).len(), 1);
+    }
 }

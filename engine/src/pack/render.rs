@@ -159,22 +159,21 @@ impl Renderer {
         out
     }
 
-    /// Opens the repository map (query-independent head when `related` is false).
-    pub fn map_open(&self, related: bool) -> String {
-        match (self.xml(), related) {
-            (true, false) => "<repo-map note=\"most central files and their symbols\">\n".into(),
-            (true, true) => "<related-map note=\"more files related to the task\">\n".into(),
-            (false, false) => "## Repository map\n".into(),
-            (false, true) => "## Related files\n".into(),
+    /// Opens the repository map.
+    pub fn map_open(&self) -> String {
+        if self.xml() {
+            "<repo-map note=\"files around the task first, then the most central files, with their main symbols\">\n".into()
+        } else {
+            "## Repository map (files around the task first, then the most central files)\n".into()
         }
     }
 
-    /// Closes a map section.
-    pub fn map_close(&self, related: bool) -> String {
-        match (self.xml(), related) {
-            (true, false) => "</repo-map>\n".into(),
-            (true, true) => "</related-map>\n".into(),
-            (false, _) => String::new(),
+    /// Closes the map.
+    pub fn map_close(&self) -> String {
+        if self.xml() {
+            "</repo-map>\n".into()
+        } else {
+            String::new()
         }
     }
 
@@ -218,12 +217,30 @@ impl Renderer {
         out
     }
 
+    /// The task again, after the code (`query` already cut to length; empty: nothing).
+    pub fn task_restated(&self, query: &str) -> String {
+        if query.trim().is_empty() {
+            return String::new();
+        }
+        let mut out = String::new();
+        if self.xml() {
+            out.push_str("<task note=\"the task again, now that the code has been read\">\n");
+            out.push_str(&safe_block(query));
+            out.push_str("</task>\n");
+        } else {
+            out.push_str("## Task (again, after the code)\n");
+            out.push_str(&safe_block(query));
+        }
+        out
+    }
+
     /// Opens the code section.
     pub fn code_open(&self) -> String {
         if self.xml() {
-            "<code note=\"numbered lines; ⋮ marks lines left out\">\n".into()
+            "<code note=\"most relevant files last; numbered lines; ⋮ marks lines left out\">\n"
+                .into()
         } else {
-            "## Code\n".into()
+            "## Code (most relevant files last)\n".into()
         }
     }
 
@@ -375,9 +392,9 @@ mod tests {
             let pieces = [
                 r.header("m", "o200k_base"),
                 r.anchors(&[anchor()]),
-                r.map_open(false),
+                r.map_open(),
                 r.map_entry("src/a.py", &["A", "A.run"]),
-                r.map_close(false),
+                r.map_close(),
                 r.task("  /indented query\n", Some("{\n  \"goal\": \"x\"\n}")),
                 r.code_open(),
                 r.file_open("src/a.py", "python"),
@@ -385,6 +402,7 @@ mod tests {
                 r.gap(),
                 r.file_close(),
                 r.code_close(),
+                r.task_restated("  /indented query\n"),
                 r.reminder(&[anchor()]),
                 r.manifest_open(),
                 r.manifest_line("12 files"),

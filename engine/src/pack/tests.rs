@@ -147,16 +147,110 @@ fn is_deterministic() {
 }
 
 #[test]
-fn query_independent_parts_come_first() {
-    let anchors = [anchor("d1", "Never edit generated files.", &[])];
-    let a = pack(repo(10, 5, 8), 6_000, "pkg_mod03_f1 breaks", &anchors);
-    let b = pack(repo(10, 5, 8), 6_000, "something else entirely", &anchors);
-    let task_a = a.prompt.find("<task>").unwrap();
-    assert_eq!(
-        a.prompt[..task_a],
-        b.prompt[..b.prompt.find("<task>").unwrap()]
+fn the_best_code_sits_next_to_the_restated_task() {
+    let query = "pkg_mod03_f1 breaks on empty values";
+    let p = pack(repo(10, 5, 8), 6_000, query, &[]);
+    let task = p.prompt.find("<task>").unwrap();
+    let map = p.prompt.find("<repo-map").unwrap();
+    let code = p.prompt.find("<code").unwrap();
+    let code_end = p.prompt.rfind("</code>").unwrap();
+    let again = p.prompt.rfind("<task note=").unwrap();
+    assert!(task < map && map < code && code_end < again, "layout");
+    assert!(
+        p.prompt[again..].contains(query),
+        "the task is restated in full"
     );
-    assert!(a.prompt[..task_a].contains("<repo-map"));
+    // the last file of the code section is the best-ranked one
+    let last_file = p.prompt[..code_end].rfind("<file path=\"").unwrap();
+    assert!(
+        p.prompt[last_file..].starts_with("<file path=\"pkg/mod03.py\""),
+        "{}",
+        &p.prompt[last_file..last_file + 40]
+    );
+    // the map is led by the files around the task
+    let first_entry = &p.prompt[map..].lines().nth(1).unwrap();
+    assert!(first_entry.starts_with("pkg/mod03.py"), "{first_entry}");
+}
+
+#[test]
+fn a_long_task_is_restated_within_its_share() {
+    let query = format!(
+        "pkg_mod03_f1 breaks\n{}",
+        "more detail on the failure\n".repeat(400)
+    );
+    let p = pack(repo(10, 5, 8), 6_000, &query, &[]);
+    let again = p.prompt.rfind("<task note=").unwrap();
+    let restated = &p.prompt[again..];
+    assert!(
+        restated.contains("the task continues"),
+        "cut with a pointer"
+    );
+    assert!(
+        count(restated) <= 6_000 * 8 / 100 + 40,
+        "{}",
+        count(restated)
+    );
+    assert!(p.tokens <= 6_000);
+}
+
+#[test]
+fn the_answer_keeps_its_room_in_the_window() {
+    let corpus = Corpus::new(repo(40, 6, 20), &FileFilter::default()).unwrap();
+    let seeds = seeds_for(&corpus, &["pkg/mod03.py"]);
+    let mut profile = find_profile(&builtin_profiles(), "o200k").unwrap();
+    profile.context = 20_000;
+    profile.reserve = 2_000;
+    let run = |budget: Option<u64>, reserve: Option<u64>| {
+        let mut o = options(0, "pkg_mod03_f1");
+        o.profile = profile.clone();
+        o.budget = budget;
+        o.reserve = reserve;
+        pack_corpus(&corpus, &seeds, &[], &o).unwrap()
+    };
+    // no budget: the window minus the reserve
+    let p = run(None, None);
+    assert_eq!((p.budget, p.reserve), (20_000, 2_000));
+    assert!(
+        p.tokens <= 18_000 && p.warnings.is_empty(),
+        "{:?}",
+        p.warnings
+    );
+    // a budget that is the window keeps the reserve too
+    let p = run(Some(20_000), None);
+    assert_eq!(p.reserve, 2_000);
+    // a small budget leaves the room beyond it to the answer
+    let p = run(Some(5_000), None);
+    assert_eq!(p.reserve, 0);
+    assert!(p.tokens <= 5_000 && p.warnings.is_empty());
+    // a budget close to the window gives up only what the answer lacks
+    let p = run(Some(19_000), None);
+    assert_eq!(p.reserve, 1_000);
+    // --reserve 0 on the whole window: packed, and said
+    let p = run(Some(20_000), Some(0));
+    assert!(p.tokens > 18_000, "{}", p.tokens);
+    assert!(p.warnings[0].contains("for the answer"), "{:?}", p.warnings);
+}
+
+#[test]
+fn explain_gives_at_most_three_specific_reasons() {
+    let corpus = Corpus::new(repo(10, 5, 8), &FileFilter::default()).unwrap();
+    let seeds = seeds_for(&corpus, &["pkg/mod03.py"]);
+    let mut o = options(6_000, "pkg_mod03_f1 breaks");
+    o.explain = true;
+    let p = pack_corpus(&corpus, &seeds, &[], &o).unwrap();
+    let line = p
+        .explain
+        .iter()
+        .find(|l| l.starts_with("pkg/mod03.py:") && l.contains("`pkg_mod03_f1`"))
+        .expect("the named function is explained by its name");
+    let reasons = line.split_once("): ").unwrap().1;
+    assert!(reasons.split("; ").count() <= 3, "{line}");
+    for l in p.explain.iter().filter(|l| l.starts_with("pkg/")) {
+        assert!(
+            l.split_once("): ").unwrap().1.split("; ").count() <= 3,
+            "{l}"
+        );
+    }
 }
 
 #[test]
@@ -173,6 +267,10 @@ fn anchors_come_first_and_last() {
     assert!(first_anchor < p.prompt.find("<code").unwrap());
     let reminder = p.prompt.rfind("<reminder").unwrap();
     assert!(reminder > p.prompt.rfind("</code>").unwrap());
+    assert!(
+        reminder < p.prompt.rfind("<task note=").unwrap(),
+        "the task ends the pack"
+    );
     assert!(p.prompt[reminder..].contains("[d1] Never edit generated files."));
     assert!(p.prompt[reminder..].contains("[d2]"));
 }

@@ -35,6 +35,35 @@ pub const ENV_EMBEDDER: &str = "CTX_EMBEDDER";
 /// longer texts are truncated. Fewer tokens embed faster and change the model id.
 pub const ENV_MAX_TOKENS: &str = "CTX_EMBED_MAX_TOKENS";
 
+/// Whether a chunk is worth a vector: chunks the pack down-weights unless the task points
+/// at them (tests, fixtures and test data, vendored and generated code, change logs,
+/// examples; see [`ctx_engine::pack::roles`]), and test functions inside source files
+/// (`mod tests` in Rust, `test_*`), are found by their names and paths, which BM25 and the
+/// ranker match exactly; embedding them would cost model time for no gain in what a pack
+/// holds. Lexical search still finds them.
+pub fn wants_vector(chunk: &ctx_engine::Chunk) -> bool {
+    use ctx_engine::pack::roles::{role, Role};
+    if role(&chunk.path) != Role::Source || is_data_file(&chunk.path) {
+        return false;
+    }
+    let Some(symbol) = chunk.symbol.as_deref() else {
+        return true;
+    };
+    let mut segments = symbol.split([':', '.']).filter(|s| !s.is_empty());
+    !segments.any(|s| s == "tests" || s == "test" || s.starts_with("test_"))
+}
+
+/// Tables, data and markup that a sentence model reads no meaning from (`.csv`, `.json`,
+/// `.svg`...); they stay searchable by BM25.
+fn is_data_file(path: &str) -> bool {
+    const DATA: &[&str] = &[
+        "csv", "tsv", "dat", "json", "jsonl", "ndjson", "xml", "svg", "ipynb", "log", "tab",
+        "lock", "sum", "mod", "pbtxt", "geojson",
+    ];
+    path.rsplit_once('.')
+        .is_some_and(|(_, ext)| DATA.contains(&ext.to_ascii_lowercase().as_str()))
+}
+
 /// The command that installs the model, quoted in every "not installed" message.
 pub const INSTALL_COMMAND: &str = "ctx model install";
 
@@ -436,6 +465,39 @@ mod tests {
         );
         let err = EmbedderKind::parse(Some("openai")).unwrap_err();
         assert!(err.to_string().contains("'openai'"), "{err}");
+    }
+
+    #[test]
+    fn tests_and_data_get_no_vector() {
+        let chunk = |path: &str, symbol: Option<&str>| ctx_engine::Chunk {
+            path: path.into(),
+            language: "rust".into(),
+            kind: ctx_engine::ChunkKind::Function,
+            symbol: symbol.map(str::to_string),
+            signature: None,
+            parent: None,
+            breadcrumb: None,
+            part: None,
+            start_line: 1,
+            end_line: 1,
+            start_byte: 0,
+            end_byte: 1,
+            content_hash: String::new(),
+            tokens: 1,
+            text: "x".into(),
+            front_matter: Default::default(),
+        };
+        assert!(wants_vector(&chunk("src/index.rs", Some("Index::open"))));
+        assert!(wants_vector(&chunk("README.md", None)));
+        assert!(!wants_vector(&chunk(
+            "src/index.rs",
+            Some("tests::opens_twice")
+        )));
+        assert!(!wants_vector(&chunk("pkg/core.py", Some("test_parse"))));
+        assert!(!wants_vector(&chunk("tests/test_core.py", Some("helper"))));
+        assert!(!wants_vector(&chunk("vendor/x/y.go", Some("Y"))));
+        assert!(!wants_vector(&chunk("CHANGELOG.md", None)));
+        assert!(!wants_vector(&chunk("pkg/data/table.csv", None)));
     }
 
     #[test]

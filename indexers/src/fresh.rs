@@ -1,0 +1,245 @@
+//! Fresh answers: before a pack or a search reads the index, find the files changed since
+//! it was written (stamps first: size and modification time; the content hash only when a
+//! stamp differs) and re-index them, or say that the index is stale when that is not
+//! possible here (too many changes, or another process holds the index lock).
+
+use crate::pipeline::{index_paths, IndexOptions, IndexSummary};
+use crate::walk::{looks_binary, walk};
+use ctx_engine::embed::Embedder;
+use ctx_engine::store::FileRecord;
+use ctx_engine::{Error, Index, Result};
+use std::collections::{HashMap, HashSet};
+use std::io::Read;
+use std::path::Path;
+
+/// At most this many changed files are re-indexed before a pack or search; more than that
+/// is a job for `ctx index`, and the caller warns instead.
+pub const MAX_REFRESH_FILES: usize = 200;
+
+/// Bytes read from a new file to tell text from binary (as the indexer does).
+const SNIFF_BYTES: usize = 8192;
+
+/// Files that differ from the index.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Changes {
+    /// Indexed files whose content changed.
+    pub changed: Vec<String>,
+    /// Text files the index does not hold.
+    pub added: Vec<String>,
+    /// Indexed files that are gone (or now ignored).
+    pub deleted: Vec<String>,
+}
+
+impl Changes {
+    /// True when the index is up to date.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Number of files that differ.
+    pub fn len(&self) -> usize {
+        self.changed.len() + self.added.len() + self.deleted.len()
+    }
+
+    /// Every path that differs, sorted.
+    pub fn paths(&self) -> Vec<String> {
+        let mut all: Vec<String> = self
+            .changed
+            .iter()
+            .chain(&self.added)
+            .chain(&self.deleted)
+            .cloned()
+            .collect();
+        all.sort();
+        all
+    }
+}
+
+/// What [`refresh`] found and did.
+#[derive(Debug)]
+pub enum Freshness {
+    /// Nothing changed since the index was written.
+    UpToDate,
+    /// These files had changed and were re-indexed.
+    Refreshed(IndexSummary),
+    /// Files changed and were not re-indexed; the reason says why.
+    Stale {
+        /// What changed.
+        changes: Changes,
+        /// Why it was not re-indexed (for the warning).
+        reason: String,
+    },
+}
+
+/// The files under `root` that differ from `records`: a walk with the index's rules, size
+/// and modification time compared first, the blake3 hash only when those differ (a
+/// touched but unchanged file is not a change).
+pub fn changes(root: &Path, records: &[FileRecord], options: &IndexOptions) -> Changes {
+    let known: HashMap<&str, &FileRecord> = records.iter().map(|f| (f.path.as_str(), f)).collect();
+    let walked = walk(root, &options.walk);
+    let mut out = Changes::default();
+    for file in &walked.files {
+        match known.get(file.rel_path.as_str()) {
+            None => {
+                if is_text(&file.path) {
+                    out.added.push(file.rel_path.clone());
+                }
+            }
+            Some(record) if record.size != file.size || record.mtime_ns != file.mtime_ns => {
+                let same = std::fs::read(&file.path)
+                    .is_ok_and(|bytes| blake3::hash(&bytes).to_hex().as_str() == record.hash);
+                if !same {
+                    out.changed.push(file.rel_path.clone());
+                }
+            }
+            Some(_) => {}
+        }
+    }
+    let present: HashSet<&str> = walked.files.iter().map(|f| f.rel_path.as_str()).collect();
+    out.deleted = records
+        .iter()
+        .filter(|f| !present.contains(f.path.as_str()))
+        .map(|f| f.path.clone())
+        .collect();
+    out
+}
+
+fn is_text(path: &Path) -> bool {
+    let mut head = vec![0u8; SNIFF_BYTES];
+    let Ok(mut file) = std::fs::File::open(path) else {
+        return false;
+    };
+    let mut filled = 0;
+    while filled < head.len() {
+        match file.read(&mut head[filled..]) {
+            Ok(0) => break,
+            Ok(n) => filled += n,
+            Err(_) => return false,
+        }
+    }
+    !looks_binary(&head[..filled])
+}
+
+/// Brings the index of `root` up to date with the files before it is read: `index` (open
+/// for reading) is returned as it is when nothing changed; when at most
+/// [`MAX_REFRESH_FILES`] files changed, it is closed, the changed files are re-indexed
+/// (with `embedder` when the index holds vectors of its model) and a fresh reader is
+/// returned; otherwise, or when another process holds the index lock, the index is
+/// returned unchanged with what is stale and why.
+pub fn refresh(
+    index: Index,
+    root: &Path,
+    options: &IndexOptions,
+    embedder: Option<&dyn Embedder>,
+) -> Result<(Index, Freshness)> {
+    let changes = changes(root, &index.files()?, options);
+    if changes.is_empty() {
+        return Ok((index, Freshness::UpToDate));
+    }
+    if changes.len() > MAX_REFRESH_FILES {
+        let reason = format!(
+            "more than {MAX_REFRESH_FILES} files changed: run `ctx index` to bring it up to date"
+        );
+        return Ok((index, Freshness::Stale { changes, reason }));
+    }
+    let model = index.meta().model.clone();
+    // Re-embed with the loaded model only when it is the index's: another model would
+    // mean re-embedding everything, which is `ctx index`'s job.
+    let embedder = embedder.filter(|e| {
+        model
+            .as_ref()
+            .is_some_and(|m| m.id == e.model_id() && m.dim == e.dim())
+    });
+    drop(index);
+    let mut writer = match Index::create(root) {
+        Ok(writer) => writer,
+        Err(Error::Locked(_)) => {
+            let reason = "another ctx process is writing the index".to_string();
+            return Ok((Index::open(root)?, Freshness::Stale { changes, reason }));
+        }
+        Err(e) => return Err(e),
+    };
+    let summary = index_paths(&mut writer, root, &changes.paths(), options, embedder)?;
+    drop(writer);
+    Ok((Index::open(root)?, Freshness::Refreshed(summary)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::pipeline::{index_repository, NoProgress};
+
+    fn write(root: &Path, rel: &str, text: &str) {
+        let path = root.join(rel);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+
+    fn indexed() -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        write(dir.path(), "src/a.py", "def alpha():\n    return 1\n");
+        write(dir.path(), "src/b.py", "def beta():\n    return 2\n");
+        let mut index = Index::create(dir.path()).unwrap();
+        let options = IndexOptions::default();
+        index_repository(&mut index, dir.path(), &options, None, &NoProgress).unwrap();
+        dir
+    }
+
+    #[test]
+    fn stamps_find_changed_added_and_deleted_files() {
+        let dir = indexed();
+        let root = dir.path();
+        let options = IndexOptions::default();
+        let records = Index::open(root).unwrap().files().unwrap();
+        assert!(changes(root, &records, &options).is_empty());
+        // touched with the same bytes: not a change
+        write(root, "src/a.py", "def alpha():\n    return 1\n");
+        write(root, "src/b.py", "def beta():\n    return 3\n");
+        write(root, "src/c.py", "def gamma():\n    pass\n");
+        write(root, "src/blob.bin", "\0\0\0binary");
+        std::fs::remove_file(root.join("src/a.py")).unwrap();
+        let c = changes(root, &records, &options);
+        assert_eq!(c.changed, vec!["src/b.py"]);
+        assert_eq!(c.added, vec!["src/c.py"]);
+        assert_eq!(c.deleted, vec!["src/a.py"]);
+    }
+
+    #[test]
+    fn refresh_reindexes_what_changed_before_reading() {
+        let dir = indexed();
+        let root = dir.path();
+        let options = IndexOptions::default();
+        write(root, "src/c.py", "def gamma_unique_name():\n    pass\n");
+        let (index, fresh) = refresh(Index::open(root).unwrap(), root, &options, None).unwrap();
+        assert!(
+            matches!(fresh, Freshness::Refreshed(ref s) if s.indexed == 1),
+            "{fresh:?}"
+        );
+        let found = index.file("src/c.py").unwrap();
+        assert!(found.is_some(), "the new file is searchable at once");
+        let (_, again) = refresh(index, root, &options, None).unwrap();
+        assert!(matches!(again, Freshness::UpToDate), "{again:?}");
+    }
+
+    #[test]
+    fn a_held_lock_leaves_the_index_as_it_is_and_says_why() {
+        use fs2::FileExt;
+        let dir = indexed();
+        let root = dir.path();
+        write(root, "src/b.py", "def beta():\n    return 4\n");
+        // another writer: an exclusive lock on the index lock file
+        let lock = std::fs::File::open(root.join(".ctx/lock")).unwrap();
+        lock.try_lock_exclusive().unwrap();
+        let options = IndexOptions::default();
+        let (index, fresh) = refresh(Index::open(root).unwrap(), root, &options, None).unwrap();
+        match fresh {
+            Freshness::Stale { changes, reason } => {
+                assert_eq!(changes.changed, vec!["src/b.py"]);
+                assert!(reason.contains("another ctx process"), "{reason}");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(index.file("src/b.py").unwrap().is_some());
+        fs2::FileExt::unlock(&lock).unwrap();
+    }
+}
