@@ -81,6 +81,9 @@ pub struct IndexSummary {
     pub embedded: u64,
     /// Chunks of indexed files whose embedding was reused.
     pub reused_embeddings: u64,
+    /// Chunks of indexed files left to lexical search by design (tests, fixtures, data
+    /// files...; see [`crate::embed::wants_vector`]): no vector, BM25 still finds them.
+    pub lexical_only: u64,
     /// Vectors dropped because no chunk uses them any more.
     pub vectors_removed: u64,
     /// The embedding model, if one was used.
@@ -569,7 +572,7 @@ fn backfill_vectors(
     let changed: HashSet<&str> = changed.iter().map(String::as_str).collect();
     let mut pending = Vec::new();
     for (path, record) in known {
-        if changed.contains(path.as_str()) {
+        if changed.contains(path.as_str()) || !crate::embed::path_wants_vectors(path) {
             continue;
         }
         let mut missing = false;
@@ -579,10 +582,23 @@ fn backfill_vectors(
                 break;
             }
         }
-        if missing {
+        if !missing {
+            continue;
+        }
+        // Some chunks have no vector: worth a run only when one of them wants one (test
+        // functions inside a source file never get one).
+        let chunks = index.file_chunks(path)?;
+        let mut wanted = false;
+        for chunk in chunks.iter().filter(|c| crate::embed::wants_vector(c)) {
+            if !index.has_vector(vector_key(chunk))? {
+                wanted = true;
+                break;
+            }
+        }
+        if wanted {
             pending.push(Chunked {
                 record: record.clone(),
-                chunks: index.file_chunks(path)?,
+                chunks,
             });
         }
     }
@@ -590,12 +606,14 @@ fn backfill_vectors(
         return Ok(());
     }
     pending.sort_by(|a, b| a.record.path.cmp(&b.record.path));
-    let reused_before = summary.reused_embeddings;
+    // Reuse and lexical-only counts are about the files indexed in this run.
+    let (reused_before, lexical_before) = (summary.reused_embeddings, summary.lexical_only);
     for group in pending.chunks(BACKFILL_FILES) {
         embed_missing(index, group, embedder, summary)?;
         index.commit()?;
     }
     summary.reused_embeddings = reused_before;
+    summary.lexical_only = lexical_before;
     Ok(())
 }
 
@@ -610,6 +628,7 @@ fn embed_missing(
     let mut seen = HashSet::new();
     for chunk in changed.iter().flat_map(|c| &c.chunks) {
         if !crate::embed::wants_vector(chunk) {
+            summary.lexical_only += 1;
             continue;
         }
         let key = vector_key(chunk);

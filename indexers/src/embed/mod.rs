@@ -42,8 +42,7 @@ pub const ENV_MAX_TOKENS: &str = "CTX_EMBED_MAX_TOKENS";
 /// ranker match exactly; embedding them would cost model time for no gain in what a pack
 /// holds. Lexical search still finds them.
 pub fn wants_vector(chunk: &ctx_engine::Chunk) -> bool {
-    use ctx_engine::pack::roles::{role, Role};
-    if role(&chunk.path) != Role::Source || is_data_file(&chunk.path) {
+    if !path_wants_vectors(&chunk.path) {
         return false;
     }
     let Some(symbol) = chunk.symbol.as_deref() else {
@@ -51,6 +50,14 @@ pub fn wants_vector(chunk: &ctx_engine::Chunk) -> bool {
     };
     let mut segments = symbol.split([':', '.']).filter(|s| !s.is_empty());
     !segments.any(|s| s == "tests" || s == "test" || s.starts_with("test_"))
+}
+
+/// Whether any chunk of the file at `path` may be worth a vector: false for the files
+/// [`wants_vector`] leaves to lexical search whole (by their path), so that a caller can
+/// skip them without reading their chunks.
+pub fn path_wants_vectors(path: &str) -> bool {
+    use ctx_engine::pack::roles::{role, Role};
+    role(path) == Role::Source && !is_data_file(path)
 }
 
 /// Tables, data and markup that a sentence model reads no meaning from (`.csv`, `.json`,
