@@ -1,9 +1,14 @@
-//! `.ctx/config.toml`: the repository's ctx settings, reviewed with the code.
+//! `.ctx/config.toml`: the repository's ctx settings, reviewed with the code; and the
+//! user's own config, for what a repository must not decide.
 //!
-//! Each area reads its own table (`[index]`, `[model]`, `[check]`, `[profiles]`...) and
-//! ignores the others, so one file serves every command.
+//! Each area reads its own table (`[index]`, `[check]`, `[profiles]`...) and ignores the
+//! others, so one file serves every command. Settings that choose code ctx loads (the
+//! `[model]` table: the ONNX Runtime library and the model directory) are read only from
+//! the user's config ([`user_config_path`]), the environment or ctx's cache: a cloned
+//! repository that sets them gets a warning naming the key, and they are ignored.
 
 use anyhow::Context;
+use ctx_indexers::embed::ModelConfig;
 use serde::de::DeserializeOwned;
 use std::path::{Path, PathBuf};
 
@@ -12,17 +17,31 @@ pub fn config_path(root: &Path) -> PathBuf {
     root.join(".ctx").join("config.toml")
 }
 
+/// Environment variable naming the user's config file.
+pub const ENV_CONFIG: &str = "CTX_CONFIG";
+
+/// The user's own config file: `$CTX_CONFIG`, else `$XDG_CONFIG_HOME/ctx/config.toml`,
+/// else `~/.config/ctx/config.toml`; `None` when none of these is set.
+pub fn user_config_path() -> Option<PathBuf> {
+    let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from);
+    if let Some(path) = var(ENV_CONFIG) {
+        return Some(path);
+    }
+    let base = var("XDG_CONFIG_HOME").or_else(|| var("HOME").map(|home| home.join(".config")))?;
+    Some(base.join("ctx").join("config.toml"))
+}
+
 /// The table `name` of the repository's config, or its default when the file or table is absent.
 pub fn table<T: DeserializeOwned + Default>(root: &Path, name: &str) -> anyhow::Result<T> {
-    let path = config_path(root);
-    let text = match std::fs::read_to_string(&path) {
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(T::default()),
-        Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+    table_in(&config_path(root), name)
+}
+
+/// The table `name` of the config file at `path`, or its default when the file or table
+/// is absent.
+fn table_in<T: DeserializeOwned + Default>(path: &Path, name: &str) -> anyhow::Result<T> {
+    let Some(doc) = read_doc(path)? else {
+        return Ok(T::default());
     };
-    let doc: toml::Table = toml::from_str(&text)
-        .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.message()))
-        .with_context(|| describe_toml_error(&text, &path))?;
     match doc.get(name) {
         None => Ok(T::default()),
         Some(value) => value
@@ -30,6 +49,19 @@ pub fn table<T: DeserializeOwned + Default>(root: &Path, name: &str) -> anyhow::
             .try_into()
             .with_context(|| format!("{}: invalid [{name}] table", path.display())),
     }
+}
+
+/// The parsed config file at `path`; `None` when it does not exist.
+fn read_doc(path: &Path) -> anyhow::Result<Option<toml::Table>> {
+    let text = match std::fs::read_to_string(path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
+    };
+    let doc: toml::Table = toml::from_str(&text)
+        .map_err(|e| anyhow::anyhow!("{}: {}", path.display(), e.message()))
+        .with_context(|| describe_toml_error(&text, path))?;
+    Ok(Some(doc))
 }
 
 fn describe_toml_error(text: &str, path: &Path) -> String {
@@ -55,13 +87,59 @@ pub struct IndexConfig {
     pub max_file_size: Option<u64>,
 }
 
-/// The embedder the repository's config and the environment choose, with the reason it
-/// is disabled when it is.
+/// The `[model]` paths from the user's config (relative ones joined onto its directory).
+/// A `[model]` table in the repository's config at `root` is ignored with a warning on
+/// stderr naming each key (once per process): a repository must not choose the native
+/// code ctx loads.
+pub fn model_config(root: &Path) -> anyhow::Result<ModelConfig> {
+    warn_of_repository_model_keys(root);
+    let Some(path) = user_config_path() else {
+        return Ok(ModelConfig::default());
+    };
+    let config: ModelConfig = table_in(&path, "model")?;
+    Ok(config.relative_to(path.parent().unwrap_or(Path::new("/"))))
+}
+
+/// The keys of the repository's `[model]` table, which are ignored.
+pub fn repository_model_keys(root: &Path) -> Vec<String> {
+    let Ok(Some(doc)) = read_doc(&config_path(root)) else {
+        return Vec::new();
+    };
+    match doc.get("model") {
+        Some(toml::Value::Table(table)) => table.keys().cloned().collect(),
+        Some(_) => vec![String::new()],
+        None => Vec::new(),
+    }
+}
+
+fn warn_of_repository_model_keys(root: &Path) {
+    static WARNED: std::sync::Once = std::sync::Once::new();
+    let keys = repository_model_keys(root);
+    if keys.is_empty() {
+        return;
+    }
+    WARNED.call_once(|| {
+        for key in keys {
+            eprintln!(
+                "ctx: warning: ignoring [model] {key} in {}: a repository cannot choose the \
+                 code ctx loads; set it in your own config ({}) or with CTX_MODEL_DIR / \
+                 ORT_DYLIB_PATH",
+                config_path(root).display(),
+                user_config_path().map_or_else(
+                    || "~/.config/ctx/config.toml".to_string(),
+                    |p| p.display().to_string()
+                ),
+            );
+        }
+    });
+}
+
+/// The embedder the user's config and the environment choose, with the reason it is
+/// disabled when it is.
 pub fn load_embedder(
     root: &Path,
 ) -> anyhow::Result<(Option<ctx_indexers::embed::LoadedEmbedder>, Option<String>)> {
-    let model: ctx_indexers::embed::ModelConfig = table(root, "model")?;
-    let model = model.relative_to(root);
+    let model = model_config(root)?;
     let choice = ctx_indexers::embed::load_embedder(&model)?;
     Ok(choice.into_parts())
 }

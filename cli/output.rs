@@ -48,10 +48,13 @@ pub fn find_root(start: &std::path::Path) -> Option<PathBuf> {
         .map(|dir| dir.to_path_buf())
 }
 
-/// Prints a JSON value on one line to stdout.
+/// Prints a JSON value on one line to stdout, with every secret in its strings masked
+/// (see [`ctx_engine::secrets`]).
 pub fn print_json(value: &impl serde::Serialize) -> anyhow::Result<()> {
+    let mut value = serde_json::to_value(value)?;
+    ctx_engine::secrets::redact_json(&mut value);
     let mut out = std::io::stdout().lock();
-    serde_json::to_writer(&mut out, value)?;
+    serde_json::to_writer(&mut out, &value)?;
     writeln!(out)?;
     Ok(())
 }
@@ -67,7 +70,7 @@ pub fn finish(result: anyhow::Result<ExitCode>) -> ExitCode {
             if is_broken_pipe(&err) {
                 return ExitCode::SUCCESS;
             }
-            eprintln!("ctx: {}", error_message(&err));
+            eprintln!("ctx: {}", ctx_engine::secrets::redact(&error_message(&err)));
             ExitCode::from(2)
         }
     }

@@ -153,39 +153,53 @@ fn hostile_files_are_skipped_or_survive() {
 }
 
 #[test]
-fn a_second_writer_gets_a_clear_lock_error() {
+fn a_second_writer_waits_its_turn_with_a_message() {
     use fs2::FileExt;
+    use std::io::Read;
     let dir = Dir::fixture("small");
     index_json(&dir);
-    let lock = std::fs::File::create(dir.path().join(".ctx/lock")).unwrap();
+    dir.write("src/added.rs", "pub fn queued_writer_saw_this() {}\n");
+    let lock = std::fs::File::open(dir.path().join(".ctx/lock")).unwrap();
     lock.lock_exclusive().unwrap();
-    let (_, stderr) = dir.ctx(&["index"]).code(2);
-    assert!(stderr.contains("locked by another ctx process"), "{stderr}");
+    let mut command = dir.ctx(&["index"]).cmd;
+    let mut child = command
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = child.stderr.take().unwrap();
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 256];
+    while !String::from_utf8_lossy(&seen).contains("waiting") {
+        let n = stderr.read(&mut buf).unwrap();
+        assert!(n > 0, "ended without waiting: {}", String::from_utf8_lossy(&seen));
+        seen.extend_from_slice(&buf[..n]);
+    }
+    assert!(child.try_wait().unwrap().is_none(), "it waits");
     drop(lock);
-    dir.ctx(&["index"]).ok();
+    let status = child.wait().unwrap();
+    assert!(status.success());
+    let hits = search(&dir, "queued_writer_saw_this", "lexical");
+    assert_eq!(symbols(&hits)[0], "queued_writer_saw_this");
 }
 
 #[test]
-fn an_index_from_another_format_version_says_how_to_rebuild() {
+fn an_index_from_another_format_version_is_rebuilt_by_ctx_index() {
     let dir = Dir::fixture("small");
     index_json(&dir);
-    {
-        let store = ctx_engine::store::SledStore::open(&dir.path().join(".ctx/records")).unwrap();
-        let mut meta = ctx_engine::store::records::read_meta(&store)
-            .unwrap()
-            .unwrap();
-        meta.format_version = 0;
-        let mut batch = ctx_engine::store::Batch::default();
-        ctx_engine::store::records::put_meta(&mut batch, &meta);
-        ctx_engine::store::Store::apply(&store, batch).unwrap();
-        ctx_engine::store::Store::flush(&store).unwrap();
-    }
+    let ctx = dir.path().join(".ctx");
+    let current = std::fs::read_to_string(ctx.join("CURRENT")).unwrap();
+    let manifest_path = ctx.join("gen").join(current.trim()).join("manifest.json");
+    let mut manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&manifest_path).unwrap()).unwrap();
+    manifest["format_version"] = 0.into();
+    std::fs::write(&manifest_path, manifest.to_string()).unwrap();
     let (_, stderr) = dir.ctx(&["search", "server"]).code(2);
     assert!(stderr.contains("ctx index --rebuild"), "{stderr}");
-    let summary = json_lines(&dir.ctx(&["index", "--rebuild", "--json"]).ok())
-        .pop()
-        .unwrap();
-    assert_eq!(summary["indexed"], 7);
+    let summary = json_lines(&dir.ctx(&["index", "--json"]).ok()).pop().unwrap();
+    assert_eq!(summary["indexed"], 7, "{summary}");
+    assert!(summary["repairs"][0].as_str().unwrap().contains("rebuilding"), "{summary}");
+    dir.ctx(&["search", "server"]).ok();
 }
 
 #[test]

@@ -59,6 +59,7 @@ impl Dir {
             .current_dir(&self.root)
             .env("CTX_HOME", self._tmp.path().join("ctx-home"))
             .env("CTX_EMBEDDER", "hash")
+            .env("CTX_CONFIG", self._tmp.path().join("user-config.toml"))
             .env_remove("CTX_MODEL_DIR")
             .env_remove("ORT_DYLIB_PATH");
         TestCommand { cmd, stdin: None }

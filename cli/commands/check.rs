@@ -223,25 +223,25 @@ fn read_stdin_text(what: &str) -> anyhow::Result<String> {
     })
 }
 
+/// Prints the verdict in `format`, secrets masked (JSON and SARIF in their values).
 fn print_verdict(verdict: &Verdict, summary: &str, format: Format) -> anyhow::Result<()> {
+    use ctx_engine::secrets::{redact, redact_json};
     let mut out = std::io::stdout().lock();
     match format {
         Format::Json => {
             let mut data = serde_json::to_value(verdict)?;
             data["action"] = summary.into();
-            writeln!(
-                out,
-                "{}",
-                serde_json::json!({"type": "verdict", "data": data})
-            )?;
+            let mut line = serde_json::json!({"type": "verdict", "data": data});
+            redact_json(&mut line);
+            writeln!(out, "{line}")?;
         }
-        Format::Sarif => writeln!(
-            out,
-            "{}",
-            serde_json::to_string_pretty(&check::to_sarif(verdict, env!("CARGO_PKG_VERSION")))?
-        )?,
-        Format::Github => write!(out, "{}", check::to_github(verdict))?,
-        Format::Human => write!(out, "{}", human(verdict, summary))?,
+        Format::Sarif => {
+            let mut sarif = check::to_sarif(verdict, env!("CARGO_PKG_VERSION"));
+            redact_json(&mut sarif);
+            writeln!(out, "{}", serde_json::to_string_pretty(&sarif)?)?
+        }
+        Format::Github => write!(out, "{}", redact(&check::to_github(verdict)))?,
+        Format::Human => write!(out, "{}", redact(&human(verdict, summary)))?,
     }
     Ok(())
 }
@@ -272,13 +272,22 @@ fn human(verdict: &Verdict, summary: &str) -> String {
     text
 }
 
+/// Writes a hook's answer, secrets masked (a JSON answer in its values).
 fn write_answer(answer: &Answer) -> anyhow::Result<()> {
+    use ctx_engine::secrets::{redact, redact_json};
     if let Some(text) = &answer.stdout {
+        let masked = match serde_json::from_str::<serde_json::Value>(text) {
+            Ok(mut value) => {
+                redact_json(&mut value);
+                value.to_string()
+            }
+            Err(_) => redact(text).into_owned(),
+        };
         let mut out = std::io::stdout().lock();
-        writeln!(out, "{text}")?;
+        writeln!(out, "{masked}")?;
     }
     if let Some(text) = &answer.stderr {
-        eprintln!("{text}");
+        eprintln!("{}", redact(text));
     }
     Ok(())
 }

@@ -4,6 +4,7 @@ use crate::config::{self, IndexConfig};
 use crate::output::{print_json, Global};
 use anyhow::Context;
 use ctx_engine::embed::Embedder;
+use ctx_engine::index::Wait;
 use ctx_engine::Index;
 use ctx_indexers::pipeline::{index_repository, IndexOptions, IndexSummary, Progress};
 use ctx_indexers::walk::{walk, WalkOptions};
@@ -53,12 +54,11 @@ pub fn run(args: IndexArgs, global: &Global) -> anyhow::Result<ExitCode> {
         report(&summary, anchors, Some(0), global)?;
         return Ok(exit_code(&summary));
     }
-    let mut index = if args.rebuild {
-        Index::rebuild(&root)
-    } else {
-        Index::create(&root)
-    }
-    .with_context(|| format!("opening the index of '{}'", root.display()))?;
+    let waiting = || {
+        eprintln!("ctx: another ctx process is writing this index; waiting for it to finish")
+    };
+    let mut index = Index::writer(&root, args.rebuild, Wait::Queue(&waiting))
+        .with_context(|| format!("opening the index of '{}'", root.display()))?;
     let (embedder, disabled) = config::load_embedder(&root)?;
     if let Some(reason) = &disabled {
         eprintln!("ctx: {reason}");
@@ -97,6 +97,9 @@ fn report(
     model_load_ms: Option<u64>,
     global: &Global,
 ) -> anyhow::Result<()> {
+    for repair in &summary.repairs {
+        eprintln!("ctx: repaired: {repair}");
+    }
     for problem in &summary.problems {
         eprintln!("ctx: {problem}");
     }

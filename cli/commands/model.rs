@@ -2,7 +2,8 @@
 //!
 //! The cache is `$CTX_HOME/models` when `CTX_HOME` is set, else
 //! `${XDG_CACHE_HOME:-~/.cache}/ctx/models`. Explicit paths win over it: `[model] dir` /
-//! `ort_dylib` in `.ctx/config.toml`, then `CTX_MODEL_DIR` / `ORT_DYLIB_PATH`.
+//! `ort_dylib` in the user's config (`~/.config/ctx/config.toml`, never the repository's),
+//! then `CTX_MODEL_DIR` / `ORT_DYLIB_PATH`.
 
 use crate::output::{print_json, Global};
 use anyhow::Context;
@@ -125,7 +126,7 @@ struct LoadReport {
 fn run_status(args: StatusArgs, global: &Global) -> anyhow::Result<ExitCode> {
     let cache = cache()?;
     let components = status(&cache).context("checking the model cache")?;
-    let config = repo_model_config(global)?;
+    let config = user_model_config(global)?;
     let (resolved, error) =
         match ModelPaths::resolve(config.dir.as_deref(), config.ort_dylib.as_deref()) {
             Ok(paths) => (Some(paths), None),
@@ -239,7 +240,7 @@ fn files(n: usize) -> String {
 }
 
 fn run_path(global: &Global) -> anyhow::Result<ExitCode> {
-    let config = repo_model_config(global)?;
+    let config = user_model_config(global)?;
     let paths = ModelPaths::resolve(config.dir.as_deref(), config.ort_dylib.as_deref())?;
     if global.json {
         print_json(&Tagged::new(&paths))?;
@@ -258,12 +259,9 @@ fn run_path(global: &Global) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The `[model]` table of the repository's `.ctx/config.toml`, with relative paths made
-/// absolute against the repository root.
-fn repo_model_config(global: &Global) -> anyhow::Result<ModelConfig> {
-    let root = global.root()?;
-    let config: ModelConfig = crate::config::table(&root, "model")?;
-    Ok(config.relative_to(&root))
+/// The `[model]` table of the user's config (see [`crate::config::model_config`]).
+fn user_model_config(global: &Global) -> anyhow::Result<ModelConfig> {
+    crate::config::model_config(&global.root()?)
 }
 
 /// A JSON line `{"type":"model","data":…}`.

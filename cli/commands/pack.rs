@@ -186,10 +186,13 @@ fn read_plan(path: Option<&Path>, root: &Path) -> anyhow::Result<Option<PlanInpu
 }
 
 fn write_pack(pack: &Pack, args: &PackArgs, global: &Global, format: Format) -> anyhow::Result<()> {
+    // The pack masks secrets as it counts; the exit filter is the last net.
     let text = if format == Format::Json || global.json {
-        serde_json::to_string(pack)? + "\n"
+        let mut value = serde_json::to_value(pack)?;
+        ctx_engine::secrets::redact_json(&mut value);
+        serde_json::to_string(&value)? + "\n"
     } else {
-        pack.prompt.clone()
+        ctx_engine::secrets::redact(&pack.prompt).into_owned()
     };
     match &args.output {
         Some(path) => {
@@ -252,7 +255,7 @@ fn summary(pack: &Pack) -> serde_json::Value {
 
 fn print_explain(out: &mut dyn Write, pack: &Pack) -> anyhow::Result<()> {
     for line in &pack.explain {
-        writeln!(out, "{line}")?;
+        writeln!(out, "{}", ctx_engine::secrets::redact(line))?;
     }
     if !pack.secrets_masked.is_empty() {
         let kinds: Vec<String> = pack

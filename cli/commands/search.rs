@@ -65,7 +65,7 @@ pub fn run(args: SearchArgs, global: &Global) -> anyhow::Result<ExitCode> {
         }
     } else {
         for hit in &hits {
-            println!(
+            let line = format!(
                 "{}:{}-{}\t{}\t{}\t{:.4}",
                 hit.path,
                 hit.start_line,
@@ -74,6 +74,7 @@ pub fn run(args: SearchArgs, global: &Global) -> anyhow::Result<ExitCode> {
                 hit.kind,
                 hit.score
             );
+            println!("{}", ctx_engine::secrets::redact(&line));
         }
     }
     Ok(if hits.is_empty() {

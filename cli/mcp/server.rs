@@ -117,7 +117,7 @@ impl CtxServer {
     ) -> CallToolResult {
         let shared = self.shared.clone();
         match tokio::task::spawn_blocking(move || work(&shared, params)).await {
-            Ok(Ok(result)) => result,
+            Ok(Ok(result)) => work::redacted(result),
             Ok(Err(error)) => tool_error(format!("{error:#}")),
             Err(join) => tool_error(format!(
                 "internal error in ctx: {}; the server is still running, but please report this",
@@ -143,16 +143,17 @@ impl CtxServer {
             tokio::task::spawn_blocking(move || crate::serve::client::exchange(&root, &forwarded))
                 .await
                 .ok()??;
-        match (response.result, response.error) {
+        let result = match (response.result, response.error) {
             (Some(result), _) => serde_json::from_value(result).ok(),
             (None, Some(error)) => Some(tool_error(error)),
             (None, None) => None,
-        }
+        };
+        result.map(work::redacted)
     }
 }
 
 fn tool_error(message: String) -> CallToolResult {
-    CallToolResult::error(vec![ContentBlock::text(message)])
+    work::redacted(CallToolResult::error(vec![ContentBlock::text(message)]))
 }
 
 fn panic_text(join: tokio::task::JoinError) -> String {

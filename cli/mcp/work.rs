@@ -23,7 +23,7 @@ use rmcp::model::{CallToolResult, ContentBlock};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, RwLock};
 
 /// Most hits `search` returns.
 const MAX_HITS: usize = 50;
@@ -40,8 +40,43 @@ const MAX_CHECK_BYTES: usize = 8 << 20;
 pub struct Shared {
     root: PathBuf,
     embedder: Mutex<Option<Arc<LoadedEmbedder>>>,
-    held: Option<Mutex<Index>>,
+    held: Option<Held>,
     verdicts: SemanticVerdicts,
+}
+
+/// The daemon's index: the writer its index runs use, and the published generation every
+/// query reads. Queries never wait for an index run: they read the generation published
+/// before it, which is replaced after each run.
+struct Held {
+    writer: Mutex<Index>,
+    published: RwLock<Option<Arc<Index>>>,
+}
+
+impl Held {
+    /// The published index queries read.
+    fn published(&self, root: &Path) -> anyhow::Result<Arc<Index>> {
+        if let Some(index) = self
+            .published
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+        {
+            return Ok(index.clone());
+        }
+        self.refresh(root)?;
+        self.published
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+            .context("the index is not published")
+    }
+
+    /// Reads the newly published generation (after a run).
+    fn refresh(&self, root: &Path) -> anyhow::Result<()> {
+        let index = open_index(root)?;
+        *self.published.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(index));
+        Ok(())
+    }
 }
 
 impl Shared {
@@ -55,13 +90,17 @@ impl Shared {
         }
     }
 
-    /// State that keeps `index` open (opened for writing) and `embedder` loaded: the
-    /// daemon's.
-    pub fn holding(root: PathBuf, index: Index, embedder: Option<LoadedEmbedder>) -> Shared {
+    /// State that keeps `writer` (opened for writing) and the published index open, and
+    /// `embedder` loaded: the daemon's.
+    pub fn holding(root: PathBuf, writer: Index, embedder: Option<LoadedEmbedder>) -> Shared {
+        let published = Index::open(&root).ok().map(Arc::new);
         Shared {
             root,
             embedder: Mutex::new(embedder.map(Arc::new)),
-            held: Some(Mutex::new(index)),
+            held: Some(Held {
+                writer: Mutex::new(writer),
+                published: RwLock::new(published),
+            }),
             verdicts: SemanticVerdicts::default(),
         }
     }
@@ -79,15 +118,25 @@ impl Shared {
         Ok(self.verdicts.verdict(&self.root, facts, embedder)?)
     }
 
-    /// Runs `f` on the held index, or on the index opened for this call.
-    pub fn with_index<T>(
-        &self,
-        f: impl FnOnce(&mut Index) -> anyhow::Result<T>,
-    ) -> anyhow::Result<T> {
+    /// Runs `f` on the published index: the daemon's, or one opened for this call.
+    pub fn with_index<T>(&self, f: impl FnOnce(&Index) -> anyhow::Result<T>) -> anyhow::Result<T> {
         match &self.held {
-            Some(index) => f(&mut index.lock().unwrap_or_else(|e| e.into_inner())),
-            None => f(&mut open_index(&self.root)?),
+            Some(held) => f(held.published(&self.root)?.as_ref()),
+            None => f(&open_index(&self.root)?),
         }
+    }
+
+    /// Runs `f` on the daemon's writer, then lets queries read what it published.
+    fn with_writer<T>(&self, f: impl FnOnce(&mut Index) -> anyhow::Result<T>) -> anyhow::Result<T> {
+        let held = self
+            .held
+            .as_ref()
+            .context("only the ctx serve daemon holds an index")?;
+        let mut writer = held.writer.lock().unwrap_or_else(|e| e.into_inner());
+        let result = f(&mut writer);
+        drop(writer);
+        held.refresh(&self.root)?;
+        result
     }
 
     /// Packs with the repository's anchors on the held index, with the loaded embedder when
@@ -453,6 +502,7 @@ pub fn reindex(shared: &Shared, params: ReindexParams) -> anyhow::Result<CallToo
     if shared.held.is_some() {
         return held_index_run(shared, params.rebuild, None).map(structured);
     }
+    // MCP clients are agents: tell them at once, rather than hang, when a run is going.
     let root = &shared.root;
     let mut index = match if params.rebuild {
         Index::rebuild(root)
@@ -475,15 +525,12 @@ pub fn held_index_run(
     rebuild: bool,
     max_file_size: Option<u64>,
 ) -> anyhow::Result<Value> {
-    let held = shared
-        .held
-        .as_ref()
-        .context("only the ctx serve daemon holds an index")?;
-    let mut index = held.lock().unwrap_or_else(|e| e.into_inner());
-    if rebuild {
-        rebuild_held(shared, &mut index)?;
-    }
-    index_run(shared, &mut index, max_file_size)
+    shared.with_writer(|index| {
+        if rebuild {
+            rebuild_held(shared, index)?;
+        }
+        index_run(shared, index, max_file_size)
+    })
 }
 
 /// Replaces the index the daemon holds by an empty one, as `Index::rebuild` does: the held
@@ -507,30 +554,27 @@ fn rebuild_held(shared: &Shared, index: &mut Index) -> anyhow::Result<()> {
 /// stand for the files under them) are re-indexed, then anchors are re-extracted when a
 /// document among them changed. How many files were indexed or deleted.
 pub fn reindex_paths(shared: &Shared, paths: &[String]) -> anyhow::Result<usize> {
-    let held = shared
-        .held
-        .as_ref()
-        .context("only the ctx serve daemon updates single paths")?;
-    let mut index = held.lock().unwrap_or_else(|e| e.into_inner());
     let options = index_options(&shared.root, None)?;
     let embedder = shared.embedder(false)?;
     let embedder_ref = embedder.as_deref().map(|e| e as &dyn Embedder);
-    let summary = ctx_indexers::pipeline::index_paths(
-        &mut index,
-        &shared.root,
-        paths,
-        &options,
-        embedder_ref,
-    )
-    .context("indexing the changed files")?;
-    crate::anchors_index::refresh(&shared.root, &index, &summary)?;
-    Ok((summary.indexed + summary.deleted) as usize)
+    shared.with_writer(|index| {
+        let summary = ctx_indexers::pipeline::index_paths(
+            index,
+            &shared.root,
+            paths,
+            &options,
+            embedder_ref,
+        )
+        .context("indexing the changed files")?;
+        crate::anchors_index::refresh(&shared.root, index, &summary)?;
+        Ok((summary.indexed + summary.deleted) as usize)
+    })
 }
 
 /// Removes the vectors no chunk uses any more from the held index (path updates leave
 /// them); how many.
 pub fn collect_garbage(shared: &Shared) -> anyhow::Result<usize> {
-    shared.with_index(|index| index.collect_garbage().context("collecting unused vectors"))
+    shared.with_writer(|index| index.collect_garbage().context("collecting unused vectors"))
 }
 
 /// A whole incremental run on the held index, for file changes a path update cannot cover
@@ -598,7 +642,36 @@ pub fn dispatch(shared: &Shared, name: &str, arguments: Value) -> CallToolResult
             "unknown tool {other:?}: use search, pack, anchors, anchor_add, check_action, index_status, reindex, ping or stop"
         )),
     };
-    result.unwrap_or_else(|e| tool_error(format!("{e:#}")))
+    redacted(result.unwrap_or_else(|e| tool_error(format!("{e:#}"))))
+}
+
+/// `result` with every secret masked (see [`ctx_engine::secrets`]): the structured content,
+/// and each text block (a block holding the structured content's JSON is rebuilt from the
+/// masked value, so its escapes stay valid). Every tool result leaves through this.
+pub fn redacted(mut result: CallToolResult) -> CallToolResult {
+    let structured_text = result.structured_content.as_ref().map(Value::to_string);
+    if let Some(value) = result.structured_content.as_mut() {
+        ctx_engine::secrets::redact_json(value);
+    }
+    let masked_text = result.structured_content.as_ref().map(Value::to_string);
+    for block in &mut result.content {
+        let Ok(mut value) = serde_json::to_value(&*block) else {
+            continue;
+        };
+        match value.get_mut("text") {
+            Some(Value::String(text)) if Some(&*text) == structured_text.as_ref() => {
+                *text = masked_text.clone().unwrap_or_default();
+            }
+            Some(text) => {
+                ctx_engine::secrets::redact_json(text);
+            }
+            None => continue,
+        }
+        if let Ok(masked) = serde_json::from_value(value) {
+            *block = masked;
+        }
+    }
+    result
 }
 
 /// A tool error whose text is `message`.

@@ -205,7 +205,9 @@ async fn answer(line: &[u8], daemon: &Arc<Daemon>) -> Response {
             })
             .await;
             match result {
-                Ok(result) => Response::result(serde_json::to_value(result).unwrap_or_default()),
+                Ok(result) => Response::result(
+                    serde_json::to_value(work::redacted(result)).unwrap_or_default(),
+                ),
                 Err(_) => Response::error(
                     "internal error in ctx while answering; the daemon keeps serving",
                 ),

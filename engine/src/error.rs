@@ -43,8 +43,18 @@ pub enum Error {
         /// The version this build reads and writes.
         expected: u32,
     },
+    /// A part of the index failed its consistency check; `ctx index` repairs it.
+    #[error("the index's {part} is damaged ({detail}; {path}): run `ctx index` to repair it")]
+    Damaged {
+        /// Which part: "records", "lexical index", "vectors", "manifest".
+        part: &'static str,
+        /// The file or directory at fault.
+        path: PathBuf,
+        /// What is wrong.
+        detail: String,
+    },
     /// Another process holds the index lock.
-    #[error("the index at {0} is locked by another ctx process (an index run or `ctx serve`); wait for it to finish or stop it with `ctx serve --stop`")]
+    #[error("another ctx process is writing the index at {0} (an index run or `ctx serve`); wait for it to finish, or stop the daemon with `ctx serve --stop`")]
     Locked(PathBuf),
     /// A configuration, anchor or plan file is malformed.
     #[error("{path}:{line}:{column}: {message}")]
@@ -74,12 +84,6 @@ impl Error {
             path: path.into(),
             source,
         }
-    }
-}
-
-impl From<sled::Error> for Error {
-    fn from(e: sled::Error) -> Error {
-        Error::Store(e.to_string())
     }
 }
 

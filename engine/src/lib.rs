@@ -13,7 +13,9 @@ pub mod embed;
 pub mod error;
 pub mod index;
 pub mod pack;
+pub mod private_fs;
 pub mod search;
+pub mod secrets;
 pub mod store;
 
 pub use chunk::{content_hash, Chunk, ChunkKind};

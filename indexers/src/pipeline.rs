@@ -90,6 +90,9 @@ pub struct IndexSummary {
     pub model: Option<String>,
     /// Problems met (unreadable files...), one line each; the run went on.
     pub problems: Vec<String>,
+    /// What opening the index repaired (a damaged part rebuilt), one line each.
+    #[serde(default)]
+    pub repairs: Vec<String>,
     /// Wall time of the run in milliseconds.
     pub elapsed_ms: u64,
     /// Time spent embedding, in milliseconds.
@@ -134,7 +137,10 @@ pub fn index_repository(
 ) -> Result<IndexSummary> {
     let started = Instant::now();
     warm_up_token_counter();
-    let mut summary = IndexSummary::default();
+    let mut summary = IndexSummary {
+        repairs: index.take_repairs(),
+        ..IndexSummary::default()
+    };
     if let Some(embedder) = embedder {
         summary.model = Some(embedder.model_id().to_string());
         if let Some(previous) = index.use_model(embedder)? {
@@ -212,6 +218,7 @@ pub fn index_paths(
     let started = Instant::now();
     let mut summary = IndexSummary {
         model: embedder.map(|e| e.model_id().to_string()),
+        repairs: index.take_repairs(),
         ..IndexSummary::default()
     };
     let known = known_under(index, paths)?;

@@ -50,18 +50,13 @@ pub fn read_optional(path: &Path) -> Result<Option<String>> {
     })
 }
 
-/// Writes a file atomically: a temporary file in the same directory, then a rename, so readers
-/// never see half a file.
+/// Writes a file atomically: a new temporary file in the same directory, then a rename, so
+/// readers never see half a file (and a link planted at the path is replaced, not followed;
+/// see [`crate::private_fs`]).
 pub fn write_atomic(path: &Path, contents: &str) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(|e| Error::io("creating directory", dir, e))?;
-    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("file");
-    let tmp = dir.join(format!(".{name}.{}.tmp", std::process::id()));
-    std::fs::write(&tmp, contents).map_err(|e| Error::io("writing", &tmp, e))?;
-    std::fs::rename(&tmp, path).map_err(|e| {
-        let _ = std::fs::remove_file(&tmp);
-        Error::io("renaming into", path, e)
-    })
+    crate::private_fs::create_dir(dir)?;
+    crate::private_fs::write_atomic(path, contents.as_bytes())
 }
 
 /// 1-based line and column of a byte offset.

@@ -35,19 +35,18 @@ pub fn drift_path(root: &Path) -> PathBuf {
     root.join(".ctx").join("drift.jsonl")
 }
 
-/// Appends a record to the drift log (creating `.ctx/` and the log when missing).
+/// Appends a record to the drift log (creating `.ctx/` and the log, owner-only, when
+/// missing), with secrets in it masked; never through a symbolic link.
 pub fn append_record(root: &Path, record: &DriftRecord) -> Result<()> {
     let path = drift_path(root);
     if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).map_err(|e| Error::io("creating directory", dir, e))?;
+        crate::private_fs::create_dir(dir)?;
     }
-    let mut line = serde_json::to_string(record).map_err(|e| Error::Invalid(e.to_string()))?;
+    let mut value = serde_json::to_value(record).map_err(|e| Error::Invalid(e.to_string()))?;
+    crate::secrets::redact_json(&mut value);
+    let mut line = value.to_string();
     line.push('\n');
-    let mut file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(&path)
-        .map_err(|e| Error::io("opening", &path, e))?;
+    let mut file = crate::private_fs::open_append(&path)?;
     file.write_all(line.as_bytes())
         .map_err(|e| Error::io("appending to", &path, e))
 }

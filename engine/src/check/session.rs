@@ -49,11 +49,9 @@ impl SessionState {
     pub fn save(&self, root: &Path, session: &str) -> Result<()> {
         let path = state_path(root, session);
         let dir = path.parent().unwrap_or(root);
-        std::fs::create_dir_all(dir).map_err(|e| Error::io("creating directory", dir, e))?;
-        let tmp = path.with_extension(format!("tmp{}", std::process::id()));
+        crate::private_fs::create_dir(dir)?;
         let json = serde_json::to_vec(self).map_err(|e| Error::Invalid(e.to_string()))?;
-        std::fs::write(&tmp, json).map_err(|e| Error::io("writing", &tmp, e))?;
-        std::fs::rename(&tmp, &path).map_err(|e| Error::io("renaming", &path, e))
+        crate::private_fs::write_atomic(&path, &json)
     }
 
     /// Records a session start: anchors are sent.

@@ -1,7 +1,7 @@
 //! The chunks a pack may draw from, grouped by file.
 
 use super::graph::last_segment;
-use super::secrets::is_secret_file;
+use crate::secrets::is_secret_file;
 use crate::{Chunk, Error, Result};
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use std::collections::HashMap;

@@ -23,7 +23,6 @@ pub mod query;
 pub mod rank;
 pub mod render;
 pub mod roles;
-pub mod secrets;
 pub mod select;
 pub mod tokens;
 
@@ -33,7 +32,7 @@ pub use corpus::{Corpus, FileFilter};
 pub use profile::{builtin_profiles, find_profile, load_profiles, Profile, DEFAULT_PROFILE};
 pub use rank::Seed;
 pub use render::{Format, PackAnchor};
-pub use secrets::SecretCounts;
+pub use crate::secrets::SecretCounts;
 pub use tokens::Tokenizer;
 
 use serde::{Deserialize, Serialize};

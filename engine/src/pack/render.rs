@@ -6,6 +6,7 @@
 //! pack is exactly the sum of the counts of its pieces. Code lines are numbered (`12| `),
 //! which also keeps them safe to join.
 
+use crate::secrets::redact_owned;
 use serde::{Deserialize, Serialize};
 
 /// Output formats of `ctx pack`.
@@ -156,7 +157,8 @@ impl Renderer {
                 ));
             }
         }
-        out
+        // secret filter: rules quote their documents
+        redact_owned(out)
     }
 
     /// Opens the repository map.
@@ -183,7 +185,7 @@ impl Renderer {
         if symbols.is_empty() {
             format!("{bullet}{path}\n")
         } else {
-            format!("{bullet}{path}: {}\n", symbols.join(", "))
+            redact_owned(format!("{bullet}{path}: {}\n", symbols.join(", ")))
         }
     }
 
@@ -214,7 +216,7 @@ impl Renderer {
                 out.push_str("```\n");
             }
         }
-        out
+        redact_owned(out)
     }
 
     /// The task again, after the code (`query` already cut to length; empty: nothing).
@@ -305,7 +307,7 @@ impl Renderer {
         if self.xml() {
             out.push_str("</reminder>\n");
         }
-        out
+        redact_owned(out)
     }
 
     /// Opens the manifest of what was left out.

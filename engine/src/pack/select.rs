@@ -16,7 +16,7 @@ use super::corpus::Corpus;
 use super::graph::Graph;
 use super::rank::Ranking;
 use super::render::Renderer;
-use super::secrets::{mask_secrets, SecretCounts};
+use crate::secrets::{mask_secrets, SecretCounts};
 use super::tokens::Tokenizer;
 use crate::Chunk;
 use std::borrow::Cow;

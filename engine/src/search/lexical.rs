@@ -93,6 +93,21 @@ impl LexicalIndex {
         LexicalIndex::from_index(index, fields)
     }
 
+    /// Opens the existing index in `dir` for reading; an error when there is none (nothing
+    /// is created).
+    pub fn open_existing(dir: &Path) -> Result<LexicalIndex> {
+        let directory = MmapDirectory::open(dir).map_err(|e| Error::Lexical(e.to_string()))?;
+        let index = Index::open(directory)?;
+        let (schema, fields) = schema();
+        if index.schema() != schema {
+            return Err(Error::Lexical(format!(
+                "{} was written with another schema",
+                dir.display()
+            )));
+        }
+        LexicalIndex::from_index(index, fields)
+    }
+
     /// A fresh index in memory, for tests.
     pub fn in_ram() -> Result<LexicalIndex> {
         let (schema, fields) = schema();
@@ -153,10 +168,13 @@ impl LexicalIndex {
         Ok(())
     }
 
-    /// Commits queued changes and makes them visible to searches.
+    /// Commits queued changes, waits for the segment merges they started, and makes them
+    /// visible to searches. The directory then stays unchanged until the next write, so
+    /// other processes can read it (see [`crate::index::generation`]).
     pub fn commit(&mut self) -> Result<()> {
-        if let Some(writer) = self.writer.as_mut() {
+        if let Some(mut writer) = self.writer.take() {
             writer.commit()?;
+            writer.wait_merging_threads()?;
         }
         self.reader.reload()?;
         Ok(())

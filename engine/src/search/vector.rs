@@ -16,8 +16,10 @@ pub trait VectorIndex: Send + Sync {
     fn remove(&mut self, key: u64) -> Result<()>;
     /// The `k` nearest keys to `query`, best first, with cosine similarity.
     fn search(&self, query: &[f32], k: usize) -> Result<Vec<(u64, f32)>>;
-    /// Persists the index (a no-op in memory).
-    fn save(&self) -> Result<()>;
+    /// Persists the index to `path` (a no-op in memory).
+    fn save(&self, path: &Path) -> Result<()>;
+    /// Number of vectors held.
+    fn len(&self) -> usize;
 }
 
 /// Brute-force cosine search in memory.
@@ -69,8 +71,12 @@ impl VectorIndex for ExactIndex {
         Ok(scored)
     }
 
-    fn save(&self) -> Result<()> {
+    fn save(&self, _path: &Path) -> Result<()> {
         Ok(())
+    }
+
+    fn len(&self) -> usize {
+        self.vectors.len()
     }
 }
 
@@ -88,16 +94,7 @@ impl UsearchIndex {
     /// Opens the index at `path` (or an empty one if the file does not exist) for `dim`-sized
     /// vectors.
     pub fn open(path: &Path, dim: usize) -> Result<UsearchIndex> {
-        let options = IndexOptions {
-            dimensions: dim,
-            metric: MetricKind::Cos,
-            quantization: ScalarKind::F16,
-            connectivity: 16,
-            expansion_add: 128,
-            expansion_search: 64,
-            multi: false,
-        };
-        let index = Index::new(&options).map_err(|e| vector_error("creating", path, e))?;
+        let index = Index::new(&Self::options(dim)).map_err(|e| vector_error("creating", path, e))?;
         if path.exists() {
             let text = path.to_string_lossy();
             index.load(&text).map_err(|e| {
@@ -117,14 +114,37 @@ impl UsearchIndex {
         })
     }
 
-    /// Number of vectors held.
-    pub fn len(&self) -> usize {
-        self.index.size()
+    /// Maps the index file at `path` read-only (nothing is loaded: the pages are shared
+    /// with every process that maps it); for `dim`-sized vectors. The file must not be
+    /// changed while mapped: ctx replaces vector files, never rewrites them.
+    pub fn view(path: &Path, dim: usize) -> Result<UsearchIndex> {
+        let index = Index::new(&Self::options(dim)).map_err(|e| vector_error("creating", path, e))?;
+        index
+            .view(&path.to_string_lossy())
+            .map_err(|e| vector_error("mapping", path, e))?;
+        if index.dimensions() != dim {
+            return Err(Error::Vector(format!(
+                "{} holds {}-dimensional vectors, the model gives {dim}: rebuild with `ctx index --rebuild`",
+                path.display(),
+                index.dimensions()
+            )));
+        }
+        Ok(UsearchIndex {
+            index,
+            path: path.to_path_buf(),
+        })
     }
 
-    /// True when no vector is held.
-    pub fn is_empty(&self) -> bool {
-        self.len() == 0
+    fn options(dim: usize) -> IndexOptions {
+        IndexOptions {
+            dimensions: dim,
+            metric: MetricKind::Cos,
+            quantization: ScalarKind::F16,
+            connectivity: 16,
+            expansion_add: 128,
+            expansion_search: 64,
+            multi: false,
+        }
     }
 
     fn ensure_capacity(&self) -> Result<()> {
@@ -173,12 +193,21 @@ impl VectorIndex for UsearchIndex {
             .collect())
     }
 
-    fn save(&self) -> Result<()> {
-        let tmp = self.path.with_extension("usearch.tmp");
+    /// Writes a new file and renames it over `path` (a file other readers map is never
+    /// changed), synced.
+    fn save(&self, path: &Path) -> Result<()> {
+        let tmp = path.with_extension("usearch.tmp");
         self.index
             .save(&tmp.to_string_lossy())
             .map_err(|e| vector_error("saving", &tmp, e))?;
-        std::fs::rename(&tmp, &self.path).map_err(|e| Error::io("renaming", &tmp, e))
+        std::fs::File::open(&tmp)
+            .and_then(|f| f.sync_all())
+            .map_err(|e| Error::io("syncing", &tmp, e))?;
+        std::fs::rename(&tmp, path).map_err(|e| Error::io("renaming", &tmp, e))
+    }
+
+    fn len(&self) -> usize {
+        self.index.size()
     }
 }
 
@@ -234,10 +263,13 @@ mod tests {
                 hnsw.add(key, &v).unwrap();
             }
             hnsw.remove(3).unwrap();
-            hnsw.save().unwrap();
+            hnsw.save(&path).unwrap();
         }
         let hnsw = UsearchIndex::open(&path, 16).unwrap();
         assert_eq!(hnsw.len(), 9);
+        let mapped = UsearchIndex::view(&path, 16).unwrap();
+        assert_eq!(mapped.len(), 9);
+        assert_eq!(mapped.search(&vectors()[5].1, 1).unwrap()[0].0, 5);
         let hits = hnsw.search(&vectors()[3].1, 10).unwrap();
         assert!(hits.iter().all(|h| h.0 != 3));
         assert!(UsearchIndex::open(&path, 8).is_err());

@@ -1,25 +1,26 @@
 //! Record storage: an ordered key-value store with named areas, behind the [`Store`] trait.
 //!
-//! Implementations: [`SledStore`] (on disk, under `.ctx/records/`) and [`MemStore`]
-//! (in memory, for tests). Typed access to files, chunks and metadata is in [`records`].
+//! Implementations: [`SegmentStore`] (on disk: immutable segment files in an index
+//! generation, which readers in other processes share while a writer makes the next one)
+//! and [`MemStore`] (in memory, for tests). Typed access to files, chunks and metadata is
+//! in [`records`].
 
 mod mem;
 pub mod records;
-mod sled_store;
+mod segment;
+mod segments;
 #[cfg(test)]
 mod tests;
 
 pub use mem::MemStore;
 pub use records::{FileRecord, IndexMeta};
-pub use sled_store::SledStore;
+pub use segments::SegmentStore;
 
 use crate::Result;
 
 /// A named area of the store; keys of different areas never collide.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Area {
-    /// Index metadata (format version, model, counters).
-    Meta,
     /// One record per indexed file, keyed by path.
     Files,
     /// Chunks, keyed by path and ordinal.
@@ -31,7 +32,6 @@ pub enum Area {
 impl Area {
     fn prefix(self) -> u8 {
         match self {
-            Area::Meta => b'm',
             Area::Files => b'f',
             Area::Chunks => b'c',
             Area::Vectors => b'v',
@@ -75,7 +75,7 @@ impl Batch {
     }
 }
 
-/// An ordered key-value store. Implementations: [`SledStore`], [`MemStore`].
+/// An ordered key-value store. Implementations: [`SegmentStore`], [`MemStore`].
 pub trait Store: Send + Sync {
     /// The value of `key` in `area`.
     fn get(&self, area: Area, key: &[u8]) -> Result<Option<Vec<u8>>>;

@@ -54,8 +54,6 @@ pub struct IndexMeta {
     pub last_indexed: Option<u64>,
 }
 
-const META_KEY: &[u8] = b"meta";
-
 fn encode<T: Serialize>(value: &T) -> Vec<u8> {
     serde_json::to_vec(value).expect("records serialize")
 }
@@ -66,19 +64,6 @@ fn decode<T: DeserializeOwned>(what: &str, bytes: &[u8]) -> Result<T> {
             "corrupt {what} record ({e}): rebuild with `ctx index --rebuild`"
         ))
     })
-}
-
-/// Reads the index metadata.
-pub fn read_meta(store: &dyn Store) -> Result<Option<IndexMeta>> {
-    store
-        .get(Area::Meta, META_KEY)?
-        .map(|bytes| decode("metadata", &bytes))
-        .transpose()
-}
-
-/// Queues a write of the index metadata.
-pub fn put_meta(batch: &mut Batch, meta: &IndexMeta) {
-    batch.put(Area::Meta, META_KEY, encode(meta));
 }
 
 /// Reads one file record.

@@ -86,7 +86,7 @@ pub enum EmbedError {
     /// An explicitly configured path does not hold what it should.
     #[error("{setting} is '{}', but '{}' does not exist: fix or unset {setting}, or run `ctx model install` to use the default model", path.display(), missing.display())]
     BadPath {
-        /// The setting (`CTX_MODEL_DIR`, `.ctx/config.toml [model] dir`...).
+        /// The setting (`CTX_MODEL_DIR`, `[model] dir` of the user's config...).
         setting: String,
         /// Its value.
         path: PathBuf,
@@ -263,7 +263,7 @@ impl EmbedderChoice {
 /// Chooses and loads the embedder for `ctx index` / `ctx search`.
 ///
 /// `CTX_EMBEDDER=none` disables embeddings; `hash` gives a [`HashEmbedder`]; otherwise
-/// the model is resolved with [`ModelPaths::resolve`] from `config` (`[model]` of `.ctx/config.toml`),
+/// the model is resolved with [`ModelPaths::resolve`] from `config` (`[model]` of the user's config),
 /// the environment and the cache, then loaded. When nothing is installed the result is
 /// [`EmbedderChoice::Disabled`] with the install command, unless `CTX_EMBEDDER=fastembed`
 /// was set explicitly, which makes it an error. A wrong explicit path, a corrupt cache or

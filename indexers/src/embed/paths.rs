@@ -18,7 +18,7 @@ pub const ENV_CTX_HOME: &str = "CTX_HOME";
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum PathOrigin {
-    /// The `[model]` table of `.ctx/config.toml`.
+    /// The `[model]` table of the user's config (never the repository's).
     Config,
     /// `CTX_MODEL_DIR` or `ORT_DYLIB_PATH`.
     Env,
@@ -36,9 +36,10 @@ impl fmt::Display for PathOrigin {
     }
 }
 
-/// The `[model]` table of `.ctx/config.toml`: optional explicit paths.
+/// The `[model]` table of the user's config: optional explicit paths. A repository's
+/// `.ctx/config.toml` cannot set them (they choose native code ctx loads).
 ///
-/// Relative paths must be resolved against the repository root by the caller.
+/// Relative paths must be resolved by the caller, against the config file's directory.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct ModelConfig {
@@ -49,7 +50,7 @@ pub struct ModelConfig {
 }
 
 impl ModelConfig {
-    /// The same configuration with relative paths joined onto `root` (the repository root).
+    /// The same configuration with relative paths joined onto `root` (the config file's directory).
     pub fn relative_to(self, root: &Path) -> ModelConfig {
         let absolute = |path: PathBuf| {
             if path.is_absolute() {
@@ -81,7 +82,7 @@ pub struct ModelPaths {
 
 impl ModelPaths {
     /// Resolves the model directory and ONNX Runtime library, each in this order: the
-    /// explicit configuration values (`[model] dir` / `ort_dylib` of `.ctx/config.toml`), the
+    /// explicit configuration values (`[model] dir` / `ort_dylib` of the user's config), the
     /// environment (`CTX_MODEL_DIR` / `ORT_DYLIB_PATH`), then the cache ([`cache_root`]).
     ///
     /// An explicit path that does not hold what it should is an error naming it; nothing
@@ -175,7 +176,7 @@ fn bad_path(
     missing: &Path,
 ) -> EmbedError {
     let setting = match origin {
-        PathOrigin::Config => format!(".ctx/config.toml [model] {config_key}"),
+        PathOrigin::Config => format!("[model] {config_key} of your ctx config"),
         _ => env_name.to_string(),
     };
     EmbedError::BadPath {

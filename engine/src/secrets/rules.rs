@@ -1,0 +1,133 @@
+//! The secret shapes of `rules.toml`, compiled once, with a keyword prefilter.
+
+use super::assignment;
+use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
+use regex::Regex;
+use serde::Deserialize;
+use std::sync::OnceLock;
+
+/// One rule as written in `rules.toml`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleSpec {
+    /// Name shown in `[redacted:ID]` and in counts.
+    pub id: String,
+    /// Lowercase words of which one must occur for the rule to run.
+    #[serde(default)]
+    pub keywords: Vec<String>,
+    /// The pattern; its `secret` group (or the whole match) is masked.
+    pub regex: String,
+    /// Texts the rule must mask (checked by the rule tests).
+    #[serde(default)]
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub examples: Vec<String>,
+    /// Texts the rule must leave alone (checked by the rule tests).
+    #[serde(default)]
+    #[cfg_attr(not(test), allow(dead_code))]
+    pub not: Vec<String>,
+}
+
+#[derive(Deserialize)]
+struct RuleFile {
+    rule: Vec<RuleSpec>,
+}
+
+/// A compiled rule.
+pub struct Rule {
+    /// Name shown in `[redacted:ID]`.
+    pub id: String,
+    /// The compiled pattern.
+    pub regex: Regex,
+}
+
+/// Every rule, the keyword prefilter, and which detectors each keyword wakes.
+pub struct Rules {
+    /// The table rules, in file order.
+    pub table: Vec<Rule>,
+    prefilter: AhoCorasick,
+    /// For each prefilter pattern, the detectors it wakes: table rule indexes, and
+    /// `table.len()` for the assignment detector.
+    wakes: Vec<Vec<usize>>,
+    /// Detectors without keywords, which always run.
+    always: Vec<usize>,
+}
+
+/// The rule table as written (for its tests).
+pub fn specs() -> Vec<RuleSpec> {
+    let file: RuleFile =
+        toml::from_str(include_str!("rules.toml")).expect("rules.toml is valid TOML");
+    file.rule
+}
+
+/// The compiled rules.
+pub fn rules() -> &'static Rules {
+    static RULES: OnceLock<Rules> = OnceLock::new();
+    RULES.get_or_init(|| {
+        let specs = specs();
+        let mut keywords: Vec<String> = Vec::new();
+        let mut wakes: Vec<Vec<usize>> = Vec::new();
+        let mut always = Vec::new();
+        let mut add = |word: &str, detector: usize| match keywords.iter().position(|k| k == word)
+        {
+            Some(i) => wakes[i].push(detector),
+            None => {
+                keywords.push(word.to_string());
+                wakes.push(vec![detector]);
+            }
+        };
+        for (i, spec) in specs.iter().enumerate() {
+            for word in &spec.keywords {
+                add(word, i);
+            }
+            if spec.keywords.is_empty() {
+                always.push(i);
+            }
+        }
+        for word in assignment::KEYWORDS {
+            add(word, specs.len());
+        }
+        let prefilter = AhoCorasickBuilder::new()
+            .ascii_case_insensitive(true)
+            .match_kind(MatchKind::Standard)
+            .build(&keywords)
+            .expect("keywords build an automaton");
+        let table = specs
+            .into_iter()
+            .map(|spec| Rule {
+                regex: Regex::new(&spec.regex)
+                    .unwrap_or_else(|e| panic!("rule {} has an invalid regex: {e}", spec.id)),
+                id: spec.id,
+            })
+            .collect();
+        Rules {
+            table,
+            prefilter,
+            wakes,
+            always,
+        }
+    })
+}
+
+impl Rules {
+    /// Which detectors may match `text`: one flag per table rule, then one for the
+    /// assignment detector.
+    pub fn active(&self, text: &str) -> Vec<bool> {
+        let mut active = vec![false; self.table.len() + 1];
+        for &i in &self.always {
+            active[i] = true;
+        }
+        let mut left = active.iter().filter(|a| !**a).count();
+        for found in self.prefilter.find_overlapping_iter(text) {
+            for &detector in &self.wakes[found.pattern().as_usize()] {
+                if !active[detector] {
+                    active[detector] = true;
+                    left -= 1;
+                }
+            }
+            if left == 0 {
+                break;
+            }
+        }
+        active
+    }
+}

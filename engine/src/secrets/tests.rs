@@ -1,0 +1,149 @@
+//! The rule table as data, the planted corpus, and properties of the filter.
+
+use super::*;
+use serde::Deserialize;
+
+#[test]
+fn every_rule_masks_its_examples_and_spares_its_counter_examples() {
+    for spec in rules::specs() {
+        let regex = regex::Regex::new(&spec.regex).unwrap();
+        assert!(!spec.examples.is_empty(), "rule {} needs examples", spec.id);
+        for example in &spec.examples {
+            let caps = regex
+                .captures(example)
+                .unwrap_or_else(|| panic!("rule {} misses its example {example:?}", spec.id));
+            let secret = caps.name("secret").unwrap_or_else(|| caps.get(0).unwrap());
+            let masked = redact(example);
+            assert!(
+                !masked.contains(secret.as_str().trim()),
+                "rule {}: {example:?} became {masked:?}",
+                spec.id
+            );
+        }
+        for counter in &spec.not {
+            assert!(
+                !regex.is_match(counter),
+                "rule {} matches {counter:?}",
+                spec.id
+            );
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct Planted {
+    file: Vec<PlantedFile>,
+}
+
+#[derive(Deserialize)]
+struct PlantedFile {
+    kind: String,
+    path: String,
+    text: String,
+    secrets: Vec<String>,
+}
+
+fn planted() -> Vec<PlantedFile> {
+    let text = include_str!("../../../tests/fixtures/secrets/planted.toml");
+    toml::from_str::<Planted>(text).unwrap().file
+}
+
+#[test]
+fn the_planted_corpus_is_masked_or_excluded() {
+    let files = planted();
+    assert!(files.len() >= 30);
+    for file in files {
+        if is_secret_file(&file.path) {
+            continue;
+        }
+        let mut counts = SecretCounts::new();
+        let masked = mask_secrets(&file.text, &mut counts);
+        for secret in &file.secrets {
+            assert!(
+                !masked.contains(secret.as_str()),
+                "{} ({}): {secret} leaked:\n{masked}",
+                file.kind,
+                file.path
+            );
+        }
+        assert_eq!(masked.lines().count(), file.text.lines().count(), "{}", file.kind);
+    }
+}
+
+#[test]
+fn ordinary_code_is_left_alone() {
+    let code = r#"
+use std::collections::HashMap;
+let url = "https://example.com/path";
+let password = get_password();
+let token: Option<String> = None;
+fn check(password: &str, token_url: &str) -> bool { password.len() > 8 }
+const MAX_TOKENS: usize = 4096;
+sk-learn is a library
+let key = map.get("key");
+self.api_key = api_key
+headers["Authorization"] = f"Bearer {token}"
+password = os.environ["DB_PASSWORD"]
+"#;
+    let mut counts = SecretCounts::new();
+    assert_eq!(mask_secrets(code, &mut counts), code);
+    assert!(counts.is_empty(), "{counts:?}");
+}
+
+#[test]
+fn masking_is_idempotent_and_keeps_lines() {
+    for file in planted() {
+        let once = redact(&file.text).into_owned();
+        assert_eq!(redact(&once), once, "{}", file.kind);
+        assert_eq!(once.matches('\n').count(), file.text.matches('\n').count());
+    }
+}
+
+#[test]
+fn json_strings_are_masked_in_place() {
+    let mut value = serde_json::json!({
+        "hits": [{"text": "token = \"ghp_abcdefghijklmnopqrstuvwxyz0123456789\""}],
+        "n": 1,
+    });
+    assert_eq!(redact_json(&mut value), 1);
+    let text = value.to_string();
+    assert!(!text.contains("ghp_abc"), "{text}");
+    assert!(text.contains("[redacted:github-token]"), "{text}");
+}
+
+#[test]
+fn a_key_split_across_chunks_is_masked_on_both_sides() {
+    let first = "let key = \"-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIBkg4LVWM9nuwNSk3yByxZpYRTBnVJk5\n";
+    let second = "AwEHoUQDQgAE8xOUetsCa8EfOlDEBAfREhJqspDo\n-----END EC PRIVATE KEY-----\";\n";
+    assert!(!redact(first).contains("MHcCAQEE"));
+    assert!(!redact(second).contains("AwEHoUQ"));
+}
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        #[test]
+        fn any_text_keeps_its_lines_and_masks_once(text in "(?s).{0,400}") {
+            let once = redact(&text).into_owned();
+            prop_assert_eq!(once.matches('\n').count(), text.matches('\n').count());
+            prop_assert_eq!(redact(&once).into_owned(), once);
+        }
+
+        #[test]
+        fn secret_like_text_keeps_its_lines(
+            key in "(password|API_KEY|token|secret_key|clientSecret)",
+            sep in "( = |: |=|=> |\": \")",
+            value in "[A-Za-z0-9!@#%^&*._-]{0,40}",
+            tail in "[ ,;\n]{0,3}",
+        ) {
+            let text = format!("{key}{sep}{value}{tail}");
+            let once = redact(&text).into_owned();
+            prop_assert_eq!(once.matches('\n').count(), text.matches('\n').count());
+            prop_assert_eq!(redact(&once).into_owned(), once);
+        }
+    }
+}
