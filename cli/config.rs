@@ -87,6 +87,25 @@ pub struct IndexConfig {
     pub max_file_size: Option<u64>,
 }
 
+/// The size limit of an index run: `flag` (`--max-file-size`), else `[index] max_file_size`
+/// of the repository's config, else the default; 0 is refused with the setting named.
+pub fn max_file_size(root: &Path, flag: Option<u64>) -> anyhow::Result<u64> {
+    let (bytes, setting) = match flag {
+        Some(bytes) => (bytes, "--max-file-size".to_string()),
+        None => {
+            let config: IndexConfig = table(root, "index")?;
+            match config.max_file_size {
+                Some(bytes) => (
+                    bytes,
+                    format!("[index] max_file_size in {}", config_path(root).display()),
+                ),
+                None => return Ok(ctx_indexers::walk::DEFAULT_MAX_FILE_SIZE),
+            }
+        }
+    };
+    ctx_indexers::walk::check_max_file_size(bytes).map_err(|e| anyhow::anyhow!("{setting}: {e}"))
+}
+
 /// The `[model]` paths from the user's config (relative ones joined onto its directory).
 /// A `[model]` table in the repository's config at `root` is ignored with a warning on
 /// stderr naming each key (once per process): a repository must not choose the native

@@ -10,4 +10,6 @@ mod index;
 mod layers;
 mod mcp;
 mod pack;
+mod safety;
+mod secrets;
 mod serve;

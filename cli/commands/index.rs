@@ -1,6 +1,6 @@
 //! `ctx index`: build or update the index of a repository.
 
-use crate::config::{self, IndexConfig};
+use crate::config;
 use crate::output::{print_json, Global};
 use anyhow::Context;
 use ctx_engine::embed::Embedder;
@@ -39,12 +39,8 @@ pub fn run(args: IndexArgs, global: &Global) -> anyhow::Result<ExitCode> {
         .canonicalize()
         .with_context(|| format!("cannot index '{}'", root.display()))?;
     anyhow::ensure!(root.is_dir(), "'{}' is not a directory", root.display());
-    let config: IndexConfig = config::table(&root, "index")?;
     let walk_options = WalkOptions {
-        max_file_size: args
-            .max_file_size
-            .or(config.max_file_size)
-            .unwrap_or(ctx_indexers::walk::DEFAULT_MAX_FILE_SIZE),
+        max_file_size: config::max_file_size(&root, args.max_file_size)?,
     };
     if args.dry_run {
         return dry_run(&root, &walk_options, global);
@@ -52,7 +48,7 @@ pub fn run(args: IndexArgs, global: &Global) -> anyhow::Result<ExitCode> {
     if let Some(ran) = crate::serve::client::index(&root, args.rebuild, args.max_file_size) {
         let (summary, anchors) = ran.context("indexing through the ctx serve daemon")?;
         report(&summary, anchors, Some(0), global)?;
-        return Ok(exit_code(&summary));
+        return Ok(ExitCode::SUCCESS);
     }
     let waiting = || {
         eprintln!("ctx: another ctx process is writing this index; waiting for it to finish")
@@ -74,21 +70,10 @@ pub fn run(args: IndexArgs, global: &Global) -> anyhow::Result<ExitCode> {
     progress.finish();
     let anchors = crate::anchors_index::refresh(&root, &index, &summary)?;
     let load_ms = embedder.as_ref().map(|e| e.load_time().as_millis() as u64);
+    // Files skipped for a reason (vanished, unreadable...) are reported, not failures:
+    // the rest of the run is indexed and published.
     report(&summary, anchors, load_ms, global)?;
-    Ok(exit_code(&summary))
-}
-
-/// 2 when the run met problems other than a model change, else 0.
-fn exit_code(summary: &IndexSummary) -> ExitCode {
-    if summary
-        .problems
-        .iter()
-        .any(|p| !p.starts_with("model changed"))
-    {
-        ExitCode::from(2)
-    } else {
-        ExitCode::SUCCESS
-    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn report(

@@ -1,4 +1,6 @@
-//! `ctx status`: what is indexed, how big the index is, the model, and what changed since.
+//! `ctx status`: what is indexed, how big the index is, the model, what changed since,
+//! and the index's health (its parts checked against its manifest when it is opened: a
+//! damaged part is reported with the command that repairs it, exit code 1).
 
 use crate::output::{print_json, Global};
 use ctx_engine::store::FileRecord;
@@ -16,6 +18,10 @@ pub struct StatusArgs {}
 #[derive(Debug, Serialize)]
 struct Status {
     root: String,
+    /// `ok`, or `damaged` with the problem and the repair command.
+    health: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    problem: Option<String>,
     files: usize,
     chunks: u64,
     tokens: u64,
@@ -32,7 +38,10 @@ struct Status {
 /// Runs `ctx status`.
 pub fn run(_args: StatusArgs, global: &Global) -> anyhow::Result<ExitCode> {
     let root = global.root()?;
-    let (files, meta) = crate::serve::client::index_records(&root)?;
+    let (files, meta) = match crate::serve::client::index_records(&root) {
+        Ok(found) => found,
+        Err(err) => return report_damage(&root, err, global),
+    };
     let mut languages = BTreeMap::new();
     for file in &files {
         *languages.entry(file.language.clone()).or_default() += 1;
@@ -40,6 +49,8 @@ pub fn run(_args: StatusArgs, global: &Global) -> anyhow::Result<ExitCode> {
     let (changed, added, deleted) = changes(&root, &files)?;
     let status = Status {
         root: root.display().to_string(),
+        health: "ok",
+        problem: None,
         files: files.len(),
         chunks: files.iter().map(|f| f.chunks as u64).sum(),
         tokens: files.iter().map(|f| f.tokens).sum(),
@@ -63,8 +74,34 @@ pub fn run(_args: StatusArgs, global: &Global) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Reports an index that failed its checks (exit 1); other errors are returned.
+fn report_damage(root: &Path, err: anyhow::Error, global: &Global) -> anyhow::Result<ExitCode> {
+    let damaged = err.chain().any(|cause| {
+        matches!(
+            cause.downcast_ref::<ctx_engine::Error>(),
+            Some(ctx_engine::Error::Damaged { .. } | ctx_engine::Error::Incompatible { .. })
+        )
+    });
+    if !damaged {
+        return Err(err);
+    }
+    let problem = format!("{err:#}");
+    if global.json {
+        print_json(&serde_json::json!({
+            "root": root.display().to_string(),
+            "health": "damaged",
+            "problem": problem,
+        }))?;
+    } else {
+        println!("index of {}", root.display());
+        println!("  health: damaged: {problem}");
+    }
+    Ok(ExitCode::from(1))
+}
+
 fn print_human(s: &Status) {
     println!("index of {}", s.root);
+    println!("  health: {}", s.health);
     let langs: Vec<String> = s
         .languages
         .iter()

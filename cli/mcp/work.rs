@@ -591,12 +591,9 @@ fn index_options(
     root: &Path,
     max_file_size: Option<u64>,
 ) -> anyhow::Result<ctx_indexers::pipeline::IndexOptions> {
-    let config: crate::config::IndexConfig = crate::config::table(root, "index")?;
     Ok(ctx_indexers::pipeline::IndexOptions {
         walk: ctx_indexers::walk::WalkOptions {
-            max_file_size: max_file_size
-                .or(config.max_file_size)
-                .unwrap_or(ctx_indexers::walk::DEFAULT_MAX_FILE_SIZE),
+            max_file_size: crate::config::max_file_size(root, max_file_size)?,
         },
         ..Default::default()
     })

@@ -3,7 +3,13 @@
 //! Honours `.gitignore` (also outside git repositories), `.ignore`, `.ctxignore`, git's
 //! `info/exclude` and global excludes. Hidden files are walked (agent instruction files
 //! such as `.cursorrules` and `.github/…` matter), but `.git/` and `.ctx/` never are.
-//! Symbolic links are not followed, so loops cannot trap the walk.
+//! Symbolic links are not followed, so loops cannot trap the walk. Special files (named
+//! pipes, sockets, devices) are skipped by type before anything opens them, and files that
+//! hold secrets as a whole ([`ctx_engine::secrets::is_secret_file`]: `.env`, private keys,
+//! credential stores) are skipped by name: ctx never indexes, packs or serves them.
+//!
+//! Reading is bounded: a file is opened without following links and without blocking,
+//! checked to still be a regular file, and read up to the size limit only.
 
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -31,6 +37,10 @@ pub enum SkipReason {
     Unreadable,
     /// Vanished between the walk and the read.
     Vanished,
+    /// A named pipe, socket or device (never opened).
+    Special,
+    /// Holds secrets as a whole (`.env`, private keys, credential stores).
+    Secret,
 }
 
 impl SkipReason {
@@ -42,6 +52,8 @@ impl SkipReason {
             SkipReason::Symlink => "symlink",
             SkipReason::Unreadable => "unreadable",
             SkipReason::Vanished => "vanished",
+            SkipReason::Special => "special",
+            SkipReason::Secret => "secret",
         }
     }
 }
@@ -73,8 +85,19 @@ pub struct Walk {
 /// Options of a walk.
 #[derive(Debug, Clone)]
 pub struct WalkOptions {
-    /// Files larger than this are skipped.
+    /// Files larger than this many bytes are skipped (at least 1; see [`check_max_file_size`]).
     pub max_file_size: u64,
+}
+
+/// Checks a configured size limit: 0 would skip every file and leave an empty index, so it
+/// is refused with the reason.
+pub fn check_max_file_size(bytes: u64) -> Result<u64, String> {
+    if bytes == 0 {
+        return Err("max_file_size is 0, which would skip every file: give a size in bytes \
+                    (the default is 1048576, 1 MiB)"
+            .to_string());
+    }
+    Ok(bytes)
 }
 
 impl Default for WalkOptions {
@@ -181,6 +204,14 @@ fn classify(root: &Path, entry: ignore::DirEntry, options: &WalkOptions, out: &m
         *out.skipped.entry(SkipReason::Symlink).or_default() += 1;
         return;
     }
+    if !file_type.is_file() {
+        *out.skipped.entry(SkipReason::Special).or_default() += 1;
+        return;
+    }
+    if ctx_engine::secrets::is_secret_file(&rel_path) {
+        *out.skipped.entry(SkipReason::Secret).or_default() += 1;
+        return;
+    }
     let metadata = match entry.metadata() {
         Ok(m) => m,
         Err(err) => {
@@ -225,18 +256,50 @@ pub enum ReadOutcome {
     Skipped(SkipReason, Option<String>),
 }
 
-/// Reads a candidate file, telling binary content and failures apart.
+/// Reads a candidate file, telling binary content and failures apart. The file is opened
+/// without following a link and without blocking (a file replaced by a pipe since the walk
+/// cannot hang the read), must still be a regular file, and at most `max_file_size + 1`
+/// bytes are read, so memory stays bounded whatever the file grew to.
 pub fn read_file(file: &WalkedFile, max_file_size: u64) -> ReadOutcome {
-    match std::fs::read(&file.path) {
-        Ok(bytes) if bytes.len() as u64 > max_file_size => {
-            ReadOutcome::Skipped(SkipReason::TooLarge, None)
+    use std::io::Read;
+    use std::os::unix::fs::OpenOptionsExt;
+    let opened = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(&file.path);
+    let handle = match opened {
+        Ok(handle) => handle,
+        Err(err) => return failed(err),
+    };
+    match handle.metadata() {
+        Ok(meta) if !meta.is_file() => return ReadOutcome::Skipped(SkipReason::Special, None),
+        Ok(meta) if meta.len() > max_file_size => {
+            return ReadOutcome::Skipped(SkipReason::TooLarge, None)
         }
-        Ok(bytes) if looks_binary(&bytes) => ReadOutcome::Skipped(SkipReason::Binary, None),
-        Ok(bytes) => ReadOutcome::Text(bytes),
-        Err(err) if err.kind() == std::io::ErrorKind::NotFound => {
+        Ok(_) => {}
+        Err(err) => return failed(err),
+    }
+    let mut bytes = Vec::with_capacity(file.size.min(max_file_size) as usize);
+    if let Err(err) = handle.take(max_file_size.saturating_add(1)).read_to_end(&mut bytes) {
+        return failed(err);
+    }
+    if bytes.len() as u64 > max_file_size {
+        ReadOutcome::Skipped(SkipReason::TooLarge, None)
+    } else if looks_binary(&bytes) {
+        ReadOutcome::Skipped(SkipReason::Binary, None)
+    } else {
+        ReadOutcome::Text(bytes)
+    }
+}
+
+/// The outcome of a failed open or read: vanished, a link swapped in, or unreadable.
+fn failed(err: std::io::Error) -> ReadOutcome {
+    match err.raw_os_error() {
+        _ if err.kind() == std::io::ErrorKind::NotFound => {
             ReadOutcome::Skipped(SkipReason::Vanished, None)
         }
-        Err(err) => ReadOutcome::Skipped(SkipReason::Unreadable, Some(err.to_string())),
+        Some(libc::ELOOP) => ReadOutcome::Skipped(SkipReason::Symlink, None),
+        _ => ReadOutcome::Skipped(SkipReason::Unreadable, Some(err.to_string())),
     }
 }
 
@@ -330,6 +393,58 @@ mod tests {
         assert_eq!(walk.files.len(), 1);
         assert_eq!(walk.skipped[&SkipReason::TooLarge], 1);
         assert_eq!(walk.skipped[&SkipReason::Symlink], 1);
+    }
+
+    fn make_fifo(path: &Path) {
+        let c_path = std::ffi::CString::new(path.as_os_str().as_encoded_bytes()).unwrap();
+        assert_eq!(unsafe { libc::mkfifo(c_path.as_ptr(), 0o644) }, 0);
+    }
+
+    #[test]
+    fn special_and_secret_files_are_skipped_unopened() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        write(root, "src/main.rs", b"fn main() {}");
+        write(root, ".env", b"DB_PASSWORD=hunter2hunter2");
+        write(root, "deploy/id_rsa", b"-----BEGIN OPENSSH PRIVATE KEY-----");
+        write(root, ".env.example", b"DB_PASSWORD=");
+        make_fifo(&root.join("pipe"));
+        let socket = std::os::unix::net::UnixListener::bind(root.join("sock")).unwrap();
+        let walk = walk(root, &WalkOptions::default());
+        let paths: Vec<&str> = walk.files.iter().map(|f| f.rel_path.as_str()).collect();
+        assert_eq!(paths, [".env.example", "src/main.rs"]);
+        assert_eq!(walk.skipped[&SkipReason::Special], 2);
+        assert_eq!(walk.skipped[&SkipReason::Secret], 2);
+        drop(socket);
+    }
+
+    #[test]
+    fn a_file_that_became_a_pipe_or_grew_is_read_without_hanging_or_growing() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        write(root, "a.txt", b"small");
+        write(root, "b.txt", &vec![b'b'; 4096]);
+        let walked = walk(root, &WalkOptions::default()).files;
+        std::fs::remove_file(root.join("a.txt")).unwrap();
+        make_fifo(&root.join("a.txt"));
+        assert!(matches!(
+            read_file(&walked[0], 1 << 20),
+            ReadOutcome::Skipped(SkipReason::Special, None)
+        ));
+        assert!(matches!(
+            read_file(&walked[1], 1024),
+            ReadOutcome::Skipped(SkipReason::TooLarge, None)
+        ));
+        match read_file(&walked[1], 4096) {
+            ReadOutcome::Text(bytes) => assert_eq!(bytes.len(), 4096),
+            other => panic!("{other:?}"),
+        }
+        std::fs::remove_file(root.join("b.txt")).unwrap();
+        assert!(matches!(
+            read_file(&walked[1], 4096),
+            ReadOutcome::Skipped(SkipReason::Vanished, None)
+        ));
+        assert!(check_max_file_size(0).is_err());
     }
 
     #[test]
