@@ -91,14 +91,25 @@ fn places(stdout: &str) -> BTreeSet<String> {
         .collect()
 }
 
-const QUERY: [&str; 7] = ["search", "session request", "--json", "--mode", "lexical", "-k", "50"];
+const QUERY: [&str; 7] = [
+    "search",
+    "session request",
+    "--json",
+    "--mode",
+    "lexical",
+    "-k",
+    "50",
+];
 
 /// A small deterministic generator (no dependency, same points every run).
 struct Lcg(u64);
 
 impl Lcg {
     fn next(&mut self, below: u64) -> u64 {
-        self.0 = self.0.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         (self.0 >> 33) % below.max(1)
     }
 }
@@ -114,8 +125,16 @@ fn kill_nine(tmp: &Path, files: usize) -> bool {
         for i in (0..files).filter(|i| i % 10 == round % 10) {
             std::fs::write(root.join(format!("src/gen/m{i}.rs")), module(i, round)).unwrap();
         }
-        let args: &[&str] = if round % 4 == 0 { &["index", "--rebuild"] } else { &["index"] };
-        let mut child = ctx(&root, args).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+        let args: &[&str] = if round % 4 == 0 {
+            &["index", "--rebuild"]
+        } else {
+            &["index"]
+        };
+        let mut child = ctx(&root, args)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
         std::thread::sleep(Duration::from_millis(rng.next(quiet_ms * 2)));
         if child.try_wait().unwrap().is_none() {
             killed_running += 1;
@@ -127,7 +146,18 @@ fn kill_nine(tmp: &Path, files: usize) -> bool {
         }
         must(&root, &["index"]);
         for i in (0..files).filter(|i| i % 10 == round % 10) {
-            let found = must(&root, &["search", &format!("revision_{i}"), "--json", "--mode", "lexical", "-k", "1"]);
+            let found = must(
+                &root,
+                &[
+                    "search",
+                    &format!("revision_{i}"),
+                    "--json",
+                    "--mode",
+                    "lexical",
+                    "-k",
+                    "1",
+                ],
+            );
             let expected = format!("\"path\":\"src/gen/m{i}.rs\"");
             if !found.contains(&expected) {
                 lost += 1;
@@ -154,10 +184,15 @@ fn readers_during_runs(tmp: &Path, files: usize, secs: u64) -> bool {
         .map(|n| {
             let (root, stop, expected) = (root.clone(), stop.clone(), expected.clone());
             std::thread::spawn(move || {
-                let (mut answered, mut errors, mut panics, mut different) = (0u64, 0u64, 0u64, 0u64);
+                let (mut answered, mut errors, mut panics, mut different) =
+                    (0u64, 0u64, 0u64, 0u64);
                 let mut first_error = None;
                 while !stop.load(Ordering::Relaxed) {
-                    let args: &[&str] = if n == 0 { &QUERY } else { &["status", "--json"] };
+                    let args: &[&str] = if n == 0 {
+                        &QUERY
+                    } else {
+                        &["status", "--json"]
+                    };
                     let (stdout, stderr, ok) = run(&root, args);
                     answered += 1;
                     if stderr.contains("panicked") {
@@ -181,7 +216,11 @@ fn readers_during_runs(tmp: &Path, files: usize, secs: u64) -> bool {
         for i in (0..files).filter(|i| i % 25 == runs % 25) {
             std::fs::write(root.join(format!("src/gen/m{i}.rs")), module(i, runs)).unwrap();
         }
-        let args: &[&str] = if runs % 5 == 0 { &["index", "--rebuild"] } else { &["index"] };
+        let args: &[&str] = if runs % 5 == 0 {
+            &["index", "--rebuild"]
+        } else {
+            &["index"]
+        };
         if !run(&root, args).2 {
             failed_runs += 1;
         }
@@ -242,9 +281,23 @@ fn corruptions(tmp: &Path) -> bool {
         let healed = indexed && places(&must(&root, &QUERY)) == quiet;
         println!(
             "{name}: reader {}, `ctx index` {}{}",
-            if ok { "answered from a damaged index" } else if named { "names the part and `ctx index`" } else { "gave an unclear error" },
-            if healed { "healed it" } else { "did not heal it" },
-            repair.lines().find(|l| l.contains("repaired")).map(|l| format!(" ({})", l.trim())).unwrap_or_default(),
+            if ok {
+                "answered from a damaged index"
+            } else if named {
+                "names the part and `ctx index`"
+            } else {
+                "gave an unclear error"
+            },
+            if healed {
+                "healed it"
+            } else {
+                "did not heal it"
+            },
+            repair
+                .lines()
+                .find(|l| l.contains("repaired"))
+                .map(|l| format!(" ({})", l.trim()))
+                .unwrap_or_default(),
         );
         all &= named && healed;
     }
@@ -254,7 +307,11 @@ fn corruptions(tmp: &Path) -> bool {
 /// Peak resident memory (MiB) of `ctx args` in `root`.
 fn peak_mib(root: &Path, args: &[&str]) -> (f64, f64, bool) {
     let started = Instant::now();
-    let child = ctx(root, args).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap();
+    let child = ctx(root, args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
     let pid = child.id() as libc::pid_t;
     let mut status = 0;
     let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
@@ -262,7 +319,11 @@ fn peak_mib(root: &Path, args: &[&str]) -> (f64, f64, bool) {
     assert_eq!(waited, pid);
     std::mem::forget(child);
     let ok = libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0;
-    (usage.ru_maxrss as f64 / 1024.0, started.elapsed().as_secs_f64(), ok)
+    (
+        usage.ru_maxrss as f64 / 1024.0,
+        started.elapsed().as_secs_f64(),
+        ok,
+    )
 }
 
 fn big_file(tmp: &Path) -> bool {
@@ -272,8 +333,10 @@ fn big_file(tmp: &Path) -> bool {
     std::fs::write(root.join("src/huge.rs"), text).unwrap();
     let (index_mib, index_s, index_ok) =
         peak_mib(&root, &["index", "--max-file-size", "100000000"]);
-    let (pack_mib, pack_s, pack_ok) =
-        peak_mib(&root, &["pack", "--budget", "32k", "--query", "compute alpha offset"]);
+    let (pack_mib, pack_s, pack_ok) = peak_mib(
+        &root,
+        &["pack", "--budget", "32k", "--query", "compute alpha offset"],
+    );
     println!(
         "50 MB file: index peak {index_mib:.0} MiB in {index_s:.1} s, 32k pack peak {pack_mib:.0} MiB in {pack_s:.1} s (load {})",
         load_average()
@@ -285,17 +348,33 @@ fn main() {
     if std::env::args().any(|a| a == "--list") {
         return;
     }
-    let files: usize = std::env::var("CTX_BENCH_FILES").ok().and_then(|v| v.parse().ok()).unwrap_or(1500);
-    let secs: u64 = std::env::var("CTX_BENCH_SECS").ok().and_then(|v| v.parse().ok()).unwrap_or(60);
+    let files: usize = std::env::var("CTX_BENCH_FILES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1500);
+    let secs: u64 = std::env::var("CTX_BENCH_SECS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(60);
     let tmp = tempfile::tempdir().unwrap();
-    println!("fault suite: {files} generated files, load {}", load_average());
+    println!(
+        "fault suite: {files} generated files, load {}",
+        load_average()
+    );
     let results = [
         ("kill -9", kill_nine(tmp.path(), files)),
-        ("readers during runs", readers_during_runs(tmp.path(), files, secs)),
+        (
+            "readers during runs",
+            readers_during_runs(tmp.path(), files, secs),
+        ),
         ("corruptions", corruptions(tmp.path())),
         ("50 MB file", big_file(tmp.path())),
     ];
-    let failed: Vec<&str> = results.iter().filter(|(_, ok)| !ok).map(|(n, _)| *n).collect();
+    let failed: Vec<&str> = results
+        .iter()
+        .filter(|(_, ok)| !ok)
+        .map(|(n, _)| *n)
+        .collect();
     if !failed.is_empty() {
         eprintln!("failed: {}", failed.join(", "));
         std::process::exit(1);

@@ -23,7 +23,11 @@ pub const ENV_CONFIG: &str = "CTX_CONFIG";
 /// The user's own config file: `$CTX_CONFIG`, else `$XDG_CONFIG_HOME/ctx/config.toml`,
 /// else `~/.config/ctx/config.toml`; `None` when none of these is set.
 pub fn user_config_path() -> Option<PathBuf> {
-    let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from);
+    let var = |name: &str| {
+        std::env::var_os(name)
+            .filter(|v| !v.is_empty())
+            .map(PathBuf::from)
+    };
     if let Some(path) = var(ENV_CONFIG) {
         return Some(path);
     }

@@ -2,12 +2,12 @@
 //! re-indexed before the index is read, or a warning says the answer may be stale (the
 //! mechanism is `ctx_indexers::fresh`).
 
-use crate::config::{self, IndexConfig};
+use crate::config;
 use ctx_engine::embed::Embedder;
 use ctx_engine::Index;
 use ctx_indexers::fresh::{refresh, Freshness};
 use ctx_indexers::pipeline::IndexOptions;
-use ctx_indexers::walk::{WalkOptions, DEFAULT_MAX_FILE_SIZE};
+use ctx_indexers::walk::WalkOptions;
 use std::path::Path;
 
 /// Paths named in the stale warning.
@@ -20,10 +20,9 @@ pub fn fresh_index(
     root: &Path,
     embedder: Option<&dyn Embedder>,
 ) -> anyhow::Result<Index> {
-    let config: IndexConfig = config::table(root, "index")?;
     let options = IndexOptions {
         walk: WalkOptions {
-            max_file_size: config.max_file_size.unwrap_or(DEFAULT_MAX_FILE_SIZE),
+            max_file_size: config::max_file_size(root, None)?,
         },
         ..IndexOptions::default()
     };

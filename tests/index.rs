@@ -172,7 +172,11 @@ fn a_second_writer_waits_its_turn_with_a_message() {
     let mut buf = [0u8; 256];
     while !String::from_utf8_lossy(&seen).contains("waiting") {
         let n = stderr.read(&mut buf).unwrap();
-        assert!(n > 0, "ended without waiting: {}", String::from_utf8_lossy(&seen));
+        assert!(
+            n > 0,
+            "ended without waiting: {}",
+            String::from_utf8_lossy(&seen)
+        );
         seen.extend_from_slice(&buf[..n]);
     }
     assert!(child.try_wait().unwrap().is_none(), "it waits");
@@ -196,9 +200,17 @@ fn an_index_from_another_format_version_is_rebuilt_by_ctx_index() {
     std::fs::write(&manifest_path, manifest.to_string()).unwrap();
     let (_, stderr) = dir.ctx(&["search", "server"]).code(2);
     assert!(stderr.contains("ctx index --rebuild"), "{stderr}");
-    let summary = json_lines(&dir.ctx(&["index", "--json"]).ok()).pop().unwrap();
+    let summary = json_lines(&dir.ctx(&["index", "--json"]).ok())
+        .pop()
+        .unwrap();
     assert_eq!(summary["indexed"], 7, "{summary}");
-    assert!(summary["repairs"][0].as_str().unwrap().contains("rebuilding"), "{summary}");
+    assert!(
+        summary["repairs"][0]
+            .as_str()
+            .unwrap()
+            .contains("rebuilding"),
+        "{summary}"
+    );
     dir.ctx(&["search", "server"]).ok();
 }
 

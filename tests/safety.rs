@@ -44,10 +44,7 @@ fn a_repository_config_cannot_choose_the_native_code_ctx_loads() {
         &["index"],
         &["search", "server", "--mode", "hybrid"],
     ] {
-        let out = dir
-            .ctx(args)
-            .without_env("CTX_EMBEDDER")
-            .output();
+        let out = dir.ctx(args).without_env("CTX_EMBEDDER").output();
         let stdout = String::from_utf8_lossy(&out.stdout);
         let stderr = String::from_utf8_lossy(&out.stderr);
         for key in ["ort_dylib", "dir"] {
@@ -94,7 +91,12 @@ fn status(dir: &Dir) -> (i32, Value) {
     let out = dir.ctx(&["status", "--json"]).output();
     let stdout = String::from_utf8_lossy(&out.stdout);
     let lines = json_lines(&stdout);
-    assert_eq!(lines.len(), 1, "{stdout}\n{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        lines.len(),
+        1,
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     (out.status.code().unwrap(), lines[0].clone())
 }
 
@@ -103,7 +105,9 @@ fn status(dir: &Dir) -> (i32, Value) {
 fn damaged_and_repaired(damage: impl Fn(&Path), part: &str) {
     let dir = Dir::fixture("small");
     dir.ctx(&["index"]).ok();
-    let before = dir.ctx(&["search", "server", "--json", "--mode", "lexical"]).ok();
+    let before = dir
+        .ctx(&["search", "server", "--json", "--mode", "lexical"])
+        .ok();
     damage(&published(&dir));
     let (_, stderr) = dir.ctx(&["search", "server", "--mode", "lexical"]).code(2);
     assert!(stderr.contains(part), "{part}: {stderr}");
@@ -111,13 +115,25 @@ fn damaged_and_repaired(damage: impl Fn(&Path), part: &str) {
     let (code, health) = status(&dir);
     assert_eq!(code, 1, "{health}");
     assert_eq!(health["health"], "damaged", "{health}");
-    assert!(health["problem"].as_str().unwrap().contains(part), "{health}");
+    assert!(
+        health["problem"].as_str().unwrap().contains(part),
+        "{health}"
+    );
     let (_, stderr) = dir.ctx(&["index"]).code(0);
     assert!(stderr.contains("repaired"), "{part}: {stderr}");
-    let after = dir.ctx(&["search", "server", "--json", "--mode", "lexical"]).ok();
-    assert_eq!(after, before, "{part}: the repaired index answers differently");
+    let after = dir
+        .ctx(&["search", "server", "--json", "--mode", "lexical"])
+        .ok();
+    assert_eq!(
+        after, before,
+        "{part}: the repaired index answers differently"
+    );
     let (code, health) = status(&dir);
-    assert_eq!((code, health["health"].as_str()), (0, Some("ok")), "{health}");
+    assert_eq!(
+        (code, health["health"].as_str()),
+        (0, Some("ok")),
+        "{health}"
+    );
 }
 
 #[test]
@@ -160,7 +176,12 @@ fn garbage_in_the_lexical_metadata_is_noticed_and_rebuilt() {
 fn a_manifest_naming_nothing_is_noticed_and_rebuilt() {
     damaged_and_repaired(
         |generation| {
-            let current = generation.parent().unwrap().parent().unwrap().join("CURRENT");
+            let current = generation
+                .parent()
+                .unwrap()
+                .parent()
+                .unwrap()
+                .join("CURRENT");
             std::fs::write(current, "../../etc\n").unwrap();
         },
         "manifest",
@@ -191,7 +212,10 @@ fn found(stdout: &str) -> std::collections::BTreeSet<String> {
         .iter()
         .map(|hit| {
             let data = &hit["data"];
-            format!("{}:{}-{}", data["path"], data["start_line"], data["end_line"])
+            format!(
+                "{}:{}-{}",
+                data["path"], data["start_line"], data["end_line"]
+            )
         })
         .collect()
 }
@@ -200,7 +224,9 @@ fn found(stdout: &str) -> std::collections::BTreeSet<String> {
 fn readers_answer_from_the_last_index_while_runs_and_rebuilds_write_the_next() {
     let dir = Dir::fixture("small");
     dir.ctx(&["index"]).ok();
-    let search: &[&str] = &["search", "server", "--json", "--mode", "lexical", "-k", "50"];
+    let search: &[&str] = &[
+        "search", "server", "--json", "--mode", "lexical", "-k", "50",
+    ];
     let expected = found(&dir.ctx(search).ok());
     assert!(!expected.is_empty());
     let bin = PathBuf::from(env!("CARGO_BIN_EXE_ctx"));
@@ -260,16 +286,17 @@ fn readers_answer_from_the_last_index_while_runs_and_rebuilds_write_the_next() {
         );
     }
     let generations = std::fs::read_dir(root.join(".ctx/gen")).unwrap().count();
-    assert!(generations <= 2, "old generations are collected: {generations}");
+    assert!(
+        generations <= 2,
+        "old generations are collected: {generations}"
+    );
 }
 
 #[test]
 fn a_named_pipe_is_skipped_and_never_hangs_index_or_status() {
     let dir = Dir::fixture("small");
-    let fifo = std::ffi::CString::new(
-        dir.path().join("src/pipe").as_os_str().as_encoded_bytes(),
-    )
-    .unwrap();
+    let fifo =
+        std::ffi::CString::new(dir.path().join("src/pipe").as_os_str().as_encoded_bytes()).unwrap();
     assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o644) }, 0);
     let mut child = dir.ctx(&["index", "--json"]).cmd;
     let child = child.stdout(Stdio::piped()).spawn().unwrap();
@@ -277,7 +304,12 @@ fn a_named_pipe_is_skipped_and_never_hangs_index_or_status() {
     let summary = json_lines(&waited).pop().unwrap();
     assert_eq!(summary["skipped"]["special"], 1, "{summary}");
     assert_eq!(summary["indexed"], 7, "{summary}");
-    let child = dir.ctx(&["status"]).cmd.stdout(Stdio::piped()).spawn().unwrap();
+    let child = dir
+        .ctx(&["status"])
+        .cmd
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
     let status = wait_bounded(child, Duration::from_secs(60));
     assert!(status.contains("up to date"), "{status}");
 }

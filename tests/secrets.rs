@@ -66,7 +66,9 @@ fn packs_in_every_format_and_their_explanation_hold_no_secret() {
     let query = "password secret key token credentials auth private";
     for format in ["xml", "markdown", "json"] {
         let out = dir
-            .ctx(&["pack", "--budget", "200k", "--format", format, "--query", query])
+            .ctx(&[
+                "pack", "--budget", "200k", "--format", format, "--query", query,
+            ])
             .output();
         assert!(out.status.success(), "{out:?}");
         let stdout = String::from_utf8_lossy(&out.stdout);
@@ -96,14 +98,20 @@ fn search_on_the_command_line_and_over_mcp_holds_no_secret_and_no_secret_file() 
     ];
     let mut cli = String::new();
     for query in queries {
-        cli.push_str(&dir.ctx(&["search", query, "-k", "50", "--mode", "lexical"]).ok());
+        cli.push_str(
+            &dir.ctx(&["search", query, "-k", "50", "--mode", "lexical"])
+                .ok(),
+        );
         cli.push_str(
             &dir.ctx(&["search", query, "-k", "50", "--mode", "lexical", "--json"])
                 .ok(),
         );
     }
     assert_no_secret("ctx search", &cli, &files);
-    assert!(!cli.contains(".env\t") && !cli.contains("id_ed25519"), "{cli}");
+    assert!(
+        !cli.contains(".env\t") && !cli.contains("id_ed25519"),
+        "{cli}"
+    );
 
     let (mut session, _) = Session::start(&dir);
     let mut served = 0;
@@ -123,7 +131,10 @@ fn search_on_the_command_line_and_over_mcp_holds_no_secret_and_no_secret_file() 
             served += 1;
         }
     }
-    assert!(served > 20, "the queries found too little to test: {served}");
+    assert!(
+        served > 20,
+        "the queries found too little to test: {served}"
+    );
     let packed = session.call("pack", json!({"budget": "100k", "query": "secret token"}));
     assert_no_secret("MCP pack", &packed.to_string(), &files);
 }
@@ -147,7 +158,10 @@ fn check_reports_and_the_drift_log_hold_no_secret_and_are_owner_only() {
         printed.push_str(&stderr);
     }
     for secret in [token, password] {
-        assert!(!printed.contains(secret), "check output leaked {secret}:\n{printed}");
+        assert!(
+            !printed.contains(secret),
+            "check output leaked {secret}:\n{printed}"
+        );
     }
     let log = dir.read(".ctx/drift.jsonl");
     assert_eq!(log.lines().count(), 4, "{log}");

@@ -50,9 +50,8 @@ pub fn run(args: IndexArgs, global: &Global) -> anyhow::Result<ExitCode> {
         report(&summary, anchors, Some(0), global)?;
         return Ok(ExitCode::SUCCESS);
     }
-    let waiting = || {
-        eprintln!("ctx: another ctx process is writing this index; waiting for it to finish")
-    };
+    let waiting =
+        || eprintln!("ctx: another ctx process is writing this index; waiting for it to finish");
     let mut index = Index::writer(&root, args.rebuild, Wait::Queue(&waiting))
         .with_context(|| format!("opening the index of '{}'", root.display()))?;
     let (embedder, disabled) = config::load_embedder(&root)?;

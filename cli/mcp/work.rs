@@ -558,14 +558,9 @@ pub fn reindex_paths(shared: &Shared, paths: &[String]) -> anyhow::Result<usize>
     let embedder = shared.embedder(false)?;
     let embedder_ref = embedder.as_deref().map(|e| e as &dyn Embedder);
     shared.with_writer(|index| {
-        let summary = ctx_indexers::pipeline::index_paths(
-            index,
-            &shared.root,
-            paths,
-            &options,
-            embedder_ref,
-        )
-        .context("indexing the changed files")?;
+        let summary =
+            ctx_indexers::pipeline::index_paths(index, &shared.root, paths, &options, embedder_ref)
+                .context("indexing the changed files")?;
         crate::anchors_index::refresh(&shared.root, index, &summary)?;
         Ok((summary.indexed + summary.deleted) as usize)
     })

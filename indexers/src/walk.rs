@@ -93,9 +93,11 @@ pub struct WalkOptions {
 /// is refused with the reason.
 pub fn check_max_file_size(bytes: u64) -> Result<u64, String> {
     if bytes == 0 {
-        return Err("max_file_size is 0, which would skip every file: give a size in bytes \
+        return Err(
+            "max_file_size is 0, which would skip every file: give a size in bytes \
                     (the default is 1048576, 1 MiB)"
-            .to_string());
+                .to_string(),
+        );
     }
     Ok(bytes)
 }
@@ -280,7 +282,10 @@ pub fn read_file(file: &WalkedFile, max_file_size: u64) -> ReadOutcome {
         Err(err) => return failed(err),
     }
     let mut bytes = Vec::with_capacity(file.size.min(max_file_size) as usize);
-    if let Err(err) = handle.take(max_file_size.saturating_add(1)).read_to_end(&mut bytes) {
+    if let Err(err) = handle
+        .take(max_file_size.saturating_add(1))
+        .read_to_end(&mut bytes)
+    {
         return failed(err);
     }
     if bytes.len() as u64 > max_file_size {
@@ -406,7 +411,11 @@ mod tests {
         let root = dir.path();
         write(root, "src/main.rs", b"fn main() {}");
         write(root, ".env", b"DB_PASSWORD=hunter2hunter2");
-        write(root, "deploy/id_rsa", b"-----BEGIN OPENSSH PRIVATE KEY-----");
+        write(
+            root,
+            "deploy/id_rsa",
+            b"-----BEGIN OPENSSH PRIVATE KEY-----",
+        );
         write(root, ".env.example", b"DB_PASSWORD=");
         make_fifo(&root.join("pipe"));
         let socket = std::os::unix::net::UnixListener::bind(root.join("sock")).unwrap();

@@ -158,7 +158,10 @@ impl Generations {
     pub fn publish(&self, name: &str) -> Result<()> {
         private_fs::sync_dir(&self.dir(name))?;
         private_fs::sync_dir(&self.ctx_dir.join(GEN_DIR))?;
-        private_fs::write_atomic(&self.ctx_dir.join(CURRENT_FILE), format!("{name}\n").as_bytes())?;
+        private_fs::write_atomic(
+            &self.ctx_dir.join(CURRENT_FILE),
+            format!("{name}\n").as_bytes(),
+        )?;
         private_fs::sync_dir(&self.ctx_dir)
     }
 

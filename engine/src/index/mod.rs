@@ -25,9 +25,7 @@ use crate::search::{Hit, SearchMode, SearchRequest};
 use crate::store::records::{self, ModelInfo};
 use crate::store::{Area, Batch, FileRecord, IndexMeta, MemStore, SegmentStore, Store};
 use crate::{Chunk, Error, Result};
-use generation::{
-    Generations, Manifest, ReaderLock, LEXICAL_DIR, RECORDS_DIR, VECTORS_FILE,
-};
+use generation::{Generations, Manifest, ReaderLock, LEXICAL_DIR, RECORDS_DIR, VECTORS_FILE};
 use std::collections::{BTreeSet, HashSet};
 use std::fs::File;
 use std::path::{Path, PathBuf};
@@ -168,25 +166,28 @@ impl Index {
         ))
     }
 
-    fn open_generation(
-        root: &Path,
-        dir: PathBuf,
-        name: String,
-        hold: ReaderLock,
-    ) -> Result<Index> {
+    fn open_generation(root: &Path, dir: PathBuf, name: String, hold: ReaderLock) -> Result<Index> {
         let manifest = generation::read_manifest(&dir)?;
         let store = open_records(&dir, &manifest)?;
         let lexical = open_lexical(&dir, &manifest)?;
         let vectors = match &manifest.model {
-            Some(model) => Some(Box::new(open_vectors(&dir, &manifest, model, true)?)
-                as Box<dyn VectorIndex>),
+            Some(model) => {
+                Some(Box::new(open_vectors(&dir, &manifest, model, true)?) as Box<dyn VectorIndex>)
+            }
             None => None,
         };
         let location = Location::Reader {
             generation: name,
             _hold: hold,
         };
-        Ok(Index::assemble(root, location, Records::Disk(store), lexical, vectors, meta_of(&manifest)))
+        Ok(Index::assemble(
+            root,
+            location,
+            Records::Disk(store),
+            lexical,
+            vectors,
+            meta_of(&manifest),
+        ))
     }
 
     /// Opens the index of the repository at `root` for writing, creating it if absent and
@@ -258,12 +259,11 @@ impl Index {
         repairs: &mut Vec<String>,
     ) -> Result<Index> {
         let dir = writer.gens.dir(&name);
-        let base = generation::read_manifest(&dir)
-            .and_then(|manifest| {
-                let store = open_records(&dir, &manifest)?;
-                check_chunk_total(&store, &manifest, &dir)?;
-                Ok((manifest, store))
-            });
+        let base = generation::read_manifest(&dir).and_then(|manifest| {
+            let store = open_records(&dir, &manifest)?;
+            check_chunk_total(&store, &manifest, &dir)?;
+            Ok((manifest, store))
+        });
         let (manifest, store) = match base {
             Ok(base) => base,
             Err(e @ (Error::Damaged { .. } | Error::Incompatible { .. })) => {
@@ -813,7 +813,10 @@ fn open_records(dir: &Path, manifest: &Manifest) -> Result<SegmentStore> {
         return Err(Error::Damaged {
             part: "records",
             path: records_dir,
-            detail: format!("they hold {files} files, the manifest says {}", manifest.files),
+            detail: format!(
+                "they hold {files} files, the manifest says {}",
+                manifest.files
+            ),
         });
     }
     Ok(store)

@@ -26,13 +26,13 @@ pub mod roles;
 pub mod select;
 pub mod tokens;
 
+pub use crate::secrets::SecretCounts;
 pub use assemble::{pack_anchors, pack_corpus, pack_index, read_index};
 pub use budget::parse_budget;
 pub use corpus::{Corpus, FileFilter};
 pub use profile::{builtin_profiles, find_profile, load_profiles, Profile, DEFAULT_PROFILE};
 pub use rank::Seed;
 pub use render::{Format, PackAnchor};
-pub use crate::secrets::SecretCounts;
 pub use tokens::Tokenizer;
 
 use serde::{Deserialize, Serialize};

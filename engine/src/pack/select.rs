@@ -16,8 +16,8 @@ use super::corpus::Corpus;
 use super::graph::Graph;
 use super::rank::Ranking;
 use super::render::Renderer;
-use crate::secrets::{mask_secrets, SecretCounts};
 use super::tokens::Tokenizer;
+use crate::secrets::{mask_secrets, SecretCounts};
 use crate::Chunk;
 use std::borrow::Cow;
 

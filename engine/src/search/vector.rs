@@ -94,7 +94,8 @@ impl UsearchIndex {
     /// Opens the index at `path` (or an empty one if the file does not exist) for `dim`-sized
     /// vectors.
     pub fn open(path: &Path, dim: usize) -> Result<UsearchIndex> {
-        let index = Index::new(&Self::options(dim)).map_err(|e| vector_error("creating", path, e))?;
+        let index =
+            Index::new(&Self::options(dim)).map_err(|e| vector_error("creating", path, e))?;
         if path.exists() {
             let text = path.to_string_lossy();
             index.load(&text).map_err(|e| {
@@ -118,7 +119,8 @@ impl UsearchIndex {
     /// with every process that maps it); for `dim`-sized vectors. The file must not be
     /// changed while mapped: ctx replaces vector files, never rewrites them.
     pub fn view(path: &Path, dim: usize) -> Result<UsearchIndex> {
-        let index = Index::new(&Self::options(dim)).map_err(|e| vector_error("creating", path, e))?;
+        let index =
+            Index::new(&Self::options(dim)).map_err(|e| vector_error("creating", path, e))?;
         index
             .view(&path.to_string_lossy())
             .map_err(|e| vector_error("mapping", path, e))?;

@@ -83,11 +83,38 @@ pub fn is_secret_name(name: &str) -> bool {
         "key" => matches!(
             before,
             Some(
-                "api" | "access" | "secret" | "private" | "auth" | "signing" | "encryption"
-                    | "master" | "client" | "app" | "account" | "service" | "license" | "session"
-                    | "consumer" | "shared" | "webhook" | "admin" | "subscription" | "storage"
-                    | "hmac" | "jwt" | "sk" | "stripe" | "openai" | "anthropic" | "sendgrid"
-                    | "mailgun" | "twilio" | "aws" | "gcp" | "azure"
+                "api"
+                    | "access"
+                    | "secret"
+                    | "private"
+                    | "auth"
+                    | "signing"
+                    | "encryption"
+                    | "master"
+                    | "client"
+                    | "app"
+                    | "account"
+                    | "service"
+                    | "license"
+                    | "session"
+                    | "consumer"
+                    | "shared"
+                    | "webhook"
+                    | "admin"
+                    | "subscription"
+                    | "storage"
+                    | "hmac"
+                    | "jwt"
+                    | "sk"
+                    | "stripe"
+                    | "openai"
+                    | "anthropic"
+                    | "sendgrid"
+                    | "mailgun"
+                    | "twilio"
+                    | "aws"
+                    | "gcp"
+                    | "azure"
             )
         ),
         "base" | "value" | "salt" => words.iter().any(|w| w == "secret"),
@@ -142,9 +169,28 @@ fn is_literal_value(value: &str) -> bool {
         return false;
     }
     let placeholders = [
-        "true", "false", "null", "none", "nil", "undefined", "empty", "required", "optional",
-        "changeme", "change_me", "changeit", "password", "secret", "token", "your_password",
-        "your_token", "your_secret", "your-api-key", "your_api_key", "redacted", "hidden",
+        "true",
+        "false",
+        "null",
+        "none",
+        "nil",
+        "undefined",
+        "empty",
+        "required",
+        "optional",
+        "changeme",
+        "change_me",
+        "changeit",
+        "password",
+        "secret",
+        "token",
+        "your_password",
+        "your_token",
+        "your_secret",
+        "your-api-key",
+        "your_api_key",
+        "redacted",
+        "hidden",
         "masked",
     ];
     if placeholders.contains(&lower.as_str()) {
@@ -170,9 +216,31 @@ fn is_unquoted_literal(
         return false;
     }
     let types = [
-        "str", "string", "bool", "boolean", "int", "integer", "float", "bytes", "any",
-        "object", "number", "self", "this", "secretstr", "option", "optional", "char",
-        "usize", "u8", "u32", "u64", "i32", "i64", "f32", "f64",
+        "str",
+        "string",
+        "bool",
+        "boolean",
+        "int",
+        "integer",
+        "float",
+        "bytes",
+        "any",
+        "object",
+        "number",
+        "self",
+        "this",
+        "secretstr",
+        "option",
+        "optional",
+        "char",
+        "usize",
+        "u8",
+        "u32",
+        "u64",
+        "i32",
+        "i64",
+        "f32",
+        "f64",
     ];
     if types.contains(&v.to_ascii_lowercase().as_str()) {
         return false;
@@ -268,12 +336,21 @@ mod tests {
 
     #[test]
     fn literals_are_masked() {
-        assert_eq!(masked("SECRET_KEY = 'django-insecure-x9^h&2k'"), ["django-insecure-x9^h&2k"]);
+        assert_eq!(
+            masked("SECRET_KEY = 'django-insecure-x9^h&2k'"),
+            ["django-insecure-x9^h&2k"]
+        );
         assert_eq!(masked("      MYSQL_ROOT_PASSWORD: example"), ["example"]);
         assert_eq!(masked("  - POSTGRES_PASSWORD=postgres"), ["postgres"]);
-        assert_eq!(masked(r#"{"client_secret": "s3cr3t-v4lue"}"#), ["s3cr3t-v4lue"]);
+        assert_eq!(
+            masked(r#"{"client_secret": "s3cr3t-v4lue"}"#),
+            ["s3cr3t-v4lue"]
+        );
         assert_eq!(masked("define('DB_PASSWORD', 'wp-Pa55');"), ["wp-Pa55"]);
-        assert_eq!(masked("spring.datasource.password=springpass"), ["springpass"]);
+        assert_eq!(
+            masked("spring.datasource.password=springpass"),
+            ["springpass"]
+        );
         assert_eq!(masked("password: hunter\n"), ["hunter"]);
         assert_eq!(masked("api_key: 9f8e7d6c5b4a\n"), ["9f8e7d6c5b4a"]);
         assert_eq!(masked("if password == \"admin123\":"), ["admin123"]);

@@ -6,7 +6,11 @@
 /// state, and Rails' `secrets.yml` / `master.key`.
 pub fn is_secret_file(path: &str) -> bool {
     let path = path.replace('\\', "/");
-    let name = path.rsplit('/').next().unwrap_or(&path).to_ascii_lowercase();
+    let name = path
+        .rsplit('/')
+        .next()
+        .unwrap_or(&path)
+        .to_ascii_lowercase();
     let parent = path
         .rsplit('/')
         .nth(1)
@@ -36,7 +40,9 @@ pub fn is_secret_file(path: &str) -> bool {
 }
 
 fn is_env_file(name: &str) -> bool {
-    let templates = ["example", "sample", "template", "dist", "defaults", "schema"];
+    let templates = [
+        "example", "sample", "template", "dist", "defaults", "schema",
+    ];
     name == ".env"
         || name
             .strip_prefix(".env.")
@@ -47,9 +53,24 @@ fn is_env_file(name: &str) -> bool {
 }
 
 fn is_key_file(name: &str) -> bool {
-    let ssh = ["id_rsa", "id_dsa", "id_ecdsa", "id_ed25519", "id_ecdsa_sk", "id_ed25519_sk"];
+    let ssh = [
+        "id_rsa",
+        "id_dsa",
+        "id_ecdsa",
+        "id_ed25519",
+        "id_ecdsa_sk",
+        "id_ed25519_sk",
+    ];
     let extensions = [
-        ".pem", ".key", ".p12", ".pfx", ".jks", ".keystore", ".ppk", ".p8", ".kdbx",
+        ".pem",
+        ".key",
+        ".p12",
+        ".pfx",
+        ".jks",
+        ".keystore",
+        ".ppk",
+        ".p8",
+        ".kdbx",
     ];
     ssh.contains(&name) || extensions.iter().any(|ext| name.ends_with(ext))
 }

@@ -64,10 +64,18 @@ pub fn find_secrets(text: &str) -> Vec<Finding> {
             range,
         }));
     }
-    found.sort_by(|a, b| a.range.start.cmp(&b.range.start).then(b.range.end.cmp(&a.range.end)));
+    found.sort_by(|a, b| {
+        a.range
+            .start
+            .cmp(&b.range.start)
+            .then(b.range.end.cmp(&a.range.end))
+    });
     let mut kept: Vec<Finding> = Vec::with_capacity(found.len());
     for finding in found {
-        if kept.last().is_none_or(|last| finding.range.start >= last.range.end) {
+        if kept
+            .last()
+            .is_none_or(|last| finding.range.start >= last.range.end)
+        {
             kept.push(finding);
         }
     }

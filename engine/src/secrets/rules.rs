@@ -67,8 +67,7 @@ pub fn rules() -> &'static Rules {
         let mut keywords: Vec<String> = Vec::new();
         let mut wakes: Vec<Vec<usize>> = Vec::new();
         let mut always = Vec::new();
-        let mut add = |word: &str, detector: usize| match keywords.iter().position(|k| k == word)
-        {
+        let mut add = |word: &str, detector: usize| match keywords.iter().position(|k| k == word) {
             Some(i) => wakes[i].push(detector),
             None => {
                 keywords.push(word.to_string());

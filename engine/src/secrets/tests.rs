@@ -66,7 +66,12 @@ fn the_planted_corpus_is_masked_or_excluded() {
                 file.path
             );
         }
-        assert_eq!(masked.lines().count(), file.text.lines().count(), "{}", file.kind);
+        assert_eq!(
+            masked.lines().count(),
+            file.text.lines().count(),
+            "{}",
+            file.kind
+        );
     }
 }
 
@@ -113,7 +118,8 @@ fn json_strings_are_masked_in_place() {
 
 #[test]
 fn a_key_split_across_chunks_is_masked_on_both_sides() {
-    let first = "let key = \"-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIBkg4LVWM9nuwNSk3yByxZpYRTBnVJk5\n";
+    let first =
+        "let key = \"-----BEGIN EC PRIVATE KEY-----\nMHcCAQEEIBkg4LVWM9nuwNSk3yByxZpYRTBnVJk5\n";
     let second = "AwEHoUQDQgAE8xOUetsCa8EfOlDEBAfREhJqspDo\n-----END EC PRIVATE KEY-----\";\n";
     assert!(!redact(first).contains("MHcCAQEE"));
     assert!(!redact(second).contains("AwEHoUQ"));

@@ -58,7 +58,11 @@ fn value_hash(key: &[u8], value: &[u8]) -> u64 {
     hasher.update(&(key.len() as u64).to_le_bytes());
     hasher.update(key);
     hasher.update(value);
-    u64::from_le_bytes(hasher.finalize().as_bytes()[..8].try_into().expect("8 bytes"))
+    u64::from_le_bytes(
+        hasher.finalize().as_bytes()[..8]
+            .try_into()
+            .expect("8 bytes"),
+    )
 }
 
 fn damaged(path: &Path, detail: impl Into<String>) -> Error {
@@ -91,7 +95,10 @@ impl Segment {
         let mut last: Option<Vec<u8>> = None;
         for entry in entries {
             let (key, value) = entry?;
-            debug_assert!(last.as_ref().is_none_or(|l| *l < key), "sorted, unique keys");
+            debug_assert!(
+                last.as_ref().is_none_or(|l| *l < key),
+                "sorted, unique keys"
+            );
             let (len, hash) = match &value {
                 Some(value) => {
                     out.write_all(value).map_err(io)?;
@@ -132,13 +139,19 @@ impl Segment {
             .map_err(|e| Error::io("reading", path, e))?
             .len();
         if bytes < MAGIC.len() as u64 + FOOTER_LEN {
-            return Err(damaged(path, format!("the file is truncated ({bytes} bytes)")));
+            return Err(damaged(
+                path,
+                format!("the file is truncated ({bytes} bytes)"),
+            ));
         }
         let mut footer = [0u8; FOOTER_LEN as usize];
         file.read_exact_at(&mut footer, bytes - FOOTER_LEN)
             .map_err(|e| Error::io("reading", path, e))?;
         if &footer[32..] != FOOTER_MAGIC {
-            return Err(damaged(path, "the file is truncated or overwritten (no footer)"));
+            return Err(damaged(
+                path,
+                "the file is truncated or overwritten (no footer)",
+            ));
         }
         let count = u64::from_le_bytes(footer[..8].try_into().expect("8 bytes"));
         let index_offset = u64::from_le_bytes(footer[8..16].try_into().expect("8 bytes"));

@@ -162,7 +162,8 @@ impl State {
             let path = self.new_path();
             let merged = Segment::write(&path, merge(&older, &newer, keep_tombstones))?;
             for old in [older, newer] {
-                std::fs::remove_file(old.path()).map_err(|e| Error::io("removing", old.path(), e))?;
+                std::fs::remove_file(old.path())
+                    .map_err(|e| Error::io("removing", old.path(), e))?;
             }
             self.segments.push(merged);
         }

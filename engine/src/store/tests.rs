@@ -88,7 +88,11 @@ fn segment_store_persists_and_stays_short() {
         let store = SegmentStore::open(dir.path(), &[]).unwrap();
         for round in 0..50u32 {
             let mut batch = Batch::default();
-            batch.put(Area::Files, format!("f{}", round % 7).as_bytes(), round.to_le_bytes().to_vec());
+            batch.put(
+                Area::Files,
+                format!("f{}", round % 7).as_bytes(),
+                round.to_le_bytes().to_vec(),
+            );
             if round % 5 == 0 {
                 batch.delete(Area::Files, b"f3");
             }
@@ -99,13 +103,27 @@ fn segment_store_persists_and_stays_short() {
         store.names()
     };
     let store = SegmentStore::open(dir.path(), &names).unwrap();
-    assert_eq!(store.get(Area::Files, b"f0").unwrap(), Some(49u32.to_le_bytes().to_vec()));
-    assert_eq!(store.get(Area::Files, b"f2").unwrap(), Some(44u32.to_le_bytes().to_vec()));
-    assert_eq!(store.get(Area::Files, b"f3").unwrap(), None, "put, then deleted in round 45");
+    assert_eq!(
+        store.get(Area::Files, b"f0").unwrap(),
+        Some(49u32.to_le_bytes().to_vec())
+    );
+    assert_eq!(
+        store.get(Area::Files, b"f2").unwrap(),
+        Some(44u32.to_le_bytes().to_vec())
+    );
+    assert_eq!(
+        store.get(Area::Files, b"f3").unwrap(),
+        None,
+        "put, then deleted in round 45"
+    );
     assert_eq!(store.count(Area::Files), 6);
     let files: Vec<String> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .collect();
-    assert_eq!(files.len(), names.len(), "merged segments are removed: {files:?}");
+    assert_eq!(
+        files.len(),
+        names.len(),
+        "merged segments are removed: {files:?}"
+    );
 }
