@@ -320,7 +320,7 @@ mod tests {
         assert_eq!(gens.collect(&new), 0);
         drop(held);
         assert_eq!(gens.collect(&new), 1);
-        assert_eq!(gens.all(), [new.clone()]);
+        assert_eq!(gens.all(), std::slice::from_ref(&new));
         assert!(hold(&gens.dir(&old)).unwrap().is_none());
     }
 }

@@ -20,6 +20,10 @@ pub trait VectorIndex: Send + Sync {
     fn save(&self, path: &Path) -> Result<()>;
     /// Number of vectors held.
     fn len(&self) -> usize;
+    /// True when no vector is held.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
 }
 
 /// Brute-force cosine search in memory.
