@@ -850,7 +850,10 @@ fn open_lexical(dir: &Path, manifest: &Manifest) -> Result<LexicalIndex> {
     if !lexical_dir.is_dir() {
         return Err(damaged("the directory is missing".into()));
     }
-    let lexical = LexicalIndex::open_existing(&lexical_dir).map_err(|e| damaged(e.to_string()))?;
+    let lexical = LexicalIndex::open_existing(&lexical_dir).map_err(|e| match e {
+        Error::Io { .. } => e,
+        other => damaged(other.to_string()),
+    })?;
     let chunks = lexical.num_chunks();
     if chunks != manifest.chunks {
         return Err(damaged(format!(

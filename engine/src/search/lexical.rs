@@ -96,6 +96,18 @@ impl LexicalIndex {
     /// Opens the existing index in `dir` for reading; an error when there is none (nothing
     /// is created).
     pub fn open_existing(dir: &Path) -> Result<LexicalIndex> {
+        // tantivy's reader takes its meta lock file here: without write access that is a
+        // permission error (reported as such), not damage.
+        let lock = dir.join(".tantivy-meta.lock");
+        if let Err(e) = std::fs::OpenOptions::new()
+            .append(true)
+            .create(true)
+            .open(&lock)
+        {
+            if e.kind() == std::io::ErrorKind::PermissionDenied {
+                return Err(Error::io("opening", &lock, e));
+            }
+        }
         let directory = MmapDirectory::open(dir).map_err(|e| Error::Lexical(e.to_string()))?;
         let index = Index::open(directory)?;
         let (schema, fields) = schema();
