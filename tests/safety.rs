@@ -121,6 +121,7 @@ fn damaged_and_repaired(damage: impl Fn(&Path), part: &str) {
     );
     let (_, stderr) = dir.ctx(&["index"]).code(0);
     assert!(stderr.contains("repaired"), "{part}: {stderr}");
+    assert!(!stderr.contains("run `ctx index`"), "{part}: {stderr}");
     let after = dir
         .ctx(&["search", "server", "--json", "--mode", "lexical"])
         .ok();

@@ -224,7 +224,7 @@ impl Index {
         let current = match gens.current() {
             Ok(current) => current,
             Err(e) => {
-                repairs.push(format!("{e}: rebuilding the index"));
+                repairs.push(rebuild_note(&e));
                 None
             }
         };
@@ -267,7 +267,7 @@ impl Index {
         let (manifest, store) = match base {
             Ok(base) => base,
             Err(e @ (Error::Damaged { .. } | Error::Incompatible { .. })) => {
-                repairs.push(format!("{e}: rebuilding the index"));
+                repairs.push(rebuild_note(&e));
                 writer.publish_each_commit = false;
                 return Ok(Index::fresh(root, writer));
             }
@@ -905,6 +905,23 @@ fn open_vectors(
         )));
     }
     Ok(vectors)
+}
+
+/// What a writer says when `e` makes it rebuild the whole index: the damage without the
+/// advice to run the command that is running.
+fn rebuild_note(e: &Error) -> String {
+    match e {
+        Error::Damaged { part, path, detail } => format!(
+            "the index's {part} was damaged ({detail}; {}): rebuilding the index",
+            path.display()
+        ),
+        Error::Incompatible {
+            found, expected, ..
+        } => format!(
+            "the index has format version {found}, this ctx writes {expected}: rebuilding the index"
+        ),
+        other => format!("{other}: rebuilding the index"),
+    }
 }
 
 fn has_legacy_index(ctx_dir: &Path) -> bool {
