@@ -361,6 +361,30 @@ fn malformed_json_is_denied_with_the_reason() {
 }
 
 #[test]
+fn malformed_anchors_or_plan_deny_naming_the_file_the_place_and_the_command() {
+    for (file, text, place) in [
+        (
+            ".ctx/anchors.toml",
+            "[[anchor]]\nid = \"x\"\ntext = \"Never do X\n",
+            "anchors.toml:3:",
+        ),
+        (".ctx/plan.json", "{\"files\": [\n", "plan.json:2:"),
+    ] {
+        let dir = repo();
+        dir.write(file, text);
+        let (answer, _) = hook(&dir, "claude", &claude_bash(&dir, "ls"));
+        assert_eq!(decision(&answer), "deny");
+        let reason = answer["hookSpecificOutput"]["permissionDecisionReason"]
+            .as_str()
+            .unwrap();
+        assert!(reason.contains(place), "{reason}");
+        assert!(reason.contains("`ctx anchors list`"), "{reason}");
+        let (_, stderr) = dir.ctx(&["anchors", "list"]).code(2);
+        assert!(stderr.contains(place), "{stderr}");
+    }
+}
+
+#[test]
 fn on_error_allow_lets_faults_through_with_a_note() {
     let dir = repo();
     dir.write(".ctx/config.toml", "[check]\non_error = \"allow\"\n");

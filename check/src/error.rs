@@ -8,8 +8,9 @@ use std::path::PathBuf;
 /// command reports it. Messages are lowercase and say what to do.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    /// The anchors of a repository could not be loaded.
-    #[error("loading the anchors of {root}: {source}")]
+    /// The anchors of a repository could not be loaded (a malformed anchors or plan file:
+    /// the source names it, its line and column; `ctx anchors list` shows it again).
+    #[error("loading the anchors of {root}: {source} (`ctx anchors list` shows the problem)")]
     Anchors {
         /// The repository root.
         root: PathBuf,
