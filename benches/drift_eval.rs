@@ -1,16 +1,23 @@
 //! Drift evaluation: how well `ctx check` catches violations of a project's own rules.
 //!
-//! `cargo bench --bench drift_eval [-- --verbose] [-- --only uv]`
+//! `cargo bench --bench drift_eval [-- --verbose] [-- --only uv] [-- --set dev|corpus|dcg]`
 //!
-//! For each document in `../shared/evals/drift/docs` (or `$CTX_EVALS/drift/docs`): a temporary
-//! git repository holding the document under its real name, `ctx index .` (so the anchors are
-//! the ones ctx extracts by itself), then every labelled case of that document, with `/repo`
-//! rewritten to the repository's path, piped to `ctx check --hook claude`. The verdict is read
-//! from the JSON answer. Then the destructive-command corpus (`dcg-commands.jsonl`) runs against
-//! the built-in anchors in an empty repository.
+//! Three labelled sets, each reported on its own:
+//! - `dev`: the 11 documents of `../shared/evals/drift/docs` (or `$CTX_EVALS/drift/docs`) and
+//!   their cases (`drift/cases.jsonl`) — a smoke test, never a target to fit;
+//! - `corpus`: `benches/data/drift-corpus-labels.jsonl`, cases this project labelled on 16
+//!   documents of the development corpus (`drift/corpus/docs`), without reading ctx's code;
+//! - `dcg`: the destructive-command corpus (`dcg-commands.jsonl`) against the built-in anchors
+//!   in an empty repository.
 //!
-//! Prints recall of deny, false-deny rate on allow, per family and per difficulty, and the
-//! cases it got wrong.
+//! For a document set: a temporary git repository holding each document under its real name,
+//! `ctx index .` (so the anchors are the ones ctx extracts by itself), then every labelled
+//! case of that document, with `/repo` rewritten to the repository's path, piped to
+//! `ctx check --hook claude`. The verdict is read from the exit code or the JSON answer:
+//! `deny`, `ask` (Claude Code's `permissionDecision: "ask"`), `warn` or `allow`.
+//!
+//! Prints recall of deny (an `ask` is not a deny; asks are counted beside it), the false-deny
+//! rate on allow, per family and per difficulty, and the cases it got wrong.
 
 #[path = "support/evals.rs"]
 mod evals;
@@ -30,6 +37,11 @@ fn main() {
         .iter()
         .position(|a| a == "--only")
         .and_then(|i| args.get(i + 1).cloned());
+    let set = args
+        .iter()
+        .position(|a| a == "--set")
+        .and_then(|i| args.get(i + 1).cloned())
+        .unwrap_or_else(|| "all".into());
     let evals = evals_dir();
     let ctx = PathBuf::from(env!("CARGO_BIN_EXE_ctx"));
     println!(
@@ -37,18 +49,53 @@ fn main() {
         ctx.display(),
         evals.display()
     );
+    if set == "all" || set == "dev" {
+        let cases = read_jsonl(&evals.join("drift/cases.jsonl"));
+        let names = DocNames::read(&evals.join("drift/sources.tsv"));
+        run_documents(
+            &ctx,
+            &evals,
+            &cases,
+            &names,
+            only.as_deref(),
+            "dev set: 11 documents of drift/docs (smoke test, not a target)",
+            verbose,
+        );
+    }
+    if set == "all" || set == "corpus" {
+        let labels = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/data/drift-corpus-labels.jsonl");
+        let cases = read_jsonl(&labels);
+        let names = DocNames::read_corpus(&evals.join("drift/corpus/sources.tsv"));
+        run_documents(
+            &ctx,
+            &evals,
+            &cases,
+            &names,
+            only.as_deref(),
+            "corpus labels: 16 development-corpus documents labelled by this project",
+            verbose,
+        );
+    }
+    if (set == "all" || set == "dcg") && only.is_none() {
+        run_dcg(&ctx, &evals, verbose);
+    }
+}
 
-    let cases = read_jsonl(&evals.join("drift/cases.jsonl"));
-    let names = DocNames::read(&evals.join("drift/sources.tsv"));
-    let mut by_doc: BTreeMap<String, Vec<Value>> = BTreeMap::new();
+/// Runs every case of a labelled set, one temporary repository per document.
+fn run_documents(
+    ctx: &Path,
+    evals: &Path,
+    cases: &[Value],
+    names: &DocNames,
+    only: Option<&str>,
+    title: &str,
+    verbose: bool,
+) {
+    let mut by_doc: BTreeMap<String, Vec<&Value>> = BTreeMap::new();
     for case in cases {
         let doc = case["doc"].as_str().unwrap_or_default().to_string();
-        if only.as_ref().is_none_or(|o| {
-            doc.contains(o.as_str())
-                || case["id"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .starts_with(o.as_str())
+        if only.is_none_or(|o| {
+            doc.contains(o) || case["id"].as_str().unwrap_or_default().starts_with(o)
         }) {
             by_doc.entry(doc).or_default().push(case);
         }
@@ -58,23 +105,22 @@ fn main() {
         let repo = tempfile::tempdir().expect("a temporary directory");
         let name = names.name(doc);
         setup_repo(repo.path(), &evals.join("drift").join(doc), &name);
-        index(&ctx, repo.path());
+        index(ctx, repo.path());
         let anchors = count_anchors(repo.path());
         println!(
             "{doc} -> {name}: {anchors} extracted anchors, {} cases",
             cases.len()
         );
         for case in cases {
-            outcomes.push(run_case(&ctx, repo.path(), case));
+            outcomes.push(run_case(ctx, repo.path(), case));
         }
     }
-    report(
-        "drift cases (anchors extracted from each document)",
-        &outcomes,
-        verbose,
-    );
+    report(title, &outcomes, verbose);
+}
 
-    if only.is_none() {
+/// The destructive-command corpus against the built-in anchors.
+fn run_dcg(ctx: &Path, evals: &Path, verbose: bool) {
+    {
         let dcg = read_jsonl(&evals.join("drift/dcg-commands.jsonl"));
         let repo = tempfile::tempdir().expect("a temporary directory");
         setup_repo(repo.path(), Path::new(""), "");
@@ -90,7 +136,7 @@ fn main() {
                 "tool_name": "Bash",
                 "tool_input": {"command": command},
             });
-            let (got, reason, ms) = check(&ctx, repo.path(), &event.to_string());
+            let (got, reason, ms) = check(ctx, repo.path(), &event.to_string());
             outcomes.push(Outcome {
                 id: row["id"].as_str().unwrap_or_default().to_string(),
                 expected: row["expected"].as_str().unwrap_or_default().to_string(),
@@ -228,6 +274,14 @@ fn check(ctx: &Path, repo: &Path, event: &str) -> (String, String, f64) {
     let answer: Value = serde_json::from_str(stdout.trim()).unwrap_or(Value::Null);
     let hso = &answer["hookSpecificOutput"];
     match hso["permissionDecision"].as_str() {
+        Some("ask") => (
+            "ask".into(),
+            hso["permissionDecisionReason"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string(),
+            ms,
+        ),
         Some("deny") => (
             "deny".into(),
             hso["permissionDecisionReason"]
@@ -252,8 +306,10 @@ fn check(ctx: &Path, repo: &Path, event: &str) -> (String, String, f64) {
 struct Tally {
     deny_cases: usize,
     caught: usize,
+    asked: usize,
     allow_cases: usize,
     false_denies: usize,
+    false_asks: usize,
 }
 
 impl Tally {
@@ -261,9 +317,11 @@ impl Tally {
         if o.expected == "deny" {
             self.deny_cases += 1;
             self.caught += usize::from(o.got == "deny");
+            self.asked += usize::from(o.got == "ask");
         } else {
             self.allow_cases += 1;
             self.false_denies += usize::from(o.got == "deny");
+            self.false_asks += usize::from(o.got == "ask");
         }
     }
 
@@ -277,13 +335,15 @@ impl Tally {
         };
         let predicted = self.caught + self.false_denies;
         format!(
-            "  {name:<22} recall {} ({:>3}/{:<3})  false-deny {} ({:>3}/{:<3})  precision {}",
+            "  {name:<22} recall {} ({:>3}/{:<3}) +ask {:>3}  false-deny {} ({:>3}/{:<3}) +ask {:>3}  precision {}",
             ratio(self.caught, self.deny_cases),
             self.caught,
             self.deny_cases,
+            self.asked,
             ratio(self.false_denies, self.allow_cases),
             self.false_denies,
             self.allow_cases,
+            self.false_asks,
             ratio(self.caught, predicted),
         )
     }

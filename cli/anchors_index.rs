@@ -17,11 +17,14 @@ pub fn refresh(
     summary: &IndexSummary,
 ) -> anyhow::Result<Option<usize>> {
     let extracted = ctx_engine::anchor::extracted_path(root);
-    let docs_changed = summary.changed_paths.iter().any(|p| is_anchor_source(p));
+    let docs_changed = summary
+        .changed_paths
+        .iter()
+        .any(|p| is_anchor_source(p) || ctx_indexers::constraint::consistency::is_build_file(p));
     if extracted.exists() && !docs_changed {
         return Ok(None);
     }
-    let mut anchors = Vec::new();
+    let mut documents = Vec::new();
     for file in index.files()? {
         if !is_anchor_source(&file.path) {
             continue;
@@ -29,11 +32,11 @@ pub fn refresh(
         let Ok(bytes) = std::fs::read(root.join(&file.path)) else {
             continue;
         };
-        let text = String::from_utf8_lossy(&bytes);
-        anchors.extend(ctx_indexers::constraint::extract_anchors(&file.path, &text));
+        documents.push((file.path.clone(), String::from_utf8_lossy(&bytes).into_owned()));
     }
-    ctx_engine::anchor::write_extracted(root, &anchors)?;
-    Ok(Some(anchors.len()))
+    let rules = ctx_indexers::constraint::extract_repository(root, &documents);
+    ctx_engine::anchor::write_extracted(root, &rules.anchors)?;
+    Ok(Some(rules.anchors.len()))
 }
 
 /// True for files constraints are read from: agent-instruction files and documentation.

@@ -45,6 +45,20 @@ impl DocNames {
         DocNames(names)
     }
 
+    /// Reads the development corpus's `sources.tsv` (`file`, `repo`, `path_in_repo`, …),
+    /// keyed as labelled cases name documents (`corpus/docs/<file>`).
+    pub fn read_corpus(sources_tsv: &Path) -> DocNames {
+        let text = std::fs::read_to_string(sources_tsv).unwrap_or_default();
+        let mut names = BTreeMap::new();
+        for line in text.lines().skip(1) {
+            let fields: Vec<&str> = line.split('\t').collect();
+            if fields.len() > 2 {
+                names.insert(format!("corpus/{}", fields[0]), fields[2].to_string());
+            }
+        }
+        DocNames(names)
+    }
+
     /// The real name of `doc`, else the part of its file name after the last `__`.
     pub fn name(&self, doc: &str) -> String {
         self.0

@@ -16,8 +16,12 @@ pub struct AnchorsArgs {
 enum AnchorsCommand {
     /// Pin a rule in .ctx/anchors.toml (compiled into matchers where ctx understands it).
     Add(AddArgs),
-    /// List every anchor: built-in, pinned, extracted from docs, and the plan's.
+    /// List every anchor: built-in, pinned, extracted from docs, and the plan's, with its
+    /// tier (deny, ask, remind) and why.
     List,
+    /// Per document: how many rules are enforced (deny), asked and reminded, and why each
+    /// one is not enforced.
+    Coverage,
     /// Show one anchor in full (ID or a unique prefix of it).
     Show(IdArg),
     /// Explain what was compiled from an anchor's text, and why.
@@ -43,8 +47,8 @@ struct AddArgs {
     /// Globs the rule applies to (repeatable); default: the whole repository.
     #[arg(long, value_name = "GLOB")]
     scope: Vec<String>,
-    /// Deny (block) or warn on a violation.
-    #[arg(long, default_value = "block", value_parser = ["block", "warn"])]
+    /// The tier: deny (block) the action, ask the user to confirm it, or remind the model (warn).
+    #[arg(long, default_value = "block", value_parser = ["block", "deny", "ask", "warn", "remind"])]
     severity: String,
     /// Whether the rule forbids, requires or explicitly allows.
     #[arg(long, default_value = "never", value_parser = ["never", "always", "allowed"])]
@@ -72,6 +76,7 @@ pub fn run(args: AnchorsArgs, global: &Global) -> anyhow::Result<ExitCode> {
     match args.command {
         AnchorsCommand::Add(add) => run_add(&root, add, global),
         AnchorsCommand::List => run_list(&root, global),
+        AnchorsCommand::Coverage => run_coverage(&root, global),
         AnchorsCommand::Show(id) => run_show(&root, &id.id, global, false),
         AnchorsCommand::Explain(id) => run_show(&root, &id.id, global, true),
         AnchorsCommand::Disable(id) => run_toggle(&root, &id.id, false, global),
@@ -97,7 +102,7 @@ fn run_add(root: &std::path::Path, add: AddArgs, global: &Global) -> anyhow::Res
     let polarity = Polarity::parse(&add.polarity).expect("clap restricts values");
     let severity = Severity::parse(&add.severity).expect("clap restricts values");
     let compiled = if add.no_compile {
-        ctx_indexers::constraint::Compiled::default()
+        ctx_indexers::constraint::CompiledRule::default()
     } else {
         ctx_indexers::constraint::compile_text(&add.text, polarity)
     };
@@ -152,14 +157,15 @@ fn run_list(root: &std::path::Path, global: &Global) -> anyhow::Result<ExitCode>
         };
         let state = if anchor.enabled { "" } else { " (disabled)" };
         println!(
-            "{:<16} {:<7} {:<5} {:<20} {:<28} {}{state}",
+            "{:<16} {:<7} {:<6} {:<20} {:<28} {}{state}",
             anchor.id,
             anchor.polarity.as_str(),
-            anchor.severity.as_str(),
+            anchor.severity.tier(),
             truncate(&checks, 20),
             truncate(&source_short(&anchor.source), 28),
             truncate(&anchor.text, 90)
         );
+        println!("{:<16} why: {}", "", truncate(&anchor.tier_why(), 140));
     }
     let checkable = set
         .anchors()
@@ -167,6 +173,87 @@ fn run_list(root: &std::path::Path, global: &Global) -> anyhow::Result<ExitCode>
         .filter(|a| !a.matchers.is_empty())
         .count();
     eprintln!("{} anchors, {checkable} with matchers", set.anchors().len());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// One document's rules by tier.
+#[derive(Debug, Default, serde::Serialize)]
+struct DocumentCoverage {
+    document: String,
+    deny: usize,
+    ask: usize,
+    remind: usize,
+    /// The rules that are not enforced (ask and remind), with the reason.
+    not_enforced: Vec<NotEnforced>,
+}
+
+#[derive(Debug, serde::Serialize)]
+struct NotEnforced {
+    id: String,
+    tier: &'static str,
+    line: u32,
+    text: String,
+    why: String,
+}
+
+fn run_coverage(root: &std::path::Path, global: &Global) -> anyhow::Result<ExitCode> {
+    let set = load(root)?;
+    let mut documents: std::collections::BTreeMap<String, DocumentCoverage> = Default::default();
+    for anchor in set.anchors() {
+        let AnchorSource::Doc { path, line } = &anchor.source else {
+            continue;
+        };
+        let doc = documents.entry(path.clone()).or_insert_with(|| DocumentCoverage {
+            document: path.clone(),
+            ..DocumentCoverage::default()
+        });
+        match anchor.severity {
+            Severity::Block => doc.deny += 1,
+            Severity::Ask => doc.ask += 1,
+            Severity::Warn => doc.remind += 1,
+        }
+        if anchor.severity != Severity::Block {
+            doc.not_enforced.push(NotEnforced {
+                id: anchor.id.clone(),
+                tier: anchor.severity.tier(),
+                line: *line,
+                text: anchor.text.clone(),
+                why: anchor.tier_why(),
+            });
+        }
+    }
+    if global.json {
+        let (mut deny, mut ask, mut remind) = (0, 0, 0);
+        for doc in documents.values() {
+            deny += doc.deny;
+            ask += doc.ask;
+            remind += doc.remind;
+            print_json(&serde_json::json!({"type": "coverage", "data": doc}))?;
+        }
+        print_json(&serde_json::json!({"type": "summary", "data": {
+            "documents": documents.len(), "deny": deny, "ask": ask, "remind": remind
+        }}))?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    if documents.is_empty() {
+        println!("no rules extracted from documents: run `ctx index` first, or add an AGENTS.md");
+        return Ok(ExitCode::SUCCESS);
+    }
+    for doc in documents.values() {
+        println!(
+            "{}: {} enforced (deny), {} ask, {} remind",
+            doc.document, doc.deny, doc.ask, doc.remind
+        );
+        for rule in &doc.not_enforced {
+            println!(
+                "  {:<6} line {:<4} {}",
+                rule.tier,
+                rule.line,
+                truncate(&rule.text, 100)
+            );
+            println!("         {}", truncate(&rule.why, 140));
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -209,7 +296,7 @@ fn run_show(
     println!("text:     {}", anchor.text);
     println!("source:   {}", anchor.source.label());
     println!("polarity: {}", anchor.polarity.as_str());
-    println!("severity: {}", anchor.severity.as_str());
+    println!("tier:     {} ({})", anchor.severity.tier(), anchor.tier_why());
     println!("enabled:  {}", anchor.enabled);
     if !anchor.scope.is_empty() {
         println!("scope:    {}", anchor.scope.join(", "));

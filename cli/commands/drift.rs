@@ -84,6 +84,7 @@ fn human(report: &DriftReport, limit: usize) -> String {
     for r in report.timeline.iter().skip(skip) {
         let mark = match r.verdict {
             Decision::Deny => "DENY ",
+            Decision::Ask => "ask  ",
             Decision::Warn => "warn ",
             Decision::Allow => "allow",
         };

@@ -93,10 +93,14 @@ pub enum PolarityParam {
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum SeverityParam {
-    /// Deny the action (default).
+    /// Deny the action (default; also spelled `deny`).
     #[default]
+    #[serde(alias = "deny")]
     Block,
-    /// Allow it with a warning.
+    /// Ask the user to confirm the action.
+    Ask,
+    /// Allow it and remind the model of the rule (also spelled `remind`).
+    #[serde(alias = "remind")]
     Warn,
 }
 
@@ -109,7 +113,7 @@ pub struct AnchorAddParams {
     /// never (default), always or allowed.
     #[serde(default)]
     pub polarity: PolarityParam,
-    /// block (default: deny violating actions) or warn.
+    /// block (default: deny violating actions), ask (the user confirms) or warn (remind the model).
     #[serde(default)]
     pub severity: SeverityParam,
     /// Globs the rule applies to; default: what the text names, else the whole repository.

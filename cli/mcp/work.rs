@@ -341,6 +341,7 @@ pub fn anchor_add(shared: &Shared, params: AnchorAddParams) -> anyhow::Result<Ca
     };
     let severity = match params.severity {
         SeverityParam::Block => Severity::Block,
+        SeverityParam::Ask => Severity::Ask,
         SeverityParam::Warn => Severity::Warn,
     };
     let compiled = ctx_indexers::constraint::compile_text(&params.text, polarity);

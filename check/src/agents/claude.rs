@@ -31,10 +31,12 @@ pub fn event_kind(event_name: &str, input: &Value) -> crate::Result<EventKind> {
 
 /// The PreToolUse answer (shared with Codex, whose schema is the same object).
 pub fn tool_answer(event_name: &str, verdict: &Verdict) -> Answer {
-    pre_tool_answer(event_name, verdict)
+    pre_tool_answer(event_name, verdict, true)
 }
 
-pub(super) fn pre_tool_answer(event_name: &str, verdict: &Verdict) -> Answer {
+/// The PreToolUse answer; `can_ask` is false for agents that reject `"ask"` (Codex), where an
+/// ask verdict becomes a warning that reaches the model.
+pub(super) fn pre_tool_answer(event_name: &str, verdict: &Verdict, can_ask: bool) -> Answer {
     let event_name = if event_name.is_empty() {
         "PreToolUse"
     } else {
@@ -49,7 +51,14 @@ pub(super) fn pre_tool_answer(event_name: &str, verdict: &Verdict) -> Answer {
                 "permissionDecisionReason": reason,
             }
         })),
-        Decision::Warn => Answer::json(json!({
+        Decision::Ask if can_ask => Answer::json(json!({
+            "hookSpecificOutput": {
+                "hookEventName": event_name,
+                "permissionDecision": "ask",
+                "permissionDecisionReason": reason,
+            }
+        })),
+        Decision::Warn | Decision::Ask => Answer::json(json!({
             "hookSpecificOutput": {
                 "hookEventName": event_name,
                 "additionalContext": reason,

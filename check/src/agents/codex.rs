@@ -20,7 +20,7 @@ pub fn event_kind(event_name: &str, input: &Value) -> crate::Result<EventKind> {
 
 /// The PreToolUse answer: deny with a reason, warn as additional context, allow silently.
 pub fn tool_answer(event_name: &str, verdict: &Verdict) -> Answer {
-    super::claude::pre_tool_answer(event_name, verdict)
+    super::claude::pre_tool_answer(event_name, verdict, false)
 }
 
 /// The SessionStart / UserPromptSubmit answer.

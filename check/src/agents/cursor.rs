@@ -56,6 +56,11 @@ pub fn tool_answer(event_name: &str, verdict: &Verdict) -> Answer {
             "user_message": super::claude::first_line(&reason),
             "agent_message": reason,
         })),
+        Decision::Ask => Answer::json(json!({
+            "permission": "ask",
+            "user_message": super::claude::first_line(&reason),
+            "agent_message": reason,
+        })),
         Decision::Warn => Answer::json(json!({
             "permission": "allow",
             "user_message": super::claude::first_line(&reason),

@@ -62,7 +62,7 @@ pub fn tool_answer(verdict: &Verdict) -> Answer {
     let reason = verdict.reason();
     match verdict.decision {
         Decision::Deny => Answer::json(json!({"decision": "deny", "reason": reason})),
-        Decision::Warn => Answer::json(json!({
+        Decision::Warn | Decision::Ask => Answer::json(json!({
             "hookSpecificOutput": {"hookEventName": "BeforeTool", "additionalContext": reason},
             "systemMessage": super::claude::first_line(&reason),
         })),

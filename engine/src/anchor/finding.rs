@@ -8,6 +8,8 @@ use serde::{Deserialize, Serialize};
 pub enum Effect {
     /// A blocking violation.
     Deny,
+    /// A violation the user should confirm before the action runs.
+    Ask,
     /// A non-blocking violation.
     Warn,
     /// An explicit permission: the project allows this here.

@@ -167,6 +167,7 @@ fn build_anchor(p: PinnedAnchor, source: AnchorSource) -> Result<(Anchor, Exampl
         enabled: p.enabled,
         matchers,
         notes: p.notes,
+        tier_reason: None,
         embedding: None,
     };
     let examples = ExampleSet {
@@ -412,8 +413,34 @@ fn matcher_tables(matchers: &[Matcher]) -> Result<toml_edit::Item> {
         .parse::<toml_edit::DocumentMut>()
         .map_err(|e| Error::Invalid(format!("cannot write matchers: {e}")))?;
     doc.get("matcher")
-        .cloned()
+        .map(without_positions)
         .ok_or_else(|| Error::Invalid("cannot write matchers".into()))
+}
+
+/// A copy of an item parsed from another document, with no document positions. Tables keep
+/// the position they had in the document they were parsed from, and toml_edit prints tables
+/// in position order: copied as they are, a new anchor's matcher tables would be printed
+/// under an earlier anchor of the file they are inserted into.
+fn without_positions(item: &toml_edit::Item) -> toml_edit::Item {
+    match item {
+        toml_edit::Item::Table(table) => toml_edit::Item::Table(fresh_table(table)),
+        toml_edit::Item::ArrayOfTables(tables) => {
+            let mut fresh = toml_edit::ArrayOfTables::new();
+            for table in tables.iter() {
+                fresh.push(fresh_table(table));
+            }
+            toml_edit::Item::ArrayOfTables(fresh)
+        }
+        other => other.clone(),
+    }
+}
+
+fn fresh_table(table: &toml_edit::Table) -> toml_edit::Table {
+    let mut fresh = toml_edit::Table::new();
+    for (key, value) in table.iter() {
+        fresh.insert(key, without_positions(value));
+    }
+    fresh
 }
 
 fn pinned_ids(doc: &toml_edit::DocumentMut) -> Vec<String> {
@@ -519,6 +546,67 @@ not_match = ["path:src/a.py"]
             verify_examples(a, ex, Path::new("anchors.toml"), *line).unwrap();
         }
         assert_eq!(file.anchors[1].2, 8);
+    }
+
+    /// Five anchors of different families added in a row: each keeps its own matchers and
+    /// matches its own examples only (r10: a later anchor's matcher tables were written under
+    /// the first anchor of the file).
+    #[test]
+    fn r10_anchors_added_in_a_row_keep_their_own_matchers() {
+        use crate::anchor::GitMatcher;
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        std::fs::create_dir_all(root.join(".ctx")).unwrap();
+        let command = |text: &str| Matcher::Command(CommandMatcher::from_shorthand(text).unwrap());
+        let cases: Vec<(&str, Matcher, &str, &str)> = vec![
+            ("Never run pytest", command("pytest"), "pytest -q", "git status"),
+            (
+                "Never run git push --force",
+                command("git push --force"),
+                "git push --force origin x",
+                "git status",
+            ),
+            (
+                "Never edit generated files",
+                Matcher::Path(PathMatcher::new(vec!["generated/**".into()])),
+                "path:generated/a.py",
+                "path:src/a.py",
+            ),
+            (
+                "No unwrap",
+                Matcher::Code(CodeMatcher::new(r"\.unwrap\(".into())),
+                "line:src/a.rs:x.unwrap()",
+                "line:src/a.rs:x?",
+            ),
+            (
+                "Never amend commits",
+                Matcher::Git(GitMatcher::Amend),
+                "git commit --amend",
+                "git commit -m x",
+            ),
+        ];
+        for (text, matcher, _, _) in &cases {
+            let new = NewPinned {
+                text: text.to_string(),
+                matchers: vec![matcher.clone()],
+                ..NewPinned::default()
+            };
+            add_pinned(root, &new).unwrap();
+        }
+        let file = load_pinned(root).unwrap();
+        assert_eq!(file.anchors.len(), cases.len());
+        for ((anchor, _, _), (text, matcher, hit, miss)) in file.anchors.iter().zip(&cases) {
+            assert_eq!(anchor.text, *text);
+            assert_eq!(anchor.matchers, vec![matcher.clone()], "{text}");
+            let hits = |example: &str| !evaluate_anchor(anchor, None, &example_facts(example)).is_empty();
+            assert!(hits(hit), "{text} must match {hit}");
+            assert!(!hits(miss), "{text} must not match {miss}");
+            for (other, _, other_hit, _) in &cases {
+                if other != text {
+                    assert!(!hits(other_hit), "{text} must not match {other}'s example {other_hit}");
+                }
+            }
+        }
     }
 
     #[test]

@@ -37,31 +37,53 @@ impl Polarity {
     }
 }
 
-/// How hard a violation stops an action.
+/// How hard a violation stops an action: the anchor's tier.
+///
+/// Chosen by confidence when a rule is compiled: *deny* for hard rules grounded on an object
+/// the rule names literally, *ask* for soft rules or rules grounded on a partial object (the
+/// user confirms the action), *remind* for everything else (never blocks; the rule is shown to
+/// the model). Files keep the historical names `block` and `warn`; `deny` and `remind` are
+/// accepted as well.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
-    /// A violation denies the action.
+    /// Deny tier: a violation denies the action.
     #[default]
+    #[serde(alias = "deny")]
     Block,
-    /// A violation warns but lets the action run.
+    /// Ask tier: a violation asks the user to confirm the action (a warning to the model
+    /// where an agent cannot ask).
+    Ask,
+    /// Remind tier: a violation never blocks; the rule is given to the model.
+    #[serde(alias = "remind")]
     Warn,
 }
 
 impl Severity {
-    /// The lowercase name used in files and output.
+    /// The lowercase name used in files: `block`, `ask` or `warn`.
     pub fn as_str(self) -> &'static str {
         match self {
             Severity::Block => "block",
+            Severity::Ask => "ask",
             Severity::Warn => "warn",
         }
     }
 
-    /// Parses a name produced by [`Severity::as_str`].
+    /// The tier's name as shown to people: `deny`, `ask` or `remind`.
+    pub fn tier(self) -> &'static str {
+        match self {
+            Severity::Block => "deny",
+            Severity::Ask => "ask",
+            Severity::Warn => "remind",
+        }
+    }
+
+    /// Parses a file name ([`Severity::as_str`]) or a tier name ([`Severity::tier`]).
     pub fn parse(name: &str) -> Option<Severity> {
         match name.to_ascii_lowercase().as_str() {
             "block" | "deny" => Some(Severity::Block),
-            "warn" | "warning" => Some(Severity::Warn),
+            "ask" => Some(Severity::Ask),
+            "warn" | "warning" | "remind" => Some(Severity::Warn),
             _ => None,
         }
     }
@@ -145,6 +167,10 @@ pub struct Anchor {
     /// How the matchers were compiled from the text: one line per recognised phrase.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// Why the anchor has its tier ("deny: a hard rule naming its object literally", "ask:
+    /// the rule lets someone allow it"), for extracted anchors.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tier_reason: Option<String>,
     /// The text's embedding, when the indexer computed one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub embedding: Option<Vec<f32>>,
@@ -169,6 +195,7 @@ impl Anchor {
             enabled: true,
             matchers: Vec::new(),
             notes: Vec::new(),
+            tier_reason: None,
             embedding: None,
         }
     }
@@ -176,6 +203,24 @@ impl Anchor {
     /// True when nothing checkable was compiled from the text.
     pub fn is_semantic_only(&self) -> bool {
         self.matchers.is_empty()
+    }
+
+    /// Why the anchor has its tier: the reason recorded when it was extracted, else what its
+    /// source says (a built-in guard, a rule pinned with this tier).
+    pub fn tier_why(&self) -> String {
+        if let Some(reason) = &self.tier_reason {
+            return reason.clone();
+        }
+        let tier = self.severity.tier();
+        match self.source {
+            AnchorSource::Builtin => format!("{tier}: a built-in guard"),
+            AnchorSource::Pinned => format!("{tier}: pinned with this tier in .ctx/anchors.toml"),
+            AnchorSource::Plan => format!("{tier}: the pinned plan's scope"),
+            AnchorSource::Doc { .. } if self.matchers.is_empty() => {
+                format!("{tier}: nothing checkable is named")
+            }
+            AnchorSource::Doc { .. } => format!("{tier}: extracted before tiers were recorded; re-run `ctx index`"),
+        }
     }
 }
 
@@ -238,8 +283,9 @@ mod tests {
         for p in [Polarity::Never, Polarity::Always, Polarity::Allowed] {
             assert_eq!(Polarity::parse(p.as_str()), Some(p));
         }
-        for s in [Severity::Block, Severity::Warn] {
+        for s in [Severity::Block, Severity::Ask, Severity::Warn] {
             assert_eq!(Severity::parse(s.as_str()), Some(s));
+            assert_eq!(Severity::parse(s.tier()), Some(s));
         }
         assert_eq!(Polarity::parse("sometimes"), None);
     }

@@ -224,11 +224,13 @@ fn matcher_key(anchor: &Anchor) -> String {
     serde_json::to_string(&anchor.matchers).unwrap_or_default()
 }
 
-/// What a hit of this anchor means: a permission for `allowed` anchors, else deny or warn.
+/// What a hit of this anchor means: a permission for `allowed` anchors, else what its tier
+/// says (deny, ask, or a warning that reminds the model of the rule).
 pub fn effect_of(anchor: &Anchor) -> Effect {
     match (anchor.polarity, anchor.severity) {
         (Polarity::Allowed, _) => Effect::Permit,
         (_, Severity::Block) => Effect::Deny,
+        (_, Severity::Ask) => Effect::Ask,
         (_, Severity::Warn) => Effect::Warn,
     }
 }

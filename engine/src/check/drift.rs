@@ -144,7 +144,7 @@ pub fn build_report(
             });
             match r.verdict {
                 Decision::Deny => entry.denied += 1,
-                Decision::Warn => entry.warned += 1,
+                Decision::Warn | Decision::Ask => entry.warned += 1,
                 Decision::Allow => {}
             }
         }
@@ -165,7 +165,7 @@ pub fn build_report(
             .count(),
         warned: timeline
             .iter()
-            .filter(|r| r.verdict == Decision::Warn)
+            .filter(|r| matches!(r.verdict, Decision::Warn | Decision::Ask))
             .count(),
         trend: trend(&flags),
         timeline,

@@ -1,10 +1,12 @@
 //! The verdict on an action: allow, warn or deny, with the anchors that decided it.
 //!
 //! [`decide`] combines the findings of [`AnchorSet::evaluate`] (and of the semantic tier):
-//! - a deny finding denies, a warn finding warns;
+//! - a deny finding denies, an ask finding asks the user to confirm, a warn finding warns
+//!   (the strongest wins: allow < warn < ask < deny);
 //! - a permit finding (an `allowed` anchor, or an exception written in a rule) on the same
-//!   file (or, for commands, on the same action) turns a warn into allow, and turns a deny into
-//!   allow when both rules come from the same document (a document's own exception);
+//!   file (or, for commands, on the same action) turns a warn into allow, and turns a deny or
+//!   an ask into allow when both rules come from the same document (a document's own
+//!   exception);
 //! - built-in anchors' denials are never lifted by a permit.
 
 use crate::anchor::{Anchor, AnchorSet, AnchorSource, Effect, Finding};
@@ -19,16 +21,20 @@ pub enum Decision {
     Allow,
     /// A non-blocking violation: the action may run, the agent is told.
     Warn,
+    /// A violation of a soft or partly grounded rule: the user confirms the action (agents
+    /// that cannot ask treat it as a warning).
+    Ask,
     /// A blocking violation: the action must not run.
     Deny,
 }
 
 impl Decision {
-    /// `allow`, `warn` or `deny`.
+    /// `allow`, `warn`, `ask` or `deny`.
     pub fn as_str(self) -> &'static str {
         match self {
             Decision::Allow => "allow",
             Decision::Warn => "warn",
+            Decision::Ask => "ask",
             Decision::Deny => "deny",
         }
     }
@@ -43,7 +49,7 @@ pub struct Violation {
     pub text: String,
     /// Where the rule comes from (`AGENTS.md:12`, `builtin`, `pinned (.ctx/anchors.toml)`).
     pub source: String,
-    /// Deny or warn.
+    /// Deny, ask or warn.
     pub decision: Decision,
     /// What matched: the command word, path or added line.
     pub evidence: String,
@@ -169,6 +175,7 @@ fn violation(anchor: &Anchor, finding: &Finding) -> Violation {
         source: anchor.source.label(),
         decision: match finding.effect {
             Effect::Deny => Decision::Deny,
+            Effect::Ask => Decision::Ask,
             _ => Decision::Warn,
         },
         evidence: finding.evidence.clone(),
@@ -196,7 +203,7 @@ fn lifting_permit<'f>(
     permits: &[&'f Finding],
     anchors: &HashMap<&str, &Anchor>,
 ) -> Option<&'f Finding> {
-    if anchor.source == AnchorSource::Builtin && finding.effect == Effect::Deny {
+    if anchor.source == AnchorSource::Builtin && finding.effect != Effect::Warn {
         return None;
     }
     permits.iter().copied().find(|permit| {
@@ -277,6 +284,25 @@ mod tests {
         assert_eq!(v.violations[0].text, "never push");
         assert_eq!(v.violations[0].source, "AGENTS.md:1");
         assert!(v.reason().contains("never push"));
+    }
+
+    #[test]
+    fn ask_sits_between_warn_and_deny() {
+        let ask = anchor("avoid y", Polarity::Never, doc("AGENTS.md"), Severity::Ask);
+        let warn = anchor("avoid x", Polarity::Never, doc("AGENTS.md"), Severity::Warn);
+        let deny = anchor("never z", Polarity::Never, doc("AGENTS.md"), Severity::Block);
+        let set = AnchorSet::from_anchors(None, vec![ask.clone(), warn.clone(), deny.clone()]);
+        let asked = decide(
+            &set,
+            &[finding(&warn, Effect::Warn, None), finding(&ask, Effect::Ask, None)],
+        );
+        assert_eq!(asked.decision, Decision::Ask);
+        assert_eq!(asked.violations[0].decision, Decision::Ask);
+        let denied = decide(
+            &set,
+            &[finding(&ask, Effect::Ask, None), finding(&deny, Effect::Deny, None)],
+        );
+        assert_eq!(denied.decision, Decision::Deny);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use super::extract_anchors;
 use ctx_engine::anchor::{
-    evaluate_anchor, Anchor, AnchorSource, GitMatcher, Matcher, PathMatcher, Polarity,
+    evaluate_anchor, Anchor, AnchorSource, GitMatcher, Matcher, PathMatcher, Polarity, Severity,
 };
 use ctx_engine::check::{ActionFacts, AddedLine, FileEffect, FileOp, Invocation};
 
@@ -123,12 +123,11 @@ fn bullets_compile_to_the_expected_matchers() {
     assert_eq!(allowed.polarity, Polarity::Allowed);
     assert!(hits(allowed, &write("wp-content/themes/a.php", &[])));
 
-    assert!(
-        !anchors
-            .iter()
-            .any(|a| a.text.contains("Keep functions short")),
-        "weak imperative without a matcher is not an anchor"
-    );
+    let short = find(&anchors, "Keep functions short");
+    assert!(short.matchers.is_empty());
+    assert_eq!(short.severity, Severity::Warn, "an imperative with nothing to check reminds");
+    assert_eq!(push.severity, Severity::Block);
+    assert_eq!(deps.severity, Severity::Ask, "\"without asking\" leaves it to the user");
 }
 
 #[test]
@@ -147,12 +146,11 @@ fn tables_keep_their_row_line() {
         mocks,
         &write("src/a.py", &["from unittest import mock"])
     ));
-    assert!(
-        !anchors
-            .iter()
-            .any(|a| a.text.contains("Prefer small modules")),
-        "a preference without a matcher is no anchor"
-    );
+    assert_eq!(lock.severity, Severity::Block);
+    assert_eq!(mocks.severity, Severity::Ask, "mocks are a heuristic reading: ask");
+    let modules = find(&anchors, "Prefer small modules");
+    assert!(modules.matchers.is_empty());
+    assert_eq!(modules.severity, Severity::Warn);
 }
 
 #[test]
@@ -166,6 +164,11 @@ fn prose_rules_and_ordinary_sentences() {
     let vendor = find(&anchors, "vendor/");
     assert_eq!(line(vendor), 6);
     assert!(hits(vendor, &write("vendor/lib/a.go", &[])));
+    assert_eq!(
+        vendor.severity,
+        Severity::Warn,
+        "a README speaks to users: its rules remind, never block"
+    );
     let console = find(&anchors, "console.log");
     assert!(hits(console, &write("src/app.ts", &["  console.log(x)"])));
     assert!(
@@ -173,10 +176,9 @@ fn prose_rules_and_ordinary_sentences() {
         "a description in a README is not a rule"
     );
     let in_agents = extract_anchors("AGENTS.md", "The release pipeline only runs on tags.\n");
-    let tags = find(&in_agents, "only runs on tags");
     assert!(
-        tags.matchers.is_empty(),
-        "an unknown phrase compiles to nothing"
+        in_agents.is_empty(),
+        "a description is not a rule in an instruction file either: {in_agents:#?}"
     );
 }
 

@@ -1,33 +1,48 @@
 //! Constraint extraction: finding a project's rules in its documentation and compiling them
 //! into anchors.
 //!
-//! [`extract_anchors`] reads one document (agent-instruction file or any markdown/text doc),
-//! finds sentences stating a constraint (never, do not, must, always, only, avoid, forbidden,
-//! required, "use X, not Y" … in bullets, tables, bold text, prose and comments in code blocks),
-//! keeps each verbatim with its line, derives its scope from where it lives (nested
-//! `AGENTS.md`, front matter `paths`/`globs`/`applyTo`) and from what it says ("in tests",
-//! "under `src/api`"), and compiles what it can into matchers ([`compile`]). Sentences in
-//! instruction files that are plain imperatives ("Follow Conventional Commits") become anchors
-//! only when something checkable compiles from them.
+//! A rule is understood from its structure, not from phrases seen in known documents:
+//! - [`segment`] splits markdown and reStructuredText into blocks (items, paragraphs, table
+//!   rows, admonitions, code comments) with their section headings, parents and subjects;
+//! - `directive` keeps only sentences addressed to the reader: imperatives, prohibitions,
+//!   requirements, modal sentences ("Contributors must not …") and trigger labels
+//!   ("FORBIDDEN: …"); descriptions ("X is never released", "you may not find one") are not
+//!   rules in any file;
+//! - `objects` finds what a rule names literally (code spans, bare flags and paths, quotes)
+//!   and classifies each by its shape; `rule` reads polarity, strength, verb, relation
+//!   ("X instead of Y"), exceptions ("unless asked") and scope ("in tests", "in `src/`");
+//! - `ground` compiles matchers only from named objects; `compile` picks each matcher's tier:
+//!   deny (hard and grounded), ask (soft, partly grounded, or open to someone's approval) or
+//!   remind (nothing checkable: shown to the model, never blocking);
+//! - [`consistency`] demotes to a reminder any matcher that would deny what the document
+//!   itself recommends, or what the repository's CI, Makefile, scripts or hooks run.
 //!
-//! The lead's `ctx index` calls [`extract_anchors`] for every changed documentation file and
-//! saves the union with `ctx_engine::anchor::write_extracted`.
+//! The vocabulary is data with its own tests: `lexicon.toml` (verbs, programs, categories,
+//! flag spellings, languages), `patterns.toml` (sentence patterns, each with sentences it
+//! must and must not match) and `concepts.toml` (operations named in words: force-push, new
+//! dependencies, secrets …).
 
 mod compile;
-mod detect;
+pub mod consistency;
+mod concepts;
+mod directive;
 mod frontmatter;
-mod segment;
-mod spans;
-mod vocabulary;
+mod ground;
+mod lexicon;
+mod objects;
+mod patterns;
+mod rule;
+pub mod segment;
 
 #[cfg(test)]
 mod fixture_tests;
 
-pub use compile::{compile, compile_text, Compiled, RuleContext};
-pub use detect::{detect, Trigger};
+pub use compile::{clean_markdown, compile_sentence, compile_text, CompiledRule, CompiledSentence, RuleContext};
+pub use consistency::{Contradiction, Recommended};
 pub use frontmatter::{parse_front_matter, FrontMatter};
 
-use ctx_engine::anchor::{Anchor, AnchorSource};
+use ctx_engine::anchor::{Anchor, AnchorSource, Severity};
+use objects::{mask, Object, ObjectKind};
 use std::collections::HashSet;
 
 /// Largest document read (bytes); the rest of an enormous file is ignored.
@@ -44,16 +59,21 @@ const INSTRUCTION_NAMES: &[&str] = &[
     "GEMINI.md",
     "CONVENTIONS.md",
     "CONTRIBUTING.md",
+    "CONTRIBUTING.rst",
+    "DEVELOPMENT.md",
+    "DEVELOPING.md",
+    "HACKING.md",
     ".cursorrules",
     ".windsurfrules",
     ".clinerules",
     "copilot-instructions.md",
 ];
 
-/// True for agent-instruction files: `AGENTS.md` (any directory), `CLAUDE.md`,
-/// `.claude/CLAUDE.md`, `CLAUDE.local.md`, `.claude/rules/*.md`, `.cursorrules`,
-/// `.cursor/rules/*.mdc`, `.github/copilot-instructions.md`,
-/// `.github/instructions/*.instructions.md`, `GEMINI.md`, `CONVENTIONS.md`, `CONTRIBUTING.md`.
+/// True for agent-instruction and contributor files: `AGENTS.md` (any directory),
+/// `CLAUDE.md`, `.claude/CLAUDE.md`, `CLAUDE.local.md`, `.claude/rules/*.md`,
+/// `.cursorrules`, `.cursor/rules/*.mdc`, `.github/copilot-instructions.md`,
+/// `.github/instructions/*.instructions.md`, `GEMINI.md`, `CONVENTIONS.md`,
+/// `CONTRIBUTING.md`, `DEVELOPMENT.md`, `HACKING.md`.
 pub fn is_instruction_file(rel_path: &str) -> bool {
     let path = rel_path.trim_start_matches("./").replace('\\', "/");
     let name = path.rsplit('/').next().unwrap_or(&path);
@@ -64,7 +84,6 @@ pub fn is_instruction_file(rel_path: &str) -> bool {
         || (path.contains(".cursor/rules/") && name.ends_with(".mdc"))
         || (path.contains(".github/instructions/") && name.ends_with(".instructions.md"))
 }
-
 /// File names (without extension, case-insensitive) of documents that record history or
 /// legal terms rather than rules for the work: change logs, release notes, licences.
 const RECORD_DOCUMENTS: &[&str] = &[
@@ -136,89 +155,273 @@ fn base_dir(rel_path: &str) -> String {
     dir.to_string()
 }
 
-/// Every anchor stated in one document. `rel_path` is relative to the repository root.
+/// Every anchor stated in one document, checked against what the same document recommends
+/// (see [`consistency`]). `rel_path` is relative to the repository root.
 pub fn extract_anchors(rel_path: &str, text: &str) -> Vec<Anchor> {
+    let reading = Reading {
+        instruction: is_instruction_file(rel_path),
+        base_dir: None,
+    };
+    let mut doc = extract_document(rel_path, text, reading);
+    consistency::demote(&mut doc.anchors, &doc.recommended);
+    doc.anchors
+}
+
+/// How to read a document.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Reading<'a> {
+    /// Written for whoever works on the project: an agent-instruction or contributor file, or
+    /// a file one of those includes (`@docs/rules.md`). Other documentation gives reminders
+    /// only, except in its contributor sections.
+    pub instruction: bool,
+    /// The directory the rules apply to, when not the document's own (an included file
+    /// applies where its includer does).
+    pub base_dir: Option<&'a str>,
+}
+
+/// The anchors of a repository's documents, and the rules demoted for contradicting what
+/// their own document or the repository's build files recommend.
+#[derive(Debug, Clone, Default)]
+pub struct RepositoryRules {
+    /// Every anchor, document by document.
+    pub anchors: Vec<Anchor>,
+    /// Rules demoted to reminders, with the action they would have denied.
+    pub contradictions: Vec<Contradiction>,
+}
+
+/// Extracts every document of a repository (`(path, text)` pairs, paths relative to `root`):
+/// files an instruction file includes with `@path` are read as instructions for the
+/// includer's directory, and each document's rules are checked against what it and the
+/// repository's CI workflows, Makefile, scripts and hooks recommend.
+pub fn extract_repository(root: &std::path::Path, documents: &[(String, String)]) -> RepositoryRules {
+    let repository = consistency::repository_recommendations(root);
+    let mut out = RepositoryRules::default();
+    let mut read: HashSet<String> = HashSet::new();
+    let mut queue: Vec<(String, String, Reading)> = documents
+        .iter()
+        .map(|(p, t)| (p.clone(), t.clone(), Reading { instruction: is_instruction_file(p), base_dir: None }))
+        .collect();
+    let mut includes: Vec<(String, String)> = Vec::new();
+    for (path, text, reading) in &queue {
+        if reading.instruction {
+            for target in included_files(path, text) {
+                includes.push((target, base_dir(path)));
+            }
+        }
+    }
+    let mut included_docs = Vec::new();
+    for (target, base) in includes {
+        if is_instruction_file(&target) || documents.iter().any(|(p, _)| *p == target && is_instruction_file(p)) {
+            continue;
+        }
+        let Ok(text) = std::fs::read_to_string(root.join(&target)) else {
+            continue;
+        };
+        included_docs.push((target, text, base));
+    }
+    queue.retain(|(p, _, _)| !included_docs.iter().any(|(t, _, _)| t == p));
+    for (path, text, base) in &included_docs {
+        queue.push((path.clone(), text.clone(), Reading { instruction: true, base_dir: Some(base.as_str()) }));
+    }
+    for (path, text, reading) in &queue {
+        if !read.insert(path.clone()) {
+            continue;
+        }
+        let mut doc = extract_document(path, text, *reading);
+        let mut recommended = doc.recommended;
+        recommended.extend(repository.iter().cloned());
+        out.contradictions.extend(consistency::demote(&mut doc.anchors, &recommended));
+        out.anchors.extend(doc.anchors);
+    }
+    out
+}
+
+/// Files an instruction file includes: Claude Code's `@path/to/file.md` imports, relative to
+/// the including file's directory.
+fn included_files(path: &str, text: &str) -> Vec<String> {
+    static INCLUDE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = INCLUDE.get_or_init(|| {
+        regex::Regex::new(r"(?m)(?:^|\s)@(\.{0,2}/?[\w./-]+\.(?:md|mdc|markdown|txt|rst))\b").unwrap()
+    });
+    let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
+    let mut out = Vec::new();
+    for cap in re.captures_iter(text) {
+        let target = cap[1].trim_start_matches("./");
+        if target.starts_with('/') || target.contains("..") {
+            continue;
+        }
+        let joined = if dir.is_empty() { target.to_string() } else { format!("{dir}/{target}") };
+        if !out.contains(&joined) {
+            out.push(joined);
+        }
+    }
+    out
+}
+
+/// The rules of one document and what it recommends, before the consistency check.
+#[derive(Debug, Clone, Default)]
+pub struct DocumentRules {
+    /// The anchors, in document order.
+    pub anchors: Vec<Anchor>,
+    /// Commands and code the document recommends (its code blocks, "run `x`" sentences).
+    pub recommended: Vec<Recommended>,
+}
+
+/// Extracts one document. `instruction` says whether it is written for whoever works on the
+/// project (an agent-instruction or contributor file, or one such a file includes); other
+/// documentation gives only reminders, except in its contributor sections.
+pub fn extract_document(rel_path: &str, text: &str, reading: Reading) -> DocumentRules {
+    let instruction = reading.instruction;
+    let mut out = DocumentRules::default();
     if text.as_bytes().contains(&0) || is_record_document(rel_path) {
-        return Vec::new();
+        return out;
+    }
+    if !instruction && is_in_data_directory(rel_path) {
+        return out;
     }
     let text = truncate(text, MAX_DOC_BYTES);
-    let instruction = is_instruction_file(rel_path);
-    if !instruction && is_in_data_directory(rel_path) {
-        return Vec::new();
-    }
     let front = frontmatter::parse_front_matter(text);
     let skip = front.as_ref().map_or(0, |f| f.lines);
     let body: String = text.lines().skip(skip).collect::<Vec<_>>().join("\n");
     let doc = segment::segment(&body, skip as u32 + 1);
-    let base = base_dir(rel_path);
-    let location_scope = location_scope(&base, front.as_ref());
+    let base = reading.base_dir.map_or_else(|| base_dir(rel_path), str::to_string);
+    let location = location_scope(&base, front.as_ref());
+    out.recommended = consistency::document_recommendations(rel_path, &doc);
     let mut seen = HashSet::new();
-    let mut anchors = Vec::new();
     for (i, sentence) in doc.sentences.iter().enumerate() {
         let block = &doc.blocks[sentence.block];
-        let rule_text = if sentence.code_context.is_some() {
-            block.text.as_str()
-        } else {
-            sentence.text.as_str()
+        let addressed = instruction || is_contributor_section(&block.section);
+        let rule_text = sentence.text.as_str();
+        let anchor_text = match &sentence.code_context {
+            Some(code) => format!("{code}  # {}", sentence.text),
+            None => sentence.text.clone(),
         };
-        let plain = compile::clean_markdown(rule_text);
-        let Some(trigger) = detect::detect(&plain) else {
-            continue;
-        };
-        let is_rule = instruction || (trigger.strong && detect::is_directive(&plain));
-        if !is_rule {
+        let source = AnchorSource::Doc { path: rel_path.to_string(), line: sentence.line };
+        if seen.contains(&ctx_engine::anchor::anchor_id(&anchor_text, &source)) {
             continue;
         }
-        let previous = (i > 0 && doc.sentences[i - 1].block == sentence.block)
-            .then(|| doc.sentences[i - 1].text.as_str());
+        let referents = referents(&doc, i);
+        let nearby = nearby_commands(&doc, sentence.block);
         let ctx = RuleContext {
-            previous,
-            following_items: &block.following_items,
-            block: &block.text,
+            subject: block.subject.as_deref(),
+            referents,
             code_context: sentence.code_context.as_deref(),
+            nearby_commands: nearby,
             base_dir: &base,
-            sentence: "",
+            section: &block.section,
         };
-        let compiled = compile::compile(rule_text, trigger.polarity, &ctx);
-        if !trigger.strong && compiled.matchers.is_empty() {
+        let Some(compiled) = compile_sentence(rule_text, &ctx) else {
             continue;
-        }
-        if !instruction && is_unscoped_permission(trigger.polarity, &compiled) {
-            continue;
-        }
-        let mut anchor = Anchor::new(
-            sentence.text.clone(),
-            trigger.polarity,
-            AnchorSource::Doc {
-                path: rel_path.to_string(),
-                line: sentence.line,
-            },
-        );
-        if !seen.insert(anchor.id.clone()) {
-            continue;
-        }
-        anchor.severity = trigger.severity;
-        anchor.scope = merge_scopes(&location_scope, &compiled.scope);
-        anchor.matchers = compiled.matchers;
-        anchor.notes = if compiled.notes.is_empty() {
-            vec!["semantic-only: no checkable phrase recognised".to_string()]
-        } else {
-            compiled.notes
         };
-        anchors.push(anchor);
-        if anchors.len() >= MAX_ANCHORS_PER_DOC {
+        out.recommended.extend(compiled.recommends.iter().map(|c| Recommended::command(c, rel_path, sentence.line)));
+        if !worth_keeping(&compiled, addressed) {
+            continue;
+        }
+        let several = compiled.rules.len() > 1;
+        for rule in compiled.rules {
+            let mut anchor = Anchor::new(anchor_text.clone(), rule.polarity, source.clone());
+            if several && rule.severity != Severity::Block {
+                anchor.id = format!("{}-{}", anchor.id, rule.severity.tier());
+            }
+            if !seen.insert(anchor.id.clone()) {
+                continue;
+            }
+            anchor.severity = rule.severity;
+            anchor.tier_reason = Some(rule.tier_reason);
+            if !addressed && rule.severity != Severity::Warn {
+                anchor.severity = Severity::Warn;
+                anchor.tier_reason = Some("remind: general documentation speaks to the project's users, not to whoever works on it".into());
+            }
+            anchor.scope = merge_scopes(&location, &rule.scope);
+            anchor.matchers = rule.matchers;
+            anchor.notes = rule.notes;
+            out.anchors.push(anchor);
+        }
+        if out.anchors.len() >= MAX_ANCHORS_PER_DOC {
             break;
         }
     }
-    anchors
+    out
 }
 
-/// A permission in general documentation that names nothing checkable and no scope ("you
-/// may want to tune the merge policy") grants nothing, so it is not kept.
-fn is_unscoped_permission(polarity: ctx_engine::anchor::Polarity, compiled: &Compiled) -> bool {
-    polarity == ctx_engine::anchor::Polarity::Allowed
-        && compiled.matchers.is_empty()
-        && compiled.scope.is_empty()
+/// A directive becomes an anchor when it has matchers, or states a constraint (not a bare
+/// imperative) — bare imperatives in agent-instruction files count too, but not pointers
+/// ("See …", "Refer to …").
+fn worth_keeping(compiled: &CompiledSentence, addressed: bool) -> bool {
+    let has_matchers = compiled.rules.iter().any(|r| !r.matchers.is_empty());
+    if has_matchers {
+        return true;
+    }
+    if compiled.form != "imperative" {
+        return addressed || compiled.form != "permission";
+    }
+    addressed
+        && !matches!(
+            compiled.verb.as_deref(),
+            Some("see" | "refer" | "note" | "read" | "look" | "consult" | "check" | "visit" | "open" | "go" | "find" | "click")
+        )
+}
+
+/// True for a section of general documentation written for contributors.
+fn is_contributor_section(section: &[String]) -> bool {
+    section.iter().any(|h| {
+        let h = h.to_lowercase();
+        ["contribut", "development", "developing", "hacking", "coding guideline", "coding convention", "coding style", "style guide", "code style", "pull request", "commit message", "for agents", "ai agents", "llm"]
+            .iter()
+            .any(|w| h.contains(w))
+    })
+}
+
+/// Objects a pronoun in sentence `i` may refer to: the items after it (an intro such as
+/// "Do not edit these:"), its block's parent and its subject, and the sentence before it.
+fn referents(doc: &segment::Document, i: usize) -> Vec<Object> {
+    let sentence = &doc.sentences[i];
+    let block = &doc.blocks[sentence.block];
+    let mut texts: Vec<&str> = block.following_items.iter().map(String::as_str).collect();
+    if let Some(parent) = block.parent {
+        let p = &doc.blocks[parent];
+        texts.extend(p.subject.as_deref());
+        if p.is_item {
+            texts.push(&p.text);
+        }
+    }
+    if i > 0 && doc.sentences[i - 1].block == sentence.block {
+        texts.push(&doc.sentences[i - 1].text);
+    } else if sentence.block > 0 && !block.is_item {
+        texts.push(&doc.blocks[sentence.block - 1].text);
+    }
+    texts
+        .into_iter()
+        .flat_map(|t| mask(&clean_markdown(t)).objects)
+        .filter(|o| matches!(o.kind, ObjectKind::Path(_)))
+        .collect()
+}
+
+/// Commands named in the sentence's block, its parent and the code blocks of its section,
+/// for the program a bare flag belongs to.
+fn nearby_commands(doc: &segment::Document, block_index: usize) -> Vec<Vec<String>> {
+    let block = &doc.blocks[block_index];
+    let mut texts = vec![block.text.clone()];
+    if let Some(parent) = block.parent {
+        texts.push(doc.blocks[parent].text.clone());
+    }
+    let mut out: Vec<Vec<String>> = texts
+        .iter()
+        .flat_map(|t| mask(&clean_markdown(t)).objects)
+        .filter_map(|o| match o.kind {
+            ObjectKind::Command(words) => Some(words),
+            _ => None,
+        })
+        .collect();
+    for code in doc.code_blocks.iter().filter(|c| !c.counter_example) {
+        for line in code.text.lines() {
+            let words: Vec<String> = line.trim().trim_start_matches("$ ").split_whitespace().map(String::from).collect();
+            if words.len() > 1 && objects::is_program_name(&words[0]) {
+                out.push(words);
+            }
+        }
+    }
+    out
 }
 
 fn truncate(text: &str, max: usize) -> &str {

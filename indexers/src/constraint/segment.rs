@@ -1,9 +1,12 @@
 //! Splitting a markdown (or plain text) document into candidate sentences with their lines.
 //!
-//! Blocks are list items (with their continuation lines), paragraphs, table rows, headings and
-//! comments in fenced code. Each block keeps the paragraph it belongs to, so a rule such as
-//! "Do not edit these:" can see the list that follows it and "Never edit it by hand" can see
-//! the sentence before it.
+//! Blocks are list items (with their continuation lines), paragraphs, table rows, headings,
+//! reStructuredText admonitions (`.. warning:: Do not …`) and comments in fenced code. Each
+//! block keeps the headings it sits under, its parent (the item above a nested item, or the
+//! paragraph that introduces a list) and its subject (the `` `path` `` of "`gen/`: generated;
+//! do not edit"), so a rule such as "Do not edit these:" can see the list that follows it and
+//! "Don't edit directly" can see what it is about. Code blocks are kept whole, with their
+//! language, as what the document recommends running or writing.
 
 /// One sentence of a document.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,6 +21,19 @@ pub struct Sentence {
     pub code_context: Option<String>,
 }
 
+/// A fenced or literal code block.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CodeBlock {
+    /// The info string's language (`bash`, `python`), lowercased; empty when none.
+    pub lang: String,
+    /// The block's lines.
+    pub text: String,
+    /// 1-based line of its first line of code.
+    pub line: u32,
+    /// True when the text just before it marks it as what not to do ("Don't:", "❌ Bad").
+    pub counter_example: bool,
+}
+
 /// A block: a list item, paragraph, table row, heading or code comment.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Block {
@@ -29,6 +45,16 @@ pub struct Block {
     pub is_item: bool,
     /// List items that directly follow this block (when it is not an item itself).
     pub following_items: Vec<String>,
+    /// The headings the block sits under, outermost first.
+    pub section: Vec<String>,
+    /// The block it belongs to: the item above a nested item, or the paragraph ending in `:`
+    /// right before a list.
+    pub parent: Option<usize>,
+    /// What a definition-style item is about: the leading `` `x` `` or `**x**` of
+    /// "`x`: …" / "`x` — …", with its backticks.
+    pub subject: Option<String>,
+    /// Indentation of the block's first line.
+    pub indent: usize,
 }
 
 /// A document split into blocks and sentences.
@@ -38,6 +64,8 @@ pub struct Document {
     pub blocks: Vec<Block>,
     /// Sentences in order.
     pub sentences: Vec<Sentence>,
+    /// Code blocks in order.
+    pub code_blocks: Vec<CodeBlock>,
 }
 
 const MAX_SENTENCE_CHARS: usize = 600;
@@ -46,18 +74,40 @@ const MAX_SENTENCE_CHARS: usize = 600;
 pub fn segment(text: &str, first_line: u32) -> Document {
     let mut doc = Document::default();
     let mut builder = BlockBuilder::default();
-    let mut fence: Option<String> = None;
+    let mut fence: Option<(String, CodeBlock)> = None;
+    let mut literal: Option<(usize, CodeBlock)> = None;
+    let mut admonition: Option<usize> = None;
     let mut in_html_comment = false;
-    for (i, raw) in text.lines().enumerate() {
+    let lines: Vec<&str> = text.lines().collect();
+    for (i, raw) in lines.iter().enumerate() {
         let line_no = first_line + i as u32;
         let trimmed = raw.trim();
-        if let Some(marker) = &fence {
+        let indent = raw.len() - raw.trim_start().len();
+        if let Some((marker, block)) = &mut fence {
             if trimmed.starts_with(marker.as_str()) {
-                fence = None;
+                let (_, block) = fence.take().expect("inside a fence");
+                doc.code_blocks.push(block);
             } else {
-                code_comment(&mut doc, raw, line_no);
+                block.text.push_str(raw);
+                block.text.push('\n');
+                code_comment(&mut doc, &builder, raw, line_no);
             }
             continue;
+        }
+        if let Some((min_indent, block)) = &mut literal {
+            if trimmed.is_empty() || indent >= *min_indent {
+                block.text.push_str(raw.get(*min_indent..).unwrap_or(""));
+                block.text.push('\n');
+                continue;
+            }
+            let (_, block) = literal.take().expect("inside a literal block");
+            doc.code_blocks.push(block);
+        }
+        if let Some(min_indent) = admonition {
+            if !trimmed.is_empty() && indent < min_indent {
+                builder.flush(&mut doc);
+                admonition = None;
+            }
         }
         if in_html_comment {
             in_html_comment = !trimmed.contains("-->");
@@ -70,14 +120,92 @@ pub fn segment(text: &str, first_line: u32) -> Document {
         }
         if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
             builder.flush(&mut doc);
-            fence = Some(trimmed.chars().take(3).collect());
+            let marker: String = trimmed.chars().take(3).collect();
+            let lang = trimmed[3..].trim().split([' ', '{', ',']).next().unwrap_or("").to_lowercase();
+            let counter_example = counter_example(&doc);
+            fence = Some((marker, CodeBlock { lang, text: String::new(), line: line_no + 1, counter_example }));
+            continue;
+        }
+        if let Some(lang) = rst_code_directive(trimmed) {
+            builder.flush(&mut doc);
+            let counter_example = counter_example(&doc);
+            literal = Some((indent + 1, CodeBlock { lang, text: String::new(), line: line_no + 1, counter_example }));
+            continue;
+        }
+        if let Some(body) = rst_admonition(trimmed) {
+            builder.flush(&mut doc);
+            if !body.is_empty() {
+                builder.line(&mut doc, body, line_no);
+            }
+            admonition = Some(indent + 1);
+            continue;
+        }
+        if let Some(level) = lines.get(i + 1).and_then(|next| rst_underline(trimmed, next)) {
+            builder.flush(&mut doc);
+            builder.heading(level, trimmed);
+            continue;
+        }
+        if is_rst_underline_of_previous(trimmed, i, &lines) {
+            continue;
+        }
+        if trimmed.ends_with("::") && !trimmed.starts_with("..") {
+            builder.line(&mut doc, trimmed.trim_end_matches(':'), line_no);
+            builder.flush(&mut doc);
+            let counter_example = counter_example(&doc);
+            literal = Some((indent + 1, CodeBlock { lang: String::new(), text: String::new(), line: line_no + 1, counter_example }));
             continue;
         }
         builder.line(&mut doc, raw, line_no);
     }
     builder.flush(&mut doc);
+    let open_block = fence.take().map(|(_, b)| b).or(literal.take().map(|(_, b)| b));
+    doc.code_blocks.extend(open_block);
     link_lists(&mut doc);
     doc
+}
+
+/// `.. code-block:: python`, `.. code:: bash`, `.. sourcecode::` → the language.
+fn rst_code_directive(line: &str) -> Option<String> {
+    let rest = line.strip_prefix("..")?.trim_start();
+    let (name, lang) = rest.split_once("::")?;
+    matches!(name.trim(), "code-block" | "code" | "sourcecode" | "prompt")
+        .then(|| lang.trim().to_lowercase())
+}
+
+/// `.. warning:: Do not …` → the text after `::` (the admonition's body follows, indented).
+fn rst_admonition(line: &str) -> Option<&str> {
+    let rest = line.strip_prefix("..")?.trim_start();
+    let (name, body) = rest.split_once("::")?;
+    matches!(
+        name.trim().to_ascii_lowercase().as_str(),
+        "warning" | "note" | "important" | "caution" | "danger" | "attention" | "tip" | "hint" | "admonition" | "error"
+    )
+    .then(|| body.trim())
+}
+
+/// The level of an RST heading whose underline is `next` (`===`, `---`, `~~~` …).
+fn rst_underline(line: &str, next: &str) -> Option<usize> {
+    let under = next.trim();
+    let c = under.chars().next()?;
+    let is_rule = under.len() >= 3
+        && "=-~^*+#\"'`:.".contains(c)
+        && under.chars().all(|x| x == c)
+        && under.len() + 1 >= line.chars().count();
+    let heading_text = !line.is_empty() && !line.starts_with(['-', '*', '|', '#', '>']) && line.chars().any(char::is_alphanumeric);
+    (is_rule && heading_text).then(|| "=-~^*+#\"'`:.".find(c).unwrap_or(0) + 1)
+}
+
+fn is_rst_underline_of_previous(line: &str, i: usize, lines: &[&str]) -> bool {
+    i > 0 && rst_underline(lines[i - 1].trim(), line).is_some()
+}
+
+/// True when the text right before a code block says it shows what not to do.
+fn counter_example(doc: &Document) -> bool {
+    static MARK: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = MARK.get_or_init(|| {
+        regex::Regex::new(r"(?i)(\b(don'?t|do not|avoid|bad|wrong|incorrect|never|anti-?pattern|not this|instead of|forbidden|deprecated)\b|❌|✗|✘|🚫)").unwrap()
+    });
+    doc.blocks.last().is_some_and(|b| re.is_match(&b.text))
 }
 
 #[derive(Default)]
@@ -86,6 +214,10 @@ struct BlockBuilder {
     line: u32,
     is_item: bool,
     item_indent: usize,
+    indent: usize,
+    /// Headings by level: (level, text).
+    headings: Vec<(usize, String)>,
+    section: Vec<String>,
 }
 
 impl BlockBuilder {
@@ -97,13 +229,20 @@ impl BlockBuilder {
         }
         let indent = raw.len() - raw.trim_start().len();
         let unquoted = trimmed.trim_start_matches('>').trim();
-        if unquoted.starts_with('#') || unquoted.starts_with('|') {
+        if unquoted.starts_with('#') {
             self.flush(doc);
-            let text = if unquoted.starts_with('|') {
-                table_row(unquoted)
-            } else {
-                unquoted.trim_start_matches('#').trim().to_string()
-            };
+            let level = unquoted.chars().take_while(|c| *c == '#').count();
+            let text = unquoted.trim_start_matches('#').trim();
+            if !text.is_empty() {
+                self.start(text.to_string(), line_no, false, indent);
+                self.flush(doc);
+                self.heading(level, text);
+            }
+            return;
+        }
+        if unquoted.starts_with('|') {
+            self.flush(doc);
+            let text = table_row(unquoted);
             if !text.is_empty() && !is_table_rule(unquoted) {
                 self.start(text, line_no, false, indent);
                 self.flush(doc);
@@ -134,6 +273,14 @@ impl BlockBuilder {
         self.line = line;
         self.is_item = is_item;
         self.item_indent = indent + 1;
+        self.indent = indent;
+    }
+
+    /// A heading of this level: it replaces the headings at its level and below.
+    fn heading(&mut self, level: usize, text: &str) {
+        self.headings.retain(|(l, _)| *l < level);
+        self.headings.push((level, super::compile::clean_markdown(text)));
+        self.section = self.headings.iter().map(|(_, t)| t.clone()).collect();
     }
 
     fn flush(&mut self, doc: &mut Document) {
@@ -151,13 +298,41 @@ impl BlockBuilder {
                 code_context: None,
             });
         }
+        let parent = if self.is_item { parent_item(doc, self.indent) } else { None };
         doc.blocks.push(Block {
+            subject: subject(&text),
             text,
             line: self.line,
             is_item: self.is_item,
             following_items: Vec::new(),
+            section: self.section.clone(),
+            parent,
+            indent: self.indent,
         });
     }
+}
+
+/// The block a new item at `indent` belongs to: the nearest item above it that is indented
+/// less, else the paragraph ending in `:` right before the list.
+fn parent_item(doc: &Document, indent: usize) -> Option<usize> {
+    for (i, b) in doc.blocks.iter().enumerate().rev() {
+        if b.is_item && b.indent < indent {
+            return Some(i);
+        }
+        if !b.is_item {
+            return b.text.trim_end().ends_with(':').then_some(i);
+        }
+    }
+    None
+}
+
+/// "`x`: …", "`x` — …", "**x**: …": the thing a definition-style block is about.
+fn subject(text: &str) -> Option<String> {
+    static SUBJECT: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
+    let re = SUBJECT.get_or_init(|| {
+        regex::Regex::new(r"^(`[^`]+`|\*\*[^*]+\*\*)\s*(?::|—|–|-|\|)\s").unwrap()
+    });
+    re.captures(text).map(|c| c[1].trim_matches('*').to_string())
 }
 
 /// Lines indented less than an item's text still continue it when they start in lowercase.
@@ -187,13 +362,19 @@ fn list_item(line: &str) -> Option<&str> {
     None
 }
 
+/// A table row as one line: "first cell: the other cells" (the first cell usually names what
+/// the row is about: an area, a path, a command).
 fn table_row(line: &str) -> String {
-    line.trim_matches('|')
+    let cells: Vec<&str> = line
+        .trim_matches('|')
         .split('|')
         .map(str::trim)
         .filter(|c| !c.is_empty())
-        .collect::<Vec<_>>()
-        .join(" — ")
+        .collect();
+    match cells.split_first() {
+        Some((first, rest)) if !rest.is_empty() => format!("{first}: {}", rest.join("; ")),
+        _ => cells.join(""),
+    }
 }
 
 fn is_table_rule(line: &str) -> bool {
@@ -201,7 +382,7 @@ fn is_table_rule(line: &str) -> bool {
 }
 
 /// Comments inside code blocks that carry a rule: `cargo build  # build. never build with --release`.
-fn code_comment(doc: &mut Document, raw: &str, line_no: u32) {
+fn code_comment(doc: &mut Document, builder: &BlockBuilder, raw: &str, line_no: u32) {
     let Some((code, comment)) = split_comment(raw) else {
         return;
     };
@@ -215,13 +396,22 @@ fn code_comment(doc: &mut Document, raw: &str, line_no: u32) {
         line: line_no,
         is_item: false,
         following_items: Vec::new(),
+        section: builder.section.clone(),
+        parent: None,
+        subject: None,
+        indent: 0,
     });
-    doc.sentences.push(Sentence {
-        text: raw.trim().to_string(),
-        line: line_no,
-        block: index,
-        code_context: Some(code.trim().to_string()).filter(|c| !c.is_empty()),
-    });
+    let code = Some(code.trim().to_string()).filter(|c| !c.is_empty());
+    // Comments are terse: "build. never build with --release" holds two sentences.
+    for sentence in comment.split(". ").map(str::trim).filter(|s| !s.is_empty()) {
+        let sentence = sentence.to_string();
+        doc.sentences.push(Sentence {
+            text: sentence,
+            line: line_no,
+            block: index,
+            code_context: code.clone(),
+        });
+    }
 }
 
 fn split_comment(line: &str) -> Option<(&str, &str)> {
@@ -339,13 +529,14 @@ mod tests {
             .collect();
         assert!(texts.contains(&("Never do X.", 3)));
         assert!(texts.contains(&("Always do Y. continued here", 3)));
-        assert!(texts.contains(&("`gen/` — do not hand-edit", 12)));
+        assert!(texts.contains(&("`gen/`: do not hand-edit", 12)));
         let comment = doc
             .sentences
             .iter()
             .find(|s| s.code_context.is_some())
             .unwrap();
         assert_eq!(comment.line, 15);
+        assert_eq!(comment.text, "never build with --release");
         assert_eq!(comment.code_context.as_deref(), Some("cargo build"));
         let intro = doc
             .blocks

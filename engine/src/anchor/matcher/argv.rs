@@ -49,6 +49,7 @@ const VALUE_FLAGS: &[(&str, &[&str])] = &[
         ],
     ),
     ("docker", &["-H", "--context", "--config"]),
+    ("hatch", &["-e", "--env"]),
     ("kubectl", &["-n", "--namespace", "--context"]),
 ];
 

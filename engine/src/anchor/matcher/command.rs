@@ -55,6 +55,10 @@ pub struct CommandMatcher {
     /// a process substitution): `curl … | sh`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fed_by: Vec<String>,
+    /// Only direct invocations count ("do not run `pytest` directly"): the program itself or
+    /// through `python -m`, not started by a runner such as `uv run`, `hatch run` or `npx`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub direct_only: bool,
     #[serde(skip)]
     arg_regex: Cached<regex::Regex>,
     #[serde(skip)]
@@ -127,6 +131,9 @@ impl CommandMatcher {
         if !self.fed_by.is_empty() {
             parts.push(format!("fed by {}", self.fed_by.join("|")));
         }
+        if self.direct_only {
+            parts.push("run directly (not through a runner)".into());
+        }
         parts.join(" ")
     }
 
@@ -196,7 +203,13 @@ impl CommandMatcher {
     pub fn hits(&self, ctx: &EvalContext, facts: &ActionFacts) -> Vec<Hit> {
         let mut out = Vec::new();
         for inv in &facts.invocations {
-            if views(inv)
+            let views = views(inv);
+            let looked_at = if self.direct_only {
+                direct_views(&views)
+            } else {
+                &views[..]
+            };
+            if looked_at
                 .iter()
                 .any(|argv| self.matches(ctx, facts, inv, argv))
             {
@@ -265,6 +278,15 @@ impl CommandMatcher {
             !std::ptr::eq(other, inv) && self.fed_by.iter().any(|p| p == basename(&other.program))
         })
     }
+}
+
+/// The views reached without a runner: the invocation itself and what `python -m` starts.
+fn direct_views<'v, 'a>(views: &'v [Argv<'a>]) -> &'v [Argv<'a>] {
+    let end = views
+        .iter()
+        .position(|v| !super::argv::is_python(v.program))
+        .map_or(views.len(), |first_other| first_other + 1);
+    &views[..end.min(views.len())]
 }
 
 /// The program token as written in the invocation's source (`./node_modules/.bin/vitest`).
@@ -370,6 +392,24 @@ mod tests {
         assert!(hit(&pytest, "cd tests && python -m pytest x"));
         assert!(hit(&pytest, "uv run pytest"));
         assert!(!hit(&pytest, "uv run tox -e py3"));
+    }
+
+    #[test]
+    fn direct_only_skips_runners_but_not_python_m() {
+        let m = CommandMatcher {
+            direct_only: true,
+            ..CommandMatcher::programs(&["pytest"])
+        };
+        assert!(hit(&m, "pytest -x"));
+        assert!(hit(&m, "python -m pytest -x"));
+        assert!(!hit(&m, "uv run pytest"));
+        assert!(!hit(&m, "hatch run pytest"));
+        let python = CommandMatcher {
+            direct_only: true,
+            ..CommandMatcher::programs(&["python", "python3"])
+        };
+        assert!(hit(&python, "python3 script.py"));
+        assert!(!hit(&python, "hatch -e test run python x.py"));
     }
 
     #[test]

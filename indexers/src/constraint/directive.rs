@@ -1,0 +1,404 @@
+//! Is a sentence a directive addressed to the reader, and which clauses does it state?
+//!
+//! A directive opens with a trigger ("Never …", "Do not …", "Always …", "Only …", "Avoid …",
+//! "Prefer …"), says what someone must, shall or may (not) do ("Contributors must not …",
+//! "Generated files must never be edited", "You may not merge …"), or is an imperative (a
+//! sentence opening with a verb in its base form: "Run `make lint` before you push"). A short
+//! label may come first ("Tests: …", "FORBIDDEN: `a`, `b`"), and a leading subordinate clause
+//! states a condition ("When writing tests, never …"). Everything else describes: "X is never
+//! released", "you may not find one that fits", "the pipeline only runs on tags" are not
+//! rules, in any file.
+
+use super::lexicon::{lexicon, verb_in, Lexicon};
+use super::objects::Masked;
+use super::patterns::{patterns, Pattern, Strength, Subject};
+use ctx_engine::anchor::Polarity;
+use regex::Regex;
+use std::sync::OnceLock;
+
+/// One clause of a directive, with its own polarity ("ONLY use uv, NEVER pip" has two).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Clause {
+    /// The clause's masked, lowercased text, trigger included.
+    pub text: String,
+    /// Forbids, requires or allows.
+    pub polarity: Polarity,
+    /// Hard or soft.
+    pub strength: Strength,
+    /// The pattern that made it a directive (`prohibition`, `imperative`, `obligation-modal` …).
+    pub form: String,
+}
+
+/// A directive: its clauses, and what comes before the main clause.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Directive {
+    /// The clauses that command something, in order.
+    pub clauses: Vec<Clause>,
+    /// A leading condition ("when writing tests"), masked.
+    pub condition: Option<String>,
+    /// A neutral label before a colon ("tests", "python").
+    pub label: Option<String>,
+    /// Parts of the sentence that command nothing themselves ("— unless in top-level
+    /// handlers"): read for exceptions only.
+    pub dropped: Vec<String>,
+}
+
+/// Reads a masked sentence as a directive, or `None` when it describes.
+pub fn parse(masked: &Masked) -> Option<Directive> {
+    let text = masked
+        .text
+        .trim()
+        .trim_start_matches(|c: char| matches!(c, '-' | '*' | '>' | '+' | '!' | ' '))
+        .trim_end_matches(['.', '!', ':', ' '])
+        .to_string();
+    let (label, rest) = split_label(&text);
+    if let Some((label_clause, rest)) = label_directive(label.as_deref(), rest) {
+        let (clauses, dropped) = split_clauses(rest, &label_clause);
+        return Some(Directive {
+            clauses,
+            condition: None,
+            label,
+            dropped,
+        });
+    }
+    let (condition, main) = split_condition(rest);
+    let first = opening(main)?;
+    let (clauses, dropped) = split_clauses(main, &first);
+    Some(Directive {
+        clauses,
+        condition,
+        label,
+        dropped,
+    })
+}
+
+/// "Tests: …" → (`tests`, rest). Labels are short and hold no object and no verb phrase. A
+/// trigger label needs no colon when an object follows it ("FORBIDDEN `x` …").
+fn split_label(text: &str) -> (Option<String>, &str) {
+    static LABEL: OnceLock<Regex> = OnceLock::new();
+    static BARE: OnceLock<Regex> = OnceLock::new();
+    let re = LABEL.get_or_init(|| {
+        Regex::new(r"^((?:§\d+§[\s,]*)+|[^:§]{1,40}?)\s*:\s+(\S.*)$").unwrap()
+    });
+    let bare = BARE.get_or_init(|| Regex::new(r"^([a-z][a-z ']{1,20}?)\s+(§.*)$").unwrap());
+    if let Some(c) = bare.captures(text) {
+        if label_pattern(&c[1]).is_some() && opening(text).is_none() {
+            let rest = c.get(2).unwrap();
+            return (Some(c[1].trim().to_string()), &text[rest.start()..]);
+        }
+    }
+    match re.captures(text) {
+        Some(c) if c[1].split_whitespace().count() <= 5 && opening(&c[1]).is_none()
+            || c.get(1).is_some_and(|l| label_pattern(l.as_str()).is_some()) =>
+        {
+            let rest = c.get(2).unwrap();
+            (Some(c[1].trim().to_string()), &text[rest.start()..])
+        }
+        _ => (None, text),
+    }
+}
+
+fn label_pattern(label: &str) -> Option<&'static Pattern> {
+    patterns()
+        .label
+        .iter()
+        .find(|p| p.regex().is_match(label.trim()))
+}
+
+/// A label that is itself a trigger ("FORBIDDEN: `x`, `y`") gives the polarity of what
+/// follows when that is not a directive of its own.
+fn label_directive<'a>(label: Option<&str>, rest: &'a str) -> Option<(Clause, &'a str)> {
+    let pattern = label_pattern(label?)?;
+    if opening(rest).is_some() {
+        return None;
+    }
+    Some((
+        Clause {
+            text: rest.to_string(),
+            polarity: pattern.polarity(),
+            strength: pattern.strength(),
+            form: pattern.name.clone(),
+        },
+        rest,
+    ))
+}
+
+/// "When writing tests, never …" → (condition, main clause); only when the main clause is a
+/// directive ("In general, X is Y" keeps its whole text).
+fn split_condition(text: &str) -> (Option<String>, &str) {
+    static COND: OnceLock<Regex> = OnceLock::new();
+    let re = COND.get_or_init(|| {
+        Regex::new(r"^((?:when|whenever|if|before|after|while|once|during|for|in|on|within|inside|under|to|unless|outside)\b[^,:;]{1,120}?)[,:]\s+(\S.*)$").unwrap()
+    });
+    if let Some(c) = re.captures(text) {
+        let main = c.get(2).unwrap();
+        if opening(main.as_str()).is_some() {
+            return (Some(c[1].to_string()), &text[main.start()..]);
+        }
+    }
+    (None, text)
+}
+
+/// The directive form a clause opens with, if any.
+pub fn opening(text: &str) -> Option<Clause> {
+    let text = text.trim();
+    let p = patterns();
+    if let Some(pattern) = p.directive.iter().find(|d| d.regex().is_match(text)) {
+        let mut polarity = pattern.polarity();
+        if polarity == Polarity::Always && negated_requirement(text) {
+            polarity = Polarity::Never;
+        }
+        return Some(Clause {
+            text: text.to_string(),
+            polarity,
+            strength: pattern.strength(),
+            form: pattern.name.clone(),
+        });
+    }
+    if let Some(clause) = modal(text) {
+        return Some(clause);
+    }
+    imperative(text)
+}
+
+/// "Make sure not to …", "always avoid …": a requirement that forbids.
+fn negated_requirement(text: &str) -> bool {
+    static NEG: OnceLock<Regex> = OnceLock::new();
+    let re = NEG.get_or_init(|| {
+        Regex::new(r"^(?:please\s+)?(?:always|must|make\s+sure|be\s+sure|ensure|remember)\b(?:\s+\w+){0,2}?\s+(?:not|never|avoid|no)\b").unwrap()
+    });
+    re.is_match(text)
+}
+
+fn modal(text: &str) -> Option<Clause> {
+    let lex = lexicon();
+    for pattern in &patterns().modal {
+        let Some(caps) = pattern.regex().captures(text) else {
+            continue;
+        };
+        let subject = caps.name("subject").map_or("", |m| m.as_str()).trim();
+        if !subject_fits(subject, pattern.subject.unwrap_or(Subject::Any), lex) {
+            continue;
+        }
+        if let Some(verb) = caps.name("verb") {
+            if !is_action_verb(verb.as_str(), lex) {
+                continue;
+            }
+        }
+        let mut polarity = pattern.polarity();
+        if polarity == Polarity::Always && negated_modal(text) {
+            polarity = Polarity::Never;
+        }
+        return Some(Clause {
+            text: text.to_string(),
+            polarity,
+            strength: pattern.strength(),
+            form: pattern.name.clone(),
+        });
+    }
+    None
+}
+
+/// "You must never …", "tests should not …" read as prohibitions even through an obligation
+/// modal pattern.
+fn negated_modal(text: &str) -> bool {
+    static NEG: OnceLock<Regex> = OnceLock::new();
+    let re = NEG.get_or_init(|| {
+        Regex::new(r"\b(?:must|shall|should|need\s+to|have\s+to)\s+(?:always\s+)?(?:never|not|avoid)\b").unwrap()
+    });
+    re.is_match(text)
+}
+
+/// Whether a modal's subject is one the pattern accepts. `Any` takes an artifact or the
+/// reader but not a descriptive subject built around a verb ("the script that runs …").
+fn subject_fits(subject: &str, wanted: Subject, lex: &Lexicon) -> bool {
+    let words: Vec<&str> = subject.split_whitespace().collect();
+    let Some(head) = words.last() else {
+        return false;
+    };
+    let head = head.trim_matches(|c: char| !c.is_alphanumeric());
+    let reader = lex.subjects.reader.iter().any(|r| r == head)
+        || words.iter().any(|w| matches!(*w, "you" | "agents" | "agent" | "ai"));
+    match wanted {
+        Subject::Reader => reader,
+        Subject::Any => {
+            reader
+                || !words.iter().any(|w| {
+                    matches!(*w, "that" | "which" | "who" | "when" | "if" | "because" | "while")
+                })
+        }
+    }
+}
+
+/// A verb naming something the reader does to the project (edit, run, commit, add …), as
+/// opposed to one that describes what they may find or see.
+fn is_action_verb(verb: &str, lex: &Lexicon) -> bool {
+    const GIT: &[&str] = &[
+        "commit", "push", "merge", "rebase", "amend", "publish", "release", "deploy", "squash",
+        "tag", "skip", "bypass", "disable", "rename", "move", "uninstall", "force-push",
+    ];
+    let v = &lex.verbs;
+    [&v.run, &v.edit, &v.create, &v.delete, &v.code, &v.depend]
+        .iter()
+        .any(|list| verb_in(list, verb).is_some())
+        || GIT.contains(&verb)
+}
+
+/// "Run `make lint` before you push": a clause opening with a base-form verb, unless the next
+/// word shows that verb was a noun ("Test files live in …").
+fn imperative(text: &str) -> Option<Clause> {
+    let lex = lexicon();
+    let mut words = text.split_whitespace();
+    let first = words.next()?;
+    if !Lexicon::is_verb(&lex.verbs.imperative, first) {
+        return None;
+    }
+    if let Some(next) = words.next() {
+        if Lexicon::is_verb(&lex.verbs.noun_followers, next) {
+            return None;
+        }
+    }
+    let (polarity, strength) = match first {
+        "avoid" | "refrain" => (Polarity::Never, Strength::Soft),
+        "prefer" | "consider" | "try" | "favor" | "favour" => (Polarity::Always, Strength::Soft),
+        _ => (Polarity::Always, Strength::Hard),
+    };
+    Some(Clause {
+        text: text.to_string(),
+        polarity,
+        strength,
+        form: "imperative".into(),
+    })
+}
+
+/// Splits a main clause where a new trigger starts ("ONLY use uv, NEVER pip"; "Don't edit
+/// it directly, regenerate with `x`"; "do X; never Y"). A later part without a trigger of its
+/// own explains ("— that wastes time") and is dropped.
+fn split_clauses(text: &str, first: &Clause) -> (Vec<Clause>, Vec<String>) {
+    static SPLIT: OnceLock<Regex> = OnceLock::new();
+    let re = SPLIT.get_or_init(|| {
+        Regex::new(r"\s*(?:;|\s[—–]\s|\s-\s|,\s+(?:and\s+|but\s+|or\s+)?|\s+(?:and|but)\s+)\s*").unwrap()
+    });
+    let mut parts: Vec<(usize, usize)> = Vec::new();
+    let mut start = 0;
+    for m in re.find_iter(text) {
+        let next = &text[m.end()..];
+        let sep = m.as_str();
+        let hard = sep.contains([';', '—', '–']) || sep.trim() == "-";
+        if hard || starts_new_clause(next) {
+            parts.push((start, m.start()));
+            start = m.end();
+        }
+    }
+    parts.push((start, text.len()));
+    let mut clauses = vec![Clause {
+        text: text[parts[0].0..parts[0].1].trim().to_string(),
+        ..first.clone()
+    }];
+    let mut dropped = Vec::new();
+    for &(s, e) in &parts[1..] {
+        let part = text[s..e].trim();
+        match opening(part) {
+            Some(clause) => clauses.push(clause),
+            None => dropped.push(part.to_string()),
+        }
+    }
+    clauses.retain(|c| !c.text.is_empty());
+    (clauses, dropped)
+}
+
+/// True when the text after a comma or "and" opens a clause of its own: a trigger, or an
+/// imperative that names an object ("regenerate with `x`").
+fn starts_new_clause(next: &str) -> bool {
+    let lex = lexicon();
+    let first = next.split_whitespace().next().unwrap_or("");
+    patterns().directive.iter().any(|d| d.regex().is_match(next))
+        || Lexicon::is_verb(&lex.verbs.imperative, first)
+            && next.contains('§')
+            && !matches!(first, "be" | "have" | "let" | "see" | "note")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::objects::mask;
+    use super::*;
+
+    fn read(s: &str) -> Option<Directive> {
+        parse(&mask(s))
+    }
+
+    impl Directive {
+        fn polarity(&self) -> Polarity {
+            self.clauses[0].polarity
+        }
+
+        fn strength(&self) -> Strength {
+            self.clauses[0].strength
+        }
+    }
+
+    #[test]
+    fn directives_in_every_form() {
+        let cases: &[(&str, Polarity, Strength)] = &[
+            ("NEVER use pip", Polarity::Never, Strength::Hard),
+            ("Do not run `python` or `pip` directly.", Polarity::Never, Strength::Hard),
+            ("Avoid `T.must` where possible", Polarity::Never, Strength::Soft),
+            ("Always pass `--frozen`", Polarity::Always, Strength::Hard),
+            ("Only edit pages under `docs/dev/`", Polarity::Always, Strength::Hard),
+            ("Prefer `require` over `assert`", Polarity::Always, Strength::Soft),
+            ("Contributors must not modify `vendor/`.", Polarity::Never, Strength::Hard),
+            ("Generated files must never be edited by hand.", Polarity::Never, Strength::Hard),
+            ("You may not merge your own pull requests.", Polarity::Never, Strength::Hard),
+            ("Tests should not touch the network.", Polarity::Never, Strength::Soft),
+            ("All tests must pass before you commit.", Polarity::Always, Strength::Hard),
+            ("Run `make lint` before you push.", Polarity::Always, Strength::Hard),
+            ("You may edit files under `docs/`.", Polarity::Allowed, Strength::Hard),
+            ("Make sure not to commit `.env`.", Polarity::Never, Strength::Hard),
+            ("No `print` statements in library code.", Polarity::Never, Strength::Hard),
+        ];
+        for (s, polarity, strength) in cases {
+            let d = read(s).unwrap_or_else(|| panic!("{s} is a directive"));
+            assert_eq!(d.polarity(), *polarity, "{s}");
+            assert_eq!(d.strength(), *strength, "{s}");
+        }
+    }
+
+    #[test]
+    fn descriptions_are_not_directives() {
+        for s in [
+            "While PyPI contains many Flask extensions, you may not find one that fits your need.",
+            "Mmap objects were never released.",
+            "The release pipeline only runs on tags.",
+            "Test files live in `tests/`.",
+            "Individual files/directories cannot be checked.",
+            "This is a Ruby based repository with Bash scripts for faster execution.",
+            "`RangeQuery` requires a fast field.",
+            "Build output goes to `target/`.",
+            "It may not be needed.",
+        ] {
+            assert!(read(s).is_none(), "{s} is not a directive: {:?}", read(s));
+        }
+    }
+
+    #[test]
+    fn labels_conditions_and_clauses() {
+        let d = read("FORBIDDEN: `uv pip install`, `@latest` syntax").unwrap();
+        assert_eq!(d.polarity(), Polarity::Never);
+        let d = read("Tests: never use the real database").unwrap();
+        assert_eq!(d.label.as_deref(), Some("tests"));
+        let d = read("When writing tests, never call `time.sleep`").unwrap();
+        assert_eq!(d.condition.as_deref(), Some("when writing tests"));
+        assert_eq!(d.polarity(), Polarity::Never);
+        let d = read("ONLY use uv, NEVER pip").unwrap();
+        assert_eq!(d.clauses.len(), 2);
+        assert_eq!(d.clauses[0].polarity, Polarity::Always);
+        assert_eq!(d.clauses[1].polarity, Polarity::Never);
+        let d = read("Don't edit directly, regenerate with `./bin/brew generate-man-completions`")
+            .unwrap();
+        assert_eq!(d.clauses.len(), 2);
+        assert_eq!(d.clauses[1].polarity, Polarity::Always);
+        let d = read("Never stash/revert to \"check\" — that wastes time and is categorically banned.")
+            .unwrap();
+        assert_eq!(d.clauses.len(), 1, "{d:?}");
+    }
+}

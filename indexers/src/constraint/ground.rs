@@ -1,0 +1,815 @@
+//! Grounding: the matchers a rule compiles to, each from an object the rule names.
+//!
+//! A blocking matcher comes only from something the rule names literally, placed in a family
+//! by its shape: a command exactly as written (program, subcommand, flags; `git push --force`
+//! never becomes "git"), a program, a flag with the program it belongs to, a path with what
+//! the verb does to it, a piece of code, a commit trailer, or an operation named in words that
+//! has one well-defined form (`concepts.toml`: force-push, new dependencies, secrets …).
+//! Objects on the kept side of a relation ("use `pnpm` instead of `npm`") are never forbidden.
+//! Every matcher says whether its object was named literally or inferred (a flag's program
+//! found elsewhere in the document, the other members of a tool category, a heuristic
+//! concept); the tier is chosen from that in [`super::tier`].
+
+use super::concepts::{concepts, Grounding};
+use super::lexicon::lexicon;
+use super::objects::{Masked, Object, ObjectKind};
+use super::rule::{Item, Rule};
+use ctx_engine::anchor::{
+    CodeMatcher, CommandMatcher, DependencyMatcher, GitMatcher, GlobList, Matcher, PathMatcher,
+    Polarity, TargetClass,
+};
+use ctx_engine::check::FileOp;
+use regex::Regex;
+use std::sync::OnceLock;
+
+/// What surrounds a rule sentence: objects it may refer to and the directory it lives in.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Context<'a> {
+    /// The block's subject ("`completions/`: Generated files. Don't edit directly.").
+    pub subject: Option<&'a Object>,
+    /// Objects a pronoun may refer to ("never edit these", "it"): the list after an intro,
+    /// the parent item, the sentence before.
+    pub referents: &'a [Object],
+    /// The command on the same line, for comments in code blocks (`cargo build # never …`).
+    pub code_context: Option<&'a str>,
+    /// Commands named near the rule (same block or section), for a flag's program.
+    pub nearby_commands: &'a [Vec<String>],
+    /// The directory of a nested instruction file (`web` for `web/AGENTS.md`), or "".
+    pub base_dir: &'a str,
+    /// The whole sentence, masked and lowercased (for "commit message" and similar context).
+    pub sentence: &'a str,
+}
+
+/// One matcher and how it was found.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Grounded {
+    /// The matcher.
+    pub matcher: Matcher,
+    /// Which words produced it.
+    pub why: String,
+    /// True when the rule names the object literally; false when it was inferred.
+    pub literal: bool,
+    /// True for permissions (an allowed use, an exception written as a rule).
+    pub permit: bool,
+}
+
+/// Grounds one rule clause.
+pub fn ground(rule: &Rule, masked: &Masked, ctx: &Context) -> Vec<Grounded> {
+    let mut out = Out::default();
+    let concept_hit = concepts_of(rule, masked, &mut out);
+    let forbidden_by_relation = relation_objects(rule, masked, ctx, &mut out);
+    match rule.polarity {
+        Polarity::Never | Polarity::Allowed => {
+            let permit = rule.polarity == Polarity::Allowed;
+            let before = out.items.len();
+            for &i in &rule.objects {
+                if skip_object(rule, i) || forbidden_by_relation.contains(&i) {
+                    continue;
+                }
+                object(rule, masked, i, ctx, permit, &mut out);
+            }
+            if rule.verb_class.files() && out.items.len() == before {
+                // "must not modify the files in `vendor/`": the place is what the verb acts on.
+                for &i in &rule.place_objects {
+                    if let ObjectKind::Path(p) = &masked.objects[i].kind {
+                        path_object(rule, p, ctx, permit, &mut out);
+                    }
+                }
+            }
+            bare_programs(rule, masked, permit, &mut out);
+            if out.items.len() == before && !concept_hit {
+                referents(rule, ctx, permit, &mut out);
+            }
+        }
+        Polarity::Always => requirements(rule, masked, ctx, &mut out),
+    }
+    out.items
+}
+
+#[derive(Default)]
+struct Out {
+    items: Vec<Grounded>,
+}
+
+impl Out {
+    fn add(&mut self, matcher: Matcher, why: impl Into<String>, literal: bool, permit: bool) {
+        if matcher.validate().is_err() || self.items.iter().any(|g| g.matcher == matcher) {
+            return;
+        }
+        self.items.push(Grounded {
+            matcher,
+            why: why.into(),
+            literal,
+            permit,
+        });
+    }
+}
+
+/// Operations named in words (`concepts.toml`).
+fn concepts_of(rule: &Rule, masked: &Masked, out: &mut Out) -> bool {
+    let mut hit = false;
+    for concept in concepts() {
+        let Some(phrase) = concept.find(&rule.text) else {
+            continue;
+        };
+        let permit = rule.polarity == Polarity::Allowed;
+        for matcher in concept.matchers(rule.polarity) {
+            let matcher = refine_concept(matcher.clone(), rule, masked);
+            out.add(
+                matcher,
+                format!("\"{phrase}\" ({})", concept.name),
+                concept.grounding == Grounding::Literal,
+                permit,
+            );
+            hit = true;
+        }
+    }
+    hit
+}
+
+/// Fills a concept's matchers with what the clause says: the branches a force-push may not
+/// reach, the packages a dependency rule names.
+fn refine_concept(matcher: Matcher, rule: &Rule, masked: &Masked) -> Matcher {
+    match matcher {
+        Matcher::Git(GitMatcher::ForcePush { .. }) => {
+            let mut words: Vec<&str> = rule.text.split(|c: char| !c.is_alphanumeric()).collect();
+            words.extend(rule.objects.iter().map(|i| masked.objects[*i].text.as_str()));
+            let mut branches: Vec<String> = ["main", "master", "develop", "trunk"]
+                .iter()
+                .filter(|b| words.contains(b))
+                .map(|b| b.to_string())
+                .collect();
+            if rule.text.contains("protected") || rule.text.contains("default branch") {
+                branches.extend(["main".to_string(), "master".to_string()]);
+            }
+            branches.sort();
+            branches.dedup();
+            Matcher::Git(GitMatcher::ForcePush { branches })
+        }
+        other => other,
+    }
+}
+
+/// Objects a relation rules out ("use `pnpm` instead of `npm`"): forbidden whatever the
+/// clause's own polarity. Returns the object indexes it handled.
+fn relation_objects(rule: &Rule, masked: &Masked, ctx: &Context, out: &mut Out) -> Vec<usize> {
+    if rule.polarity == Polarity::Allowed {
+        return Vec::new();
+    }
+    let mut handled = Vec::new();
+    let soft_use = rule.verb.as_deref().is_none_or(|v| matches!(v, "use" | "prefer" | "favor" | "favour" | "choose" | "pick" | "import" | "call" | "run"));
+    for item in &rule.forbidden {
+        match item {
+            Item::Object(i) => {
+                handled.push(*i);
+                object(rule, masked, *i, ctx, false, out);
+            }
+            Item::Word(word) => {
+                let lex = lexicon();
+                if lex.is_program(word) && !lex.is_ambiguous_program(word) || lex.is_program(word) && rule.verb_class.run {
+                    add_program(word, rule, format!("not {word}"), true, false, out);
+                } else if soft_use && is_identifier(word) && rule.kept.iter().any(|k| matches!(k, Item::Word(w) if is_identifier(w))) {
+                    out.add(
+                        Matcher::Code(import_matcher(word)),
+                        format!("use …, not {word} (imports of {word})"),
+                        true,
+                        false,
+                    );
+                }
+            }
+        }
+    }
+    handled
+}
+
+fn is_identifier(word: &str) -> bool {
+    word.len() > 1
+        && word
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '.'))
+        && word.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+}
+
+fn import_matcher(module: &str) -> CodeMatcher {
+    let w = regex::escape(module);
+    CodeMatcher::new(format!(
+        r#"^\s*(import\s+{w}\b|from\s+{w}(\.|\s)|use\s+{w}::)|require\(["']{w}["']\)|from\s+["']{w}["']"#
+    ))
+}
+
+/// Objects that are not what the rule is about: kept ones, places, exceptions, descriptors
+/// ("`fmt.Sprintf`-style"), and objects in a condition ("unless `x`").
+fn skip_object(rule: &Rule, i: usize) -> bool {
+    if rule.is_kept(i) || rule.place_objects.contains(&i) || rule.excepted_objects().contains(&i) {
+        return true;
+    }
+    let marker = format!("§{i}§");
+    let Some(at) = rule.text.find(&marker) else {
+        return true;
+    };
+    let after = rule.text[at + marker.len()..].trim_start();
+    let descriptor = ["-style", "style", "prefix", "suffix", "-like", "syntax", "-formatted", "format"]
+        .iter()
+        .any(|d| after.starts_with(d));
+    let in_condition = condition_start(&rule.text).is_some_and(|c| at > c);
+    descriptor || in_condition || after.starts_with("instead")
+}
+
+/// Where a condition starts in a clause ("… unless …", "… when …", "… if …").
+fn condition_start(text: &str) -> Option<usize> {
+    static COND: OnceLock<Regex> = OnceLock::new();
+    let re = COND.get_or_init(|| {
+        Regex::new(r"\b(?:unless|except|when|whenever|if|because|so\s+that|until|without|since|as\s+long\s+as)\b").unwrap()
+    });
+    re.find(text).map(|m| m.start())
+}
+
+/// Grounds one object as a prohibition (or, with `permit`, a permission).
+fn object(rule: &Rule, masked: &Masked, i: usize, ctx: &Context, permit: bool, out: &mut Out) {
+    let obj = &masked.objects[i];
+    match &obj.kind {
+        ObjectKind::Command(words) => command_object(rule, words, &obj.text, permit, out),
+        ObjectKind::Program(p) => {
+            if rule.verb_class.code && !rule.verb_class.run {
+                code_object(rule, &obj.text, ctx, permit, out);
+            } else {
+                add_program(p, rule, format!("`{p}`"), true, permit, out);
+            }
+        }
+        ObjectKind::Flag(flag, value) => flag_object(rule, masked, flag, value.as_deref(), ctx, permit, out),
+        ObjectKind::Path(p) => path_object(rule, p, ctx, permit, out),
+        ObjectKind::Code(c) => code_object(rule, c, ctx, permit, out),
+        ObjectKind::Trailer(key) if about_commits(rule, ctx) => {
+            let pattern = format!("(?m)^{}:", regex::escape(key));
+            out.add(
+                Matcher::Git(GitMatcher::commit_message(Some(pattern), None)),
+                format!("commit trailer `{key}:`"),
+                true,
+                permit,
+            );
+        }
+        ObjectKind::Quote(q) if about_commits(rule, ctx) && !q.trim().is_empty() => {
+            let pattern = format!("(?i){}", regex::escape(q.trim()));
+            out.add(
+                Matcher::Git(GitMatcher::commit_message(Some(pattern), None)),
+                format!("\"{q}\" in commit messages"),
+                true,
+                permit,
+            );
+        }
+        _ => {}
+    }
+}
+
+fn about_commits(rule: &Rule, ctx: &Context) -> bool {
+    rule.text.contains("commit") || ctx.sentence.contains("commit message") || ctx.sentence.contains("commit title")
+}
+
+/// A command exactly as named: program, subcommand, flags and arguments.
+fn command_object(rule: &Rule, words: &[String], text: &str, permit: bool, out: &mut Out) {
+    let Some(mut m) = command_matcher(words) else {
+        return;
+    };
+    m.direct_only = rule.directly;
+    out.add(Matcher::Command(m), format!("`{text}`"), true, permit);
+}
+
+/// The matcher for a command as written: program names with aliases, subcommand words,
+/// each flag with its equivalent spellings when it is the only one.
+pub fn command_matcher(words: &[String]) -> Option<CommandMatcher> {
+    let words: Vec<&str> = words
+        .iter()
+        .map(String::as_str)
+        .take_while(|w| !matches!(*w, "|" | "&&" | "||" | ";" | ">" | "2>&1"))
+        .filter(|w| !w.contains('$'))
+        .collect();
+    let program = words.first()?.trim_start_matches("./");
+    let mut m = CommandMatcher::from_shorthand(&words.join(" ")).ok()?;
+    let lex = lexicon();
+    m.programs = if program.contains('/') {
+        vec![program.to_string()]
+    } else {
+        lex.program_names(program)
+    };
+    if m.all_flags.len() == 1 {
+        let flag = m.all_flags.remove(0);
+        m.any_flags = lex.flag_spellings(program, &m.subcommand, &flag);
+    }
+    Some(m)
+}
+
+fn add_program(program: &str, rule: &Rule, why: String, literal: bool, permit: bool, out: &mut Out) {
+    let names = lexicon().program_names(program);
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let mut m = CommandMatcher::programs(&refs);
+    m.direct_only = rule.directly;
+    out.add(Matcher::Command(m), why, literal, permit);
+}
+
+/// "NEVER pip", "never use npm": a known program written bare right after the trigger or a
+/// run verb. A clause that goes on to qualify it ("never run pytest with coverage") names a
+/// variant ctx cannot see, so the whole program is only an inferred object (ask); a qualifier
+/// ctx can see (a flag object, a target such as "from `/`") narrows the matcher instead.
+fn bare_programs(rule: &Rule, masked: &Masked, permit: bool, out: &mut Out) {
+    static BARE: OnceLock<Regex> = OnceLock::new();
+    let re = BARE.get_or_init(|| {
+        Regex::new(r"\b(?:never|not|don't|avoid|no|forbidden|banned)\s+(?:(?:ever|directly|manually)\s+)?(?:(use|using|run|running|call|calling|invoke|invoking|execute|executing)\s+)?(?:the\s+)?([a-z][\w.+-]*)\b").unwrap()
+    });
+    let lex = lexicon();
+    let has_flag = rule
+        .objects
+        .iter()
+        .any(|i| matches!(masked.objects[*i].kind, ObjectKind::Flag(..)));
+    for cap in re.captures_iter(&rule.text) {
+        let word = &cap[2];
+        let run_verb = cap.get(1).is_some();
+        if !lex.is_program(word) || lex.is_ambiguous_program(word) && !run_verb || has_flag {
+            continue;
+        }
+        if rule.kept.contains(&Item::Word(word.to_string())) {
+            continue;
+        }
+        let names = lex.program_names(word);
+        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+        let mut m = CommandMatcher::programs(&refs);
+        m.direct_only = rule.directly;
+        m.targets = targets(rule, masked);
+        let rest = rule.text[cap.get(0).unwrap().end()..].trim();
+        let literal = !m.targets.is_empty() || is_unqualified(rest);
+        out.add(Matcher::Command(m), format!("never {word}"), literal, permit);
+    }
+}
+
+/// True when nothing after a program narrows what the rule forbids (punctuation, "directly",
+/// another program of a list, an exception).
+fn is_unqualified(rest: &str) -> bool {
+    static QUALIFIER: OnceLock<Regex> = OnceLock::new();
+    let re = QUALIFIER.get_or_init(|| {
+        Regex::new(r"^(?:\W*|(?:directly|ever|at\s+all|yourself)\b.*|(?:,|or|and|nor)\b.*|(?:unless|except|without)\b.*|(?:for|to)\s+(?:install|add|manag|run)\w*.*)$").unwrap()
+    });
+    re.is_match(rest)
+}
+
+/// Kinds of path a clause names as a command's target: "from `/`", "outside the project",
+/// "your home directory".
+fn targets(rule: &Rule, masked: &Masked) -> Vec<TargetClass> {
+    let t = &rule.text;
+    let mut out = Vec::new();
+    let root_object = rule
+        .objects
+        .iter()
+        .any(|i| matches!(masked.objects[*i].text.as_str(), "/" | "/*"));
+    if root_object || t.contains("root directory") || t.contains("filesystem root") {
+        out.push(TargetClass::Root);
+    }
+    if ["outside the project", "outside the repo", "outside the working tree", "outside the workspace", "outside of the project", "outside this repo"]
+        .iter()
+        .any(|p| t.contains(p))
+    {
+        out.extend([TargetClass::OutsideRepo, TargetClass::Home, TargetClass::Root]);
+    }
+    let home_object = rule.objects.iter().any(|i| masked.objects[*i].text.starts_with('~'));
+    if home_object || t.contains("home directory") {
+        out.push(TargetClass::Home);
+    }
+    out.sort_by_key(|c| format!("{c:?}"));
+    out.dedup();
+    out
+}
+
+/// A flag: the program it belongs to comes from the same clause (literal), the code line the
+/// rule comments on (literal), a command named nearby (inferred) or the lexicon (inferred).
+fn flag_object(
+    rule: &Rule,
+    masked: &Masked,
+    flag: &str,
+    value: Option<&str>,
+    ctx: &Context,
+    permit: bool,
+    out: &mut Out,
+) {
+    let Some(owner) = flag_owner(rule, masked, flag, ctx) else {
+        return;
+    };
+    let lex = lexicon();
+    let mut m = CommandMatcher::programs(&owner.programs.iter().map(String::as_str).collect::<Vec<_>>());
+    m.subcommand = owner.subcommand.clone();
+    m.direct_only = rule.directly;
+    m.any_flags = lex.flag_spellings(&owner.programs[0], &owner.subcommand, flag);
+    if let Some(v) = value {
+        m.arg_pattern = Some(format!("(^|=){}$", regex::escape(v)));
+    }
+    out.add(
+        Matcher::Command(m),
+        format!("`{flag}` ({})", owner.from),
+        owner.literal,
+        permit,
+    );
+}
+
+/// The program (and subcommand) a flag belongs to, and where that was found.
+struct Owner {
+    programs: Vec<String>,
+    subcommand: Vec<String>,
+    from: String,
+    literal: bool,
+}
+
+fn flag_owner(rule: &Rule, masked: &Masked, flag: &str, ctx: &Context) -> Option<Owner> {
+    let lex = lexicon();
+    let split = |words: &[String]| -> (Vec<String>, Vec<String>) {
+        let program = words[0].trim_start_matches("./").to_string();
+        let sub: Vec<String> = words[1..]
+            .iter()
+            .take_while(|w| !w.starts_with('-') && !w.contains('=') && !w.contains('/') && !w.contains('.'))
+            .cloned()
+            .collect();
+        (lex.program_names(&program), sub)
+    };
+    for &i in &rule.objects {
+        if let ObjectKind::Command(words) = &masked.objects[i].kind {
+            let (programs, subcommand) = split(words);
+            return Some(Owner { programs, subcommand, from: format!("`{}` in the rule", masked.objects[i].text), literal: true });
+        }
+        if let ObjectKind::Program(p) = &masked.objects[i].kind {
+            return Some(Owner { programs: lex.program_names(p), subcommand: Vec::new(), from: format!("`{p}` in the rule"), literal: true });
+        }
+    }
+    if let Some(word) = rule
+        .text
+        .split(|c: char| !(c.is_alphanumeric() || c == '-' || c == '.'))
+        .find(|w| lex.is_program(w) && !lex.is_ambiguous_program(w))
+    {
+        return Some(Owner { programs: lex.program_names(word), subcommand: Vec::new(), from: format!("{word} in the rule"), literal: true });
+    }
+    if let Some(code) = ctx.code_context {
+        let words: Vec<String> = code
+            .split_whitespace()
+            .skip_while(|w| w.contains('=') && !w.starts_with('-'))
+            .map(String::from)
+            .collect();
+        if words.first().is_some_and(|w| super::objects::is_program_name(w) || words.len() > 1) {
+            let (programs, subcommand) = split(&words);
+            return Some(Owner { programs, subcommand, from: format!("the command on the same line: {code}"), literal: true });
+        }
+    }
+    for words in ctx.nearby_commands {
+        if words.iter().any(|w| w.split('=').next() == Some(flag)) {
+            let (programs, subcommand) = split(words);
+            return Some(Owner { programs, subcommand, from: format!("`{}` nearby", words.join(" ")), literal: false });
+        }
+    }
+    let tables: Vec<&super::lexicon::FlagSpellings> = lex
+        .flags
+        .iter()
+        .filter(|f| f.same.iter().flatten().any(|s| s == flag))
+        .collect();
+    let mut owners: Vec<&str> = tables.iter().map(|f| f.program.as_str()).collect();
+    owners.dedup();
+    let [one] = owners.as_slice() else {
+        return None;
+    };
+    // "never commit with `--no-verify`": the verb names the subcommand whose flag it is.
+    let named = tables
+        .iter()
+        .find(|f| f.subcommand.len() == 1 && rule.verb.as_deref() == Some(f.subcommand[0].as_str()));
+    Some(match named {
+        Some(table) => Owner {
+            programs: lex.program_names(one),
+            subcommand: table.subcommand.clone(),
+            from: format!("{flag} of {one} {}", table.subcommand.join(" ")),
+            literal: true,
+        },
+        None => Owner {
+            programs: lex.program_names(one),
+            subcommand: Vec::new(),
+            from: format!("{flag} is a {one} flag"),
+            literal: false,
+        },
+    })
+}
+
+/// A path: what the verb does to it decides the operations; a run verb on an executable path
+/// forbids running it.
+fn path_object(rule: &Rule, path: &str, ctx: &Context, permit: bool, out: &mut Out) {
+    let class = rule.verb_class;
+    if class.run && !class.files() || rule.verb.as_deref() == Some("use") && looks_executable(path) {
+        let glob = path.trim_start_matches("./").to_string();
+        out.add(
+            Matcher::Command(CommandMatcher::programs(&[&glob])),
+            format!("run `{path}`"),
+            true,
+            permit,
+        );
+        return;
+    }
+    let about_files = class.files() || rule.by_hand || rule.verb.is_none() || matches!(rule.form.as_str(), "prohibition-label" | "absence");
+    if !about_files {
+        return;
+    }
+    let ops = if class.delete && !class.edit && !class.create {
+        vec![FileOp::Delete]
+    } else if class.create && !class.edit && !class.delete {
+        vec![FileOp::Write]
+    } else {
+        Vec::new()
+    };
+    let mut m = PathMatcher::new(vec![join_base(ctx.base_dir, &dir_glob(path))]);
+    m.ops = ops;
+    let verb = rule.verb.clone().unwrap_or_else(|| "touch".into());
+    out.add(Matcher::Path(m), format!("\"{verb}\" `{path}`"), true, permit);
+}
+
+fn looks_executable(path: &str) -> bool {
+    path.contains(".bin/") || path.ends_with(".sh") || path.starts_with("./") && !path.contains('.')
+}
+
+/// `generated/` and bare directory names become `dir/**`.
+pub fn dir_glob(path: &str) -> String {
+    let p = path.trim_start_matches("./");
+    if p.ends_with('/') {
+        format!("{p}**")
+    } else {
+        p.to_string()
+    }
+}
+
+/// A glob relative to the document's directory, for nested instruction files.
+pub fn join_base(base: &str, glob: &str) -> String {
+    if base.is_empty() || glob.starts_with("**") || glob.starts_with('/') {
+        glob.trim_start_matches('/').to_string()
+    } else {
+        format!("{}/{}", base.trim_end_matches('/'), glob)
+    }
+}
+
+/// Code: a pattern over added lines (prose files never read), or a commit-message pattern
+/// when the rule is about commits.
+fn code_object(rule: &Rule, code: &str, ctx: &Context, permit: bool, out: &mut Out) {
+    let Some(pattern) = code_pattern(code) else {
+        return;
+    };
+    if about_commits(rule, ctx) {
+        out.add(
+            Matcher::Git(GitMatcher::commit_message(Some(format!("(?i){pattern}")), None)),
+            format!("`{code}` in commit messages"),
+            true,
+            permit,
+        );
+        return;
+    }
+    let code_rule = rule.verb_class.code || rule.verb.is_none() || matches!(rule.form.as_str(), "prohibition-label" | "absence");
+    if !code_rule {
+        return;
+    }
+    let mut m = CodeMatcher::new(pattern);
+    m.except_files = GlobList::new(lexicon().prose.files.clone());
+    out.add(Matcher::Code(m), format!("`{code}` in added code"), true, permit);
+}
+
+/// A regex for a piece of code: calls by name (`vi.mock()` → `\bvi\.mock\(`), globs expanded
+/// (`logger.*` → any member of `logger`), runs of spaces flexible, word boundaries where the
+/// code starts or ends with a word character, ticket-like ids generalised to any number.
+pub fn code_pattern(code: &str) -> Option<String> {
+    let code = code.trim();
+    if code.len() > 120 || !code.chars().any(char::is_alphanumeric) {
+        return None;
+    }
+    if let Some(name) = call_name(code) {
+        let start = if name.starts_with(|c: char| c.is_alphanumeric() || c == '_') { r"\b" } else { "" };
+        return Some(format!("{start}{}\\(", regex::escape(name)));
+    }
+    let import_like = code.split_whitespace().next().is_some_and(|w| matches!(w, "import" | "from" | "use" | "using" | "#include"));
+    let mut body = String::new();
+    let mut chars = code.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '*' if !import_like => body.push_str(r"\w*"),
+            ' ' | '\t' => {
+                while chars.peek().is_some_and(|n| *n == ' ' || *n == '\t') {
+                    chars.next();
+                }
+                body.push_str(r"\s+");
+            }
+            _ => body.push_str(&regex::escape(&c.to_string())),
+        }
+    }
+    static TICKET: OnceLock<Regex> = OnceLock::new();
+    let ticket = TICKET.get_or_init(|| Regex::new(r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$").unwrap());
+    if ticket.is_match(code) && code.chars().any(|c| c.is_ascii_digit()) {
+        static DIGITS: OnceLock<Regex> = OnceLock::new();
+        body = DIGITS
+            .get_or_init(|| Regex::new(r"[0-9]+").unwrap())
+            .replace_all(&body, r"\d+")
+            .to_string();
+    }
+    let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
+    let start = if word(code.chars().next()) { r"\b" } else { "" };
+    let end = if word(code.chars().last()) { r"\b" } else { "" };
+    Some(format!("{start}{body}{end}"))
+}
+
+/// The name of a call written as `name(…)`.
+fn call_name(code: &str) -> Option<&str> {
+    let open = code.find('(')?;
+    let name = &code[..open];
+    (!name.is_empty()
+        && code.ends_with(')')
+        && !code.contains(' ')
+        && name.chars().all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | ':' | '!' | '$')))
+    .then_some(name)
+}
+
+/// Pronouns and subjects: "`gen/` — do not hand-edit", "Never edit it by hand", "Do not
+/// modify these:" followed by a list.
+fn referents(rule: &Rule, ctx: &Context, permit: bool, out: &mut Out) {
+    let file_rule = rule.verb_class.files() || rule.by_hand;
+    if !file_rule {
+        return;
+    }
+    let pronoun = ["it", "them", "these", "those", "this", "that", "this file", "these files", "the following", "such files", "they", "this directory"]
+        .iter()
+        .any(|p| contains_word(&rule.text, p));
+    let candidates: Vec<&Object> = match ctx.subject {
+        Some(subject) if !pronoun || ctx.referents.is_empty() => vec![subject],
+        _ if pronoun => ctx.referents.iter().collect(),
+        _ => Vec::new(),
+    };
+    for obj in candidates {
+        if let ObjectKind::Path(p) = &obj.kind {
+            let mut m = PathMatcher::new(vec![join_base(ctx.base_dir, &dir_glob(p))]);
+            if rule.verb_class.delete && !rule.verb_class.edit {
+                m.ops = vec![FileOp::Delete];
+            }
+            out.add(Matcher::Path(m), format!("\"{}\" → `{p}` (named before)", rule.verb.clone().unwrap_or_default()), true, permit);
+        }
+    }
+}
+
+fn contains_word(text: &str, phrase: &str) -> bool {
+    let mut start = 0;
+    while let Some(pos) = text[start..].find(phrase) {
+        let at = start + pos;
+        let before_ok = at == 0 || !text[..at].ends_with(|c: char| c.is_alphanumeric());
+        let after = &text[at + phrase.len()..];
+        let after_ok = !after.starts_with(|c: char| c.is_alphanumeric());
+        if before_ok && after_ok {
+            return true;
+        }
+        start = at + phrase.len();
+    }
+    false
+}
+
+/// Requirements: a flag a command must carry, the paths "only" leaves open, the tools a
+/// category leaves out, commit trailers a message must carry.
+fn requirements(rule: &Rule, masked: &Masked, ctx: &Context, out: &mut Out) {
+    let only = rule.form == "restriction" || rule.text.contains(" only ");
+    for &i in &rule.objects {
+        if rule.place_objects.contains(&i) && !(only && rule.verb_class.files()) || rule.is_forbidden(i) {
+            continue;
+        }
+        let obj = &masked.objects[i];
+        match &obj.kind {
+            ObjectKind::Command(words) if requires(rule, i) => required_flags(words, &obj.text, rule, out),
+            ObjectKind::Flag(flag, value) if requires(rule, i) || rule.verb.is_none() => {
+                required_flag(rule, masked, flag, value.as_deref(), ctx, out)
+            }
+            ObjectKind::Path(p) if only && rule.verb_class.files() => only_paths(p, ctx, out),
+            ObjectKind::Trailer(key) if about_commits(rule, ctx) => {
+                let m = GitMatcher::commit_message(None, Some(format!("(?m)^{}:", regex::escape(key))));
+                out.add(Matcher::Git(m), format!("commit trailer `{key}:` required"), true, false);
+            }
+            ObjectKind::Program(p) if only || rule.verb.as_deref() == Some("use") => {
+                category_alternatives(p, rule, out)
+            }
+            _ => {}
+        }
+    }
+    for item in &rule.kept {
+        if let Item::Word(w) = item {
+            if only {
+                category_alternatives(w, rule, out);
+            }
+        }
+    }
+    if only && rule.objects.is_empty() {
+        static ONLY_USE: OnceLock<Regex> = OnceLock::new();
+        let re = ONLY_USE.get_or_init(|| Regex::new(r"^only\s+use\s+([a-z][\w.+-]*)\b").unwrap());
+        if let Some(c) = re.captures(&rule.text) {
+            category_alternatives(&c[1], rule, out);
+        }
+    }
+}
+
+/// "always use/run/pass/include `x`": the requirement governs the object.
+fn requires(rule: &Rule, i: usize) -> bool {
+    let marker = format!("§{i}§");
+    let Some(at) = rule.text.find(&marker) else {
+        return false;
+    };
+    let before = rule.text[..at].trim_end();
+    ["use", "run", "pass", "include", "add", "call", "invoke", "with", "using", "specify", "set", "append"]
+        .iter()
+        .any(|w| before.ends_with(w))
+}
+
+/// `cargo update --precise` required: `cargo update` without `--precise` is the violation.
+fn required_flags(words: &[String], text: &str, rule: &Rule, out: &mut Out) {
+    let flags: Vec<&String> = words.iter().filter(|w| w.starts_with('-')).collect();
+    if flags.is_empty() {
+        return;
+    }
+    let lex = lexicon();
+    let program = words[0].trim_start_matches("./");
+    let sub: Vec<String> = words[1..].iter().take_while(|w| !w.starts_with('-')).cloned().collect();
+    let mut m = CommandMatcher::programs(&lex.program_names(program).iter().map(String::as_str).collect::<Vec<_>>());
+    m.subcommand = sub.clone();
+    m.direct_only = rule.directly;
+    for f in &flags {
+        m.unless_flags.extend(lex.flag_spellings(program, &sub, f));
+    }
+    m.unless_flags.sort();
+    m.unless_flags.dedup();
+    let names: Vec<&str> = flags.iter().map(|f| f.as_str()).collect();
+    out.add(Matcher::Command(m), format!("always `{text}` (runs without {})", names.join(" ")), true, false);
+}
+
+/// "Always pass `--frozen`": the flag's program without it.
+fn required_flag(rule: &Rule, masked: &Masked, flag: &str, value: Option<&str>, ctx: &Context, out: &mut Out) {
+    let Some(owner) = flag_owner(rule, masked, flag, ctx) else {
+        return;
+    };
+    let lex = lexicon();
+    let mut m = CommandMatcher::programs(&owner.programs.iter().map(String::as_str).collect::<Vec<_>>());
+    m.subcommand = owner.subcommand.clone();
+    match value {
+        Some(v) => {
+            let name = regex::escape(flag.trim_start_matches('-'));
+            m.unless_pattern = Some(format!(r"(^|\s)-{{1,2}}{name}[ =]\S*{}", regex::escape(v)));
+        }
+        None => m.unless_flags = lex.flag_spellings(&owner.programs[0], &owner.subcommand, flag),
+    }
+    out.add(Matcher::Command(m), format!("always `{flag}` ({})", owner.from), owner.literal, false);
+}
+
+/// "Only edit pages under `docs/dev/`": the sibling directories are off limits.
+fn only_paths(path: &str, ctx: &Context, out: &mut Out) {
+    let glob = join_base(ctx.base_dir, &dir_glob(path));
+    let dir = glob.trim_end_matches("/**").trim_end_matches('/');
+    let Some((parent, _)) = dir.rsplit_once('/') else {
+        return;
+    };
+    let m = PathMatcher {
+        globs: GlobList::new(vec![format!("{parent}/**")]),
+        except: GlobList::new(vec![glob.clone()]),
+        ops: Vec::new(),
+    };
+    out.add(Matcher::Path(m), format!("only … `{path}` (the rest of {parent}/ is off limits)"), true, false);
+}
+
+/// "Only use `uv`": the other tools of its category, implied, not named.
+fn category_alternatives(program: &str, rule: &Rule, out: &mut Out) {
+    let lex = lexicon();
+    let Some(category) = lex.category_of(program) else {
+        return;
+    };
+    let kept: Vec<String> = rule.kept.iter().filter_map(|k| match k { Item::Word(w) => Some(w.clone()), _ => None }).collect();
+    let others: Vec<&str> = category
+        .members
+        .iter()
+        .map(String::as_str)
+        .filter(|m| *m != program && !kept.iter().any(|k| k == m) && !m.contains(' ') && !lex.program_names(program).iter().any(|n| n == m))
+        .collect();
+    if others.is_empty() {
+        return;
+    }
+    let mut m = CommandMatcher::programs(&others);
+    m.direct_only = rule.directly;
+    out.add(
+        Matcher::Command(m),
+        format!("use {program}: other {}s ({}) implied", category.name, others.join(", ")),
+        false,
+        false,
+    );
+}
+
+/// Dependencies a rule names by package (`lodash`) when it is about dependencies.
+pub fn named_dependencies(rule: &Rule, masked: &Masked) -> Option<DependencyMatcher> {
+    let about = ["dependenc", "package", "librar", "crate", "gem", "module"]
+        .iter()
+        .any(|w| rule.text.contains(w));
+    if !about || !rule.verb_class.depend {
+        return None;
+    }
+    let names: Vec<String> = rule
+        .objects
+        .iter()
+        .filter(|i| !rule.is_kept(**i))
+        .filter_map(|i| match &masked.objects[*i].kind {
+            ObjectKind::Code(c) | ObjectKind::Program(c) if is_identifier(c) || c.contains('/') || c.contains('@') => Some(c.clone()),
+            _ => None,
+        })
+        .collect();
+    (!names.is_empty()).then(|| DependencyMatcher { names, ..DependencyMatcher::default() })
+}

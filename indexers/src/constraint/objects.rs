@@ -1,0 +1,469 @@
+//! The literal objects a rule names, and the sentence with each one masked.
+//!
+//! An object is text the rule quotes rather than says: a code span, a flag or a path written
+//! bare in prose, a quoted string. Each gets a kind from its *shape* (a command line, a
+//! program, a flag, a path or glob, code, a commit trailer), never from a list of known
+//! cases, so an object no one has seen before is still read. The sentence is then rewritten
+//! with `§N§` in place of object N ([`Masked::text`]), so patterns over the prose cannot
+//! trip over what the objects contain (`--only`, `never`, `a, not b`).
+
+use super::lexicon::lexicon;
+use regex::Regex;
+use std::sync::OnceLock;
+
+/// What an object is, by its shape.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ObjectKind {
+    /// A command line: a program and its words (`cargo update --precise`, `./bin/brew lgtm`),
+    /// placeholders (`<file>`, `...`) removed.
+    Command(Vec<String>),
+    /// A program named alone (`pnpm`); read as code when the clause is about code.
+    Program(String),
+    /// A flag with an optional value (`--frozen`, `-tags test_dep`).
+    Flag(String, Option<String>),
+    /// A file, directory or glob (`generated/**`, `tox.ini`, `.asf.yaml`).
+    Path(String),
+    /// A commit trailer, by its key (`Co-authored-by`).
+    Trailer(String),
+    /// A piece of code: a call, an identifier, a statement, an annotation (`.unwrap()`,
+    /// `except Exception:`, `@Nullable`, `logger.*`).
+    Code(String),
+    /// Quoted prose (`"update"`, `'WIP'`): matched only where a rule is about text.
+    Quote(String),
+    /// Something ctx does not check (a URL, a bare placeholder).
+    Other(String),
+}
+
+/// One object with its byte range in the sentence it came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Object {
+    /// The object's text, without backticks or quotes.
+    pub text: String,
+    /// What it is.
+    pub kind: ObjectKind,
+    /// True when it was written in backticks (or as a bare flag or path).
+    pub literal: bool,
+}
+
+/// A sentence with its objects masked as `§N§`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Masked {
+    /// The lowercased sentence, each object replaced by `§N§` (N indexes [`Masked::objects`]).
+    pub text: String,
+    /// The objects in order of appearance.
+    pub objects: Vec<Object>,
+}
+
+impl Masked {
+    /// The objects whose placeholders occur in `part` (a piece of [`Masked::text`]).
+    pub fn objects_in(&self, part: &str) -> Vec<usize> {
+        placeholder_regex()
+            .captures_iter(part)
+            .filter_map(|c| c[1].parse::<usize>().ok())
+            .filter(|i| *i < self.objects.len())
+            .collect()
+    }
+}
+
+/// `§N§`.
+pub fn placeholder_regex() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| Regex::new(r"§(\d+)§").unwrap())
+}
+
+/// Finds the objects of a (markdown-cleaned) sentence and masks them.
+pub fn mask(sentence: &str) -> Masked {
+    let spans = quoted_spans(sentence);
+    let mut text = String::with_capacity(sentence.len());
+    let mut objects = Vec::new();
+    let mut last = 0;
+    for (start, end, inner, backtick) in spans {
+        push_prose(&sentence[last..start], &mut text, &mut objects);
+        let kind = if backtick {
+            classify(inner)
+        } else {
+            ObjectKind::Quote(inner.to_string())
+        };
+        text.push_str(&format!("§{}§", objects.len()));
+        objects.push(Object {
+            text: inner.to_string(),
+            kind,
+            literal: backtick,
+        });
+        last = end;
+    }
+    push_prose(&sentence[last..], &mut text, &mut objects);
+    Masked { text, objects }
+}
+
+/// Prose between spans: bare flags and paths become objects, the rest is lowercased.
+fn push_prose(prose: &str, text: &mut String, objects: &mut Vec<Object>) {
+    static BARE: OnceLock<Regex> = OnceLock::new();
+    let re = BARE.get_or_init(|| {
+        Regex::new(r"(?:^|[\s(])((?:--[A-Za-z][\w-]*|-[A-Za-z](?:\b|$))|(?:\.{0,2}/)?[\w.*-]+(?:/[\w.*-]*)+|[\w*-]+\.[A-Za-z]\w*)")
+            .unwrap()
+    });
+    let mut last = 0;
+    for cap in re.captures_iter(prose) {
+        let m = cap.get(1).unwrap();
+        let word = m.as_str().trim_end_matches(['.', ',', ':', ')']);
+        let kind = if word.starts_with('-') {
+            Some(ObjectKind::Flag(word.to_string(), None))
+        } else if is_bare_path(word) {
+            Some(ObjectKind::Path(word.to_string()))
+        } else {
+            None
+        };
+        let Some(kind) = kind else { continue };
+        text.push_str(&prose[last..m.start()].to_lowercase());
+        text.push_str(&format!("§{}§", objects.len()));
+        objects.push(Object {
+            text: word.to_string(),
+            kind,
+            literal: true,
+        });
+        last = m.start() + word.len();
+    }
+    text.push_str(&prose[last..].to_lowercase());
+}
+
+/// Byte ranges of backtick spans and quoted strings: `(start, end, inner, is_backtick)`.
+fn quoted_spans(s: &str) -> Vec<(usize, usize, &str, bool)> {
+    let bytes = s.as_bytes();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < bytes.len() {
+        let c = bytes[i];
+        if c == b'`' {
+            let ticks = bytes[i..].iter().take_while(|b| **b == b'`').count();
+            let fence = &s[i..i + ticks];
+            if let Some(rel) = s[i + ticks..].find(fence) {
+                let inner = s[i + ticks..i + ticks + rel].trim();
+                let end = i + ticks + rel + ticks;
+                if !inner.is_empty() {
+                    out.push((i, end, inner, true));
+                }
+                i = end;
+                continue;
+            }
+            i += ticks;
+            continue;
+        }
+        if c == b'"' || s[i..].starts_with('“') {
+            let open_len = if c == b'"' { 1 } else { '“'.len_utf8() };
+            let rest = &s[i + open_len..];
+            let close = rest.find(['"', '”']);
+            if let Some(rel) = close.filter(|r| *r > 0 && *r < 200) {
+                let close_len = rest[rel..].chars().next().map_or(1, char::len_utf8);
+                out.push((i, i + open_len + rel + close_len, &rest[..rel], false));
+                i += open_len + rel + close_len;
+                continue;
+            }
+        }
+        i += s[i..].chars().next().map_or(1, char::len_utf8);
+    }
+    out
+}
+
+/// Classifies the text of a code span by its shape.
+pub fn classify(span: &str) -> ObjectKind {
+    let words: Vec<&str> = span.split_whitespace().collect();
+    if span.contains("://") && words.len() == 1 {
+        return ObjectKind::Other(span.to_string());
+    }
+    if span.starts_with('-') && !span.starts_with("- ") && words.len() <= 2 && !span.contains('(')
+    {
+        let value = words
+            .get(1)
+            .filter(|v| !v.starts_with('-'))
+            .map(|v| v.to_string());
+        let flag = words[0].split('=').next().unwrap_or(words[0]);
+        return ObjectKind::Flag(flag.to_string(), value);
+    }
+    if let Some(key) = trailer_key(span) {
+        return ObjectKind::Trailer(key);
+    }
+    if words.len() == 1 && is_placeholder(span) {
+        return ObjectKind::Other(span.to_string());
+    }
+    if words.len() >= 2 && looks_like_command(&words) {
+        let kept: Vec<String> = words
+            .iter()
+            .take_while(|w| !is_comment_start(w))
+            .filter(|w| !is_placeholder(w) && !is_upper_placeholder(w))
+            .map(|w| w.trim_end_matches(';').to_string())
+            .collect();
+        return ObjectKind::Command(kept);
+    }
+    if words.len() == 1 && is_program_name(span) {
+        return ObjectKind::Program(span.trim_start_matches("./").to_string());
+    }
+    if words.len() == 1 && is_path(span) {
+        return ObjectKind::Path(span.to_string());
+    }
+    ObjectKind::Code(span.to_string())
+}
+
+/// True for a word ctx knows as a program, or a path that runs something (`./gradlew`,
+/// `bin/rails`, `scripts/check.sh`).
+pub fn is_program_name(word: &str) -> bool {
+    let lex = lexicon();
+    let bare = word.trim_start_matches("./");
+    lex.is_program(bare) || is_executable_path(word)
+}
+
+fn is_executable_path(word: &str) -> bool {
+    let w = word.trim_end_matches(['/', ':']);
+    (w.starts_with("./") || w.starts_with("bin/") || w.starts_with("scripts/"))
+        && w.len() > 2
+        && !w.contains('*')
+        && w.rsplit('/').next().is_some_and(|n| {
+            !n.is_empty() && !n.contains('.') || n.ends_with(".sh") || n.ends_with(".py")
+        })
+        || w.ends_with(".sh") && !w.contains(' ')
+}
+
+/// A multi-word span is a command when its first word is a program and nothing in it is code
+/// punctuation: `cargo update --precise`, `hatch run test:unit`, `./bin/brew style --fix`.
+fn looks_like_command(words: &[&str]) -> bool {
+    let first = words[0];
+    if is_code_keyword(first) || first.contains(['(', ')', '{', '}', '=', '"', '\'']) {
+        return false;
+    }
+    let codeish = words.iter().any(|w| {
+        w.contains(['{', '}', ';', '(', ')'])
+            && !is_placeholder(w)
+            && !w.starts_with('-')
+            && !w.starts_with('$')
+    });
+    if codeish || first.ends_with(':') || first.ends_with(',') {
+        return false;
+    }
+    if is_program_name(first) {
+        return true;
+    }
+    // An unknown first word reads as a program when the words after it look like a
+    // command's: subcommands, flags, paths, `key:value` targets.
+    let program_like = first
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | '.' | '/'))
+        && first.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c == '.');
+    program_like
+        && words[1..].iter().all(|w| {
+            w.starts_with('-')
+                || is_placeholder(w)
+                || w.chars().all(|c| {
+                    c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/' | ':' | '=' | '*' | '@' | ',' | '+')
+                })
+        })
+        && words[1..].iter().any(|w| w.starts_with('-') || w.chars().all(|c| c.is_ascii_lowercase() || matches!(c, '-' | ':' | '_')))
+}
+
+fn is_code_keyword(word: &str) -> bool {
+    const KEYWORDS: &[&str] = &[
+        "import", "from", "return", "except", "catch", "throw", "raise", "def", "fn", "func",
+        "function", "class", "struct", "const", "let", "var", "if", "else", "for", "while",
+        "use", "using", "package", "#include", "#[derive", "pub", "private", "public",
+        "static", "async", "await", "new", "type", "interface", "enum", "impl", "with",
+        "assert", "yield", "try", "uses:", "print", "console.log", "debugger", "select",
+        "insert", "update", "delete", "drop", "create", "alter", "require",
+    ];
+    KEYWORDS.contains(&word.to_ascii_lowercase().as_str()) || word.starts_with('@') || word.starts_with('#')
+}
+
+fn is_comment_start(word: &str) -> bool {
+    word == "#" || word == "//"
+}
+
+/// `<file>`, `{name}`, `...`, `…` are placeholders.
+pub fn is_placeholder(word: &str) -> bool {
+    word.contains('<') && word.contains('>')
+        || word.starts_with('{') && word.ends_with('}')
+        || word.contains("...")
+        || word.contains('…')
+}
+
+/// An upper-case stand-in among a command's words (`SCRIPT.py`, `PACKAGE`).
+fn is_upper_placeholder(word: &str) -> bool {
+    let stem = word.split('.').next().unwrap_or(word);
+    stem.len() > 1 && stem.chars().all(|c| c.is_ascii_uppercase() || c == '_')
+}
+
+fn trailer_key(span: &str) -> Option<String> {
+    let (key, _) = span.split_once(':')?;
+    let parts: Vec<&str> = key.split('-').collect();
+    let looks_like = parts.len() >= 2
+        && key.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+        && parts
+            .iter()
+            .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphabetic()));
+    looks_like.then(|| key.to_string())
+}
+
+const FILE_EXTENSIONS: &[&str] = &[
+    "adoc", "bash", "bazel", "c", "cc", "cfg", "cjs", "conf", "cpp", "cs", "csproj", "css",
+    "csv", "cts", "dart", "dockerfile", "env", "erb", "ex", "exs", "example", "gemspec", "go",
+    "gradle", "h", "hcl", "hpp", "html", "ini", "ipynb", "java", "jinja", "js", "json", "jsonc",
+    "jsx", "key", "kt", "kts", "lock", "lua", "md", "mdc", "mdx", "mjs", "mod", "mts", "nix",
+    "pem", "php", "pom", "properties", "props", "proto", "py", "pyi", "rake", "rb", "rs", "rst",
+    "sample", "scala", "scss", "sh", "sln", "snap", "sql", "sum", "svelte", "swift", "template",
+    "tf", "toml", "ts", "tsx", "txt", "vue", "xml", "yaml", "yml", "zig",
+];
+
+const BARE_FILES: &[&str] = &[
+    "AUTHORS", "CHANGELOG", "CODEOWNERS", "Dockerfile", "Gemfile", "Justfile", "LICENSE",
+    "Makefile", "NOTICE", "Procfile", "README", "Rakefile", "VERSION", "justfile", "go.mod",
+];
+
+const DOTFILES: &[&str] = &[
+    ".cargo", ".circleci", ".claude", ".ctx", ".cursor", ".devcontainer", ".dockerignore",
+    ".editorconfig", ".env", ".envrc", ".eslintrc", ".git", ".gitattributes", ".github",
+    ".gitignore", ".gitlab-ci", ".gitmodules", ".husky", ".idea", ".netrc", ".npmrc", ".nvmrc",
+    ".prettierrc", ".python-version", ".ruby-version", ".tool-versions", ".vscode", ".yarnrc",
+];
+
+/// True for file names, directories and globs written in a span.
+pub fn is_path(span: &str) -> bool {
+    if span.contains(' ') || span.starts_with('@') || span.starts_with('$') || span.contains("://")
+    {
+        return false;
+    }
+    if span.contains(['(', ')', '{', '}', '"', '\'', '=', ';', ',', '<', '>']) {
+        return false;
+    }
+    if BARE_FILES.contains(&span) {
+        return true;
+    }
+    if span.starts_with('.') && !span.starts_with("./") && !span.starts_with("../") {
+        let name = span.trim_end_matches('/');
+        let stem = name.split(['/', '*']).next().unwrap_or(name);
+        return DOTFILES.iter().any(|d| stem == *d || stem.starts_with(&format!("{d}.")))
+            || stem.ends_with("rc")
+            || stem.ends_with("ignore")
+            || has_file_extension(&stem[1..]) && stem[1..].contains('.');
+    }
+    if span.contains('/') && span.chars().any(|c| c.is_alphanumeric() || c == '*') {
+        return !span.contains("::") && !span.ends_with(':');
+    }
+    if span.starts_with('*') && span.len() > 1 {
+        return true;
+    }
+    has_file_extension(span)
+}
+
+fn has_file_extension(name: &str) -> bool {
+    match name.rsplit_once('.') {
+        Some((stem, ext)) => {
+            !stem.is_empty()
+                && !stem.ends_with('.')
+                && FILE_EXTENSIONS.contains(&ext.to_ascii_lowercase().as_str())
+                && stem.chars().all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | '*' | '/'))
+                && !(stem.chars().next().is_some_and(char::is_uppercase)
+                    && stem.len() == 1)
+        }
+        None => false,
+    }
+}
+
+/// A path written bare in prose: it needs a mark no ordinary word has (an extension, a
+/// trailing or leading slash, a glob, two slashes), so "and/or" or "stash/revert" stay words.
+fn is_bare_path(word: &str) -> bool {
+    if !is_path(word) {
+        return false;
+    }
+    let slashes = word.matches('/').count();
+    word.ends_with('/')
+        || word.starts_with("./")
+        || word.starts_with("../")
+        || word.contains('*')
+        || slashes >= 2
+        || has_file_extension(word.rsplit('/').next().unwrap_or(word))
+        || word.starts_with('.') && slashes == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kind(span: &str) -> ObjectKind {
+        classify(span)
+    }
+
+    #[test]
+    fn spans_are_read_by_their_shape() {
+        assert_eq!(
+            kind("cargo update --precise"),
+            ObjectKind::Command(vec!["cargo".into(), "update".into(), "--precise".into()])
+        );
+        assert_eq!(
+            kind("hatch run test:unit"),
+            ObjectKind::Command(vec!["hatch".into(), "run".into(), "test:unit".into()])
+        );
+        assert_eq!(
+            kind("./bin/brew style --fix --changed"),
+            ObjectKind::Command(vec![
+                "./bin/brew".into(),
+                "style".into(),
+                "--fix".into(),
+                "--changed".into()
+            ])
+        );
+        assert_eq!(
+            kind("uv run --frozen <tool>"),
+            ObjectKind::Command(vec!["uv".into(), "run".into(), "--frozen".into()])
+        );
+        assert_eq!(kind("pnpm"), ObjectKind::Program("pnpm".into()));
+        assert_eq!(kind("./gradlew"), ObjectKind::Program("gradlew".into()));
+        assert_eq!(
+            kind("-tags test_dep"),
+            ObjectKind::Flag("-tags".into(), Some("test_dep".into()))
+        );
+        assert_eq!(kind("--force"), ObjectKind::Flag("--force".into(), None));
+        assert_eq!(kind("generated/**"), ObjectKind::Path("generated/**".into()));
+        assert_eq!(kind(".asf.yaml"), ObjectKind::Path(".asf.yaml".into()));
+        assert_eq!(kind("LICENSE"), ObjectKind::Path("LICENSE".into()));
+        assert_eq!(kind("tox.ini"), ObjectKind::Path("tox.ini".into()));
+        assert_eq!(kind(".env.example"), ObjectKind::Path(".env.example".into()));
+        assert_eq!(
+            kind("Co-authored-by: Claude <x@y>"),
+            ObjectKind::Trailer("Co-authored-by".into())
+        );
+        for code in [
+            ".unwrap()",
+            "except Exception:",
+            "import java.util.*",
+            "@Nullable",
+            "T.must",
+            ".send",
+            "fmt.Sprintf",
+            "logger.*",
+            "%s",
+            "console.log",
+            "uses: actions/checkout@<sha>",
+            "type(scope): Description",
+        ] {
+            assert!(matches!(kind(code), ObjectKind::Code(_)), "{code}: {:?}", kind(code));
+        }
+        assert!(matches!(kind("https://x.org"), ObjectKind::Other(_)));
+    }
+
+    #[test]
+    fn bare_flags_and_paths_are_objects_and_words_are_not() {
+        let m = mask("Never build with --release; do not edit docs/api/ or tox.ini by hand.");
+        assert_eq!(m.objects.len(), 3, "{m:?}");
+        assert_eq!(m.objects[0].kind, ObjectKind::Flag("--release".into(), None));
+        assert_eq!(m.objects[1].kind, ObjectKind::Path("docs/api/".into()));
+        assert_eq!(m.objects[2].kind, ObjectKind::Path("tox.ini".into()));
+        assert!(m.text.starts_with("never build with §0§; do not edit §1§ or §2§"), "{}", m.text);
+        let words = mask("Never stash/revert, e.g. and/or the issues/PRs.");
+        assert!(words.objects.is_empty(), "{words:?}");
+    }
+
+    #[test]
+    fn spans_and_quotes_are_masked_in_order() {
+        let m = mask("Use `uv`, not \"pip\" or ``poetry``");
+        assert_eq!(m.text, "use §0§, not §1§ or §2§");
+        assert_eq!(m.objects[1].kind, ObjectKind::Quote("pip".into()));
+        assert_eq!(m.objects_in("not §1§ or §2§"), [1, 2]);
+    }
+}

@@ -1,0 +1,387 @@
+//! The parts of one rule clause: its verb, its objects, which objects it keeps and which it
+//! forbids, its exceptions and its scope.
+
+use super::directive::Directive;
+use super::lexicon::{lexicon, verb_in};
+use super::objects::{placeholder_regex, Masked, ObjectKind};
+use super::patterns::{patterns, ExceptionKind, ScopeKind, Strength};
+use ctx_engine::anchor::Polarity;
+use regex::Regex;
+use std::sync::OnceLock;
+
+/// What a rule's main verb says its objects are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct VerbClass {
+    /// A program to run.
+    pub run: bool,
+    /// A file that changes.
+    pub edit: bool,
+    /// A file that is created.
+    pub create: bool,
+    /// A file that goes away.
+    pub delete: bool,
+    /// Code in a file.
+    pub code: bool,
+    /// A dependency.
+    pub depend: bool,
+}
+
+impl VerbClass {
+    /// True when the verb is about files.
+    pub fn files(&self) -> bool {
+        self.edit || self.create || self.delete
+    }
+}
+
+/// A word in a relation that is not an object ("use uv, not pip").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Item {
+    /// Object N of the sentence.
+    Object(usize),
+    /// A plain word.
+    Word(String),
+}
+
+/// An exception the rule states.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Exception {
+    /// What kind.
+    pub kind: ExceptionKind,
+    /// The words that state it.
+    pub text: String,
+    /// Objects it names (for path exceptions).
+    pub objects: Vec<usize>,
+}
+
+/// One rule clause, read.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    /// Forbids, requires or allows.
+    pub polarity: Polarity,
+    /// Hard or soft.
+    pub strength: Strength,
+    /// The directive form.
+    pub form: String,
+    /// The clause's masked text.
+    pub text: String,
+    /// The main verb's base form, when one follows the trigger.
+    pub verb: Option<String>,
+    /// What the verb says about its objects.
+    pub verb_class: VerbClass,
+    /// Objects in the clause (indexes into the sentence's objects), in order.
+    pub objects: Vec<usize>,
+    /// Objects and words the rule keeps (the recommended side of a relation).
+    pub kept: Vec<Item>,
+    /// Objects and words a relation rules out.
+    pub forbidden: Vec<Item>,
+    /// The relation pattern, when one matched.
+    pub relation: Option<String>,
+    /// Exceptions and conditions.
+    pub exceptions: Vec<Exception>,
+    /// Objects that say where the rule applies (`in src/`), not what it is about.
+    pub place_objects: Vec<usize>,
+    /// Scope words found: `tests`, a language's name, `production`.
+    pub scope_words: Vec<String>,
+    /// "not X directly": only direct invocations count.
+    pub directly: bool,
+    /// "by hand", "manually", "directly" with a file verb.
+    pub by_hand: bool,
+}
+
+/// Reads clause `index` of a directive. The directive's leading condition and label are read
+/// for scope, and its parts that command nothing ("— unless in top-level handlers") for
+/// exceptions.
+pub fn read(directive: &Directive, index: usize, masked: &Masked) -> Rule {
+    let clause = &directive.clauses[index];
+    let condition = directive.condition.as_deref();
+    let label = directive.label.as_deref();
+    let text = clause.text.clone();
+    let objects = masked.objects_in(&text);
+    let (verb, verb_class) = main_verb(&text);
+    let mut rule = Rule {
+        polarity: clause.polarity,
+        strength: clause.strength,
+        form: clause.form.clone(),
+        verb,
+        verb_class,
+        objects,
+        kept: Vec::new(),
+        forbidden: Vec::new(),
+        relation: None,
+        exceptions: Vec::new(),
+        place_objects: Vec::new(),
+        scope_words: Vec::new(),
+        directly: false,
+        by_hand: false,
+        text,
+    };
+    relations(&mut rule, masked);
+    let mut exception_texts = vec![rule.text.clone()];
+    exception_texts.extend(directive.dropped.iter().cloned());
+    exception_texts.extend(condition.map(String::from));
+    exceptions(&mut rule, masked, &exception_texts);
+    scopes(&mut rule, masked, condition, label);
+    modifiers(&mut rule);
+    rule
+}
+
+/// The first verb after the trigger words: "never [run] …", "do not [edit] …", "you must not
+/// [add] …". Inflected forms count ("avoid [using]").
+fn main_verb(text: &str) -> (Option<String>, VerbClass) {
+    const SKIP: &[&str] = &[
+        "never", "not", "do", "don't", "dont", "always", "only", "must", "mustn't", "should",
+        "shouldn't", "shall", "avoid", "please", "ever", "directly", "you", "we", "also",
+        "make", "sure", "to", "be", "ensure", "try", "refrain", "from", "prefer", "no", "any",
+        "manually", "explicitly", "yourself",
+    ];
+    let lex = lexicon();
+    let v = &lex.verbs;
+    for word in text.split_whitespace().take(8) {
+        let w = word.trim_matches(|c: char| !c.is_alphanumeric() && c != '-' && c != '\'');
+        if w.is_empty() || w.contains('§') {
+            break;
+        }
+        if SKIP.contains(&w) {
+            continue;
+        }
+        let Some(base) = verb_in(&v.imperative, w).or_else(|| verb_in(&v.depend, w)) else {
+            continue;
+        };
+        let class = VerbClass {
+            run: verb_in(&v.run, base).is_some(),
+            edit: verb_in(&v.edit, base).is_some(),
+            create: verb_in(&v.create, base).is_some(),
+            delete: verb_in(&v.delete, base).is_some(),
+            code: verb_in(&v.code, base).is_some(),
+            depend: verb_in(&v.depend, base).is_some(),
+        };
+        return (Some(base.to_string()), class);
+    }
+    (None, VerbClass::default())
+}
+
+/// Kept and forbidden sides of "X instead of Y", "X, not Y", "prefer X over Y" …
+fn relations(rule: &mut Rule, masked: &Masked) {
+    for pattern in &patterns().relation {
+        let Some(caps) = pattern.regex().captures(&rule.text) else {
+            continue;
+        };
+        let keep = items(&caps["keep"], masked);
+        let forbid = items(&caps["forbid"], masked);
+        if forbid.is_empty() {
+            continue;
+        }
+        rule.kept.extend(keep);
+        rule.forbidden.extend(forbid);
+        rule.relation = Some(pattern.name.clone());
+        if caps[0].contains("directly") {
+            rule.directly = true;
+        }
+        return;
+    }
+}
+
+/// The objects and words of an `OBJS` group.
+fn items(group: &str, masked: &Masked) -> Vec<Item> {
+    static SPLIT: OnceLock<Regex> = OnceLock::new();
+    let split = SPLIT.get_or_init(|| Regex::new(r"\s*(?:,|/|\bor\b|\band\b|\bnor\b)\s*").unwrap());
+    let mut out = Vec::new();
+    for part in split.split(group) {
+        let part = part.trim();
+        if part.is_empty() {
+            continue;
+        }
+        if let Some(c) = placeholder_regex().captures(part) {
+            if let Ok(i) = c[1].parse::<usize>() {
+                if i < masked.objects.len() {
+                    out.push(Item::Object(i));
+                }
+            }
+        } else if !is_filler(part) {
+            out.push(Item::Word(part.to_string()));
+        }
+    }
+    out
+}
+
+fn is_filler(word: &str) -> bool {
+    matches!(
+        word,
+        "the" | "a" | "an" | "it" | "them" | "this" | "that" | "these" | "those" | "use" | "using"
+            | "only" | "just" | "directly" | "always" | "never"
+    )
+}
+
+/// Exceptions in the clause, the condition before it and the sentence's other parts.
+fn exceptions(rule: &mut Rule, masked: &Masked, texts: &[String]) {
+    for pattern in &patterns().exception {
+        let kind = pattern.exception_kind();
+        for m in texts.iter().flat_map(|t| pattern.regex().captures_iter(t)) {
+            let whole = m.get(0).unwrap();
+            if kind == ExceptionKind::Condition
+                && rule.exceptions.iter().any(|e| e.text.contains(whole.as_str().trim()) || whole.as_str().contains(e.text.trim()))
+            {
+                continue;
+            }
+            let objects = m
+                .name("objs")
+                .map(|g| masked.objects_in(g.as_str()))
+                .unwrap_or_default();
+            rule.exceptions.push(Exception {
+                kind,
+                text: whole.as_str().to_string(),
+                objects,
+            });
+        }
+    }
+    // A condition already stated as an approval, a judgment or a place is not a second one.
+    let specific: Vec<String> = rule
+        .exceptions
+        .iter()
+        .filter(|e| e.kind != ExceptionKind::Condition)
+        .map(|e| e.text.clone())
+        .collect();
+    let joined = texts.join(" | ");
+    rule.exceptions.retain(|e| {
+        e.kind != ExceptionKind::Condition
+            || !specific.iter().any(|s| overlaps(&joined, s, &e.text))
+    });
+}
+
+/// True when two matched phrases overlap in the text.
+fn overlaps(text: &str, a: &str, b: &str) -> bool {
+    let (Some(ia), Some(ib)) = (text.find(a), text.find(b)) else {
+        return false;
+    };
+    ia < ib + b.len() && ib < ia + a.len()
+}
+
+/// Scope phrases of the clause, its condition and its label.
+fn scopes(rule: &mut Rule, masked: &Masked, condition: Option<&str>, label: Option<&str>) {
+    let texts = [Some(rule.text.clone()), condition.map(String::from), label.map(String::from)];
+    for text in texts.iter().flatten() {
+        for pattern in &patterns().scope {
+            for caps in pattern.regex().captures_iter(text) {
+                match pattern.scope_kind() {
+                    ScopeKind::Tests => rule.scope_words.push("tests".into()),
+                    ScopeKind::Language => {
+                        let lang = caps.name("lang").map_or("", |m| m.as_str());
+                        if lexicon().language_files(lang).is_some() {
+                            rule.scope_words.push(lang.to_string());
+                        } else if matches!(lang, "production" | "library" | "source" | "non-test" | "runtime" | "src") {
+                            rule.scope_words.push("production".into());
+                        }
+                    }
+                    ScopeKind::Place => {
+                        let objs = masked.objects_in(caps.name("objs").map_or("", |m| m.as_str()));
+                        let paths: Vec<usize> = objs
+                            .into_iter()
+                            .filter(|i| matches!(masked.objects[*i].kind, ObjectKind::Path(_)))
+                            .collect();
+                        rule.place_objects.extend(paths);
+                    }
+                }
+            }
+        }
+    }
+    if let Some(label) = label {
+        let l = label.trim().to_lowercase();
+        if lexicon().tests.words.contains(&l) {
+            rule.scope_words.push("tests".into());
+        } else if lexicon().language_files(&l).is_some() {
+            rule.scope_words.push(l);
+        }
+    }
+    rule.scope_words.sort();
+    rule.scope_words.dedup();
+    rule.place_objects.sort();
+    rule.place_objects.dedup();
+}
+
+/// "directly", "by hand", "manually".
+fn modifiers(rule: &mut Rule) {
+    let t = &rule.text;
+    if t.contains(" directly") {
+        rule.directly = rule.directly || rule.verb_class.run || rule.verb.is_none();
+        rule.by_hand = rule.verb_class.files();
+    }
+    if t.contains("by hand") || t.contains("manually") || t.contains("hand-edit") || t.contains("hand edit") {
+        rule.by_hand = true;
+    }
+}
+
+impl Rule {
+    /// Objects excepted by "except in `x`".
+    pub fn excepted_objects(&self) -> Vec<usize> {
+        self.exceptions
+            .iter()
+            .filter(|e| e.kind == ExceptionKind::Path)
+            .flat_map(|e| e.objects.iter().copied())
+            .collect()
+    }
+
+    /// True when object `i` is on the kept side of a relation, or follows a kept marker
+    /// ("regenerate with `x`", "use `x` instead").
+    pub fn is_kept(&self, i: usize) -> bool {
+        self.kept.contains(&Item::Object(i))
+    }
+
+    /// True when object `i` is ruled out by a relation.
+    pub fn is_forbidden(&self, i: usize) -> bool {
+        self.forbidden.contains(&Item::Object(i))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::directive::parse;
+    use super::super::objects::mask;
+    use super::*;
+
+    impl Rule {
+        fn has_exception(&self, kind: ExceptionKind) -> bool {
+            self.exceptions.iter().any(|e| e.kind == kind)
+        }
+    }
+
+    fn rules(s: &str) -> (Masked, Vec<Rule>) {
+        let m = mask(s);
+        let d = parse(&m).unwrap_or_else(|| panic!("{s} is a directive"));
+        let rules = (0..d.clauses.len()).map(|i| read(&d, i, &m)).collect();
+        (m, rules)
+    }
+
+    #[test]
+    fn verbs_relations_and_objects() {
+        let (_, r) = rules("Never run `git push --force`");
+        assert_eq!(r[0].verb.as_deref(), Some("run"));
+        assert!(r[0].verb_class.run);
+        assert_eq!(r[0].objects, [0]);
+        let (_, r) = rules("Use `pnpm` instead of `npm` or `yarn`");
+        assert_eq!(r[0].kept, [Item::Object(0)]);
+        assert_eq!(r[0].forbidden, [Item::Object(1), Item::Object(2)]);
+        let (_, r) = rules("Use uv, not pip or poetry");
+        assert_eq!(r[0].forbidden, [Item::Word("pip".into()), Item::Word("poetry".into())]);
+        let (_, r) = rules("Use **tox** for testing (not pytest directly):");
+        assert_eq!(r[0].forbidden, [Item::Word("pytest".into())]);
+        assert!(r[0].directly);
+        let (_, r) = rules("Avoid using `eval`");
+        assert_eq!(r[0].verb.as_deref(), Some("use"));
+    }
+
+    #[test]
+    fn exceptions_and_scopes() {
+        let (_, r) = rules("Never create PRs unless explicitly asked");
+        assert!(r[0].has_exception(ExceptionKind::Approval));
+        assert!(!r[0].has_exception(ExceptionKind::Condition));
+        let (_, r) = rules("**Never** modify `.asf.yaml` without explicit discussion.");
+        assert!(r[0].has_exception(ExceptionKind::Approval));
+        let (_, r) = rules("FORBIDDEN `except Exception:` - unless in top-level handlers");
+        assert!(r[0].has_exception(ExceptionKind::Condition), "{r:?}");
+        let (_, r) = rules("Don't use `unwrap()` in `src/` or in tests");
+        assert_eq!(r[0].place_objects, [1]);
+        assert_eq!(r[0].scope_words, ["tests"]);
+        let (_, r) = rules("When writing Python code, never use `print()`");
+        assert_eq!(r[0].scope_words, ["python"]);
+    }
+}
