@@ -36,13 +36,20 @@ fn main() {
             .and_then(|i| args.get(i + 1).cloned())
     };
     let only = value_of("--only");
-    let sample: usize = value_of("--sample").and_then(|v| v.parse().ok()).unwrap_or(50);
+    let sample: usize = value_of("--sample")
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(50);
     let evals = evals_dir();
     let corpus = evals.join("drift/corpus");
     let ctx = PathBuf::from(env!("CARGO_BIN_EXE_ctx"));
     let benign = read_jsonl(&corpus.join("benign-actions.jsonl"));
     let docs = corpus_docs(&corpus.join("sources.tsv"));
-    println!("drift corpus: ctx = {}, {} documents, {} benign actions", ctx.display(), docs.len(), benign.len());
+    println!(
+        "drift corpus: ctx = {}, {} documents, {} benign actions",
+        ctx.display(),
+        docs.len(),
+        benign.len()
+    );
     let mut totals = Totals::default();
     let mut all_rules: Vec<(String, Value)> = Vec::new();
     for (file, path_in_repo) in &docs {
@@ -57,7 +64,11 @@ fn main() {
         totals.count_tiers(&anchors);
         let short = file.trim_start_matches("docs/").to_string();
         all_rules.extend(anchors.iter().cloned().map(|a| (short.clone(), a)));
-        let mut doc = DocResult { name: short.clone(), anchors: anchors.len(), ..DocResult::default() };
+        let mut doc = DocResult {
+            name: short.clone(),
+            anchors: anchors.len(),
+            ..DocResult::default()
+        };
         for action in &benign {
             let (got, reason) = check(&ctx, repo.path(), &action["event"]);
             doc.record_benign(&got, action, &reason);
@@ -113,7 +124,8 @@ fn index(ctx: &Path, repo: &Path) {
 }
 
 fn extracted(repo: &Path) -> Vec<Value> {
-    let text = std::fs::read_to_string(repo.join(".ctx/extracted-anchors.json")).unwrap_or_default();
+    let text =
+        std::fs::read_to_string(repo.join(".ctx/extracted-anchors.json")).unwrap_or_default();
     let value: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
     value["anchors"].as_array().cloned().unwrap_or_default()
 }
@@ -135,14 +147,27 @@ fn check(ctx: &Path, repo: &Path, event: &Value) -> (String, String) {
         .stderr(Stdio::piped())
         .spawn()
         .expect("running ctx check");
-    child.stdin.take().expect("stdin").write_all(text.as_bytes()).expect("writing the event");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(text.as_bytes())
+        .expect("writing the event");
     let output = child.wait_with_output().expect("waiting for ctx check");
     if output.status.code() == Some(2) {
-        return ("deny".into(), String::from_utf8_lossy(&output.stderr).into_owned());
+        return (
+            "deny".into(),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        );
     }
-    let answer: Value = serde_json::from_str(String::from_utf8_lossy(&output.stdout).trim()).unwrap_or(Value::Null);
+    let answer: Value =
+        serde_json::from_str(String::from_utf8_lossy(&output.stdout).trim()).unwrap_or(Value::Null);
     let hso = &answer["hookSpecificOutput"];
-    let reason = hso["permissionDecisionReason"].as_str().or(hso["additionalContext"].as_str()).unwrap_or_default().to_string();
+    let reason = hso["permissionDecisionReason"]
+        .as_str()
+        .or(hso["additionalContext"].as_str())
+        .unwrap_or_default()
+        .to_string();
     match hso["permissionDecision"].as_str() {
         Some(d @ ("deny" | "ask")) => (d.to_string(), reason),
         _ if hso["additionalContext"].is_string() => ("warn".into(), reason),
@@ -172,11 +197,20 @@ fn recommendations(text: &str) -> Vec<(String, Value)> {
             continue;
         }
         if let Some(info) = t.strip_prefix("```") {
-            let lang = info.trim().split([' ', '{']).next().unwrap_or("").to_lowercase();
+            let lang = info
+                .trim()
+                .split([' ', '{'])
+                .next()
+                .unwrap_or("")
+                .to_lowercase();
             fence = Some((lang, marks_bad(previous), String::new()));
             continue;
         }
-        out.extend(inline_commands(t).into_iter().map(|c| (c.clone(), bash(&c))));
+        out.extend(
+            inline_commands(t)
+                .into_iter()
+                .map(|c| (c.clone(), bash(&c))),
+        );
         if !t.is_empty() {
             previous = t;
         }
@@ -186,9 +220,20 @@ fn recommendations(text: &str) -> Vec<(String, Value)> {
 
 fn marks_bad(line: &str) -> bool {
     let l = line.to_lowercase();
-    ["don't", "do not", "avoid", "bad", "wrong", "incorrect", "never", "anti-pattern", "❌", "✗"]
-        .iter()
-        .any(|w| l.contains(w))
+    [
+        "don't",
+        "do not",
+        "avoid",
+        "bad",
+        "wrong",
+        "incorrect",
+        "never",
+        "anti-pattern",
+        "❌",
+        "✗",
+    ]
+    .iter()
+    .any(|w| l.contains(w))
 }
 
 fn block_events(lang: &str, body: &str) -> Vec<(String, Value)> {
@@ -196,12 +241,22 @@ fn block_events(lang: &str, body: &str) -> Vec<(String, Value)> {
         "" | "bash" | "sh" | "shell" | "console" | "zsh" => body
             .lines()
             .map(|l| l.trim().trim_start_matches("$ ").trim())
-            .filter(|l| !l.is_empty() && !l.starts_with('#') && !l.contains('<') && !l.ends_with('\\'))
-            .filter(|l| l.split_whitespace().next().is_some_and(|w| w.chars().all(|c| c.is_ascii_lowercase() || "./-_0123456789".contains(c))))
+            .filter(|l| {
+                !l.is_empty() && !l.starts_with('#') && !l.contains('<') && !l.ends_with('\\')
+            })
+            .filter(|l| {
+                l.split_whitespace().next().is_some_and(|w| {
+                    w.chars()
+                        .all(|c| c.is_ascii_lowercase() || "./-_0123456789".contains(c))
+                })
+            })
             .map(|l| (l.to_string(), bash(l)))
             .collect(),
         _ => match extension(lang) {
-            Some(ext) => vec![(format!("{lang} example"), write(&format!("/repo/src/example.{ext}"), body))],
+            Some(ext) => vec![(
+                format!("{lang} example"),
+                write(&format!("/repo/src/example.{ext}"), body),
+            )],
             None => Vec::new(),
         },
     }
@@ -238,12 +293,17 @@ fn inline_commands(line: &str) -> Vec<String> {
     for i in (1..parts.len()).step_by(2) {
         let before = parts[i - 1].to_lowercase();
         let span = parts[i].trim();
-        let verb = ["run ", "use ", "running ", "using ", "via ", "with ", "execute "]
-            .iter()
-            .any(|v| before.trim_end().ends_with(v.trim_end()));
+        let verb = [
+            "run ", "use ", "running ", "using ", "via ", "with ", "execute ",
+        ]
+        .iter()
+        .any(|v| before.trim_end().ends_with(v.trim_end()));
         let commandish = span.contains(' ')
             && !span.contains('<')
-            && span.split_whitespace().next().is_some_and(|w| w.chars().all(|c| c.is_ascii_lowercase() || "./-_".contains(c)));
+            && span.split_whitespace().next().is_some_and(|w| {
+                w.chars()
+                    .all(|c| c.is_ascii_lowercase() || "./-_".contains(c))
+            });
         if verb && commandish {
             out.push(span.to_string());
         }
@@ -273,7 +333,11 @@ struct DocResult {
 impl DocResult {
     fn record_benign(&mut self, got: &str, action: &Value, reason: &str) {
         match got {
-            "deny" => self.benign_denies.push(format!("{} ({})", action["id"].as_str().unwrap_or_default(), first_line(reason))),
+            "deny" => self.benign_denies.push(format!(
+                "{} ({})",
+                action["id"].as_str().unwrap_or_default(),
+                first_line(reason)
+            )),
             "ask" => self.benign_asks += 1,
             _ => {}
         }
@@ -282,7 +346,11 @@ impl DocResult {
     fn record_own(&mut self, got: &str, what: &str, reason: &str) {
         self.own_checked += 1;
         match got {
-            "deny" => self.own_denies.push(format!("{} ({})", what.chars().take(60).collect::<String>(), first_line(reason))),
+            "deny" => self.own_denies.push(format!(
+                "{} ({})",
+                what.chars().take(60).collect::<String>(),
+                first_line(reason)
+            )),
             "ask" => self.own_asks += 1,
             _ => {}
         }
@@ -310,7 +378,12 @@ impl DocResult {
 }
 
 fn first_line(text: &str) -> String {
-    text.lines().next().unwrap_or_default().chars().take(160).collect()
+    text.lines()
+        .next()
+        .unwrap_or_default()
+        .chars()
+        .take(160)
+        .collect()
 }
 
 #[derive(Default)]
@@ -344,7 +417,11 @@ impl Totals {
             };
             let mut families: Vec<String> = a["matchers"]
                 .as_array()
-                .map(|ms| ms.iter().filter_map(|m| m["kind"].as_str().map(String::from)).collect())
+                .map(|ms| {
+                    ms.iter()
+                        .filter_map(|m| m["kind"].as_str().map(String::from))
+                        .collect()
+                })
                 .unwrap_or_default();
             if families.is_empty() {
                 families.push("semantic".into());
@@ -390,7 +467,9 @@ fn print_sample(rules: &[(String, Value)], n: usize) {
     let mut state: u64 = 7;
     let mut picked = Vec::new();
     while picked.len() < n.min(rules.len()) {
-        state = state.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+        state = state
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
         let i = (state >> 33) as usize % rules.len();
         if !picked.contains(&i) {
             picked.push(i);
@@ -403,7 +482,12 @@ fn print_sample(rules: &[(String, Value)], n: usize) {
             k + 1,
             a["severity"].as_str().unwrap_or("block"),
             doc,
-            a["text"].as_str().unwrap_or_default().chars().take(200).collect::<String>()
+            a["text"]
+                .as_str()
+                .unwrap_or_default()
+                .chars()
+                .take(200)
+                .collect::<String>()
         );
         for note in a["notes"].as_array().into_iter().flatten() {
             println!("      {}", note.as_str().unwrap_or_default());

@@ -63,7 +63,8 @@ fn main() {
         );
     }
     if set == "all" || set == "corpus" {
-        let labels = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/data/drift-corpus-labels.jsonl");
+        let labels =
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/data/drift-corpus-labels.jsonl");
         let cases = read_jsonl(&labels);
         let names = DocNames::read_corpus(&evals.join("drift/corpus/sources.tsv"));
         run_documents(

@@ -32,7 +32,10 @@ pub fn refresh(
         let Ok(bytes) = std::fs::read(root.join(&file.path)) else {
             continue;
         };
-        documents.push((file.path.clone(), String::from_utf8_lossy(&bytes).into_owned()));
+        documents.push((
+            file.path.clone(),
+            String::from_utf8_lossy(&bytes).into_owned(),
+        ));
     }
     let rules = ctx_indexers::constraint::extract_repository(root, &documents);
     ctx_engine::anchor::write_extracted(root, &rules.anchors)?;

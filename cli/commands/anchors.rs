@@ -203,10 +203,12 @@ fn run_coverage(root: &std::path::Path, global: &Global) -> anyhow::Result<ExitC
         let AnchorSource::Doc { path, line } = &anchor.source else {
             continue;
         };
-        let doc = documents.entry(path.clone()).or_insert_with(|| DocumentCoverage {
-            document: path.clone(),
-            ..DocumentCoverage::default()
-        });
+        let doc = documents
+            .entry(path.clone())
+            .or_insert_with(|| DocumentCoverage {
+                document: path.clone(),
+                ..DocumentCoverage::default()
+            });
         match anchor.severity {
             Severity::Block => doc.deny += 1,
             Severity::Ask => doc.ask += 1,
@@ -296,7 +298,11 @@ fn run_show(
     println!("text:     {}", anchor.text);
     println!("source:   {}", anchor.source.label());
     println!("polarity: {}", anchor.polarity.as_str());
-    println!("tier:     {} ({})", anchor.severity.tier(), anchor.tier_why());
+    println!(
+        "tier:     {} ({})",
+        anchor.severity.tier(),
+        anchor.tier_why()
+    );
     println!("enabled:  {}", anchor.enabled);
     if !anchor.scope.is_empty() {
         println!("scope:    {}", anchor.scope.join(", "));

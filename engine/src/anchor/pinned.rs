@@ -559,7 +559,12 @@ not_match = ["path:src/a.py"]
         std::fs::create_dir_all(root.join(".ctx")).unwrap();
         let command = |text: &str| Matcher::Command(CommandMatcher::from_shorthand(text).unwrap());
         let cases: Vec<(&str, Matcher, &str, &str)> = vec![
-            ("Never run pytest", command("pytest"), "pytest -q", "git status"),
+            (
+                "Never run pytest",
+                command("pytest"),
+                "pytest -q",
+                "git status",
+            ),
             (
                 "Never run git push --force",
                 command("git push --force"),
@@ -574,7 +579,7 @@ not_match = ["path:src/a.py"]
             ),
             (
                 "No unwrap",
-                Matcher::Code(CodeMatcher::new(r"\.unwrap\(".into())),
+                Matcher::Code(CodeMatcher::new(r"\.unwrap\(")),
                 "line:src/a.rs:x.unwrap()",
                 "line:src/a.rs:x?",
             ),
@@ -598,12 +603,16 @@ not_match = ["path:src/a.py"]
         for ((anchor, _, _), (text, matcher, hit, miss)) in file.anchors.iter().zip(&cases) {
             assert_eq!(anchor.text, *text);
             assert_eq!(anchor.matchers, vec![matcher.clone()], "{text}");
-            let hits = |example: &str| !evaluate_anchor(anchor, None, &example_facts(example)).is_empty();
+            let hits =
+                |example: &str| !evaluate_anchor(anchor, None, &example_facts(example)).is_empty();
             assert!(hits(hit), "{text} must match {hit}");
             assert!(!hits(miss), "{text} must not match {miss}");
             for (other, _, other_hit, _) in &cases {
                 if other != text {
-                    assert!(!hits(other_hit), "{text} must not match {other}'s example {other_hit}");
+                    assert!(
+                        !hits(other_hit),
+                        "{text} must not match {other}'s example {other_hit}"
+                    );
                 }
             }
         }

@@ -115,6 +115,7 @@ impl Plan {
             globs: GlobList::new(vec!["**".into()]),
             except: GlobList::new(except),
             ops: Vec::new(),
+            generated: false,
         })];
         anchor.notes = vec!["plan files and globs → path matcher on everything else (warn)".into()];
         anchor

@@ -219,7 +219,9 @@ impl Anchor {
             AnchorSource::Doc { .. } if self.matchers.is_empty() => {
                 format!("{tier}: nothing checkable is named")
             }
-            AnchorSource::Doc { .. } => format!("{tier}: extracted before tiers were recorded; re-run `ctx index`"),
+            AnchorSource::Doc { .. } => {
+                format!("{tier}: extracted before tiers were recorded; re-run `ctx index`")
+            }
         }
     }
 }

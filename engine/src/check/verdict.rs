@@ -290,17 +290,28 @@ mod tests {
     fn ask_sits_between_warn_and_deny() {
         let ask = anchor("avoid y", Polarity::Never, doc("AGENTS.md"), Severity::Ask);
         let warn = anchor("avoid x", Polarity::Never, doc("AGENTS.md"), Severity::Warn);
-        let deny = anchor("never z", Polarity::Never, doc("AGENTS.md"), Severity::Block);
+        let deny = anchor(
+            "never z",
+            Polarity::Never,
+            doc("AGENTS.md"),
+            Severity::Block,
+        );
         let set = AnchorSet::from_anchors(None, vec![ask.clone(), warn.clone(), deny.clone()]);
         let asked = decide(
             &set,
-            &[finding(&warn, Effect::Warn, None), finding(&ask, Effect::Ask, None)],
+            &[
+                finding(&warn, Effect::Warn, None),
+                finding(&ask, Effect::Ask, None),
+            ],
         );
         assert_eq!(asked.decision, Decision::Ask);
         assert_eq!(asked.violations[0].decision, Decision::Ask);
         let denied = decide(
             &set,
-            &[finding(&ask, Effect::Ask, None), finding(&deny, Effect::Deny, None)],
+            &[
+                finding(&ask, Effect::Ask, None),
+                finding(&deny, Effect::Deny, None),
+            ],
         );
         assert_eq!(denied.decision, Decision::Deny);
     }

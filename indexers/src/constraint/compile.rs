@@ -169,7 +169,11 @@ fn compile_directive(directive: &Directive, masked: &Masked, ctx: &RuleContext) 
         let scope = rule_scope(&rule, masked, ctx);
         for g in grounded {
             let (severity, reason) = tier(&rule, &g);
-            let polarity = if g.permit { Polarity::Allowed } else { rule.polarity };
+            let polarity = if g.permit {
+                Polarity::Allowed
+            } else {
+                rule.polarity
+            };
             let matcher = scoped_matcher(g.matcher, &rule, ctx);
             let note = format!("{} → {}", g.why, matcher.describe());
             match groups
@@ -223,25 +227,45 @@ fn severity_rank(s: Severity) -> u8 {
 /// The tier of one grounded matcher, with the reason.
 fn tier(rule: &Rule, g: &Grounded) -> (Severity, String) {
     if g.permit {
-        return (Severity::Block, "permission: an exception the document grants".into());
+        return (
+            Severity::Block,
+            "permission: an exception the document grants".into(),
+        );
     }
-    let exception = |kind| rule.exceptions.iter().find(|e| e.kind == kind).map(|e| e.text.trim().to_string());
+    let exception = |kind| {
+        rule.exceptions
+            .iter()
+            .find(|e| e.kind == kind)
+            .map(|e| e.text.trim().to_string())
+    };
     if rule.strength == Strength::Soft {
         return (Severity::Ask, format!("ask: soft wording ({})", rule.form));
     }
     if let Some(text) = exception(ExceptionKind::Approval) {
-        return (Severity::Ask, format!("ask: the rule lets someone allow it (\"{text}\")"));
+        return (
+            Severity::Ask,
+            format!("ask: the rule lets someone allow it (\"{text}\")"),
+        );
     }
     if let Some(text) = exception(ExceptionKind::Soft) {
         return (Severity::Ask, format!("ask: a judgment call (\"{text}\")"));
     }
     if let Some(text) = exception(ExceptionKind::Condition) {
-        return (Severity::Ask, format!("ask: a condition ctx cannot see (\"{text}\")"));
+        return (
+            Severity::Ask,
+            format!("ask: a condition ctx cannot see (\"{text}\")"),
+        );
     }
     if !g.literal {
-        return (Severity::Ask, format!("ask: the object is inferred, not named ({})", g.why));
+        return (
+            Severity::Ask,
+            format!("ask: the object is inferred, not named ({})", g.why),
+        );
     }
-    (Severity::Block, "deny: a hard rule naming its object literally".into())
+    (
+        Severity::Block,
+        "deny: a hard rule naming its object literally".into(),
+    )
 }
 
 /// Scope from the rule's words and section: tests, places it names. Languages restrict code
@@ -344,8 +368,8 @@ fn is_emphasis_underscore(chars: &[char], i: usize) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ctx_engine::anchor::{evaluate_anchor, Anchor, AnchorSource, GitMatcher};
     use ctx_engine::anchor::pinned::example_facts;
+    use ctx_engine::anchor::{evaluate_anchor, Anchor, AnchorSource, GitMatcher};
 
     fn anchor_of(rule: &CompiledRule) -> Anchor {
         let mut a = Anchor::new("t", rule.polarity, AnchorSource::Pinned);
@@ -369,18 +393,29 @@ mod tests {
     #[test]
     fn commands_compile_exactly_as_named() {
         let rule = "Never run `git push --force`";
-        assert_eq!(verdict(rule, "git push --force origin x"), Some(Severity::Block));
+        assert_eq!(
+            verdict(rule, "git push --force origin x"),
+            Some(Severity::Block)
+        );
         assert_eq!(verdict(rule, "git push -f origin x"), Some(Severity::Block));
         assert_eq!(verdict(rule, "git status"), None);
         assert_eq!(verdict(rule, "git push origin x"), None);
         let plain = compile_text("Never run git push --force", Polarity::Never);
         let a = anchor_of(&plain);
         assert!(!evaluate_anchor(&a, None, &example_facts("git push --force")).is_empty());
-        assert!(evaluate_anchor(&a, None, &example_facts("git status")).is_empty(), "{:?}", plain.notes);
+        assert!(
+            evaluate_anchor(&a, None, &example_facts("git status")).is_empty(),
+            "{:?}",
+            plain.notes
+        );
         let pytest = compile_text("Never run pytest with -n auto", Polarity::Never);
         let a = anchor_of(&pytest);
         assert!(!evaluate_anchor(&a, None, &example_facts("pytest -n auto")).is_empty());
-        assert!(evaluate_anchor(&a, None, &example_facts("pytest -x tests")).is_empty(), "{:?}", pytest.notes);
+        assert!(
+            evaluate_anchor(&a, None, &example_facts("pytest -x tests")).is_empty(),
+            "{:?}",
+            pytest.notes
+        );
     }
 
     #[test]
@@ -400,40 +435,161 @@ mod tests {
 
     #[test]
     fn descriptions_and_words_compile_to_nothing() {
-        assert!(compile_sentence("While PyPI contains many Flask extensions, you may not find one that fits your need.", &RuleContext::default()).is_none());
-        let c = compile_sentence("Be kind to reviewers and never rush.", &RuleContext::default()).unwrap().rules;
+        assert!(compile_sentence(
+            "While PyPI contains many Flask extensions, you may not find one that fits your need.",
+            &RuleContext::default()
+        )
+        .is_none());
+        let c = compile_sentence(
+            "Be kind to reviewers and never rush.",
+            &RuleContext::default(),
+        )
+        .unwrap()
+        .rules;
         assert!(c[0].matchers.is_empty());
         assert_eq!(c[0].severity, Severity::Warn);
     }
 
     #[test]
     fn tiers_follow_strength_exceptions_and_grounding() {
-        assert_eq!(verdict("Never add `console.log` calls", "line:src/a.ts:console.log(1)"), Some(Severity::Block));
-        assert_eq!(verdict("Avoid `console.log` where possible", "line:src/a.ts:console.log(1)"), Some(Severity::Ask));
-        assert_eq!(verdict("Never create PRs unless explicitly asked", "gh pr create --fill"), Some(Severity::Ask));
-        assert_eq!(verdict("Never force-push to main", "git push --force origin main"), Some(Severity::Block));
-        assert_eq!(verdict("ONLY use uv, NEVER pip", "pip install x"), Some(Severity::Block));
-        assert_eq!(verdict("ONLY use uv, NEVER pip", "poetry add x"), Some(Severity::Ask));
+        assert_eq!(
+            verdict(
+                "Never add `console.log` calls",
+                "line:src/a.ts:console.log(1)"
+            ),
+            Some(Severity::Block)
+        );
+        assert_eq!(
+            verdict(
+                "Avoid `console.log` where possible",
+                "line:src/a.ts:console.log(1)"
+            ),
+            Some(Severity::Ask)
+        );
+        assert_eq!(
+            verdict(
+                "Never create PRs unless explicitly asked",
+                "gh pr create --fill"
+            ),
+            Some(Severity::Ask)
+        );
+        assert_eq!(
+            verdict("Never force-push to main", "git push --force origin main"),
+            Some(Severity::Block)
+        );
+        assert_eq!(
+            verdict("ONLY use uv, NEVER pip", "pip install x"),
+            Some(Severity::Block)
+        );
+        assert_eq!(
+            verdict("ONLY use uv, NEVER pip", "poetry add x"),
+            Some(Severity::Ask)
+        );
         assert_eq!(verdict("ONLY use uv, NEVER pip", "uv add x"), None);
     }
 
     #[test]
     fn globs_and_alternatives_in_code_spans() {
         let rule = "Never call `logger.*` or `print()` in library code";
-        assert_eq!(verdict(rule, "line:src/a.py:logger.info('x')"), Some(Severity::Block));
-        assert_eq!(verdict(rule, "line:src/a.py:print('x')"), Some(Severity::Block));
+        assert_eq!(
+            verdict(rule, "line:src/a.py:logger.info('x')"),
+            Some(Severity::Block)
+        );
+        assert_eq!(
+            verdict(rule, "line:src/a.py:print('x')"),
+            Some(Severity::Block)
+        );
         assert_eq!(verdict(rule, "line:src/a.py:log = 1"), None);
-        assert_eq!(verdict(rule, "line:README.md:print('x')"), None, "prose files hold no code");
+        assert_eq!(
+            verdict(rule, "line:README.md:print('x')"),
+            None,
+            "prose files hold no code"
+        );
     }
 
     #[test]
     fn paths_flags_and_commits() {
-        assert_eq!(verdict("Never hand-edit `generated/**`.", "path:generated/a.py"), Some(Severity::Block));
-        assert_eq!(verdict("Never hand-edit `generated/**`.", "path:src/a.py"), None);
-        assert_eq!(verdict("Always pass `--frozen` to `uv run`", "uv run pytest"), Some(Severity::Block));
-        assert_eq!(verdict("Always pass `--frozen` to `uv run`", "uv run --frozen pytest"), None);
-        let c = compile_sentence("Do not use conventional commit prefixes such as `feat:` or `fix:`.", &RuleContext::default()).unwrap().rules;
-        assert!(c[0].matchers.iter().any(|m| matches!(m, Matcher::Git(GitMatcher::CommitMessage { .. }))), "{:?}", c[0].notes);
-        assert!(!c[0].matchers.iter().any(|m| matches!(m, Matcher::Code(_))), "{:?}", c[0].notes);
+        assert_eq!(
+            verdict("Never hand-edit `generated/**`.", "path:generated/a.py"),
+            Some(Severity::Block)
+        );
+        assert_eq!(
+            verdict("Never hand-edit `generated/**`.", "path:src/a.py"),
+            None
+        );
+        assert_eq!(
+            verdict("Always pass `--frozen` to `uv run`", "uv run pytest"),
+            Some(Severity::Block)
+        );
+        assert_eq!(
+            verdict(
+                "Always pass `--frozen` to `uv run`",
+                "uv run --frozen pytest"
+            ),
+            None
+        );
+        let c = compile_sentence(
+            "Do not use conventional commit prefixes such as `feat:` or `fix:`.",
+            &RuleContext::default(),
+        )
+        .unwrap()
+        .rules;
+        assert!(
+            c[0].matchers
+                .iter()
+                .any(|m| matches!(m, Matcher::Git(GitMatcher::CommitMessage { .. }))),
+            "{:?}",
+            c[0].notes
+        );
+        assert!(
+            !c[0].matchers.iter().any(|m| matches!(m, Matcher::Code(_))),
+            "{:?}",
+            c[0].notes
+        );
+    }
+
+    #[test]
+    fn required_spans_hit_whole_file_writes_that_lack_them() {
+        let rule = "Every new Rust file must start with `// SPDX-License-Identifier: MIT`.";
+        assert_eq!(
+            verdict(rule, "line:src/a.rs:fn main() {}"),
+            Some(Severity::Block)
+        );
+        assert_eq!(
+            verdict(rule, "line:src/a.rs:// SPDX-License-Identifier: MIT"),
+            None
+        );
+        assert_eq!(
+            verdict(rule, "line:src/a.py:x = 1"),
+            None,
+            "only Rust files"
+        );
+        let tests = "Every test must call `reset_db()`.";
+        assert_eq!(
+            verdict(tests, "line:tests/test_a.py:def test_x(): pass"),
+            Some(Severity::Ask)
+        );
+        assert_eq!(verdict(tests, "line:tests/test_a.py:    reset_db()"), None);
+        assert_eq!(verdict(tests, "line:src/a.py:x = 1"), None);
+    }
+
+    #[test]
+    fn generated_files_are_recognised_by_their_header() {
+        let c = compile_sentence(
+            "Generated files must never be edited by hand.",
+            &RuleContext::default(),
+        )
+        .unwrap()
+        .rules;
+        let generated = c
+            .iter()
+            .flat_map(|r| &r.matchers)
+            .any(|m| matches!(m, Matcher::Path(p) if p.generated));
+        assert!(
+            generated,
+            "{:?}",
+            c.iter().map(|r| &r.notes).collect::<Vec<_>>()
+        );
+        assert_eq!(c[0].severity, Severity::Block);
     }
 }

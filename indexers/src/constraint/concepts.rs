@@ -57,7 +57,10 @@ impl Concept {
     /// `not_match` one, or when the concept compiles to nothing.
     fn check_examples(&self) -> Result<(), String> {
         if self.matches.is_empty() || self.never.is_empty() && self.always.is_empty() {
-            return Err(format!("concept {:?} needs `match` examples and matchers", self.name));
+            return Err(format!(
+                "concept {:?} needs `match` examples and matchers",
+                self.name
+            ));
         }
         if let Some(s) = self.matches.iter().find(|s| self.find(s).is_none()) {
             return Err(format!("concept {:?} must find {s:?}", self.name));
@@ -96,8 +99,7 @@ struct ConceptFile {
 
 /// Parses and validates the concepts, naming the bad one on error.
 pub fn parse(text: &str) -> Result<Vec<Concept>, String> {
-    let mut file: ConceptFile =
-        toml::from_str(text).map_err(|e| format!("concepts.toml: {e}"))?;
+    let mut file: ConceptFile = toml::from_str(text).map_err(|e| format!("concepts.toml: {e}"))?;
     for c in &mut file.concept {
         let compile = |list: &[String]| {
             list.iter()
@@ -107,7 +109,8 @@ pub fn parse(text: &str) -> Result<Vec<Concept>, String> {
         c.regexes = compile(&c.phrases)?;
         c.unless_regexes = compile(&c.unless)?;
         for m in c.never.iter().chain(&c.always) {
-            m.validate().map_err(|e| format!("concept {:?}: {e}", c.name))?;
+            m.validate()
+                .map_err(|e| format!("concept {:?}: {e}", c.name))?;
         }
         c.check_examples()?;
     }
@@ -129,6 +132,9 @@ mod tests {
         assert!(parse(CONCEPTS_TOML).unwrap().len() > 10);
         let broken = CONCEPTS_TOML.replacen("\"never amend commits\"", "\"amenities\"", 1);
         let err = parse(&broken).unwrap_err();
-        assert!(err.contains("amending") && err.contains("amenities"), "{err}");
+        assert!(
+            err.contains("amending") && err.contains("amenities"),
+            "{err}"
+        );
     }
 }

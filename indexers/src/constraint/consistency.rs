@@ -55,7 +55,11 @@ impl Recommended {
         match &self.action {
             Action::Command(c) => format!("`{c}`"),
             Action::Code { lang, text } => {
-                let first = text.lines().find(|l| !l.trim().is_empty()).unwrap_or("").trim();
+                let first = text
+                    .lines()
+                    .find(|l| !l.trim().is_empty())
+                    .unwrap_or("")
+                    .trim();
                 format!("{lang} example `{first}`")
             }
         }
@@ -79,7 +83,11 @@ pub fn document_recommendations(rel_path: &str, doc: &Document) -> Vec<Recommend
     for block in doc.code_blocks.iter().filter(|b| !b.counter_example) {
         if is_shell(&block.lang) {
             for (offset, command) in shell_commands(&block.text, block.lang.is_empty()) {
-                out.push(Recommended::command(&command, rel_path, block.line + offset));
+                out.push(Recommended::command(
+                    &command,
+                    rel_path,
+                    block.line + offset,
+                ));
             }
         } else if extension(&block.lang).is_some() {
             out.push(Recommended {
@@ -97,7 +105,16 @@ pub fn document_recommendations(rel_path: &str, doc: &Document) -> Vec<Recommend
 fn is_shell(lang: &str) -> bool {
     matches!(
         lang,
-        "" | "bash" | "sh" | "shell" | "console" | "zsh" | "shell-session" | "sh-session" | "terminal" | "fish" | "shellsession"
+        "" | "bash"
+            | "sh"
+            | "shell"
+            | "console"
+            | "zsh"
+            | "shell-session"
+            | "sh-session"
+            | "terminal"
+            | "fish"
+            | "shellsession"
     )
 }
 
@@ -181,11 +198,19 @@ fn extension(lang: &str) -> Option<&'static str> {
 /// which rules contradict the repository).
 pub fn is_build_file(rel_path: &str) -> bool {
     let name = rel_path.rsplit('/').next().unwrap_or(rel_path);
-    rel_path.starts_with(".github/workflows/") && (name.ends_with(".yml") || name.ends_with(".yaml"))
+    rel_path.starts_with(".github/workflows/")
+        && (name.ends_with(".yml") || name.ends_with(".yaml"))
         || !rel_path.contains('/')
             && matches!(
                 name,
-                "Makefile" | "makefile" | "GNUmakefile" | "justfile" | "Justfile" | ".justfile" | "package.json" | ".pre-commit-config.yaml"
+                "Makefile"
+                    | "makefile"
+                    | "GNUmakefile"
+                    | "justfile"
+                    | "Justfile"
+                    | ".justfile"
+                    | "package.json"
+                    | ".pre-commit-config.yaml"
             )
 }
 
@@ -197,7 +222,11 @@ pub fn repository_recommendations(root: &Path) -> Vec<Recommended> {
     if let Ok(entries) = std::fs::read_dir(&workflows) {
         let mut files: Vec<_> = entries.flatten().map(|e| e.path()).collect();
         files.sort();
-        for path in files.iter().filter(|p| p.extension().is_some_and(|e| e == "yml" || e == "yaml")).take(50) {
+        for path in files
+            .iter()
+            .filter(|p| p.extension().is_some_and(|e| e == "yml" || e == "yaml"))
+            .take(50)
+        {
             read_into(root, path, yaml_run_steps, &mut out);
         }
     }
@@ -208,12 +237,22 @@ pub fn repository_recommendations(root: &Path) -> Vec<Recommended> {
         read_into(root, &root.join(name), justfile_recipes, &mut out);
     }
     read_into(root, &root.join("package.json"), package_scripts, &mut out);
-    read_into(root, &root.join(".pre-commit-config.yaml"), pre_commit_entries, &mut out);
+    read_into(
+        root,
+        &root.join(".pre-commit-config.yaml"),
+        pre_commit_entries,
+        &mut out,
+    );
     out.truncate(MAX_REPOSITORY_COMMANDS);
     out
 }
 
-fn read_into(root: &Path, path: &Path, parse: fn(&str) -> Vec<(u32, String)>, out: &mut Vec<Recommended>) {
+fn read_into(
+    root: &Path,
+    path: &Path,
+    parse: fn(&str) -> Vec<(u32, String)>,
+    out: &mut Vec<Recommended>,
+) {
     let Ok(meta) = std::fs::metadata(path) else {
         return;
     };
@@ -223,7 +262,11 @@ fn read_into(root: &Path, path: &Path, parse: fn(&str) -> Vec<(u32, String)>, ou
     let Ok(text) = std::fs::read_to_string(path) else {
         return;
     };
-    let rel = path.strip_prefix(root).unwrap_or(path).to_string_lossy().replace('\\', "/");
+    let rel = path
+        .strip_prefix(root)
+        .unwrap_or(path)
+        .to_string_lossy()
+        .replace('\\', "/");
     for (line, command) in parse(&text) {
         out.push(Recommended::command(&command, &rel, line));
     }
@@ -244,12 +287,19 @@ fn yaml_run_steps(text: &str) -> Vec<(u32, String)> {
                 let mut block = String::new();
                 let first = i + 1;
                 i += 1;
-                while i < lines.len() && (lines[i].trim().is_empty() || lines[i].len() - lines[i].trim_start().len() > indent) {
+                while i < lines.len()
+                    && (lines[i].trim().is_empty()
+                        || lines[i].len() - lines[i].trim_start().len() > indent)
+                {
                     block.push_str(lines[i].trim());
                     block.push('\n');
                     i += 1;
                 }
-                out.extend(shell_commands(&block, false).into_iter().map(|(o, c)| (first as u32 + 1 + o, c)));
+                out.extend(
+                    shell_commands(&block, false)
+                        .into_iter()
+                        .map(|(o, c)| (first as u32 + 1 + o, c)),
+                );
                 continue;
             }
             out.push((i as u32 + 1, value.trim_matches(['"', '\'']).to_string()));
@@ -263,7 +313,15 @@ fn makefile_recipes(text: &str) -> Vec<(u32, String)> {
     text.lines()
         .enumerate()
         .filter(|(_, l)| l.starts_with('\t'))
-        .map(|(i, l)| (i as u32 + 1, l.trim().trim_start_matches(['@', '-', '+']).trim().to_string()))
+        .map(|(i, l)| {
+            (
+                i as u32 + 1,
+                l.trim()
+                    .trim_start_matches(['@', '-', '+'])
+                    .trim()
+                    .to_string(),
+            )
+        })
         .filter(|(_, c)| !c.is_empty() && !c.starts_with('#'))
         .collect()
 }
@@ -272,7 +330,12 @@ fn justfile_recipes(text: &str) -> Vec<(u32, String)> {
     text.lines()
         .enumerate()
         .filter(|(_, l)| l.starts_with(' ') || l.starts_with('\t'))
-        .map(|(i, l)| (i as u32 + 1, l.trim().trim_start_matches(['@', '-']).to_string()))
+        .map(|(i, l)| {
+            (
+                i as u32 + 1,
+                l.trim().trim_start_matches(['@', '-']).to_string(),
+            )
+        })
         .filter(|(_, c)| !c.is_empty() && !c.starts_with('#'))
         .collect()
 }
@@ -288,7 +351,9 @@ fn package_scripts(text: &str) -> Vec<(u32, String)> {
         .values()
         .filter_map(|v| v.as_str())
         .map(|c| {
-            let line = text.find(c).map_or(1, |at| text[..at].lines().count() as u32);
+            let line = text
+                .find(c)
+                .map_or(1, |at| text[..at].lines().count() as u32);
             (line, c.to_string())
         })
         .collect()
@@ -321,7 +386,10 @@ pub fn demote(anchors: &mut [Anchor], recommended: &[Recommended]) -> Vec<Contra
         })
         .collect();
     for anchor in anchors.iter_mut() {
-        if anchor.polarity == Polarity::Allowed || anchor.matchers.is_empty() || anchor.severity == Severity::Warn {
+        if anchor.polarity == Polarity::Allowed
+            || anchor.matchers.is_empty()
+            || anchor.severity == Severity::Warn
+        {
             continue;
         }
         let hit = commands
@@ -330,7 +398,9 @@ pub fn demote(anchors: &mut [Anchor], recommended: &[Recommended]) -> Vec<Contra
             .map(|(r, _)| *r)
             .or_else(|| {
                 recommended.iter().find(|r| match &r.action {
-                    Action::Code { lang, text } => !evaluate_anchor(anchor, None, &code_facts(anchor, lang, text)).is_empty(),
+                    Action::Code { lang, text } => {
+                        !evaluate_anchor(anchor, None, &code_facts(anchor, lang, text)).is_empty()
+                    }
                     Action::Command(_) => false,
                 })
             });
@@ -379,7 +449,10 @@ fn example_path(scope: Option<&str>, ext: &str) -> String {
     let Some(glob) = scope else {
         return format!("example.{ext}");
     };
-    let mut path = glob.replace("**/", "").replace("**", "x").replace('*', "example");
+    let mut path = glob
+        .replace("**/", "")
+        .replace("**", "x")
+        .replace('*', "example");
     if path.is_empty() || path.ends_with('/') || path.ends_with("/x") || !path.contains('.') {
         path = format!("{}/example.{ext}", path.trim_end_matches('/'));
     }
@@ -395,10 +468,16 @@ mod tests {
         let text = "$ make lint\nok\n$ cargo test \\\n  --workspace # all\n";
         assert_eq!(
             shell_commands(text, false),
-            [(0, "make lint".to_string()), (2, "cargo test  --workspace".to_string())]
+            [
+                (0, "make lint".to_string()),
+                (2, "cargo test  --workspace".to_string())
+            ]
         );
         let untyped = "hatch run test:unit\nSome prose line\n";
-        assert_eq!(shell_commands(untyped, true), [(0, "hatch run test:unit".to_string())]);
+        assert_eq!(
+            shell_commands(untyped, true),
+            [(0, "hatch run test:unit".to_string())]
+        );
     }
 
     #[test]
@@ -406,9 +485,18 @@ mod tests {
         let yaml = "jobs:\n  t:\n    steps:\n      - run: cargo test --locked\n      - run: |\n          npm ci\n          npm test\n";
         let steps: Vec<String> = yaml_run_steps(yaml).into_iter().map(|(_, c)| c).collect();
         assert_eq!(steps, ["cargo test --locked", "npm ci", "npm test"]);
-        assert_eq!(makefile_recipes("lint:\n\t@ruff check .\n")[0].1, "ruff check .");
-        assert_eq!(package_scripts(r#"{"scripts":{"test":"vitest run"}}"#)[0].1, "vitest run");
-        assert_eq!(example_path(Some("**/tests/**"), "py"), "tests/x/example.py");
+        assert_eq!(
+            makefile_recipes("lint:\n\t@ruff check .\n")[0].1,
+            "ruff check ."
+        );
+        assert_eq!(
+            package_scripts(r#"{"scripts":{"test":"vitest run"}}"#)[0].1,
+            "vitest run"
+        );
+        assert_eq!(
+            example_path(Some("**/tests/**"), "py"),
+            "tests/x/example.py"
+        );
         assert_eq!(example_path(Some("src/**"), "rs"), "src/x/example.rs");
         assert_eq!(example_path(None, "go"), "example.go");
     }

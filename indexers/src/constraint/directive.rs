@@ -77,9 +77,8 @@ pub fn parse(masked: &Masked) -> Option<Directive> {
 fn split_label(text: &str) -> (Option<String>, &str) {
     static LABEL: OnceLock<Regex> = OnceLock::new();
     static BARE: OnceLock<Regex> = OnceLock::new();
-    let re = LABEL.get_or_init(|| {
-        Regex::new(r"^((?:§\d+§[\s,]*)+|[^:§]{1,40}?)\s*:\s+(\S.*)$").unwrap()
-    });
+    let re = LABEL
+        .get_or_init(|| Regex::new(r"^((?:§\d+§[\s,]*)+|[^:§]{1,40}?)\s*:\s+(\S.*)$").unwrap());
     let bare = BARE.get_or_init(|| Regex::new(r"^([a-z][a-z ']{1,20}?)\s+(§.*)$").unwrap());
     if let Some(c) = bare.captures(text) {
         if label_pattern(&c[1]).is_some() && opening(text).is_none() {
@@ -88,8 +87,10 @@ fn split_label(text: &str) -> (Option<String>, &str) {
         }
     }
     match re.captures(text) {
-        Some(c) if c[1].split_whitespace().count() <= 5 && opening(&c[1]).is_none()
-            || c.get(1).is_some_and(|l| label_pattern(l.as_str()).is_some()) =>
+        Some(c)
+            if c[1].split_whitespace().count() <= 5 && opening(&c[1]).is_none()
+                || c.get(1)
+                    .is_some_and(|l| label_pattern(l.as_str()).is_some()) =>
         {
             let rest = c.get(2).unwrap();
             (Some(c[1].trim().to_string()), &text[rest.start()..])
@@ -204,7 +205,10 @@ fn modal(text: &str) -> Option<Clause> {
 fn negated_modal(text: &str) -> bool {
     static NEG: OnceLock<Regex> = OnceLock::new();
     let re = NEG.get_or_init(|| {
-        Regex::new(r"\b(?:must|shall|should|need\s+to|have\s+to)\s+(?:always\s+)?(?:never|not|avoid)\b").unwrap()
+        Regex::new(
+            r"\b(?:must|shall|should|need\s+to|have\s+to)\s+(?:always\s+)?(?:never|not|avoid)\b",
+        )
+        .unwrap()
     });
     re.is_match(text)
 }
@@ -218,13 +222,18 @@ fn subject_fits(subject: &str, wanted: Subject, lex: &Lexicon) -> bool {
     };
     let head = head.trim_matches(|c: char| !c.is_alphanumeric());
     let reader = lex.subjects.reader.iter().any(|r| r == head)
-        || words.iter().any(|w| matches!(*w, "you" | "agents" | "agent" | "ai"));
+        || words
+            .iter()
+            .any(|w| matches!(*w, "you" | "agents" | "agent" | "ai"));
     match wanted {
         Subject::Reader => reader,
         Subject::Any => {
             reader
                 || !words.iter().any(|w| {
-                    matches!(*w, "that" | "which" | "who" | "when" | "if" | "because" | "while")
+                    matches!(
+                        *w,
+                        "that" | "which" | "who" | "when" | "if" | "because" | "while"
+                    )
                 })
         }
     }
@@ -234,8 +243,23 @@ fn subject_fits(subject: &str, wanted: Subject, lex: &Lexicon) -> bool {
 /// opposed to one that describes what they may find or see.
 fn is_action_verb(verb: &str, lex: &Lexicon) -> bool {
     const GIT: &[&str] = &[
-        "commit", "push", "merge", "rebase", "amend", "publish", "release", "deploy", "squash",
-        "tag", "skip", "bypass", "disable", "rename", "move", "uninstall", "force-push",
+        "commit",
+        "push",
+        "merge",
+        "rebase",
+        "amend",
+        "publish",
+        "release",
+        "deploy",
+        "squash",
+        "tag",
+        "skip",
+        "bypass",
+        "disable",
+        "rename",
+        "move",
+        "uninstall",
+        "force-push",
     ];
     let v = &lex.verbs;
     [&v.run, &v.edit, &v.create, &v.delete, &v.code, &v.depend]
@@ -277,7 +301,8 @@ fn imperative(text: &str) -> Option<Clause> {
 fn split_clauses(text: &str, first: &Clause) -> (Vec<Clause>, Vec<String>) {
     static SPLIT: OnceLock<Regex> = OnceLock::new();
     let re = SPLIT.get_or_init(|| {
-        Regex::new(r"\s*(?:;|\s[—–]\s|\s-\s|,\s+(?:and\s+|but\s+|or\s+)?|\s+(?:and|but)\s+)\s*").unwrap()
+        Regex::new(r"\s*(?:;|\s[—–]\s|\s-\s|,\s+(?:and\s+|but\s+|or\s+)?|\s+(?:and|but)\s+)\s*")
+            .unwrap()
     });
     let mut parts: Vec<(usize, usize)> = Vec::new();
     let mut start = 0;
@@ -312,7 +337,10 @@ fn split_clauses(text: &str, first: &Clause) -> (Vec<Clause>, Vec<String>) {
 fn starts_new_clause(next: &str) -> bool {
     let lex = lexicon();
     let first = next.split_whitespace().next().unwrap_or("");
-    patterns().directive.iter().any(|d| d.regex().is_match(next))
+    patterns()
+        .directive
+        .iter()
+        .any(|d| d.regex().is_match(next))
         || Lexicon::is_verb(&lex.verbs.imperative, first)
             && next.contains('§')
             && !matches!(first, "be" | "have" | "let" | "see" | "note")
@@ -341,20 +369,72 @@ mod tests {
     fn directives_in_every_form() {
         let cases: &[(&str, Polarity, Strength)] = &[
             ("NEVER use pip", Polarity::Never, Strength::Hard),
-            ("Do not run `python` or `pip` directly.", Polarity::Never, Strength::Hard),
-            ("Avoid `T.must` where possible", Polarity::Never, Strength::Soft),
+            (
+                "Do not run `python` or `pip` directly.",
+                Polarity::Never,
+                Strength::Hard,
+            ),
+            (
+                "Avoid `T.must` where possible",
+                Polarity::Never,
+                Strength::Soft,
+            ),
             ("Always pass `--frozen`", Polarity::Always, Strength::Hard),
-            ("Only edit pages under `docs/dev/`", Polarity::Always, Strength::Hard),
-            ("Prefer `require` over `assert`", Polarity::Always, Strength::Soft),
-            ("Contributors must not modify `vendor/`.", Polarity::Never, Strength::Hard),
-            ("Generated files must never be edited by hand.", Polarity::Never, Strength::Hard),
-            ("You may not merge your own pull requests.", Polarity::Never, Strength::Hard),
-            ("Tests should not touch the network.", Polarity::Never, Strength::Soft),
-            ("All tests must pass before you commit.", Polarity::Always, Strength::Hard),
-            ("Run `make lint` before you push.", Polarity::Always, Strength::Hard),
-            ("You may edit files under `docs/`.", Polarity::Allowed, Strength::Hard),
-            ("Make sure not to commit `.env`.", Polarity::Never, Strength::Hard),
-            ("No `print` statements in library code.", Polarity::Never, Strength::Hard),
+            (
+                "Only edit pages under `docs/dev/`",
+                Polarity::Always,
+                Strength::Hard,
+            ),
+            (
+                "Prefer `require` over `assert`",
+                Polarity::Always,
+                Strength::Soft,
+            ),
+            (
+                "Contributors must not modify `vendor/`.",
+                Polarity::Never,
+                Strength::Hard,
+            ),
+            (
+                "Generated files must never be edited by hand.",
+                Polarity::Never,
+                Strength::Hard,
+            ),
+            (
+                "You may not merge your own pull requests.",
+                Polarity::Never,
+                Strength::Hard,
+            ),
+            (
+                "Tests should not touch the network.",
+                Polarity::Never,
+                Strength::Soft,
+            ),
+            (
+                "All tests must pass before you commit.",
+                Polarity::Always,
+                Strength::Hard,
+            ),
+            (
+                "Run `make lint` before you push.",
+                Polarity::Always,
+                Strength::Hard,
+            ),
+            (
+                "You may edit files under `docs/`.",
+                Polarity::Allowed,
+                Strength::Hard,
+            ),
+            (
+                "Make sure not to commit `.env`.",
+                Polarity::Never,
+                Strength::Hard,
+            ),
+            (
+                "No `print` statements in library code.",
+                Polarity::Never,
+                Strength::Hard,
+            ),
         ];
         for (s, polarity, strength) in cases {
             let d = read(s).unwrap_or_else(|| panic!("{s} is a directive"));
@@ -397,8 +477,9 @@ mod tests {
             .unwrap();
         assert_eq!(d.clauses.len(), 2);
         assert_eq!(d.clauses[1].polarity, Polarity::Always);
-        let d = read("Never stash/revert to \"check\" — that wastes time and is categorically banned.")
-            .unwrap();
+        let d =
+            read("Never stash/revert to \"check\" — that wastes time and is categorically banned.")
+                .unwrap();
         assert_eq!(d.clauses.len(), 1, "{d:?}");
     }
 }

@@ -125,9 +125,17 @@ fn bullets_compile_to_the_expected_matchers() {
 
     let short = find(&anchors, "Keep functions short");
     assert!(short.matchers.is_empty());
-    assert_eq!(short.severity, Severity::Warn, "an imperative with nothing to check reminds");
+    assert_eq!(
+        short.severity,
+        Severity::Warn,
+        "an imperative with nothing to check reminds"
+    );
     assert_eq!(push.severity, Severity::Block);
-    assert_eq!(deps.severity, Severity::Ask, "\"without asking\" leaves it to the user");
+    assert_eq!(
+        deps.severity,
+        Severity::Ask,
+        "\"without asking\" leaves it to the user"
+    );
 }
 
 #[test]
@@ -147,7 +155,11 @@ fn tables_keep_their_row_line() {
         &write("src/a.py", &["from unittest import mock"])
     ));
     assert_eq!(lock.severity, Severity::Block);
-    assert_eq!(mocks.severity, Severity::Ask, "mocks are a heuristic reading: ask");
+    assert_eq!(
+        mocks.severity,
+        Severity::Ask,
+        "mocks are a heuristic reading: ask"
+    );
     let modules = find(&anchors, "Prefer small modules");
     assert!(modules.matchers.is_empty());
     assert_eq!(modules.severity, Severity::Warn);

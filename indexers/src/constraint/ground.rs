@@ -133,7 +133,11 @@ fn refine_concept(matcher: Matcher, rule: &Rule, masked: &Masked) -> Matcher {
     match matcher {
         Matcher::Git(GitMatcher::ForcePush { .. }) => {
             let mut words: Vec<&str> = rule.text.split(|c: char| !c.is_alphanumeric()).collect();
-            words.extend(rule.objects.iter().map(|i| masked.objects[*i].text.as_str()));
+            words.extend(
+                rule.objects
+                    .iter()
+                    .map(|i| masked.objects[*i].text.as_str()),
+            );
             let mut branches: Vec<String> = ["main", "master", "develop", "trunk"]
                 .iter()
                 .filter(|b| words.contains(b))
@@ -157,7 +161,12 @@ fn relation_objects(rule: &Rule, masked: &Masked, ctx: &Context, out: &mut Out) 
         return Vec::new();
     }
     let mut handled = Vec::new();
-    let soft_use = rule.verb.as_deref().is_none_or(|v| matches!(v, "use" | "prefer" | "favor" | "favour" | "choose" | "pick" | "import" | "call" | "run"));
+    let soft_use = rule.verb.as_deref().is_none_or(|v| {
+        matches!(
+            v,
+            "use" | "prefer" | "favor" | "favour" | "choose" | "pick" | "import" | "call" | "run"
+        )
+    });
     for item in &rule.forbidden {
         match item {
             Item::Object(i) => {
@@ -166,9 +175,17 @@ fn relation_objects(rule: &Rule, masked: &Masked, ctx: &Context, out: &mut Out) 
             }
             Item::Word(word) => {
                 let lex = lexicon();
-                if lex.is_program(word) && !lex.is_ambiguous_program(word) || lex.is_program(word) && rule.verb_class.run {
+                if lex.is_program(word) && !lex.is_ambiguous_program(word)
+                    || lex.is_program(word) && rule.verb_class.run
+                {
                     add_program(word, rule, format!("not {word}"), true, false, out);
-                } else if soft_use && is_identifier(word) && rule.kept.iter().any(|k| matches!(k, Item::Word(w) if is_identifier(w))) {
+                } else if soft_use
+                    && is_identifier(word)
+                    && rule
+                        .kept
+                        .iter()
+                        .any(|k| matches!(k, Item::Word(w) if is_identifier(w)))
+                {
                     out.add(
                         Matcher::Code(import_matcher(word)),
                         format!("use …, not {word} (imports of {word})"),
@@ -208,9 +225,18 @@ fn skip_object(rule: &Rule, i: usize) -> bool {
         return true;
     };
     let after = rule.text[at + marker.len()..].trim_start();
-    let descriptor = ["-style", "style", "prefix", "suffix", "-like", "syntax", "-formatted", "format"]
-        .iter()
-        .any(|d| after.starts_with(d));
+    let descriptor = [
+        "-style",
+        "style",
+        "prefix",
+        "suffix",
+        "-like",
+        "syntax",
+        "-formatted",
+        "format",
+    ]
+    .iter()
+    .any(|d| after.starts_with(d));
     let in_condition = condition_start(&rule.text).is_some_and(|c| at > c);
     descriptor || in_condition || after.starts_with("instead")
 }
@@ -236,7 +262,9 @@ fn object(rule: &Rule, masked: &Masked, i: usize, ctx: &Context, permit: bool, o
                 add_program(p, rule, format!("`{p}`"), true, permit, out);
             }
         }
-        ObjectKind::Flag(flag, value) => flag_object(rule, masked, flag, value.as_deref(), ctx, permit, out),
+        ObjectKind::Flag(flag, value) => {
+            flag_object(rule, masked, flag, value.as_deref(), ctx, permit, out)
+        }
         ObjectKind::Path(p) => path_object(rule, p, ctx, permit, out),
         ObjectKind::Code(c) => code_object(rule, c, ctx, permit, out),
         ObjectKind::Trailer(key) if about_commits(rule, ctx) => {
@@ -262,7 +290,9 @@ fn object(rule: &Rule, masked: &Masked, i: usize, ctx: &Context, permit: bool, o
 }
 
 fn about_commits(rule: &Rule, ctx: &Context) -> bool {
-    rule.text.contains("commit") || ctx.sentence.contains("commit message") || ctx.sentence.contains("commit title")
+    rule.text.contains("commit")
+        || ctx.sentence.contains("commit message")
+        || ctx.sentence.contains("commit title")
 }
 
 /// A command exactly as named: program, subcommand, flags and arguments.
@@ -298,7 +328,14 @@ pub fn command_matcher(words: &[String]) -> Option<CommandMatcher> {
     Some(m)
 }
 
-fn add_program(program: &str, rule: &Rule, why: String, literal: bool, permit: bool, out: &mut Out) {
+fn add_program(
+    program: &str,
+    rule: &Rule,
+    why: String,
+    literal: bool,
+    permit: bool,
+    out: &mut Out,
+) {
     let names = lexicon().program_names(program);
     let refs: Vec<&str> = names.iter().map(String::as_str).collect();
     let mut m = CommandMatcher::programs(&refs);
@@ -336,7 +373,12 @@ fn bare_programs(rule: &Rule, masked: &Masked, permit: bool, out: &mut Out) {
         m.targets = targets(rule, masked);
         let rest = rule.text[cap.get(0).unwrap().end()..].trim();
         let literal = !m.targets.is_empty() || is_unqualified(rest);
-        out.add(Matcher::Command(m), format!("never {word}"), literal, permit);
+        out.add(
+            Matcher::Command(m),
+            format!("never {word}"),
+            literal,
+            permit,
+        );
     }
 }
 
@@ -362,13 +404,27 @@ fn targets(rule: &Rule, masked: &Masked) -> Vec<TargetClass> {
     if root_object || t.contains("root directory") || t.contains("filesystem root") {
         out.push(TargetClass::Root);
     }
-    if ["outside the project", "outside the repo", "outside the working tree", "outside the workspace", "outside of the project", "outside this repo"]
-        .iter()
-        .any(|p| t.contains(p))
+    if [
+        "outside the project",
+        "outside the repo",
+        "outside the working tree",
+        "outside the workspace",
+        "outside of the project",
+        "outside this repo",
+    ]
+    .iter()
+    .any(|p| t.contains(p))
     {
-        out.extend([TargetClass::OutsideRepo, TargetClass::Home, TargetClass::Root]);
+        out.extend([
+            TargetClass::OutsideRepo,
+            TargetClass::Home,
+            TargetClass::Root,
+        ]);
     }
-    let home_object = rule.objects.iter().any(|i| masked.objects[*i].text.starts_with('~'));
+    let home_object = rule
+        .objects
+        .iter()
+        .any(|i| masked.objects[*i].text.starts_with('~'));
     if home_object || t.contains("home directory") {
         out.push(TargetClass::Home);
     }
@@ -392,7 +448,13 @@ fn flag_object(
         return;
     };
     let lex = lexicon();
-    let mut m = CommandMatcher::programs(&owner.programs.iter().map(String::as_str).collect::<Vec<_>>());
+    let mut m = CommandMatcher::programs(
+        &owner
+            .programs
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    );
     m.subcommand = owner.subcommand.clone();
     m.direct_only = rule.directly;
     m.any_flags = lex.flag_spellings(&owner.programs[0], &owner.subcommand, flag);
@@ -421,7 +483,9 @@ fn flag_owner(rule: &Rule, masked: &Masked, flag: &str, ctx: &Context) -> Option
         let program = words[0].trim_start_matches("./").to_string();
         let sub: Vec<String> = words[1..]
             .iter()
-            .take_while(|w| !w.starts_with('-') && !w.contains('=') && !w.contains('/') && !w.contains('.'))
+            .take_while(|w| {
+                !w.starts_with('-') && !w.contains('=') && !w.contains('/') && !w.contains('.')
+            })
             .cloned()
             .collect();
         (lex.program_names(&program), sub)
@@ -429,10 +493,20 @@ fn flag_owner(rule: &Rule, masked: &Masked, flag: &str, ctx: &Context) -> Option
     for &i in &rule.objects {
         if let ObjectKind::Command(words) = &masked.objects[i].kind {
             let (programs, subcommand) = split(words);
-            return Some(Owner { programs, subcommand, from: format!("`{}` in the rule", masked.objects[i].text), literal: true });
+            return Some(Owner {
+                programs,
+                subcommand,
+                from: format!("`{}` in the rule", masked.objects[i].text),
+                literal: true,
+            });
         }
         if let ObjectKind::Program(p) = &masked.objects[i].kind {
-            return Some(Owner { programs: lex.program_names(p), subcommand: Vec::new(), from: format!("`{p}` in the rule"), literal: true });
+            return Some(Owner {
+                programs: lex.program_names(p),
+                subcommand: Vec::new(),
+                from: format!("`{p}` in the rule"),
+                literal: true,
+            });
         }
     }
     if let Some(word) = rule
@@ -440,7 +514,12 @@ fn flag_owner(rule: &Rule, masked: &Masked, flag: &str, ctx: &Context) -> Option
         .split(|c: char| !(c.is_alphanumeric() || c == '-' || c == '.'))
         .find(|w| lex.is_program(w) && !lex.is_ambiguous_program(w))
     {
-        return Some(Owner { programs: lex.program_names(word), subcommand: Vec::new(), from: format!("{word} in the rule"), literal: true });
+        return Some(Owner {
+            programs: lex.program_names(word),
+            subcommand: Vec::new(),
+            from: format!("{word} in the rule"),
+            literal: true,
+        });
     }
     if let Some(code) = ctx.code_context {
         let words: Vec<String> = code
@@ -448,15 +527,28 @@ fn flag_owner(rule: &Rule, masked: &Masked, flag: &str, ctx: &Context) -> Option
             .skip_while(|w| w.contains('=') && !w.starts_with('-'))
             .map(String::from)
             .collect();
-        if words.first().is_some_and(|w| super::objects::is_program_name(w) || words.len() > 1) {
+        if words
+            .first()
+            .is_some_and(|w| super::objects::is_program_name(w) || words.len() > 1)
+        {
             let (programs, subcommand) = split(&words);
-            return Some(Owner { programs, subcommand, from: format!("the command on the same line: {code}"), literal: true });
+            return Some(Owner {
+                programs,
+                subcommand,
+                from: format!("the command on the same line: {code}"),
+                literal: true,
+            });
         }
     }
     for words in ctx.nearby_commands {
         if words.iter().any(|w| w.split('=').next() == Some(flag)) {
             let (programs, subcommand) = split(words);
-            return Some(Owner { programs, subcommand, from: format!("`{}` nearby", words.join(" ")), literal: false });
+            return Some(Owner {
+                programs,
+                subcommand,
+                from: format!("`{}` nearby", words.join(" ")),
+                literal: false,
+            });
         }
     }
     let tables: Vec<&super::lexicon::FlagSpellings> = lex
@@ -470,9 +562,9 @@ fn flag_owner(rule: &Rule, masked: &Masked, flag: &str, ctx: &Context) -> Option
         return None;
     };
     // "never commit with `--no-verify`": the verb names the subcommand whose flag it is.
-    let named = tables
-        .iter()
-        .find(|f| f.subcommand.len() == 1 && rule.verb.as_deref() == Some(f.subcommand[0].as_str()));
+    let named = tables.iter().find(|f| {
+        f.subcommand.len() == 1 && rule.verb.as_deref() == Some(f.subcommand[0].as_str())
+    });
     Some(match named {
         Some(table) => Owner {
             programs: lex.program_names(one),
@@ -493,7 +585,8 @@ fn flag_owner(rule: &Rule, masked: &Masked, flag: &str, ctx: &Context) -> Option
 /// forbids running it.
 fn path_object(rule: &Rule, path: &str, ctx: &Context, permit: bool, out: &mut Out) {
     let class = rule.verb_class;
-    if class.run && !class.files() || rule.verb.as_deref() == Some("use") && looks_executable(path) {
+    if class.run && !class.files() || rule.verb.as_deref() == Some("use") && looks_executable(path)
+    {
         let glob = path.trim_start_matches("./").to_string();
         out.add(
             Matcher::Command(CommandMatcher::programs(&[&glob])),
@@ -503,7 +596,10 @@ fn path_object(rule: &Rule, path: &str, ctx: &Context, permit: bool, out: &mut O
         );
         return;
     }
-    let about_files = class.files() || rule.by_hand || rule.verb.is_none() || matches!(rule.form.as_str(), "prohibition-label" | "absence");
+    let about_files = class.files()
+        || rule.by_hand
+        || rule.verb.is_none()
+        || matches!(rule.form.as_str(), "prohibition-label" | "absence");
     if !about_files {
         return;
     }
@@ -517,7 +613,12 @@ fn path_object(rule: &Rule, path: &str, ctx: &Context, permit: bool, out: &mut O
     let mut m = PathMatcher::new(vec![join_base(ctx.base_dir, &dir_glob(path))]);
     m.ops = ops;
     let verb = rule.verb.clone().unwrap_or_else(|| "touch".into());
-    out.add(Matcher::Path(m), format!("\"{verb}\" `{path}`"), true, permit);
+    out.add(
+        Matcher::Path(m),
+        format!("\"{verb}\" `{path}`"),
+        true,
+        permit,
+    );
 }
 
 fn looks_executable(path: &str) -> bool {
@@ -551,20 +652,30 @@ fn code_object(rule: &Rule, code: &str, ctx: &Context, permit: bool, out: &mut O
     };
     if about_commits(rule, ctx) {
         out.add(
-            Matcher::Git(GitMatcher::commit_message(Some(format!("(?i){pattern}")), None)),
+            Matcher::Git(GitMatcher::commit_message(
+                Some(format!("(?i){pattern}")),
+                None,
+            )),
             format!("`{code}` in commit messages"),
             true,
             permit,
         );
         return;
     }
-    let code_rule = rule.verb_class.code || rule.verb.is_none() || matches!(rule.form.as_str(), "prohibition-label" | "absence");
+    let code_rule = rule.verb_class.code
+        || rule.verb.is_none()
+        || matches!(rule.form.as_str(), "prohibition-label" | "absence");
     if !code_rule {
         return;
     }
     let mut m = CodeMatcher::new(pattern);
     m.except_files = GlobList::new(lexicon().prose.files.clone());
-    out.add(Matcher::Code(m), format!("`{code}` in added code"), true, permit);
+    out.add(
+        Matcher::Code(m),
+        format!("`{code}` in added code"),
+        true,
+        permit,
+    );
 }
 
 /// A regex for a piece of code: calls by name (`vi.mock()` → `\bvi\.mock\(`), globs expanded
@@ -576,10 +687,17 @@ pub fn code_pattern(code: &str) -> Option<String> {
         return None;
     }
     if let Some(name) = call_name(code) {
-        let start = if name.starts_with(|c: char| c.is_alphanumeric() || c == '_') { r"\b" } else { "" };
+        let start = if name.starts_with(|c: char| c.is_alphanumeric() || c == '_') {
+            r"\b"
+        } else {
+            ""
+        };
         return Some(format!("{start}{}\\(", regex::escape(name)));
     }
-    let import_like = code.split_whitespace().next().is_some_and(|w| matches!(w, "import" | "from" | "use" | "using" | "#include"));
+    let import_like = code
+        .split_whitespace()
+        .next()
+        .is_some_and(|w| matches!(w, "import" | "from" | "use" | "using" | "#include"));
     let mut body = String::new();
     let mut chars = code.chars().peekable();
     while let Some(c) = chars.next() {
@@ -616,7 +734,9 @@ fn call_name(code: &str) -> Option<&str> {
     (!name.is_empty()
         && code.ends_with(')')
         && !code.contains(' ')
-        && name.chars().all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | ':' | '!' | '$')))
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | ':' | '!' | '$')))
     .then_some(name)
 }
 
@@ -627,9 +747,22 @@ fn referents(rule: &Rule, ctx: &Context, permit: bool, out: &mut Out) {
     if !file_rule {
         return;
     }
-    let pronoun = ["it", "them", "these", "those", "this", "that", "this file", "these files", "the following", "such files", "they", "this directory"]
-        .iter()
-        .any(|p| contains_word(&rule.text, p));
+    let pronoun = [
+        "it",
+        "them",
+        "these",
+        "those",
+        "this",
+        "that",
+        "this file",
+        "these files",
+        "the following",
+        "such files",
+        "they",
+        "this directory",
+    ]
+    .iter()
+    .any(|p| contains_word(&rule.text, p));
     let candidates: Vec<&Object> = match ctx.subject {
         Some(subject) if !pronoun || ctx.referents.is_empty() => vec![subject],
         _ if pronoun => ctx.referents.iter().collect(),
@@ -641,7 +774,15 @@ fn referents(rule: &Rule, ctx: &Context, permit: bool, out: &mut Out) {
             if rule.verb_class.delete && !rule.verb_class.edit {
                 m.ops = vec![FileOp::Delete];
             }
-            out.add(Matcher::Path(m), format!("\"{}\" → `{p}` (named before)", rule.verb.clone().unwrap_or_default()), true, permit);
+            out.add(
+                Matcher::Path(m),
+                format!(
+                    "\"{}\" → `{p}` (named before)",
+                    rule.verb.clone().unwrap_or_default()
+                ),
+                true,
+                permit,
+            );
         }
     }
 }
@@ -666,20 +807,31 @@ fn contains_word(text: &str, phrase: &str) -> bool {
 fn requirements(rule: &Rule, masked: &Masked, ctx: &Context, out: &mut Out) {
     let only = rule.form == "restriction" || rule.text.contains(" only ");
     for &i in &rule.objects {
-        if rule.place_objects.contains(&i) && !(only && rule.verb_class.files()) || rule.is_forbidden(i) {
+        if rule.place_objects.contains(&i) && !(only && rule.verb_class.files())
+            || rule.is_forbidden(i)
+        {
             continue;
         }
         let obj = &masked.objects[i];
         match &obj.kind {
-            ObjectKind::Command(words) if requires(rule, i) => required_flags(words, &obj.text, rule, out),
+            ObjectKind::Command(words) if requires(rule, i) => {
+                required_flags(words, &obj.text, rule, out)
+            }
             ObjectKind::Flag(flag, value) if requires(rule, i) || rule.verb.is_none() => {
                 required_flag(rule, masked, flag, value.as_deref(), ctx, out)
             }
             ObjectKind::Path(p) if only && rule.verb_class.files() => only_paths(p, ctx, out),
             ObjectKind::Trailer(key) if about_commits(rule, ctx) => {
-                let m = GitMatcher::commit_message(None, Some(format!("(?m)^{}:", regex::escape(key))));
-                out.add(Matcher::Git(m), format!("commit trailer `{key}:` required"), true, false);
+                let m =
+                    GitMatcher::commit_message(None, Some(format!("(?m)^{}:", regex::escape(key))));
+                out.add(
+                    Matcher::Git(m),
+                    format!("commit trailer `{key}:` required"),
+                    true,
+                    false,
+                );
             }
+            ObjectKind::Code(c) | ObjectKind::Quote(c) => required_code(rule, c, out),
             ObjectKind::Program(p) if only || rule.verb.as_deref() == Some("use") => {
                 category_alternatives(p, rule, out)
             }
@@ -702,6 +854,50 @@ fn requirements(rule: &Rule, masked: &Masked, ctx: &Context, out: &mut Out) {
     }
 }
 
+/// "Every new file must start with `// SPDX-License-Identifier:`", "each test file must
+/// import `pytest`": a span every file of a kind must carry, checked on whole-file writes. The
+/// kind is any file, a language's files or test files; "tests" is a reading of the words (ask).
+fn required_code(rule: &Rule, code: &str, out: &mut Out) {
+    static SUBJECT: OnceLock<Regex> = OnceLock::new();
+    static CARRY: OnceLock<Regex> = OnceLock::new();
+    let subject = SUBJECT.get_or_init(|| {
+        Regex::new(r"\b(?:every|each|all|any)\s+(?:new(?:ly[- ]created)?\s+|added\s+)?(?:(?P<kind>[a-z][\w#+.-]*)\s+)?(?P<noun>files?|tests?|modules?|scripts?)\b").unwrap()
+    });
+    let carry = CARRY.get_or_init(|| {
+        Regex::new(r"\b(?:start|begin|open|end|contain|include|carry|call|import|have|has)\w*\b")
+            .unwrap()
+    });
+    let Some(caps) = subject.captures(&rule.text) else {
+        return;
+    };
+    if !carry.is_match(&rule.text) {
+        return;
+    }
+    let Some(pattern) = code_pattern(code) else {
+        return;
+    };
+    let lex = lexicon();
+    let kind = caps.name("kind").map_or("", |m| m.as_str());
+    let tests = caps["noun"].starts_with("test") || lex.tests.words.iter().any(|w| w == kind);
+    let mut files = match lex.language_files(kind) {
+        Some(globs) => globs.to_vec(),
+        None if matches!(kind, "" | "source" | "code" | "new") || tests => Vec::new(),
+        None => return,
+    };
+    if tests && files.is_empty() {
+        files = lex.tests.globs.clone();
+    }
+    let mut m = CodeMatcher::new(pattern).in_files(files);
+    m.required = true;
+    m.except_files = GlobList::new(lex.prose.files.clone());
+    out.add(
+        Matcher::Code(m),
+        format!("`{code}` required in every {}", &caps[0]),
+        !tests,
+        false,
+    );
+}
+
 /// "always use/run/pass/include `x`": the requirement governs the object.
 fn requires(rule: &Rule, i: usize) -> bool {
     let marker = format!("§{i}§");
@@ -709,9 +905,12 @@ fn requires(rule: &Rule, i: usize) -> bool {
         return false;
     };
     let before = rule.text[..at].trim_end();
-    ["use", "run", "pass", "include", "add", "call", "invoke", "with", "using", "specify", "set", "append"]
-        .iter()
-        .any(|w| before.ends_with(w))
+    [
+        "use", "run", "pass", "include", "add", "call", "invoke", "with", "using", "specify",
+        "set", "append",
+    ]
+    .iter()
+    .any(|w| before.ends_with(w))
 }
 
 /// `cargo update --precise` required: `cargo update` without `--precise` is the violation.
@@ -722,8 +921,17 @@ fn required_flags(words: &[String], text: &str, rule: &Rule, out: &mut Out) {
     }
     let lex = lexicon();
     let program = words[0].trim_start_matches("./");
-    let sub: Vec<String> = words[1..].iter().take_while(|w| !w.starts_with('-')).cloned().collect();
-    let mut m = CommandMatcher::programs(&lex.program_names(program).iter().map(String::as_str).collect::<Vec<_>>());
+    let sub: Vec<String> = words[1..]
+        .iter()
+        .take_while(|w| !w.starts_with('-'))
+        .cloned()
+        .collect();
+    let mut m = CommandMatcher::programs(
+        &lex.program_names(program)
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    );
     m.subcommand = sub.clone();
     m.direct_only = rule.directly;
     for f in &flags {
@@ -732,16 +940,34 @@ fn required_flags(words: &[String], text: &str, rule: &Rule, out: &mut Out) {
     m.unless_flags.sort();
     m.unless_flags.dedup();
     let names: Vec<&str> = flags.iter().map(|f| f.as_str()).collect();
-    out.add(Matcher::Command(m), format!("always `{text}` (runs without {})", names.join(" ")), true, false);
+    out.add(
+        Matcher::Command(m),
+        format!("always `{text}` (runs without {})", names.join(" ")),
+        true,
+        false,
+    );
 }
 
 /// "Always pass `--frozen`": the flag's program without it.
-fn required_flag(rule: &Rule, masked: &Masked, flag: &str, value: Option<&str>, ctx: &Context, out: &mut Out) {
+fn required_flag(
+    rule: &Rule,
+    masked: &Masked,
+    flag: &str,
+    value: Option<&str>,
+    ctx: &Context,
+    out: &mut Out,
+) {
     let Some(owner) = flag_owner(rule, masked, flag, ctx) else {
         return;
     };
     let lex = lexicon();
-    let mut m = CommandMatcher::programs(&owner.programs.iter().map(String::as_str).collect::<Vec<_>>());
+    let mut m = CommandMatcher::programs(
+        &owner
+            .programs
+            .iter()
+            .map(String::as_str)
+            .collect::<Vec<_>>(),
+    );
     m.subcommand = owner.subcommand.clone();
     match value {
         Some(v) => {
@@ -750,7 +976,12 @@ fn required_flag(rule: &Rule, masked: &Masked, flag: &str, value: Option<&str>, 
         }
         None => m.unless_flags = lex.flag_spellings(&owner.programs[0], &owner.subcommand, flag),
     }
-    out.add(Matcher::Command(m), format!("always `{flag}` ({})", owner.from), owner.literal, false);
+    out.add(
+        Matcher::Command(m),
+        format!("always `{flag}` ({})", owner.from),
+        owner.literal,
+        false,
+    );
 }
 
 /// "Only edit pages under `docs/dev/`": the sibling directories are off limits.
@@ -764,8 +995,14 @@ fn only_paths(path: &str, ctx: &Context, out: &mut Out) {
         globs: GlobList::new(vec![format!("{parent}/**")]),
         except: GlobList::new(vec![glob.clone()]),
         ops: Vec::new(),
+        generated: false,
     };
-    out.add(Matcher::Path(m), format!("only … `{path}` (the rest of {parent}/ is off limits)"), true, false);
+    out.add(
+        Matcher::Path(m),
+        format!("only … `{path}` (the rest of {parent}/ is off limits)"),
+        true,
+        false,
+    );
 }
 
 /// "Only use `uv`": the other tools of its category, implied, not named.
@@ -774,12 +1011,24 @@ fn category_alternatives(program: &str, rule: &Rule, out: &mut Out) {
     let Some(category) = lex.category_of(program) else {
         return;
     };
-    let kept: Vec<String> = rule.kept.iter().filter_map(|k| match k { Item::Word(w) => Some(w.clone()), _ => None }).collect();
+    let kept: Vec<String> = rule
+        .kept
+        .iter()
+        .filter_map(|k| match k {
+            Item::Word(w) => Some(w.clone()),
+            _ => None,
+        })
+        .collect();
     let others: Vec<&str> = category
         .members
         .iter()
         .map(String::as_str)
-        .filter(|m| *m != program && !kept.iter().any(|k| k == m) && !m.contains(' ') && !lex.program_names(program).iter().any(|n| n == m))
+        .filter(|m| {
+            *m != program
+                && !kept.iter().any(|k| k == m)
+                && !m.contains(' ')
+                && !lex.program_names(program).iter().any(|n| n == m)
+        })
         .collect();
     if others.is_empty() {
         return;
@@ -788,7 +1037,11 @@ fn category_alternatives(program: &str, rule: &Rule, out: &mut Out) {
     m.direct_only = rule.directly;
     out.add(
         Matcher::Command(m),
-        format!("use {program}: other {}s ({}) implied", category.name, others.join(", ")),
+        format!(
+            "use {program}: other {}s ({}) implied",
+            category.name,
+            others.join(", ")
+        ),
         false,
         false,
     );
@@ -807,9 +1060,16 @@ pub fn named_dependencies(rule: &Rule, masked: &Masked) -> Option<DependencyMatc
         .iter()
         .filter(|i| !rule.is_kept(**i))
         .filter_map(|i| match &masked.objects[*i].kind {
-            ObjectKind::Code(c) | ObjectKind::Program(c) if is_identifier(c) || c.contains('/') || c.contains('@') => Some(c.clone()),
+            ObjectKind::Code(c) | ObjectKind::Program(c)
+                if is_identifier(c) || c.contains('/') || c.contains('@') =>
+            {
+                Some(c.clone())
+            }
             _ => None,
         })
         .collect();
-    (!names.is_empty()).then(|| DependencyMatcher { names, ..DependencyMatcher::default() })
+    (!names.is_empty()).then(|| DependencyMatcher {
+        names,
+        ..DependencyMatcher::default()
+    })
 }

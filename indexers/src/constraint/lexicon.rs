@@ -134,7 +134,12 @@ impl Lexicon {
     pub fn is_program(&self, word: &str) -> bool {
         let w = word.trim_start_matches("./");
         self.programs.known.iter().any(|p| p == w)
-            || self.programs.aliases.values().flatten().any(|a| a.trim_start_matches("./") == w)
+            || self
+                .programs
+                .aliases
+                .values()
+                .flatten()
+                .any(|a| a.trim_start_matches("./") == w)
     }
 
     /// True for programs that are also everyday words ("find", "make").
@@ -219,7 +224,8 @@ pub fn verb_in<'a>(list: &'a [String], word: &str) -> Option<&'a str> {
             || w == format!("{v}ing")
             || w == format!("{stem}ing")
             || w == format!("{stem}ed")
-            || (v.len() >= 3 && doubled(v).is_some_and(|d| w == format!("{d}ing") || w == format!("{d}ed")))
+            || (v.len() >= 3
+                && doubled(v).is_some_and(|d| w == format!("{d}ing") || w == format!("{d}ed")))
     })
 }
 
@@ -254,9 +260,18 @@ mod tests {
             sorted.dedup();
             assert_eq!(sorted.len(), list.len(), "{name} has duplicates");
         }
-        for class in [&lex.verbs.run, &lex.verbs.edit, &lex.verbs.create, &lex.verbs.delete, &lex.verbs.code] {
+        for class in [
+            &lex.verbs.run,
+            &lex.verbs.edit,
+            &lex.verbs.create,
+            &lex.verbs.delete,
+            &lex.verbs.code,
+        ] {
             for verb in class {
-                assert!(lex.verbs.imperative.contains(verb), "{verb} is not an imperative verb");
+                assert!(
+                    lex.verbs.imperative.contains(verb),
+                    "{verb} is not an imperative verb"
+                );
             }
         }
     }
@@ -266,24 +281,38 @@ mod tests {
         let lex = lexicon();
         assert!(lex.is_program("pip") && lex.is_program("./gradlew") && !lex.is_program("asyncio"));
         assert!(lex.program_names("pip3").contains(&"pip".to_string()));
-        assert_eq!(lex.category_of("poetry").unwrap().name, "Python package manager");
+        assert_eq!(
+            lex.category_of("poetry").unwrap().name,
+            "Python package manager"
+        );
         assert_eq!(
             lex.flag_spellings("git", &["push".into(), "origin".into()], "--force"),
             ["--force", "-f"]
         );
-        assert_eq!(lex.flag_spellings("git", &["commit".into()], "--force"), ["--force"]);
-        assert_eq!(lex.flag_spellings("cargo", &["build".into()], "-r"), ["--release", "-r"]);
+        assert_eq!(
+            lex.flag_spellings("git", &["commit".into()], "--force"),
+            ["--force"]
+        );
+        assert_eq!(
+            lex.flag_spellings("cargo", &["build".into()], "-r"),
+            ["--release", "-r"]
+        );
         assert_eq!(lex.language_files("Python").unwrap()[0], "**/*.py");
     }
 
     #[test]
     fn inflections_reach_the_base_form() {
         let run = &lexicon().verbs.run;
-        for w in ["run", "runs", "running", "executes", "used", "using", "invoking"] {
+        for w in [
+            "run", "runs", "running", "executes", "used", "using", "invoking",
+        ] {
             assert!(verb_in(run, w).is_some(), "{w}");
         }
         assert!(verb_in(run, "runner").is_none());
         assert_eq!(verb_in(&lexicon().verbs.edit, "committed"), None);
-        assert_eq!(verb_in(&lexicon().verbs.imperative, "committed"), Some("commit"));
+        assert_eq!(
+            verb_in(&lexicon().verbs.imperative, "committed"),
+            Some("commit")
+        );
     }
 }

@@ -23,8 +23,8 @@
 //! dependencies, secrets …).
 
 mod compile;
-pub mod consistency;
 mod concepts;
+pub mod consistency;
 mod directive;
 mod frontmatter;
 mod ground;
@@ -37,7 +37,9 @@ pub mod segment;
 #[cfg(test)]
 mod fixture_tests;
 
-pub use compile::{clean_markdown, compile_sentence, compile_text, CompiledRule, CompiledSentence, RuleContext};
+pub use compile::{
+    clean_markdown, compile_sentence, compile_text, CompiledRule, CompiledSentence, RuleContext,
+};
 pub use consistency::{Contradiction, Recommended};
 pub use frontmatter::{parse_front_matter, FrontMatter};
 
@@ -193,13 +195,25 @@ pub struct RepositoryRules {
 /// files an instruction file includes with `@path` are read as instructions for the
 /// includer's directory, and each document's rules are checked against what it and the
 /// repository's CI workflows, Makefile, scripts and hooks recommend.
-pub fn extract_repository(root: &std::path::Path, documents: &[(String, String)]) -> RepositoryRules {
+pub fn extract_repository(
+    root: &std::path::Path,
+    documents: &[(String, String)],
+) -> RepositoryRules {
     let repository = consistency::repository_recommendations(root);
     let mut out = RepositoryRules::default();
     let mut read: HashSet<String> = HashSet::new();
     let mut queue: Vec<(String, String, Reading)> = documents
         .iter()
-        .map(|(p, t)| (p.clone(), t.clone(), Reading { instruction: is_instruction_file(p), base_dir: None }))
+        .map(|(p, t)| {
+            (
+                p.clone(),
+                t.clone(),
+                Reading {
+                    instruction: is_instruction_file(p),
+                    base_dir: None,
+                },
+            )
+        })
         .collect();
     let mut includes: Vec<(String, String)> = Vec::new();
     for (path, text, reading) in &queue {
@@ -211,7 +225,11 @@ pub fn extract_repository(root: &std::path::Path, documents: &[(String, String)]
     }
     let mut included_docs = Vec::new();
     for (target, base) in includes {
-        if is_instruction_file(&target) || documents.iter().any(|(p, _)| *p == target && is_instruction_file(p)) {
+        if is_instruction_file(&target)
+            || documents
+                .iter()
+                .any(|(p, _)| *p == target && is_instruction_file(p))
+        {
             continue;
         }
         let Ok(text) = std::fs::read_to_string(root.join(&target)) else {
@@ -221,7 +239,14 @@ pub fn extract_repository(root: &std::path::Path, documents: &[(String, String)]
     }
     queue.retain(|(p, _, _)| !included_docs.iter().any(|(t, _, _)| t == p));
     for (path, text, base) in &included_docs {
-        queue.push((path.clone(), text.clone(), Reading { instruction: true, base_dir: Some(base.as_str()) }));
+        queue.push((
+            path.clone(),
+            text.clone(),
+            Reading {
+                instruction: true,
+                base_dir: Some(base.as_str()),
+            },
+        ));
     }
     for (path, text, reading) in &queue {
         if !read.insert(path.clone()) {
@@ -230,7 +255,8 @@ pub fn extract_repository(root: &std::path::Path, documents: &[(String, String)]
         let mut doc = extract_document(path, text, *reading);
         let mut recommended = doc.recommended;
         recommended.extend(repository.iter().cloned());
-        out.contradictions.extend(consistency::demote(&mut doc.anchors, &recommended));
+        out.contradictions
+            .extend(consistency::demote(&mut doc.anchors, &recommended));
         out.anchors.extend(doc.anchors);
     }
     out
@@ -241,7 +267,8 @@ pub fn extract_repository(root: &std::path::Path, documents: &[(String, String)]
 fn included_files(path: &str, text: &str) -> Vec<String> {
     static INCLUDE: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
     let re = INCLUDE.get_or_init(|| {
-        regex::Regex::new(r"(?m)(?:^|\s)@(\.{0,2}/?[\w./-]+\.(?:md|mdc|markdown|txt|rst))\b").unwrap()
+        regex::Regex::new(r"(?m)(?:^|\s)@(\.{0,2}/?[\w./-]+\.(?:md|mdc|markdown|txt|rst))\b")
+            .unwrap()
     });
     let dir = path.rsplit_once('/').map_or("", |(d, _)| d);
     let mut out = Vec::new();
@@ -250,7 +277,11 @@ fn included_files(path: &str, text: &str) -> Vec<String> {
         if target.starts_with('/') || target.contains("..") {
             continue;
         }
-        let joined = if dir.is_empty() { target.to_string() } else { format!("{dir}/{target}") };
+        let joined = if dir.is_empty() {
+            target.to_string()
+        } else {
+            format!("{dir}/{target}")
+        };
         if !out.contains(&joined) {
             out.push(joined);
         }
@@ -284,7 +315,9 @@ pub fn extract_document(rel_path: &str, text: &str, reading: Reading) -> Documen
     let skip = front.as_ref().map_or(0, |f| f.lines);
     let body: String = text.lines().skip(skip).collect::<Vec<_>>().join("\n");
     let doc = segment::segment(&body, skip as u32 + 1);
-    let base = reading.base_dir.map_or_else(|| base_dir(rel_path), str::to_string);
+    let base = reading
+        .base_dir
+        .map_or_else(|| base_dir(rel_path), str::to_string);
     let location = location_scope(&base, front.as_ref());
     out.recommended = consistency::document_recommendations(rel_path, &doc);
     let mut seen = HashSet::new();
@@ -296,7 +329,10 @@ pub fn extract_document(rel_path: &str, text: &str, reading: Reading) -> Documen
             Some(code) => format!("{code}  # {}", sentence.text),
             None => sentence.text.clone(),
         };
-        let source = AnchorSource::Doc { path: rel_path.to_string(), line: sentence.line };
+        let source = AnchorSource::Doc {
+            path: rel_path.to_string(),
+            line: sentence.line,
+        };
         if seen.contains(&ctx_engine::anchor::anchor_id(&anchor_text, &source)) {
             continue;
         }
@@ -313,7 +349,12 @@ pub fn extract_document(rel_path: &str, text: &str, reading: Reading) -> Documen
         let Some(compiled) = compile_sentence(rule_text, &ctx) else {
             continue;
         };
-        out.recommended.extend(compiled.recommends.iter().map(|c| Recommended::command(c, rel_path, sentence.line)));
+        out.recommended.extend(
+            compiled
+                .recommends
+                .iter()
+                .map(|c| Recommended::command(c, rel_path, sentence.line)),
+        );
         if !worth_keeping(&compiled, addressed) {
             continue;
         }
@@ -358,7 +399,20 @@ fn worth_keeping(compiled: &CompiledSentence, addressed: bool) -> bool {
     addressed
         && !matches!(
             compiled.verb.as_deref(),
-            Some("see" | "refer" | "note" | "read" | "look" | "consult" | "check" | "visit" | "open" | "go" | "find" | "click")
+            Some(
+                "see"
+                    | "refer"
+                    | "note"
+                    | "read"
+                    | "look"
+                    | "consult"
+                    | "check"
+                    | "visit"
+                    | "open"
+                    | "go"
+                    | "find"
+                    | "click"
+            )
         )
 }
 
@@ -366,9 +420,24 @@ fn worth_keeping(compiled: &CompiledSentence, addressed: bool) -> bool {
 fn is_contributor_section(section: &[String]) -> bool {
     section.iter().any(|h| {
         let h = h.to_lowercase();
-        ["contribut", "development", "developing", "hacking", "coding guideline", "coding convention", "coding style", "style guide", "code style", "pull request", "commit message", "for agents", "ai agents", "llm"]
-            .iter()
-            .any(|w| h.contains(w))
+        [
+            "contribut",
+            "development",
+            "developing",
+            "hacking",
+            "coding guideline",
+            "coding convention",
+            "coding style",
+            "style guide",
+            "code style",
+            "pull request",
+            "commit message",
+            "for agents",
+            "ai agents",
+            "llm",
+        ]
+        .iter()
+        .any(|w| h.contains(w))
     })
 }
 
@@ -415,7 +484,12 @@ fn nearby_commands(doc: &segment::Document, block_index: usize) -> Vec<Vec<Strin
         .collect();
     for code in doc.code_blocks.iter().filter(|c| !c.counter_example) {
         for line in code.text.lines() {
-            let words: Vec<String> = line.trim().trim_start_matches("$ ").split_whitespace().map(String::from).collect();
+            let words: Vec<String> = line
+                .trim()
+                .trim_start_matches("$ ")
+                .split_whitespace()
+                .map(String::from)
+                .collect();
             if words.len() > 1 && objects::is_program_name(&words[0]) {
                 out.push(words);
             }

@@ -171,8 +171,7 @@ pub fn classify(span: &str) -> ObjectKind {
     if span.contains("://") && words.len() == 1 {
         return ObjectKind::Other(span.to_string());
     }
-    if span.starts_with('-') && !span.starts_with("- ") && words.len() <= 2 && !span.contains('(')
-    {
+    if span.starts_with('-') && !span.starts_with("- ") && words.len() <= 2 && !span.contains('(') {
         let value = words
             .get(1)
             .filter(|v| !v.starts_with('-'))
@@ -244,31 +243,86 @@ fn looks_like_command(words: &[&str]) -> bool {
     }
     // An unknown first word reads as a program when the words after it look like a
     // command's: subcommands, flags, paths, `key:value` targets.
-    let program_like = first
+    let program_like = first.chars().all(|c| {
+        c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | '.' | '/')
+    }) && first
         .chars()
-        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | '.' | '/'))
-        && first.chars().next().is_some_and(|c| c.is_ascii_lowercase() || c == '.');
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '.');
     program_like
         && words[1..].iter().all(|w| {
             w.starts_with('-')
                 || is_placeholder(w)
                 || w.chars().all(|c| {
-                    c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '/' | ':' | '=' | '*' | '@' | ',' | '+')
+                    c.is_ascii_alphanumeric()
+                        || matches!(c, '-' | '_' | '.' | '/' | ':' | '=' | '*' | '@' | ',' | '+')
                 })
         })
-        && words[1..].iter().any(|w| w.starts_with('-') || w.chars().all(|c| c.is_ascii_lowercase() || matches!(c, '-' | ':' | '_')))
+        && words[1..].iter().any(|w| {
+            w.starts_with('-')
+                || w.chars()
+                    .all(|c| c.is_ascii_lowercase() || matches!(c, '-' | ':' | '_'))
+        })
 }
 
 fn is_code_keyword(word: &str) -> bool {
     const KEYWORDS: &[&str] = &[
-        "import", "from", "return", "except", "catch", "throw", "raise", "def", "fn", "func",
-        "function", "class", "struct", "const", "let", "var", "if", "else", "for", "while",
-        "use", "using", "package", "#include", "#[derive", "pub", "private", "public",
-        "static", "async", "await", "new", "type", "interface", "enum", "impl", "with",
-        "assert", "yield", "try", "uses:", "print", "console.log", "debugger", "select",
-        "insert", "update", "delete", "drop", "create", "alter", "require",
+        "import",
+        "from",
+        "return",
+        "except",
+        "catch",
+        "throw",
+        "raise",
+        "def",
+        "fn",
+        "func",
+        "function",
+        "class",
+        "struct",
+        "const",
+        "let",
+        "var",
+        "if",
+        "else",
+        "for",
+        "while",
+        "use",
+        "using",
+        "package",
+        "#include",
+        "#[derive",
+        "pub",
+        "private",
+        "public",
+        "static",
+        "async",
+        "await",
+        "new",
+        "type",
+        "interface",
+        "enum",
+        "impl",
+        "with",
+        "assert",
+        "yield",
+        "try",
+        "uses:",
+        "print",
+        "console.log",
+        "debugger",
+        "select",
+        "insert",
+        "update",
+        "delete",
+        "drop",
+        "create",
+        "alter",
+        "require",
     ];
-    KEYWORDS.contains(&word.to_ascii_lowercase().as_str()) || word.starts_with('@') || word.starts_with('#')
+    KEYWORDS.contains(&word.to_ascii_lowercase().as_str())
+        || word.starts_with('@')
+        || word.starts_with('#')
 }
 
 fn is_comment_start(word: &str) -> bool {
@@ -301,25 +355,136 @@ fn trailer_key(span: &str) -> Option<String> {
 }
 
 const FILE_EXTENSIONS: &[&str] = &[
-    "adoc", "bash", "bazel", "c", "cc", "cfg", "cjs", "conf", "cpp", "cs", "csproj", "css",
-    "csv", "cts", "dart", "dockerfile", "env", "erb", "ex", "exs", "example", "gemspec", "go",
-    "gradle", "h", "hcl", "hpp", "html", "ini", "ipynb", "java", "jinja", "js", "json", "jsonc",
-    "jsx", "key", "kt", "kts", "lock", "lua", "md", "mdc", "mdx", "mjs", "mod", "mts", "nix",
-    "pem", "php", "pom", "properties", "props", "proto", "py", "pyi", "rake", "rb", "rs", "rst",
-    "sample", "scala", "scss", "sh", "sln", "snap", "sql", "sum", "svelte", "swift", "template",
-    "tf", "toml", "ts", "tsx", "txt", "vue", "xml", "yaml", "yml", "zig",
+    "adoc",
+    "bash",
+    "bazel",
+    "c",
+    "cc",
+    "cfg",
+    "cjs",
+    "conf",
+    "cpp",
+    "cs",
+    "csproj",
+    "css",
+    "csv",
+    "cts",
+    "dart",
+    "dockerfile",
+    "env",
+    "erb",
+    "ex",
+    "exs",
+    "example",
+    "gemspec",
+    "go",
+    "gradle",
+    "h",
+    "hcl",
+    "hpp",
+    "html",
+    "ini",
+    "ipynb",
+    "java",
+    "jinja",
+    "js",
+    "json",
+    "jsonc",
+    "jsx",
+    "key",
+    "kt",
+    "kts",
+    "lock",
+    "lua",
+    "md",
+    "mdc",
+    "mdx",
+    "mjs",
+    "mod",
+    "mts",
+    "nix",
+    "pem",
+    "php",
+    "pom",
+    "properties",
+    "props",
+    "proto",
+    "py",
+    "pyi",
+    "rake",
+    "rb",
+    "rs",
+    "rst",
+    "sample",
+    "scala",
+    "scss",
+    "sh",
+    "sln",
+    "snap",
+    "sql",
+    "sum",
+    "svelte",
+    "swift",
+    "template",
+    "tf",
+    "toml",
+    "ts",
+    "tsx",
+    "txt",
+    "vue",
+    "xml",
+    "yaml",
+    "yml",
+    "zig",
 ];
 
 const BARE_FILES: &[&str] = &[
-    "AUTHORS", "CHANGELOG", "CODEOWNERS", "Dockerfile", "Gemfile", "Justfile", "LICENSE",
-    "Makefile", "NOTICE", "Procfile", "README", "Rakefile", "VERSION", "justfile", "go.mod",
+    "AUTHORS",
+    "CHANGELOG",
+    "CODEOWNERS",
+    "Dockerfile",
+    "Gemfile",
+    "Justfile",
+    "LICENSE",
+    "Makefile",
+    "NOTICE",
+    "Procfile",
+    "README",
+    "Rakefile",
+    "VERSION",
+    "justfile",
+    "go.mod",
 ];
 
 const DOTFILES: &[&str] = &[
-    ".cargo", ".circleci", ".claude", ".ctx", ".cursor", ".devcontainer", ".dockerignore",
-    ".editorconfig", ".env", ".envrc", ".eslintrc", ".git", ".gitattributes", ".github",
-    ".gitignore", ".gitlab-ci", ".gitmodules", ".husky", ".idea", ".netrc", ".npmrc", ".nvmrc",
-    ".prettierrc", ".python-version", ".ruby-version", ".tool-versions", ".vscode", ".yarnrc",
+    ".cargo",
+    ".circleci",
+    ".claude",
+    ".ctx",
+    ".cursor",
+    ".devcontainer",
+    ".dockerignore",
+    ".editorconfig",
+    ".env",
+    ".envrc",
+    ".eslintrc",
+    ".git",
+    ".gitattributes",
+    ".github",
+    ".gitignore",
+    ".gitlab-ci",
+    ".gitmodules",
+    ".husky",
+    ".idea",
+    ".netrc",
+    ".npmrc",
+    ".nvmrc",
+    ".prettierrc",
+    ".python-version",
+    ".ruby-version",
+    ".tool-versions",
+    ".vscode",
+    ".yarnrc",
 ];
 
 /// True for file names, directories and globs written in a span.
@@ -337,7 +502,9 @@ pub fn is_path(span: &str) -> bool {
     if span.starts_with('.') && !span.starts_with("./") && !span.starts_with("../") {
         let name = span.trim_end_matches('/');
         let stem = name.split(['/', '*']).next().unwrap_or(name);
-        return DOTFILES.iter().any(|d| stem == *d || stem.starts_with(&format!("{d}.")))
+        return DOTFILES
+            .iter()
+            .any(|d| stem == *d || stem.starts_with(&format!("{d}.")))
             || stem.ends_with("rc")
             || stem.ends_with("ignore")
             || has_file_extension(&stem[1..]) && stem[1..].contains('.');
@@ -357,9 +524,10 @@ fn has_file_extension(name: &str) -> bool {
             !stem.is_empty()
                 && !stem.ends_with('.')
                 && FILE_EXTENSIONS.contains(&ext.to_ascii_lowercase().as_str())
-                && stem.chars().all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | '*' | '/'))
-                && !(stem.chars().next().is_some_and(char::is_uppercase)
-                    && stem.len() == 1)
+                && stem
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || matches!(c, '_' | '-' | '.' | '*' | '/'))
+                && !(stem.chars().next().is_some_and(char::is_uppercase) && stem.len() == 1)
         }
         None => false,
     }
@@ -419,11 +587,17 @@ mod tests {
             ObjectKind::Flag("-tags".into(), Some("test_dep".into()))
         );
         assert_eq!(kind("--force"), ObjectKind::Flag("--force".into(), None));
-        assert_eq!(kind("generated/**"), ObjectKind::Path("generated/**".into()));
+        assert_eq!(
+            kind("generated/**"),
+            ObjectKind::Path("generated/**".into())
+        );
         assert_eq!(kind(".asf.yaml"), ObjectKind::Path(".asf.yaml".into()));
         assert_eq!(kind("LICENSE"), ObjectKind::Path("LICENSE".into()));
         assert_eq!(kind("tox.ini"), ObjectKind::Path("tox.ini".into()));
-        assert_eq!(kind(".env.example"), ObjectKind::Path(".env.example".into()));
+        assert_eq!(
+            kind(".env.example"),
+            ObjectKind::Path(".env.example".into())
+        );
         assert_eq!(
             kind("Co-authored-by: Claude <x@y>"),
             ObjectKind::Trailer("Co-authored-by".into())
@@ -442,7 +616,11 @@ mod tests {
             "uses: actions/checkout@<sha>",
             "type(scope): Description",
         ] {
-            assert!(matches!(kind(code), ObjectKind::Code(_)), "{code}: {:?}", kind(code));
+            assert!(
+                matches!(kind(code), ObjectKind::Code(_)),
+                "{code}: {:?}",
+                kind(code)
+            );
         }
         assert!(matches!(kind("https://x.org"), ObjectKind::Other(_)));
     }
@@ -451,10 +629,18 @@ mod tests {
     fn bare_flags_and_paths_are_objects_and_words_are_not() {
         let m = mask("Never build with --release; do not edit docs/api/ or tox.ini by hand.");
         assert_eq!(m.objects.len(), 3, "{m:?}");
-        assert_eq!(m.objects[0].kind, ObjectKind::Flag("--release".into(), None));
+        assert_eq!(
+            m.objects[0].kind,
+            ObjectKind::Flag("--release".into(), None)
+        );
         assert_eq!(m.objects[1].kind, ObjectKind::Path("docs/api/".into()));
         assert_eq!(m.objects[2].kind, ObjectKind::Path("tox.ini".into()));
-        assert!(m.text.starts_with("never build with §0§; do not edit §1§ or §2§"), "{}", m.text);
+        assert!(
+            m.text
+                .starts_with("never build with §0§; do not edit §1§ or §2§"),
+            "{}",
+            m.text
+        );
         let words = mask("Never stash/revert, e.g. and/or the issues/PRs.");
         assert!(words.objects.is_empty(), "{words:?}");
     }

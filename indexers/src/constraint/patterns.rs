@@ -129,7 +129,8 @@ impl Pattern {
 
     /// The polarity (patterns that have one).
     pub fn polarity(&self) -> Polarity {
-        self.polarity.map_or(Polarity::Never, PolarityName::polarity)
+        self.polarity
+            .map_or(Polarity::Never, PolarityName::polarity)
     }
 
     /// The strength (hard when not given).
@@ -181,9 +182,8 @@ impl Patterns {
         let mut p: Patterns = toml::from_str(text).map_err(|e| format!("patterns.toml: {e}"))?;
         for pattern in p.all_mut() {
             let source = pattern.regex.replace("OBJS", OBJS);
-            pattern.compiled = Some(
-                Regex::new(&source).map_err(|e| format!("pattern {:?}: {e}", pattern.name))?,
-            );
+            pattern.compiled =
+                Some(Regex::new(&source).map_err(|e| format!("pattern {:?}: {e}", pattern.name))?);
         }
         for pattern in p.all() {
             pattern.check_examples()?;
@@ -229,13 +229,19 @@ mod tests {
         assert!(p.all().count() > 20);
         let broken = PATTERNS_TOML.replacen("\"never run pip\"", "\"it is fine\"", 1);
         let err = Patterns::parse(&broken).unwrap_err();
-        assert!(err.contains("prohibition") && err.contains("it is fine"), "{err}");
+        assert!(
+            err.contains("prohibition") && err.contains("it is fine"),
+            "{err}"
+        );
     }
 
     #[test]
     fn relation_groups_split_kept_and_forbidden() {
         let p = patterns();
-        let caps = p.relation[0].regex().captures("use pnpm instead of npm or yarn").unwrap();
+        let caps = p.relation[0]
+            .regex()
+            .captures("use pnpm instead of npm or yarn")
+            .unwrap();
         assert_eq!(&caps["keep"], "pnpm");
         assert_eq!(&caps["forbid"], "npm or yarn");
     }

@@ -129,10 +129,39 @@ pub fn read(directive: &Directive, index: usize, masked: &Masked) -> Rule {
 /// [add] …". Inflected forms count ("avoid [using]").
 fn main_verb(text: &str) -> (Option<String>, VerbClass) {
     const SKIP: &[&str] = &[
-        "never", "not", "do", "don't", "dont", "always", "only", "must", "mustn't", "should",
-        "shouldn't", "shall", "avoid", "please", "ever", "directly", "you", "we", "also",
-        "make", "sure", "to", "be", "ensure", "try", "refrain", "from", "prefer", "no", "any",
-        "manually", "explicitly", "yourself",
+        "never",
+        "not",
+        "do",
+        "don't",
+        "dont",
+        "always",
+        "only",
+        "must",
+        "mustn't",
+        "should",
+        "shouldn't",
+        "shall",
+        "avoid",
+        "please",
+        "ever",
+        "directly",
+        "you",
+        "we",
+        "also",
+        "make",
+        "sure",
+        "to",
+        "be",
+        "ensure",
+        "try",
+        "refrain",
+        "from",
+        "prefer",
+        "no",
+        "any",
+        "manually",
+        "explicitly",
+        "yourself",
     ];
     let lex = lexicon();
     let v = &lex.verbs;
@@ -207,8 +236,22 @@ fn items(group: &str, masked: &Masked) -> Vec<Item> {
 fn is_filler(word: &str) -> bool {
     matches!(
         word,
-        "the" | "a" | "an" | "it" | "them" | "this" | "that" | "these" | "those" | "use" | "using"
-            | "only" | "just" | "directly" | "always" | "never"
+        "the"
+            | "a"
+            | "an"
+            | "it"
+            | "them"
+            | "this"
+            | "that"
+            | "these"
+            | "those"
+            | "use"
+            | "using"
+            | "only"
+            | "just"
+            | "directly"
+            | "always"
+            | "never"
     )
 }
 
@@ -219,7 +262,9 @@ fn exceptions(rule: &mut Rule, masked: &Masked, texts: &[String]) {
         for m in texts.iter().flat_map(|t| pattern.regex().captures_iter(t)) {
             let whole = m.get(0).unwrap();
             if kind == ExceptionKind::Condition
-                && rule.exceptions.iter().any(|e| e.text.contains(whole.as_str().trim()) || whole.as_str().contains(e.text.trim()))
+                && rule.exceptions.iter().any(|e| {
+                    e.text.contains(whole.as_str().trim()) || whole.as_str().contains(e.text.trim())
+                })
             {
                 continue;
             }
@@ -258,7 +303,11 @@ fn overlaps(text: &str, a: &str, b: &str) -> bool {
 
 /// Scope phrases of the clause, its condition and its label.
 fn scopes(rule: &mut Rule, masked: &Masked, condition: Option<&str>, label: Option<&str>) {
-    let texts = [Some(rule.text.clone()), condition.map(String::from), label.map(String::from)];
+    let texts = [
+        Some(rule.text.clone()),
+        condition.map(String::from),
+        label.map(String::from),
+    ];
     for text in texts.iter().flatten() {
         for pattern in &patterns().scope {
             for caps in pattern.regex().captures_iter(text) {
@@ -268,7 +317,10 @@ fn scopes(rule: &mut Rule, masked: &Masked, condition: Option<&str>, label: Opti
                         let lang = caps.name("lang").map_or("", |m| m.as_str());
                         if lexicon().language_files(lang).is_some() {
                             rule.scope_words.push(lang.to_string());
-                        } else if matches!(lang, "production" | "library" | "source" | "non-test" | "runtime" | "src") {
+                        } else if matches!(
+                            lang,
+                            "production" | "library" | "source" | "non-test" | "runtime" | "src"
+                        ) {
                             rule.scope_words.push("production".into());
                         }
                     }
@@ -305,7 +357,11 @@ fn modifiers(rule: &mut Rule) {
         rule.directly = rule.directly || rule.verb_class.run || rule.verb.is_none();
         rule.by_hand = rule.verb_class.files();
     }
-    if t.contains("by hand") || t.contains("manually") || t.contains("hand-edit") || t.contains("hand edit") {
+    if t.contains("by hand")
+        || t.contains("manually")
+        || t.contains("hand-edit")
+        || t.contains("hand edit")
+    {
         rule.by_hand = true;
     }
 }
@@ -361,7 +417,10 @@ mod tests {
         assert_eq!(r[0].kept, [Item::Object(0)]);
         assert_eq!(r[0].forbidden, [Item::Object(1), Item::Object(2)]);
         let (_, r) = rules("Use uv, not pip or poetry");
-        assert_eq!(r[0].forbidden, [Item::Word("pip".into()), Item::Word("poetry".into())]);
+        assert_eq!(
+            r[0].forbidden,
+            [Item::Word("pip".into()), Item::Word("poetry".into())]
+        );
         let (_, r) = rules("Use **tox** for testing (not pytest directly):");
         assert_eq!(r[0].forbidden, [Item::Word("pytest".into())]);
         assert!(r[0].directly);

@@ -121,15 +121,36 @@ pub fn segment(text: &str, first_line: u32) -> Document {
         if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
             builder.flush(&mut doc);
             let marker: String = trimmed.chars().take(3).collect();
-            let lang = trimmed[3..].trim().split([' ', '{', ',']).next().unwrap_or("").to_lowercase();
+            let lang = trimmed[3..]
+                .trim()
+                .split([' ', '{', ','])
+                .next()
+                .unwrap_or("")
+                .to_lowercase();
             let counter_example = counter_example(&doc);
-            fence = Some((marker, CodeBlock { lang, text: String::new(), line: line_no + 1, counter_example }));
+            fence = Some((
+                marker,
+                CodeBlock {
+                    lang,
+                    text: String::new(),
+                    line: line_no + 1,
+                    counter_example,
+                },
+            ));
             continue;
         }
         if let Some(lang) = rst_code_directive(trimmed) {
             builder.flush(&mut doc);
             let counter_example = counter_example(&doc);
-            literal = Some((indent + 1, CodeBlock { lang, text: String::new(), line: line_no + 1, counter_example }));
+            literal = Some((
+                indent + 1,
+                CodeBlock {
+                    lang,
+                    text: String::new(),
+                    line: line_no + 1,
+                    counter_example,
+                },
+            ));
             continue;
         }
         if let Some(body) = rst_admonition(trimmed) {
@@ -140,7 +161,10 @@ pub fn segment(text: &str, first_line: u32) -> Document {
             admonition = Some(indent + 1);
             continue;
         }
-        if let Some(level) = lines.get(i + 1).and_then(|next| rst_underline(trimmed, next)) {
+        if let Some(level) = lines
+            .get(i + 1)
+            .and_then(|next| rst_underline(trimmed, next))
+        {
             builder.flush(&mut doc);
             builder.heading(level, trimmed);
             continue;
@@ -152,13 +176,24 @@ pub fn segment(text: &str, first_line: u32) -> Document {
             builder.line(&mut doc, trimmed.trim_end_matches(':'), line_no);
             builder.flush(&mut doc);
             let counter_example = counter_example(&doc);
-            literal = Some((indent + 1, CodeBlock { lang: String::new(), text: String::new(), line: line_no + 1, counter_example }));
+            literal = Some((
+                indent + 1,
+                CodeBlock {
+                    lang: String::new(),
+                    text: String::new(),
+                    line: line_no + 1,
+                    counter_example,
+                },
+            ));
             continue;
         }
         builder.line(&mut doc, raw, line_no);
     }
     builder.flush(&mut doc);
-    let open_block = fence.take().map(|(_, b)| b).or(literal.take().map(|(_, b)| b));
+    let open_block = fence
+        .take()
+        .map(|(_, b)| b)
+        .or(literal.take().map(|(_, b)| b));
     doc.code_blocks.extend(open_block);
     link_lists(&mut doc);
     doc
@@ -178,7 +213,16 @@ fn rst_admonition(line: &str) -> Option<&str> {
     let (name, body) = rest.split_once("::")?;
     matches!(
         name.trim().to_ascii_lowercase().as_str(),
-        "warning" | "note" | "important" | "caution" | "danger" | "attention" | "tip" | "hint" | "admonition" | "error"
+        "warning"
+            | "note"
+            | "important"
+            | "caution"
+            | "danger"
+            | "attention"
+            | "tip"
+            | "hint"
+            | "admonition"
+            | "error"
     )
     .then(|| body.trim())
 }
@@ -191,7 +235,9 @@ fn rst_underline(line: &str, next: &str) -> Option<usize> {
         && "=-~^*+#\"'`:.".contains(c)
         && under.chars().all(|x| x == c)
         && under.len() + 1 >= line.chars().count();
-    let heading_text = !line.is_empty() && !line.starts_with(['-', '*', '|', '#', '>']) && line.chars().any(char::is_alphanumeric);
+    let heading_text = !line.is_empty()
+        && !line.starts_with(['-', '*', '|', '#', '>'])
+        && line.chars().any(char::is_alphanumeric);
     (is_rule && heading_text).then(|| "=-~^*+#\"'`:.".find(c).unwrap_or(0) + 1)
 }
 
@@ -279,7 +325,8 @@ impl BlockBuilder {
     /// A heading of this level: it replaces the headings at its level and below.
     fn heading(&mut self, level: usize, text: &str) {
         self.headings.retain(|(l, _)| *l < level);
-        self.headings.push((level, super::compile::clean_markdown(text)));
+        self.headings
+            .push((level, super::compile::clean_markdown(text)));
         self.section = self.headings.iter().map(|(_, t)| t.clone()).collect();
     }
 
@@ -298,7 +345,11 @@ impl BlockBuilder {
                 code_context: None,
             });
         }
-        let parent = if self.is_item { parent_item(doc, self.indent) } else { None };
+        let parent = if self.is_item {
+            parent_item(doc, self.indent)
+        } else {
+            None
+        };
         doc.blocks.push(Block {
             subject: subject(&text),
             text,
@@ -329,10 +380,10 @@ fn parent_item(doc: &Document, indent: usize) -> Option<usize> {
 /// "`x`: …", "`x` — …", "**x**: …": the thing a definition-style block is about.
 fn subject(text: &str) -> Option<String> {
     static SUBJECT: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
-    let re = SUBJECT.get_or_init(|| {
-        regex::Regex::new(r"^(`[^`]+`|\*\*[^*]+\*\*)\s*(?::|—|–|-|\|)\s").unwrap()
-    });
-    re.captures(text).map(|c| c[1].trim_matches('*').to_string())
+    let re = SUBJECT
+        .get_or_init(|| regex::Regex::new(r"^(`[^`]+`|\*\*[^*]+\*\*)\s*(?::|—|–|-|\|)\s").unwrap());
+    re.captures(text)
+        .map(|c| c[1].trim_matches('*').to_string())
 }
 
 /// Lines indented less than an item's text still continue it when they start in lowercase.

@@ -41,6 +41,11 @@ pub struct CodeMatcher {
     /// Files never checked (`*.example`).
     #[serde(default, skip_serializing_if = "GlobList::is_empty")]
     pub except_files: GlobList,
+    /// Requires `pattern` instead of forbidding it: a file the action writes whole (in
+    /// `files` and the scope) none of whose lines match is a hit ("every new file starts with
+    /// the licence header"). Partial edits say nothing about the whole file and never hit.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub required: bool,
     /// The compiled forms, boxed so that [`Matcher`](super::Matcher) stays small.
     #[serde(skip)]
     compiled: Box<Compiled>,
@@ -80,7 +85,11 @@ impl CodeMatcher {
 
     /// One line saying what this matcher catches.
     pub fn describe(&self) -> String {
-        let mut s = format!("code /{}/", self.pattern);
+        let mut s = if self.required {
+            format!("code /{}/ required in whole-file writes", self.pattern)
+        } else {
+            format!("code /{}/", self.pattern)
+        };
         if let Some(u) = &self.unless {
             s.push_str(&format!(" unless /{u}/"));
         }
@@ -187,8 +196,38 @@ impl CodeMatcher {
         true
     }
 
-    /// Every added line, in a file in scope, that matches.
+    /// True when a file effect lies in the scope and the matcher's files.
+    fn covers(&self, ctx: &EvalContext, path: &str) -> bool {
+        ctx.in_scope(path)
+            && (self.files.is_empty() || self.files.is_match(path))
+            && !self.except_files.is_match(path)
+    }
+
+    /// Whole-file writes in scope none of whose lines match the required pattern.
+    fn missing(&self, ctx: &EvalContext, facts: &ActionFacts) -> Vec<Hit> {
+        let Ok(re) = self.regex() else {
+            return Vec::new();
+        };
+        facts
+            .effects
+            .iter()
+            .filter(|e| e.op == FileOp::Write && !e.added.is_empty())
+            .filter(|e| self.covers(ctx, &e.path))
+            .filter(|e| !e.added.iter().any(|l| re.is_match(&l.text)))
+            .map(|e| Hit {
+                evidence: format!("{} is written without /{}/", e.path, self.pattern),
+                path: Some(e.path.clone()),
+                line: None,
+            })
+            .collect()
+    }
+
+    /// Every added line, in a file in scope, that matches (for a required pattern: every
+    /// whole-file write that lacks it).
     pub fn hits(&self, ctx: &EvalContext, facts: &ActionFacts) -> Vec<Hit> {
+        if self.required {
+            return self.missing(ctx, facts);
+        }
         let mut effects = facts
             .effects
             .iter()
@@ -205,10 +244,7 @@ impl CodeMatcher {
         let mut out = Vec::new();
         for effect in effects {
             let path = effect.path.as_str();
-            if !ctx.in_scope(path)
-                || (!self.files.is_empty() && !self.files.is_match(path))
-                || self.except_files.is_match(path)
-            {
+            if !self.covers(ctx, path) {
                 continue;
             }
             // Lines without the pattern's required literal cannot match: skip the compile.
@@ -252,4 +288,56 @@ fn indentation(line: &str) -> usize {
         .take_while(|c| c.is_whitespace())
         .map(|c| if c == '\t' { 4 } else { 1 })
         .sum()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::{AddedLine, FileEffect};
+
+    fn effect(path: &str, op: FileOp, lines: &[&str]) -> ActionFacts {
+        let added = lines
+            .iter()
+            .enumerate()
+            .map(|(i, text)| AddedLine {
+                line: Some(i as u32 + 1),
+                text: (*text).to_string(),
+            })
+            .collect();
+        ActionFacts {
+            effects: vec![FileEffect {
+                path: path.into(),
+                op,
+                added,
+                removed: Vec::new(),
+                via: "Write tool".into(),
+            }],
+            ..ActionFacts::default()
+        }
+    }
+
+    #[test]
+    fn a_required_pattern_hits_whole_file_writes_that_lack_it() {
+        let matcher = CodeMatcher {
+            required: true,
+            ..CodeMatcher::new(r"SPDX-License-Identifier:").in_files(vec!["src/**".into()])
+        };
+        let scope = GlobList::default();
+        let ctx = EvalContext {
+            root: None,
+            scope: &scope,
+        };
+        let without = effect("src/a.rs", FileOp::Write, &["fn main() {}"]);
+        let with = effect(
+            "src/a.rs",
+            FileOp::Write,
+            &["// SPDX-License-Identifier: MIT", "fn main() {}"],
+        );
+        let partial_edit = effect("src/a.rs", FileOp::Edit, &["fn other() {}"]);
+        let elsewhere = effect("docs/a.md", FileOp::Write, &["text"]);
+        assert_eq!(matcher.hits(&ctx, &without).len(), 1);
+        assert!(matcher.hits(&ctx, &with).is_empty());
+        assert!(matcher.hits(&ctx, &partial_edit).is_empty());
+        assert!(matcher.hits(&ctx, &elsewhere).is_empty());
+    }
 }
