@@ -592,4 +592,96 @@ mod tests {
         );
         assert_eq!(c[0].severity, Severity::Block);
     }
+
+    #[test]
+    fn one_step_of_a_procedure_requires_no_flag_everywhere() {
+        assert_eq!(
+            verdict(
+                "Inspect the diff and run `git diff --check`.",
+                "git diff --stat"
+            ),
+            None
+        );
+        assert_eq!(
+            verdict(
+                "For agents: use `--dry-run` to print the git commands.",
+                "git status"
+            ),
+            None
+        );
+        assert_eq!(
+            verdict(
+                "Sign off every commit with `git commit -s`.",
+                "git commit -m x"
+            ),
+            Some(Severity::Block)
+        );
+        assert_eq!(
+            verdict(
+                "Sign off every commit with `git commit -s`.",
+                "git commit -s -m x"
+            ),
+            None
+        );
+    }
+
+    #[test]
+    fn what_is_said_is_content_not_an_action() {
+        assert_eq!(
+            verdict(
+                "Never state that `go build` or `go test -race` pass.",
+                "go build ./..."
+            ),
+            None
+        );
+        assert_eq!(
+            verdict(
+                "Never state that `go build` or `go test -race` pass.",
+                "go test -race ./..."
+            ),
+            None
+        );
+    }
+
+    #[test]
+    fn keywords_alone_are_partial_objects() {
+        let rule = "Don\'t use negation in `if` statements that have `else` clauses.";
+        assert_eq!(verdict(rule, "line:src/a.ts:if (x) {"), Some(Severity::Ask));
+        assert_eq!(
+            verdict(
+                "Never add `console.log` calls",
+                "line:src/a.ts:console.log(1)"
+            ),
+            Some(Severity::Block)
+        );
+    }
+
+    #[test]
+    fn committing_named_paths_forbids_staging_them_not_committing() {
+        let rule = "Never commit Claude-related files: do not stage or commit `.claude/` or `settings.local.json`.";
+        assert_eq!(verdict(rule, "git commit -m fix"), None);
+        assert_eq!(
+            verdict(rule, "git add -f .claude/settings.json"),
+            Some(Severity::Block)
+        );
+        assert_eq!(
+            verdict(rule, "git add src/settings.local.json"),
+            Some(Severity::Block)
+        );
+        assert_eq!(verdict(rule, "git add src/main.rs"), None);
+    }
+
+    #[test]
+    fn ai_attribution_in_commit_messages() {
+        let rule = "Never add Claude as co-author in the commits.";
+        let tagged = "git commit -m 'Fix x' -m 'Co-authored-by: Claude <noreply@anthropic.com>'";
+        assert_eq!(verdict(rule, tagged), Some(Severity::Block));
+        assert_eq!(
+            verdict(
+                rule,
+                "git commit -m 'Fix x' -m 'Co-authored-by: Ann <ann@example.com>'"
+            ),
+            None
+        );
+    }
 }

@@ -76,7 +76,9 @@ pub fn ground(rule: &Rule, masked: &Masked, ctx: &Context) -> Vec<Grounded> {
                     }
                 }
             }
-            bare_programs(rule, masked, permit, &mut out);
+            if !rule.verb_class.speech {
+                bare_programs(rule, masked, permit, &mut out);
+            }
             if out.items.len() == before && !concept_hit {
                 referents(rule, ctx, permit, &mut out);
             }
@@ -150,7 +152,41 @@ fn refine_concept(matcher: Matcher, rule: &Rule, masked: &Masked) -> Matcher {
             branches.dedup();
             Matcher::Git(GitMatcher::ForcePush { branches })
         }
+        Matcher::Command(m) if m.subcommand == ["commit"] => staged_paths(m, rule, masked),
         other => other,
+    }
+}
+
+/// "Never commit `.claude/` or `settings.local.json`": what may not be committed are those
+/// paths, so the matcher is the staging of one of them, not every commit.
+fn staged_paths(m: CommandMatcher, rule: &Rule, masked: &Masked) -> Matcher {
+    let globs: Vec<String> = rule
+        .objects
+        .iter()
+        .filter_map(|i| match &masked.objects[*i].kind {
+            ObjectKind::Path(p) => Some(staged_globs(p)),
+            _ => None,
+        })
+        .flatten()
+        .collect();
+    if globs.is_empty() {
+        return Matcher::Command(m);
+    }
+    Matcher::Git(GitMatcher::AddPath {
+        globs: GlobList::new(globs),
+        except: GlobList::default(),
+    })
+}
+
+/// Globs for a path named as something not to stage: a bare name (`settings.local.json`,
+/// `.claude/`) anywhere in the tree, a path from the root.
+fn staged_globs(path: &str) -> Vec<String> {
+    let glob = dir_glob(path);
+    let top = glob.trim_end_matches("/**");
+    if top.contains('/') {
+        vec![glob]
+    } else {
+        vec![format!("**/{glob}"), glob]
     }
 }
 
@@ -253,6 +289,10 @@ fn condition_start(text: &str) -> Option<usize> {
 /// Grounds one object as a prohibition (or, with `permit`, a permission).
 fn object(rule: &Rule, masked: &Masked, i: usize, ctx: &Context, permit: bool, out: &mut Out) {
     let obj = &masked.objects[i];
+    if rule.verb_class.speech {
+        said_object(rule, obj, ctx, permit, out);
+        return;
+    }
     match &obj.kind {
         ObjectKind::Command(words) => command_object(rule, words, &obj.text, permit, out),
         ObjectKind::Program(p) => {
@@ -585,6 +625,14 @@ fn flag_owner(rule: &Rule, masked: &Masked, flag: &str, ctx: &Context) -> Option
 /// forbids running it.
 fn path_object(rule: &Rule, path: &str, ctx: &Context, permit: bool, out: &mut Out) {
     let class = rule.verb_class;
+    if matches!(rule.verb.as_deref(), Some("stage" | "commit")) {
+        let m = GitMatcher::AddPath {
+            globs: GlobList::new(staged_globs(path)),
+            except: GlobList::default(),
+        };
+        out.add(Matcher::Git(m), format!("stage `{path}`"), true, permit);
+        return;
+    }
     if class.run && !class.files() || rule.verb.as_deref() == Some("use") && looks_executable(path)
     {
         let glob = path.trim_start_matches("./").to_string();
@@ -670,9 +718,28 @@ fn code_object(rule: &Rule, code: &str, ctx: &Context, permit: bool, out: &mut O
     }
     let mut m = CodeMatcher::new(pattern);
     m.except_files = GlobList::new(lexicon().prose.files.clone());
+    // A lone lowercase word (`if`, `any`, `this`, `final`) is a keyword the rule qualifies
+    // ("negation in `if` statements", "`final` on locals"): the span is only part of the
+    // object, and it also matches ordinary words in comments and names.
+    let whole = !code.chars().all(|c| c.is_ascii_lowercase());
     out.add(
         Matcher::Code(m),
         format!("`{code}` in added code"),
+        whole,
+        permit,
+    );
+}
+
+/// "Never state that `go test` passes", "never mention `Claude` in commits": the object is
+/// what is said, checkable only where the saying is text ctx sees (a commit message).
+fn said_object(rule: &Rule, obj: &Object, ctx: &Context, permit: bool, out: &mut Out) {
+    if !about_commits(rule, ctx) || obj.text.trim().is_empty() {
+        return;
+    }
+    let pattern = format!("(?i){}", regex::escape(obj.text.trim()));
+    out.add(
+        Matcher::Git(GitMatcher::commit_message(Some(pattern), None)),
+        format!("`{}` in commit messages", obj.text),
         true,
         permit,
     );
@@ -814,10 +881,12 @@ fn requirements(rule: &Rule, masked: &Masked, ctx: &Context, out: &mut Out) {
         }
         let obj = &masked.objects[i];
         match &obj.kind {
-            ObjectKind::Command(words) if requires(rule, i) => {
+            ObjectKind::Command(words) if requires(rule, i) && universal(rule) => {
                 required_flags(words, &obj.text, rule, out)
             }
-            ObjectKind::Flag(flag, value) if requires(rule, i) || rule.verb.is_none() => {
+            ObjectKind::Flag(flag, value)
+                if (requires(rule, i) || rule.verb.is_none()) && universal(rule) =>
+            {
                 required_flag(rule, masked, flag, value.as_deref(), ctx, out)
             }
             ObjectKind::Path(p) if only && rule.verb_class.files() => only_paths(p, ctx, out),
@@ -896,6 +965,19 @@ fn required_code(rule: &Rule, code: &str, out: &mut Out) {
         !tests,
         false,
     );
+}
+
+/// True when a requirement holds every time ("always pass `--frozen`", "sign off every
+/// commit with `git commit -s`", "only run … with"), not for one step of a procedure ("run
+/// `git diff --check`", "use `--dry-run` to print the commands"): only then does a command
+/// without the flag break it.
+fn universal(rule: &Rule) -> bool {
+    static EVERY: OnceLock<Regex> = OnceLock::new();
+    let re = EVERY.get_or_init(|| {
+        Regex::new(r"\b(?:always|every|each|whenever|all|only|at\s+all\s+times|in\s+all\s+cases)\b")
+            .unwrap()
+    });
+    re.is_match(&rule.text)
 }
 
 /// "always use/run/pass/include `x`": the requirement governs the object.

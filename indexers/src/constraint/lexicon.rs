@@ -23,6 +23,8 @@ pub struct Verbs {
     pub delete: Vec<String>,
     /// Verbs whose object is code.
     pub code: Vec<String>,
+    /// Verbs whose object is something said to people (content, not an action).
+    pub speech: Vec<String>,
     /// Verbs whose object is a dependency.
     pub depend: Vec<String>,
     /// Words that show a sentence's first word was a noun.

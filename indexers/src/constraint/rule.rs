@@ -24,6 +24,8 @@ pub struct VerbClass {
     pub code: bool,
     /// A dependency.
     pub depend: bool,
+    /// Something said to people: its objects are content, not actions.
+    pub speech: bool,
 }
 
 impl VerbClass {
@@ -173,7 +175,10 @@ fn main_verb(text: &str) -> (Option<String>, VerbClass) {
         if SKIP.contains(&w) {
             continue;
         }
-        let Some(base) = verb_in(&v.imperative, w).or_else(|| verb_in(&v.depend, w)) else {
+        let Some(base) = verb_in(&v.imperative, w)
+            .or_else(|| verb_in(&v.depend, w))
+            .or_else(|| verb_in(&v.speech, w))
+        else {
             continue;
         };
         let class = VerbClass {
@@ -183,6 +188,7 @@ fn main_verb(text: &str) -> (Option<String>, VerbClass) {
             delete: verb_in(&v.delete, base).is_some(),
             code: verb_in(&v.code, base).is_some(),
             depend: verb_in(&v.depend, base).is_some(),
+            speech: verb_in(&v.speech, base).is_some(),
         };
         return (Some(base.to_string()), class);
     }
