@@ -595,6 +595,13 @@ mod tests {
 
     #[test]
     fn one_step_of_a_procedure_requires_no_flag_everywhere() {
+        let verify = "Run `git diff --stat` and check that only expected files appear.";
+        assert_eq!(verdict(verify, "git diff --cached"), None);
+        let format =
+            "After editing Markdown files, run `prettier --write <file>` on each changed file.";
+        assert_eq!(verdict(format, "prettier --check ."), None);
+        let always = "Always use `git commit -s` when committing.";
+        assert_eq!(verdict(always, "git commit -m x"), Some(Severity::Block));
         assert_eq!(
             verdict(
                 "Inspect the diff and run `git diff --check`.",
@@ -682,6 +689,17 @@ mod tests {
                 "git commit -m 'Fix x' -m 'Co-authored-by: Ann <ann@example.com>'"
             ),
             None
+        );
+    }
+
+    #[test]
+    fn relative_clauses_and_circumstances_narrow_nothing_into_a_deny() {
+        let prefix = "Write one as an imperative sentence, no `fix:` prefix, which belongs on the commit subject.";
+        assert_eq!(verdict(prefix, "git commit -m 'fix: x'"), None);
+        let clamp = "Don\'t use `Math.min` to clamp values when the result is constant.";
+        assert_eq!(
+            verdict(clamp, "line:src/a.ts:Math.min(a, b)"),
+            Some(Severity::Ask)
         );
     }
 }

@@ -330,9 +330,20 @@ fn object(rule: &Rule, masked: &Masked, i: usize, ctx: &Context, permit: bool, o
 }
 
 fn about_commits(rule: &Rule, ctx: &Context) -> bool {
-    rule.text.contains("commit")
-        || ctx.sentence.contains("commit message")
-        || ctx.sentence.contains("commit title")
+    let sentence = main_part(ctx.sentence);
+    main_part(&rule.text).contains("commit")
+        || sentence.contains("commit message")
+        || sentence.contains("commit title")
+}
+
+/// The text before a non-restrictive relative clause ("no `fix:` prefix, which belongs on
+/// the commit subject"): such a clause describes, it does not extend the rule.
+fn main_part(text: &str) -> &str {
+    [", which ", "— which ", "; which ", "(which "]
+        .iter()
+        .filter_map(|m| text.find(m))
+        .min()
+        .map_or(text, |at| &text[..at])
 }
 
 /// A command exactly as named: program, subcommand, flags and arguments.
@@ -974,8 +985,12 @@ fn required_code(rule: &Rule, code: &str, out: &mut Out) {
 fn universal(rule: &Rule) -> bool {
     static EVERY: OnceLock<Regex> = OnceLock::new();
     let re = EVERY.get_or_init(|| {
-        Regex::new(r"\b(?:always|every|each|whenever|all|only|at\s+all\s+times|in\s+all\s+cases)\b")
-            .unwrap()
+        Regex::new(concat!(
+            r"\b(?:always|whenever|at\s+all\s+times|in\s+all\s+cases)\b",
+            r"|\b(?:every|each|all|any)\s+(?:time|commits?|push(?:es)?|runs?|invocations?|calls?|builds?|releases?|pull\s+requests?|prs?)\b",
+            r"|\bonly\s+(?:ever\s+)?(?:run|use|invoke|call|execute)\b",
+        ))
+        .unwrap()
     });
     re.is_match(&rule.text)
 }
