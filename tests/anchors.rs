@@ -188,3 +188,52 @@ fn plan_pin_show_clear() {
     ok(&ctx(dir.path(), &["plan", "clear"]));
     assert_eq!(ctx(dir.path(), &["plan", "show"]).status.code(), Some(1));
 }
+
+#[test]
+fn coverage_counts_each_documents_rules_by_tier_and_says_why() {
+    let dir = repo();
+    std::fs::write(
+        dir.path().join("AGENTS.md"),
+        "# Rules\n\n- Never run `git push --force`.\n- Avoid `console.log` where possible.\n- Write clear, self-documenting code.\n",
+    )
+    .unwrap();
+    ok(&ctx(dir.path(), &["index", dir.path().to_str().unwrap()]));
+    let records: Vec<serde_json::Value> = ok(&ctx(dir.path(), &["--json", "anchors", "coverage"]))
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let doc = records
+        .iter()
+        .find(|r| r["type"] == "coverage")
+        .expect("a coverage record");
+    assert_eq!(doc["data"]["document"], "AGENTS.md");
+    assert_eq!(
+        (
+            &doc["data"]["deny"],
+            &doc["data"]["ask"],
+            &doc["data"]["remind"]
+        ),
+        (
+            &serde_json::json!(1),
+            &serde_json::json!(1),
+            &serde_json::json!(1)
+        ),
+        "{doc}"
+    );
+    let why: Vec<&str> = doc["data"]["not_enforced"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["why"].as_str().unwrap())
+        .collect();
+    assert!(why.iter().any(|w| w.starts_with("ask: soft")), "{why:?}");
+    assert!(why.iter().any(|w| w.starts_with("remind")), "{why:?}");
+    let summary = records.last().unwrap();
+    assert_eq!(summary["type"], "summary");
+    assert_eq!(summary["data"]["documents"], 1);
+    let human = ok(&ctx(dir.path(), &["anchors", "coverage"]));
+    assert!(
+        human.contains("AGENTS.md: 1 enforced (deny), 1 ask, 1 remind"),
+        "{human}"
+    );
+}

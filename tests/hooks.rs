@@ -714,7 +714,10 @@ fn run_installed(dir: &Dir, file: &str, event: &str, input: &Value) -> (String, 
         .unwrap();
     use std::io::Write;
     let mut stdin = child.stdin.take().unwrap();
-    stdin.write_all(input.to_string().as_bytes()).unwrap();
+    // A fail-closed hook may refuse without reading its input: a closed pipe is an answer.
+    if let Err(e) = stdin.write_all(input.to_string().as_bytes()) {
+        assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "{e}");
+    }
     drop(stdin);
     let out = child.wait_with_output().unwrap();
     (
