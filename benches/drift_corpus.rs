@@ -17,6 +17,8 @@
 //! printed with what they compiled to, for a hand check of "is the compiled matcher what the
 //! sentence means".
 
+// Only part of the module is used here; the other harnesses use the rest.
+#[allow(dead_code)]
 #[path = "support/evals.rs"]
 mod evals;
 

@@ -15,6 +15,8 @@
 //! The action text mirrors `ctx serve`'s (`cli/serve/verdict.rs`): the command line, or
 //! `write PATH` / `edit PATH` followed by the added text.
 
+// Only part of the module is used here; the other harnesses use the rest.
+#[allow(dead_code)]
 #[path = "support/evals.rs"]
 mod evals;
 

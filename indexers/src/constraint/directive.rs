@@ -48,7 +48,7 @@ pub fn parse(masked: &Masked) -> Option<Directive> {
     let text = masked
         .text
         .trim()
-        .trim_start_matches(|c: char| matches!(c, '-' | '*' | '>' | '+' | '!' | ' '))
+        .trim_start_matches(['-', '*', '>', '+', '!', ' '])
         .trim_end_matches(['.', '!', ':', ' '])
         .to_string();
     let (label, rest) = split_label(&text);

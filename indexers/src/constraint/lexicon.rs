@@ -196,7 +196,7 @@ impl Lexicon {
         let w = word.to_ascii_lowercase();
         self.languages
             .iter()
-            .find(|l| l.names.iter().any(|n| *n == w))
+            .find(|l| l.names.contains(&w))
             .map(|l| l.files.as_slice())
     }
 
