@@ -127,6 +127,8 @@ fn bench(c: &mut Criterion) {
             raw: "cargo build --release".into(),
             wrappers: vec![],
             piped_input: false,
+            cwd: None,
+            from_code: false,
         }],
         effects: vec![],
     };

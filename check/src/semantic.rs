@@ -266,6 +266,8 @@ mod tests {
                 raw: "psql prod".into(),
                 wrappers: vec![],
                 piped_input: false,
+                cwd: None,
+                from_code: false,
             }],
             effects: vec![FileEffect {
                 path: "tests/db.rs".into(),

@@ -25,7 +25,7 @@ mod plan;
 mod record;
 mod set;
 
-pub use builtin::{builtin_anchors, verify_builtins};
+pub use builtin::{builtin_anchors, verify_builtins_with};
 pub use extracted::{read_extracted, write_extracted, EXTRACTED_FORMAT};
 pub use files::{cache_path, extracted_path, pinned_path, plan_path};
 pub use finding::{Effect, Finding};

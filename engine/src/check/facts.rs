@@ -3,6 +3,16 @@
 use serde::{Deserialize, Serialize};
 
 /// One program invocation that will actually run, after unwrapping shells and wrappers.
+///
+/// Two kinds of invocation are equivalents rather than literal programs, so that anchors written
+/// about the plain form also hold for the spelling an action chose; both keep the source text
+/// they stand for in `raw` and name their origin in `wrappers`:
+/// - a deletion spelt otherwise (`npx rimraf x`, `shutil.rmtree(x)` in `python -c`, `find x
+///   -delete`, a path through a symlink the same command line created) also appears as `rm`
+///   with `-r`/`-f` and the real target;
+/// - a statement of an embedded language ctx analysed (SQL fed to `psql`, a MongoDB call in
+///   `mongosh --eval`) appears as the pseudo-program `sql` with the statement's words as
+///   arguments and its string literals blanked to `''`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Invocation {
     /// Program name, normalised (`/usr/bin/git` becomes `git`).
@@ -17,6 +27,15 @@ pub struct Invocation {
     /// True when its stdin is fed from another command's output (the right side of a pipe).
     #[serde(default)]
     pub piped_input: bool,
+    /// The directory it runs in: absolute when known (after any `cd` earlier in the command
+    /// line), the unresolved argument of such a `cd` (`$DIR`) when not, and `None` when the
+    /// action came without one (relative paths then start at the repository root).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cwd: Option<String>,
+    /// True when code an interpreter runs performs it (`os.system(…)` or `shutil.rmtree(…)` in
+    /// `python -c`, a call in a heredoc fed to `node -`), rather than the shell itself.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub from_code: bool,
 }
 
 /// What an action does to a file.

@@ -42,6 +42,8 @@ fn command(line: &str) -> ActionFacts {
             raw: line.into(),
             wrappers: vec![],
             piped_input: false,
+            cwd: None,
+            from_code: false,
         }],
         effects: vec![],
     }

@@ -1,40 +1,91 @@
 //! Shell command analysis: what a command line will actually run and which files it touches.
 //!
-//! A command is parsed with tree-sitter-bash and walked: lists (`&&`, `||`, `;`), pipelines,
-//! subshells, command and process substitutions are split into the invocations that run;
-//! wrappers (`sudo`, `env`, `timeout`, `xargs`, `bash -c`, `eval`…) are unwrapped; heredocs and
-//! here-strings fed to a shell, and scripts written by the same command line and then run, are
-//! analysed as scripts. Quoted data stays data: `grep "rm -rf" notes.txt` runs `grep` only.
-//! The result is [`ActionFacts`], the engine's input for anchor matching.
+//! A command is parsed with tree-sitter-bash and walked the way bash would run it:
+//! - lists (`&&`, `||`, `;`), pipelines, groups, subshells, control flow, command and process
+//!   substitutions are split into the invocations that run;
+//! - words are expanded: variables, arrays, loop variables, positional parameters of functions
+//!   and `sh -c` scripts, `${x:0:2}`-style operators, command substitutions whose output ctx
+//!   can compute (`$(echo rm)`, `$(echo … | base64 -d)`), brace expansion and `IFS` splitting;
+//!   what ctx cannot know stays as its source text (`$BUILD_DIR`);
+//! - functions and aliases defined on the line run where they are called; `cd` moves the
+//!   directory later relative paths start from; symlinks the line creates are followed;
+//! - wrappers (`sudo`, `env`, `timeout`, `xargs`, `bash -c`, `eval`, `su -c`, `git -c
+//!   alias.x=!…`, `find -exec`, `trap`…) are unwrapped, and `xargs` receives the words its
+//!   input carries;
+//! - code given to an interpreter (`python -c`, a heredoc into `node -`, SQL piped into
+//!   `psql`, a script written earlier on the line) is analysed as the language it is
+//!   ([`interp`]): its shell-outs run, its file deletions become deletions, its SQL becomes
+//!   statements, and what it only prints stays data.
+//!
+//! Quoted data stays data: `grep "rm -rf" notes.txt` runs `grep` only. The result is
+//! [`ActionFacts`], the engine's input for anchor matching.
 
 mod effects;
+mod equivalents;
+mod expand;
+mod interp;
+mod output;
+mod run;
 mod words;
 mod wrappers;
 
 use ctx_engine::check::{ActionFacts, FileEffect, FileOp, Invocation, PathContext};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
 use tree_sitter::{Node, Parser};
-use wrappers::Step;
 
 pub use effects::added_lines;
 pub use wrappers::program_name;
 
-/// Nested scripts (`bash -c "bash -c '…'"`) are analysed to this depth; deeper ones are
-/// reported as an invocation of the shell with an unanalysed script.
+/// Nested scripts (`bash -c "bash -c '…'"`, functions calling functions) are analysed to this
+/// depth; deeper ones are reported as an invocation of the shell with an unanalysed script.
 const MAX_DEPTH: usize = 8;
+
+/// A loop body is analysed once per value of its list, up to this many values.
+const MAX_LOOP_VALUES: usize = 16;
 
 /// Analyses `command` as run in `ctx` (repository root and working directory).
 pub fn analyze(command: &str, ctx: &PathContext) -> ActionFacts {
     let mut walker = Walker::new();
-    let mut frame = Frame {
-        ctx: ctx.clone(),
-        wrappers: Vec::new(),
-    };
-    walker.script(command, &mut frame, Stdin::None);
+    let mut frame = Frame::new(ctx.clone());
+    walker.script(command, &mut frame, &Stdin::None);
+    walker.run_uncalled_functions(&frame);
     let mut facts = walker.facts;
     facts.command = Some(command.to_string());
+    dedup_invocations(&mut facts.invocations);
     dedup_effects(&mut facts.effects);
     facts
+}
+
+/// What a command prints on standard output, as far as ctx can tell.
+#[derive(Debug, Clone, PartialEq)]
+enum Out {
+    /// Exactly this text (`echo rm`, `base64 -d` of a known input).
+    Known(String),
+    /// Names of files under these places, one per line (`find /`, `ls ~`): each entry is a
+    /// path standing for what is listed (`/{}` for "something under /", `.` for the whole tree).
+    Paths(Vec<String>),
+    /// Nothing ctx can tell.
+    Unknown,
+}
+
+impl Out {
+    fn known(&self) -> Option<&str> {
+        match self {
+            Out::Known(text) => Some(text),
+            _ => None,
+        }
+    }
+
+    /// The output of two commands run one after the other.
+    fn then(self, next: Out) -> Out {
+        match (self, next) {
+            (Out::Known(a), Out::Known(b)) => Out::Known(a + &b),
+            (Out::Known(a), next) if a.is_empty() => next,
+            (prev, Out::Known(b)) if b.is_empty() => prev,
+            _ => Out::Unknown,
+        }
+    }
 }
 
 /// Where a command's standard input comes from.
@@ -42,9 +93,9 @@ pub fn analyze(command: &str, ctx: &PathContext) -> ActionFacts {
 enum Stdin {
     /// The terminal or nothing special.
     None,
-    /// Another command's output; its text when ctx knows it (`echo … | sh`).
-    Piped(Option<String>),
-    /// A heredoc or here-string.
+    /// Another command's output.
+    Piped(Out),
+    /// A heredoc, here-string or a file ctx knows the content of.
     Text(String),
 }
 
@@ -55,8 +106,25 @@ impl Stdin {
 
     fn text(&self) -> Option<&str> {
         match self {
-            Stdin::Piped(Some(text)) | Stdin::Text(text) => Some(text),
+            Stdin::Piped(Out::Known(text)) | Stdin::Text(text) => Some(text),
             _ => None,
+        }
+    }
+}
+
+/// A shell variable's value.
+#[derive(Debug, Clone, PartialEq)]
+enum Value {
+    Scalar(String),
+    Array(Vec<String>),
+}
+
+impl Value {
+    /// The value as one string (`$a` of an array is its first element).
+    fn scalar(&self) -> String {
+        match self {
+            Value::Scalar(s) => s.clone(),
+            Value::Array(items) => items.first().cloned().unwrap_or_default(),
         }
     }
 }
@@ -65,7 +133,51 @@ impl Stdin {
 #[derive(Debug, Clone)]
 struct Frame {
     ctx: PathContext,
+    /// The argument of a `cd` ctx could not resolve (`cd "$DIR"`): relative paths after it are
+    /// unknown.
+    unresolved_cwd: Option<String>,
     wrappers: Vec<String>,
+    /// Variables assigned on the command line with a value ctx knows.
+    vars: HashMap<String, Value>,
+    /// `$0`, `$1`…: set inside functions, `sh -c S NAME ARGS` and by `set --`.
+    positional: Option<Vec<String>>,
+    /// Symlinks the command line created: (link, absolute target).
+    links: Vec<(PathBuf, PathBuf)>,
+    /// `pushd` history, for `popd`.
+    dir_stack: Vec<(PathContext, Option<String>)>,
+    /// True inside code an interpreter runs (its shell-outs and file operations).
+    in_code: bool,
+}
+
+impl Frame {
+    fn new(ctx: PathContext) -> Frame {
+        Frame {
+            ctx,
+            unresolved_cwd: None,
+            wrappers: Vec::new(),
+            vars: HashMap::new(),
+            positional: None,
+            links: Vec::new(),
+            dir_stack: Vec::new(),
+            in_code: false,
+        }
+    }
+
+    /// The working directory as recorded on invocations.
+    fn cwd_text(&self) -> String {
+        match &self.unresolved_cwd {
+            Some(dir) => dir.clone(),
+            None => self.ctx.cwd().to_string_lossy().into_owned(),
+        }
+    }
+
+    /// The field separators (`IFS`, default space, tab and newline).
+    fn ifs(&self) -> String {
+        match self.vars.get("IFS") {
+            Some(value) => value.scalar(),
+            None => " \t\n".to_string(),
+        }
+    }
 }
 
 /// A redirection of a command's output or input.
@@ -79,6 +191,10 @@ struct Redirect {
 impl Redirect {
     fn is_output(&self) -> bool {
         self.operator.contains('>')
+    }
+
+    fn is_input(&self) -> bool {
+        self.operator == "<"
     }
 
     /// True when it takes the command's standard output away from a pipe.
@@ -102,7 +218,17 @@ struct Walker {
     facts: ActionFacts,
     /// Files this command line writes with known content, by normalised path.
     written: HashMap<String, String>,
+    /// Known content of process substitutions, by their source text (`<(echo …)`).
+    substituted: HashMap<String, String>,
+    /// Functions defined on the line: name → body source.
+    functions: HashMap<String, String>,
+    called: HashSet<String>,
+    /// Aliases defined on the line: name → replacement text.
+    aliases: HashMap<String, String>,
+    /// Aliases being expanded (an alias is not expanded inside itself).
+    expanding: Vec<String>,
     depth: usize,
+    interpreters: interp::Parsers,
 }
 
 impl Walker {
@@ -115,23 +241,39 @@ impl Walker {
             parser,
             facts: ActionFacts::default(),
             written: HashMap::new(),
+            substituted: HashMap::new(),
+            functions: HashMap::new(),
+            called: HashSet::new(),
+            aliases: HashMap::new(),
+            expanding: Vec::new(),
             depth: 0,
+            interpreters: interp::Parsers::default(),
         }
     }
 
-    /// Parses and walks a script.
-    fn script(&mut self, src: &str, frame: &mut Frame, stdin: Stdin) {
+    /// Parses and walks a script; returns its output.
+    fn script(&mut self, src: &str, frame: &mut Frame, stdin: &Stdin) -> Out {
         let Some(tree) = self.parser.parse(src, None) else {
-            return;
+            return Out::Unknown;
         };
         let root = tree.root_node();
-        self.statements(root, src, frame, &stdin);
+        self.statements(root, src, frame, stdin)
     }
 
-    /// Analyses a script nested in a wrapper (`bash -c`, `eval`, a written script).
-    fn nested(&mut self, script: &str, frame: &Frame, wrapper: String, stdin: Stdin) {
+    /// Analyses a script nested in a wrapper (`bash -c`, `eval`, a written script, a function).
+    fn nested(
+        &mut self,
+        script: &str,
+        frame: &Frame,
+        wrapper: String,
+        stdin: &Stdin,
+        positional: Option<Vec<String>>,
+    ) -> Out {
         let mut inner = frame.clone();
         inner.wrappers.push(wrapper);
+        if positional.is_some() {
+            inner.positional = positional;
+        }
         if self.depth >= MAX_DEPTH {
             self.facts.invocations.push(Invocation {
                 program: "sh".into(),
@@ -139,70 +281,93 @@ impl Walker {
                 raw: collapse_whitespace(script),
                 wrappers: inner.wrappers,
                 piped_input: false,
+                cwd: Some(frame.cwd_text()),
+                from_code: frame.in_code,
             });
-            return;
+            return Out::Unknown;
         }
         self.depth += 1;
-        self.script(script, &mut inner, stdin);
+        let out = self.script(script, &mut inner, stdin);
         self.depth -= 1;
+        out
     }
 
-    /// Walks the named children of `node` in order.
-    fn statements(&mut self, node: Node, src: &str, frame: &mut Frame, stdin: &Stdin) {
+    /// Walks the named children of `node` in order; returns their combined output.
+    fn statements(&mut self, node: Node, src: &str, frame: &mut Frame, stdin: &Stdin) -> Out {
         let mut cursor = node.walk();
         let children: Vec<Node> = node.named_children(&mut cursor).collect();
+        let mut out = Out::Known(String::new());
         for child in children {
-            self.statement(child, src, frame, stdin.clone());
+            let next = self.statement(child, src, frame, stdin.clone());
+            out = out.then(next);
         }
+        out
     }
 
-    /// Walks one statement; returns its standard output when ctx knows it.
-    fn statement(
-        &mut self,
-        node: Node,
-        src: &str,
-        frame: &mut Frame,
-        stdin: Stdin,
-    ) -> Option<String> {
+    /// Walks one statement; returns its standard output.
+    fn statement(&mut self, node: Node, src: &str, frame: &mut Frame, stdin: Stdin) -> Out {
         match node.kind() {
             "comment" | "heredoc_body" | "heredoc_start" | "heredoc_end" | "file_descriptor" => {
-                None
+                Out::Known(String::new())
             }
             "command" => self.command(node, src, frame, Redirections::default(), stdin),
             "redirected_statement" => self.redirected(node, src, frame, stdin),
-            "pipeline" => {
-                self.pipeline(node, src, frame, stdin);
-                None
-            }
+            "pipeline" => self.pipeline(node, src, frame, stdin),
             "subshell" => {
                 let mut inner = frame.clone();
-                self.statements(node, src, &mut inner, &stdin);
-                None
+                self.statements(node, src, &mut inner, &stdin)
             }
             "command_substitution" | "process_substitution" => {
                 let mut inner = frame.clone();
                 self.statements(node, src, &mut inner, &Stdin::None);
-                None
+                Out::Unknown
             }
-            "variable_assignment" | "declaration_command" | "unset_command" | "test_command" => {
+            "variable_assignment" => {
+                self.assign(node, src, frame, false);
+                Out::Known(String::new())
+            }
+            "variable_assignments" => {
+                let mut cursor = node.walk();
+                let children: Vec<Node> = node.named_children(&mut cursor).collect();
+                for child in children {
+                    self.assign(child, src, frame, false);
+                }
+                Out::Known(String::new())
+            }
+            "declaration_command" => {
+                self.declaration(node, src, frame);
+                Out::Known(String::new())
+            }
+            "unset_command" => {
+                self.unset(node, src, frame);
+                Out::Known(String::new())
+            }
+            "test_command" => {
                 self.substitutions(node, src, frame);
-                None
+                Out::Known(String::new())
             }
-            _ => {
-                self.statements(node, src, frame, &stdin);
-                None
+            "function_definition" => {
+                self.define_function(node, src);
+                Out::Known(String::new())
             }
+            "for_statement" => self.for_loop(node, src, frame, stdin),
+            "ERROR" => self.unparsed(node, src, frame, stdin),
+            _ => self.statements(node, src, frame, &stdin),
         }
     }
 
-    fn pipeline(&mut self, node: Node, src: &str, frame: &mut Frame, stdin: Stdin) {
+    fn pipeline(&mut self, node: Node, src: &str, frame: &mut Frame, stdin: Stdin) -> Out {
         let mut cursor = node.walk();
         let stages: Vec<Node> = node.named_children(&mut cursor).collect();
         let mut input = stdin;
+        let mut output = Out::Unknown;
         for stage in stages {
-            let output = self.statement(stage, src, frame, input);
-            input = Stdin::Piped(output);
+            // Every stage of a pipeline runs in a subshell of its own.
+            let mut inner = frame.clone();
+            output = self.statement(stage, src, &mut inner, input);
+            input = Stdin::Piped(output.clone());
         }
+        output
     }
 
     /// Runs every command and process substitution inside `node` (they execute even when the
@@ -224,16 +389,116 @@ impl Walker {
         }
     }
 
-    fn redirected(
-        &mut self,
-        node: Node,
-        src: &str,
-        frame: &mut Frame,
-        stdin: Stdin,
-    ) -> Option<String> {
-        let mut redirections = Redirections::default();
+    /// Source tree-sitter could not parse. A lone brace expansion in command position
+    /// (`{rm,-rf,/}`) is a command; anything else is walked for the statements inside.
+    fn unparsed(&mut self, node: Node, src: &str, frame: &mut Frame, stdin: Stdin) -> Out {
+        let text = src[node.byte_range()].trim();
+        if text.starts_with('{') && text.contains(',') && !text.contains(char::is_whitespace) {
+            let words = expand::brace_expand(text);
+            if words.len() > 1 {
+                let words = words.iter().map(|w| words::unescape_word(w)).collect();
+                return self.run(words, text.to_string(), frame, stdin);
+            }
+        }
+        self.statements(node, src, frame, &stdin)
+    }
+
+    /// `name() { … }`: remembered, run where it is called.
+    fn define_function(&mut self, node: Node, src: &str) {
+        let name = node
+            .child_by_field_name("name")
+            .map(|n| src[n.byte_range()].to_string());
+        let body = node
+            .child_by_field_name("body")
+            .map(|n| src[n.byte_range()].to_string());
+        if let (Some(name), Some(body)) = (name, body) {
+            self.called.remove(&name);
+            self.functions.insert(name, body);
+        }
+    }
+
+    /// Functions defined and never called on the line still count: a later command (`export
+    /// -f`, a sourced script) may call them, so their bodies are analysed once, with unknown
+    /// arguments.
+    fn run_uncalled_functions(&mut self, frame: &Frame) {
+        let mut pending: Vec<(String, String)> = self
+            .functions
+            .iter()
+            .filter(|(name, _)| !self.called.contains(*name))
+            .map(|(n, b)| (n.clone(), b.clone()))
+            .collect();
+        pending.sort();
+        for (name, body) in pending {
+            self.called.insert(name.clone());
+            self.nested(&body, frame, format!("function {name}"), &Stdin::None, None);
+        }
+    }
+
+    /// `for x in LIST; do BODY; done`: the body runs once per value ctx knows.
+    fn for_loop(&mut self, node: Node, src: &str, frame: &mut Frame, stdin: Stdin) -> Out {
+        let variable = node
+            .child_by_field_name("variable")
+            .map(|n| src[n.byte_range()].to_string());
+        let Some(body) = node.child_by_field_name("body") else {
+            return self.statements(node, src, frame, &stdin);
+        };
+        let mut values = Vec::new();
+        let mut has_list = false;
         let mut cursor = node.walk();
-        for child in node.children_by_field_name("redirect", &mut cursor) {
+        for (index, child) in node.children(&mut cursor).enumerate() {
+            if node.field_name_for_child(index as u32) == Some("value") {
+                has_list = true;
+                values.extend(self.expand(child, src, frame));
+            }
+        }
+        if !has_list {
+            values = frame
+                .positional
+                .as_ref()
+                .map(|p| p.iter().skip(1).cloned().collect())
+                .unwrap_or_default();
+        }
+        let Some(variable) = variable else {
+            return self.statements(body, src, frame, &stdin);
+        };
+        if values.is_empty() {
+            frame.vars.remove(&variable);
+            return self.statements(body, src, frame, &stdin);
+        }
+        let mut out = Out::Known(String::new());
+        for value in values.into_iter().take(MAX_LOOP_VALUES) {
+            frame.vars.insert(variable.clone(), Value::Scalar(value));
+            let next = self.statements(body, src, frame, &stdin);
+            out = out.then(next);
+        }
+        out
+    }
+
+    fn redirected(&mut self, node: Node, src: &str, frame: &mut Frame, stdin: Stdin) -> Out {
+        let mut redirections = Redirections::default();
+        let body_id = node.child_by_field_name("body").map(|b| b.id());
+        let mut cursor = node.walk();
+        let children: Vec<Node> = node
+            .named_children(&mut cursor)
+            .filter(|c| Some(c.id()) != body_id)
+            .collect();
+        let mut after_stray_heredoc = false;
+        for child in children {
+            // tree-sitter-bash reads `cmd 2>&1 <<< 'text'` as a stray `<<` and `< 'text'`:
+            // that `<` is the here-string.
+            if child.kind() == "ERROR" {
+                after_stray_heredoc = src[child.byte_range()].trim() == "<<";
+                continue;
+            }
+            if after_stray_heredoc && child.kind() == "file_redirect" {
+                if let Some(target) = child.child_by_field_name("destination") {
+                    let text = self.expand_joined(target, src, frame);
+                    redirections.stdin_text = Some(text + "\n");
+                    after_stray_heredoc = false;
+                    continue;
+                }
+            }
+            after_stray_heredoc = false;
             self.collect_redirect(child, src, frame, &mut redirections);
         }
         let after = std::mem::take(&mut redirections.after);
@@ -243,51 +508,78 @@ impl Walker {
                 self.command(body, src, frame, redirections, stdin)
             }
             Some(body) => {
-                let input = redirections
-                    .stdin_text
-                    .clone()
-                    .map(Stdin::Text)
-                    .unwrap_or(stdin);
+                let input = self.redirected_stdin(&mut redirections, frame, stdin);
                 let output = self.statement(body, src, frame, input);
                 self.apply_redirects(&redirections.files, frame, output)
             }
-            None => None,
+            None => Out::Unknown,
         };
         let mut input = Stdin::Piped(output);
+        let mut last = None;
         for stage in piped_after {
-            let out = self.statement(stage, src, frame, input);
-            input = Stdin::Piped(out);
+            let mut inner = frame.clone();
+            let out = self.statement(stage, src, &mut inner, input);
+            input = Stdin::Piped(out.clone());
+            last = Some(out);
         }
         for statement in after {
             self.statement(statement, src, frame, Stdin::None);
         }
-        None
+        last.unwrap_or(Out::Unknown)
+    }
+
+    /// The standard input a redirection gives: a heredoc or here-string, or a file (`< x`)
+    /// whose content this command line wrote.
+    fn redirected_stdin(
+        &mut self,
+        redirections: &mut Redirections,
+        frame: &Frame,
+        stdin: Stdin,
+    ) -> Stdin {
+        if let Some(text) = redirections.stdin_text.take() {
+            return Stdin::Text(text);
+        }
+        for redirect in redirections.files.iter().filter(|r| r.is_input()) {
+            if let Some(content) = self.known_file(&redirect.target, frame) {
+                return Stdin::Text(content);
+            }
+            return Stdin::Piped(Out::Unknown);
+        }
+        stdin
+    }
+
+    /// The content of a file this command line wrote, or of a process substitution.
+    fn known_file(&self, path: &str, frame: &Frame) -> Option<String> {
+        if let Some(content) = self.substituted.get(path) {
+            return Some(content.clone());
+        }
+        self.written.get(&frame.ctx.normalize(path)).cloned()
     }
 
     fn collect_redirect<'t>(
         &mut self,
         node: Node<'t>,
         src: &str,
-        frame: &Frame,
+        frame: &mut Frame,
         into: &mut Redirections<'t>,
     ) {
         match node.kind() {
             "file_redirect" => {
-                self.substitutions(node, src, frame);
-                if let Some(redirect) = file_redirect(node, src) {
+                if let Some(redirect) = self.file_redirect(node, src, frame) {
                     into.files.push(redirect);
                 }
             }
             "herestring_redirect" => {
-                self.substitutions(node, src, frame);
                 let mut cursor = node.walk();
-                let value = node
+                let parts: Vec<Node> = node
                     .named_children(&mut cursor)
                     .filter(|c| c.kind() != "file_descriptor")
-                    .map(|c| words::unquote(c, src))
-                    .collect::<Vec<_>>()
-                    .join(" ");
-                into.stdin_text = Some(value + "\n");
+                    .collect();
+                let mut value = Vec::new();
+                for part in parts {
+                    value.push(self.expand_joined(part, src, frame));
+                }
+                into.stdin_text = Some(value.join(" ") + "\n");
             }
             "heredoc_redirect" => self.heredoc(node, src, frame, into),
             _ => {}
@@ -298,27 +590,29 @@ impl Walker {
         &mut self,
         node: Node<'t>,
         src: &str,
-        frame: &Frame,
+        frame: &mut Frame,
         into: &mut Redirections<'t>,
     ) {
         let mut quoted = false;
         let mut cursor = node.walk();
-        for (index, child) in node.children(&mut cursor).enumerate() {
-            let field = node.field_name_for_child(index as u32);
+        let children: Vec<(Option<&str>, Node)> = node
+            .children(&mut cursor)
+            .enumerate()
+            .map(|(i, c)| (node.field_name_for_child(i as u32), c))
+            .collect();
+        for (field, child) in children {
             match (field, child.kind()) {
                 (_, "heredoc_start") => {
                     let start = &src[child.byte_range()];
                     quoted = start.contains(['\'', '"', '\\']);
                 }
                 (_, "heredoc_body") => {
-                    if !quoted {
-                        let mut body_cursor = child.walk();
-                        let parts: Vec<Node> = child.named_children(&mut body_cursor).collect();
-                        for part in parts {
-                            self.substitutions(part, src, frame);
-                        }
-                    }
-                    into.stdin_text = Some(src[child.byte_range()].to_string());
+                    let body = if quoted {
+                        src[child.byte_range()].to_string()
+                    } else {
+                        self.expand_heredoc(child, src, frame)
+                    };
+                    into.stdin_text = Some(body);
                 }
                 (Some("redirect"), _) => self.collect_redirect(child, src, frame, into),
                 (Some("right"), _) => into.after.push(child),
@@ -339,19 +633,23 @@ impl Walker {
         frame: &mut Frame,
         mut redirections: Redirections<'t>,
         stdin: Stdin,
-    ) -> Option<String> {
+    ) -> Out {
         let mut words_out = Vec::new();
+        let mut prefix_assignments = Vec::new();
         let mut cursor = node.walk();
-        for (index, child) in node.children(&mut cursor).enumerate() {
-            let field = node.field_name_for_child(index as u32);
+        let children: Vec<(Option<&str>, Node)> = node
+            .children(&mut cursor)
+            .enumerate()
+            .map(|(i, c)| (node.field_name_for_child(i as u32), c))
+            .collect();
+        for (field, child) in children {
             match (field, child.kind()) {
-                (_, "variable_assignment") => self.substitutions(child, src, frame),
+                (_, "variable_assignment") => prefix_assignments.push(child),
                 (Some("redirect"), _) | (_, "file_redirect" | "herestring_redirect") => {
                     self.collect_redirect(child, src, frame, &mut redirections)
                 }
                 (Some("name" | "argument"), _) => {
-                    self.substitutions(child, src, frame);
-                    words_out.push(words::unquote(child, src));
+                    words_out.extend(self.expand(child, src, frame));
                 }
                 (_, "subshell") => {
                     let mut inner = frame.clone();
@@ -361,28 +659,34 @@ impl Walker {
             }
         }
         if words_out.is_empty() {
-            return None;
+            // `x=1` alone (or `x=$(…)`): the assignments stay for the rest of the line.
+            for assignment in prefix_assignments {
+                self.assign(assignment, src, frame, false);
+            }
+            return self.apply_redirects(&redirections.files, frame, Out::Known(String::new()));
         }
-        let stdin = match redirections.stdin_text.take() {
-            Some(text) => Stdin::Text(text),
-            None => stdin,
-        };
+        // `X=1 cmd`: the value reaches cmd's environment (and scripts it runs), not this
+        // line's later commands; cmd's own words were expanded before it.
+        let saved_vars =
+            (!prefix_assignments.is_empty()).then(|| frame.vars.clone());
+        for assignment in prefix_assignments {
+            self.assign(assignment, src, frame, true);
+        }
+        let stdin = self.redirected_stdin(&mut redirections, frame, stdin);
         let raw = collapse_whitespace(&src[node.byte_range()]);
         let output = self.run(words_out, raw, frame, stdin);
+        if let Some(vars) = saved_vars {
+            frame.vars = vars;
+        }
         self.apply_redirects(&redirections.files, frame, output)
     }
 
     /// Records file effects of output redirections; returns what still reaches stdout.
-    fn apply_redirects(
-        &mut self,
-        redirects: &[Redirect],
-        frame: &Frame,
-        output: Option<String>,
-    ) -> Option<String> {
+    fn apply_redirects(&mut self, redirects: &[Redirect], frame: &Frame, output: Out) -> Out {
         let mut stdout = output.clone();
         for redirect in redirects.iter().filter(|r| r.is_output()) {
             let content = if redirect.captures_stdout() {
-                output.as_deref()
+                output.known()
             } else {
                 None
             };
@@ -395,7 +699,7 @@ impl Walker {
                 self.facts.effects.push(effect);
             }
             if redirect.captures_stdout() {
-                stdout = None;
+                stdout = Out::Known(String::new());
             }
         }
         stdout
@@ -409,163 +713,23 @@ impl Walker {
         entry.push_str(content);
     }
 
-    /// Unwraps wrappers and records the invocation that runs; returns its output when known.
-    fn run(
-        &mut self,
-        mut words: Vec<String>,
-        raw: String,
-        frame: &mut Frame,
-        stdin: Stdin,
-    ) -> Option<String> {
-        let mut wrapped = frame.clone();
-        loop {
-            match wrappers::step(&words) {
-                Step::Program => break,
-                Step::LookupOnly => break,
-                Step::Wrapper { name, rest } => {
-                    wrapped.wrappers.push(name);
-                    words.drain(..rest);
-                }
-                Step::Script { name, script } => {
-                    self.nested(&script, &wrapped, name, Stdin::None);
-                    return None;
-                }
-                Step::ScriptFile { name, path } => {
-                    self.push_invocation(&words, &raw, &wrapped, &stdin);
-                    self.run_written_script(&path, &wrapped, name);
-                    return None;
-                }
-                Step::ShellStdin => {
-                    self.push_invocation(&words, &raw, &wrapped, &stdin);
-                    if let Some(text) = stdin.text() {
-                        let name = format!("{} <stdin>", program_name(&words[0]));
-                        self.nested(text, &wrapped, name, Stdin::None);
-                    }
-                    return None;
-                }
+    fn file_redirect(&mut self, node: Node, src: &str, frame: &mut Frame) -> Option<Redirect> {
+        let mut operator = None;
+        let mut descriptor = None;
+        let mut cursor = node.walk();
+        for child in node.children(&mut cursor) {
+            if child.kind() == "file_descriptor" {
+                descriptor = Some(src[child.byte_range()].to_string());
+            } else if !child.is_named() && operator.is_none() {
+                operator = Some(child.kind().to_string());
             }
         }
-        let program = program_name(&words[0]);
-        self.push_invocation(&words, &raw, &wrapped, &stdin);
-        let args = &words[1..];
-        let mut program_effects = effects::program_effects(&program, args, &wrapped.ctx);
-        if program == "tee" {
-            if let Some(text) = stdin.text() {
-                for effect in &mut program_effects {
-                    effect.added = effects::added_lines(text, effect.op == FileOp::Write);
-                    self.remember_written(effect, text);
-                }
-            }
-        }
-        self.facts.effects.extend(program_effects);
-        if words[0].contains('/') {
-            self.run_written_script(&words[0], &wrapped, "exec".into());
-        }
-        self.find_exec(&program, args, &wrapped, &raw);
-        if matches!(program.as_str(), "cd" | "pushd") {
-            change_directory(frame, args);
-        }
-        output_of(&program, args, &stdin)
-    }
-
-    fn push_invocation(&mut self, words: &[String], raw: &str, frame: &Frame, stdin: &Stdin) {
-        self.facts.invocations.push(Invocation {
-            program: program_name(&words[0]),
-            args: words[1..].to_vec(),
-            raw: raw.to_string(),
-            wrappers: frame.wrappers.clone(),
-            piped_input: stdin.is_piped(),
-        });
-    }
-
-    /// A script this command line wrote (with known content) and now runs.
-    fn run_written_script(&mut self, path: &str, frame: &Frame, wrapper: String) {
-        let key = frame.ctx.normalize(path);
-        if let Some(content) = self.written.get(&key).cloned() {
-            self.nested(&content, frame, format!("{wrapper} {path}"), Stdin::None);
-        }
-    }
-
-    /// `find … -exec CMD ARGS ;` runs CMD for each match.
-    fn find_exec(&mut self, program: &str, args: &[String], frame: &Frame, raw: &str) {
-        if program != "find" {
-            return;
-        }
-        let mut i = 0;
-        while i < args.len() {
-            if matches!(args[i].as_str(), "-exec" | "-execdir" | "-ok" | "-okdir") {
-                let flag = args[i].clone();
-                let end = args[i + 1..]
-                    .iter()
-                    .position(|a| a == ";" || a == "+")
-                    .map_or(args.len(), |p| i + 1 + p);
-                let command: Vec<String> = args[i + 1..end].to_vec();
-                if !command.is_empty() {
-                    let mut inner = frame.clone();
-                    inner.wrappers.push(format!("find {flag}"));
-                    self.run(command, raw.to_string(), &mut inner, Stdin::None);
-                }
-                i = end;
-            }
-            i += 1;
-        }
-    }
-}
-
-fn file_redirect(node: Node, src: &str) -> Option<Redirect> {
-    let mut operator = None;
-    let mut descriptor = None;
-    let mut cursor = node.walk();
-    for child in node.children(&mut cursor) {
-        if child.kind() == "file_descriptor" {
-            descriptor = Some(src[child.byte_range()].to_string());
-        } else if !child.is_named() && operator.is_none() {
-            operator = Some(child.kind().to_string());
-        }
-    }
-    let target = node.child_by_field_name("destination")?;
-    Some(Redirect {
-        operator: operator?,
-        descriptor,
-        target: words::unquote(target, src),
-    })
-}
-
-fn change_directory(frame: &mut Frame, args: &[String]) {
-    let target = args.iter().find(|a| !a.starts_with('-'));
-    if let Some(dir) = target {
-        if !dir.contains('$') && !dir.contains('`') {
-            frame.ctx = frame.ctx.with_cwd(dir);
-        }
-    }
-}
-
-/// The standard output of simple data-producing commands, so that `echo … > x.sh` and
-/// `printf … | sh` can be followed.
-fn output_of(program: &str, args: &[String], stdin: &Stdin) -> Option<String> {
-    match program {
-        "echo" => {
-            let text: Vec<&str> = args
-                .iter()
-                .map(String::as_str)
-                .skip_while(|a| matches!(*a, "-n" | "-e" | "-E" | "-ne" | "-en"))
-                .collect();
-            Some(text.join(" ") + "\n")
-        }
-        "printf" => {
-            let mut rest = args.iter().skip_while(|a| *a == "--");
-            let format = rest.next()?;
-            let mut out = format.replace("\\n", "\n").replace("\\t", "\t");
-            for arg in rest {
-                out = match out.find("%s") {
-                    Some(at) => format!("{}{}{}", &out[..at], arg, &out[at + 2..]),
-                    None => format!("{out}{arg}"),
-                };
-            }
-            Some(out)
-        }
-        "cat" if args.iter().all(|a| a == "-") => stdin.text().map(str::to_string),
-        _ => None,
+        let target = node.child_by_field_name("destination")?;
+        Some(Redirect {
+            operator: operator?,
+            descriptor,
+            target: self.expand_joined(target, src, frame),
+        })
     }
 }
 
@@ -573,9 +737,23 @@ fn collapse_whitespace(text: &str) -> String {
     text.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
+/// Removes repeated invocations (a loop body run for several values may repeat one exactly).
+fn dedup_invocations(invocations: &mut Vec<Invocation>) {
+    let mut seen = HashSet::new();
+    invocations.retain(|i| {
+        seen.insert((
+            i.program.clone(),
+            i.args.clone(),
+            i.wrappers.clone(),
+            i.cwd.clone(),
+            i.piped_input,
+        ))
+    });
+}
+
 /// Removes exact duplicate effects (the same path, operation and origin).
 fn dedup_effects(effects: &mut Vec<FileEffect>) {
-    let mut seen = std::collections::HashSet::new();
+    let mut seen = HashSet::new();
     effects.retain(|e| {
         seen.insert((
             e.path.clone(),

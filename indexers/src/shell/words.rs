@@ -1,56 +1,9 @@
-//! Turning tree-sitter-bash argument nodes into the strings a program receives.
-//!
-//! Quotes are removed (single, double, ANSI-C `$'…'`), backslash escapes are applied, and
-//! expansions (`$VAR`, `${VAR}`, `$(…)`, backticks) are kept as their source text: ctx cannot
-//! know their value, so they stay opaque.
-
-use tree_sitter::Node;
-
-/// The unquoted value of an argument node.
-pub fn unquote(node: Node, src: &str) -> String {
-    let text = &src[node.byte_range()];
-    match node.kind() {
-        "word" | "command_name" if node.named_child_count() == 0 => unescape_word(text),
-        "command_name" | "concatenation" => {
-            let mut out = String::new();
-            let mut cursor = node.walk();
-            let mut last_end = node.start_byte();
-            for child in node.children(&mut cursor) {
-                // Keep any unnamed text between children (rare, but exact).
-                if child.start_byte() > last_end {
-                    out.push_str(&unescape_word(&src[last_end..child.start_byte()]));
-                }
-                out.push_str(&unquote(child, src));
-                last_end = child.end_byte();
-            }
-            if node.end_byte() > last_end {
-                out.push_str(&unescape_word(&src[last_end..node.end_byte()]));
-            }
-            out
-        }
-        "raw_string" => strip_quotes(text, '\'').to_string(),
-        "string" => unescape_double_quoted(strip_quotes(text, '"')),
-        "ansi_c_string" => unescape_ansi_c(
-            text.strip_prefix("$'")
-                .and_then(|t| t.strip_suffix('\''))
-                .unwrap_or(text),
-        ),
-        "translated_string" => {
-            unescape_double_quoted(strip_quotes(text.strip_prefix('$').unwrap_or(text), '"'))
-        }
-        _ => text.to_string(),
-    }
-}
-
-fn strip_quotes(text: &str, quote: char) -> &str {
-    text.strip_prefix(quote)
-        .and_then(|t| t.strip_suffix(quote))
-        .unwrap_or(text)
-}
+//! Quote removal: the escapes of unquoted words, double-quoted strings and ANSI-C `$'…'`
+//! strings, and C-style escapes as `printf` and `echo -e` apply them.
 
 /// An unquoted word: a backslash makes the next character literal (`\rm` is `rm`), and a
 /// backslash-newline disappears.
-pub fn unescape_word(text: &str) -> String {
+pub(super) fn unescape_word(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut chars = text.chars();
     while let Some(c) = chars.next() {
@@ -67,7 +20,7 @@ pub fn unescape_word(text: &str) -> String {
 }
 
 /// Inside double quotes only `\"`, `\\`, `\$`, `` \` `` and backslash-newline are escapes.
-fn unescape_double_quoted(text: &str) -> String {
+pub(super) fn unescape_double_quoted(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut chars = text.chars().peekable();
     while let Some(c) = chars.next() {
@@ -87,7 +40,7 @@ fn unescape_double_quoted(text: &str) -> String {
 }
 
 /// `$'…'` strings: C escapes (`\n`, `\t`, `\x41`, `\101`, `\u263a`, `\'`...).
-fn unescape_ansi_c(text: &str) -> String {
+pub(super) fn unescape_ansi_c(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let chars: Vec<char> = text.chars().collect();
     let mut i = 0;

@@ -19,6 +19,8 @@ pub enum Step {
         name: String,
         /// The script text.
         script: String,
+        /// Its positional parameters from `$0` (`sh -c S NAME A B`), when given.
+        args: Option<Vec<String>>,
     },
     /// A shell reading a script file (`bash x.sh`, `source x.sh`).
     ScriptFile {
@@ -26,6 +28,8 @@ pub enum Step {
         name: String,
         /// The script's path as written.
         path: String,
+        /// Its positional parameters: the path, then the arguments.
+        args: Vec<String>,
     },
     /// A shell reading its script from stdin (`bash`, `sh -s`, `curl … | sh`).
     ShellStdin,
@@ -133,6 +137,103 @@ const WRAPPERS: &[(&str, &[&str], &[&str], usize)] = &[
         &["--interval", "--differences"],
         0,
     ),
+    (
+        "strace",
+        &[
+            "-o", "-e", "-p", "-s", "-u", "-E", "-a", "-b", "-I", "-O", "-P", "-S", "-X",
+        ],
+        &[
+            "--output",
+            "--expr",
+            "--attach",
+            "--string-limit",
+            "--user",
+            "--env",
+        ],
+        0,
+    ),
+    (
+        "ltrace",
+        &["-o", "-e", "-p", "-s", "-u", "-n", "-a"],
+        &["--output"],
+        0,
+    ),
+    ("valgrind", &[], &[], 0),
+    (
+        "unshare",
+        &["-S", "-G", "-R", "-w"],
+        &["--setuid", "--setgid", "--root", "--wd", "--propagation"],
+        0,
+    ),
+    (
+        "nsenter",
+        &["-t", "-S", "-G", "-r", "-w"],
+        &["--target", "--setuid", "--setgid"],
+        0,
+    ),
+    ("chrt", &[], &[], 1),
+    ("prlimit", &["-p"], &["--pid"], 0),
+    (
+        "setpriv",
+        &[],
+        &[
+            "--reuid",
+            "--regid",
+            "--groups",
+            "--inh-caps",
+            "--bounding-set",
+        ],
+        0,
+    ),
+    (
+        "systemd-run",
+        &["-p", "-u", "-E", "-M", "-H"],
+        &[
+            "--property",
+            "--unit",
+            "--setenv",
+            "--machine",
+            "--host",
+            "--description",
+            "--slice",
+            "--working-directory",
+            "--uid",
+            "--gid",
+            "--nice",
+        ],
+        0,
+    ),
+    ("fakeroot", &["-l", "-s", "-i"], &["--lib", "--faked"], 0),
+    ("eatmydata", &[], &[], 0),
+    ("faketime", &["-f"], &[], 1),
+    ("firejail", &[], &[], 0),
+    ("proxychains", &["-f"], &[], 0),
+    ("proxychains4", &["-f"], &[], 0),
+    ("torsocks", &["-u", "-p", "-a", "-P"], &[], 0),
+    (
+        "xvfb-run",
+        &["-n", "-s", "-f", "-e", "-p"],
+        &[
+            "--server-num",
+            "--server-args",
+            "--auth-file",
+            "--error-file",
+        ],
+        0,
+    ),
+    (
+        "dbus-run-session",
+        &[],
+        &["--config-file", "--dbus-daemon"],
+        0,
+    ),
+    ("catchsegv", &[], &[], 0),
+    (
+        "runuser",
+        &["-u", "-g", "-G", "-w"],
+        &["--user", "--group", "--supp-group", "--whitelist-environment"],
+        0,
+    ),
 ];
 
 /// The program name of a command word: the last path component (`/usr/bin/git` is `git`).
@@ -172,6 +273,7 @@ pub fn step(words: &[String]) -> Step {
             return Step::Script {
                 name: "eval".into(),
                 script: words[1..].join(" "),
+                args: None,
             }
         }
         "source" | "." => {
@@ -179,8 +281,28 @@ pub fn step(words: &[String]) -> Step {
                 Some(path) => Step::ScriptFile {
                     name: program,
                     path: path.clone(),
+                    args: words[1..].to_vec(),
                 },
                 None => Step::Program,
+            }
+        }
+        "su" | "runuser" | "sg" | "script" | "flock" => {
+            if let Some(script) = command_option(words) {
+                return Step::Script {
+                    name: format!("{program} -c"),
+                    script,
+                    args: None,
+                };
+            }
+            if program == "sg" && words.len() > 2 {
+                return Step::Script {
+                    name: "sg".into(),
+                    script: words[2..].join(" "),
+                    args: None,
+                };
+            }
+            if program == "su" {
+                return Step::Program;
             }
         }
         "command" if words[1..].iter().any(|w| w == "-v" || w == "-V") => return Step::LookupOnly,
@@ -195,6 +317,7 @@ pub fn step(words: &[String]) -> Step {
                 return Step::Script {
                     name: "watch".into(),
                     script: words[rest..].join(" "),
+                    args: None,
                 };
             }
         }
@@ -229,6 +352,7 @@ fn env_split_string(words: &[String]) -> Option<Step> {
             return Some(Step::Script {
                 name: "env -S".into(),
                 script,
+                args: None,
             });
         }
         if let Some(value) = word.strip_prefix("--split-string=") {
@@ -240,6 +364,7 @@ fn env_split_string(words: &[String]) -> Option<Step> {
             return Some(Step::Script {
                 name: "env -S".into(),
                 script,
+                args: None,
             });
         }
         if !word.starts_with('-') && !is_assignment(word) {
@@ -276,9 +401,10 @@ fn skip_options(
             }
             continue;
         }
-        // Numeric options such as `nice -5`.
+        // Numeric options such as `nice -5`; a bundle (`-nu root`) takes a value when its
+        // last letter does.
         i += 1;
-        if short_with_value.contains(&word) {
+        if takes_value(word, short_with_value) {
             i += 1;
         }
     }
@@ -324,6 +450,7 @@ fn shell_step(program: &str, words: &[String]) -> Step {
             Some(script) => Step::Script {
                 name: format!("{name} -c"),
                 script: script.clone(),
+                args: (words.len() > i + 1).then(|| words[i + 1..].to_vec()),
             },
             None => Step::Program,
         };
@@ -332,9 +459,139 @@ fn shell_step(program: &str, words: &[String]) -> Step {
         Some(path) if !reads_stdin => Step::ScriptFile {
             name,
             path: path.clone(),
+            args: words[i..].to_vec(),
         },
         _ => Step::ShellStdin,
     }
+}
+
+/// True when a short option word needs the next word as its value: `-u` itself, or a bundle
+/// such as `-nu` whose last letter is `-u` (`-uroot` carries its value).
+fn takes_value(word: &str, short_with_value: &[&str]) -> bool {
+    if short_with_value.contains(&word) {
+        return true;
+    }
+    let Some(letters) = word.strip_prefix('-') else {
+        return false;
+    };
+    if letters.len() < 2 || !letters.chars().all(|c| c.is_ascii_alphabetic()) {
+        return false;
+    }
+    for (i, c) in letters.char_indices() {
+        if short_with_value.contains(&format!("-{c}").as_str()) {
+            return i + c.len_utf8() == letters.len();
+        }
+    }
+    false
+}
+
+/// `su`, `runuser`, `sg`, `script`, `flock`: the command string of `-c`/`--command`, if any.
+fn command_option(words: &[String]) -> Option<String> {
+    for (i, word) in words.iter().enumerate().skip(1) {
+        if matches!(word.as_str(), "-c" | "--command" | "--session-command") {
+            return words.get(i + 1).cloned();
+        }
+        if let Some(value) = word
+            .strip_prefix("--command=")
+            .or_else(|| word.strip_prefix("--session-command="))
+        {
+            return Some(value.to_string());
+        }
+        // A bundle ending in `c` (`script -qc CMD`).
+        if word.starts_with('-') && !word.starts_with("--") && word.len() > 2 && word.ends_with('c')
+        {
+            return words.get(i + 1).cloned();
+        }
+    }
+    None
+}
+
+/// Scripts a program runs besides itself (it is recorded too): git aliases starting with `!`
+/// (`git -c alias.x='!rm -rf ~' x`) or naming another git command, `git rebase --exec`, `git
+/// submodule foreach`, `git bisect run`, and `trap 'CMD' SIGNAL`.
+pub fn embedded_scripts(program: &str, args: &[String]) -> Vec<(String, String)> {
+    match program {
+        "git" => git_scripts(args),
+        "trap" => match args {
+            [script, signals @ ..]
+                if !signals.is_empty() && !script.starts_with('-') && !script.is_empty() =>
+            {
+                vec![("trap".into(), script.clone())]
+            }
+            _ => Vec::new(),
+        },
+        _ => Vec::new(),
+    }
+}
+
+fn git_scripts(args: &[String]) -> Vec<(String, String)> {
+    let mut aliases = Vec::new();
+    let mut i = 0;
+    while i < args.len() {
+        match args[i].as_str() {
+            "-c" => {
+                if let Some((key, value)) = args.get(i + 1).and_then(|kv| kv.split_once('=')) {
+                    if let Some(name) = key.strip_prefix("alias.") {
+                        aliases.push((name.to_string(), value.to_string()));
+                    }
+                }
+                i += 2;
+            }
+            "-C" | "--git-dir" | "--work-tree" | "--namespace" => i += 2,
+            a if a.starts_with('-') => i += 1,
+            _ => break,
+        }
+    }
+    let Some(sub) = args.get(i) else {
+        return Vec::new();
+    };
+    let rest = &args[i + 1..];
+    if let Some((_, value)) = aliases.iter().find(|(name, _)| name == sub) {
+        let script = match value.strip_prefix('!') {
+            Some(shell) => format!("{shell} {}", quote_all(rest)),
+            None => format!("git {value} {}", quote_all(rest)),
+        };
+        return vec![(format!("git alias {sub}"), script)];
+    }
+    match sub.as_str() {
+        "rebase" => rest
+            .iter()
+            .enumerate()
+            .filter_map(|(j, a)| {
+                if a == "--exec" || a == "-x" {
+                    rest.get(j + 1).cloned()
+                } else {
+                    a.strip_prefix("--exec=").map(String::from)
+                }
+            })
+            .map(|script| ("git rebase --exec".to_string(), script))
+            .collect(),
+        "submodule" if rest.first().is_some_and(|a| a == "foreach") => {
+            let command: Vec<String> = rest[1..]
+                .iter()
+                .skip_while(|a| a.starts_with('-'))
+                .cloned()
+                .collect();
+            if command.is_empty() {
+                Vec::new()
+            } else {
+                vec![("git submodule foreach".into(), command.join(" "))]
+            }
+        }
+        "bisect" if rest.first().is_some_and(|a| a == "run") && rest.len() > 1 => {
+            vec![("git bisect run".into(), quote_all(&rest[1..]))]
+        }
+        _ => Vec::new(),
+    }
+}
+
+/// Words single-quoted for a shell.
+fn quote_all(words: &[String]) -> String {
+    words
+        .iter()
+        .map(|w| format!("'{}'", w.replace('\'', r"'\''")))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 #[cfg(test)]
@@ -389,7 +646,8 @@ mod tests {
             step(&w),
             Step::Script {
                 name: "bash -c".into(),
-                script: "rm -rf /".into()
+                script: "rm -rf /".into(),
+                args: None,
             }
         );
         assert_eq!(step(&words("sh")), Step::ShellStdin);
@@ -397,9 +655,57 @@ mod tests {
             step(&words("bash -x run.sh")),
             Step::ScriptFile {
                 name: "bash".into(),
-                path: "run.sh".into()
+                path: "run.sh".into(),
+                args: vec!["run.sh".into()],
             }
         );
+    }
+
+    #[test]
+    fn bundles_ending_in_a_value_option_take_the_value() {
+        assert_eq!(
+            step(&words("sudo -nu root rm -rf /")),
+            Step::Wrapper {
+                name: "sudo".into(),
+                rest: 3
+            }
+        );
+        assert_eq!(
+            step(&words("nice -qn 10 git push")),
+            Step::Wrapper {
+                name: "nice".into(),
+                rest: 3
+            }
+        );
+    }
+
+    #[test]
+    fn git_aliases_and_exec_options_run_scripts() {
+        let w = vec![
+            "-c".to_string(),
+            "alias.nuke=!rm -rf ~".to_string(),
+            "nuke".to_string(),
+        ];
+        assert_eq!(embedded_scripts("git", &w)[0].1.trim(), "rm -rf ~");
+        assert_eq!(
+            embedded_scripts("git", &words("rebase --exec make main"))[0].1,
+            "make"
+        );
+        assert!(embedded_scripts("git", &words("status")).is_empty());
+        assert_eq!(
+            embedded_scripts("trap", &words("cleanup EXIT"))[0].1,
+            "cleanup"
+        );
+    }
+
+    #[test]
+    fn su_and_script_run_their_command_string() {
+        let w: Vec<String> = ["su", "root", "-c", "rm -rf /"].map(String::from).to_vec();
+        assert!(matches!(step(&w), Step::Script { script, .. } if script == "rm -rf /"));
+        let w: Vec<String> = ["script", "-qc", "rm -rf ~", "/dev/null"]
+            .map(String::from)
+            .to_vec();
+        assert!(matches!(step(&w), Step::Script { script, .. } if script == "rm -rf ~"));
     }
 
     #[test]

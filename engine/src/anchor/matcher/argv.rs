@@ -51,6 +51,221 @@ const VALUE_FLAGS: &[(&str, &[&str])] = &[
     ("docker", &["-H", "--context", "--config"]),
     ("hatch", &["-e", "--env"]),
     ("kubectl", &["-n", "--namespace", "--context"]),
+    ("truncate", &["-s", "--size", "-r", "--reference"]),
+    ("shred", &["-n", "--iterations", "-s", "--size", "--random-source"]),
+    ("chown", &["--from", "--reference"]),
+    (
+        "find",
+        &[
+            "-name",
+            "-iname",
+            "-path",
+            "-ipath",
+            "-wholename",
+            "-iwholename",
+            "-regex",
+            "-iregex",
+            "-lname",
+            "-ilname",
+            "-type",
+            "-xtype",
+            "-maxdepth",
+            "-mindepth",
+            "-newer",
+            "-mtime",
+            "-mmin",
+            "-atime",
+            "-amin",
+            "-ctime",
+            "-cmin",
+            "-size",
+            "-user",
+            "-group",
+            "-perm",
+            "-printf",
+            "-fprint",
+            "-inum",
+            "-links",
+            "-samefile",
+            "-regextype",
+        ],
+    ),
+];
+
+/// The options of a program (or of one git subcommand) as its parser reads them: the long
+/// options, which getopt_long and git's parse-options accept abbreviated to any unambiguous
+/// prefix (`rm --rec`), and the long meaning of each short letter (`-R` is `--recursive`; git
+/// branch's `-D` is `--delete --force`). A matcher's flag then matches every spelling of it.
+struct OptionTable {
+    program: &'static str,
+    /// The git subcommand the table belongs to, if any.
+    subcommand: Option<&'static str>,
+    short: &'static [(char, &'static [&'static str])],
+    long: &'static [&'static str],
+}
+
+const OPTION_TABLES: &[OptionTable] = &[
+    OptionTable {
+        program: "rm",
+        subcommand: None,
+        short: &[
+            ('r', &["--recursive"]),
+            ('R', &["--recursive"]),
+            ('f', &["--force"]),
+            ('d', &["--dir"]),
+            ('i', &["--interactive"]),
+            ('v', &["--verbose"]),
+        ],
+        long: &[
+            "--force",
+            "--interactive",
+            "--one-file-system",
+            "--no-preserve-root",
+            "--preserve-root",
+            "--recursive",
+            "--dir",
+            "--verbose",
+            "--help",
+            "--version",
+        ],
+    },
+    OptionTable {
+        program: "shred",
+        subcommand: None,
+        short: &[
+            ('f', &["--force"]),
+            ('n', &["--iterations"]),
+            ('s', &["--size"]),
+            ('u', &["--remove"]),
+            ('v', &["--verbose"]),
+            ('x', &["--exact"]),
+            ('z', &["--zero"]),
+        ],
+        long: &[
+            "--force",
+            "--iterations",
+            "--random-source",
+            "--size",
+            "--remove",
+            "--verbose",
+            "--exact",
+            "--zero",
+            "--help",
+            "--version",
+        ],
+    },
+    OptionTable {
+        program: "chmod",
+        subcommand: None,
+        short: &[
+            ('R', &["--recursive"]),
+            ('c', &["--changes"]),
+            ('f', &["--silent"]),
+            ('v', &["--verbose"]),
+        ],
+        long: &[
+            "--changes",
+            "--silent",
+            "--quiet",
+            "--verbose",
+            "--no-preserve-root",
+            "--preserve-root",
+            "--reference",
+            "--recursive",
+            "--help",
+            "--version",
+        ],
+    },
+    OptionTable {
+        program: "git",
+        subcommand: Some("clean"),
+        short: &[
+            ('f', &["--force"]),
+            ('n', &["--dry-run"]),
+            ('q', &["--quiet"]),
+            ('i', &["--interactive"]),
+            ('e', &["--exclude"]),
+        ],
+        long: &[
+            "--force",
+            "--dry-run",
+            "--quiet",
+            "--interactive",
+            "--exclude",
+        ],
+    },
+    OptionTable {
+        program: "git",
+        subcommand: Some("branch"),
+        short: &[
+            ('d', &["--delete"]),
+            ('D', &["--delete", "--force"]),
+            ('f', &["--force"]),
+            ('m', &["--move"]),
+            ('M', &["--move", "--force"]),
+            ('c', &["--copy"]),
+            ('C', &["--copy", "--force"]),
+            ('r', &["--remotes"]),
+            ('a', &["--all"]),
+            ('l', &["--list"]),
+            ('v', &["--verbose"]),
+            ('q', &["--quiet"]),
+            ('u', &["--set-upstream-to"]),
+        ],
+        long: &[
+            "--delete",
+            "--force",
+            "--move",
+            "--copy",
+            "--remotes",
+            "--all",
+            "--list",
+            "--verbose",
+            "--quiet",
+            "--set-upstream-to",
+            "--unset-upstream",
+            "--track",
+            "--no-track",
+            "--show-current",
+            "--contains",
+            "--no-contains",
+            "--merged",
+            "--no-merged",
+            "--sort",
+            "--points-at",
+            "--format",
+            "--color",
+            "--no-color",
+            "--column",
+            "--no-column",
+            "--edit-description",
+            "--create-reflog",
+            "--ignore-case",
+            "--omit-empty",
+            "--abbrev",
+            "--no-abbrev",
+        ],
+    },
+    OptionTable {
+        program: "git",
+        subcommand: Some("reset"),
+        short: &[('q', &["--quiet"]), ('p', &["--patch"])],
+        long: &[
+            "--hard",
+            "--soft",
+            "--mixed",
+            "--merge",
+            "--keep",
+            "--quiet",
+            "--patch",
+            "--recurse-submodules",
+            "--no-recurse-submodules",
+            "--pathspec-from-file",
+            "--pathspec-file-nul",
+            "--refresh",
+            "--no-refresh",
+        ],
+    },
 ];
 
 /// Programs that run another program named after their own subcommand.
@@ -125,9 +340,31 @@ impl<'a> Argv<'a> {
     }
 
     /// True when the flag is present: exactly, as `--flag=value`, or (for a one-letter flag)
-    /// inside a short bundle such as `-rf`.
+    /// inside a short bundle such as `-rf`. For programs whose options ctx knows, every
+    /// spelling counts: `-R` and `--rec` for `rm -r`, `-d -f` for `git branch -D`.
     pub fn has_flag(&self, flag: &str) -> bool {
-        self.option_args().iter().any(|arg| flag_matches(arg, flag))
+        match self.option_table() {
+            Some(table) => {
+                let carried: Vec<String> = self
+                    .option_args()
+                    .iter()
+                    .flat_map(|arg| option_names(table, arg))
+                    .collect();
+                let wanted = option_names(table, flag);
+                !wanted.is_empty() && wanted.iter().all(|w| carried.contains(w))
+            }
+            None => self.option_args().iter().any(|arg| flag_matches(arg, flag)),
+        }
+    }
+
+    fn option_table(&self) -> Option<&'static OptionTable> {
+        let mut tables = OPTION_TABLES.iter().filter(|t| t.program == self.program);
+        let first = tables.clone().next()?;
+        if first.subcommand.is_none() {
+            return Some(first);
+        }
+        let sub = self.positionals().first().map(|(_, s)| *s)?;
+        tables.find(|t| t.subcommand == Some(sub))
     }
 
     /// The value of a flag (`-m msg`, `-mmsg`, `--message=msg`), for every occurrence.
@@ -189,6 +426,37 @@ fn is_short_bundle(arg: &str) -> bool {
         _ => return false,
     };
     (2..=3).contains(&rest.len()) && rest.chars().all(|c| c.is_ascii_alphabetic())
+}
+
+/// The canonical option names one argument carries under `table`: a long option resolved
+/// from an unambiguous prefix, each letter of a short bundle mapped to its long meaning;
+/// names the table does not know stay as written. Arguments that are not options carry none.
+fn option_names(table: &OptionTable, arg: &str) -> Vec<String> {
+    if let Some(long) = arg.strip_prefix("--") {
+        let name = long.split('=').next().unwrap_or(long);
+        if name.is_empty() {
+            return Vec::new();
+        }
+        if let Some(exact) = table.long.iter().find(|l| l[2..] == *name) {
+            return vec![exact.to_string()];
+        }
+        let mut prefixed = table.long.iter().filter(|l| l[2..].starts_with(name));
+        return match (prefixed.next(), prefixed.next()) {
+            (Some(only), None) => vec![only.to_string()],
+            _ => vec![format!("--{name}")],
+        };
+    }
+    let Some(letters) = arg.strip_prefix('-').filter(|l| !l.is_empty()) else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for c in letters.chars() {
+        match table.short.iter().find(|(s, _)| *s == c) {
+            Some((_, longs)) => out.extend(longs.iter().map(|l| l.to_string())),
+            None => out.push(format!("-{c}")),
+        }
+    }
+    out
 }
 
 /// True when one argument carries the flag.
@@ -303,6 +571,8 @@ pub fn split_command(line: &str) -> ActionFacts {
                 raw: segment.trim().to_string(),
                 wrappers,
                 piped_input: piped,
+                cwd: None,
+                from_code: false,
             });
         }
         piped = next_piped;

@@ -1,6 +1,6 @@
 //! Command matchers: a program with subcommands, flags and targets.
 
-use super::argv::{basename, flag_matches, views, Argv};
+use super::argv::{basename, views, Argv};
 use super::cached::{compile_regex, Cached};
 use super::{EvalContext, Hit};
 use crate::check::{ActionFacts, Invocation};
@@ -20,6 +20,8 @@ pub enum TargetClass {
     /// An absolute path outside the repository and outside temporary directories, or a path
     /// escaping it with `..`.
     OutsideRepo,
+    /// A path in a temporary directory (`/tmp`, `/var/tmp`, `$TMPDIR`) outside the repository.
+    Temp,
 }
 
 /// Matches invocations of a program. Every condition given must hold; lists of alternatives
@@ -59,6 +61,10 @@ pub struct CommandMatcher {
     /// through `python -m`, not started by a runner such as `uv run`, `hatch run` or `npx`.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub direct_only: bool,
+    /// The matcher fires only on invocations that code run by an interpreter performs
+    /// (`shutil.rmtree` in `python -c`), not on the same command typed in the shell.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub from_code: bool,
     #[serde(skip)]
     arg_regex: Cached<regex::Regex>,
     #[serde(skip)]
@@ -133,6 +139,9 @@ impl CommandMatcher {
         }
         if self.direct_only {
             parts.push("run directly (not through a runner)".into());
+        }
+        if self.from_code {
+            parts.push("from interpreter code".into());
         }
         parts.join(" ")
     }
@@ -226,16 +235,14 @@ impl CommandMatcher {
         inv: &Invocation,
         argv: &Argv,
     ) -> bool {
-        self.program_matches(argv, inv)
+        (!self.from_code || inv.from_code)
+            && self.program_matches(argv, inv)
             && argv.has_subcommand(&self.subcommand)
             && (self.any_flags.is_empty() || self.any_flags.iter().any(|f| argv.has_flag(f)))
             && self.all_flags.iter().all(|f| argv.has_flag(f))
-            && !self
-                .unless_flags
-                .iter()
-                .any(|f| argv.args.iter().any(|a| flag_matches(a, f)))
+            && !self.unless_flags.iter().any(|f| argv.has_flag(f))
             && self.args_match_pattern(argv)
-            && self.targets_match(ctx.root, argv)
+            && self.targets_match(ctx.root, inv.cwd.as_deref(), argv)
             && self.fed_by_matches(facts, inv)
     }
 
@@ -253,14 +260,14 @@ impl CommandMatcher {
         arg_ok && unless_ok
     }
 
-    fn targets_match(&self, root: Option<&Path>, argv: &Argv) -> bool {
+    fn targets_match(&self, root: Option<&Path>, cwd: Option<&str>, argv: &Argv) -> bool {
         if self.targets.is_empty() {
             return true;
         }
         argv.positionals()
             .iter()
             .skip(self.subcommand.len())
-            .filter_map(|(_, arg)| classify_target(arg, root))
+            .filter_map(|(_, arg)| classify_target(arg, root, cwd))
             .any(|class| self.targets.contains(&class))
     }
 
@@ -297,54 +304,164 @@ fn program_as_written<'a>(inv: &'a Invocation, name: &str) -> &'a str {
         .unwrap_or(&inv.program)
 }
 
-const TEMP_PREFIXES: &[&str] = &[
-    "/tmp",
-    "/var/tmp",
-    "/private/tmp",
-    "$TMPDIR",
-    "${TMPDIR",
-    "\"$TMPDIR",
-];
+/// Directories whose contents are scratch space by convention.
+const TEMP_DIRS: &[&str] = &["/tmp", "/var/tmp", "/private/tmp", "/private/var/tmp", "/dev/shm"];
 
-/// Classifies a path argument of a destructive command.
-pub fn classify_target(arg: &str, root: Option<&Path>) -> Option<TargetClass> {
+/// Classifies a path argument of a destructive command run in `cwd` (absolute; an unresolved
+/// `cd` target such as `$DIR` makes relative paths unknown; `None` starts them at `root`).
+///
+/// The path is resolved as the shell would: `~`, `~user`, `$HOME` and `$PWD` expanded,
+/// relative paths joined to the working directory, `..` and `.` removed, and a trailing `/*`,
+/// `/.*` or `/.` read as the directory itself (its whole content goes). Unresolved expansions
+/// (`$BUILD_DIR`) name nothing ctx can classify.
+pub fn classify_target(arg: &str, root: Option<&Path>, cwd: Option<&str>) -> Option<TargetClass> {
     let a = arg.trim_matches(|c| c == '"' || c == '\'');
-    let trimmed = a.trim_end_matches(['/', '*', '.']);
-    if TEMP_PREFIXES.iter().any(|t| a.starts_with(t)) {
+    if a.is_empty() {
         return None;
     }
-    if a.starts_with('/') && trimmed.is_empty() {
+    if a.starts_with("$TMPDIR") || a.starts_with("${TMPDIR") {
+        return Some(TargetClass::Temp);
+    }
+    let root = root.and_then(|r| r.to_str()).map(|r| r.trim_end_matches('/'));
+    let absolute = match resolve(a, root, cwd) {
+        Resolved::Path(p) => p,
+        Resolved::Unknown => return None,
+        Resolved::Legacy => return legacy_relative(a),
+    };
+    let path = strip_directory_glob(&absolute);
+    if path == "/" {
         return Some(TargetClass::Root);
     }
-    let home_refs = ["~", "$HOME", "${HOME}"];
-    if home_refs.contains(&trimmed) || is_home_dir(trimmed) {
+    if is_home_dir(&path) || home_dir().is_some_and(|h| h == path) {
         return Some(TargetClass::Home);
     }
-    if matches!(
-        a,
-        "." | "./" | "*" | "./*" | ".*" | "$PWD" | "${PWD}" | "$(pwd)"
-    ) {
-        return Some(TargetClass::RepoRoot);
-    }
-    if let Some(root) = root.and_then(|r| r.to_str()) {
-        let root = root.trim_end_matches('/');
-        if !root.is_empty() && trimmed == root {
+    if let Some(root) = root.filter(|r| !r.is_empty()) {
+        if path == root {
             return Some(TargetClass::RepoRoot);
         }
-        if a.starts_with(&format!("{root}/")) {
+        if path.starts_with(&format!("{root}/")) {
             return None;
         }
     }
-    if a.starts_with('/')
-        || a.starts_with("~/")
-        || a.starts_with("$HOME/")
-        || a.starts_with("${HOME}/")
-        || a == ".."
-        || a.starts_with("../")
+    if TEMP_DIRS
+        .iter()
+        .any(|t| path == *t || path.starts_with(&format!("{t}/")))
     {
-        return Some(TargetClass::OutsideRepo);
+        return Some(TargetClass::Temp);
     }
-    None
+    Some(TargetClass::OutsideRepo)
+}
+
+/// A target resolved to an absolute path, or why it could not be.
+enum Resolved {
+    Path(String),
+    /// An expansion ctx cannot resolve, or a relative path under an unknown directory.
+    Unknown,
+    /// A relative path with neither a working directory nor a root to start from.
+    Legacy,
+}
+
+fn resolve(a: &str, root: Option<&str>, cwd: Option<&str>) -> Resolved {
+    let base = cwd
+        .map(str::to_string)
+        .or_else(|| root.map(str::to_string));
+    let joined = if let Some(rest) = strip_any_prefix(a, &["$PWD", "${PWD}", "$(pwd)", "`pwd`"]) {
+        match &base {
+            Some(b) if b.starts_with('/') => format!("{b}/{rest}"),
+            _ => return Resolved::Unknown,
+        }
+    } else if let Some(rest) = strip_any_prefix(a, &["~", "$HOME", "${HOME}"]) {
+        match home_dir() {
+            Some(home) => format!("{home}/{rest}"),
+            None => format!("/home/user/{rest}"),
+        }
+    } else if let Some(user) = a.strip_prefix('~') {
+        let (name, rest) = user.split_once('/').unwrap_or((user, ""));
+        let home = if name == "root" {
+            "/root".to_string()
+        } else {
+            format!("/home/{name}")
+        };
+        format!("{home}/{rest}")
+    } else if a.starts_with('$') || a.starts_with('`') {
+        return Resolved::Unknown;
+    } else if a.starts_with('/') {
+        a.to_string()
+    } else {
+        match base {
+            Some(b) if b.starts_with('/') => format!("{b}/{a}"),
+            Some(_) => return Resolved::Unknown,
+            None => return Resolved::Legacy,
+        }
+    };
+    Resolved::Path(normalize_lexically(&joined))
+}
+
+/// `~`, `$HOME`… followed by nothing or a `/`: the rest after the prefix and its slash.
+fn strip_any_prefix<'a>(a: &'a str, prefixes: &[&str]) -> Option<&'a str> {
+    prefixes.iter().find_map(|p| {
+        let rest = a.strip_prefix(p)?;
+        if rest.is_empty() {
+            Some(rest)
+        } else {
+            rest.strip_prefix('/')
+        }
+    })
+}
+
+/// Removes `.` and empty components and resolves `..` (never above `/`).
+fn normalize_lexically(path: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in path.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            other => parts.push(other),
+        }
+    }
+    format!("/{}", parts.join("/"))
+}
+
+/// `DIR/*`, `DIR/.*`, `DIR*` as the last component: the directory whose content goes.
+fn strip_directory_glob(path: &str) -> String {
+    let mut p = path.to_string();
+    loop {
+        let trimmed = p
+            .strip_suffix("/*")
+            .or_else(|| p.strip_suffix("/.*"))
+            .or_else(|| p.strip_suffix("/.[!.]*"));
+        match trimmed {
+            Some(t) => p = if t.is_empty() { "/".into() } else { t.to_string() },
+            None => break,
+        }
+    }
+    if p != "/" && p.ends_with('*') && !p[..p.len() - 1].contains('*') {
+        let t = p.trim_end_matches('*');
+        if t.ends_with('/') {
+            p = normalize_lexically(t);
+        }
+    }
+    p
+}
+
+/// Relative targets when nothing says where they start: the old spellings of the root.
+fn legacy_relative(a: &str) -> Option<TargetClass> {
+    match a {
+        "." | "./" | "*" | "./*" | ".*" => Some(TargetClass::RepoRoot),
+        ".." | "../" => Some(TargetClass::OutsideRepo),
+        _ if a.starts_with("../") => Some(TargetClass::OutsideRepo),
+        _ => None,
+    }
+}
+
+/// The user's home directory, when `HOME` is an absolute path.
+fn home_dir() -> Option<String> {
+    std::env::var("HOME")
+        .ok()
+        .filter(|h| h.starts_with('/') && h.len() > 1)
+        .map(|h| h.trim_end_matches('/').to_string())
 }
 
 fn is_home_dir(path: &str) -> bool {
@@ -415,6 +532,7 @@ mod tests {
     #[test]
     fn targets_classify_paths() {
         let root = Some(Path::new("/work/repo"));
+        let classify_target = |arg: &str, root| classify_target(arg, root, None);
         assert_eq!(classify_target("/", root), Some(TargetClass::Root));
         assert_eq!(classify_target("~", root), Some(TargetClass::Home));
         assert_eq!(classify_target("$HOME", root), Some(TargetClass::Home));
@@ -429,7 +547,8 @@ mod tests {
             classify_target("/var/log", root),
             Some(TargetClass::OutsideRepo)
         );
-        assert_eq!(classify_target("/tmp/build", root), None);
+        assert_eq!(classify_target("/tmp/build", root), Some(TargetClass::Temp));
+        assert_eq!(classify_target("$TMPDIR/x", root), Some(TargetClass::Temp));
         assert_eq!(classify_target("build", root), None);
     }
 
