@@ -38,7 +38,8 @@ fn main() {
         .position(|a| a == "--only")
         .and_then(|i| args.get(i + 1).cloned());
     let ctx = PathBuf::from(env!("CARGO_BIN_EXE_ctx"));
-    let corpus_path = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/data/bypass-corpus.jsonl");
+    let corpus_path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/data/bypass-corpus.jsonl");
     println!(
         "bypass eval: ctx = {}, load average {}",
         ctx.display(),
@@ -56,7 +57,9 @@ fn main() {
         if only.as_ref().is_some_and(|o| o != class) {
             continue;
         }
-        let command = row["command"].as_str().expect("every corpus line has a command");
+        let command = row["command"]
+            .as_str()
+            .expect("every corpus line has a command");
         let (got, reason, ms) = check(&ctx, repo.path(), &bash_event(repo.path(), command));
         outcomes.push(Outcome {
             id: row["id"].as_str().unwrap_or_default().to_string(),

@@ -15,7 +15,15 @@ pub(super) struct Deletion {
 
 /// Command-line tools that delete their operands recursively.
 const TREE_DELETERS: &[&str] = &[
-    "rimraf", "del", "del-cli", "rm-cli", "premove", "rmrf", "rimraf-cli", "trash-cli", "rmdir-cli",
+    "rimraf",
+    "del",
+    "del-cli",
+    "rm-cli",
+    "premove",
+    "rmrf",
+    "rimraf-cli",
+    "trash-cli",
+    "rmdir-cli",
 ];
 
 /// Programs that run a package's command: name, subcommands that do (empty: the first operand
@@ -25,8 +33,16 @@ const RUNNERS: &[(&str, &[&str], &[&str])] = &[
     ("pnpx", &[], &[]),
     ("bunx", &[], &["-p", "--package"]),
     ("uvx", &[], &["--from", "--with", "--python", "-p"]),
-    ("npm", &["exec", "x"], &["-p", "--package", "-w", "--workspace", "--prefix"]),
-    ("pnpm", &["dlx", "exec"], &["--package", "-C", "--dir", "--filter", "-F"]),
+    (
+        "npm",
+        &["exec", "x"],
+        &["-p", "--package", "-w", "--workspace", "--prefix"],
+    ),
+    (
+        "pnpm",
+        &["dlx", "exec"],
+        &["--package", "-C", "--dir", "--filter", "-F"],
+    ),
     ("yarn", &["dlx", "exec"], &["-p", "--package", "--cwd"]),
     ("bun", &["x"], &[]),
 ];
@@ -67,7 +83,9 @@ pub(super) fn deletions(program: &str, args: &[String], frame: &Frame) -> Vec<De
                 recursive: program == "rm"
                     && args.iter().any(|a| {
                         a == "--recursive"
-                            || (a.starts_with('-') && !a.starts_with("--") && a.contains(['r', 'R']))
+                            || (a.starts_with('-')
+                                && !a.starts_with("--")
+                                && a.contains(['r', 'R']))
                     }),
                 how: format!("{program} through a symlink made on this line"),
             }]
@@ -80,18 +98,16 @@ pub(super) fn deletions(program: &str, args: &[String], frame: &Frame) -> Vec<De
             recursive: true,
             how: "find -delete".into(),
         }],
-        "rsync" if args.iter().any(|a| a.starts_with("--delete")) => {
-            match operands(args).last() {
-                Some(dest) if operands(args).len() > 1 && !dest.contains(':') => {
-                    vec![Deletion {
-                        targets: vec![format!("{}/{{}}", dest.trim_end_matches('/'))],
-                        recursive: true,
-                        how: "rsync --delete".into(),
-                    }]
-                }
-                _ => Vec::new(),
+        "rsync" if args.iter().any(|a| a.starts_with("--delete")) => match operands(args).last() {
+            Some(dest) if operands(args).len() > 1 && !dest.contains(':') => {
+                vec![Deletion {
+                    targets: vec![format!("{}/{{}}", dest.trim_end_matches('/'))],
+                    recursive: true,
+                    how: "rsync --delete".into(),
+                }]
             }
-        }
+            _ => Vec::new(),
+        },
         _ => Vec::new(),
     }
 }
@@ -127,7 +143,11 @@ fn runner_command(program: &str, args: &[String]) -> Option<(String, Vec<String>
         .split('@')
         .next()
         .unwrap_or(inner);
-    let name = if name.is_empty() { inner.as_str() } else { name };
+    let name = if name.is_empty() {
+        inner.as_str()
+    } else {
+        name
+    };
     Some((name.to_string(), args[i + 1..].to_vec()))
 }
 
@@ -179,12 +199,16 @@ pub(super) fn symlink(args: &[String], frame: &Frame) -> Option<(PathBuf, PathBu
     };
     let link_abs = frame.ctx.absolute(&link);
     // A relative target is relative to the link's directory.
-    let target_abs = if target.starts_with('/') || target.starts_with('~') || target.starts_with('$') {
-        frame.ctx.absolute(&target)
-    } else {
-        let parent = link_abs.parent().unwrap_or(Path::new("/"));
-        frame.ctx.with_cwd(&parent.to_string_lossy()).absolute(&target)
-    };
+    let target_abs =
+        if target.starts_with('/') || target.starts_with('~') || target.starts_with('$') {
+            frame.ctx.absolute(&target)
+        } else {
+            let parent = link_abs.parent().unwrap_or(Path::new("/"));
+            frame
+                .ctx
+                .with_cwd(&parent.to_string_lossy())
+                .absolute(&target)
+        };
     Some((link_abs, target_abs))
 }
 
@@ -223,7 +247,10 @@ pub(super) fn resolve_links(path: &str, frame: &Frame, bare: bool) -> Option<Str
 }
 
 fn basename(path: &str) -> &str {
-    path.trim_end_matches('/').rsplit('/').next().unwrap_or(path)
+    path.trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or(path)
 }
 
 #[cfg(test)]

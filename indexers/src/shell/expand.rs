@@ -28,10 +28,7 @@ impl Walker {
     /// empty unquoted variable).
     pub(super) fn expand(&mut self, node: Node, src: &str, frame: &mut Frame) -> Vec<String> {
         if let Some(words) = brace_words(node, src) {
-            return words
-                .into_iter()
-                .map(|w| unescape_word(&w))
-                .collect();
+            return words.into_iter().map(|w| unescape_word(&w)).collect();
         }
         let mut pieces = Vec::new();
         let mut quoted = false;
@@ -224,9 +221,6 @@ impl Walker {
         if let Some(name) = inner.strip_prefix('#') {
             if is_name(name) || name == "@" || name == "*" {
                 return match lookup(frame, name)? {
-                    Value::Array(items) if name != "@" && name != "*" => {
-                        Some(Value::Scalar(items.len().to_string()))
-                    }
                     Value::Array(items) => Some(Value::Scalar(items.len().to_string())),
                     Value::Scalar(s) => Some(Value::Scalar(s.chars().count().to_string())),
                 };
@@ -240,7 +234,11 @@ impl Walker {
         }
         let name_len = inner
             .char_indices()
-            .find(|(i, c)| !(c.is_ascii_alphanumeric() || *c == '_' || (*i == 0 && "@*#?$!-0123456789".contains(*c))))
+            .find(|(i, c)| {
+                !(c.is_ascii_alphanumeric()
+                    || *c == '_'
+                    || (*i == 0 && "@*#?$!-0123456789".contains(*c)))
+            })
             .map_or(inner.len(), |(i, _)| i);
         let (name, rest) = inner.split_at(name_len);
         if name.is_empty() {
@@ -266,9 +264,9 @@ impl Walker {
         let word = |w: &str| literal_word(w, frame);
         for op in [":-", ":=", ":+", ":?", "-", "=", "+", "?"] {
             if let Some(arg) = rest.strip_prefix(op) {
-                let set = value.as_ref().is_some_and(|v| {
-                    !(op.starts_with(':') && v.scalar().is_empty())
-                });
+                let set = value
+                    .as_ref()
+                    .is_some_and(|v| !(op.starts_with(':') && v.scalar().is_empty()));
                 return match op.trim_start_matches(':') {
                     "-" | "=" if set => value,
                     "-" | "=" if frame.vars.contains_key(name) => {
@@ -290,10 +288,17 @@ impl Walker {
         if let Some(spec) = rest.strip_prefix(':') {
             return substring(&s, spec).map(Value::Scalar);
         }
-        for (op, longest, from_start) in [("##", true, true), ("#", false, true), ("%%", true, false), ("%", false, false)] {
+        for (op, longest, from_start) in [
+            ("##", true, true),
+            ("#", false, true),
+            ("%%", true, false),
+            ("%", false, false),
+        ] {
             if let Some(pattern) = rest.strip_prefix(op) {
                 let pattern = word(pattern)?;
-                return Some(Value::Scalar(strip_affix(&s, &pattern, longest, from_start)?));
+                return Some(Value::Scalar(strip_affix(
+                    &s, &pattern, longest, from_start,
+                )?));
             }
         }
         if let Some(spec) = rest.strip_prefix('/') {
@@ -320,8 +325,8 @@ impl Walker {
         }
     }
 
-    /// `x=v`, `a=(v w)`, `x+=v`. With `export_only`, the assignment is a command prefix.
-    pub(super) fn assign(&mut self, node: Node, src: &str, frame: &mut Frame, _export_only: bool) {
+    /// `x=v`, `a=(v w)`, `x+=v`.
+    pub(super) fn assign(&mut self, node: Node, src: &str, frame: &mut Frame) {
         let Some(name_node) = node.child_by_field_name("name") else {
             return;
         };
@@ -368,7 +373,7 @@ impl Walker {
         let children: Vec<Node> = node.named_children(&mut cursor).collect();
         for child in children {
             if child.kind() == "variable_assignment" {
-                self.assign(child, src, frame, false);
+                self.assign(child, src, frame);
             } else {
                 self.substitutions(child, src, frame);
             }
@@ -409,7 +414,9 @@ fn lookup(frame: &Frame, name: &str) -> Option<Value> {
         _ => {
             let index: usize = name.parse().ok()?;
             let positional = frame.positional.as_ref()?;
-            Some(Value::Scalar(positional.get(index).cloned().unwrap_or_default()))
+            Some(Value::Scalar(
+                positional.get(index).cloned().unwrap_or_default(),
+            ))
         }
     }
 }
@@ -445,17 +452,15 @@ fn split_fields(pieces: Vec<Piece>, ifs: &str, quoted: bool) -> Vec<String> {
                     continue;
                 }
                 let parts: Vec<&str> = t.split(is_sep).collect();
-                let last = parts.len() - 1;
                 for (i, part) in parts.into_iter().enumerate() {
                     if i > 0 {
                         if let Some(field) = current.take() {
                             fields.push(field);
                         }
                     }
+                    // An empty part (a leading or trailing separator) only ends a field.
                     if !part.is_empty() {
                         current.get_or_insert_with(String::new).push_str(part);
-                    } else if i == last && i > 0 {
-                        // A trailing separator ends the field.
                     }
                 }
             }
@@ -498,7 +503,11 @@ fn substring(s: &str, spec: &str) -> Option<String> {
         None => (spec.trim(), None),
     };
     let chars: Vec<char> = s.chars().collect();
-    let offset: i64 = offset.trim_start_matches('(').trim_end_matches(')').parse().ok()?;
+    let offset: i64 = offset
+        .trim_start_matches('(')
+        .trim_end_matches(')')
+        .parse()
+        .ok()?;
     let start = if offset < 0 {
         (chars.len() as i64 + offset).max(0) as usize
     } else {
@@ -525,7 +534,11 @@ fn strip_affix(s: &str, pattern: &str, longest: bool, from_start: bool) -> Optio
     if from_start {
         // `*lit`: up to an occurrence of lit (the last one when longest).
         if let Some(literal) = pattern.strip_prefix('*').filter(|p| !is_glob(p)) {
-            let found = if longest { s.rfind(literal) } else { s.find(literal) };
+            let found = if longest {
+                s.rfind(literal)
+            } else {
+                s.find(literal)
+            };
             return Some(found.map_or(s.to_string(), |i| s[i + literal.len()..].to_string()));
         }
         // `lit*`: the prefix lit and, when longest, everything after it.
@@ -543,7 +556,11 @@ fn strip_affix(s: &str, pattern: &str, longest: bool, from_start: bool) -> Optio
     }
     // `lit*`: from an occurrence of lit (the first one when longest).
     if let Some(literal) = pattern.strip_suffix('*').filter(|p| !is_glob(p)) {
-        let found = if longest { s.find(literal) } else { s.rfind(literal) };
+        let found = if longest {
+            s.find(literal)
+        } else {
+            s.rfind(literal)
+        };
         return Some(found.map_or(s.to_string(), |i| s[..i].to_string()));
     }
     // `*lit`: the suffix lit and, when longest, everything before it.
@@ -593,7 +610,10 @@ fn brace_words(node: Node, src: &str) -> Option<Vec<String>> {
     if !text.contains('{') || text.contains(['$', '`', '"', '\'', '\\']) {
         return None;
     }
-    if !matches!(node.kind(), "word" | "concatenation" | "command_name" | "brace_expression") {
+    if !matches!(
+        node.kind(),
+        "word" | "concatenation" | "command_name" | "brace_expression"
+    ) {
         return None;
     }
     let words = brace_expand(text);
@@ -700,8 +720,14 @@ mod tests {
     fn substrings_and_affixes() {
         assert_eq!(substring("rmxx", "0:2").as_deref(), Some("rm"));
         assert_eq!(substring("abcdef", "-3").as_deref(), Some("def"));
-        assert_eq!(strip_affix("/a/b/c", "*/", true, true).as_deref(), Some("c"));
-        assert_eq!(strip_affix("file.tar.gz", ".*", false, false).as_deref(), Some("file.tar"));
+        assert_eq!(
+            strip_affix("/a/b/c", "*/", true, true).as_deref(),
+            Some("c")
+        );
+        assert_eq!(
+            strip_affix("file.tar.gz", ".*", false, false).as_deref(),
+            Some("file.tar")
+        );
         assert_eq!(strip_affix("xrm", "x", false, true).as_deref(), Some("rm"));
     }
 

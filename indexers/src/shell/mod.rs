@@ -323,14 +323,14 @@ impl Walker {
                 Out::Unknown
             }
             "variable_assignment" => {
-                self.assign(node, src, frame, false);
+                self.assign(node, src, frame);
                 Out::Known(String::new())
             }
             "variable_assignments" => {
                 let mut cursor = node.walk();
                 let children: Vec<Node> = node.named_children(&mut cursor).collect();
                 for child in children {
-                    self.assign(child, src, frame, false);
+                    self.assign(child, src, frame);
                 }
                 Out::Known(String::new())
             }
@@ -539,13 +539,14 @@ impl Walker {
         if let Some(text) = redirections.stdin_text.take() {
             return Stdin::Text(text);
         }
-        for redirect in redirections.files.iter().filter(|r| r.is_input()) {
-            if let Some(content) = self.known_file(&redirect.target, frame) {
-                return Stdin::Text(content);
-            }
-            return Stdin::Piped(Out::Unknown);
+        // With several `<`, the last one is the input.
+        match redirections.files.iter().rev().find(|r| r.is_input()) {
+            Some(redirect) => match self.known_file(&redirect.target, frame) {
+                Some(content) => Stdin::Text(content),
+                None => Stdin::Piped(Out::Unknown),
+            },
+            None => stdin,
         }
-        stdin
     }
 
     /// The content of a file this command line wrote, or of a process substitution.
@@ -661,16 +662,15 @@ impl Walker {
         if words_out.is_empty() {
             // `x=1` alone (or `x=$(…)`): the assignments stay for the rest of the line.
             for assignment in prefix_assignments {
-                self.assign(assignment, src, frame, false);
+                self.assign(assignment, src, frame);
             }
             return self.apply_redirects(&redirections.files, frame, Out::Known(String::new()));
         }
         // `X=1 cmd`: the value reaches cmd's environment (and scripts it runs), not this
         // line's later commands; cmd's own words were expanded before it.
-        let saved_vars =
-            (!prefix_assignments.is_empty()).then(|| frame.vars.clone());
+        let saved_vars = (!prefix_assignments.is_empty()).then(|| frame.vars.clone());
         for assignment in prefix_assignments {
-            self.assign(assignment, src, frame, true);
+            self.assign(assignment, src, frame);
         }
         let stdin = self.redirected_stdin(&mut redirections, frame, stdin);
         let raw = collapse_whitespace(&src[node.byte_range()]);

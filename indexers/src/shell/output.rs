@@ -55,10 +55,20 @@ pub(super) fn output_of(
             };
             known(decoded)
         }
-        "openssl" if args.iter().any(|a| a == "-d") && args.iter().any(|a| a == "base64" || a == "-base64" || a == "-a") => {
+        "openssl"
+            if args.iter().any(|a| a == "-d")
+                && args
+                    .iter()
+                    .any(|a| a == "base64" || a == "-base64" || a == "-a") =>
+        {
             known(stdin.text().and_then(decode_base64))
         }
-        "xxd" if args.iter().any(|a| a == "-r" || a.starts_with("-r")) && args.iter().any(|a| a == "-p" || a == "-ps" || a == "-plain" || a == "-rp") => {
+        "xxd"
+            if args.iter().any(|a| a == "-r" || a.starts_with("-r"))
+                && args
+                    .iter()
+                    .any(|a| a == "-p" || a == "-ps" || a == "-plain" || a == "-rp") =>
+        {
             known(input().and_then(|t| decode_hex(&t)))
         }
         "rev" => known(input().map(|t| {
@@ -70,11 +80,20 @@ pub(super) fn output_of(
         "pwd" if frame.unresolved_cwd.is_none() => Out::Known(frame.cwd_text() + "\n"),
         "mktemp" => Out::Known(mktemp(args, frame) + "\n"),
         "realpath" => known(last_operand(args).map(|a| absolute(frame, a) + "\n")),
-        "readlink" if args.iter().any(|a| matches!(a.as_str(), "-f" | "-e" | "-m")) => {
+        "readlink"
+            if args
+                .iter()
+                .any(|a| matches!(a.as_str(), "-f" | "-e" | "-m")) =>
+        {
             known(last_operand(args).map(|a| absolute(frame, a) + "\n"))
         }
         "basename" => known(last_operand(args).map(|a| {
-            a.trim_end_matches('/').rsplit('/').next().unwrap_or(a).to_string() + "\n"
+            a.trim_end_matches('/')
+                .rsplit('/')
+                .next()
+                .unwrap_or(a)
+                .to_string()
+                + "\n"
         })),
         "dirname" => known(last_operand(args).map(|a| {
             let trimmed = a.trim_end_matches('/');
@@ -87,9 +106,7 @@ pub(super) fn output_of(
         "find" => Out::Paths(find_listing(args)),
         "fd" | "fdfind" => Out::Paths(fd_listing(args)),
         "ls" if !args.iter().any(|a| a == "-d") => Out::Paths(ls_listing(args)),
-        "git" if args.first().is_some_and(|a| a == "ls-files") => {
-            Out::Paths(vec!["./{}".into()])
-        }
+        "git" if args.first().is_some_and(|a| a == "ls-files") => Out::Paths(vec!["./{}".into()]),
         _ => Out::Unknown,
     }
 }
@@ -99,9 +116,9 @@ fn echo(args: &[String]) -> String {
     let mut newline = true;
     let mut words = args.iter().peekable();
     while let Some(word) = words.peek() {
-        let flags = word.strip_prefix('-').filter(|f| {
-            !f.is_empty() && f.chars().all(|c| matches!(c, 'n' | 'e' | 'E'))
-        });
+        let flags = word
+            .strip_prefix('-')
+            .filter(|f| !f.is_empty() && f.chars().all(|c| matches!(c, 'n' | 'e' | 'E')));
         let Some(flags) = flags else { break };
         for c in flags.chars() {
             match c {
@@ -113,7 +130,11 @@ fn echo(args: &[String]) -> String {
         words.next();
     }
     let text = words.map(String::as_str).collect::<Vec<_>>().join(" ");
-    let mut out = if escapes { unescape_ansi_c(&text) } else { text };
+    let mut out = if escapes {
+        unescape_ansi_c(&text)
+    } else {
+        text
+    };
     if newline {
         out.push('\n');
     }
@@ -224,13 +245,19 @@ pub(super) fn decode_hex(text: &str) -> Option<String> {
         .filter(|c| !c.is_whitespace())
         .map(|c| c.to_digit(16).map(|d| d as u8))
         .collect::<Option<_>>()?;
-    let bytes: Vec<u8> = digits.chunks(2).map(|p| p[0] * 16 + p.get(1).copied().unwrap_or(0)).collect();
+    let bytes: Vec<u8> = digits
+        .chunks(2)
+        .map(|p| p[0] * 16 + p.get(1).copied().unwrap_or(0))
+        .collect();
     String::from_utf8(bytes).ok()
 }
 
 /// `tr SET1 SET2` and `tr -d SET1` on known text.
 fn translate(args: &[String], text: &str) -> Option<String> {
-    let options: Vec<&String> = args.iter().filter(|a| a.starts_with('-') && a.len() > 1).collect();
+    let options: Vec<&String> = args
+        .iter()
+        .filter(|a| a.starts_with('-') && a.len() > 1)
+        .collect();
     let sets: Vec<Vec<char>> = args
         .iter()
         .filter(|a| !(a.starts_with('-') && a.len() > 1))
@@ -322,11 +349,46 @@ pub(super) fn find_starts(args: &[String]) -> Vec<String> {
 
 /// Tests that select only some of the files under a start point.
 const FIND_TESTS: &[&str] = &[
-    "-name", "-iname", "-path", "-ipath", "-wholename", "-iwholename", "-regex", "-iregex",
-    "-lname", "-ilname", "-type", "-xtype", "-newer", "-newermt", "-anewer", "-cnewer", "-mtime",
-    "-mmin", "-atime", "-amin", "-ctime", "-cmin", "-size", "-user", "-group", "-nouser",
-    "-nogroup", "-perm", "-empty", "-links", "-inum", "-samefile", "-used", "-readable",
-    "-writable", "-executable", "-fstype", "-uid", "-gid", "-prune",
+    "-name",
+    "-iname",
+    "-path",
+    "-ipath",
+    "-wholename",
+    "-iwholename",
+    "-regex",
+    "-iregex",
+    "-lname",
+    "-ilname",
+    "-type",
+    "-xtype",
+    "-newer",
+    "-newermt",
+    "-anewer",
+    "-cnewer",
+    "-mtime",
+    "-mmin",
+    "-atime",
+    "-amin",
+    "-ctime",
+    "-cmin",
+    "-size",
+    "-user",
+    "-group",
+    "-nouser",
+    "-nogroup",
+    "-perm",
+    "-empty",
+    "-links",
+    "-inum",
+    "-samefile",
+    "-used",
+    "-readable",
+    "-writable",
+    "-executable",
+    "-fstype",
+    "-uid",
+    "-gid",
+    "-prune",
 ];
 
 /// What `find` selects under each start: `START` itself when no test narrows the selection
@@ -365,16 +427,32 @@ pub(super) fn fd_listing(args: &[String]) -> Vec<String> {
         if arg.starts_with('-') {
             skip = matches!(
                 arg.as_str(),
-                "-e" | "--extension" | "-t" | "--type" | "-d" | "--max-depth" | "-E"
-                    | "--exclude" | "--min-depth" | "-S" | "--size" | "--changed-within"
-                    | "--changed-before" | "-o" | "--owner" | "-j" | "--threads"
+                "-e" | "--extension"
+                    | "-t"
+                    | "--type"
+                    | "-d"
+                    | "--max-depth"
+                    | "-E"
+                    | "--exclude"
+                    | "--min-depth"
+                    | "-S"
+                    | "--size"
+                    | "--changed-within"
+                    | "--changed-before"
+                    | "-o"
+                    | "--owner"
+                    | "-j"
+                    | "--threads"
             );
             continue;
         }
         operands.push(arg.clone());
     }
     let narrowed = args.iter().any(|a| {
-        matches!(a.as_str(), "-e" | "--extension" | "-t" | "--type" | "-g" | "--glob")
+        matches!(
+            a.as_str(),
+            "-e" | "--extension" | "-t" | "--type" | "-g" | "--glob"
+        )
     }) || operands.first().is_some_and(|p| p != "." && p != "^");
     let paths: Vec<String> = if operands.len() > 1 {
         operands[1..].to_vec()
@@ -432,7 +510,10 @@ mod tests {
     fn decoders() {
         assert_eq!(decode_base64("cm0gLXJmIC8=").as_deref(), Some("rm -rf /"));
         assert_eq!(decode_hex("726d202d7266202f").as_deref(), Some("rm -rf /"));
-        assert_eq!(decode_base32("OJWSALLSMYQC6===").as_deref(), Some("rm -rf /"));
+        assert_eq!(
+            decode_base32("OJWSALLSMYQC6===").as_deref(),
+            Some("rm -rf /")
+        );
         assert!(decode_base64("not base64!").is_none());
     }
 
@@ -449,6 +530,9 @@ mod tests {
     fn find_selects_whole_trees_unless_narrowed() {
         assert_eq!(find_selection(&words("/ -delete")), vec!["/"]);
         assert_eq!(find_selection(&words(". -name x -delete")), vec!["./{}"]);
-        assert_eq!(find_selection(&words("-L a b -type f")), vec!["a/{}", "b/{}"]);
+        assert_eq!(
+            find_selection(&words("-L a b -type f")),
+            vec!["a/{}", "b/{}"]
+        );
     }
 }

@@ -122,13 +122,19 @@ impl Walker {
         }
         self.facts.effects.extend(program_effects);
         if words[0].contains('/') {
-            self.run_script_file(&words[0], &wrapped, "exec".into(), &stdin, Some(words.clone()));
+            self.run_script_file(
+                &words[0],
+                &wrapped,
+                "exec".into(),
+                &stdin,
+                Some(words.clone()),
+            );
         }
         self.embedded_scripts(&program, args, &wrapped, &raw);
         for deletion in equivalents::deletions(&program, args, &wrapped) {
             self.record_deletion(deletion, &raw, &wrapped);
         }
-        if let Some(out) = self.interpret(&program, args, &wrapped, &stdin, &raw) {
+        if let Some(out) = self.interpret(&program, args, &wrapped, &stdin) {
             return out;
         }
         let written = |path: &str| self.known_file(path, &wrapped);
@@ -177,7 +183,13 @@ impl Walker {
                     self.apply_ops(ops, frame, &label);
                 }
                 None => {
-                    self.nested(&content, frame, format!("{wrapper} {path}"), &Stdin::None, args);
+                    self.nested(
+                        &content,
+                        frame,
+                        format!("{wrapper} {path}"),
+                        &Stdin::None,
+                        args,
+                    );
                 }
             }
         }
@@ -200,7 +212,9 @@ impl Walker {
         }
         let replace = xargs_replace(options);
         let null = options.iter().any(|o| o == "-0" || o == "--null");
-        let from_file = options.iter().any(|o| o == "-a" || o.starts_with("--arg-file"));
+        let from_file = options
+            .iter()
+            .any(|o| o == "-a" || o.starts_with("--arg-file"));
         let items: Vec<String> = match (&stdin, from_file) {
             (_, true) => Vec::new(),
             (Stdin::Piped(Out::Paths(paths)), _) => paths.clone(),
@@ -321,10 +335,8 @@ impl Walker {
                 let selection = output::find_selection(args);
                 for (flag, command) in find_exec_commands(args) {
                     for target in &selection {
-                        let line: Vec<String> = command
-                            .iter()
-                            .map(|w| w.replace("{}", target))
-                            .collect();
+                        let line: Vec<String> =
+                            command.iter().map(|w| w.replace("{}", target)).collect();
                         let mut inner = frame.clone();
                         inner.wrappers.push(format!("find {flag}"));
                         self.run(line, raw.to_string(), &mut inner, Stdin::None);
@@ -343,10 +355,8 @@ impl Walker {
                         .cloned()
                         .collect();
                     for target in &selection {
-                        let mut line: Vec<String> = command
-                            .iter()
-                            .map(|w| w.replace("{}", target))
-                            .collect();
+                        let mut line: Vec<String> =
+                            command.iter().map(|w| w.replace("{}", target)).collect();
                         if !command.iter().any(|w| w.contains("{}")) {
                             line.push(target.clone());
                         }
@@ -370,7 +380,13 @@ impl Walker {
                             line.push(item.clone());
                         }
                         let script = line.iter().map(|w| shell_quote(w)).collect::<Vec<_>>();
-                        self.nested(&script.join(" "), frame, "parallel".into(), &Stdin::None, None);
+                        self.nested(
+                            &script.join(" "),
+                            frame,
+                            "parallel".into(),
+                            &Stdin::None,
+                            None,
+                        );
                     }
                 }
             }
@@ -390,20 +406,26 @@ impl Walker {
         args: &[String],
         frame: &Frame,
         stdin: &Stdin,
-        raw: &str,
     ) -> Option<Out> {
         let (language, sources) = interp::code_of(program, args)?;
         let mut ops = Vec::new();
         for source in sources {
             let (code, label) = match source {
                 interp::Source::Inline { code, flag } => (Some(code), format!("{program} {flag}")),
-                interp::Source::Stdin => (stdin.text().map(str::to_string), format!("{program} <stdin>")),
-                interp::Source::File(path) => (self.known_file(&path, frame), format!("{program} {path}")),
+                interp::Source::Stdin => (
+                    stdin.text().map(str::to_string),
+                    format!("{program} <stdin>"),
+                ),
+                interp::Source::File(path) => {
+                    (self.known_file(&path, frame), format!("{program} {path}"))
+                }
             };
             let Some(code) = code else { continue };
-            ops.push((interp::analyse(language, &code, &mut self.interpreters), label));
+            ops.push((
+                interp::analyse(language, &code, &mut self.interpreters),
+                label,
+            ));
         }
-        let _ = raw;
         let mut printed = Some(String::new());
         let mut any = false;
         for (ops, label) in ops {
@@ -432,7 +454,13 @@ impl Walker {
         for op in ops {
             match op {
                 Op::Shell { command, at } => {
-                    self.nested(&command, frame, format!("{label}: {at}"), &Stdin::None, None);
+                    self.nested(
+                        &command,
+                        frame,
+                        format!("{label}: {at}"),
+                        &Stdin::None,
+                        None,
+                    );
                 }
                 Op::Exec { argv, at } => {
                     if argv.is_empty() {
@@ -442,7 +470,11 @@ impl Walker {
                     inner.wrappers.push(format!("{label}: {at}"));
                     self.run(argv, at, &mut inner, Stdin::None);
                 }
-                Op::Delete { path, recursive, at } => {
+                Op::Delete {
+                    path,
+                    recursive,
+                    at,
+                } => {
                     let deletion = Deletion {
                         targets: vec![path],
                         recursive,
@@ -535,8 +567,15 @@ fn xargs_replace(options: &[String]) -> Option<String> {
         if o == "-i" || o == "--replace" {
             return Some("{}".into());
         }
-        if let Some(r) = o.strip_prefix("--replace=").or_else(|| o.strip_prefix("-i")) {
-            return Some(if r.is_empty() { "{}".into() } else { r.to_string() });
+        if let Some(r) = o
+            .strip_prefix("--replace=")
+            .or_else(|| o.strip_prefix("-i"))
+        {
+            return Some(if r.is_empty() {
+                "{}".into()
+            } else {
+                r.to_string()
+            });
         }
         i += 1;
     }
@@ -605,7 +644,10 @@ fn read_into(frame: &mut Frame, args: &[String], stdin: &Stdin) {
         }
         i += 1;
     }
-    let line = stdin.text().and_then(|t| t.lines().next()).map(str::to_string);
+    let line = stdin
+        .text()
+        .and_then(|t| t.lines().next())
+        .map(str::to_string);
     let Some(line) = line else {
         for name in names.iter().chain(array.iter()) {
             frame.vars.remove(name);

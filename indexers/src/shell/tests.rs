@@ -457,14 +457,20 @@ fn denied_by(command: &str) -> Vec<String> {
 
 fn assert_denied(commands: &[&str]) {
     for command in commands {
-        assert!(!denied_by(command).is_empty(), "should be denied: {command}");
+        assert!(
+            !denied_by(command).is_empty(),
+            "should be denied: {command}"
+        );
     }
 }
 
 fn assert_allowed(commands: &[&str]) {
     for command in commands {
         let ids = denied_by(command);
-        assert!(ids.is_empty(), "should be allowed: {command} (denied by {ids:?})");
+        assert!(
+            ids.is_empty(),
+            "should be allowed: {command} (denied by {ids:?})"
+        );
     }
 }
 
@@ -593,7 +599,10 @@ fn functions_and_aliases_run_where_called() {
 
 #[test]
 fn xargs_and_find_deliver_their_targets() {
-    assert_eq!(runs("echo a b | xargs rm -f"), vec!["echo a b", "rm -f a b"]);
+    assert_eq!(
+        runs("echo a b | xargs rm -f"),
+        vec!["echo a b", "rm -f a b"]
+    );
     assert_denied(&[
         "echo / | xargs rm -rf",
         "find / -name '*.log' | xargs rm -rf",
@@ -708,7 +717,11 @@ fn quoting_and_escaping_tricks_resolve() {
         "rm${IFS}-rf${IFS}/",
         "rm -rf \\\n/",
     ]);
-    assert_allowed(&["rm -rf \"./build dir\"", "rm -rf ./\\~", "echo 'r\\m -rf /'"]);
+    assert_allowed(&[
+        "rm -rf \"./build dir\"",
+        "rm -rf ./\\~",
+        "echo 'r\\m -rf /'",
+    ]);
 }
 
 #[test]
@@ -775,4 +788,3 @@ fn printed_strings_did_not_run() {
     ]);
     assert_denied(&["echo \"rm -rf /\" | sh", "printf 'rm -rf ~\\n' | bash -s"]);
 }
-

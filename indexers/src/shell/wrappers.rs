@@ -231,7 +231,12 @@ const WRAPPERS: &[(&str, &[&str], &[&str], usize)] = &[
     (
         "runuser",
         &["-u", "-g", "-G", "-w"],
-        &["--user", "--group", "--supp-group", "--whitelist-environment"],
+        &[
+            "--user",
+            "--group",
+            "--supp-group",
+            "--whitelist-environment",
+        ],
         0,
     ),
 ];

@@ -52,7 +52,10 @@ const VALUE_FLAGS: &[(&str, &[&str])] = &[
     ("hatch", &["-e", "--env"]),
     ("kubectl", &["-n", "--namespace", "--context"]),
     ("truncate", &["-s", "--size", "-r", "--reference"]),
-    ("shred", &["-n", "--iterations", "-s", "--size", "--random-source"]),
+    (
+        "shred",
+        &["-n", "--iterations", "-s", "--size", "--random-source"],
+    ),
     ("chown", &["--from", "--reference"]),
     (
         "find",

@@ -305,7 +305,13 @@ fn program_as_written<'a>(inv: &'a Invocation, name: &str) -> &'a str {
 }
 
 /// Directories whose contents are scratch space by convention.
-const TEMP_DIRS: &[&str] = &["/tmp", "/var/tmp", "/private/tmp", "/private/var/tmp", "/dev/shm"];
+const TEMP_DIRS: &[&str] = &[
+    "/tmp",
+    "/var/tmp",
+    "/private/tmp",
+    "/private/var/tmp",
+    "/dev/shm",
+];
 
 /// Classifies a path argument of a destructive command run in `cwd` (absolute; an unresolved
 /// `cd` target such as `$DIR` makes relative paths unknown; `None` starts them at `root`).
@@ -322,7 +328,9 @@ pub fn classify_target(arg: &str, root: Option<&Path>, cwd: Option<&str>) -> Opt
     if a.starts_with("$TMPDIR") || a.starts_with("${TMPDIR") {
         return Some(TargetClass::Temp);
     }
-    let root = root.and_then(|r| r.to_str()).map(|r| r.trim_end_matches('/'));
+    let root = root
+        .and_then(|r| r.to_str())
+        .map(|r| r.trim_end_matches('/'));
     let absolute = match resolve(a, root, cwd) {
         Resolved::Path(p) => p,
         Resolved::Unknown => return None,
@@ -362,9 +370,7 @@ enum Resolved {
 }
 
 fn resolve(a: &str, root: Option<&str>, cwd: Option<&str>) -> Resolved {
-    let base = cwd
-        .map(str::to_string)
-        .or_else(|| root.map(str::to_string));
+    let base = cwd.map(str::to_string).or_else(|| root.map(str::to_string));
     let joined = if let Some(rest) = strip_any_prefix(a, &["$PWD", "${PWD}", "$(pwd)", "`pwd`"]) {
         match &base {
             Some(b) if b.starts_with('/') => format!("{b}/{rest}"),
@@ -433,7 +439,13 @@ fn strip_directory_glob(path: &str) -> String {
             .or_else(|| p.strip_suffix("/.*"))
             .or_else(|| p.strip_suffix("/.[!.]*"));
         match trimmed {
-            Some(t) => p = if t.is_empty() { "/".into() } else { t.to_string() },
+            Some(t) => {
+                p = if t.is_empty() {
+                    "/".into()
+                } else {
+                    t.to_string()
+                }
+            }
             None => break,
         }
     }

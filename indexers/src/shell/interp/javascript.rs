@@ -170,7 +170,8 @@ impl<'a> Scope<'a> {
             match child.kind() {
                 "shorthand_property_identifier_pattern" => {
                     let name = self.text(child).to_string();
-                    self.imports.insert(name.clone(), format!("{module}.{name}"));
+                    self.imports
+                        .insert(name.clone(), format!("{module}.{name}"));
                 }
                 "pair_pattern" => {
                     let key = child.child_by_field_name("key").map(|k| self.text(k));
@@ -203,11 +204,13 @@ impl<'a> Scope<'a> {
             for part in clause.named_children(&mut c) {
                 match part.kind() {
                     "identifier" => {
-                        self.imports.insert(self.text(part).to_string(), module.clone());
+                        self.imports
+                            .insert(self.text(part).to_string(), module.clone());
                     }
                     "namespace_import" => {
                         if let Some(id) = part.named_child(0) {
-                            self.imports.insert(self.text(id).to_string(), module.clone());
+                            self.imports
+                                .insert(self.text(id).to_string(), module.clone());
                         }
                     }
                     "named_imports" => {
@@ -293,7 +296,12 @@ impl<'a> Scope<'a> {
         match node.kind() {
             "identifier" => {
                 let name = self.text(node);
-                Some(self.imports.get(name).cloned().unwrap_or_else(|| name.to_string()))
+                Some(
+                    self.imports
+                        .get(name)
+                        .cloned()
+                        .unwrap_or_else(|| name.to_string()),
+                )
             }
             "member_expression" => {
                 let object = node.child_by_field_name("object")?;
@@ -361,9 +369,9 @@ impl<'a> Scope<'a> {
                 for part in node.named_children(&mut cursor) {
                     match part.kind() {
                         "string_fragment" => out.push_str(self.text(part)),
-                        "escape_sequence" => out.push_str(&crate::shell::words::unescape_ansi_c(
-                            self.text(part),
-                        )),
+                        "escape_sequence" => {
+                            out.push_str(&crate::shell::words::unescape_ansi_c(self.text(part)))
+                        }
                         "template_substitution" => {
                             out.push_str(self.value(part.named_child(0)?, depth + 1)?.str()?)
                         }
@@ -390,7 +398,9 @@ impl<'a> Scope<'a> {
                         continue;
                     }
                     let key = pair.child_by_field_name("key").map(|k| {
-                        self.text(k).trim_matches(|c| c == '"' || c == '\'').to_string()
+                        self.text(k)
+                            .trim_matches(|c| c == '"' || c == '\'')
+                            .to_string()
                     });
                     // A value ctx cannot evaluate stays as its source: the entry still counts.
                     let value = pair.child_by_field_name("value").map(|v| {

@@ -86,7 +86,10 @@ impl Parsers {
     fn get(&mut self, language: Language) -> Option<&mut Parser> {
         let (slot, grammar): (&mut Option<Parser>, tree_sitter::Language) = match language {
             Language::Python => (&mut self.python, tree_sitter_python::LANGUAGE.into()),
-            Language::JavaScript => (&mut self.javascript, tree_sitter_javascript::LANGUAGE.into()),
+            Language::JavaScript => (
+                &mut self.javascript,
+                tree_sitter_javascript::LANGUAGE.into(),
+            ),
             Language::Ruby => (&mut self.ruby, tree_sitter_ruby::LANGUAGE.into()),
             _ => return None,
         };
@@ -240,9 +243,9 @@ impl OptionSpec {
     fn program_matches(&self, program: &str) -> bool {
         self.programs.iter().any(|p| {
             *p == program
-                || program
-                    .strip_prefix(p)
-                    .is_some_and(|v| !v.is_empty() && v.chars().all(|c| c.is_ascii_digit() || c == '.'))
+                || program.strip_prefix(p).is_some_and(|v| {
+                    !v.is_empty() && v.chars().all(|c| c.is_ascii_digit() || c == '.')
+                })
         })
     }
 
@@ -381,7 +384,15 @@ const OPTION_SPECS: &[OptionSpec] = &[
         programs: &["node", "nodejs"],
         code: &["-e", "--eval", "-p", "--print"],
         file: &[],
-        valued: &["-r", "--require", "--import", "--loader", "--input-type", "-C", "--conditions"],
+        valued: &[
+            "-r",
+            "--require",
+            "--import",
+            "--loader",
+            "--input-type",
+            "-C",
+            "--conditions",
+        ],
         code_subcommand: None,
         first_operand: Operand::Script,
         no_script: &["--version", "-v", "--help", "-h", "--test"],
@@ -390,7 +401,14 @@ const OPTION_SPECS: &[OptionSpec] = &[
         programs: &["deno"],
         code: &[],
         file: &[],
-        valued: &["--allow-read", "--allow-write", "--allow-run", "--allow-net", "--config", "-c"],
+        valued: &[
+            "--allow-read",
+            "--allow-write",
+            "--allow-run",
+            "--allow-net",
+            "--config",
+            "-c",
+        ],
         code_subcommand: Some("eval"),
         first_operand: Operand::Nothing,
         no_script: &["--version", "-V", "--help", "-h"],
@@ -408,7 +426,17 @@ const OPTION_SPECS: &[OptionSpec] = &[
         programs: &["mongosh", "mongo"],
         code: &["--eval"],
         file: &["-f", "--file"],
-        valued: &["--host", "--port", "-u", "--username", "-p", "--password", "--authenticationDatabase", "--tls", "--quiet"],
+        valued: &[
+            "--host",
+            "--port",
+            "-u",
+            "--username",
+            "-p",
+            "--password",
+            "--authenticationDatabase",
+            "--tls",
+            "--quiet",
+        ],
         code_subcommand: None,
         first_operand: Operand::Database,
         no_script: &["--version", "--help", "-h"],
@@ -426,7 +454,9 @@ const OPTION_SPECS: &[OptionSpec] = &[
         programs: &["perl"],
         code: &["-e", "-E"],
         file: &[],
-        valued: &["-M", "-m", "-I", "-x", "-i", "-l", "-0", "-F", "-C", "-d", "-D"],
+        valued: &[
+            "-M", "-m", "-I", "-x", "-i", "-l", "-0", "-F", "-C", "-d", "-D",
+        ],
         code_subcommand: None,
         first_operand: Operand::Script,
         no_script: &["--version", "-v", "--help", "-h"],
@@ -462,7 +492,31 @@ const OPTION_SPECS: &[OptionSpec] = &[
         programs: &["psql", "pgcli"],
         code: &["-c", "--command"],
         file: &["-f", "--file"],
-        valued: &["-d", "--dbname", "-U", "--username", "-h", "--host", "-p", "--port", "-v", "--set", "--variable", "-o", "--output", "-P", "--pset", "-F", "--field-separator", "-R", "--record-separator", "-T", "--table-attr", "-L", "--log-file"],
+        valued: &[
+            "-d",
+            "--dbname",
+            "-U",
+            "--username",
+            "-h",
+            "--host",
+            "-p",
+            "--port",
+            "-v",
+            "--set",
+            "--variable",
+            "-o",
+            "--output",
+            "-P",
+            "--pset",
+            "-F",
+            "--field-separator",
+            "-R",
+            "--record-separator",
+            "-T",
+            "--table-attr",
+            "-L",
+            "--log-file",
+        ],
         code_subcommand: None,
         first_operand: Operand::Database,
         no_script: &["--version", "-V", "--help", "-l", "--list"],
@@ -471,7 +525,20 @@ const OPTION_SPECS: &[OptionSpec] = &[
         programs: &["mysql", "mariadb", "mycli"],
         code: &["-e", "--execute"],
         file: &[],
-        valued: &["-u", "--user", "-h", "--host", "-P", "--port", "-D", "--database", "-S", "--socket", "--default-character-set", "--defaults-file"],
+        valued: &[
+            "-u",
+            "--user",
+            "-h",
+            "--host",
+            "-P",
+            "--port",
+            "-D",
+            "--database",
+            "-S",
+            "--socket",
+            "--default-character-set",
+            "--defaults-file",
+        ],
         code_subcommand: None,
         first_operand: Operand::Database,
         no_script: &["--version", "-V", "--help"],
@@ -489,16 +556,48 @@ const OPTION_SPECS: &[OptionSpec] = &[
         programs: &["clickhouse-client", "clickhouse"],
         code: &["-q", "--query"],
         file: &["--queries-file"],
-        valued: &["-h", "--host", "--port", "-u", "--user", "-d", "--database", "--password", "-f", "--format"],
+        valued: &[
+            "-h",
+            "--host",
+            "--port",
+            "-u",
+            "--user",
+            "-d",
+            "--database",
+            "--password",
+            "-f",
+            "--format",
+        ],
         code_subcommand: None,
         first_operand: Operand::Database,
         no_script: &["--version", "-V", "--help"],
     },
     OptionSpec {
-        programs: &["cockroach", "trino", "presto", "snowsql", "vsql", "cqlsh", "sqlcmd"],
+        programs: &[
+            "cockroach",
+            "trino",
+            "presto",
+            "snowsql",
+            "vsql",
+            "cqlsh",
+            "sqlcmd",
+        ],
         code: &["-e", "--execute", "-q", "--query", "-Q"],
         file: &["-f", "--file", "-i"],
-        valued: &["--url", "--host", "-u", "--user", "-d", "--database", "-S", "-U", "-P", "--server", "--catalog", "--schema"],
+        valued: &[
+            "--url",
+            "--host",
+            "-u",
+            "--user",
+            "-d",
+            "--database",
+            "-S",
+            "-U",
+            "-P",
+            "--server",
+            "--catalog",
+            "--schema",
+        ],
         code_subcommand: None,
         first_operand: Operand::Database,
         no_script: &["--version", "--help"],
@@ -507,7 +606,10 @@ const OPTION_SPECS: &[OptionSpec] = &[
         programs: &["redis-cli", "valkey-cli", "keydb-cli"],
         code: &[],
         file: &[],
-        valued: &["-h", "-p", "-a", "-n", "-u", "-s", "-r", "-i", "--user", "--pass", "--cacert", "--eval"],
+        valued: &[
+            "-h", "-p", "-a", "-n", "-u", "-s", "-r", "-i", "--user", "--pass", "--cacert",
+            "--eval",
+        ],
         code_subcommand: None,
         first_operand: Operand::Command,
         no_script: &["--version", "-v", "--help"],
@@ -613,10 +715,17 @@ enum Effect {
 
 /// Maps calls to operations through a table of callee names (a leading `.` matches any
 /// object: `.execute`).
-fn call_ops(call: &Call, table: &[(&str, Effect)], language: Language, parsers: &mut Parsers) -> Vec<Op> {
+fn call_ops(
+    call: &Call,
+    table: &[(&str, Effect)],
+    language: Language,
+    parsers: &mut Parsers,
+) -> Vec<Op> {
     let Some((_, effect)) = table.iter().find(|(name, _)| {
         *name == call.callee
-            || (name.starts_with('.') && call.callee.ends_with(name) && call.callee.len() > name.len())
+            || (name.starts_with('.')
+                && call.callee.ends_with(name)
+                && call.callee.len() > name.len())
     }) else {
         return Vec::new();
     };
@@ -627,7 +736,10 @@ fn call_ops(call: &Call, table: &[(&str, Effect)], language: Language, parsers: 
             .map(|command| vec![Op::Shell { command, at }])
             .unwrap_or_default(),
         Effect::Subprocess => match call.args.first() {
-            Some(Some(Val::List(argv))) => vec![Op::Exec { argv: argv.clone(), at }],
+            Some(Some(Val::List(argv))) => vec![Op::Exec {
+                argv: argv.clone(),
+                at,
+            }],
             Some(Some(Val::Str(command))) => {
                 if call.kwarg("shell") == Some(&Val::Bool(true)) {
                     vec![Op::Shell {
@@ -644,7 +756,10 @@ fn call_ops(call: &Call, table: &[(&str, Effect)], language: Language, parsers: 
             _ => Vec::new(),
         },
         Effect::ShellOrArgv => match call.args.as_slice() {
-            [Some(Val::List(argv)), ..] => vec![Op::Exec { argv: argv.clone(), at }],
+            [Some(Val::List(argv)), ..] => vec![Op::Exec {
+                argv: argv.clone(),
+                at,
+            }],
             [Some(Val::Str(command))] => vec![Op::Shell {
                 command: command.clone(),
                 at,
@@ -660,7 +775,10 @@ fn call_ops(call: &Call, table: &[(&str, Effect)], language: Language, parsers: 
             }
         },
         Effect::ExecList(i) => match call.args.get(i) {
-            Some(Some(Val::List(argv))) => vec![Op::Exec { argv: argv.clone(), at }],
+            Some(Some(Val::List(argv))) => vec![Op::Exec {
+                argv: argv.clone(),
+                at,
+            }],
             Some(Some(Val::Str(command))) => vec![Op::Exec {
                 argv: vec![command.clone()],
                 at,
@@ -686,11 +804,7 @@ fn call_ops(call: &Call, table: &[(&str, Effect)], language: Language, parsers: 
                 Some(Some(Val::List(items))) => items.clone(),
                 _ => Vec::new(),
             };
-            let shell = call
-                .args
-                .iter()
-                .flatten()
-                .any(|v| v.truthy("shell"));
+            let shell = call.args.iter().flatten().any(|v| v.truthy("shell"));
             if shell {
                 let mut line = command;
                 for word in rest {
@@ -757,7 +871,8 @@ fn call_ops(call: &Call, table: &[(&str, Effect)], language: Language, parsers: 
                 .collect();
             match parts {
                 Some(parts) => {
-                    let newline = !call.callee.ends_with("write") && !call.callee.ends_with("print_r");
+                    let newline =
+                        !call.callee.ends_with("write") && !call.callee.ends_with("print_r");
                     let mut text = parts.join(" ");
                     if newline {
                         text.push('\n');

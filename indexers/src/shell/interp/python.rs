@@ -196,8 +196,12 @@ impl<'a> Scope<'a> {
             let mut cursor = list.walk();
             for arg in list.named_children(&mut cursor) {
                 if arg.kind() == "keyword_argument" {
-                    let name = arg.child_by_field_name("name").map(|n| self.text(n).to_string());
-                    let value = arg.child_by_field_name("value").and_then(|v| self.value(v, 0));
+                    let name = arg
+                        .child_by_field_name("name")
+                        .map(|n| self.text(n).to_string());
+                    let value = arg
+                        .child_by_field_name("value")
+                        .and_then(|v| self.value(v, 0));
                     if let Some(name) = name {
                         kwargs.push((name, value));
                     }
@@ -221,7 +225,12 @@ impl<'a> Scope<'a> {
         match node.kind() {
             "identifier" => {
                 let name = self.text(node);
-                Some(self.imports.get(name).cloned().unwrap_or_else(|| name.to_string()))
+                Some(
+                    self.imports
+                        .get(name)
+                        .cloned()
+                        .unwrap_or_else(|| name.to_string()),
+                )
             }
             "attribute" => {
                 let object = self.qualified(node.child_by_field_name("object")?)?;
@@ -258,10 +267,19 @@ impl<'a> Scope<'a> {
                         let children: Vec<Node> = args.named_children(&mut cursor).collect();
                         children
                             .into_iter()
-                            .map(|a| self.value(a, depth + 1).and_then(|v| v.str().map(str::to_string)))
+                            .map(|a| {
+                                self.value(a, depth + 1)
+                                    .and_then(|v| v.str().map(str::to_string))
+                            })
                             .collect()
                     };
-                    return parts.map(|p| if p.is_empty() { ".".into() } else { join_paths(&p) });
+                    return parts.map(|p| {
+                        if p.is_empty() {
+                            ".".into()
+                        } else {
+                            join_paths(&p)
+                        }
+                    });
                 }
                 match function.as_str() {
                     "pathlib.Path.home" | "Path.home" => Some("~".into()),
@@ -408,10 +426,12 @@ impl<'a> Scope<'a> {
             | "os.path.expandvars" | "os.fspath" | "str" | "bytes" => arg(0).map(Val::Str),
             "os.getcwd" => Some(Val::Str(".".into())),
             "os.getenv" | "os.environ.get" => arg(0).map(|k| Val::Str(format!("${k}"))),
-            "base64.b64decode" | "base64.standard_b64decode" | "base64.urlsafe_b64decode"
-            | "base64.decodebytes" => decoded(arg(0).and_then(|s| {
-                crate::shell::output::decode_base64(&s)
-            })),
+            "base64.b64decode"
+            | "base64.standard_b64decode"
+            | "base64.urlsafe_b64decode"
+            | "base64.decodebytes" => {
+                decoded(arg(0).and_then(|s| crate::shell::output::decode_base64(&s)))
+            }
             "bytes.fromhex" | "binascii.unhexlify" => {
                 decoded(arg(0).and_then(|s| crate::shell::output::decode_hex(&s)))
             }
@@ -441,7 +461,9 @@ impl<'a> Scope<'a> {
                         crate::shell::words::unescape_ansi_c(text)
                     });
                 }
-                "escape_sequence" => out.push_str(&crate::shell::words::unescape_ansi_c(self.text(part))),
+                "escape_sequence" => {
+                    out.push_str(&crate::shell::words::unescape_ansi_c(self.text(part)))
+                }
                 "interpolation" => {
                     let expression = part.child_by_field_name("expression")?;
                     out.push_str(self.value(expression, depth + 1)?.str()?);

@@ -169,7 +169,10 @@ impl<'a> Scope<'a> {
                         let items: Vec<Node> = list.named_children(&mut cursor).collect();
                         items
                             .into_iter()
-                            .map(|a| self.value(a, depth + 1).and_then(|v| v.str().map(str::to_string)))
+                            .map(|a| {
+                                self.value(a, depth + 1)
+                                    .and_then(|v| v.str().map(str::to_string))
+                            })
                             .collect()
                     })
                     .unwrap_or_default();

@@ -60,7 +60,9 @@ pub(super) fn statements(code: &str) -> Vec<Op> {
         if c == '"' || c == '`' {
             flush_word(&mut word, &mut words);
             let end = skip_string(&chars, i + 1, c);
-            let inner: String = chars[i + 1..end.saturating_sub(1).max(i + 1)].iter().collect();
+            let inner: String = chars[i + 1..end.saturating_sub(1).max(i + 1)]
+                .iter()
+                .collect();
             words.push(inner.clone());
             raw.push_str(&inner);
             i = end;

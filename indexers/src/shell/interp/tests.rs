@@ -43,13 +43,22 @@ fn printed(language: Language, code: &str) -> String {
 fn python_shell_outs_and_argv() {
     use Language::Python as P;
     assert_eq!(shells(P, "import os; os.system('rm -rf ~')"), ["rm -rf ~"]);
-    assert_eq!(shells(P, "__import__('os').system('rm -rf /')"), ["rm -rf /"]);
     assert_eq!(
-        shells(P, "import subprocess as sp\nsp.run(['git', 'reset', '--hard'])"),
+        shells(P, "__import__('os').system('rm -rf /')"),
+        ["rm -rf /"]
+    );
+    assert_eq!(
+        shells(
+            P,
+            "import subprocess as sp\nsp.run(['git', 'reset', '--hard'])"
+        ),
         ["git reset --hard"]
     );
     assert_eq!(
-        shells(P, "import subprocess; subprocess.call('git clean -fdx', shell=True)"),
+        shells(
+            P,
+            "import subprocess; subprocess.call('git clean -fdx', shell=True)"
+        ),
         ["git clean -fdx"]
     );
     assert_eq!(
@@ -57,7 +66,10 @@ fn python_shell_outs_and_argv() {
         ["rm -rf /home/u"]
     );
     assert_eq!(
-        shells(P, "import base64, os; os.system(base64.b64decode('cm0gLXJmIC8=').decode())"),
+        shells(
+            P,
+            "import base64, os; os.system(base64.b64decode('cm0gLXJmIC8=').decode())"
+        ),
         ["rm -rf /"]
     );
     assert_eq!(shells(P, "exec('import os\\nos.system(\"ls\")')"), ["ls"]);
@@ -75,15 +87,24 @@ fn python_deletions_resolve_their_paths() {
         [("build".to_string(), true)]
     );
     assert_eq!(
-        deletes(P, "import shutil, os; shutil.rmtree(os.path.expanduser('~'))"),
+        deletes(
+            P,
+            "import shutil, os; shutil.rmtree(os.path.expanduser('~'))"
+        ),
         [("~".to_string(), true)]
     );
     assert_eq!(
-        deletes(P, "from pathlib import Path; import shutil; shutil.rmtree(Path.home())"),
+        deletes(
+            P,
+            "from pathlib import Path; import shutil; shutil.rmtree(Path.home())"
+        ),
         [("~".to_string(), true)]
     );
     assert_eq!(
-        deletes(P, "from pathlib import Path\nPath('/etc') .joinpath\n(Path('/etc') / 'hosts').unlink()"),
+        deletes(
+            P,
+            "from pathlib import Path\nPath('/etc') .joinpath\n(Path('/etc') / 'hosts').unlink()"
+        ),
         [("/etc/hosts".to_string(), false)]
     );
     assert_eq!(
@@ -108,7 +129,9 @@ fn python_sql_through_drivers() {
         Language::Python,
         "import sqlite3; sqlite3.connect('a.db').execute('DROP TABLE users')",
     );
-    assert!(found.iter().any(|op| matches!(op, Op::Statement { words, .. } if words[0] == "DROP")));
+    assert!(found
+        .iter()
+        .any(|op| matches!(op, Op::Statement { words, .. } if words[0] == "DROP")));
 }
 
 #[test]
@@ -119,26 +142,44 @@ fn javascript_shell_outs_and_deletions() {
         ["rm -rf ~"]
     );
     assert_eq!(
-        shells(J, "const { execSync: run } = require('node:child_process'); run('git reset --hard')"),
+        shells(
+            J,
+            "const { execSync: run } = require('node:child_process'); run('git reset --hard')"
+        ),
         ["git reset --hard"]
     );
     assert_eq!(
-        shells(J, "require('child_process').spawnSync('git', ['push', '--force'])"),
+        shells(
+            J,
+            "require('child_process').spawnSync('git', ['push', '--force'])"
+        ),
         ["git push --force"]
     );
     assert_eq!(
-        deletes(J, "require('fs').rmSync('/', {recursive: true, force: true})"),
+        deletes(
+            J,
+            "require('fs').rmSync('/', {recursive: true, force: true})"
+        ),
         [("/".to_string(), true)]
     );
     assert_eq!(
-        deletes(J, "const fs = require('fs'); fs.rmSync(require('os').homedir(), {recursive: true})"),
+        deletes(
+            J,
+            "const fs = require('fs'); fs.rmSync(require('os').homedir(), {recursive: true})"
+        ),
         [("~".to_string(), true)]
     );
     assert_eq!(
-        deletes(J, "import { rm } from 'node:fs/promises'; await rm('/etc', { recursive: true })"),
+        deletes(
+            J,
+            "import { rm } from 'node:fs/promises'; await rm('/etc', { recursive: true })"
+        ),
         [("/etc".to_string(), true)]
     );
-    assert_eq!(deletes(J, "require('fs').unlinkSync('a.txt')"), [("a.txt".to_string(), false)]);
+    assert_eq!(
+        deletes(J, "require('fs').unlinkSync('a.txt')"),
+        [("a.txt".to_string(), false)]
+    );
     assert_eq!(
         deletes(J, "await Deno.remove('/home/user', { recursive: true })"),
         [("/home/user".to_string(), true)]
@@ -194,18 +235,30 @@ fn ruby_calls_and_backticks() {
 #[test]
 fn token_languages() {
     assert_eq!(shells(Language::Perl, "system(\"rm -rf /\")"), ["rm -rf /"]);
-    assert_eq!(shells(Language::Perl, "my $x = qx{git reset --hard};"), ["git reset --hard"]);
     assert_eq!(
-        deletes(Language::Perl, "use File::Path qw(remove_tree); remove_tree('/home/u');"),
+        shells(Language::Perl, "my $x = qx{git reset --hard};"),
+        ["git reset --hard"]
+    );
+    assert_eq!(
+        deletes(
+            Language::Perl,
+            "use File::Path qw(remove_tree); remove_tree('/home/u');"
+        ),
         [("/home/u".to_string(), true)]
     );
     assert!(shells(Language::Perl, "print if /rm -rf/").is_empty());
     assert_eq!(shells(Language::Php, "system(\"rm -rf ~\");"), ["rm -rf ~"]);
-    assert_eq!(shells(Language::Awk, "BEGIN { system(\"rm -rf /\") }"), ["rm -rf /"]);
+    assert_eq!(
+        shells(Language::Awk, "BEGIN { system(\"rm -rf /\") }"),
+        ["rm -rf /"]
+    );
     assert_eq!(shells(Language::Awk, "{ print | \"sh\" }"), ["sh"]);
     assert!(shells(Language::Awk, "/rm -rf/ { print FILENAME }").is_empty());
     assert!(shells(Language::Awk, "{ print \"rm -rf \" $1 }").is_empty());
-    assert_eq!(shells(Language::Lua, "os.execute('rm -rf /')"), ["rm -rf /"]);
+    assert_eq!(
+        shells(Language::Lua, "os.execute('rm -rf /')"),
+        ["rm -rf /"]
+    );
 }
 
 #[test]
@@ -231,7 +284,10 @@ fn code_sources_follow_each_interpreters_options() {
     assert_eq!(sources("python3", &["run.py", "a"]), ["file:run.py"]);
     assert!(sources("python3", &["-m", "pytest"]).is_empty());
     assert_eq!(sources("node", &["-e", "x"]), ["code:x"]);
-    assert_eq!(sources("perl", &["-MFile::Path=rmtree", "-e", "x"]), ["code:x"]);
+    assert_eq!(
+        sources("perl", &["-MFile::Path=rmtree", "-e", "x"]),
+        ["code:x"]
+    );
     assert_eq!(sources("perl", &["-ne", "x", "f"]), ["code:x"]);
     assert_eq!(sources("awk", &["-F:", "{print}", "f"]), ["code:{print}"]);
     assert_eq!(sources("psql", &["-d", "app"]), ["stdin"]);

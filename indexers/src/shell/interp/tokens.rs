@@ -211,11 +211,16 @@ fn tokenize(language: Language, code: &str) -> Vec<Token> {
                     || chars[i] == '_'
                     || (chars[i] == ':' && chars.get(i + 1) == Some(&':'))
                     || (chars[i] == ':' && i > 0 && chars[i - 1] == ':')
-                    || (language == Language::Lua && chars[i] == '.' && chars.get(i + 1).is_some_and(|n| n.is_ascii_alphabetic())))
+                    || (language == Language::Lua
+                        && chars[i] == '.'
+                        && chars.get(i + 1).is_some_and(|n| n.is_ascii_alphabetic())))
             {
                 i += 1;
             }
-            let name: String = chars[start..i].iter().collect::<String>().replace("::", ".");
+            let name: String = chars[start..i]
+                .iter()
+                .collect::<String>()
+                .replace("::", ".");
             // Perl quote-like operators: q{…}, qq{…}, qx{…}.
             if language == Language::Perl && matches!(name.as_str(), "q" | "qq" | "qx") {
                 if let Some(&open) = chars.get(i) {
@@ -235,7 +240,9 @@ fn tokenize(language: Language, code: &str) -> Vec<Token> {
             tokens.push(Token::Name(name));
             continue;
         }
-        if matches!(c, '$' | '@' | '%') && next.is_some_and(|n| n.is_alphanumeric() || n == '_' || n == '{') {
+        if matches!(c, '$' | '@' | '%')
+            && next.is_some_and(|n| n.is_alphanumeric() || n == '_' || n == '{')
+        {
             i += 1;
             while i < chars.len() && (chars[i].is_alphanumeric() || chars[i] == '_') {
                 i += 1;
