@@ -105,7 +105,7 @@ impl Walker {
             "string_content" => out.push(Piece::Text(unescape_double_quoted(text))),
             "simple_expansion" | "expansion" => {
                 let value = self.parameter(node, src, frame);
-                out.push(expansion_piece(value, text, in_quotes));
+                out.push(expansion_piece(value, &symbolic(text), in_quotes));
             }
             "command_substitution" => {
                 let output = self.substitution_output(node, src, frame);
@@ -421,6 +421,20 @@ fn lookup(frame: &Frame, name: &str) -> Option<Value> {
     }
 }
 
+/// How an expansion ctx cannot resolve is shown: `${NAME:?message}` and `${NAME?message}`
+/// expand to `$NAME` or stop the shell, so they read as `${NAME}`; others stay as written.
+fn symbolic(text: &str) -> String {
+    let Some(inner) = text.strip_prefix("${").and_then(|t| t.strip_suffix('}')) else {
+        return text.to_string();
+    };
+    match inner.split_once('?') {
+        Some((name, _)) if is_name(name.trim_end_matches(':')) => {
+            format!("${{{}}}", name.trim_end_matches(':'))
+        }
+        _ => text.to_string(),
+    }
+}
+
 /// The piece an expansion gives: its value (split unless quoted), or its source text.
 fn expansion_piece(value: Option<Value>, text: &str, in_quotes: bool) -> Piece {
     match value {
@@ -729,6 +743,14 @@ mod tests {
             Some("file.tar")
         );
         assert_eq!(strip_affix("xrm", "x", false, true).as_deref(), Some("rm"));
+    }
+
+    #[test]
+    fn unresolved_checked_expansions_read_as_the_variable() {
+        assert_eq!(symbolic("${HOME:?}"), "${HOME}");
+        assert_eq!(symbolic("${DIR?unset}"), "${DIR}");
+        assert_eq!(symbolic("${DIR:-/tmp}"), "${DIR:-/tmp}");
+        assert_eq!(symbolic("$HOME"), "$HOME");
     }
 
     #[test]

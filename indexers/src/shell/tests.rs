@@ -521,6 +521,7 @@ fn inline_code_is_analysed_as_its_language() {
         "php -r 'system(\"rm -rf ~\");'",
         "python3 -c \"import sqlite3; sqlite3.connect('a.db').execute('DROP TABLE users')\"",
         "python3 -c \"print('rm -rf /')\" | sh",
+        "awk 'BEGIN { print \"rm -rf \", \"/\" | \"sh\" }'",
     ]);
     assert_allowed(&[
         "python3 -c \"print('rm -rf /')\"",
@@ -528,6 +529,8 @@ fn inline_code_is_analysed_as_its_language() {
         "python3 -c \"import json; print(json.dumps({'cmd': 'rm -rf /'}))\"",
         "perl -ne 'print if /rm -rf/' install.sh",
         "awk '{ print \"rm -rf \" $1 }' dirs.txt",
+        "awk 'BEGIN { print \"ls -la\" | \"sh\" }'",
+        "awk 'BEGIN { print \"rm -rf /\" }'",
         "psql -c \"SELECT 'DROP TABLE users'\"",
     ]);
 }
@@ -549,12 +552,14 @@ fn variables_defined_on_the_line_are_expanded() {
         "p=$(echo /); rm -rf $p",
         "b=push; git $b --force origin main",
         "T=users; psql -c \"DROP TABLE $T\"",
+        "rm -rf \"${HOME:?}/\"",
     ]);
     assert_allowed(&[
         "x=build; rm -rf \"$x\"",
         "cmd=\"ls -la\"; $cmd /",
         "x=rm; echo \"$x -rf /\"",
         "rm -rf \"$BUILD_DIR\"",
+        "rm -rf \"${BUILD_DIR:?}/out\"",
     ]);
 }
 

@@ -253,6 +253,13 @@ fn token_languages() {
         ["rm -rf /"]
     );
     assert_eq!(shells(Language::Awk, "{ print | \"sh\" }"), ["sh"]);
+    assert_eq!(
+        shells(
+            Language::Awk,
+            "BEGIN { print \"rm \" \"-rf\", \"~\" | \"sh\" }"
+        ),
+        ["printf '%s\\n' 'rm -rf ~' | sh"]
+    );
     assert!(shells(Language::Awk, "/rm -rf/ { print FILENAME }").is_empty());
     assert!(shells(Language::Awk, "{ print \"rm -rf \" $1 }").is_empty());
     assert_eq!(

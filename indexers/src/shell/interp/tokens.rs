@@ -3,6 +3,7 @@
 //! comment or a regular expression is not.
 
 use super::{call_ops, excerpt, Call, Effect, Language, Op, Parsers, Val};
+use crate::shell::run::shell_quote;
 
 #[derive(Debug, Clone, PartialEq)]
 enum Token {
@@ -83,12 +84,18 @@ pub(super) fn analyse(language: Language, code: &str) -> Vec<Op> {
                 }
             }
             Token::Punct('|') if language == Language::Awk => {
-                // `print … | "cmd"`.
+                // `print … | "cmd"`: cmd runs with what the print writes on its stdin.
                 if let Some(Token::Str(command)) = tokens.get(i + 1) {
                     if !matches!(tokens.get(i + 2), Some(Token::Name(n)) if n == "getline") {
+                        let command = match awk_printed_before(&tokens, i) {
+                            Some(text) => {
+                                format!("printf '%s\\n' {} | {command}", shell_quote(&text))
+                            }
+                            None => command.clone(),
+                        };
                         ops.push(Op::Shell {
-                            command: command.clone(),
-                            at: excerpt(command),
+                            at: excerpt(&command),
+                            command,
                         });
                     }
                 }
@@ -115,6 +122,25 @@ pub(super) fn analyse(language: Language, code: &str) -> Vec<Op> {
         }
     }
     ops
+}
+
+/// The text of a `print "a" "b", "c"` whose output the `|` at `pipe` sends to a command, when
+/// every printed item is a literal (juxtaposed strings concatenate, commas join with a space).
+fn awk_printed_before(tokens: &[Token], pipe: usize) -> Option<String> {
+    let mut parts = Vec::new();
+    for token in tokens[..pipe].iter().rev() {
+        match token {
+            Token::Str(text) => parts.push(text.as_str()),
+            Token::Punct(',') => parts.push(" "),
+            // A bare `print` prints the input record, which ctx does not know.
+            Token::Name(name) if name == "print" && !parts.is_empty() => {
+                parts.reverse();
+                return Some(parts.concat());
+            }
+            _ => return None,
+        }
+    }
+    None
 }
 
 fn back(tokens: &[Token], i: usize, n: usize) -> Option<&Token> {
