@@ -53,7 +53,7 @@ fn runnable_setup(dir: &Dir) -> (std::path::PathBuf, std::path::PathBuf) {
     let base = dir.path().parent().unwrap();
     std::fs::set_permissions(base, std::fs::Permissions::from_mode(0o755)).unwrap();
     let bin = base.join("ctx-bin");
-    std::fs::copy(env!("CARGO_BIN_EXE_ctx"), &bin).unwrap();
+    crate::util::place_ctx_binary(&bin);
     std::fs::set_permissions(&bin, std::fs::Permissions::from_mode(0o755)).unwrap();
     let home = base.join("home");
     std::fs::create_dir_all(&home).unwrap();

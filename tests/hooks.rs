@@ -732,7 +732,7 @@ fn installed_hooks_work_without_ctx_on_path_and_fail_closed_without_ctx() {
     let dir = repo();
     let bin = tempfile::tempdir().unwrap();
     let copy = bin.path().join("ctx");
-    std::fs::copy(env!("CARGO_BIN_EXE_ctx"), &copy).unwrap();
+    crate::util::place_ctx_binary(&copy);
     let out = Command::new(&copy)
         .args(["hook", "install", "claude"])
         .current_dir(dir.path())

@@ -158,3 +158,12 @@ pub fn json_lines(stdout: &str) -> Vec<serde_json::Value> {
         .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("bad JSON line {l:?}: {e}")))
         .collect()
 }
+
+/// Places the ctx binary under test at `path`: a hard link when `path` is on the same file
+/// system (the release binary is hundreds of megabytes; CI disks are small), else a copy.
+pub fn place_ctx_binary(path: &Path) {
+    let source = env!("CARGO_BIN_EXE_ctx");
+    if std::fs::hard_link(source, path).is_err() {
+        std::fs::copy(source, path).unwrap();
+    }
+}
