@@ -3,9 +3,11 @@
 mod anchors_index;
 mod commands;
 mod config;
-mod fresh;
+mod freshness;
+mod install;
 mod mcp;
 mod output;
+mod progress;
 mod serve;
 
 use clap::{Parser, Subcommand};
@@ -48,10 +50,18 @@ enum Command {
     Mcp(commands::mcp::McpArgs),
     /// Run the repository's warm daemon (index and model kept loaded, files watched).
     Serve(commands::serve::ServeArgs),
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell).
+    Completions(commands::docs::CompletionsArgs),
+    /// Print the man page (roff), or write one page per command into a directory.
+    Man(commands::docs::ManArgs),
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match parse() {
+        Ok(cli) => cli,
+        Err(code) => return code,
+    };
+    output::init(&cli.global);
     let result = match cli.command {
         Command::Index(args) => commands::index::run(args, &cli.global),
         Command::Search(args) => commands::search::run(args, &cli.global),
@@ -65,8 +75,79 @@ fn main() -> ExitCode {
         Command::Pack(args) => commands::pack::run(args, &cli.global),
         Command::Mcp(args) => commands::mcp::run(args, &cli.global),
         Command::Serve(args) => commands::serve::run(args, &cli.global),
+        Command::Completions(args) => commands::docs::completions(args),
+        Command::Man(args) => commands::docs::man(args, &cli.global),
     };
     output::finish(result)
+}
+
+/// Parses the command line. Help and version go to stdout (exit 0, also on a closed pipe);
+/// usage errors exit 2, as an `error` record too when `--json` is among the arguments.
+fn parse() -> Result<Cli, ExitCode> {
+    use clap::{CommandFactory, FromArgMatches};
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let color = requested_color(&args);
+    let command = Cli::command().color(color);
+    let error = match command
+        .try_get_matches_from(&args)
+        .and_then(|mut matches| Cli::from_arg_matches_mut(&mut matches))
+    {
+        Ok(cli) => return Ok(cli),
+        Err(error) => error,
+    };
+    if !error.use_stderr() {
+        // --help, --version: a closed stdout is no failure.
+        let _ = error.print();
+        return Err(ExitCode::SUCCESS);
+    }
+    if args.iter().any(|a| a == "--json") {
+        let global = output::Global {
+            json: true,
+            root: None,
+            color: output::ColorChoice::Never,
+            quiet: false,
+            verbose: 0,
+        };
+        output::init(&global);
+        let rendered = error.render().to_string();
+        // The error itself: the lines before the usage hint, on one line.
+        let message = rendered
+            .split("\n\n")
+            .next()
+            .unwrap_or_default()
+            .trim_start_matches("error: ")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
+        let _ = output::record(
+            "error",
+            &serde_json::json!({"message": message, "causes": [rendered.trim_end()], "exit_code": 2}),
+        );
+    }
+    let _ = error.print();
+    Err(ExitCode::from(2))
+}
+
+/// The colour clap's own messages get: `--color WHEN` if given (clap has not parsed it
+/// yet), else auto.
+fn requested_color(args: &[std::ffi::OsString]) -> clap::ColorChoice {
+    let mut iter = args.iter().map(|a| a.to_string_lossy());
+    let mut value = None;
+    while let Some(arg) = iter.next() {
+        if let Some(v) = arg.strip_prefix("--color=") {
+            value = Some(v.to_string());
+        } else if arg == "--color" {
+            value = iter.next().map(|v| v.to_string());
+        }
+    }
+    match value.as_deref() {
+        Some("always") => clap::ColorChoice::Always,
+        Some("never") => clap::ColorChoice::Never,
+        _ if std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty()) => {
+            clap::ColorChoice::Never
+        }
+        _ => clap::ColorChoice::Auto,
+    }
 }
 
 #[cfg(test)]

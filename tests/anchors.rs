@@ -29,10 +29,7 @@ fn repo() -> tempfile::TempDir {
 }
 
 fn anchors_json(root: &Path) -> Vec<serde_json::Value> {
-    ok(&ctx(root, &["--json", "anchors", "list"]))
-        .lines()
-        .map(|l| serde_json::from_str::<serde_json::Value>(l).unwrap()["data"].clone())
-        .collect()
+    crate::util::records(&ok(&ctx(root, &["--json", "anchors", "list"])), "anchor")
 }
 
 #[test]

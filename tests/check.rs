@@ -35,8 +35,13 @@ pub fn repo() -> Dir {
 
 fn verdict(stdout: &str) -> Value {
     let lines = json_lines(stdout);
-    assert_eq!(lines.len(), 1, "{stdout}");
+    assert_eq!(
+        lines.len(),
+        2,
+        "a verdict and the closing summary: {stdout}"
+    );
     assert_eq!(lines[0]["type"], "verdict");
+    assert_eq!(lines[1]["type"], "summary");
     lines[0]["data"].clone()
 }
 

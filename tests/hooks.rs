@@ -2,7 +2,7 @@
 //! bypass; faults; re-anchoring; `ctx hook install`; a real git pre-commit hook.
 
 use crate::check::{git_repo, repo};
-use crate::util::Dir;
+use crate::util::{records, summary, Dir};
 use serde_json::{json, Value};
 use std::process::Command;
 
@@ -690,8 +690,10 @@ fn install_writes_each_agents_file() {
             "{config}"
         );
         dir.ctx(&["hook", "uninstall", agent]).ok();
-        let config: Value = serde_json::from_str(&dir.read(file)).unwrap();
-        assert!(!config.to_string().contains("ctx check"), "{config}");
+        assert!(
+            !dir.path().join(file).exists(),
+            "{file}: ctx created it, so uninstall removes it"
+        );
     }
 }
 
@@ -778,8 +780,11 @@ fn status_reports_install_binary_and_trust_per_agent() {
             .without_env("GEMINI_CLI_TRUSTED_FOLDERS_PATH")
             .without_env("CLAUDE_CONFIG_DIR")
             .output();
-        let value: Value = serde_json::from_slice(&out.stdout).unwrap();
-        let targets = value["data"]["targets"].as_array().unwrap().clone();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let last = summary(&stdout);
+        let targets = records(&stdout, "hook");
+        let installed = targets.iter().filter(|t| t["events"] != json!([])).count();
+        assert_eq!(last["installed"], installed, "{stdout}");
         (targets, out.status.code())
     };
     let (targets, code) = status(&dir);
@@ -817,6 +822,21 @@ fn status_reports_install_binary_and_trust_per_agent() {
         "{codex}"
     );
     assert_eq!(code, Some(1));
+    // The user's own settings apply in every folder: reported beside the project's.
+    dir.ctx(&["hook", "install", "gemini", "--user"])
+        .env("HOME", home.path())
+        .ok();
+    let (targets, _) = status(&dir);
+    let user = targets
+        .iter()
+        .find(|t| t["target"] == "gemini" && t["scope"] == "user")
+        .unwrap();
+    assert_eq!(user["trust"]["state"], "not_required", "{user}");
+    assert_eq!(user["ok"], true, "{user}");
+    assert_eq!(
+        user["config"],
+        home.path().join(".gemini/settings.json").display().to_string()
+    );
 }
 
 #[test]

@@ -1,20 +1,16 @@
 //! End-to-end tests of `ctx index`, `ctx search` and `ctx status` on fixture repositories.
 
-use crate::util::{json_lines, Dir};
+use crate::util::{records, summary, Dir};
 
 fn index_json(dir: &Dir) -> serde_json::Value {
-    let out = dir.ctx(&["index", "--json"]).ok();
-    json_lines(&out).pop().expect("summary line")
+    summary(&dir.ctx(&["index", "--json"]).ok())
 }
 
 fn search(dir: &Dir, query: &str, mode: &str) -> Vec<serde_json::Value> {
     let out = dir
         .ctx(&["search", query, "--mode", mode, "--json", "-k", "20"])
         .output();
-    json_lines(&String::from_utf8_lossy(&out.stdout))
-        .into_iter()
-        .map(|line| line["data"].clone())
-        .collect()
+    records(&String::from_utf8_lossy(&out.stdout), "hit")
 }
 
 fn symbols(hits: &[serde_json::Value]) -> Vec<String> {
@@ -112,10 +108,11 @@ fn changes_additions_and_deletions_are_reindexed() {
 fn dry_run_lists_files_and_writes_nothing() {
     let dir = Dir::fixture("small");
     let out = dir.ctx(&["index", "--dry-run", "--json"]).ok();
-    let report = json_lines(&out).pop().unwrap();
+    let report = summary(&out);
     assert_eq!(report["file_count"], 7);
     assert!(report["bytes"].as_u64().unwrap() > 500);
-    assert!(report["estimated_tokens"].as_u64().unwrap() > 100);
+    assert!(report["tokens"].as_u64().unwrap() > 100);
+    assert_eq!(records(&out, "file").len(), 7);
     assert!(!dir.path().join(".ctx").exists());
     let human = dir.ctx(&["index", "--dry-run"]).ok();
     assert!(human.contains("would index 7 files"), "{human}");
@@ -200,16 +197,14 @@ fn an_index_from_another_format_version_is_rebuilt_by_ctx_index() {
     std::fs::write(&manifest_path, manifest.to_string()).unwrap();
     let (_, stderr) = dir.ctx(&["search", "server"]).code(2);
     assert!(stderr.contains("ctx index --rebuild"), "{stderr}");
-    let summary = json_lines(&dir.ctx(&["index", "--json"]).ok())
-        .pop()
-        .unwrap();
-    assert_eq!(summary["indexed"], 7, "{summary}");
+    let rebuilt = summary(&dir.ctx(&["index", "--json"]).ok());
+    assert_eq!(rebuilt["indexed"], 7, "{rebuilt}");
     assert!(
-        summary["repairs"][0]
+        rebuilt["repairs"][0]
             .as_str()
             .unwrap()
             .contains("rebuilding"),
-        "{summary}"
+        "{rebuilt}"
     );
     dir.ctx(&["search", "server"]).ok();
 }
@@ -237,7 +232,7 @@ fn missing_index_and_missing_model_give_actionable_errors() {
         .without_env("CTX_EMBEDDER")
         .ok();
     assert!(
-        !json_lines(&hits).is_empty(),
+        !records(&hits, "hit").is_empty(),
         "hybrid falls back to lexical"
     );
 }
@@ -259,19 +254,17 @@ fn kill_during_indexing_leaves_a_consistent_index() {
     );
     child.kill().unwrap();
     child.wait().unwrap();
-    let summary = index_json(&dir);
-    let indexed = summary["indexed"].as_u64().unwrap();
-    let unchanged = summary["unchanged"].as_u64().unwrap();
-    assert_eq!(indexed + unchanged, 3000, "{summary}");
+    let after = index_json(&dir);
+    let indexed = after["indexed"].as_u64().unwrap();
+    let unchanged = after["unchanged"].as_u64().unwrap();
+    assert_eq!(indexed + unchanged, 3000, "{after}");
     assert_eq!(
         symbols(&search(&dir, "function_number_2999", "lexical"))[0],
         "function_number_2999"
     );
     let again = index_json(&dir);
     assert_eq!(again["unchanged"], 3000);
-    let status = json_lines(&dir.ctx(&["status", "--json"]).ok())
-        .pop()
-        .unwrap();
+    let status = summary(&dir.ctx(&["status", "--json"]).ok());
     assert_eq!(status["files"], 3000);
     assert_eq!(status["chunks"], 3000);
 }
@@ -283,17 +276,26 @@ fn status_reports_changes_since_the_last_index() {
     dir.write("src/new.rs", "fn added() {}\n");
     dir.write("docs/guide.md", "# Changed\n");
     dir.remove("AGENTS.md");
-    let status = json_lines(&dir.ctx(&["status", "--json"]).ok())
-        .pop()
-        .unwrap();
+    let out = dir.ctx(&["status", "--json"]).ok();
+    let status = summary(&out);
     assert_eq!(status["files"], 7);
-    assert_eq!(status["added"][0], "src/new.rs");
-    assert_eq!(status["changed"][0], "docs/guide.md");
-    assert_eq!(status["deleted"][0], "AGENTS.md");
+    assert_eq!(
+        status["stale"],
+        serde_json::json!({"modified": 1, "added": 1, "deleted": 1})
+    );
+    let changes = records(&out, "change");
+    assert_eq!(
+        changes,
+        vec![
+            serde_json::json!({"path": "docs/guide.md", "change": "modified"}),
+            serde_json::json!({"path": "src/new.rs", "change": "added"}),
+            serde_json::json!({"path": "AGENTS.md", "change": "deleted"}),
+        ]
+    );
     assert!(status["index_bytes"].as_u64().unwrap() > 0);
     let human = dir.ctx(&["status"]).ok();
     assert!(
-        human.contains("3 files changed since the last index"),
+        human.contains("3 files changed: 1 modified, 1 added, 1 deleted"),
         "{human}"
     );
 }
@@ -311,13 +313,11 @@ fn markdown_sections_keep_their_breadcrumb() {
 #[test]
 fn installing_a_model_later_embeds_the_unchanged_files() {
     let dir = Dir::fixture("small");
-    let lexical = json_lines(
+    let lexical = summary(
         &dir.ctx(&["index", "--json"])
             .env("CTX_EMBEDDER", "none")
             .ok(),
-    )
-    .pop()
-    .unwrap();
+    );
     assert_eq!(lexical["embedded"], 0);
     let (_, stderr) = dir.ctx(&["search", "server", "--mode", "semantic"]).code(2);
     assert!(stderr.contains("ctx index"), "{stderr}");

@@ -441,7 +441,7 @@ fn mcp_install_merges_into_agent_configs() {
     let codex_home = dir.path().join("codex-home");
     std::fs::create_dir_all(&codex_home).unwrap();
     std::fs::write(codex_home.join("config.toml"), "model = \"o3\"\n").unwrap();
-    dir.ctx(&["mcp", "install", "codex"])
+    dir.ctx(&["mcp", "install", "codex", "--user"])
         .env("CODEX_HOME", &codex_home)
         .ok();
     let codex: toml::Table =

@@ -205,8 +205,8 @@ fn r5_reported_tokens_equal_a_fresh_count_of_the_prompt() {
     let o200k = ctx_engine::pack::Tokenizer::O200kBase;
     for format in ["xml", "markdown"] {
         for budget in ["900", "2500", "7k", "50k"] {
-            let p: Pack = serde_json::from_str(
-                &dir.ctx(&[
+            let out = dir
+                .ctx(&[
                     "--json",
                     "pack",
                     "--format",
@@ -216,9 +216,10 @@ fn r5_reported_tokens_equal_a_fresh_count_of_the_prompt() {
                     "--query",
                     "session request retries",
                 ])
-                .ok(),
-            )
-            .expect("pack JSON follows the contract");
+                .ok();
+            let p: Pack = serde_json::from_value(crate::util::records(&out, "pack")[0].clone())
+                .expect("pack JSON follows the contract");
+            assert_eq!(crate::util::summary(&out)["tokens"], p.tokens);
             assert_eq!(p.tokens, o200k.count(&p.prompt) as u64, "{format} {budget}");
             assert!(p.tokens <= p.budget);
         }

@@ -445,7 +445,7 @@ fn check_through_the_daemon_adds_the_semantic_tier() {
 
 /// `ctx status --json` without the index size (the daemon's own files are in `.ctx/`).
 fn status_json(dir: &Dir) -> Value {
-    let mut status = json_lines(&dir.ctx(&["status", "--json"]).ok())[0].clone();
+    let mut status = crate::util::summary(&dir.ctx(&["status", "--json"]).ok());
     status.as_object_mut().unwrap().remove("index_bytes");
     status
 }
@@ -474,7 +474,7 @@ fn index_status_search_and_pack_work_while_the_daemon_holds_the_index() {
 
     dir.write("src/added.rs", "pub fn added_while_serving() {}\n");
     let out = dir.ctx(&["index", "--json"]).ok();
-    let summary = &json_lines(&out)[0];
+    let summary = crate::util::summary(&out);
     assert!(summary["indexed"].as_u64().unwrap() <= 1, "{out}");
     let found = dir
         .ctx(&[
@@ -489,7 +489,7 @@ fn index_status_search_and_pack_work_while_the_daemon_holds_the_index() {
     let rebuilt = dir.ctx(&["index", "--rebuild", "--json"]).ok();
     let files = status_json(&dir)["files"].as_u64().unwrap();
     assert_eq!(
-        json_lines(&rebuilt)[0]["indexed"].as_u64(),
+        crate::util::summary(&rebuilt)["indexed"].as_u64(),
         Some(files),
         "{rebuilt}"
     );

@@ -4,11 +4,14 @@ mod util;
 
 mod anchors;
 mod check;
+mod cli;
 mod faults;
 mod hooks;
 mod index;
+mod install;
 mod layers;
 mod mcp;
+mod model;
 mod pack;
 mod safety;
 mod secrets;

@@ -167,3 +167,23 @@ pub fn place_ctx_binary(path: &Path) {
         std::fs::copy(source, path).unwrap();
     }
 }
+
+/// The `data` of every `--json` record of type `kind`.
+pub fn records(stdout: &str, kind: &str) -> Vec<serde_json::Value> {
+    json_lines(stdout)
+        .into_iter()
+        .filter(|r| r["type"] == kind)
+        .map(|r| r["data"].clone())
+        .collect()
+}
+
+/// The `data` of the closing `summary` record, checking that it is the last line.
+pub fn summary(stdout: &str) -> serde_json::Value {
+    let mut lines = json_lines(stdout);
+    let last = lines.pop().unwrap_or_else(|| panic!("no JSON output"));
+    assert_eq!(
+        last["type"], "summary",
+        "the last record must be the summary: {stdout}"
+    );
+    last["data"].clone()
+}

@@ -11,7 +11,7 @@
 
 use crate::Agent;
 use serde::Serialize;
-use serde_json::{json, Map, Value};
+use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
 
 /// What a hook entry is for, which decides what its command does when ctx cannot run.
@@ -212,17 +212,12 @@ pub fn installed(agent: Agent, config: &Map<String, Value>) -> Vec<Installed> {
     found
 }
 
-/// Writes `entries` into `config` (an agent's configuration), replacing the ctx hooks
-/// already there and keeping everything else; hooks already exactly as wanted are left in
-/// place (moving them would void Codex's trust, which is keyed by position). An error names
-/// what is malformed.
-pub fn merge(
-    agent: Agent,
-    config: &mut Map<String, Value>,
-    entries: &[HookEntry],
-) -> Result<(), String> {
+/// Whether the ctx hooks in `config` are exactly `entries` (same events, matchers, commands
+/// and timeouts, nothing more). An install then leaves the file alone: rewriting hooks that
+/// are already right would move them, and Codex keys its trust by position.
+pub fn up_to_date(agent: Agent, config: &Map<String, Value>, entries: &[HookEntry]) -> bool {
     let present = installed(agent, config);
-    let same = present.len() == entries.len()
+    present.len() == entries.len()
         && entries.iter().all(|e| {
             present.iter().any(|p| {
                 p.event == e.event
@@ -230,88 +225,7 @@ pub fn merge(
                     && p.command == e.command
                     && p.timeout == e.timeout
             })
-        });
-    if same {
-        return Ok(());
-    }
-    remove(agent, config)?;
-    if agent == Agent::Cursor {
-        config.entry("version").or_insert(json!(1));
-    }
-    let hooks = hooks_object(config)?;
-    for entry in entries {
-        let list = hooks
-            .entry(entry.event)
-            .or_insert_with(|| Value::Array(Vec::new()))
-            .as_array_mut()
-            .ok_or_else(|| format!("hooks.{} is not a list; fix it by hand first", entry.event))?;
-        list.push(entry_value(agent, entry));
-    }
-    Ok(())
-}
-
-/// Removes every ctx hook from `config`, and the lists and groups that only held them.
-pub fn remove(agent: Agent, config: &mut Map<String, Value>) -> Result<(), String> {
-    if !config.contains_key("hooks") {
-        return Ok(());
-    }
-    let hooks = hooks_object(config)?;
-    let known: Vec<&str> = events(agent).iter().map(|e| e.0).collect();
-    for event in known {
-        let Some(list) = hooks.get_mut(event).and_then(Value::as_array_mut) else {
-            continue;
-        };
-        let ours = |v: &Value| {
-            v.get("command")
-                .and_then(Value::as_str)
-                .is_some_and(is_ctx_command)
-        };
-        list.retain(|group| !ours(group));
-        for group in list.iter_mut() {
-            if let Some(inner) = group.get_mut("hooks").and_then(Value::as_array_mut) {
-                inner.retain(|h| !ours(h));
-            }
-        }
-        list.retain(|group| {
-            group
-                .get("hooks")
-                .and_then(Value::as_array)
-                .is_none_or(|hs| !hs.is_empty())
-        });
-        if list.is_empty() {
-            hooks.remove(event);
-        }
-    }
-    if hooks.is_empty() {
-        config.remove("hooks");
-    }
-    Ok(())
-}
-
-fn hooks_object(config: &mut Map<String, Value>) -> Result<&mut Map<String, Value>, String> {
-    config
-        .entry("hooks")
-        .or_insert_with(|| Value::Object(Map::new()))
-        .as_object_mut()
-        .ok_or_else(|| {
-            "\"hooks\" is not an object; fix it by hand before installing ctx's hooks".to_string()
         })
-}
-
-/// One entry as the agent's configuration spells it.
-fn entry_value(agent: Agent, entry: &HookEntry) -> Value {
-    if agent == Agent::Cursor {
-        return json!({"command": entry.command});
-    }
-    let mut hook = json!({"type": "command", "command": entry.command});
-    if let Some(timeout) = entry.timeout {
-        hook["timeout"] = json!(timeout);
-    }
-    let mut group = json!({"hooks": [hook]});
-    if let Some(matcher) = entry.matcher {
-        group["matcher"] = json!(matcher);
-    }
-    group
 }
 
 /// What a hook command's ctx binary does when asked its version.
@@ -385,8 +299,16 @@ pub fn fragile_location(exe: &Path) -> Option<&'static str> {
     cargo_target.then_some("a cargo build folder (target/)")
 }
 
-/// What the user must do before `agent` runs the project hooks installed under `root`.
-pub fn trust_step(agent: Agent, root: &Path) -> Option<String> {
+/// What the user must do before `agent` runs the hooks installed in `hooks_file`: the
+/// project's file under `root` ([`config_path`]) or the user's own (which applies in every
+/// folder; only Codex reviews those too).
+pub fn trust_step(agent: Agent, root: &Path, hooks_file: &Path) -> Option<String> {
+    if hooks_file != config_path(root, agent) {
+        return (agent == Agent::Codex).then(|| format!(
+            "Codex runs hooks only once you trust them (and again after every change to {}): run `codex` and choose \"Trust all and continue\" when it shows \"Hooks need review\". `codex exec` in CI can pass --dangerously-bypass-hook-trust.",
+            hooks_file.display()
+        ));
+    }
     let root = root.display();
     match agent {
         Agent::Codex => Some(format!(
@@ -405,6 +327,7 @@ pub fn trust_step(agent: Agent, root: &Path) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn commands_call_ctx_by_absolute_path_and_are_recognised() {
@@ -460,35 +383,35 @@ mod tests {
     }
 
     #[test]
-    fn merge_replaces_ctx_hooks_and_keeps_the_rest() {
+    fn installed_finds_ctx_hooks_old_and_new_and_up_to_date_wants_exactly_these() {
+        let ctx = Path::new("/usr/local/bin/ctx");
+        let wanted = entries(Agent::Claude, ctx);
+        let group = |e: &HookEntry| {
+            let mut group = json!({"hooks": [{"type": "command", "command": e.command, "timeout": e.timeout}]});
+            if let Some(matcher) = e.matcher {
+                group["matcher"] = json!(matcher);
+            }
+            group
+        };
         let mut config: Map<String, Value> = serde_json::from_value(json!({
-            "permissions": {"allow": ["Bash(ls)"]},
             "hooks": {"PreToolUse": [
                 {"matcher": "Bash", "hooks": [{"type": "command", "command": "my-guard"}]},
                 {"matcher": "Bash", "hooks": [{"type": "command", "command": "ctx check --hook claude"}]}
             ]}
         }))
         .unwrap();
-        let before = config.clone();
-        let ctx = Path::new("/usr/local/bin/ctx");
-        merge(Agent::Claude, &mut config, &entries(Agent::Claude, ctx)).unwrap();
-        merge(Agent::Claude, &mut config, &entries(Agent::Claude, ctx)).unwrap();
         let found = installed(Agent::Claude, &config);
-        assert_eq!(found.len(), events(Agent::Claude).len());
-        assert!(found
-            .iter()
-            .all(|f| binary(&f.command).as_deref() == Some("/usr/local/bin/ctx")));
-        assert_eq!(found[0].group, 1);
-        assert_eq!(
-            config["hooks"]["PreToolUse"][0],
-            before["hooks"]["PreToolUse"][0]
-        );
-        remove(Agent::Claude, &mut config).unwrap();
-        assert_eq!(config["permissions"], before["permissions"]);
-        assert_eq!(
-            config["hooks"],
-            json!({"PreToolUse": [before["hooks"]["PreToolUse"][0]]})
-        );
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!((found[0].group, found[0].handler), (1, 0));
+        assert!(!up_to_date(Agent::Claude, &config, &wanted));
+        let mut hooks = Map::new();
+        for e in &wanted {
+            hooks.insert(e.event.to_string(), json!([group(e)]));
+        }
+        config.insert("hooks".into(), Value::Object(hooks));
+        assert!(up_to_date(Agent::Claude, &config, &wanted));
+        let moved = entries(Agent::Claude, Path::new("/opt/other/ctx"));
+        assert!(!up_to_date(Agent::Claude, &config, &moved));
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! Whether an agent will run the project hooks installed in a repository, read from the
-//! agent's own trust records:
+//! Whether an agent will run the hooks installed in a repository (or in the user's own
+//! configuration), read from the agent's own trust records:
 //! - Codex: each hook's `trusted_hash` under `[hooks.state."<hooks.json>:<event>:<group>:<handler>"]`
 //!   in `$CODEX_HOME/config.toml` (default `~/.codex`), which must equal the hash Codex
 //!   computes of the hook as configured now, and the folder's `[projects."<root>"]
@@ -51,10 +51,21 @@ impl Trust {
     }
 }
 
-/// Whether `agent` runs the ctx hooks `installed` in the repository at `root` (canonical).
-pub fn trust(agent: Agent, root: &Path, installed: &[Installed]) -> Trust {
+/// Whether `agent` runs the ctx hooks `installed` in `hooks_file`, for the repository at
+/// `root` (canonical). The project's file ([`crate::install::config_path`]) needs the
+/// folder trusted; a user's own file applies in every folder, and only Codex reviews its
+/// hooks too.
+pub fn trust(agent: Agent, root: &Path, hooks_file: &Path, installed: &[Installed]) -> Trust {
+    let project = hooks_file == crate::install::config_path(root, agent);
     match agent {
-        Agent::Codex => codex(root, installed),
+        Agent::Codex => codex(root, hooks_file, project, installed),
+        _ if !project => Trust::new(
+            TrustState::NotRequired,
+            format!(
+                "{}: the user's settings apply in every folder, without a trust step",
+                hooks_file.display()
+            ),
+        ),
         Agent::Gemini => gemini(root),
         Agent::Claude => claude(root),
         Agent::Cursor => Trust::new(
@@ -70,7 +81,7 @@ fn home() -> Option<PathBuf> {
         .map(PathBuf::from)
 }
 
-fn codex(root: &Path, installed: &[Installed]) -> Trust {
+fn codex(root: &Path, hooks_json: &Path, project: bool, installed: &[Installed]) -> Trust {
     let Some(codex_home) = std::env::var_os("CODEX_HOME")
         .filter(|h| !h.is_empty())
         .map(PathBuf::from)
@@ -86,7 +97,6 @@ fn codex(root: &Path, installed: &[Installed]) -> Trust {
         },
         Err(_) => toml::Value::Table(Default::default()),
     };
-    let hooks_json = crate::install::config_path(root, Agent::Codex);
     let mut untrusted = 0;
     let mut modified = 0;
     for entry in installed {
@@ -116,7 +126,7 @@ fn codex(root: &Path, installed: &[Installed]) -> Trust {
         .and_then(toml::Value::as_str);
     let total = installed.len();
     let where_ = path.display();
-    if folder != Some("trusted") {
+    if project && folder != Some("trusted") {
         return Trust::new(
             TrustState::Untrusted,
             format!("{where_}: the folder {} is not trusted ([projects] trust_level), so Codex does not load .codex/ at all", root.display()),

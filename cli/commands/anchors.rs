@@ -1,6 +1,6 @@
 //! `ctx anchors`: list, pin and manage anchors (the project's constraints).
 
-use crate::output::{print_json, Global};
+use crate::output::{self, outln, Global};
 use anyhow::Context;
 use ctx_engine::anchor::{pinned, Anchor, AnchorSet, AnchorSource, Matcher, Polarity, Severity};
 use std::process::ExitCode;
@@ -89,7 +89,7 @@ fn load(root: &std::path::Path) -> anyhow::Result<AnchorSet> {
     let set =
         AnchorSet::load(root).with_context(|| format!("loading anchors of {}", root.display()))?;
     for diagnostic in set.diagnostics() {
-        eprintln!("ctx: warning: {diagnostic}");
+        output::warn(diagnostic);
     }
     Ok(set)
 }
@@ -126,26 +126,37 @@ fn run_add(root: &std::path::Path, add: AddArgs, global: &Global) -> anyhow::Res
     let set = load(root)?;
     let anchor = resolve(&set, &id)?;
     if global.json {
-        print_json(&envelope("anchor", anchor))?;
+        output::record("anchor", &without_embedding(anchor))?;
+        output::summary(&serde_json::json!({"pinned": anchor.id}))?;
     } else {
-        println!("pinned {} in .ctx/anchors.toml", anchor.id);
-        print_matchers(anchor);
+        outln!("pinned {} in .ctx/anchors.toml", anchor.id)?;
+        print_matchers(anchor)?;
     }
     Ok(ExitCode::SUCCESS)
 }
 
-fn envelope(kind: &str, anchor: &Anchor) -> serde_json::Value {
+/// The anchor as JSON shows it (without its embedding vector).
+fn without_embedding(anchor: &Anchor) -> Anchor {
     let mut anchor = anchor.clone();
     anchor.embedding = None;
-    serde_json::json!({"type": kind, "data": anchor})
+    anchor
 }
 
 fn run_list(root: &std::path::Path, global: &Global) -> anyhow::Result<ExitCode> {
     let set = load(root)?;
+    let checkable = set
+        .anchors()
+        .iter()
+        .filter(|a| !a.matchers.is_empty())
+        .count();
     if global.json {
         for anchor in set.anchors() {
-            print_json(&envelope("anchor", anchor))?;
+            output::record("anchor", &without_embedding(anchor))?;
         }
+        let enabled = set.anchors().iter().filter(|a| a.enabled).count();
+        output::summary(&serde_json::json!({
+            "anchors": set.anchors().len(), "enabled": enabled, "with_matchers": checkable,
+        }))?;
         return Ok(ExitCode::SUCCESS);
     }
     for anchor in set.anchors() {
@@ -156,7 +167,7 @@ fn run_list(root: &std::path::Path, global: &Global) -> anyhow::Result<ExitCode>
             kinds.join(",")
         };
         let state = if anchor.enabled { "" } else { " (disabled)" };
-        println!(
+        outln!(
             "{:<16} {:<7} {:<6} {:<20} {:<28} {}{state}",
             anchor.id,
             anchor.polarity.as_str(),
@@ -164,15 +175,13 @@ fn run_list(root: &std::path::Path, global: &Global) -> anyhow::Result<ExitCode>
             truncate(&checks, 20),
             truncate(&source_short(&anchor.source), 28),
             truncate(&anchor.text, 90)
-        );
-        println!("{:<16} why: {}", "", truncate(&anchor.tier_why(), 140));
+        )?;
+        outln!("{:<16} why: {}", "", truncate(&anchor.tier_why(), 140))?;
     }
-    let checkable = set
-        .anchors()
-        .iter()
-        .filter(|a| !a.matchers.is_empty())
-        .count();
-    eprintln!("{} anchors, {checkable} with matchers", set.anchors().len());
+    output::info(format!(
+        "{} anchors, {checkable} with matchers",
+        set.anchors().len()
+    ));
     Ok(ExitCode::SUCCESS)
 }
 
@@ -230,30 +239,30 @@ fn run_coverage(root: &std::path::Path, global: &Global) -> anyhow::Result<ExitC
             deny += doc.deny;
             ask += doc.ask;
             remind += doc.remind;
-            print_json(&serde_json::json!({"type": "coverage", "data": doc}))?;
+            output::record("coverage", doc)?;
         }
-        print_json(&serde_json::json!({"type": "summary", "data": {
+        output::summary(&serde_json::json!({
             "documents": documents.len(), "deny": deny, "ask": ask, "remind": remind
-        }}))?;
+        }))?;
         return Ok(ExitCode::SUCCESS);
     }
     if documents.is_empty() {
-        println!("no rules extracted from documents: run `ctx index` first, or add an AGENTS.md");
+        outln!("no rules extracted from documents: run `ctx index` first, or add an AGENTS.md")?;
         return Ok(ExitCode::SUCCESS);
     }
     for doc in documents.values() {
-        println!(
+        outln!(
             "{}: {} enforced (deny), {} ask, {} remind",
             doc.document, doc.deny, doc.ask, doc.remind
-        );
+        )?;
         for rule in &doc.not_enforced {
-            println!(
+            outln!(
                 "  {:<6} line {:<4} {}",
                 rule.tier,
                 rule.line,
                 truncate(&rule.text, 100)
-            );
-            println!("         {}", truncate(&rule.why, 140));
+            )?;
+            outln!("         {}", truncate(&rule.why, 140))?;
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -287,33 +296,34 @@ fn run_show(
     let set = load(root)?;
     let anchor = resolve(&set, id)?;
     if global.json {
-        let mut value = envelope("anchor", anchor);
+        let mut value = serde_json::to_value(without_embedding(anchor))?;
         if explain {
-            value["data"]["explanation"] = serde_json::json!(explanation(anchor));
+            value["explanation"] = serde_json::json!(explanation(anchor));
         }
-        print_json(&value)?;
+        output::record("anchor", &value)?;
+        output::summary(&serde_json::json!({"anchors": 1}))?;
         return Ok(ExitCode::SUCCESS);
     }
-    println!("id:       {}", anchor.id);
-    println!("text:     {}", anchor.text);
-    println!("source:   {}", anchor.source.label());
-    println!("polarity: {}", anchor.polarity.as_str());
-    println!(
+    outln!("id:       {}", anchor.id)?;
+    outln!("text:     {}", anchor.text)?;
+    outln!("source:   {}", anchor.source.label())?;
+    outln!("polarity: {}", anchor.polarity.as_str())?;
+    outln!(
         "tier:     {} ({})",
         anchor.severity.tier(),
         anchor.tier_why()
-    );
-    println!("enabled:  {}", anchor.enabled);
+    )?;
+    outln!("enabled:  {}", anchor.enabled)?;
     if !anchor.scope.is_empty() {
-        println!("scope:    {}", anchor.scope.join(", "));
+        outln!("scope:    {}", anchor.scope.join(", "))?;
     }
     if explain {
-        println!("compiled:");
+        outln!("compiled:")?;
         for line in explanation(anchor) {
-            println!("  {line}");
+            outln!("  {line}")?;
         }
     } else {
-        print_matchers(anchor);
+        print_matchers(anchor)?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -341,13 +351,14 @@ fn explanation(anchor: &Anchor) -> Vec<String> {
     lines
 }
 
-fn print_matchers(anchor: &Anchor) {
+fn print_matchers(anchor: &Anchor) -> std::io::Result<()> {
     if anchor.matchers.is_empty() {
-        println!("matchers: none (semantic-only: no checkable phrase recognised)");
+        outln!("matchers: none (semantic-only: no checkable phrase recognised)")?;
     }
     for m in &anchor.matchers {
-        println!("matcher:  {}", m.describe());
+        outln!("matcher:  {}", m.describe())?;
     }
+    Ok(())
 }
 
 fn run_toggle(
@@ -367,11 +378,9 @@ fn run_toggle(
         .with_context(|| format!("updating .ctx/anchors.toml for {id}"))?;
     let word = if enabled { "enabled" } else { "disabled" };
     if global.json {
-        print_json(
-            &serde_json::json!({"type": "anchor_state", "data": {"id": id, "enabled": enabled}}),
-        )?;
+        output::summary(&serde_json::json!({"id": id, "enabled": enabled}))?;
     } else {
-        println!("{word} {id}");
+        outln!("{word} {id}")?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -381,9 +390,9 @@ fn run_rm(root: &std::path::Path, id: &str, global: &Global) -> anyhow::Result<E
     let id = resolve(&set, id)?.id.clone();
     pinned::remove_pinned(root, &id).with_context(|| format!("removing {id}"))?;
     if global.json {
-        print_json(&serde_json::json!({"type": "anchor_removed", "data": {"id": id}}))?;
+        output::summary(&serde_json::json!({"removed": id}))?;
     } else {
-        println!("removed {id}");
+        outln!("removed {id}")?;
     }
     Ok(ExitCode::SUCCESS)
 }

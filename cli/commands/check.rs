@@ -109,7 +109,7 @@ pub fn run(args: CheckArgs, global: &Global) -> anyhow::Result<ExitCode> {
     let verdict = DaemonFirst.verdict(&root, &facts)?;
     if !args.no_log {
         if let Err(e) = hook::record(&root, None, agent, &verdict, &summary) {
-            eprintln!("ctx: warning: could not record the check in the drift log: {e}");
+            crate::output::warn(format!("could not record the check in the drift log: {e}"));
         }
     }
     let format = if global.json {
@@ -189,14 +189,28 @@ fn cli_facts(
             "git diff --cached".into(),
         ),
     };
+    // Outside a work tree git prints its whole usage text: say what is wrong instead.
+    let top = git_output(root, &["rev-parse", "--show-toplevel"]).map_err(|_| {
+        anyhow::anyhow!(
+            "`ctx check {}` needs a git repository, and {} is not inside one: run it in a git \
+             work tree, or check a diff file with `ctx check --diff FILE`",
+            if args.staged {
+                "--staged".to_string()
+            } else {
+                format!("--git {}", args.git.as_deref().unwrap_or_default())
+            },
+            root.display()
+        )
+    })?;
     let text = git_output(root, &git_args)?;
-    let top = git_output(root, &["rev-parse", "--show-toplevel"])?;
     let top_paths = PathContext::new(root, Path::new(top.trim()));
     Ok((action::diff_facts(&text, &top_paths)?, summary, "git"))
 }
 
 fn git_output(root: &Path, args: &[&str]) -> anyhow::Result<String> {
+    // Paths as UTF-8, not octal escapes (`caf\303\251.py`), so annotations land on the file.
     let output = std::process::Command::new("git")
+        .args(["-c", "core.quotePath=false"])
         .args(args)
         .current_dir(root)
         .output()
@@ -234,6 +248,12 @@ fn print_verdict(verdict: &Verdict, summary: &str, format: Format) -> anyhow::Re
             let mut line = serde_json::json!({"type": "verdict", "data": data});
             redact_json(&mut line);
             writeln!(out, "{line}")?;
+            // The closing record every `--json` stream ends with (see cli/output.rs).
+            let mut closing = serde_json::json!({"type": "summary", "data": {
+                "decision": verdict.decision.as_str(), "action": summary,
+            }});
+            redact_json(&mut closing);
+            writeln!(out, "{closing}")?;
         }
         Format::Sarif => {
             let mut sarif = check::to_sarif(verdict, env!("CARGO_PKG_VERSION"));
@@ -247,7 +267,13 @@ fn print_verdict(verdict: &Verdict, summary: &str, format: Format) -> anyhow::Re
 }
 
 fn human(verdict: &Verdict, summary: &str) -> String {
-    let mut text = format!("{}: {summary}\n", verdict.decision.as_str());
+    use crate::output::{paint, Style};
+    let style = match verdict.decision {
+        Decision::Deny => Style::Deny,
+        Decision::Allow => Style::Ok,
+        _ => Style::Warn,
+    };
+    let mut text = format!("{}: {summary}\n", paint(verdict.decision.as_str(), style));
     for v in &verdict.violations {
         text.push_str(&format!(
             "  {} [{}] {} ({})\n",

@@ -1,7 +1,7 @@
 //! `ctx drift report`: the checked actions of a session, violations per anchor, and whether
 //! violations grow as the session goes on (read from `.ctx/drift.jsonl`).
 
-use crate::output::{print_json, Global};
+use crate::output::{self, Global};
 use ctx_engine::check::{self, Decision, DriftReport};
 use std::process::ExitCode;
 
@@ -55,9 +55,9 @@ pub fn run(args: DriftArgs, global: &Global) -> anyhow::Result<ExitCode> {
     }
     let report = check::build_report(records, session.as_deref(), unreadable);
     if global.json {
-        print_json(&serde_json::json!({"type": "summary", "data": report}))?;
+        output::summary(&report)?;
     } else {
-        print!("{}", human(&report, limit));
+        output::write_stdout(format_args!("{}", human(&report, limit)))?;
     }
     Ok(ExitCode::SUCCESS)
 }

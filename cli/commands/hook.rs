@@ -1,22 +1,31 @@
 //! `ctx hook install|uninstall|status`: ctx's hooks in agents' configurations and in git.
 //!
-//! Install merges ctx's entries into the agent's project configuration and never clobbers
-//! what is there; uninstall removes only ctx's entries. The entries themselves (events,
-//! matchers, fail-closed commands calling this ctx by absolute path) are
-//! [`ctx_check::install`]'s; whether the agent will run them is [`ctx_check::trust`]'s.
+//! The entries themselves (events, matchers, fail-closed commands calling this ctx by
+//! absolute path) are [`ctx_check::install`]'s; whether the agent will run them is
+//! [`ctx_check::trust`]'s. They are written into the agent's file in place (comments and key
+//! order kept, a backup made; see [`crate::install`]); uninstall puts the file back as it
+//! was, or removes only ctx's entries when it changed since.
 //!
-//! - claude: `.claude/settings.json`; codex: `.codex/hooks.json`; gemini:
-//!   `.gemini/settings.json`; cursor: `.cursor/hooks.json`
-//! - git: `pre-commit` running `ctx check --staged`; an existing hook is kept and run first.
+//! | agent | `--project` (default) | `--user` |
+//! |---|---|---|
+//! | claude | `.claude/settings.json` | `~/.claude/settings.json` |
+//! | codex | `.codex/hooks.json` | `$CODEX_HOME/hooks.json` (`~/.codex`) |
+//! | gemini | `.gemini/settings.json` | `~/.gemini/settings.json` |
+//! | cursor | `.cursor/hooks.json` | `~/.cursor/hooks.json` |
+//! | git | `pre-commit` running `ctx check --staged`; an existing hook is kept and run first | — |
 //!
-//! `ctx hook status` exits 1 when installed hooks will not work (their ctx does not run, or
+//! `ctx hook status` reports every agent's project file, and the user's file where it holds
+//! ctx's hooks; it exits 1 when installed hooks will not work (their ctx does not run, or
 //! the agent does not trust them yet), 0 otherwise.
 
-use crate::output::{print_json, Global};
+use crate::install::jsonc::{self, Document};
+use crate::install::{self, ConfigFile, Installed, Scope, ScopeArgs, Uninstalled};
+use crate::output::{self, outln, Global};
 use anyhow::Context;
-use ctx_check::install::{self, Installed, Probe};
+use ctx_check::install::{self as hooks, HookEntry, Probe};
 use ctx_check::trust::{self, Trust, TrustState};
 use ctx_check::Agent;
+use jsonc_parser::cst::CstInputValue;
 use serde::Serialize;
 use serde_json::{json, Map, Value};
 use std::path::{Path, PathBuf};
@@ -36,12 +45,17 @@ enum HookCommand {
         /// claude, codex, gemini, cursor or git.
         #[arg(value_enum)]
         target: Target,
+        #[command(flatten)]
+        scope: ScopeArgs,
     },
-    /// Remove ctx's hooks (and only them).
+    /// Remove ctx's hooks: the file as it was before the install (or gone, if ctx created
+    /// it), or without ctx's entries if it changed since.
     Uninstall {
         /// claude, codex, gemini, cursor or git.
         #[arg(value_enum)]
         target: Target,
+        #[command(flatten)]
+        scope: ScopeArgs,
     },
     /// Per agent: are ctx's hooks installed, do they call a ctx that runs, does the agent
     /// trust them.
@@ -79,51 +93,84 @@ impl Target {
 const GIT_MARKER: &str = "# installed by ctx: ctx check --staged";
 /// The name an existing pre-commit hook is kept under.
 const CHAINED: &str = "pre-commit.before-ctx";
+/// The component name install records use.
+const COMPONENT: &str = "hooks";
 
 /// Runs `ctx hook`.
 pub fn run(args: HookArgs, global: &Global) -> anyhow::Result<ExitCode> {
     let root = global.root()?;
-    let (target, install) = match args.command {
-        HookCommand::Install { target } => (target, true),
-        HookCommand::Uninstall { target } => (target, false),
+    let (target, scope, install) = match args.command {
+        HookCommand::Install { target, scope } => (target, scope.scope(), true),
+        HookCommand::Uninstall { target, scope } => (target, scope.scope(), false),
         HookCommand::Status => return status(&root, global),
     };
     let exe = ctx_binary()?;
-    let (path, changed) = match target.agent() {
-        Some(agent) => agent_hook(&root, agent, &exe, install)?,
-        None => git_hook(&root, &exe, install)?,
+    let (path, result, backup) = match target.agent() {
+        None => {
+            anyhow::ensure!(
+                scope == Scope::Project,
+                "git hooks belong to one repository: there is no --user git hook (set git's \
+                 core.hooksPath to share one hook directory between repositories)"
+            );
+            let (path, changed) = git_hook(&root, &exe, install)?;
+            let result = match (install, changed) {
+                (true, true) => "installed",
+                (false, true) => "removed",
+                (true, false) => "already installed",
+                (false, false) => "not installed",
+            };
+            (path, result, None)
+        }
+        Some(agent) if install => {
+            let (path, outcome, backup) = install_agent(&root, agent, scope, &exe)?;
+            let result = match outcome {
+                Installed::Unchanged => "already installed",
+                Installed::Updated => "updated",
+                Installed::Created | Installed::Added => "installed",
+            };
+            (path, result, backup)
+        }
+        Some(agent) => {
+            let (path, outcome) = uninstall_agent(&root, agent, scope)?;
+            let result = match outcome {
+                Uninstalled::Restored => "removed (file restored as it was before the install)",
+                Uninstalled::Removed => "removed (ctx had created the file: deleted)",
+                Uninstalled::Edited => "removed (ctx's entries only)",
+                Uninstalled::NotInstalled => "not installed",
+            };
+            (path, result, None)
+        }
     };
-    let verb = match (install, changed) {
-        (true, true) => "installed",
-        (false, true) => "removed",
-        (true, false) => "already installed",
-        (false, false) => "not installed",
-    };
-    let fragile = install.then(|| install::fragile_location(&exe)).flatten();
-    let warning = fragile.map(|place| {
-        format!(
-            "the hooks call ctx at {}, inside {place}: when it is removed or rebuilt elsewhere every hook refuses its action; install ctx somewhere stable (`cargo install --path .`) and run `ctx hook install {}` again",
-            exe.display(),
-            target.name()
-        )
-    });
+    let warning = install
+        .then(|| hooks::fragile_location(&exe))
+        .flatten()
+        .map(|place| {
+            format!(
+                "the hooks call ctx at {}, inside {place}: when it is removed or rebuilt elsewhere every hook refuses its action; install ctx somewhere stable (`cargo install --path .`) and run `ctx hook install {}` again",
+                exe.display(),
+                target.name()
+            )
+        });
     let next = target
         .agent()
         .filter(|_| install)
-        .and_then(|agent| install::trust_step(agent, &root));
+        .and_then(|agent| hooks::trust_step(agent, &root, &path));
     if global.json {
-        print_json(&json!({"type": "summary", "data": {
-            "target": target.name(), "path": path, "result": verb, "ctx": exe,
-            "warning": warning, "next": next,
-        }}))?;
+        output::summary(&json!({
+            "target": target.name(), "scope": scope, "path": path, "result": result,
+            "backup": backup, "ctx": exe, "warning": warning, "next": next,
+        }))?;
     } else {
-        println!("ctx hook {verb}: {}", path.display());
+        outln!("ctx hook {result}: {}", install::shown(&path, &root))?;
         if let Some(next) = &next {
-            println!("next: {next}");
+            outln!("next: {next}")?;
         }
-        if let Some(warning) = &warning {
-            eprintln!("ctx: warning: {warning}");
+        if let Some(backup) = backup {
+            output::info(format!("backup of the previous file: {}", backup.display()));
         }
+    }
+    if let Some(warning) = &warning {
+        output::warn(warning);
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -135,69 +182,200 @@ fn ctx_binary() -> anyhow::Result<PathBuf> {
         .with_context(|| format!("resolving {}", exe.display()))
 }
 
-/// Merges (or removes) ctx's entries in an agent's JSON configuration.
-fn agent_hook(
+/// The configuration file of `agent` in `scope`.
+fn config_file(root: &Path, agent: Agent, scope: Scope) -> anyhow::Result<PathBuf> {
+    let home = match scope {
+        Scope::Project => return Ok(hooks::config_path(root, agent)),
+        Scope::User if agent == Agent::Codex => {
+            return Ok(install::codex_home()?.join("hooks.json"))
+        }
+        Scope::User => install::home()?,
+    };
+    // The user's files sit where the project's do, under the home directory.
+    Ok(hooks::config_path(&home, agent))
+}
+
+/// Writes ctx's hook entries into the agent's configuration file: nothing when they are
+/// already exactly there; otherwise ctx's older entries (another path, an older version)
+/// are replaced and everything else is kept.
+fn install_agent(
     root: &Path,
     agent: Agent,
+    scope: Scope,
     exe: &Path,
-    install: bool,
-) -> anyhow::Result<(PathBuf, bool)> {
-    let path = install::config_path(root, agent);
-    let mut config = read_json_object(&path)?;
-    let before = config.clone();
-    let result = if install {
-        install::merge(agent, &mut config, &install::entries(agent, exe))
+) -> anyhow::Result<(PathBuf, Installed, Option<PathBuf>)> {
+    let path = config_file(root, agent, scope)?;
+    let file = ConfigFile::read(&path)?;
+    let doc = Document::parse(file.text(), &path)?;
+    let wanted = hooks::entries(agent, exe);
+    let current = object(&doc);
+    if hooks::up_to_date(agent, &current, &wanted) {
+        return Ok((path, Installed::Unchanged, None));
+    }
+    let replaced = !hooks::installed(agent, &current).is_empty();
+    remove_from(&doc, agent);
+    let top = doc.object();
+    if agent == Agent::Cursor && top.get("version").is_none() {
+        top.append("version", jsonc::input(&json!(1)));
+    }
+    let lists = jsonc::object_at(&top, "hooks", &path)?;
+    for entry in &wanted {
+        let list = lists.array_value_or_create(entry.event).ok_or_else(|| {
+            anyhow::anyhow!(
+                "{}: hooks.{} is not a list; fix it by hand first",
+                path.display(),
+                entry.event
+            )
+        })?;
+        list.append(entry_value(entry, agent));
+    }
+    let outcome = match (&file.text, replaced) {
+        (None, _) => Installed::Created,
+        (Some(_), true) => Installed::Updated,
+        (Some(_), false) => Installed::Added,
+    };
+    let backup = install::write_install(&file, COMPONENT, &doc.text(), None)?;
+    Ok((path, outcome, backup))
+}
+
+/// Removes ctx's hook entries from the agent's configuration file.
+fn uninstall_agent(
+    root: &Path,
+    agent: Agent,
+    scope: Scope,
+) -> anyhow::Result<(PathBuf, Uninstalled)> {
+    let path = config_file(root, agent, scope)?;
+    let file = ConfigFile::read(&path)?;
+    let scaffold = if agent == Agent::Cursor {
+        json!({"version": 1})
     } else {
-        install::remove(agent, &mut config)
+        json!({})
     };
-    result.map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
-    let changed = config != before;
-    if changed {
-        write_json(&path, &Value::Object(config))?;
-    }
-    Ok((path, changed))
+    let outcome = install::uninstall(
+        &file,
+        COMPONENT,
+        |text| remove_ctx_hooks(text, &path, agent),
+        |text| jsonc::only_scaffold(text, &scaffold),
+    )?;
+    Ok((path, outcome))
 }
 
-fn read_json_object(path: &Path) -> anyhow::Result<Map<String, Value>> {
-    let text = match std::fs::read_to_string(path) {
-        Ok(text) if text.trim().is_empty() => return Ok(Map::new()),
-        Ok(text) => text,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Map::new()),
-        Err(e) => return Err(e).with_context(|| format!("reading {}", path.display())),
-    };
-    let value: Value = serde_json::from_str(&text).with_context(|| {
-        format!(
-            "{} is not valid JSON; fix it first, ctx will not overwrite it",
-            path.display()
-        )
-    })?;
-    match value {
-        Value::Object(map) => Ok(map),
-        _ => anyhow::bail!(
-            "{} holds JSON that is not an object; ctx will not overwrite it",
-            path.display()
-        ),
+/// The document's top-level object as plain JSON.
+fn object(doc: &Document) -> Map<String, Value> {
+    match doc.value() {
+        Value::Object(map) => map,
+        _ => Map::new(),
     }
 }
 
-fn write_json(path: &Path, value: &Value) -> anyhow::Result<()> {
-    if let Some(dir) = path.parent() {
-        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+/// The text without ctx's hook entries, or `None` when it has none.
+fn remove_ctx_hooks(text: &str, path: &Path, agent: Agent) -> anyhow::Result<Option<String>> {
+    let doc = Document::parse(text, path)?;
+    Ok(remove_from(&doc, agent).then(|| doc.text()))
+}
+
+/// Removes ctx's hooks from `doc`, and the lists, groups and `hooks` object left empty by
+/// that; true when there were any.
+fn remove_from(doc: &Document, agent: Agent) -> bool {
+    let top = doc.object();
+    let Some(lists) = top.get("hooks").and_then(|p| p.object_value()) else {
+        return false;
+    };
+    let mut changed = false;
+    for &(event, _, _) in hooks::events(agent) {
+        let Some(list) = lists.array_value(event) else {
+            continue;
+        };
+        let mut removed_here = false;
+        for element in list.elements() {
+            let Some(group) = element.to_serde_value() else {
+                continue;
+            };
+            if is_ctx_hook(&group) || only_ctx_hooks(&group) {
+                element.remove();
+                removed_here = true;
+            } else if has_ctx_hook(&group) {
+                let inner = element
+                    .as_object()
+                    .and_then(|o| o.array_value("hooks"))
+                    .map(|a| a.elements())
+                    .unwrap_or_default();
+                for hook in inner {
+                    if hook.to_serde_value().is_some_and(|h| is_ctx_hook(&h)) {
+                        hook.remove();
+                        removed_here = true;
+                    }
+                }
+            }
+        }
+        if removed_here && list.elements().is_empty() {
+            if let Some(prop) = lists.get(event) {
+                prop.remove();
+            }
+        }
+        changed |= removed_here;
     }
-    let text = serde_json::to_string_pretty(value)? + "\n";
-    let tmp = path.with_extension("json.ctx-tmp");
-    std::fs::write(&tmp, text).with_context(|| format!("writing {}", tmp.display()))?;
-    std::fs::rename(&tmp, path).with_context(|| format!("replacing {}", path.display()))
+    if changed && lists.properties().is_empty() {
+        if let Some(prop) = top.get("hooks") {
+            prop.remove();
+        }
+    }
+    changed
+}
+
+/// One hook entry in `agent`'s format, keys in the order the agents' docs show them.
+fn entry_value(entry: &HookEntry, agent: Agent) -> CstInputValue {
+    let text = |t: &str| CstInputValue::String(t.to_string());
+    if agent == Agent::Cursor {
+        return jsonc::ordered(vec![("command", text(&entry.command))]);
+    }
+    let mut handler = vec![("type", text("command")), ("command", text(&entry.command))];
+    if let Some(timeout) = entry.timeout {
+        handler.push(("timeout", CstInputValue::Number(timeout.to_string())));
+    }
+    let handlers = ("hooks", CstInputValue::Array(vec![jsonc::ordered(handler)]));
+    match entry.matcher {
+        Some(matcher) => jsonc::ordered(vec![("matcher", text(matcher)), handlers]),
+        None => jsonc::ordered(vec![handlers]),
+    }
+}
+
+/// A hook handler (or Cursor's flat entry) whose command runs ctx's hook mode.
+fn is_ctx_hook(value: &Value) -> bool {
+    value
+        .get("command")
+        .and_then(Value::as_str)
+        .is_some_and(hooks::is_ctx_command)
+}
+
+/// A hook entry, or a group of them, that runs ctx.
+fn has_ctx_hook(group: &Value) -> bool {
+    is_ctx_hook(group)
+        || group
+            .get("hooks")
+            .and_then(Value::as_array)
+            .is_some_and(|hs| hs.iter().any(is_ctx_hook))
+}
+
+/// A group whose hooks are all ctx's.
+fn only_ctx_hooks(group: &Value) -> bool {
+    group
+        .get("hooks")
+        .and_then(Value::as_array)
+        .is_some_and(|hs| !hs.is_empty() && hs.iter().all(is_ctx_hook))
 }
 
 // ---------------------------------------------------------------------------------------------
 // Status
 
-/// The state of ctx's hooks for one agent (or git).
+/// The state of ctx's hooks for one agent (or git) in one configuration file: the `data`
+/// of a `hook` record.
 #[derive(Debug, Serialize)]
 struct TargetStatus {
     /// claude, codex, gemini, cursor or git.
     target: &'static str,
+    /// The project's file or the user's.
+    scope: Scope,
     /// The configuration file (git: the pre-commit hook).
     config: PathBuf,
     /// Events with a ctx hook.
@@ -226,47 +404,71 @@ fn status(root: &Path, global: &Global) -> anyhow::Result<ExitCode> {
     let root = root.canonicalize().unwrap_or_else(|_| root.to_path_buf());
     let mut all = Vec::new();
     for agent in Agent::ALL {
-        all.push(agent_status(&root, agent)?);
+        let project = hooks::config_path(&root, agent);
+        all.push(agent_status(&root, agent, Scope::Project, &project)?);
+        // The user's file is reported when it holds ctx's hooks (no HOME: nothing to read).
+        if let Some(user) = config_file(&root, agent, Scope::User)
+            .ok()
+            .filter(|user| *user != project)
+        {
+            let status = agent_status(&root, agent, Scope::User, &user)?;
+            if status.installed() {
+                all.push(status);
+            }
+        }
     }
     all.push(git_status(&root)?);
-    let broken = all.iter().any(|s| s.installed() && !s.ok);
+    let installed = all.iter().filter(|s| s.installed()).count();
+    let broken = all.iter().filter(|s| s.installed() && !s.ok).count();
     if global.json {
-        print_json(&json!({"type": "hook_status", "data": {"root": root, "targets": all}}))?;
+        for target in &all {
+            output::record("hook", target)?;
+        }
+        output::summary(&json!({"root": root, "installed": installed, "broken": broken}))?;
     } else {
-        print_status(&all);
+        print_status(&all, &root)?;
     }
-    Ok(if broken {
+    Ok(if broken > 0 {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
     })
 }
 
-fn agent_status(root: &Path, agent: Agent) -> anyhow::Result<TargetStatus> {
-    let config = install::config_path(root, agent);
-    let found: Vec<Installed> = install::installed(agent, &read_json_object(&config)?);
+fn agent_status(
+    root: &Path,
+    agent: Agent,
+    scope: Scope,
+    config: &Path,
+) -> anyhow::Result<TargetStatus> {
+    let file = ConfigFile::read(config)?;
+    let found = hooks::installed(agent, &object(&Document::parse(file.text(), config)?));
     let mut events: Vec<&'static str> = found.iter().map(|f| f.event).collect();
     events.dedup();
-    let missing: Vec<&'static str> = install::events(agent)
+    let missing: Vec<&'static str> = hooks::events(agent)
         .iter()
         .map(|e| e.0)
         .filter(|e| !events.contains(e))
         .collect();
     let ctx = probes(found.iter().map(|f| f.command.as_str()));
-    let trust = (!found.is_empty()).then(|| trust::trust(agent, root, &found));
+    let trust = (!found.is_empty()).then(|| trust::trust(agent, root, config, &found));
     let trusted = trust
         .as_ref()
         .is_some_and(|t| matches!(t.state, TrustState::Trusted | TrustState::NotRequired));
     let runs = ctx.iter().all(|p| p.runs && p.absolute);
+    let flag = match scope {
+        Scope::Project => "",
+        Scope::User => " --user",
+    };
     let next = if found.is_empty() {
-        Some(format!("ctx hook install {}", agent.name()))
+        Some(format!("ctx hook install {}{flag}", agent.name()))
     } else if !runs || !missing.is_empty() {
         Some(format!(
-            "run `ctx hook install {}` again with a working ctx",
+            "run `ctx hook install {}{flag}` again with a working ctx",
             agent.name()
         ))
     } else if !trusted {
-        install::trust_step(agent, root)
+        hooks::trust_step(agent, root, config)
     } else {
         None
     };
@@ -275,7 +477,8 @@ fn agent_status(root: &Path, agent: Agent) -> anyhow::Result<TargetStatus> {
     let ok = runs && missing.is_empty() && (trusted || agent == Agent::Claude);
     Ok(TargetStatus {
         target: agent.name(),
-        config,
+        scope,
+        config: config.to_path_buf(),
         events,
         missing,
         ctx,
@@ -287,10 +490,10 @@ fn agent_status(root: &Path, agent: Agent) -> anyhow::Result<TargetStatus> {
 
 /// Probes each distinct binary the commands call.
 fn probes<'a>(commands: impl Iterator<Item = &'a str>) -> Vec<Probe> {
-    let mut binaries: Vec<String> = commands.filter_map(install::binary).collect();
+    let mut binaries: Vec<String> = commands.filter_map(hooks::binary).collect();
     binaries.sort();
     binaries.dedup();
-    binaries.iter().map(|b| install::probe(b)).collect()
+    binaries.iter().map(|b| hooks::probe(b)).collect()
 }
 
 fn git_status(root: &Path) -> anyhow::Result<TargetStatus> {
@@ -313,6 +516,7 @@ fn git_status(root: &Path) -> anyhow::Result<TargetStatus> {
     let ok = installed && ctx.iter().all(|p| p.runs);
     Ok(TargetStatus {
         target: "git",
+        scope: Scope::Project,
         config: hook,
         events: if installed {
             vec!["pre-commit"]
@@ -331,14 +535,17 @@ fn git_status(root: &Path) -> anyhow::Result<TargetStatus> {
     })
 }
 
-fn print_status(all: &[TargetStatus]) {
+fn print_status(all: &[TargetStatus], root: &Path) -> anyhow::Result<()> {
     for s in all {
+        let label = match s.scope {
+            Scope::Project => s.target.to_string(),
+            Scope::User => format!("{} (user)", s.target),
+        };
         if !s.installed() {
-            println!(
-                "{:<7} not installed ({})",
-                s.target,
+            outln!(
+                "{label:<7} not installed ({})",
                 s.next.as_deref().unwrap_or_default()
-            );
+            )?;
             continue;
         }
         let events = if s.missing.is_empty() {
@@ -350,28 +557,28 @@ fn print_status(all: &[TargetStatus]) {
                 s.missing.join(", ")
             )
         };
-        println!(
-            "{:<7} installed in {} ({events})",
-            s.target,
-            s.config.display()
-        );
+        outln!(
+            "{label:<7} installed in {} ({events})",
+            install::shown(&s.config, root)
+        )?;
         for probe in &s.ctx {
             let state = match (probe.runs, probe.absolute) {
                 (true, true) => format!("runs: {}", probe.detail),
                 (true, false) => "not an absolute path: the hooks depend on the agent's PATH and do not fail closed".to_string(),
                 (false, _) => format!("does not run ({}): every checked action is refused", probe.detail),
             };
-            println!("        ctx {}: {state}", probe.path);
+            outln!("        ctx {}: {state}", probe.path)?;
         }
         if let Some(trust) = &s.trust {
             let state = serde_json::to_value(trust.state).ok();
             let state = state.as_ref().and_then(Value::as_str).unwrap_or("unknown");
-            println!("        trust: {state}: {}", trust.detail);
+            outln!("        trust: {state}: {}", trust.detail)?;
         }
         if let Some(next) = &s.next {
-            println!("        next: {next}");
+            outln!("        next: {next}")?;
         }
     }
+    Ok(())
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -459,6 +666,62 @@ fn make_executable(_path: &Path) -> anyhow::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const USER_SETTINGS: &str = r#"{
+  // my own guard
+  "permissions": {"allow": ["Bash(ls)"]},
+  "hooks": {
+    "PreToolUse": [
+      {"matcher": "Bash", "hooks": [{"type": "command", "command": "my-guard"}]},
+      {"matcher": "Bash", "hooks": [{"type": "command", "command": "ctx check --hook claude"}]}
+    ]
+  },
+  "model": "opus"
+}
+"#;
+
+    /// What `install_agent` does to the text, without the files around it.
+    fn install_into(text: &str, agent: Agent, exe: &Path) -> String {
+        let doc = Document::parse(text, Path::new("s.json")).unwrap();
+        remove_from(&doc, agent);
+        let lists = jsonc::object_at(&doc.object(), "hooks", Path::new("s.json")).unwrap();
+        for entry in hooks::entries(agent, exe) {
+            let list = lists.array_value_or_create(entry.event).unwrap();
+            list.append(entry_value(&entry, agent));
+        }
+        doc.text()
+    }
+
+    #[test]
+    fn an_older_ctx_entry_is_replaced_beside_the_users_and_removed_exactly() {
+        let exe = Path::new("/usr/local/bin/ctx");
+        let installed = install_into(USER_SETTINGS, Agent::Claude, exe);
+        assert!(
+            installed.starts_with("{\n  // my own guard\n  \"permissions\""),
+            "{installed}"
+        );
+        let value = object(&Document::parse(&installed, Path::new("s")).unwrap());
+        let wanted = hooks::entries(Agent::Claude, exe);
+        assert!(
+            hooks::up_to_date(Agent::Claude, &value, &wanted),
+            "{installed}"
+        );
+        assert_eq!(value["hooks"]["PreToolUse"].as_array().unwrap().len(), 2);
+        assert_eq!(value["hooks"]["PreToolUse"][0]["hooks"][0]["command"], "my-guard");
+        assert_eq!(value["model"], "opus");
+        let removed = remove_ctx_hooks(&installed, Path::new("s"), Agent::Claude)
+            .unwrap()
+            .unwrap();
+        let value = Document::parse(&removed, Path::new("s")).unwrap().value();
+        assert_eq!(
+            value["hooks"],
+            json!({"PreToolUse": [{"matcher": "Bash", "hooks": [{"type": "command", "command": "my-guard"}]}]})
+        );
+        assert!(removed.contains("// my own guard"));
+        assert!(remove_ctx_hooks(&removed, Path::new("s"), Agent::Claude)
+            .unwrap()
+            .is_none());
+    }
 
     #[test]
     fn git_status_reads_the_binary_back_from_the_script() {

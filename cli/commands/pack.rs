@@ -1,6 +1,7 @@
 //! `ctx pack`: a budget-exact prompt of anchors, task, repository map and relevant code.
 
-use crate::output::{print_json, Global};
+use crate::freshness::{fresh_index, Staleness};
+use crate::output::{self, outln, Global};
 use anyhow::Context;
 use ctx_engine::anchor::{load_plan, AnchorSet, Plan};
 use ctx_engine::embed::Embedder;
@@ -60,7 +61,8 @@ pub fn run(args: PackArgs, global: &Global) -> anyhow::Result<ExitCode> {
     let root = global.root()?;
     let options = options(&args, &root)?;
     if let Some(pack) = crate::serve::client::pack(&root, &options) {
-        write_pack(&pack?, &args, global, options.format)?;
+        // The daemon's watcher keeps its index up to date.
+        write_pack(&pack?, &args, global, options.format, None)?;
         return Ok(ExitCode::SUCCESS);
     }
     // The BPE tables load while the index opens.
@@ -74,8 +76,8 @@ pub fn run(args: PackArgs, global: &Global) -> anyhow::Result<ExitCode> {
         Err(e) => return Err(e).context("opening the index"),
     };
     let embedder = query_embedder(&index, &root, &options);
-    let index =
-        crate::fresh::fresh_index(index, &root, embedder.as_ref().map(|e| e as &dyn Embedder))?;
+    let (index, stale) =
+        fresh_index(index, &root, embedder.as_ref().map(|e| e as &dyn Embedder))?;
     let anchors = AnchorSet::load(&root).context("loading anchors")?;
     let (corpus, seeds) = read_index(
         &index,
@@ -86,7 +88,7 @@ pub fn run(args: PackArgs, global: &Global) -> anyhow::Result<ExitCode> {
     // pack is put together.
     let closing = std::thread::spawn(move || drop(index));
     let pack = pack_corpus(&corpus, &seeds, &pack_anchors(&anchors), &options)?;
-    write_pack(&pack, &args, global, options.format)?;
+    write_pack(&pack, &args, global, options.format, stale)?;
     closing
         .join()
         .map_err(|_| anyhow::anyhow!("closing the index panicked"))?;
@@ -107,7 +109,7 @@ fn query_embedder(
     match crate::config::load_embedder(root) {
         Ok((embedder, _)) => embedder,
         Err(e) => {
-            eprintln!("ctx: lexical search only ({e:#})");
+            output::warn(format!("lexical search only ({e:#})"));
             None
         }
     }
@@ -185,9 +187,22 @@ fn read_plan(path: Option<&Path>, root: &Path) -> anyhow::Result<Option<PlanInpu
     }))
 }
 
-fn write_pack(pack: &Pack, args: &PackArgs, global: &Global, format: Format) -> anyhow::Result<()> {
+/// Writes the pack: to `-o FILE` or stdout, as the prompt, the pack JSON (`--format json`)
+/// or, with `--json`, as a `pack` record; then the summary (a line, or the `summary` record).
+fn write_pack(
+    pack: &Pack,
+    args: &PackArgs,
+    global: &Global,
+    format: Format,
+    stale: Option<Staleness>,
+) -> anyhow::Result<()> {
+    let to_stdout = args.output.is_none();
+    if global.json && to_stdout {
+        output::record("pack", pack)?;
+        return output::summary(&summary(pack, stale));
+    }
     // The pack masks secrets as it counts; the exit filter is the last net.
-    let text = if format == Format::Json || global.json {
+    let text = if format == Format::Json {
         let mut value = serde_json::to_value(pack)?;
         ctx_engine::secrets::redact_json(&mut value);
         serde_json::to_string(&value)? + "\n"
@@ -198,30 +213,35 @@ fn write_pack(pack: &Pack, args: &PackArgs, global: &Global, format: Format) -> 
         Some(path) => {
             std::fs::write(path, &text)
                 .with_context(|| format!("writing the pack to {:?}", path.display().to_string()))?;
-            if global.json && format != Format::Json {
-                print_json(&summary(pack))?;
+            if global.json {
+                output::summary(&summary(pack, stale))?;
             } else {
-                println!("{}", summary_line(pack));
-                for warning in &pack.warnings {
-                    eprintln!("ctx: warning: {warning}");
-                }
+                outln!("{}", summary_line(pack))?;
+                warn_pack(pack);
                 if args.explain {
                     print_explain(&mut std::io::stdout().lock(), pack)?;
                 }
             }
         }
         None => {
-            std::io::stdout().lock().write_all(text.as_bytes())?;
-            eprintln!("ctx: {}", summary_line(pack));
-            for warning in &pack.warnings {
-                eprintln!("ctx: warning: {warning}");
-            }
+            let mut out = std::io::stdout().lock();
+            out.write_all(text.as_bytes())?;
+            out.flush()?;
+            output::info(summary_line(pack));
+            warn_pack(pack);
             if args.explain {
                 print_explain(&mut std::io::stderr().lock(), pack)?;
             }
         }
     }
     Ok(())
+}
+
+/// The pack's own warnings (no room left for the answer…) on stderr.
+fn warn_pack(pack: &Pack) {
+    for warning in &pack.warnings {
+        output::warn(warning);
+    }
 }
 
 fn summary_line(pack: &Pack) -> String {
@@ -244,13 +264,13 @@ fn summary_line(pack: &Pack) -> String {
     )
 }
 
-fn summary(pack: &Pack) -> serde_json::Value {
-    serde_json::json!({"type": "summary", "data": {
+fn summary(pack: &Pack, stale: Option<Staleness>) -> serde_json::Value {
+    serde_json::json!({
         "budget": pack.budget, "reserve": pack.reserve, "tokens": pack.tokens,
         "tokenizer": pack.tokenizer, "model": pack.model, "anchors": pack.anchors,
         "items": pack.items.len(), "dropped": pack.dropped.len(),
-        "warnings": pack.warnings,
-    }})
+        "warnings": pack.warnings, "stale": stale,
+    })
 }
 
 fn print_explain(out: &mut dyn Write, pack: &Pack) -> anyhow::Result<()> {

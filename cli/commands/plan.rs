@@ -1,6 +1,6 @@
 //! `ctx plan`: pin, show or clear a task plan (its files bound what actions may change).
 
-use crate::output::{print_json, Global};
+use crate::output::{self, outln, Global};
 use anyhow::Context;
 use ctx_engine::anchor::{clear_plan, load_plan, pin_plan, plan_path};
 use std::io::Read;
@@ -35,35 +35,35 @@ pub fn run(args: PlanArgs, global: &Global) -> anyhow::Result<ExitCode> {
             let text = read_plan(&file)?;
             let plan = pin_plan(&root, &file, &text)?;
             if global.json {
-                print_json(&serde_json::json!({"type": "plan", "data": plan}))?;
+                output::summary(&plan)?;
             } else {
-                println!(
+                outln!(
                     "pinned plan in {} ({} steps, scope: {})",
                     plan_path(&root).display(),
                     plan.steps.len(),
                     plan.scope().join(", ")
-                );
+                )?;
             }
             Ok(ExitCode::SUCCESS)
         }
         PlanCommand::Show => {
             let Some(plan) = load_plan(&root)? else {
                 if global.json {
-                    print_json(&serde_json::json!({"type": "plan", "data": null}))?;
-                    return Ok(ExitCode::SUCCESS);
+                    output::summary(&serde_json::Value::Null)?;
+                } else {
+                    output::info("no plan is pinned: pin one with `ctx plan pin plan.json`");
                 }
-                eprintln!("no plan is pinned: pin one with `ctx plan pin plan.json`");
                 return Ok(ExitCode::from(1));
             };
             if global.json {
-                print_json(&serde_json::json!({"type": "plan", "data": plan}))?;
+                output::summary(&plan)?;
             } else {
                 if let Some(goal) = &plan.goal {
-                    println!("goal:  {goal}");
+                    outln!("goal:  {goal}")?;
                 }
-                println!("scope: {}", plan.scope().join(", "));
+                outln!("scope: {}", plan.scope().join(", "))?;
                 for (i, step) in plan.steps.iter().enumerate() {
-                    println!("{:>3}. {}", i + 1, step.description());
+                    outln!("{:>3}. {}", i + 1, step.description())?;
                 }
             }
             Ok(ExitCode::SUCCESS)
@@ -71,13 +71,11 @@ pub fn run(args: PlanArgs, global: &Global) -> anyhow::Result<ExitCode> {
         PlanCommand::Clear => {
             let removed = clear_plan(&root)?;
             if global.json {
-                print_json(
-                    &serde_json::json!({"type": "plan_cleared", "data": {"removed": removed}}),
-                )?;
+                output::summary(&serde_json::json!({"removed": removed}))?;
             } else if removed {
-                println!("cleared the pinned plan");
+                outln!("cleared the pinned plan")?;
             } else {
-                println!("no plan was pinned");
+                outln!("no plan was pinned")?;
             }
             Ok(ExitCode::SUCCESS)
         }

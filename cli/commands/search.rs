@@ -1,6 +1,7 @@
 //! `ctx search`: hybrid, lexical or semantic search over the index.
 
-use crate::output::{print_json, Global};
+use crate::freshness::{fresh_index, Staleness};
+use crate::output::{self, outln, paint, Global, Style};
 use anyhow::Context;
 use ctx_engine::embed::Embedder;
 use ctx_engine::search::{SearchMode, SearchRequest};
@@ -55,26 +56,36 @@ pub fn run(args: SearchArgs, global: &Global) -> anyhow::Result<ExitCode> {
         mode,
         k: args.k,
     };
-    let hits = match crate::serve::client::search(&root, &request) {
-        Some(hits) => hits.context("searching through the ctx serve daemon")?,
+    let (hits, stale) = match crate::serve::client::search(&root, &request) {
+        // The daemon's watcher keeps its index up to date.
+        Some(hits) => (
+            hits.context("searching through the ctx serve daemon")?,
+            None,
+        ),
         None => search_in_process(&root, &request)?,
     };
     if global.json {
         for hit in &hits {
-            print_json(&serde_json::json!({"type": "hit", "data": hit}))?;
+            output::record("hit", hit)?;
         }
+        output::summary(&serde_json::json!({
+            "query": args.query, "mode": mode_name(args.mode), "hits": hits.len(), "stale": stale,
+        }))?;
     } else {
         for hit in &hits {
             let line = format!(
                 "{}:{}-{}\t{}\t{}\t{:.4}",
-                hit.path,
-                hit.start_line,
-                hit.end_line,
-                hit.symbol.as_deref().unwrap_or("-"),
+                paint(&hit.path, Style::Path),
+                paint(hit.start_line, Style::Line),
+                paint(hit.end_line, Style::Line),
+                paint(hit.symbol.as_deref().unwrap_or("-"), Style::Symbol),
                 hit.kind,
                 hit.score
             );
-            println!("{}", ctx_engine::secrets::redact(&line));
+            outln!("{}", ctx_engine::secrets::redact(&line))?;
+        }
+        if hits.is_empty() {
+            output::info(format!("no hits for {:?}", args.query));
         }
     }
     Ok(if hits.is_empty() {
@@ -84,21 +95,30 @@ pub fn run(args: SearchArgs, global: &Global) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// The search without a daemon: open the index and load the model in this process.
+fn mode_name(mode: Mode) -> &'static str {
+    match mode {
+        Mode::Hybrid => "hybrid",
+        Mode::Lexical => "lexical",
+        Mode::Semantic => "semantic",
+    }
+}
+
+/// The search without a daemon: open the index, load the model in this process, and
+/// re-index the files changed since the last index first (or warn that it is stale).
 fn search_in_process(
     root: &std::path::Path,
     request: &SearchRequest,
-) -> anyhow::Result<Vec<ctx_engine::search::Hit>> {
+) -> anyhow::Result<(Vec<ctx_engine::search::Hit>, Option<Staleness>)> {
     let index = Index::open(root)?;
     let embedder = match request.mode {
         SearchMode::Lexical => None,
         mode => load_query_embedder(root, mode)?,
     };
-    let index =
-        crate::fresh::fresh_index(index, root, embedder.as_ref().map(|e| e as &dyn Embedder))?;
-    index
+    let (index, stale) = fresh_index(index, root, embedder.as_ref().map(|e| e as &dyn Embedder))?;
+    let hits = index
         .search(request, embedder.as_ref().map(|e| e as &dyn Embedder))
-        .context("searching")
+        .context("searching")?;
+    Ok((hits, stale))
 }
 
 /// The embedder for the query: required in semantic mode, optional in hybrid mode.

@@ -1,6 +1,6 @@
 //! `ctx serve`: run the repository's warm daemon, or stop it, or report its state.
 
-use crate::output::{print_json, Global};
+use crate::output::{self, outln, Global};
 use crate::serve::client;
 use crate::serve::protocol::{socket_path, Request};
 use serde_json::json;
@@ -62,9 +62,9 @@ fn stop(root: &std::path::Path, global: &Global) -> anyhow::Result<ExitCode> {
 
 fn report(global: &Global, done: bool, message: &str) -> anyhow::Result<()> {
     if global.json {
-        print_json(&json!({"type": "serve", "data": {"stopped": done, "message": message}}))
+        output::summary(&json!({"stopped": done, "message": message}))
     } else {
-        println!("{message}");
+        outln!("{message}")?;
         Ok(())
     }
 }
@@ -72,12 +72,10 @@ fn report(global: &Global, done: bool, message: &str) -> anyhow::Result<()> {
 fn status(root: &std::path::Path, global: &Global) -> anyhow::Result<ExitCode> {
     let state = ask(root, "ping").map(|r| r["structuredContent"].clone());
     if global.json {
-        print_json(
-            &json!({"type": "serve_status", "data": {"running": state.is_some(), "daemon": state}}),
-        )?;
+        output::summary(&json!({"running": state.is_some(), "daemon": state}))?;
     } else {
         match &state {
-            Some(s) => println!(
+            Some(s) => outln!(
                 "ctx serve runs for {} (pid {}, up {} s, {} requests, {} re-indexes; last: {})",
                 s["root"].as_str().unwrap_or("?"),
                 s["pid"],
@@ -85,8 +83,8 @@ fn status(root: &std::path::Path, global: &Global) -> anyhow::Result<ExitCode> {
                 s["requests"],
                 s["reindexes"],
                 s["last_reindex"].as_str().unwrap_or("none")
-            ),
-            None => println!("no ctx serve daemon runs for {}", root.display()),
+            )?,
+            None => outln!("no ctx serve daemon runs for {}", root.display())?,
         }
     }
     Ok(if state.is_some() {

@@ -2,19 +2,25 @@
 //! and the index's health (its parts checked against its manifest when it is opened: a
 //! damaged part is reported with the command that repairs it, exit code 1).
 
-use crate::output::{print_json, Global};
-use ctx_engine::store::FileRecord;
-use ctx_indexers::walk::{walk, WalkOptions};
+use crate::freshness::{self, Changes, Staleness};
+use crate::output::{self, outln, paint, Global, Style};
 use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::ExitCode;
 
+/// Changed files listed per kind before "… and N more".
+const SHOWN_PER_KIND: usize = 5;
+
 /// Arguments of `ctx status`.
 #[derive(Debug, clap::Args)]
-pub struct StatusArgs {}
+pub struct StatusArgs {
+    /// List every changed file (default: the counts and the first few of each kind).
+    #[arg(long)]
+    pub all: bool,
+}
 
-/// What `ctx status` reports.
+/// What `ctx status` reports (the JSON `summary`).
 #[derive(Debug, Serialize)]
 struct Status {
     root: String,
@@ -29,14 +35,16 @@ struct Status {
     index_bytes: u64,
     source_bytes: u64,
     model: Option<String>,
+    /// Unix seconds of the last full run.
     last_indexed: Option<u64>,
-    changed: Vec<String>,
-    added: Vec<String>,
-    deleted: Vec<String>,
+    /// The same time, readable (UTC).
+    last_indexed_at: Option<String>,
+    /// `null` when the index is up to date.
+    stale: Option<Staleness>,
 }
 
 /// Runs `ctx status`.
-pub fn run(_args: StatusArgs, global: &Global) -> anyhow::Result<ExitCode> {
+pub fn run(args: StatusArgs, global: &Global) -> anyhow::Result<ExitCode> {
     let root = global.root()?;
     let (files, meta) = match crate::serve::client::index_records(&root) {
         Ok(found) => found,
@@ -46,7 +54,7 @@ pub fn run(_args: StatusArgs, global: &Global) -> anyhow::Result<ExitCode> {
     for file in &files {
         *languages.entry(file.language.clone()).or_default() += 1;
     }
-    let (changed, added, deleted) = changes(&root, &files)?;
+    let changes = freshness::changes(&root, &files)?;
     let status = Status {
         root: root.display().to_string(),
         health: "ok",
@@ -62,14 +70,19 @@ pub fn run(_args: StatusArgs, global: &Global) -> anyhow::Result<ExitCode> {
             .as_ref()
             .map(|m| format!("{} ({} dims)", m.id, m.dim)),
         last_indexed: meta.last_indexed,
-        changed,
-        added,
-        deleted,
+        last_indexed_at: meta.last_indexed.map(output::utc_time),
+        stale: changes.staleness(),
     };
     if global.json {
-        print_json(&status)?;
+        for (change, path) in changes.entries() {
+            output::record(
+                "change",
+                &serde_json::json!({"path": path, "change": change}),
+            )?;
+        }
+        output::summary(&status)?;
     } else {
-        print_human(&status);
+        print_human(&status, &changes, args.all)?;
     }
     Ok(ExitCode::SUCCESS)
 }
@@ -87,91 +100,91 @@ fn report_damage(root: &Path, err: anyhow::Error, global: &Global) -> anyhow::Re
     }
     let problem = format!("{err:#}");
     if global.json {
-        print_json(&serde_json::json!({
+        output::summary(&serde_json::json!({
             "root": root.display().to_string(),
             "health": "damaged",
             "problem": problem,
         }))?;
     } else {
-        println!("index of {}", root.display());
-        println!("  health: damaged: {problem}");
+        outln!("index of {}", root.display())?;
+        outln!(
+            "  health: {}: {}",
+            paint("damaged", Style::Deny),
+            ctx_engine::secrets::redact(&problem)
+        )?;
     }
     Ok(ExitCode::from(1))
 }
 
-fn print_human(s: &Status) {
-    println!("index of {}", s.root);
-    println!("  health: {}", s.health);
+fn print_human(s: &Status, changes: &Changes, all: bool) -> std::io::Result<()> {
+    outln!(
+        "{} {}",
+        paint("index of", Style::Bold),
+        paint(&s.root, Style::Path)
+    )?;
+    outln!("  health: {}", paint(s.health, Style::Ok))?;
     let langs: Vec<String> = s
         .languages
         .iter()
         .map(|(l, n)| format!("{l} {n}"))
         .collect();
-    println!(
+    outln!(
         "  {} files, {} chunks, {} tokens ({})",
         s.files,
         s.chunks,
         s.tokens,
         langs.join(", ")
-    );
-    println!(
+    )?;
+    outln!(
         "  index size {:.1} MiB for {:.1} MiB of source",
         s.index_bytes as f64 / 1048576.0,
         s.source_bytes as f64 / 1048576.0
-    );
+    )?;
     match &s.model {
-        Some(model) => println!("  model {model}"),
+        Some(model) => outln!("  model {model}")?,
         None => {
-            println!("  model: none (lexical only; `ctx model install` enables semantic search)")
+            outln!("  model: none (lexical only; `ctx model install` enables semantic search)")?
         }
     }
-    let pending = s.changed.len() + s.added.len() + s.deleted.len();
-    if pending == 0 {
-        println!("  up to date");
-        return;
+    if let Some(at) = &s.last_indexed_at {
+        let ago = s.last_indexed.map(output::ago).unwrap_or_default();
+        outln!("  last indexed {at}{ago}")?;
     }
-    println!("  {pending} files changed since the last index (run `ctx index`):");
-    for (mark, list) in [("M", &s.changed), ("A", &s.added), ("D", &s.deleted)] {
-        for path in list {
-            println!("    {mark} {path}");
+    if changes.total() == 0 {
+        return outln!("  {}", paint("up to date", Style::Ok));
+    }
+    outln!(
+        "  {}: {} since the last index (run `ctx index`)",
+        paint(
+            format!(
+                "{} file{} changed",
+                changes.total(),
+                if changes.total() == 1 { "" } else { "s" }
+            ),
+            Style::Warn
+        ),
+        changes.describe()
+    )?;
+    for (mark, list) in [
+        ("M", &changes.modified),
+        ("A", &changes.added),
+        ("D", &changes.deleted),
+    ] {
+        let shown = if all { list.len() } else { SHOWN_PER_KIND };
+        for path in list.iter().take(shown) {
+            outln!("    {mark} {path}")?;
+        }
+        if list.len() > shown {
+            outln!("    {mark} … and {} more", list.len() - shown)?;
         }
     }
-}
-
-/// Files changed, added and deleted since the last index: size and mtime first, the hash
-/// only when those differ.
-fn changes(
-    root: &Path,
-    files: &[FileRecord],
-) -> anyhow::Result<(Vec<String>, Vec<String>, Vec<String>)> {
-    let known: HashMap<&str, &FileRecord> = files.iter().map(|f| (f.path.as_str(), f)).collect();
-    let walk = walk(root, &WalkOptions::default());
-    let (mut changed, mut added) = (Vec::new(), Vec::new());
-    for file in &walk.files {
-        match known.get(file.rel_path.as_str()) {
-            None => {
-                let bytes = std::fs::read(&file.path).unwrap_or_default();
-                if !ctx_indexers::walk::looks_binary(&bytes) {
-                    added.push(file.rel_path.clone());
-                }
-            }
-            Some(record) if record.size != file.size || record.mtime_ns != file.mtime_ns => {
-                let bytes = std::fs::read(&file.path).unwrap_or_default();
-                if blake3::hash(&bytes).to_hex().as_str() != record.hash {
-                    changed.push(file.rel_path.clone());
-                }
-            }
-            Some(_) => {}
-        }
-    }
-    let present: std::collections::HashSet<&str> =
-        walk.files.iter().map(|f| f.rel_path.as_str()).collect();
-    let deleted = files
+    let cut = [&changes.modified, &changes.added, &changes.deleted]
         .iter()
-        .filter(|f| !present.contains(f.path.as_str()))
-        .map(|f| f.path.clone())
-        .collect();
-    Ok((changed, added, deleted))
+        .any(|list| list.len() > SHOWN_PER_KIND);
+    if !all && cut {
+        outln!("  (`ctx status --all` lists every file)")?;
+    }
+    Ok(())
 }
 
 fn dir_size(dir: &Path) -> u64 {

@@ -322,9 +322,11 @@ fn update(daemon: &Daemon, changes: &Changes, first_event: Instant) -> bool {
                 } else {
                     format!("{} changed paths", changes.paths.len())
                 },
-                SystemTime::now()
-                    .duration_since(SystemTime::UNIX_EPOCH)
-                    .map_or(0, |d| d.as_secs())
+                crate::output::utc_time(
+                    SystemTime::now()
+                        .duration_since(SystemTime::UNIX_EPOCH)
+                        .map_or(0, |d| d.as_secs())
+                )
             );
             *daemon
                 .stats

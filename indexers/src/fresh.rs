@@ -137,9 +137,7 @@ pub fn refresh(
         return Ok((index, Freshness::UpToDate));
     }
     if changes.len() > MAX_REFRESH_FILES {
-        let reason = format!(
-            "more than {MAX_REFRESH_FILES} files changed: run `ctx index` to bring it up to date"
-        );
+        let reason = format!("more than {MAX_REFRESH_FILES} files changed");
         return Ok((index, Freshness::Stale { changes, reason }));
     }
     let model = index.meta().model.clone();

@@ -51,8 +51,16 @@ pub trait Progress: Sync {
     fn start(&self, files: u64);
     /// One more file was looked at.
     fn advance(&self, path: &str);
-    /// A phase begins (`embedding`, `committing`...).
+    /// A phase begins (`walking`, `embedding`, `committing`...).
     fn phase(&self, name: &str);
+    /// The writer has dealt with `files` files in all: stored (embedded first when there
+    /// is a model), or found unchanged, or skipped.
+    fn written(&self, _files: u64) {}
+    /// `chunks` more chunks were embedded.
+    fn embedded(&self, _chunks: u64) {}
+    /// The first `files` files the writer dealt with are committed: an interrupted run
+    /// keeps them.
+    fn committed(&self, _files: u64) {}
 }
 
 /// A [`Progress`] that reports nothing.
@@ -156,6 +164,7 @@ pub fn index_repository(
         .into_iter()
         .map(|f| (f.path.clone(), f))
         .collect();
+    progress.phase("walking");
     let walk = walk(root, &options.walk);
     summary.record_walk(&walk);
     progress.start(walk.files.len() as u64);
@@ -171,7 +180,7 @@ pub fn index_repository(
     if let Some(embedder) = embedder {
         progress.phase("embedding");
         let changed = summary.changed_paths.clone();
-        backfill_vectors(index, &known, &changed, embedder, &mut summary)?;
+        backfill_vectors(index, &known, &changed, embedder, progress, &mut summary)?;
     }
     progress.phase("committing");
     for path in known.keys() {
@@ -255,7 +264,7 @@ pub fn index_paths(
         }
     }
     if let Some(embedder) = embedder {
-        embed_missing(index, &changed, embedder, &mut summary)?;
+        embed_missing(index, &changed, embedder, &NoProgress, &mut summary)?;
     }
     for chunked in changed {
         summary.indexed += 1;
@@ -319,7 +328,7 @@ fn process_files(
     progress: &dyn Progress,
     summary: &mut IndexSummary,
 ) -> Result<HashSet<String>> {
-    let mut writer = Writer::new(index, known, embedder, summary);
+    let mut writer = Writer::new(index, known, embedder, progress, summary);
     let window = Window::default();
     std::thread::scope(|scope| -> Result<()> {
         let _close = CloseOnDrop(&window);
@@ -445,8 +454,11 @@ struct Writer<'a> {
     index: &'a mut Index,
     known: &'a HashMap<String, FileRecord>,
     embedder: Option<&'a dyn Embedder>,
+    progress: &'a dyn Progress,
     summary: &'a mut IndexSummary,
     keep: HashSet<String>,
+    /// Files dealt with so far (see [`Progress::written`]).
+    done: u64,
     group: Vec<Chunked>,
     group_chunks: usize,
     staged: usize,
@@ -458,14 +470,17 @@ impl<'a> Writer<'a> {
         index: &'a mut Index,
         known: &'a HashMap<String, FileRecord>,
         embedder: Option<&'a dyn Embedder>,
+        progress: &'a dyn Progress,
         summary: &'a mut IndexSummary,
     ) -> Writer<'a> {
         Writer {
             index,
             known,
             embedder,
+            progress,
             summary,
             keep: HashSet::new(),
+            done: 0,
             group: Vec::new(),
             group_chunks: 0,
             staged: 0,
@@ -479,6 +494,7 @@ impl<'a> Writer<'a> {
             Outcome::Unchanged => {
                 self.summary.unchanged += 1;
                 self.keep.insert(path.to_string());
+                self.done += 1;
             }
             Outcome::Changed(chunked) => {
                 self.group_chunks += chunked.chunks.len();
@@ -496,10 +512,13 @@ impl<'a> Writer<'a> {
                         self.keep.insert(path.to_string());
                     }
                 }
+                self.done += 1;
             }
         }
         if self.embedder.is_none() || self.group_chunks >= EMBED_GROUP_CHUNKS {
             self.write_group()?;
+        } else if self.group.is_empty() {
+            self.progress.written(self.done);
         }
         Ok(())
     }
@@ -507,8 +526,15 @@ impl<'a> Writer<'a> {
     /// Embeds and stages the gathered files; commits when one is due.
     fn write_group(&mut self) -> Result<()> {
         if let Some(embedder) = self.embedder {
-            embed_missing(self.index, &self.group, embedder, self.summary)?;
+            embed_missing(
+                self.index,
+                &self.group,
+                embedder,
+                self.progress,
+                self.summary,
+            )?;
         }
+        self.done += self.group.len() as u64;
         for chunked in self.group.drain(..) {
             self.summary.indexed += 1;
             self.summary.chunks += chunked.chunks.len() as u64;
@@ -520,10 +546,12 @@ impl<'a> Writer<'a> {
         self.group_chunks = 0;
         let due = self.staged >= COMMIT_EVERY_FILES
             || (self.staged > 0 && self.last_commit.elapsed() >= COMMIT_INTERVAL);
+        self.progress.written(self.done);
         if due {
             self.index.commit()?;
             self.staged = 0;
             self.last_commit = Instant::now();
+            self.progress.committed(self.done);
         }
         Ok(())
     }
@@ -574,6 +602,7 @@ fn backfill_vectors(
     known: &HashMap<String, FileRecord>,
     changed: &[String],
     embedder: &dyn Embedder,
+    progress: &dyn Progress,
     summary: &mut IndexSummary,
 ) -> Result<()> {
     let changed: HashSet<&str> = changed.iter().map(String::as_str).collect();
@@ -616,7 +645,7 @@ fn backfill_vectors(
     // Reuse and lexical-only counts are about the files indexed in this run.
     let (reused_before, lexical_before) = (summary.reused_embeddings, summary.lexical_only);
     for group in pending.chunks(BACKFILL_FILES) {
-        embed_missing(index, group, embedder, summary)?;
+        embed_missing(index, group, embedder, progress, summary)?;
         index.commit()?;
     }
     summary.reused_embeddings = reused_before;
@@ -629,6 +658,7 @@ fn embed_missing(
     index: &mut Index,
     changed: &[Chunked],
     embedder: &dyn Embedder,
+    progress: &dyn Progress,
     summary: &mut IndexSummary,
 ) -> Result<()> {
     let mut wanted: Vec<(u64, String)> = Vec::new();
@@ -655,6 +685,7 @@ fn embed_missing(
             index.add_vector(*key, &vector)?;
         }
         summary.embedded += group.len() as u64;
+        progress.embedded(group.len() as u64);
     }
     summary.embed_ms += started.elapsed().as_millis() as u64;
     Ok(())

@@ -213,14 +213,45 @@ fn strip_prefix_dir(path: &str) -> String {
     path.to_string()
 }
 
+/// A path as git quotes it (`"caf\303\251.py"`: C escapes, non-ASCII bytes in octal)
+/// back to its UTF-8 text; an unquoted path as it is.
 fn unquote_path(path: &str) -> String {
     let Some(inner) = path.strip_prefix('"').and_then(|p| p.strip_suffix('"')) else {
         return path.to_string();
     };
-    inner
-        .replace("\\\"", "\"")
-        .replace("\\\\", "\\")
-        .replace("\\t", "\t")
+    let mut bytes = Vec::with_capacity(inner.len());
+    let mut chars = inner.bytes().peekable();
+    while let Some(b) = chars.next() {
+        if b != b'\\' {
+            bytes.push(b);
+            continue;
+        }
+        match chars.next() {
+            Some(d @ b'0'..=b'7') => {
+                let mut value = u32::from(d - b'0');
+                for _ in 0..2 {
+                    match chars.peek() {
+                        Some(&o @ b'0'..=b'7') => {
+                            value = value * 8 + u32::from(o - b'0');
+                            chars.next();
+                        }
+                        _ => break,
+                    }
+                }
+                bytes.push(value as u8);
+            }
+            Some(b'a') => bytes.push(0x07),
+            Some(b'b') => bytes.push(0x08),
+            Some(b'f') => bytes.push(0x0c),
+            Some(b'n') => bytes.push(b'\n'),
+            Some(b'r') => bytes.push(b'\r'),
+            Some(b't') => bytes.push(b'\t'),
+            Some(b'v') => bytes.push(0x0b),
+            Some(other) => bytes.push(other),
+            None => bytes.push(b'\\'),
+        }
+    }
+    String::from_utf8_lossy(&bytes).into_owned()
 }
 
 /// `@@ -A,B +C,D @@` into (A, B, C, D); a missing count is 1.
@@ -333,6 +364,16 @@ fn patch_error(index: usize, line: &str, what: &str) -> Error {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn git_quoted_paths_are_decoded_to_utf8() {
+        assert_eq!(unquote_path("\"caf\\303\\251.py\""), "café.py");
+        assert_eq!(unquote_path("\"a\\tb\\\"c\\\\d\""), "a\tb\"c\\d");
+        assert_eq!(unquote_path("plain/path.rs"), "plain/path.rs");
+        let diff = "diff --git \"a/caf\\303\\251.py\" \"b/caf\\303\\251.py\"\n--- \"a/caf\\303\\251.py\"\n+++ \"b/caf\\303\\251.py\"\n@@ -1 +1 @@\n-x\n+y\n";
+        let effects = parse_unified_diff(diff).unwrap();
+        assert_eq!(effects[0].path, "café.py");
+    }
+
     use super::*;
 
     fn summary(effects: &[FileEffect]) -> Vec<(String, FileOp, usize, usize)> {

