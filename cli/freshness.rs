@@ -50,7 +50,7 @@ impl Changes {
 
     /// The counts, or `None` when nothing changed.
     pub fn staleness(&self) -> Option<Staleness> {
-        (self.total() > 0).then(|| Staleness {
+        (self.total() > 0).then_some(Staleness {
             modified: self.modified.len(),
             added: self.added.len(),
             deleted: self.deleted.len(),

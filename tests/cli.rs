@@ -124,7 +124,10 @@ fn search_and_pack_reindex_changed_files_first_and_status_counts_them() {
         .ctx(&["--json", "search", "added_marker", "--mode", "lexical"])
         .output();
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("re-indexed 2 changed files first"), "{stderr}");
+    assert!(
+        stderr.contains("re-indexed 2 changed files first"),
+        "{stderr}"
+    );
     assert!(!stderr.contains("stale"), "{stderr}");
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert_eq!(summary(&stdout)["stale"], serde_json::Value::Null);

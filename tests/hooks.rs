@@ -835,7 +835,10 @@ fn status_reports_install_binary_and_trust_per_agent() {
     assert_eq!(user["ok"], true, "{user}");
     assert_eq!(
         user["config"],
-        home.path().join(".gemini/settings.json").display().to_string()
+        home.path()
+            .join(".gemini/settings.json")
+            .display()
+            .to_string()
     );
 }
 

@@ -10,6 +10,9 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// One package on the fake index: its name, the wheel's file name and its bytes.
+type Project = (&'static str, String, Vec<u8>);
+
 fn sha256(bytes: &[u8]) -> String {
     use sha2::Digest;
     sha2::Sha256::digest(bytes)
@@ -39,7 +42,7 @@ struct Index {
 }
 
 impl Index {
-    fn start(projects: Vec<(&'static str, String, Vec<u8>)>) -> Index {
+    fn start(projects: Vec<Project>) -> Index {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let port = listener.local_addr().unwrap().port();
         listener.set_nonblocking(true).unwrap();
@@ -122,9 +125,7 @@ fn route(
 
 /// Two wheels (a runtime library, a model with its tokenizer zipped inside the wheel) and
 /// the manifest that pins them.
-fn wheels_and_manifest(
-    wheel_sha_override: Option<&str>,
-) -> (Vec<(&'static str, String, Vec<u8>)>, String) {
+fn wheels_and_manifest(wheel_sha_override: Option<&str>) -> (Vec<Project>, String) {
     let runtime = zip_of(&[("fakeort/capi/libfakeort.so.1", b"\x7fELF runtime")]);
     let inner = zip_of(&[("tokenizer.json", b"{\"tokens\": 1}")]);
     let model = zip_of(&[

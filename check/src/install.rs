@@ -387,7 +387,8 @@ mod tests {
         let ctx = Path::new("/usr/local/bin/ctx");
         let wanted = entries(Agent::Claude, ctx);
         let group = |e: &HookEntry| {
-            let mut group = json!({"hooks": [{"type": "command", "command": e.command, "timeout": e.timeout}]});
+            let mut group =
+                json!({"hooks": [{"type": "command", "command": e.command, "timeout": e.timeout}]});
             if let Some(matcher) = e.matcher {
                 group["matcher"] = json!(matcher);
             }

@@ -707,7 +707,10 @@ mod tests {
             "{installed}"
         );
         assert_eq!(value["hooks"]["PreToolUse"].as_array().unwrap().len(), 2);
-        assert_eq!(value["hooks"]["PreToolUse"][0]["hooks"][0]["command"], "my-guard");
+        assert_eq!(
+            value["hooks"]["PreToolUse"][0]["hooks"][0]["command"],
+            "my-guard"
+        );
         assert_eq!(value["model"], "opus");
         let removed = remove_ctx_hooks(&installed, Path::new("s"), Agent::Claude)
             .unwrap()

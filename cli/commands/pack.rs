@@ -76,8 +76,7 @@ pub fn run(args: PackArgs, global: &Global) -> anyhow::Result<ExitCode> {
         Err(e) => return Err(e).context("opening the index"),
     };
     let embedder = query_embedder(&index, &root, &options);
-    let (index, stale) =
-        fresh_index(index, &root, embedder.as_ref().map(|e| e as &dyn Embedder))?;
+    let (index, stale) = fresh_index(index, &root, embedder.as_ref().map(|e| e as &dyn Embedder))?;
     let anchors = AnchorSet::load(&root).context("loading anchors")?;
     let (corpus, seeds) = read_index(
         &index,

@@ -275,8 +275,7 @@ fn backup(path: &Path, text: &str) -> anyhow::Result<PathBuf> {
 fn compact_time(unix_secs: u64) -> String {
     crate::output::utc_time(unix_secs)
         .trim_end_matches(" UTC")
-        .replace('-', "")
-        .replace(':', "")
+        .replace(['-', ':'], "")
         .replace(' ', "T")
         + "Z"
 }
