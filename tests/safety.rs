@@ -97,7 +97,8 @@ fn status(dir: &Dir) -> (i32, Value) {
         "{stdout}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    (out.status.code().unwrap(), lines[0].clone())
+    assert_eq!(lines[0]["type"], "summary", "{stdout}");
+    (out.status.code().unwrap(), lines[0]["data"].clone())
 }
 
 /// Damages the fresh index with `damage`, then checks that readers name the part and the
@@ -302,7 +303,7 @@ fn a_named_pipe_is_skipped_and_never_hangs_index_or_status() {
     let mut child = dir.ctx(&["index", "--json"]).cmd;
     let child = child.stdout(Stdio::piped()).spawn().unwrap();
     let waited = wait_bounded(child, Duration::from_secs(60));
-    let summary = json_lines(&waited).pop().unwrap();
+    let summary = json_lines(&waited).pop().unwrap()["data"].clone();
     assert_eq!(summary["skipped"]["special"], 1, "{summary}");
     assert_eq!(summary["indexed"], 7, "{summary}");
     let child = dir
