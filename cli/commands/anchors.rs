@@ -253,7 +253,10 @@ fn run_coverage(root: &std::path::Path, global: &Global) -> anyhow::Result<ExitC
     for doc in documents.values() {
         outln!(
             "{}: {} enforced (deny), {} ask, {} remind",
-            doc.document, doc.deny, doc.ask, doc.remind
+            doc.document,
+            doc.deny,
+            doc.ask,
+            doc.remind
         )?;
         for rule in &doc.not_enforced {
             outln!(
