@@ -194,7 +194,7 @@ fn coverage_counts_each_documents_rules_by_tier_and_says_why() {
         "# Rules\n\n- Never run `git push --force`.\n- Avoid `console.log` where possible.\n- Write clear, self-documenting code.\n",
     )
     .unwrap();
-    ok(&ctx(dir.path(), &["index", dir.path().to_str().unwrap()]));
+    ok(&ctx(dir.path(), &["index"]));
     let records: Vec<serde_json::Value> = ok(&ctx(dir.path(), &["--json", "anchors", "coverage"]))
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
