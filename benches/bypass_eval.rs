@@ -19,16 +19,16 @@
 #[path = "support/evals.rs"]
 mod evals;
 #[allow(dead_code)]
+#[path = "support/hook.rs"]
+mod hook;
 #[path = "support/machine.rs"]
 mod machine;
 
 use evals::{evals_dir, read_jsonl};
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::Instant;
+use std::process::Command;
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -136,42 +136,13 @@ fn bash_event(repo: &Path, command: &str) -> String {
     .to_string()
 }
 
-/// Pipes a hook event to `ctx check --hook claude`; returns the verdict, reason and wall time.
-/// An `ask` answer counts as a deny: the action does not run without the user.
+/// The verdict, reason and wall time of one check. An `ask` answer counts as a deny: the
+/// action does not run without the user.
 fn check(ctx: &Path, repo: &Path, event: &str) -> (String, String, f64) {
-    let start = Instant::now();
-    let mut child = Command::new(ctx)
-        .args(["check", "--hook", "claude", "--no-log"])
-        .current_dir(repo)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("running ctx check");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(event.as_bytes())
-        .expect("writing the event");
-    let output = child.wait_with_output().expect("waiting for ctx check");
-    let ms = start.elapsed().as_secs_f64() * 1000.0;
-    if output.status.code() == Some(2) {
-        let reason = String::from_utf8_lossy(&output.stderr).into_owned();
-        return ("deny".into(), reason, ms);
-    }
-    let answer: Value =
-        serde_json::from_str(String::from_utf8_lossy(&output.stdout).trim()).unwrap_or(Value::Null);
-    let hso = &answer["hookSpecificOutput"];
-    let reason = hso["permissionDecisionReason"]
-        .as_str()
-        .or(hso["additionalContext"].as_str())
-        .unwrap_or_default()
-        .to_string();
-    match hso["permissionDecision"].as_str() {
-        Some("deny" | "ask") => ("deny".into(), reason, ms),
-        _ => ("allow".into(), reason, ms),
-    }
+    let v = hook::claude_check(ctx, repo, event);
+    let denied = matches!(v.decision.as_str(), "deny" | "ask");
+    let decision = if denied { "deny" } else { "allow" };
+    (decision.into(), v.reason, v.ms)
 }
 
 #[derive(Default)]

@@ -21,13 +21,14 @@
 #[allow(dead_code)]
 #[path = "support/evals.rs"]
 mod evals;
+#[path = "support/hook.rs"]
+mod hook;
 
 use evals::{evals_dir, read_jsonl};
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -125,56 +126,19 @@ fn index(ctx: &Path, repo: &Path) {
     );
 }
 
+/// The decision and reason for one PreToolUse event in this bench's session.
+fn check(ctx: &Path, repo: &Path, event: &Value) -> (String, String) {
+    let mut event = event.clone();
+    event["session_id"] = "drift-corpus".into();
+    let v = hook::claude_check(ctx, repo, &event.to_string());
+    (v.decision, v.reason)
+}
+
 fn extracted(repo: &Path) -> Vec<Value> {
     let text =
         std::fs::read_to_string(repo.join(".ctx/extracted-anchors.json")).unwrap_or_default();
     let value: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
     value["anchors"].as_array().cloned().unwrap_or_default()
-}
-
-/// Pipes a PreToolUse event (paths under `/repo` rewritten) to `ctx check --hook claude`.
-fn check(ctx: &Path, repo: &Path, event: &Value) -> (String, String) {
-    let mut event = event.clone();
-    event["session_id"] = "drift-corpus".into();
-    let root = repo.to_string_lossy();
-    let text = event
-        .to_string()
-        .replace("\"/repo/", &format!("\"{root}/"))
-        .replace("\"/repo\"", &format!("\"{root}\""));
-    let mut child = Command::new(ctx)
-        .args(["check", "--hook", "claude", "--no-log"])
-        .current_dir(repo)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("running ctx check");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(text.as_bytes())
-        .expect("writing the event");
-    let output = child.wait_with_output().expect("waiting for ctx check");
-    if output.status.code() == Some(2) {
-        return (
-            "deny".into(),
-            String::from_utf8_lossy(&output.stderr).into_owned(),
-        );
-    }
-    let answer: Value =
-        serde_json::from_str(String::from_utf8_lossy(&output.stdout).trim()).unwrap_or(Value::Null);
-    let hso = &answer["hookSpecificOutput"];
-    let reason = hso["permissionDecisionReason"]
-        .as_str()
-        .or(hso["additionalContext"].as_str())
-        .unwrap_or_default()
-        .to_string();
-    match hso["permissionDecision"].as_str() {
-        Some(d @ ("deny" | "ask")) => (d.to_string(), reason),
-        _ if hso["additionalContext"].is_string() => ("warn".into(), reason),
-        _ => ("allow".into(), String::new()),
-    }
 }
 
 /// What a document recommends, as PreToolUse events: shell code-block lines and "run `x`" /

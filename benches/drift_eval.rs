@@ -21,14 +21,14 @@
 
 #[path = "support/evals.rs"]
 mod evals;
+#[path = "support/hook.rs"]
+mod hook;
 
 use evals::{evals_dir, read_jsonl, DocNames};
 use serde_json::Value;
 use std::collections::BTreeMap;
-use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::Instant;
+use std::process::Command;
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -137,7 +137,8 @@ fn run_dcg(ctx: &Path, evals: &Path, verbose: bool) {
                 "tool_name": "Bash",
                 "tool_input": {"command": command},
             });
-            let (got, reason, ms) = check(ctx, repo.path(), &event.to_string());
+            let v = hook::claude_check(ctx, repo.path(), &event.to_string());
+            let (got, reason, ms) = (v.decision, v.reason, v.ms);
             outcomes.push(Outcome {
                 id: row["id"].as_str().unwrap_or_default().to_string(),
                 expected: row["expected"].as_str().unwrap_or_default().to_string(),
@@ -214,12 +215,8 @@ fn run(command: &mut Command) {
 fn run_case(ctx: &Path, repo: &Path, case: &Value) -> Outcome {
     let mut event = case["event"].clone();
     event["session_id"] = "drift-eval".into();
-    let text = event.to_string();
-    let root = repo.to_string_lossy();
-    let text = text
-        .replace("\"/repo/", &format!("\"{root}/"))
-        .replace("\"/repo\"", &format!("\"{root}\""));
-    let (got, reason, ms) = check(ctx, repo, &text);
+    let verdict = hook::claude_check(ctx, repo, &event.to_string());
+    let (got, reason, ms) = (verdict.decision, verdict.reason, verdict.ms);
     let input = &case["event"]["tool_input"];
     let what = input["command"]
         .as_str()
@@ -242,64 +239,6 @@ fn run_case(ctx: &Path, repo: &Path, case: &Value) -> Outcome {
         what: what.chars().take(90).collect(),
         reason,
         ms,
-    }
-}
-
-/// Pipes a hook event to `ctx check --hook claude`; returns the verdict, reason and wall time.
-fn check(ctx: &Path, repo: &Path, event: &str) -> (String, String, f64) {
-    let start = Instant::now();
-    let mut child = Command::new(ctx)
-        .args(["check", "--hook", "claude", "--no-log"])
-        .current_dir(repo)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("running ctx check");
-    child
-        .stdin
-        .take()
-        .expect("stdin")
-        .write_all(event.as_bytes())
-        .expect("writing the event");
-    let output = child.wait_with_output().expect("waiting for ctx check");
-    let ms = start.elapsed().as_secs_f64() * 1000.0;
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    if output.status.code() == Some(2) {
-        return (
-            "deny".into(),
-            String::from_utf8_lossy(&output.stderr).into_owned(),
-            ms,
-        );
-    }
-    let answer: Value = serde_json::from_str(stdout.trim()).unwrap_or(Value::Null);
-    let hso = &answer["hookSpecificOutput"];
-    match hso["permissionDecision"].as_str() {
-        Some("ask") => (
-            "ask".into(),
-            hso["permissionDecisionReason"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string(),
-            ms,
-        ),
-        Some("deny") => (
-            "deny".into(),
-            hso["permissionDecisionReason"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string(),
-            ms,
-        ),
-        _ if hso["additionalContext"].is_string() => (
-            "warn".into(),
-            hso["additionalContext"]
-                .as_str()
-                .unwrap_or_default()
-                .to_string(),
-            ms,
-        ),
-        _ => ("allow".into(), String::new(), ms),
     }
 }
 

@@ -34,5 +34,7 @@ pub use matcher::{
     TargetClass,
 };
 pub use plan::{clear_plan, load_plan, pin_plan, Plan, PlanStep, PLAN_ANCHOR_ID};
-pub use record::{anchor_id, normalise_text, Anchor, AnchorSource, Polarity, Severity};
+pub use record::{
+    anchor_id, normalise_text, Anchor, AnchorSource, Polarity, Severity, LIFTED_BY_USER,
+};
 pub use set::{effect_of, evaluate_anchor, AnchorSet};

@@ -168,13 +168,17 @@ pub struct Anchor {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
     /// Why the anchor has its tier ("deny: a hard rule naming its object literally", "ask:
-    /// the rule lets someone allow it"), for extracted anchors.
+    /// soft wording"), for extracted anchors.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tier_reason: Option<String>,
     /// The text's embedding, when the indexer computed one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub embedding: Option<Vec<f32>>,
 }
+
+/// The start of the tier reason of a hard rule only the user may lift ("unless explicitly
+/// asked"): it denies, and the answer tells the agent to ask the user.
+pub const LIFTED_BY_USER: &str = "deny: a hard rule that only the user can lift";
 
 fn enabled_default() -> bool {
     true
@@ -198,6 +202,13 @@ impl Anchor {
             tier_reason: None,
             embedding: None,
         }
+    }
+
+    /// True for a hard rule that only the user may lift ("unless explicitly asked").
+    pub fn lifted_by_user(&self) -> bool {
+        self.tier_reason
+            .as_deref()
+            .is_some_and(|r| r.starts_with(LIFTED_BY_USER))
     }
 
     /// True when nothing checkable was compiled from the text.

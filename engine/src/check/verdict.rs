@@ -153,7 +153,17 @@ pub fn decide(set: &AnchorSet, findings: &[Finding]) -> Verdict {
             }
             continue;
         }
-        verdict.violations.push(violation(anchor, finding));
+        let v = violation(anchor, finding);
+        if v.decision == Decision::Deny && anchor.lifted_by_user() {
+            let note = format!(
+                "[{}] allows this only when the user asks for it: ask them; if they agree, they run it themselves or turn the rule off with `ctx anchors disable {}`",
+                anchor.id, anchor.id
+            );
+            if !verdict.notes.contains(&note) {
+                verdict.notes.push(note);
+            }
+        }
+        verdict.violations.push(v);
     }
     verdict
         .violations
@@ -231,7 +241,7 @@ fn same_document(a: &AnchorSource, b: &AnchorSource) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::anchor::{Polarity, Severity};
+    use crate::anchor::{Polarity, Severity, LIFTED_BY_USER};
 
     fn anchor(text: &str, polarity: Polarity, source: AnchorSource, severity: Severity) -> Anchor {
         let mut a = Anchor::new(text, polarity, source);
@@ -254,6 +264,26 @@ mod tests {
             path: path.map(String::from),
             line: None,
         }
+    }
+
+    #[test]
+    fn a_rule_only_the_user_lifts_denies_and_says_to_ask() {
+        let mut a = anchor(
+            "Never update dependencies unless explicitly asked",
+            Polarity::Never,
+            doc("AGENTS.md"),
+            Severity::Block,
+        );
+        a.tier_reason = Some(format!("{LIFTED_BY_USER} (\"unless explicitly asked\")"));
+        let set = AnchorSet::from_anchors(None, vec![a.clone()]);
+        let v = decide(&set, &[finding(&a, Effect::Deny, None)]);
+        assert_eq!(v.decision, Decision::Deny);
+        assert!(v.reason().contains("ask them"), "{}", v.reason());
+        let mut plain = a.clone();
+        plain.tier_reason = Some("deny: a hard rule naming its object literally".into());
+        let set = AnchorSet::from_anchors(None, vec![plain.clone()]);
+        let v = decide(&set, &[finding(&plain, Effect::Deny, None)]);
+        assert!(!v.reason().contains("ask them"), "{}", v.reason());
     }
 
     #[test]

@@ -12,7 +12,7 @@ use super::lexicon::lexicon;
 use super::objects::{mask, Masked, Object, ObjectKind};
 use super::patterns::{ExceptionKind, Strength};
 use super::rule::{self, Rule};
-use ctx_engine::anchor::{Matcher, Polarity, Severity};
+use ctx_engine::anchor::{Matcher, Polarity, Severity, LIFTED_BY_USER};
 use regex::Regex;
 use std::sync::OnceLock;
 
@@ -151,6 +151,7 @@ fn compile_directive(directive: &Directive, masked: &Masked, ctx: &RuleContext) 
         nearby_commands: &ctx.nearby_commands,
         base_dir: ctx.base_dir,
         sentence: &masked.text,
+        section: ctx.section,
     };
     let mut groups: Vec<CompiledRule> = Vec::new();
     let mut first_polarity = None;
@@ -241,12 +242,6 @@ fn tier(rule: &Rule, g: &Grounded) -> (Severity, String) {
     if rule.strength == Strength::Soft {
         return (Severity::Ask, format!("ask: soft wording ({})", rule.form));
     }
-    if let Some(text) = exception(ExceptionKind::Approval) {
-        return (
-            Severity::Ask,
-            format!("ask: the rule lets someone allow it (\"{text}\")"),
-        );
-    }
     if let Some(text) = exception(ExceptionKind::Soft) {
         return (Severity::Ask, format!("ask: a judgment call (\"{text}\")"));
     }
@@ -260,6 +255,13 @@ fn tier(rule: &Rule, g: &Grounded) -> (Severity, String) {
         return (
             Severity::Ask,
             format!("ask: the object is inferred, not named ({})", g.why),
+        );
+    }
+    if let Some(text) = exception(ExceptionKind::Approval) {
+        // The agent cannot grant itself the exception: it must stop and ask the person.
+        return (
+            Severity::Block,
+            format!("{LIFTED_BY_USER} (\"{text}\"): ask them"),
         );
     }
     (
@@ -419,6 +421,93 @@ mod tests {
     }
 
     #[test]
+    fn operations_named_in_words_across_ecosystems() {
+        let bump = "Do not bump dependencies unless the task requires it.";
+        assert_eq!(verdict(bump, "go get -u ./..."), Some(Severity::Block));
+        assert_eq!(
+            verdict(bump, "yarn upgrade left-pad"),
+            Some(Severity::Block)
+        );
+        assert_eq!(
+            verdict(bump, "line:gradle/libs.versions.toml:okio = \"3.9.1\""),
+            Some(Severity::Block)
+        );
+        assert_eq!(verdict(bump, "go test ./..."), None);
+        assert_eq!(verdict(bump, "yarn install --frozen-lockfile"), None);
+        let merge = "Never merge directly into `master` (except emergency fixes)";
+        assert!(verdict(merge, "git checkout master && git merge feat/x").is_some());
+        assert!(verdict(merge, "git push origin feat/x:master").is_some());
+        assert_eq!(
+            verdict(merge, "git checkout develop && git merge feat/x"),
+            None
+        );
+        assert_eq!(
+            verdict(merge, "line:src/a.ts:const branch = 'master';"),
+            None
+        );
+        let header = "New source files must include the repository copyright header.";
+        assert_eq!(
+            verdict(header, "line:src/Parser.kt:class Parser"),
+            Some(Severity::Block)
+        );
+        assert_eq!(
+            verdict(
+                header,
+                "line:src/Parser.kt:// Copyright 2024 JetBrains s.r.o."
+            ),
+            None
+        );
+        assert_eq!(verdict(header, "line:docs/guide.md:# Guide"), None);
+        let trailer = "NEVER mention Claude as co-author in commits";
+        assert_eq!(
+            verdict(
+                trailer,
+                "git commit --trailer 'Co-authored-by: Claude <noreply@anthropic.com>' -m 'Fix x'"
+            ),
+            Some(Severity::Block)
+        );
+    }
+
+    #[test]
+    fn commit_prefixes_are_one_requirement() {
+        let rule = "Use appropriate prefixes (`feat:`, `fix:`, `chore:`) in commit messages";
+        assert_eq!(
+            verdict(rule, "git commit -m 'Keep scroll position'"),
+            Some(Severity::Block)
+        );
+        assert_eq!(
+            verdict(rule, "git commit -m 'fix(list): keep scroll'"),
+            None
+        );
+        assert_eq!(verdict(rule, "git commit -m 'chore: bump'"), None);
+    }
+
+    #[test]
+    fn code_named_bare_or_as_an_element() {
+        let rule = "Don't use the TypeScript directive @ts-ignore.";
+        assert_eq!(
+            verdict(rule, "line:src/a.ts:// @ts-ignore"),
+            Some(Severity::Block)
+        );
+        assert_eq!(verdict(rule, "line:src/a.ts:// @ts-expect-error"), None);
+        let img = "Don't use `<img>` elements in Next.js projects.";
+        assert_eq!(
+            verdict(img, "line:app/page.tsx:  <img src={logo} alt=\"\" />"),
+            Some(Severity::Block)
+        );
+        assert_eq!(
+            verdict(img, "line:app/page.tsx:  <Image src={logo} />"),
+            None
+        );
+        let qualifier = "Do not add wrappers for `Int8Array` in the public API";
+        assert_eq!(
+            verdict(qualifier, "line:src/a.ts:const b = new Int8Array(4);"),
+            Some(Severity::Ask),
+            "the span qualifies what is forbidden (wrappers): it asks"
+        );
+    }
+
+    #[test]
     fn kept_alternatives_are_never_denied() {
         let rule = "Use `pnpm` instead of `npm` or `yarn`";
         assert_eq!(verdict(rule, "npm install"), Some(Severity::Block));
@@ -471,7 +560,8 @@ mod tests {
                 "Never create PRs unless explicitly asked",
                 "gh pr create --fill"
             ),
-            Some(Severity::Ask)
+            Some(Severity::Block),
+            "the agent cannot grant itself the exception"
         );
         assert_eq!(
             verdict("Never force-push to main", "git push --force origin main"),

@@ -11,8 +11,9 @@
 //! concept); the tier is chosen from that in [`super::tier`].
 
 use super::concepts::{concepts, Grounding};
-use super::lexicon::lexicon;
+use super::lexicon::{lexicon, verb_in};
 use super::objects::{Masked, Object, ObjectKind};
+use super::patterns::patterns;
 use super::rule::{Item, Rule};
 use ctx_engine::anchor::{
     CodeMatcher, CommandMatcher, DependencyMatcher, GitMatcher, GlobList, Matcher, PathMatcher,
@@ -38,6 +39,8 @@ pub struct Context<'a> {
     pub base_dir: &'a str,
     /// The whole sentence, masked and lowercased (for "commit message" and similar context).
     pub sentence: &'a str,
+    /// The headings the rule sits under, outermost first.
+    pub section: &'a [String],
 }
 
 /// One matcher and how it was found.
@@ -129,32 +132,74 @@ fn concepts_of(rule: &Rule, masked: &Masked, out: &mut Out) -> bool {
     hit
 }
 
-/// Fills a concept's matchers with what the clause says: the branches a force-push may not
-/// reach, the packages a dependency rule names.
+/// Fills a concept's matchers with what the clause says: the branches a push or merge may
+/// not reach, the paths a commit may not stage.
 fn refine_concept(matcher: Matcher, rule: &Rule, masked: &Masked) -> Matcher {
     match matcher {
         Matcher::Git(GitMatcher::ForcePush { .. }) => {
-            let mut words: Vec<&str> = rule.text.split(|c: char| !c.is_alphanumeric()).collect();
-            words.extend(
-                rule.objects
-                    .iter()
-                    .map(|i| masked.objects[*i].text.as_str()),
-            );
-            let mut branches: Vec<String> = ["main", "master", "develop", "trunk"]
-                .iter()
-                .filter(|b| words.contains(b))
-                .map(|b| b.to_string())
-                .collect();
-            if rule.text.contains("protected") || rule.text.contains("default branch") {
-                branches.extend(["main".to_string(), "master".to_string()]);
-            }
-            branches.sort();
-            branches.dedup();
+            let branches = named_branches(rule, masked);
             Matcher::Git(GitMatcher::ForcePush { branches })
         }
+        Matcher::Git(GitMatcher::PushTo { branches }) => Matcher::Git(GitMatcher::PushTo {
+            branches: non_empty_or(named_branches(rule, masked), branches),
+        }),
+        Matcher::Git(GitMatcher::MergeInto { branches }) => Matcher::Git(GitMatcher::MergeInto {
+            branches: non_empty_or(named_branches(rule, masked), branches),
+        }),
         Matcher::Command(m) if m.subcommand == ["commit"] => staged_paths(m, rule, masked),
         other => other,
     }
+}
+
+fn non_empty_or(named: Vec<String>, default: Vec<String>) -> Vec<String> {
+    if named.is_empty() {
+        default
+    } else {
+        named
+    }
+}
+
+/// The branches a git rule names: the usual long-lived branch names among its words, a
+/// branch-shaped object right after "to", "into" or "onto" (`release/*` excepted: globs are
+/// not branch names), and main/master for "the protected / default branch".
+fn named_branches(rule: &Rule, masked: &Masked) -> Vec<String> {
+    static AFTER_INTO: OnceLock<Regex> = OnceLock::new();
+    let after_into = AFTER_INTO
+        .get_or_init(|| Regex::new(r"\b(?:to|into|onto|on|in)\s+(?:the\s+)?§(\d+)§").unwrap());
+    let mut words: Vec<&str> = rule.text.split(|c: char| !c.is_alphanumeric()).collect();
+    words.extend(
+        rule.objects
+            .iter()
+            .map(|i| masked.objects[*i].text.as_str()),
+    );
+    let mut branches: Vec<String> = ["main", "master", "develop", "trunk"]
+        .iter()
+        .filter(|b| words.contains(b))
+        .map(|b| b.to_string())
+        .collect();
+    for caps in after_into.captures_iter(&rule.text) {
+        let Some(object) = caps[1]
+            .parse::<usize>()
+            .ok()
+            .and_then(|i| masked.objects.get(i))
+        else {
+            continue;
+        };
+        let name = object.text.trim();
+        let branch_shaped = !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | '/'));
+        if branch_shaped {
+            branches.push(name.to_string());
+        }
+    }
+    if rule.text.contains("protected") || rule.text.contains("default branch") {
+        branches.extend(["main".to_string(), "master".to_string()]);
+    }
+    branches.sort();
+    branches.dedup();
+    branches
 }
 
 /// "Never commit `.claude/` or `settings.local.json`": what may not be committed are those
@@ -297,7 +342,7 @@ fn object(rule: &Rule, masked: &Masked, i: usize, ctx: &Context, permit: bool, o
         ObjectKind::Command(words) => command_object(rule, words, &obj.text, permit, out),
         ObjectKind::Program(p) => {
             if rule.verb_class.code && !rule.verb_class.run {
-                code_object(rule, &obj.text, ctx, permit, out);
+                code_object(rule, &obj.text, ctx, permit, true, out);
             } else {
                 add_program(p, rule, format!("`{p}`"), true, permit, out);
             }
@@ -306,7 +351,10 @@ fn object(rule: &Rule, masked: &Masked, i: usize, ctx: &Context, permit: bool, o
             flag_object(rule, masked, flag, value.as_deref(), ctx, permit, out)
         }
         ObjectKind::Path(p) => path_object(rule, p, ctx, permit, out),
-        ObjectKind::Code(c) => code_object(rule, c, ctx, permit, out),
+        ObjectKind::Code(c) => {
+            let qualifier = qualifies_a_noun(rule, i);
+            code_object(rule, c, ctx, permit, !qualifier, out)
+        }
         ObjectKind::Trailer(key) if about_commits(rule, ctx) => {
             let pattern = format!("(?m)^{}:", regex::escape(key));
             out.add(
@@ -499,14 +547,7 @@ fn flag_object(
         return;
     };
     let lex = lexicon();
-    let mut m = CommandMatcher::programs(
-        &owner
-            .programs
-            .iter()
-            .map(String::as_str)
-            .collect::<Vec<_>>(),
-    );
-    m.subcommand = owner.subcommand.clone();
+    let mut m = owner.matcher();
     m.direct_only = rule.directly;
     m.any_flags = lex.flag_spellings(&owner.programs[0], &owner.subcommand, flag);
     if let Some(v) = value {
@@ -526,6 +567,16 @@ struct Owner {
     subcommand: Vec<String>,
     from: String,
     literal: bool,
+}
+
+impl Owner {
+    /// A command matcher for the owner's programs and subcommand, flags still open.
+    fn matcher(&self) -> CommandMatcher {
+        let programs: Vec<&str> = self.programs.iter().map(String::as_str).collect();
+        let mut m = CommandMatcher::programs(&programs);
+        m.subcommand = self.subcommand.clone();
+        m
+    }
 }
 
 fn flag_owner(rule: &Rule, masked: &Masked, flag: &str, ctx: &Context) -> Option<Owner> {
@@ -687,6 +738,10 @@ fn looks_executable(path: &str) -> bool {
 /// `generated/` and bare directory names become `dir/**`.
 pub fn dir_glob(path: &str) -> String {
     let p = path.trim_start_matches("./");
+    // Prose writes `*/mocks/mocks.go` for "a mocks.go under any directory".
+    if let Some(rest) = p.strip_prefix("*/") {
+        return dir_glob(&format!("**/{rest}"));
+    }
     if p.ends_with('/') {
         format!("{p}**")
     } else {
@@ -703,9 +758,36 @@ pub fn join_base(base: &str, glob: &str) -> String {
     }
 }
 
+/// True when object `i` only qualifies a noun the rule is about ("no wrappers for `int8`",
+/// "avoid imports from `internal`"): what is forbidden is the wrapper or the import, so the
+/// span alone is part of the object. Examples ("like `x`", "such as `x`") are not qualifiers,
+/// nor is the place a verb acts on ("write to `x`").
+fn qualifies_a_noun(rule: &Rule, i: usize) -> bool {
+    static QUALIFIED: OnceLock<Regex> = OnceLock::new();
+    let re = QUALIFIED.get_or_init(|| {
+        Regex::new(r"\b([a-z]{3,})\s+(?:for|of|around|about|between|over|from|on|into|inside|within)\s+(?:the\s+|a\s+|an\s+|any\s+)?$").unwrap()
+    });
+    let marker = format!("§{i}§");
+    let Some(at) = rule.text.find(&marker) else {
+        return false;
+    };
+    re.captures(&rule.text[..at]).is_some_and(|c| {
+        let verbs = &lexicon().verbs.imperative;
+        rule.verb.as_deref() != Some(&c[1]) && verb_in(verbs, &c[1]).is_none()
+    })
+}
+
 /// Code: a pattern over added lines (prose files never read), or a commit-message pattern
-/// when the rule is about commits.
-fn code_object(rule: &Rule, code: &str, ctx: &Context, permit: bool, out: &mut Out) {
+/// when the rule is about commits. `named_whole` is false when the span is only part of the
+/// object (a qualifier): the matcher then asks.
+fn code_object(
+    rule: &Rule,
+    code: &str,
+    ctx: &Context,
+    permit: bool,
+    named_whole: bool,
+    out: &mut Out,
+) {
     let Some(pattern) = code_pattern(code) else {
         return;
     };
@@ -732,13 +814,13 @@ fn code_object(rule: &Rule, code: &str, ctx: &Context, permit: bool, out: &mut O
     // A lone lowercase word (`if`, `any`, `this`, `final`) is a keyword the rule qualifies
     // ("negation in `if` statements", "`final` on locals"): the span is only part of the
     // object, and it also matches ordinary words in comments and names.
-    let whole = !code.chars().all(|c| c.is_ascii_lowercase());
-    out.add(
-        Matcher::Code(m),
-        format!("`{code}` in added code"),
-        whole,
-        permit,
-    );
+    let whole = named_whole && !code.chars().all(|c| c.is_ascii_lowercase());
+    let why = if named_whole {
+        format!("`{code}` in added code")
+    } else {
+        format!("`{code}` in added code (it qualifies what the rule is about)")
+    };
+    out.add(Matcher::Code(m), why, whole, permit);
 }
 
 /// "Never state that `go test` passes", "never mention `Claude` in commits": the object is
@@ -763,6 +845,19 @@ pub fn code_pattern(code: &str) -> Option<String> {
     let code = code.trim();
     if code.len() > 120 || !code.chars().any(char::is_alphanumeric) {
         return None;
+    }
+    // An element named as `<img>` or `<img />` is any `<img …>` tag.
+    if let Some(tag) = code
+        .strip_prefix('<')
+        .and_then(|c| c.strip_suffix('>'))
+        .map(|c| c.trim_end_matches('/').trim())
+        .filter(|t| {
+            !t.is_empty()
+                && t.chars()
+                    .all(|c| c.is_alphanumeric() || matches!(c, '-' | '.' | '_'))
+        })
+    {
+        return Some(format!("<{}\\b", regex::escape(tag)));
     }
     if let Some(name) = call_name(code) {
         let start = if name.starts_with(|c: char| c.is_alphanumeric() || c == '_') {
@@ -884,9 +979,11 @@ fn contains_word(text: &str, phrase: &str) -> bool {
 /// category leaves out, commit trailers a message must carry.
 fn requirements(rule: &Rule, masked: &Masked, ctx: &Context, out: &mut Out) {
     let only = rule.form == "restriction" || rule.text.contains(" only ");
+    let prefixes = commit_prefixes(rule, masked, ctx, out);
     for &i in &rule.objects {
         if rule.place_objects.contains(&i) && !(only && rule.verb_class.files())
             || rule.is_forbidden(i)
+            || prefixes.contains(&i)
         {
             continue;
         }
@@ -934,23 +1031,55 @@ fn requirements(rule: &Rule, masked: &Masked, ctx: &Context, out: &mut Out) {
     }
 }
 
+/// "Use prefixes (`feat:`, `fix:`, `chore:`)" said of commits (in the sentence or its
+/// section's heading): the message must open with one of them, `type(scope):` and `type!:`
+/// included. Needs two prefixes or more: one alone may be an example. Returns the objects used.
+fn commit_prefixes(rule: &Rule, masked: &Masked, ctx: &Context, out: &mut Out) -> Vec<usize> {
+    let of_commits = about_commits(rule, ctx)
+        || ctx
+            .section
+            .iter()
+            .any(|h| h.to_lowercase().contains("commit"));
+    if !of_commits {
+        return Vec::new();
+    }
+    let prefix = |i: &usize| match &masked.objects[*i].kind {
+        ObjectKind::Code(c) => {
+            let name = c.trim().strip_suffix(':')?;
+            let name = name.split('(').next().unwrap_or(name).trim_end_matches('!');
+            (!name.is_empty() && name.chars().all(|ch| ch.is_ascii_lowercase() || ch == '-'))
+                .then(|| (*i, name.to_string()))
+        }
+        _ => None,
+    };
+    let found: Vec<(usize, String)> = rule.objects.iter().filter_map(prefix).collect();
+    if found.len() < 2 {
+        return Vec::new();
+    }
+    let names: Vec<String> = found.iter().map(|(_, n)| regex::escape(n)).collect();
+    let require = format!(r"^(?:{})(?:\([^)]*\))?!?: \S", names.join("|"));
+    out.add(
+        Matcher::Git(GitMatcher::commit_message(None, Some(require))),
+        format!("commit messages open with one of {} prefixes", found.len()),
+        true,
+        false,
+    );
+    found.into_iter().map(|(i, _)| i).collect()
+}
+
 /// "Every new file must start with `// SPDX-License-Identifier:`", "each test file must
 /// import `pytest`": a span every file of a kind must carry, checked on whole-file writes. The
 /// kind is any file, a language's files or test files; "tests" is a reading of the words (ask).
 fn required_code(rule: &Rule, code: &str, out: &mut Out) {
-    static SUBJECT: OnceLock<Regex> = OnceLock::new();
-    static CARRY: OnceLock<Regex> = OnceLock::new();
-    let subject = SUBJECT.get_or_init(|| {
-        Regex::new(r"\b(?:every|each|all|any)\s+(?:new(?:ly[- ]created)?\s+|added\s+)?(?:(?P<kind>[a-z][\w#+.-]*)\s+)?(?P<noun>files?|tests?|modules?|scripts?)\b").unwrap()
-    });
-    let carry = CARRY.get_or_init(|| {
-        Regex::new(r"\b(?:start|begin|open|end|contain|include|carry|call|import|have|has)\w*\b")
-            .unwrap()
-    });
-    let Some(caps) = subject.captures(&rule.text) else {
+    let p = patterns();
+    let Some(caps) = p
+        .file_subject
+        .iter()
+        .find_map(|s| s.regex().captures(&rule.text))
+    else {
         return;
     };
-    if !carry.is_match(&rule.text) {
+    if !p.carry_verb.iter().any(|v| v.regex().is_match(&rule.text)) {
         return;
     }
     let Some(pattern) = code_pattern(code) else {
@@ -983,16 +1112,10 @@ fn required_code(rule: &Rule, code: &str, out: &mut Out) {
 /// `git diff --check`", "use `--dry-run` to print the commands"): only then does a command
 /// without the flag break it.
 fn universal(rule: &Rule) -> bool {
-    static EVERY: OnceLock<Regex> = OnceLock::new();
-    let re = EVERY.get_or_init(|| {
-        Regex::new(concat!(
-            r"\b(?:always|whenever|at\s+all\s+times|in\s+all\s+cases)\b",
-            r"|\b(?:every|each|all|any)\s+(?:time|commits?|push(?:es)?|runs?|invocations?|calls?|builds?|releases?|pull\s+requests?|prs?)\b",
-            r"|\bonly\s+(?:ever\s+)?(?:run|use|invoke|call|execute)\b",
-        ))
-        .unwrap()
-    });
-    re.is_match(&rule.text)
+    patterns()
+        .universal
+        .iter()
+        .any(|p| p.regex().is_match(&rule.text))
 }
 
 /// "always use/run/pass/include `x`": the requirement governs the object.
@@ -1058,14 +1181,7 @@ fn required_flag(
         return;
     };
     let lex = lexicon();
-    let mut m = CommandMatcher::programs(
-        &owner
-            .programs
-            .iter()
-            .map(String::as_str)
-            .collect::<Vec<_>>(),
-    );
-    m.subcommand = owner.subcommand.clone();
+    let mut m = owner.matcher();
     match value {
         Some(v) => {
             let name = regex::escape(flag.trim_start_matches('-'));

@@ -324,10 +324,11 @@ pub fn extract_document(rel_path: &str, text: &str, reading: Reading) -> Documen
     for (i, sentence) in doc.sentences.iter().enumerate() {
         let block = &doc.blocks[sentence.block];
         let addressed = instruction || is_contributor_section(&block.section);
-        let rule_text = sentence.text.as_str();
+        let governed = heading_rule(&doc, i);
+        let rule_text = governed.as_deref().unwrap_or(&sentence.text);
         let anchor_text = match &sentence.code_context {
             Some(code) => format!("{code}  # {}", sentence.text),
-            None => sentence.text.clone(),
+            None => rule_text.to_string(),
         };
         let source = AnchorSource::Doc {
             path: rel_path.to_string(),
@@ -441,6 +442,28 @@ fn is_contributor_section(section: &[String]) -> bool {
     })
 }
 
+/// A list of bare objects under a heading that is a rule naming none ("## Do Not Edit" over
+/// "- `*.pb.go`"): each item is the heading's rule about its object ("Do Not Edit `*.pb.go`").
+/// Only the first sentence of an item with no directive of its own.
+fn heading_rule(doc: &segment::Document, i: usize) -> Option<String> {
+    let sentence = &doc.sentences[i];
+    let block = &doc.blocks[sentence.block];
+    let starts_item = i == 0 || doc.sentences[i - 1].block != sentence.block;
+    if !block.is_item || !starts_item || sentence.code_context.is_some() {
+        return None;
+    }
+    let heading = block.section.last()?;
+    let item = mask(&clean_markdown(&sentence.text));
+    if item.objects.is_empty() || directive::parse(&item).is_some() {
+        return None;
+    }
+    let head = mask(&clean_markdown(heading));
+    if !head.objects.is_empty() || directive::parse(&head).is_none() {
+        return None;
+    }
+    Some(format!("{heading} {}", sentence.text))
+}
+
 /// Objects a pronoun in sentence `i` may refer to: the items after it (an intro such as
 /// "Do not edit these:"), its block's parent and its subject, and the sentence before it.
 fn referents(doc: &segment::Document, i: usize) -> Vec<Object> {
@@ -551,6 +574,28 @@ fn merge_scopes(location: &[String], text: &[String]) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_directive_heading_governs_its_list_of_bare_objects() {
+        let text = "# Guide\n\n## Do Not Edit\n\n**Generated files:**\n- `*.pb.go`\n- `internal/proto-gen/`\n\n## Layout\n\n- `cmd/` holds the binaries\n";
+        let anchors = extract_anchors("AGENTS.md", text);
+        let texts: Vec<&str> = anchors.iter().map(|a| a.text.as_str()).collect();
+        assert!(texts.contains(&"Do Not Edit `*.pb.go`"), "{texts:?}");
+        assert!(
+            texts.contains(&"Do Not Edit `internal/proto-gen/`"),
+            "{texts:?}"
+        );
+        assert!(
+            !texts.iter().any(|t| t.contains("cmd/")),
+            "a descriptive heading governs nothing: {texts:?}"
+        );
+        let pb = anchors
+            .iter()
+            .find(|a| a.text.ends_with("`*.pb.go`"))
+            .unwrap();
+        assert_eq!(pb.severity, Severity::Block);
+        assert_eq!(pb.matchers.len(), 1, "{:?}", pb.matchers);
+    }
 
     #[test]
     fn instruction_files_are_recognised() {

@@ -100,14 +100,20 @@ pub fn mask(sentence: &str) -> Masked {
 fn push_prose(prose: &str, text: &mut String, objects: &mut Vec<Object>) {
     static BARE: OnceLock<Regex> = OnceLock::new();
     let re = BARE.get_or_init(|| {
-        Regex::new(r"(?:^|[\s(])((?:--[A-Za-z][\w-]*|-[A-Za-z](?:\b|$))|(?:\.{0,2}/)?[\w.*-]+(?:/[\w.*-]*)+|[\w*-]+\.[A-Za-z]\w*)")
+        Regex::new(r"(?:^|[\s(])(@[A-Za-z][\w-]*|\\[A-Z]\w*(?:\\\w+)*|[A-Za-z_][\w.]*\(\)|(?:--[A-Za-z][\w-]*|-[A-Za-z](?:\b|$))|(?:\.{0,2}/)?[\w.*-]+(?:/[\w.*-]*)+|[\w*-]+\.[A-Za-z]\w*)")
             .unwrap()
     });
     let mut last = 0;
     for cap in re.captures_iter(prose) {
         let m = cap.get(1).unwrap();
-        let word = m.as_str().trim_end_matches(['.', ',', ':', ')']);
-        let kind = if word.starts_with('-') {
+        let word = if m.as_str().ends_with("()") {
+            m.as_str()
+        } else {
+            m.as_str().trim_end_matches(['.', ',', ':', ')'])
+        };
+        let kind = if is_bare_code(word) {
+            Some(ObjectKind::Code(word.to_string()))
+        } else if word.starts_with('-') {
             Some(ObjectKind::Flag(word.to_string(), None))
         } else if is_bare_path(word) {
             Some(ObjectKind::Path(word.to_string()))
@@ -533,6 +539,13 @@ fn has_file_extension(name: &str) -> bool {
     }
 }
 
+/// Code written bare in prose, marked by a sigil no ordinary word carries: an annotation,
+/// decorator or directive (`@ts-ignore`, `@Override`), a namespaced class
+/// (`\\RuntimeException`), a call (`empty()`).
+fn is_bare_code(word: &str) -> bool {
+    word.len() > 2 && (word.starts_with('@') || word.starts_with('\\') || word.ends_with("()"))
+}
+
 /// A path written bare in prose: it needs a mark no ordinary word has (an extension, a
 /// trailing or leading slash, a glob, two slashes), so "and/or" or "stash/revert" stay words.
 fn is_bare_path(word: &str) -> bool {
@@ -640,6 +653,24 @@ mod tests {
                 .starts_with("never build with §0§; do not edit §1§ or §2§"),
             "{}",
             m.text
+        );
+        let code = mask("Don't use @ts-ignore, \\RuntimeException or empty(); email a@b.org.");
+        let kinds: Vec<&ObjectKind> = code.objects.iter().map(|o| &o.kind).collect();
+        assert_eq!(
+            kinds[..3],
+            [
+                &ObjectKind::Code("@ts-ignore".into()),
+                &ObjectKind::Code("\\RuntimeException".into()),
+                &ObjectKind::Code("empty()".into()),
+            ],
+            "{code:?}"
+        );
+        assert!(
+            !code
+                .objects
+                .iter()
+                .any(|o| o.text.starts_with('@') && o.text != "@ts-ignore"),
+            "an e-mail address is not an annotation: {code:?}"
         );
         let words = mask("Never stash/revert, e.g. and/or the issues/PRs.");
         assert!(words.objects.is_empty(), "{words:?}");

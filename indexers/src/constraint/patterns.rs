@@ -1,5 +1,6 @@
 //! Sentence patterns of rules (`patterns.toml`, embedded): directive openings, modal forms,
-//! labels, relations, exceptions and scopes, each tested against its own example sentences.
+//! labels, relations, exceptions, scopes and the words of universal and whole-file
+//! requirements, each tested against its own example sentences.
 
 use ctx_engine::anchor::Polarity;
 use regex::Regex;
@@ -174,6 +175,13 @@ pub struct Patterns {
     pub exception: Vec<Pattern>,
     /// Scope phrases.
     pub scope: Vec<Pattern>,
+    /// Words that make a requirement hold every time, not once ("always", "every commit").
+    pub universal: Vec<Pattern>,
+    /// Subjects of "every new file must …": the files a required span must be in (named
+    /// groups `kind`, a language or "test", and `noun`).
+    pub file_subject: Vec<Pattern>,
+    /// Verbs by which a file carries a span ("start with", "include", "call").
+    pub carry_verb: Vec<Pattern>,
 }
 
 impl Patterns {
@@ -199,6 +207,9 @@ impl Patterns {
             .chain(&mut self.relation)
             .chain(&mut self.exception)
             .chain(&mut self.scope)
+            .chain(&mut self.universal)
+            .chain(&mut self.file_subject)
+            .chain(&mut self.carry_verb)
     }
 
     /// Every pattern.
@@ -210,6 +221,9 @@ impl Patterns {
             .chain(&self.relation)
             .chain(&self.exception)
             .chain(&self.scope)
+            .chain(&self.universal)
+            .chain(&self.file_subject)
+            .chain(&self.carry_verb)
     }
 }
 

@@ -56,8 +56,14 @@ const MANIFESTS: &[Manifest] = &[
     },
     Manifest {
         ecosystem: "gradle",
-        file: |f| f.starts_with("build.gradle") || f == "libs.versions.toml",
+        file: |f| f.starts_with("build.gradle"),
         line: r#"^\s*(?:implementation|api|compileOnly|runtimeOnly|testImplementation|testRuntimeOnly|annotationProcessor|kapt|compile)\s*[\( ]\s*["']?([^"'\)\s]+)"#,
+    },
+    Manifest {
+        // Gradle version catalogs: `guava = "33.0.0-jre"`, `okio = { module = "…", … }`.
+        ecosystem: "gradle",
+        file: |f| f.ends_with(".versions.toml"),
+        line: r#"^\s*([A-Za-z0-9_.-]+)\s*=\s*(\{|"[~^=<>\[]?\d)"#,
     },
     Manifest {
         ecosystem: "maven",
@@ -287,6 +293,14 @@ mod tests {
         assert_eq!(
             ctx_hits(&any, &split_command("go get github.com/samber/lo@v1.47.0")),
             1
+        );
+        assert_eq!(
+            ctx_hits(
+                &any,
+                &edit("gradle/libs.versions.toml", &["okio = \"3.9.1\""])
+            ),
+            1,
+            "a version catalog entry"
         );
         assert_eq!(ctx_hits(&any, &split_command("npm install")), 0);
         assert_eq!(ctx_hits(&any, &split_command("pnpm add -D vitest")), 1);

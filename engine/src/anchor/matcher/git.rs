@@ -2,7 +2,7 @@
 
 use super::argv::{basename, Argv};
 use super::cached::{compile_regex, Cached};
-use super::{GlobList, Hit};
+use super::{EvalContext, GlobList, Hit};
 use crate::check::ActionFacts;
 use serde::{Deserialize, Serialize};
 
@@ -21,6 +21,13 @@ pub enum GitMatcher {
     },
     /// Any push naming one of these branches as its destination.
     PushTo {
+        /// Protected branch names.
+        branches: Vec<String>,
+    },
+    /// A merge into one of these branches without a pull request: `git merge` while on it
+    /// (checked out earlier in the same command line, else the repository's HEAD), or a push
+    /// of another branch onto it (`git push origin feature:main`).
+    MergeInto {
         /// Protected branch names.
         branches: Vec<String>,
     },
@@ -83,6 +90,9 @@ impl GitMatcher {
                 format!("git force-push to {}", branches.join("|"))
             }
             GitMatcher::PushTo { branches } => format!("git push to {}", branches.join("|")),
+            GitMatcher::MergeInto { branches } => {
+                format!("git merge into {}", branches.join("|"))
+            }
             GitMatcher::Amend => "git commit --amend".into(),
             GitMatcher::CommitMessage {
                 forbid, require, ..
@@ -128,23 +138,37 @@ impl GitMatcher {
     }
 
     /// Every git invocation breaking the rule.
-    pub fn hits(&self, facts: &ActionFacts) -> Vec<Hit> {
-        facts
+    pub fn hits(&self, ctx: &EvalContext, facts: &ActionFacts) -> Vec<Hit> {
+        let mut on_branch: Option<String> = None;
+        let mut out = Vec::new();
+        for inv in facts
             .invocations
             .iter()
             .filter(|inv| basename(&inv.program) == "git")
-            .filter_map(|inv| {
-                let argv = Argv {
-                    program: "git",
-                    args: &inv.args,
-                };
-                self.reason(&argv).map(|why| Hit {
+        {
+            let argv = Argv {
+                program: "git",
+                args: &inv.args,
+            };
+            let why = match self {
+                GitMatcher::MergeInto { branches } => {
+                    let current = || on_branch.clone().or_else(|| ctx.root.and_then(head_branch));
+                    merge_reason(branches, &argv, current)
+                }
+                _ => self.reason(&argv),
+            };
+            if let Some(why) = why {
+                out.push(Hit {
                     evidence: format!("`{}`: {why}", inv.raw.trim()),
                     path: None,
                     line: None,
-                })
-            })
-            .collect()
+                });
+            }
+            if let Some(branch) = switched_to(&argv) {
+                on_branch = Some(branch);
+            }
+        }
+        out
     }
 
     fn reason(&self, argv: &Argv) -> Option<String> {
@@ -176,6 +200,7 @@ impl GitMatcher {
                     .find(|(d, _)| branches.iter().any(|b| b == d))
                     .map(|(d, _)| format!("pushes to {d}"))
             }
+            GitMatcher::MergeInto { .. } => None,
             GitMatcher::Amend => {
                 (sub == "commit" && argv.has_flag("--amend")).then(|| "amends a commit".into())
             }
@@ -190,10 +215,15 @@ impl GitMatcher {
                     return None;
                 }
                 let messages = argv.flag_values(&["-m", "--message"]);
-                if messages.is_empty() {
+                // Trailers (`--trailer "Co-authored-by: …"`) end the message git writes.
+                let trailers = argv.flag_values(&["--trailer"]);
+                if messages.is_empty() && trailers.is_empty() {
                     return None;
                 }
-                let message = messages.join("\n\n");
+                let mut message = messages.join("\n\n");
+                if !trailers.is_empty() {
+                    message = format!("{message}\n\n{}", trailers.join("\n"));
+                }
                 if let Some(f) = forbid {
                     if forbid_regex
                         .get_or(|| compile_regex(f))
@@ -205,7 +235,7 @@ impl GitMatcher {
                         ));
                     }
                 }
-                if let Some(r) = require {
+                if let Some(r) = require.as_ref().filter(|_| !messages.is_empty()) {
                     if require_regex
                         .get_or(|| compile_regex(r))
                         .is_ok_and(|re| !re.is_match(&message))
@@ -242,6 +272,64 @@ fn first_line(message: &str) -> &str {
 }
 
 /// Destination branches of a push, with whether the refspec forces (`+main`).
+/// Why an invocation merges into one of `branches`: a `git merge` while on one of them, or a
+/// push of some other ref onto one.
+fn merge_reason(
+    branches: &[String],
+    argv: &Argv,
+    current: impl FnOnce() -> Option<String>,
+) -> Option<String> {
+    let sub = argv.positionals().first().map(|(_, s)| *s).unwrap_or("");
+    let protected = |b: &str| branches.iter().any(|p| p == b);
+    match sub {
+        "merge" if !argv.has_flag("--abort") && !argv.has_flag("--continue") => current()
+            .filter(|b| protected(b))
+            .map(|b| format!("merges into {b}")),
+        "push" => argv
+            .positionals()
+            .iter()
+            .skip(2)
+            .filter_map(|(_, spec)| spec.trim_start_matches('+').split_once(':'))
+            .map(|(src, dst)| (src, dst.trim_start_matches("refs/heads/")))
+            .find(|(src, dst)| protected(dst) && src.trim_start_matches("refs/heads/") != *dst)
+            .map(|(src, dst)| format!("pushes {src} onto {dst}")),
+        _ => None,
+    }
+}
+
+/// The branch a `git checkout <branch>` / `git switch <branch>` (or `-b`/`-c <new>`) leaves
+/// checked out.
+fn switched_to(argv: &Argv) -> Option<String> {
+    let positionals = argv.positionals();
+    let sub = positionals.first().map(|(_, s)| *s)?;
+    if !matches!(sub, "checkout" | "switch") {
+        return None;
+    }
+    if let Some(created) = created_branches(argv, sub).into_iter().next() {
+        return Some(created);
+    }
+    if argv.has_flag("--") || positionals.len() != 2 {
+        return None; // `git checkout -- file`, `git checkout main file`: files, not a branch
+    }
+    Some(positionals[1].1.to_string())
+}
+
+/// The branch checked out in the repository at `root` (`.git/HEAD`, also through a
+/// worktree's `.git` file); none when detached or unreadable.
+fn head_branch(root: &std::path::Path) -> Option<String> {
+    let dot_git = root.join(".git");
+    let git_dir = if dot_git.is_file() {
+        let text = std::fs::read_to_string(&dot_git).ok()?;
+        root.join(text.strip_prefix("gitdir:")?.trim())
+    } else {
+        dot_git
+    };
+    let head = std::fs::read_to_string(git_dir.join("HEAD")).ok()?;
+    head.trim()
+        .strip_prefix("ref: refs/heads/")
+        .map(str::to_string)
+}
+
 fn push_destinations(argv: &Argv) -> Vec<(String, bool)> {
     argv.positionals()
         .iter()
@@ -311,7 +399,40 @@ mod tests {
     use super::*;
 
     fn hit(m: &GitMatcher, cmd: &str) -> bool {
-        !m.hits(&split_command(cmd)).is_empty()
+        hit_in(m, cmd, None)
+    }
+
+    fn hit_in(m: &GitMatcher, cmd: &str, root: Option<&std::path::Path>) -> bool {
+        let scope = GlobList::default();
+        let ctx = EvalContext {
+            root,
+            scope: &scope,
+        };
+        !m.hits(&ctx, &split_command(cmd)).is_empty()
+    }
+
+    #[test]
+    fn merges_into_protected_branches() {
+        let m = GitMatcher::MergeInto {
+            branches: vec!["master".into()],
+        };
+        assert!(hit(&m, "git checkout master && git merge --no-ff feat/x"));
+        assert!(hit(&m, "git switch master; git pull; git merge feat/x"));
+        assert!(hit(&m, "git push origin feat/x:master"));
+        assert!(!hit(&m, "git checkout develop && git merge --no-ff feat/x"));
+        assert!(!hit(
+            &m,
+            "git checkout master && git checkout -b fix && git merge feat/x"
+        ));
+        assert!(!hit(&m, "git push origin master"), "pushing master itself");
+        assert!(!hit(&m, "git merge feat/x"), "the branch is unknown");
+        let repo = tempfile::tempdir().unwrap();
+        std::fs::create_dir(repo.path().join(".git")).unwrap();
+        std::fs::write(repo.path().join(".git/HEAD"), "ref: refs/heads/master\n").unwrap();
+        assert!(hit_in(&m, "git merge feat/x", Some(repo.path())));
+        assert!(!hit_in(&m, "git merge --abort", Some(repo.path())));
+        std::fs::write(repo.path().join(".git/HEAD"), "ref: refs/heads/feat/y\n").unwrap();
+        assert!(!hit_in(&m, "git merge master", Some(repo.path())));
     }
 
     #[test]

@@ -125,7 +125,7 @@ impl Matcher {
             Matcher::Path(m) => m.hits(ctx, facts),
             Matcher::Code(m) => m.hits(ctx, facts),
             Matcher::Dependency(m) => m.hits(ctx, facts),
-            Matcher::Git(m) => m.hits(facts),
+            Matcher::Git(m) => m.hits(ctx, facts),
         }
     }
 }
