@@ -135,8 +135,8 @@ fn bullets_compile_to_the_expected_matchers() {
     assert_eq!(push.severity, Severity::Block);
     assert_eq!(
         deps.severity,
-        Severity::Ask,
-        "\"without asking\" leaves it to the user"
+        Severity::Block,
+        "\"without asking\": the agent cannot grant itself the exception, so it denies and says to ask"
     );
 }
 

@@ -104,6 +104,9 @@ pub struct Tests {
 pub struct Prose {
     /// Globs of files that hold prose.
     pub files: Vec<String>,
+    /// Names of products spelt like a file ("Node.js", "Next.js"): words in prose, never
+    /// paths.
+    pub products: Vec<String>,
 }
 
 /// The whole lexicon.

@@ -79,7 +79,9 @@ pub fn mask(sentence: &str) -> Masked {
     let mut last = 0;
     for (start, end, inner, backtick) in spans {
         push_prose(&sentence[last..start], &mut text, &mut objects);
-        let kind = if backtick {
+        let kind = if backtick && names_an_element(inner, &sentence[end..]) {
+            ObjectKind::Code(inner.to_string())
+        } else if backtick {
             classify(inner)
         } else {
             ObjectKind::Quote(inner.to_string())
@@ -335,6 +337,31 @@ fn is_comment_start(word: &str) -> bool {
     word == "#" || word == "//"
 }
 
+/// `<img>` followed by "element", "tag" or "component" names markup, not a placeholder such
+/// as `<branch>`.
+fn names_an_element(span: &str, after: &str) -> bool {
+    let tag = span
+        .strip_prefix('<')
+        .and_then(|s| s.strip_suffix('>'))
+        .map(|s| s.trim_end_matches('/').trim());
+    let is_tag = tag.is_some_and(|t| {
+        t.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+            && t.chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.'))
+    });
+    let next = after
+        .trim_start()
+        .split(|c: char| !c.is_alphabetic())
+        .next()
+        .unwrap_or("")
+        .to_lowercase();
+    is_tag
+        && matches!(
+            next.as_str(),
+            "element" | "elements" | "tag" | "tags" | "component" | "components"
+        )
+}
+
 /// `<file>`, `{name}`, `...`, `…` are placeholders.
 pub fn is_placeholder(word: &str) -> bool {
     word.contains('<') && word.contains('>')
@@ -549,7 +576,8 @@ fn is_bare_code(word: &str) -> bool {
 /// A path written bare in prose: it needs a mark no ordinary word has (an extension, a
 /// trailing or leading slash, a glob, two slashes), so "and/or" or "stash/revert" stay words.
 fn is_bare_path(word: &str) -> bool {
-    if !is_path(word) {
+    let lower = word.to_ascii_lowercase();
+    if !is_path(word) || lexicon().prose.products.contains(&lower) {
         return false;
     }
     let slashes = word.matches('/').count();
@@ -671,6 +699,13 @@ mod tests {
                 .iter()
                 .any(|o| o.text.starts_with('@') && o.text != "@ts-ignore"),
             "an e-mail address is not an annotation: {code:?}"
+        );
+        let product = mask("Don't use `<img>` elements in Next.js projects.");
+        assert_eq!(product.objects.len(), 1, "{product:?}");
+        assert_eq!(product.objects[0].kind, ObjectKind::Code("<img>".into()));
+        assert_eq!(
+            mask("Check out `<branch>` first").objects[0].kind,
+            ObjectKind::Other("<branch>".into())
         );
         let words = mask("Never stash/revert, e.g. and/or the issues/PRs.");
         assert!(words.objects.is_empty(), "{words:?}");
