@@ -18,9 +18,9 @@
 #[allow(dead_code)]
 #[path = "support/evals.rs"]
 mod evals;
-#[allow(dead_code)]
 #[path = "support/hook.rs"]
 mod hook;
+#[allow(dead_code)]
 #[path = "support/machine.rs"]
 mod machine;
 
