@@ -21,6 +21,8 @@
 #[allow(dead_code)]
 #[path = "support/evals.rs"]
 mod evals;
+// The wall time the helper measures is not reported here.
+#[allow(dead_code)]
 #[path = "support/hook.rs"]
 mod hook;
 
