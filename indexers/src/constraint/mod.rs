@@ -324,11 +324,17 @@ pub fn extract_document(rel_path: &str, text: &str, reading: Reading) -> Documen
     for (i, sentence) in doc.sentences.iter().enumerate() {
         let block = &doc.blocks[sentence.block];
         let addressed = instruction || is_contributor_section(&block.section);
-        let governed = heading_rule(&doc, i);
-        let rule_text = governed.as_deref().unwrap_or(&sentence.text);
+        let (rule_text, shown) = match lead_in_rule(&doc, i) {
+            Some((rule, shown)) => (rule, shown),
+            None => {
+                let text = heading_rule(&doc, i).unwrap_or_else(|| sentence.text.clone());
+                (text.clone(), text)
+            }
+        };
+        let rule_text = rule_text.as_str();
         let anchor_text = match &sentence.code_context {
             Some(code) => format!("{code}  # {}", sentence.text),
-            None => rule_text.to_string(),
+            None => shown,
         };
         let source = AnchorSource::Doc {
             path: rel_path.to_string(),
@@ -440,6 +446,57 @@ fn is_contributor_section(section: &[String]) -> bool {
         .iter()
         .any(|w| h.contains(w))
     })
+}
+
+/// An item under a short lead-in that carries the rule's force ("Agents MUST NOT:", "Never:",
+/// "Avoid:") is read with it: "- Change licensing headers" there means "Agents MUST NOT
+/// change licensing headers". Returns the text to compile and the text to show.
+fn lead_in_rule(doc: &segment::Document, i: usize) -> Option<(String, String)> {
+    let sentence = &doc.sentences[i];
+    let block = &doc.blocks[sentence.block];
+    let starts_item = i == 0 || doc.sentences[i - 1].block != sentence.block;
+    if !block.is_item || !starts_item || sentence.code_context.is_some() {
+        return None;
+    }
+    let parent = &doc.blocks[block.parent?];
+    if parent.is_item {
+        return None;
+    }
+    let lead = clean_markdown(parent.text.trim().strip_suffix(':')?);
+    let lead = lead.trim();
+    let lower = lead.to_lowercase();
+    let forceful = lower
+        .split(|c: char| !c.is_alphabetic() && c != '\'')
+        .any(|w| {
+            matches!(
+                w,
+                "must"
+                    | "never"
+                    | "not"
+                    | "don't"
+                    | "shall"
+                    | "should"
+                    | "avoid"
+                    | "always"
+                    | "only"
+            )
+        });
+    if !forceful || lead.split_whitespace().count() > 6 || !mask(lead).objects.is_empty() {
+        return None;
+    }
+    let item = sentence.text.trim();
+    let mut chars = item.chars();
+    let first = chars.next()?;
+    let joined = if chars.next().is_some_and(char::is_lowercase) {
+        format!(
+            "{lead} {}{}",
+            first.to_lowercase(),
+            &item[first.len_utf8()..]
+        )
+    } else {
+        format!("{lead} {item}")
+    };
+    Some((joined, format!("{lead}: {item}")))
 }
 
 /// A list of bare objects under a heading that is a rule naming none ("## Do Not Edit" over
@@ -574,6 +631,30 @@ fn merge_scopes(location: &[String], text: &[String]) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use ctx_engine::anchor::Polarity;
+
+    #[test]
+    fn a_forceful_lead_in_gives_its_items_their_polarity() {
+        let text = "# Guide\n\nAgents MUST NOT:\n\n- Change licensing headers\n- Run `git push --force`\n\nWhen you are done:\n\n- Run `make test`\n";
+        let anchors = extract_anchors("AGENTS.md", text);
+        let texts: Vec<&str> = anchors.iter().map(|a| a.text.as_str()).collect();
+        let push = anchors
+            .iter()
+            .find(|a| a.text == "Agents MUST NOT: Run `git push --force`")
+            .unwrap_or_else(|| panic!("{texts:?}"));
+        assert_eq!(push.polarity, Polarity::Never);
+        assert_eq!(push.severity, Severity::Block);
+        let headers = anchors
+            .iter()
+            .find(|a| a.text.ends_with("Change licensing headers"))
+            .unwrap_or_else(|| panic!("{texts:?}"));
+        assert_eq!(headers.polarity, Polarity::Never, "{texts:?}");
+        let test = anchors.iter().find(|a| a.text.contains("make test"));
+        assert!(
+            test.is_none_or(|a| a.polarity != Polarity::Never),
+            "a lead-in without force changes nothing: {texts:?}"
+        );
+    }
 
     #[test]
     fn a_directive_heading_governs_its_list_of_bare_objects() {
