@@ -420,7 +420,9 @@ pub fn demote(anchors: &mut [Anchor], recommended: &[Recommended]) -> Vec<Contra
     out
 }
 
-/// A code example written to a file of its language inside the anchor's scope.
+/// A code example added to a file of its language inside the anchor's scope. An example is a
+/// snippet, not a whole file: it is added as an edit, so a span every whole file must carry
+/// (a licence header) is not demanded of it.
 fn code_facts(anchor: &Anchor, lang: &str, text: &str) -> ActionFacts {
     let ext = extension(lang).unwrap_or("txt");
     let path = example_path(anchor.scope.first().map(String::as_str), ext);
@@ -429,7 +431,7 @@ fn code_facts(anchor: &Anchor, lang: &str, text: &str) -> ActionFacts {
         invocations: Vec::new(),
         effects: vec![FileEffect {
             path,
-            op: FileOp::Write,
+            op: FileOp::Edit,
             added: text
                 .lines()
                 .enumerate()

@@ -634,6 +634,17 @@ mod tests {
     use ctx_engine::anchor::Polarity;
 
     #[test]
+    fn a_snippet_in_the_document_does_not_demote_a_whole_file_requirement() {
+        let text = "# Style\n\n- Every new source file must include the license header.\n\n```java\nclass A {}\n```\n";
+        let anchors = extract_anchors("AGENTS.md", text);
+        let header = anchors
+            .iter()
+            .find(|a| a.text.contains("license header"))
+            .expect("the header rule");
+        assert_eq!(header.severity, Severity::Block, "{:?}", header.tier_reason);
+    }
+
+    #[test]
     fn a_forceful_lead_in_gives_its_items_their_polarity() {
         let text = "# Guide\n\nAgents MUST NOT:\n\n- Change licensing headers\n- Run `git push --force`\n\nWhen you are done:\n\n- Run `make test`\n";
         let anchors = extract_anchors("AGENTS.md", text);
