@@ -480,6 +480,24 @@ mod tests {
             None
         );
         assert_eq!(verdict(rule, "git commit -m 'chore: bump'"), None);
+        assert_eq!(
+            verdict(rule, "git commit -m 'docs: fix typo'"),
+            Some(Severity::Block),
+            "a closed list"
+        );
+        let open = "Follow conventional commits (`feat:`, `fix:`, `docs:`, etc.)";
+        assert_eq!(verdict(open, "git commit -m 'test: add cases'"), None);
+        assert_eq!(
+            verdict(open, "git commit -m 'Add cases'"),
+            Some(Severity::Block)
+        );
+        let conditional =
+            "If you added an enterprise-only file, give it the enterprise license header.";
+        assert_eq!(
+            verdict(conditional, "line:src/a.py:import os"),
+            Some(Severity::Ask),
+            "a condition ctx cannot see"
+        );
     }
 
     #[test]

@@ -1031,6 +1031,11 @@ fn requirements(rule: &Rule, masked: &Masked, ctx: &Context, out: &mut Out) {
     }
 }
 
+/// The commit types of the Conventional Commits convention (with the Angular set).
+const CONVENTIONAL_TYPES: &[&str] = &[
+    "feat", "fix", "docs", "style", "refactor", "perf", "test", "build", "ci", "chore", "revert",
+];
+
 /// "Use prefixes (`feat:`, `fix:`, `chore:`)" said of commits (in the sentence or its
 /// section's heading): the message must open with one of them, `type(scope):` and `type!:`
 /// included. Needs two prefixes or more: one alone may be an example. Returns the objects used.
@@ -1056,7 +1061,19 @@ fn commit_prefixes(rule: &Rule, masked: &Masked, ctx: &Context, out: &mut Out) -
     if found.len() < 2 {
         return Vec::new();
     }
-    let names: Vec<String> = found.iter().map(|(_, n)| regex::escape(n)).collect();
+    let mut names: Vec<String> = found.iter().map(|(_, n)| regex::escape(n)).collect();
+    // "(`feat:`, `fix:`, etc.)", "such as `feat:`": the list is open, so every conventional
+    // type is allowed besides the ones named.
+    let open_list = ["etc", "e.g.", "such as", "for example", "like "]
+        .iter()
+        .any(|m| rule.text.contains(m) || ctx.sentence.contains(m));
+    if open_list {
+        for t in CONVENTIONAL_TYPES {
+            if !names.iter().any(|n| n == t) {
+                names.push(t.to_string());
+            }
+        }
+    }
     let require = format!(r"^(?:{})(?:\([^)]*\))?!?: \S", names.join("|"));
     out.add(
         Matcher::Git(GitMatcher::commit_message(None, Some(require))),
