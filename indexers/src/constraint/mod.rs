@@ -362,6 +362,15 @@ pub fn extract_document(rel_path: &str, text: &str, reading: Reading) -> Documen
                 .iter()
                 .map(|c| Recommended::command(c, rel_path, sentence.line)),
         );
+        let lead_in = rule_text.trim_end().ends_with(':') && !block.following_items.is_empty();
+        let says_what_code_does = sentence.code_context.is_some() && compiled.form == "imperative";
+        if (lead_in || says_what_code_does) && compiled.rules.iter().all(|r| r.matchers.is_empty())
+        {
+            // A list's lead-in ("Make sure you never log:") speaks through its items, and a
+            // comment beside a command ("just minsize  # Update size snapshots") says what
+            // the command does: neither is a rule of its own.
+            continue;
+        }
         if !worth_keeping(&compiled, addressed) {
             continue;
         }
@@ -642,6 +651,22 @@ mod tests {
             .find(|a| a.text.contains("license header"))
             .expect("the header rule");
         assert_eq!(header.severity, Severity::Block, "{:?}", header.tier_reason);
+    }
+
+    #[test]
+    fn lead_ins_and_comments_saying_what_a_command_does_are_not_rules() {
+        let text = "# Dev\n\nMake sure you never log:\n\n- passwords\n- tokens\n\n```sh\njust minsize  # Update size snapshots\ncargo build  # never pass --release here\n```\n";
+        let anchors = extract_anchors("AGENTS.md", text);
+        let texts: Vec<&str> = anchors.iter().map(|a| a.text.as_str()).collect();
+        assert!(!texts.contains(&"Make sure you never log:"), "{texts:?}");
+        assert!(
+            !texts.iter().any(|t| t.contains("Update size snapshots")),
+            "{texts:?}"
+        );
+        assert!(
+            texts.iter().any(|t| t.contains("never pass --release")),
+            "a prohibition in a comment stays: {texts:?}"
+        );
     }
 
     #[test]
