@@ -527,6 +527,15 @@ mod tests {
 
     #[test]
     fn kept_alternatives_are_never_denied() {
+        let bare = "Use `RoaringBitmap` instead `HashSet<u32>`.";
+        assert_eq!(
+            verdict(bare, "line:src/a.rs:let s: HashSet<u32> = HashSet::new();"),
+            Some(Severity::Block)
+        );
+        assert_eq!(
+            verdict(bare, "line:src/a.rs:let s = RoaringBitmap::new();"),
+            None
+        );
         let rule = "Use `pnpm` instead of `npm` or `yarn`";
         assert_eq!(verdict(rule, "npm install"), Some(Severity::Block));
         assert_eq!(verdict(rule, "yarn add x"), Some(Severity::Block));

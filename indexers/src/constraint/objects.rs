@@ -362,9 +362,18 @@ fn names_an_element(span: &str, after: &str) -> bool {
         )
 }
 
+/// A generic type (`HashSet<u32>`, `Map<String, T>`): a name right before `<`, code rather
+/// than a stand-in.
+fn is_generic_type(word: &str) -> bool {
+    static GENERIC: OnceLock<Regex> = OnceLock::new();
+    GENERIC
+        .get_or_init(|| Regex::new(r"^[A-Za-z_][\w:.]*<[\w:, <>\[\]&']+>$").unwrap())
+        .is_match(word.trim())
+}
+
 /// `<file>`, `{name}`, `...`, `…` are placeholders.
 pub fn is_placeholder(word: &str) -> bool {
-    word.contains('<') && word.contains('>')
+    word.contains('<') && word.contains('>') && !is_generic_type(word)
         || word.starts_with('{') && word.ends_with('}')
         || word.contains("...")
         || word.contains('…')
@@ -707,6 +716,11 @@ mod tests {
             mask("Check out `<branch>` first").objects[0].kind,
             ObjectKind::Other("<branch>".into())
         );
+        assert_eq!(
+            kind("HashSet<u32>"),
+            ObjectKind::Code("HashSet<u32>".into())
+        );
+        assert!(matches!(kind("feature/<name>"), ObjectKind::Other(_)));
         let words = mask("Never stash/revert, e.g. and/or the issues/PRs.");
         assert!(words.objects.is_empty(), "{words:?}");
     }
