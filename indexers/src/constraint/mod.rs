@@ -467,11 +467,14 @@ fn lead_in_rule(doc: &segment::Document, i: usize) -> Option<(String, String)> {
     if !block.is_item || !starts_item || sentence.code_context.is_some() {
         return None;
     }
-    let parent = &doc.blocks[block.parent?];
+    let parent = &doc.blocks[block
+        .parent
+        .or_else(|| bold_label_before(doc, sentence.block))?];
     if parent.is_item {
         return None;
     }
-    let lead = clean_markdown(parent.text.trim().strip_suffix(':')?);
+    let raw = parent.text.trim();
+    let lead = clean_markdown(raw.strip_suffix(':').unwrap_or(raw));
     let lead = lead.trim();
     let lower = lead.to_lowercase();
     let forceful = lower
@@ -506,6 +509,19 @@ fn lead_in_rule(doc: &segment::Document, i: usize) -> Option<(String, String)> {
         format!("{lead} {item}")
     };
     Some((joined, format!("{lead}: {item}")))
+}
+
+/// The paragraph before the list holding item `block` when it is a bold label alone
+/// ("**Never**"), which introduces the list as a lead-in ending in ':' would.
+fn bold_label_before(doc: &segment::Document, block: usize) -> Option<usize> {
+    let first_item = (0..=block)
+        .rev()
+        .take_while(|&b| doc.blocks[b].is_item)
+        .last()?;
+    let label = first_item.checked_sub(1)?;
+    let text = doc.blocks[label].text.trim();
+    let bold = |m: &str| text.len() > 2 * m.len() && text.starts_with(m) && text.ends_with(m);
+    (!doc.blocks[label].is_item && (bold("**") || bold("__"))).then_some(label)
 }
 
 /// A list of bare objects under a heading that is a rule naming none ("## Do Not Edit" over
@@ -689,6 +705,24 @@ mod tests {
         assert!(
             test.is_none_or(|a| a.polarity != Polarity::Never),
             "a lead-in without force changes nothing: {texts:?}"
+        );
+    }
+
+    #[test]
+    fn a_bold_label_alone_is_a_lead_in() {
+        let text = "# API\n\n**Never**\n- Break the public API — keep changes backward-compatible.\n- Run `git push --force`\n";
+        let anchors = extract_anchors("AGENTS.md", text);
+        let texts: Vec<&str> = anchors.iter().map(|a| a.text.as_str()).collect();
+        let push = anchors
+            .iter()
+            .find(|a| a.text.ends_with("Run `git push --force`"))
+            .unwrap_or_else(|| panic!("{texts:?}"));
+        assert_eq!(push.polarity, Polarity::Never, "{texts:?}");
+        assert!(
+            texts
+                .iter()
+                .any(|t| t.starts_with("Never: Break the public API")),
+            "{texts:?}"
         );
     }
 
