@@ -145,21 +145,27 @@ pub fn opening(text: &str) -> Option<Clause> {
     let text = text.trim();
     let p = patterns();
     if let Some(pattern) = p.directive.iter().find(|d| d.regex().is_match(text)) {
-        let mut polarity = pattern.polarity();
-        if polarity == Polarity::Always && negated_requirement(text) {
-            polarity = Polarity::Never;
-        }
-        return Some(Clause {
-            text: text.to_string(),
-            polarity,
-            strength: pattern.strength(),
-            form: pattern.name.clone(),
-        });
+        return Some(clause(pattern, text, negated_requirement(text)));
     }
     if let Some(clause) = modal(text) {
         return Some(clause);
     }
     imperative(text)
+}
+
+/// The clause a matched opening or modal pattern gives; a requirement stated negatively
+/// (`negated`: "make sure not to …") forbids.
+fn clause(pattern: &Pattern, text: &str, negated: bool) -> Clause {
+    let mut polarity = pattern.polarity();
+    if polarity == Polarity::Always && negated {
+        polarity = Polarity::Never;
+    }
+    Clause {
+        text: text.to_string(),
+        polarity,
+        strength: pattern.strength(),
+        form: pattern.name.clone(),
+    }
 }
 
 /// "Make sure not to …", "always avoid …": a requirement that forbids.
@@ -186,16 +192,7 @@ fn modal(text: &str) -> Option<Clause> {
                 continue;
             }
         }
-        let mut polarity = pattern.polarity();
-        if polarity == Polarity::Always && negated_modal(text) {
-            polarity = Polarity::Never;
-        }
-        return Some(Clause {
-            text: text.to_string(),
-            polarity,
-            strength: pattern.strength(),
-            form: pattern.name.clone(),
-        });
+        return Some(clause(pattern, text, negated_modal(text)));
     }
     None
 }

@@ -127,30 +127,12 @@ pub fn segment(text: &str, first_line: u32) -> Document {
                 .next()
                 .unwrap_or("")
                 .to_lowercase();
-            let counter_example = counter_example(&doc);
-            fence = Some((
-                marker,
-                CodeBlock {
-                    lang,
-                    text: String::new(),
-                    line: line_no + 1,
-                    counter_example,
-                },
-            ));
+            fence = Some((marker, empty_code_block(&doc, lang, line_no + 1)));
             continue;
         }
         if let Some(lang) = rst_code_directive(trimmed) {
             builder.flush(&mut doc);
-            let counter_example = counter_example(&doc);
-            literal = Some((
-                indent + 1,
-                CodeBlock {
-                    lang,
-                    text: String::new(),
-                    line: line_no + 1,
-                    counter_example,
-                },
-            ));
+            literal = Some((indent + 1, empty_code_block(&doc, lang, line_no + 1)));
             continue;
         }
         if let Some(body) = rst_admonition(trimmed) {
@@ -243,6 +225,17 @@ fn rst_underline(line: &str, next: &str) -> Option<usize> {
 
 fn is_rst_underline_of_previous(line: &str, i: usize, lines: &[&str]) -> bool {
     i > 0 && rst_underline(lines[i - 1].trim(), line).is_some()
+}
+
+/// A code block opening at `line` with no text yet, marked as a counter-example when the
+/// text before it says so.
+fn empty_code_block(doc: &Document, lang: String, line: u32) -> CodeBlock {
+    CodeBlock {
+        lang,
+        text: String::new(),
+        line,
+        counter_example: counter_example(doc),
+    }
 }
 
 /// True when the text right before a code block says it shows what not to do.
