@@ -114,8 +114,7 @@ impl Plan {
         anchor.matchers = vec![Matcher::Path(PathMatcher {
             globs: GlobList::new(vec!["**".into()]),
             except: GlobList::new(except),
-            ops: Vec::new(),
-            generated: false,
+            ..PathMatcher::default()
         })];
         anchor.notes = vec!["plan files and globs → path matcher on everything else (warn)".into()];
         anchor

@@ -1,7 +1,9 @@
 //! Operations rules name in words (`concepts.toml`, embedded): git's own operations, secrets,
 //! dependencies, release builds, each with the matchers it compiles to.
 
-use ctx_engine::anchor::{Matcher, Polarity};
+use ctx_engine::anchor::matcher::EvalContext;
+use ctx_engine::anchor::{CodeMatcher, GlobList, Matcher, Polarity};
+use ctx_engine::check::{edit_effect, ActionFacts};
 use regex::Regex;
 use serde::Deserialize;
 use std::sync::OnceLock;
@@ -44,6 +46,12 @@ pub struct Concept {
     pub matches: Vec<String>,
     /// Clauses they must not find.
     pub not_match: Vec<String>,
+    /// Added lines of code the concept's code matchers must catch.
+    #[serde(default)]
+    pub code_match: Vec<String>,
+    /// Added lines of code they must not catch.
+    #[serde(default)]
+    pub code_not_match: Vec<String>,
     /// Compiled phrases.
     #[serde(skip)]
     regexes: Vec<Regex>,
@@ -68,7 +76,35 @@ impl Concept {
         if let Some(s) = self.not_match.iter().find(|s| self.find(s).is_some()) {
             return Err(format!("concept {:?} must not find {s:?}", self.name));
         }
+        if let Some(l) = self.code_match.iter().find(|l| !self.catches_line(l)) {
+            return Err(format!("concept {:?} must catch the line {l:?}", self.name));
+        }
+        if let Some(l) = self.code_not_match.iter().find(|l| self.catches_line(l)) {
+            return Err(format!(
+                "concept {:?} must not catch the line {l:?}",
+                self.name
+            ));
+        }
         Ok(())
+    }
+
+    /// True when one of the concept's code matchers catches `line` added to a file it covers.
+    fn catches_line(&self, line: &str) -> bool {
+        let scope = GlobList::default();
+        let ctx = EvalContext {
+            root: None,
+            scope: &scope,
+        };
+        self.never.iter().chain(&self.always).any(|m| {
+            let Matcher::Code(code) = m else {
+                return false;
+            };
+            let facts = ActionFacts {
+                effects: vec![edit_effect(&example_path(code), "", line, None, "example")],
+                ..ActionFacts::default()
+            };
+            !code.hits(&ctx, &facts).is_empty()
+        })
     }
 
     /// The phrase the clause contains, if any.
@@ -89,6 +125,18 @@ impl Concept {
             Polarity::Never | Polarity::Allowed => &self.never,
         }
     }
+}
+
+/// A path the code matcher covers: `src/example` with the extension of its first file glob.
+fn example_path(code: &CodeMatcher) -> String {
+    let ext = code
+        .files
+        .globs()
+        .first()
+        .and_then(|g| g.rsplit_once("*."))
+        .map(|(_, ext)| format!(".{ext}"))
+        .unwrap_or_default();
+    format!("src/example{ext}")
 }
 
 #[derive(Debug, Deserialize)]
@@ -136,5 +184,8 @@ mod tests {
             err.contains("amending") && err.contains("amenities"),
             "{err}"
         );
+        let broken = CONCEPTS_TOML.replacen("'from os import path'", "'from os import *'", 1);
+        let err = parse(&broken).unwrap_err();
+        assert!(err.contains("must not catch the line"), "{err}");
     }
 }

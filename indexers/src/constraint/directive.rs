@@ -51,7 +51,7 @@ pub fn parse(masked: &Masked) -> Option<Directive> {
         .trim_start_matches(['-', '*', '>', '+', '!', ' '])
         .trim_end_matches(['.', '!', ':', ' '])
         .to_string();
-    let (label, rest) = split_label(&text);
+    let (label, rest) = split_label(without_tags(&text));
     if let Some((label_clause, rest)) = label_directive(label.as_deref(), rest) {
         let (clauses, dropped) = split_clauses(rest, &label_clause);
         return Some(Directive {
@@ -72,11 +72,20 @@ pub fn parse(masked: &Masked) -> Option<Directive> {
     })
 }
 
-/// "Tests: …" → (`tests`, rest). Labels are short and hold no object and no verb phrase. A
-/// trigger label needs no colon when an object follows it ("FORBIDDEN `x` …").
+/// The text after leading bracketed tags ("[HARD GATE] Run …" → "Run …").
+fn without_tags(text: &str) -> &str {
+    static TAGS: OnceLock<Regex> = OnceLock::new();
+    let re = TAGS.get_or_init(|| Regex::new(r"^(?:\[[^\]§]{1,30}\]\s*)+").unwrap());
+    re.find(text).map_or(text, |m| &text[m.end()..])
+}
+
+/// "Tests: …" → (`tests`, rest). Labels are short and hold no object and no verb phrase, or
+/// come before a directive of their own ("Note: never …", "Builds — never …"). A trigger label needs no colon
+/// when an object follows it ("FORBIDDEN `x` …").
 fn split_label(text: &str) -> (Option<String>, &str) {
     static LABEL: OnceLock<Regex> = OnceLock::new();
     static BARE: OnceLock<Regex> = OnceLock::new();
+    static DASHED: OnceLock<Regex> = OnceLock::new();
     let re = LABEL
         .get_or_init(|| Regex::new(r"^((?:§\d+§[\s,]*)+|[^:§]{1,40}?)\s*:\s+(\S.*)$").unwrap());
     let bare = BARE.get_or_init(|| Regex::new(r"^([a-z][a-z ']{1,20}?)\s+(§.*)$").unwrap());
@@ -86,12 +95,22 @@ fn split_label(text: &str) -> (Option<String>, &str) {
             return (Some(c[1].trim().to_string()), &text[rest.start()..]);
         }
     }
-    match re.captures(text) {
-        Some(c)
-            if c[1].split_whitespace().count() <= 5 && opening(&c[1]).is_none()
-                || c.get(1)
-                    .is_some_and(|l| label_pattern(l.as_str()).is_some()) =>
+    let short_label = |c: &regex::Captures| {
+        c[1].split_whitespace().count() <= 5
+            && (opening(&c[1]).is_none() || opening(&c[2]).is_some())
+    };
+    let dashed = DASHED.get_or_init(|| Regex::new(r"^([^:§—–]{1,40}?)\s+[—–-]\s+(\S.*)$").unwrap());
+    if let Some(c) = dashed.captures(text) {
+        if c[1].split_whitespace().count() <= 5
+            && opening(&c[1]).is_none()
+            && opening(&c[2]).is_some()
         {
+            let rest = c.get(2).unwrap();
+            return (Some(c[1].trim().to_string()), &text[rest.start()..]);
+        }
+    }
+    match re.captures(text) {
+        Some(c) if short_label(&c) || label_pattern(&c[1]).is_some() => {
             let rest = c.get(2).unwrap();
             (Some(c[1].trim().to_string()), &text[rest.start()..])
         }

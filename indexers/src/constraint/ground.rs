@@ -242,6 +242,7 @@ fn relation_objects(rule: &Rule, masked: &Masked, ctx: &Context, out: &mut Out) 
         return Vec::new();
     }
     let mut handled = Vec::new();
+    let first_new = out.items.len();
     let soft_use = rule.verb.as_deref().is_none_or(|v| {
         matches!(
             v,
@@ -277,7 +278,39 @@ fn relation_objects(rule: &Rule, masked: &Masked, ctx: &Context, out: &mut Out) 
             }
         }
     }
+    allow_kept_wrappers(rule, masked, &mut out.items[first_new..]);
     handled
+}
+
+/// "use `./bin/brew` (not a system `brew`)": the kept program is the repository's own wrapper
+/// of the forbidden one, so invocations written as the wrapper stay allowed.
+fn allow_kept_wrappers(rule: &Rule, masked: &Masked, forbidden: &mut [Grounded]) {
+    let wrappers: Vec<&str> = rule
+        .kept
+        .iter()
+        .filter_map(|k| match k {
+            Item::Object(i) => match &masked.objects[*i].kind {
+                ObjectKind::Command(words) => words.first().map(String::as_str),
+                ObjectKind::Program(p) | ObjectKind::Path(p) => Some(p.as_str()),
+                _ => None,
+            },
+            Item::Word(_) => None,
+        })
+        .filter(|p| p.contains('/'))
+        .collect();
+    for grounded in forbidden {
+        let Matcher::Command(m) = &mut grounded.matcher else {
+            continue;
+        };
+        for wrapper in &wrappers {
+            let name = wrapper.rsplit('/').next().unwrap_or(wrapper);
+            if m.programs.iter().any(|p| p == name)
+                && !m.unless_programs.iter().any(|w| w == wrapper)
+            {
+                m.unless_programs.push(wrapper.to_string());
+            }
+        }
+    }
 }
 
 fn is_identifier(word: &str) -> bool {
@@ -1224,8 +1257,7 @@ fn only_paths(path: &str, ctx: &Context, out: &mut Out) {
     let m = PathMatcher {
         globs: GlobList::new(vec![format!("{parent}/**")]),
         except: GlobList::new(vec![glob.clone()]),
-        ops: Vec::new(),
-        generated: false,
+        ..PathMatcher::default()
     };
     out.add(
         Matcher::Path(m),

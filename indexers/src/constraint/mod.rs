@@ -709,6 +709,57 @@ mod tests {
     }
 
     #[test]
+    fn the_wrapper_a_rule_asks_for_stays_allowed() {
+        let text = "# Tools\n\nUse `./bin/rails` (not a global `rails` on `PATH`).\n";
+        let anchors = extract_anchors("AGENTS.md", text);
+        let rule = anchors
+            .iter()
+            .find(|a| a.text.contains("bin/rails"))
+            .unwrap_or_else(|| panic!("{anchors:?}"));
+        let wrapped = rule.matchers.iter().any(|m| {
+            matches!(m, ctx_engine::anchor::Matcher::Command(c)
+                if c.programs == ["rails"] && c.unless_programs == ["bin/rails"])
+        });
+        assert!(wrapped, "{:?}", rule.matchers);
+        assert_eq!(rule.severity, Severity::Block);
+    }
+
+    #[test]
+    fn a_language_for_new_code_rules_out_new_files_of_the_other() {
+        let anchors = extract_anchors("AGENTS.md", "# Code\n\n- Use TypeScript for all new code\n");
+        let rule = anchors.first().unwrap_or_else(|| panic!("{anchors:?}"));
+        let new_js = rule.matchers.iter().any(|m| {
+            matches!(m, ctx_engine::anchor::Matcher::Path(p)
+                if p.new_only && p.globs.globs().contains(&"**/*.js".to_string()))
+        });
+        assert!(new_js, "{:?}", rule.matchers);
+        assert_eq!(rule.severity, Severity::Block);
+    }
+
+    #[test]
+    fn a_leading_label_does_not_hide_the_rule() {
+        for line in [
+            "**Builds.** Never run `rm -rf build` here.",
+            "**Builds** Never run `rm -rf build` here.",
+            "**Builds:** Never run `rm -rf build` here.",
+            "Note: never run `rm -rf build` here.",
+            "**Builds.** [HARD GATE] Never run `rm -rf build` here.",
+            "- **Builds.** Never run `rm -rf build` here.",
+            "1. __Builds__ — never run `rm -rf build` here.",
+        ] {
+            let anchors = extract_anchors("AGENTS.md", &format!("# Rules\n\n{line}\n"));
+            let texts: Vec<&str> = anchors.iter().map(|a| a.text.as_str()).collect();
+            let rule = anchors
+                .iter()
+                .find(|a| a.text.contains("rm -rf build"))
+                .unwrap_or_else(|| panic!("{line}: {texts:?}"));
+            assert_eq!(rule.polarity, Polarity::Never, "{line}");
+            assert_eq!(rule.severity, Severity::Block, "{line}");
+            assert_eq!(anchors.len(), 1, "{line}: {texts:?}");
+        }
+    }
+
+    #[test]
     fn a_bold_label_alone_is_a_lead_in() {
         let text = "# API\n\n**Never**\n- Break the public API — keep changes backward-compatible.\n- Run `git push --force`\n";
         let anchors = extract_anchors("AGENTS.md", text);

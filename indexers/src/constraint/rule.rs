@@ -202,7 +202,12 @@ fn relations(rule: &mut Rule, masked: &Masked) {
             continue;
         };
         let keep = items(&caps["keep"], masked);
-        let forbid = items(&caps["forbid"], masked);
+        let mut forbid = items(&caps["forbid"], masked);
+        let start = caps.name("forbid").map_or(0, |m| m.start());
+        if follows_a_determiner(&rule.text[..start]) {
+            // "not the entire project": a noun phrase, not a name; only objects count.
+            forbid.retain(|item| matches!(item, Item::Object(_)));
+        }
         if forbid.is_empty() {
             continue;
         }
@@ -214,6 +219,15 @@ fn relations(rule: &mut Rule, masked: &Masked) {
         }
         return;
     }
+}
+
+/// True when the last word of `before` is an article or a qualifier ("the", "a system").
+fn follows_a_determiner(before: &str) -> bool {
+    let last = before.split_whitespace().next_back().unwrap_or("");
+    matches!(
+        last,
+        "a" | "an" | "the" | "any" | "your" | "system" | "global" | "installed" | "host"
+    )
 }
 
 /// The objects and words of an `OBJS` group.
@@ -432,6 +446,11 @@ mod tests {
         assert!(r[0].directly);
         let (_, r) = rules("Avoid using `eval`");
         assert_eq!(r[0].verb.as_deref(), Some("use"));
+        let (_, r) = rules("Use `./bin/brew` (not a system `brew` on `PATH`)");
+        assert_eq!(r[0].kept, [Item::Object(0)]);
+        assert_eq!(r[0].forbidden, [Item::Object(1)]);
+        let (_, r) = rules("Always run tasks on the module you touched, not the entire project");
+        assert!(r[0].forbidden.is_empty(), "{r:?}");
     }
 
     #[test]

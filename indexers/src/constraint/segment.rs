@@ -496,37 +496,74 @@ fn link_lists(doc: &mut Document) {
     }
 }
 
-/// Splits block text into sentences: a `.`, `!` or `?` followed by a space and an uppercase
-/// letter, `*` or backtick ends one, outside code spans and after words that are not
-/// abbreviations. Returns each sentence with its line offset in the block (always 0: blocks are
-/// joined onto one line, and the block's first line is the best source line we have).
+/// Splits block text into sentences: a `.`, `!` or `?` (emphasis closing after it included)
+/// followed by a space and an uppercase letter, `*`, `_`, `[` or backtick ends one, outside
+/// code spans and after words that are not abbreviations. A run-in label in emphasis at the
+/// start ("**Builds** Never …") is a sentence of its own too. Returns each sentence with its
+/// line offset in the block (always 0: blocks are joined onto one line, and the block's first
+/// line is the best source line we have).
 fn split_sentences(text: &str) -> Vec<(String, u32)> {
     let chars: Vec<char> = text.chars().collect();
     let mut out = Vec::new();
     let mut start = 0;
     let mut in_code = false;
-    for i in 0..chars.len() {
+    let mut i = 0;
+    while i < chars.len() {
         let c = chars[i];
         if c == '`' {
             in_code = !in_code;
-            continue;
         }
-        if in_code || !matches!(c, '.' | '!' | '?') {
-            continue;
-        }
-        let next_is_space = chars.get(i + 1).is_some_and(|n| *n == ' ');
-        let after = chars.get(i + 2).copied();
-        let starts_sentence =
-            after.is_some_and(|a| a.is_uppercase() || a == '*' || a == '`' || a == '_');
-        if next_is_space && starts_sentence && !is_abbreviation(&chars[start..i]) {
-            push_sentence(&mut out, &chars[start..=i]);
-            start = i + 2;
+        let end = if in_code {
+            None
+        } else if matches!(c, '.' | '!' | '?') {
+            let end = i
+                + 1
+                + chars[i + 1..]
+                    .iter()
+                    .take_while(|c| matches!(c, '*' | '_'))
+                    .count();
+            (!is_abbreviation(&chars[start..i])).then_some(end)
+        } else {
+            run_in_label_end(&chars, start, i)
+        };
+        match end {
+            Some(end) if starts_next_sentence(&chars, end) => {
+                push_sentence(&mut out, &chars[start..end]);
+                start = end + 1;
+                i = end + 1;
+            }
+            _ => i += 1,
         }
     }
     if start < chars.len() {
         push_sentence(&mut out, &chars[start..]);
     }
     out
+}
+
+/// A space and then a capital, emphasis, a bracket or a code span at `end`.
+fn starts_next_sentence(chars: &[char], end: usize) -> bool {
+    chars.get(end) == Some(&' ')
+        && chars
+            .get(end + 1)
+            .is_some_and(|a| a.is_uppercase() || matches!(a, '*' | '_' | '`' | '['))
+}
+
+/// Where a run-in label ends when the emphasis opened at the sentence's `start` closes at `i`
+/// ("**Builds** Never …"): short, and closing the same marker it opened with. A label ending
+/// in ':' stays with its sentence (the directive reader takes it as a label).
+fn run_in_label_end(chars: &[char], start: usize, i: usize) -> Option<usize> {
+    let marker: &[char] = match chars.get(start..start + 2)? {
+        ['*', '*'] => &['*', '*'],
+        ['_', '_'] => &['_', '_'],
+        _ => return None,
+    };
+    if chars.get(i..i + 2) != Some(marker) || i <= start + 2 || i - start > 60 {
+        return None;
+    }
+    let plain = |c: &char| !matches!(c, '*' | '_' | '`');
+    let ends_label = !matches!(chars[i - 1], ' ' | ':');
+    (ends_label && chars[start + 2..i].iter().all(plain)).then_some(i + 2)
 }
 
 fn push_sentence(out: &mut Vec<(String, u32)>, chars: &[char]) {
@@ -594,5 +631,31 @@ mod tests {
     fn abbreviations_do_not_split() {
         let s = split_sentences("Use tools, e.g. Cargo here. Then stop.");
         assert_eq!(s.len(), 2);
+    }
+
+    #[test]
+    fn emphasised_labels_end_their_sentence() {
+        let texts =
+            |t: &str| -> Vec<String> { split_sentences(t).into_iter().map(|s| s.0).collect() };
+        assert_eq!(
+            texts("**Builds.** Never run it."),
+            ["**Builds.**", "Never run it."]
+        );
+        assert_eq!(
+            texts("**Builds** Never run it."),
+            ["**Builds**", "Never run it."]
+        );
+        assert_eq!(
+            texts("__Builds__ Never run it."),
+            ["__Builds__", "Never run it."]
+        );
+        assert_eq!(
+            texts("**Builds:** Never run it."),
+            ["**Builds:** Never run it."]
+        );
+        assert_eq!(texts("**Never** run it."), ["**Never** run it."]);
+        assert_eq!(texts("**"), ["**"]);
+        assert_eq!(texts("****"), ["****"]);
+        assert_eq!(texts("**A** and **B** Then."), ["**A** and **B** Then."]);
     }
 }

@@ -65,6 +65,10 @@ pub struct CommandMatcher {
     /// (`shutil.rmtree` in `python -c`), not on the same command typed in the shell.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub from_code: bool,
+    /// Program paths as written that stay allowed: the repository's own wrapper a rule asks
+    /// for (`./bin/brew` where a bare `brew` is ruled out).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unless_programs: Vec<String>,
     #[serde(skip)]
     arg_regex: Cached<regex::Regex>,
     #[serde(skip)]
@@ -137,6 +141,9 @@ impl CommandMatcher {
         if !self.fed_by.is_empty() {
             parts.push(format!("fed by {}", self.fed_by.join("|")));
         }
+        if !self.unless_programs.is_empty() {
+            parts.push(format!("except as {}", self.unless_programs.join(" or ")));
+        }
         if self.direct_only {
             parts.push("run directly (not through a runner)".into());
         }
@@ -191,6 +198,9 @@ impl CommandMatcher {
 
     fn program_matches(&self, argv: &Argv, inv: &Invocation) -> bool {
         let name = basename(argv.program);
+        if self.is_allowed_wrapper(argv, inv, name) {
+            return false;
+        }
         if self
             .programs
             .iter()
@@ -206,6 +216,19 @@ impl CommandMatcher {
         };
         let written = program_as_written(inv, name);
         globs.is_match(written.trim_start_matches("./")) || globs.is_match(format!("./{written}"))
+    }
+
+    /// True when the program is written as one of `unless_programs` (`./bin/brew`, `bin/brew`).
+    fn is_allowed_wrapper(&self, argv: &Argv, inv: &Invocation, name: &str) -> bool {
+        let written = if argv.program.contains('/') {
+            argv.program
+        } else {
+            program_as_written(inv, name)
+        };
+        let written = written.trim_start_matches("./");
+        self.unless_programs
+            .iter()
+            .any(|p| p.trim_start_matches("./") == written)
     }
 
     /// Every invocation (or runner view of one) that matches.
@@ -570,6 +593,22 @@ mod tests {
         assert!(hit(&m, "./node_modules/.bin/vitest run"));
         assert!(hit(&m, "node_modules/.bin/tsc --noEmit"));
         assert!(!hit(&m, "pnpm vitest"));
+    }
+
+    #[test]
+    fn the_allowed_wrapper_is_not_the_forbidden_program() {
+        let m = CommandMatcher {
+            unless_programs: vec!["./bin/brew".into()],
+            ..CommandMatcher::programs(&["brew"])
+        };
+        assert!(hit(
+            &m,
+            "brew style --fix Library/Homebrew/cmd/reinstall.rb"
+        ));
+        assert!(hit(&m, "cd Library && /opt/homebrew/bin/brew tests"));
+        assert!(!hit(&m, "./bin/brew style --fix"));
+        assert!(!hit(&m, "bin/brew typecheck"));
+        assert!(m.describe().contains("except as ./bin/brew"));
     }
 
     #[test]

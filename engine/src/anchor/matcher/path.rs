@@ -24,6 +24,10 @@ pub struct PathMatcher {
     /// "@generated", "auto-generated, do not modify"); with no globs, any such file.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub generated: bool,
+    /// Only files an action creates: writes to paths that do not exist yet ("use TypeScript
+    /// for all new code" rules out new `.js` files, not edits of old ones).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub new_only: bool,
 }
 
 impl PathMatcher {
@@ -44,6 +48,9 @@ impl PathMatcher {
         };
         if !self.except.is_empty() {
             s.push_str(&format!(" except {}", self.except.globs().join(", ")));
+        }
+        if self.new_only {
+            s.push_str(" (new files only)");
         }
         if !self.ops.is_empty() {
             let ops: Vec<_> = self
@@ -76,6 +83,7 @@ impl PathMatcher {
                     && (self.globs.is_empty() || self.globs.is_match(&e.path))
                     && !self.except.is_match(&e.path)
                     && (!self.generated || declares_generated(ctx.root, &e.path))
+                    && (!self.new_only || creates(ctx.root, e.op, &e.path))
             })
             .map(|e| Hit {
                 evidence: format!("{} {} ({})", op_verb(e.op), e.path, e.via),
@@ -84,6 +92,17 @@ impl PathMatcher {
             })
             .collect()
     }
+}
+
+/// True when `op` writes a file that does not exist yet. Without a root a relative path
+/// cannot be looked up and counts as existing.
+fn creates(root: Option<&Path>, op: FileOp, path: &str) -> bool {
+    let full = match root {
+        _ if path.starts_with('/') => Path::new(path).to_path_buf(),
+        Some(root) => root.join(path),
+        None => return false,
+    };
+    op == FileOp::Write && !full.exists()
 }
 
 /// Lines of a file's head read for a "generated" marker.
@@ -194,6 +213,37 @@ mod tests {
         };
         assert_eq!(only_go.hits(&ctx, &edit("api.pb.go")).len(), 1);
         assert!(only_go.hits(&ctx, &edit("schema.ts")).is_empty());
+    }
+
+    #[test]
+    fn new_only_matches_writes_that_create_a_file() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("old.js"), "module.exports = 1;\n").unwrap();
+        let matcher = PathMatcher {
+            new_only: true,
+            ..PathMatcher::new(vec!["**/*.js".into()])
+        };
+        let scope = GlobList::default();
+        let ctx = EvalContext {
+            root: Some(dir.path()),
+            scope: &scope,
+        };
+        let write = |path: &str| ActionFacts {
+            effects: vec![FileEffect {
+                op: FileOp::Write,
+                ..edit(path).effects.remove(0)
+            }],
+            ..ActionFacts::default()
+        };
+        assert_eq!(matcher.hits(&ctx, &write("src/new.js")).len(), 1);
+        assert!(matcher.hits(&ctx, &write("old.js")).is_empty());
+        assert!(matcher.hits(&ctx, &edit("src/new.js")).is_empty());
+        assert!(matcher.describe().contains("new files only"));
+        let no_root = EvalContext {
+            root: None,
+            scope: &scope,
+        };
+        assert!(matcher.hits(&no_root, &write("src/new.js")).is_empty());
     }
 
     #[test]
