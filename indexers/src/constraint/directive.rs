@@ -62,7 +62,17 @@ pub fn parse(masked: &Masked) -> Option<Directive> {
         });
     }
     let (condition, main) = split_condition(rest);
-    let first = opening(main)?;
+    let Some(first) = opening(main) else {
+        let tail = trailing_prohibition(main)?;
+        let first = opening(tail)?;
+        let (clauses, dropped) = split_clauses(tail, &first);
+        return Some(Directive {
+            clauses,
+            condition: None,
+            label,
+            dropped,
+        });
+    };
     let (clauses, dropped) = split_clauses(main, &first);
     Some(Directive {
         clauses,
@@ -141,6 +151,31 @@ fn label_directive<'a>(label: Option<&str>, rest: &'a str) -> Option<(Clause, &'
         },
         rest,
     ))
+}
+
+/// A hard prohibition in a later clause of a sentence that opens by describing ("`x` - shared
+/// types - deprecated, never modify this package", "… a flat layout (do not re-introduce
+/// `src/<p>Main/`)"): the clause after a comma, semicolon, dash or opening parenthesis that
+/// opens with "never", "do not", "don't" or "must not" and an action verb, up to the closing
+/// parenthesis when a parenthesis opened it.
+fn trailing_prohibition(text: &str) -> Option<&str> {
+    static TAIL: OnceLock<Regex> = OnceLock::new();
+    let re = TAIL.get_or_init(|| {
+        Regex::new(r"(,|;|\s[-—–]\s|\()\s*((?:never|do\s+not|don\x27t|must\s+not)\s+(\S+).*)$")
+            .unwrap()
+    });
+    let caps = re.captures(text)?;
+    let verb = caps[3].strip_prefix("re-").unwrap_or(&caps[3]);
+    let lex = lexicon();
+    if !is_action_verb(verb, lex) && !Lexicon::is_verb(&lex.verbs.imperative, verb) {
+        return None;
+    }
+    let clause = caps.get(2)?.as_str();
+    let clause = match &caps[1] {
+        "(" => clause.split(')').next().unwrap_or(clause),
+        _ => clause,
+    };
+    Some(clause.trim_end())
 }
 
 /// "When writing tests, never …" → (condition, main clause); only when the main clause is a
@@ -457,6 +492,18 @@ mod tests {
             assert_eq!(d.polarity(), *polarity, "{s}");
             assert_eq!(d.strength(), *strength, "{s}");
         }
+    }
+
+    #[test]
+    fn a_later_clause_can_prohibit() {
+        let d = read("`packages/types/` - shared type definitions - this is deprecated, never modify this package").unwrap();
+        assert_eq!(d.polarity(), Polarity::Never);
+        assert_eq!(d.clauses[0].text, "never modify this package");
+        let d = read("Sources use a flat layout (do not re-introduce `src/<platform>Main/...`).")
+            .unwrap();
+        assert_eq!(d.clauses[0].text, "do not re-introduce §0§");
+        assert!(read("The cache is rebuilt on demand, never on startup.").is_none());
+        assert!(read("It is fast, never slow.").is_none());
     }
 
     #[test]

@@ -1314,7 +1314,9 @@ pub fn named_dependencies(rule: &Rule, masked: &Masked) -> Option<DependencyMatc
     let about = ["dependenc", "package", "librar", "crate", "gem", "module"]
         .iter()
         .any(|w| rule.text.contains(w));
-    if !about || !rule.verb_class.depend {
+    // A requirement names what to use ("use `x` via dependency injection"): adding it is
+    // what the rule asks for, never a violation.
+    if !about || !rule.verb_class.depend || rule.polarity == Polarity::Always {
         return None;
     }
     let names: Vec<String> = rule

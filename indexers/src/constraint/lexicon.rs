@@ -218,7 +218,9 @@ pub fn lexicon() -> &'static Lexicon {
 /// The base form of an inflected verb that is in `list` (`runs`, `running`, `used` → itself
 /// when listed), or `None`.
 pub fn verb_in<'a>(list: &'a [String], word: &str) -> Option<&'a str> {
-    let w = word.to_ascii_lowercase();
+    let lower = word.to_ascii_lowercase();
+    // "re-introduce", "re-enable": the verb again.
+    let w = lower.strip_prefix("re-").unwrap_or(&lower);
     list.iter().map(String::as_str).find(|v| {
         let stem = v.strip_suffix('e').unwrap_or(v);
         w == *v

@@ -546,10 +546,20 @@ fn heading_rule(doc: &segment::Document, i: usize) -> Option<String> {
     Some(format!("{heading} {}", sentence.text))
 }
 
-/// Objects a pronoun in sentence `i` may refer to: the items after it (an intro such as
-/// "Do not edit these:"), its block's parent and its subject, and the sentence before it.
+/// Objects a pronoun in sentence `i` may refer to: paths the sentence itself names ("… under
+/// `x/` are synced — never edit them"), else the items after it (an intro such as "Do not
+/// edit these:"), its block's parent and its subject, and the sentence before it.
 fn referents(doc: &segment::Document, i: usize) -> Vec<Object> {
     let sentence = &doc.sentences[i];
+    let is_path = |o: &Object| matches!(o.kind, ObjectKind::Path(_));
+    let own: Vec<Object> = mask(&clean_markdown(&sentence.text))
+        .objects
+        .into_iter()
+        .filter(is_path)
+        .collect();
+    if !own.is_empty() {
+        return own;
+    }
     let block = &doc.blocks[sentence.block];
     let mut texts: Vec<&str> = block.following_items.iter().map(String::as_str).collect();
     if let Some(parent) = block.parent {
@@ -567,7 +577,7 @@ fn referents(doc: &segment::Document, i: usize) -> Vec<Object> {
     texts
         .into_iter()
         .flat_map(|t| mask(&clean_markdown(t)).objects)
-        .filter(|o| matches!(o.kind, ObjectKind::Path(_)))
+        .filter(is_path)
         .collect()
 }
 
@@ -734,6 +744,44 @@ mod tests {
         });
         assert!(new_js, "{:?}", rule.matchers);
         assert_eq!(rule.severity, Severity::Block);
+    }
+
+    #[test]
+    fn a_package_a_rule_asks_for_is_never_a_forbidden_dependency() {
+        let text = "# Code\n\n- Use `net.example.core.Logger` via dependency injection\n- Never add the `left-pad` package\n";
+        let anchors = extract_anchors("AGENTS.md", text);
+        let is_dependency = |m: &ctx_engine::anchor::Matcher| {
+            matches!(m, ctx_engine::anchor::Matcher::Dependency(_))
+        };
+        let use_logger = anchors.iter().find(|a| a.text.contains("Logger"));
+        assert!(
+            use_logger.is_none_or(|a| !a.matchers.iter().any(is_dependency)),
+            "{use_logger:?}"
+        );
+        let left_pad = anchors
+            .iter()
+            .find(|a| a.text.contains("left-pad"))
+            .unwrap_or_else(|| panic!("{anchors:?}"));
+        assert!(left_pad.matchers.iter().any(is_dependency), "{left_pad:?}");
+    }
+
+    #[test]
+    fn a_pronoun_refers_to_the_path_its_own_sentence_names() {
+        let text = "# Translations\n\n`i18n/en.go` is the file you edit. The other languages under `i18n/translations/` are synced automatically — never edit them by hand.\n";
+        let anchors = extract_anchors("AGENTS.md", text);
+        let rule = anchors
+            .iter()
+            .find(|a| a.text.contains("never edit them"))
+            .unwrap_or_else(|| panic!("{anchors:?}"));
+        let globs: Vec<String> = rule
+            .matchers
+            .iter()
+            .filter_map(|m| match m {
+                ctx_engine::anchor::Matcher::Path(p) => Some(p.globs.globs().join(",")),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(globs, ["i18n/translations/**"], "{rule:?}");
     }
 
     #[test]

@@ -191,7 +191,10 @@ pub fn classify(span: &str) -> ObjectKind {
         return ObjectKind::Trailer(key);
     }
     if words.len() == 1 && is_placeholder(span) {
-        return ObjectKind::Other(span.to_string());
+        return match path_template(span) {
+            Some(glob) => ObjectKind::Path(glob),
+            None => ObjectKind::Other(span.to_string()),
+        };
     }
     if words.len() >= 2 && looks_like_command(&words) {
         let kept: Vec<String> = words
@@ -377,6 +380,26 @@ pub fn is_placeholder(word: &str) -> bool {
         || word.starts_with('{') && word.ends_with('}')
         || word.contains("...")
         || word.contains('…')
+}
+
+/// A path written with stand-ins (`src/<platform>Main/...`, `docs/<lang>/*.md`) as the glob it
+/// stands for (`src/*Main/**`, `docs/*/*.md`): only with a path's shape (a trailing `/...`, a
+/// file extension or a trailing `/`) and a literal name left; `feature/<name>` stays a
+/// stand-in (a branch name as often as a path).
+fn path_template(span: &str) -> Option<String> {
+    static STAND_IN: OnceLock<Regex> = OnceLock::new();
+    let stand_in = STAND_IN.get_or_init(|| Regex::new(r"<[^<>/]+>").unwrap());
+    if !span.contains('/') || is_generic_type(span) {
+        return None;
+    }
+    let glob = stand_in.replace_all(span, "*");
+    let glob = glob.replace("/...", "/**").replace("/…", "/**");
+    let last = glob.rsplit('/').next().unwrap_or("");
+    let shaped = glob.ends_with("/**") || glob.ends_with('/') || has_file_extension(last);
+    let literal = glob
+        .split('/')
+        .any(|part| part.chars().filter(|c| c.is_alphanumeric()).count() >= 2);
+    (shaped && literal && is_path(&glob) && !is_placeholder(&glob)).then_some(glob)
 }
 
 /// An upper-case stand-in among a command's words (`SCRIPT.py`, `PACKAGE`).
@@ -643,6 +666,19 @@ mod tests {
         );
         assert_eq!(kind(".asf.yaml"), ObjectKind::Path(".asf.yaml".into()));
         assert_eq!(kind("LICENSE"), ObjectKind::Path("LICENSE".into()));
+        assert_eq!(
+            kind("src/<platform>Main/..."),
+            ObjectKind::Path("src/*Main/**".into())
+        );
+        assert_eq!(
+            kind("docs/<lang>/index.md"),
+            ObjectKind::Path("docs/*/index.md".into())
+        );
+        assert_eq!(kind("<file>"), ObjectKind::Other("<file>".into()));
+        assert_eq!(
+            kind("<dir>/<file>"),
+            ObjectKind::Other("<dir>/<file>".into())
+        );
         assert_eq!(kind("tox.ini"), ObjectKind::Path("tox.ini".into()));
         assert_eq!(
             kind(".env.example"),

@@ -46,6 +46,11 @@ pub struct CodeMatcher {
     /// the licence header"). Partial edits say nothing about the whole file and never hit.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub required: bool,
+    /// Only declarations the action introduces: a hit is dropped when the name captured by
+    /// the pattern's first matching group also appears in a line the action removes (the
+    /// action changes an existing item, whose doc comment may lie outside the change).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub new_names: bool,
     /// The compiled forms, boxed so that [`Matcher`](super::Matcher) stays small.
     #[serde(skip)]
     compiled: Box<Compiled>,
@@ -98,6 +103,12 @@ impl CodeMatcher {
         }
         if let Some(b) = &self.unless_block {
             s.push_str(&format!(" unless inside /{b}/"));
+        }
+        if let Some(p) = &self.unless_previous {
+            s.push_str(&format!(" unless the line before matches /{p}/"));
+        }
+        if self.new_names {
+            s.push_str(" (new declarations only)");
         }
         if !self.files.is_empty() {
             s.push_str(&format!(" in {}", self.files.globs().join(", ")));
@@ -270,6 +281,7 @@ impl CodeMatcher {
                 };
                 if !unless.is_some_and(|u| u.is_match(&added.text))
                     && self.context_allows(&effect.added, i)
+                    && !(self.new_names && names_removed_item(re, &added.text, &effect.removed))
                 {
                     out.push(Hit {
                         evidence: format!("{}: {}", path, added.text.trim()),
@@ -281,6 +293,27 @@ impl CodeMatcher {
         }
         out
     }
+}
+
+/// True when the name `re` captures in `line` (its first matching group) appears as a word
+/// in one of the `removed` lines.
+fn names_removed_item(re: &regex::Regex, line: &str, removed: &[String]) -> bool {
+    let Some(name) = re
+        .captures(line)
+        .and_then(|c| c.iter().skip(1).flatten().next())
+        .map(|m| m.as_str())
+        .filter(|n| !n.is_empty())
+    else {
+        return false;
+    };
+    let is_word = |c: char| c.is_alphanumeric() || c == '_';
+    removed.iter().any(|text| {
+        text.match_indices(name).any(|(at, _)| {
+            let before = text[..at].chars().next_back();
+            let after = text[at + name.len()..].chars().next();
+            !before.is_some_and(is_word) && !after.is_some_and(is_word)
+        })
+    })
 }
 
 fn indentation(line: &str) -> usize {
@@ -314,6 +347,33 @@ mod tests {
             }],
             ..ActionFacts::default()
         }
+    }
+
+    #[test]
+    fn new_names_skips_declarations_the_action_changes() {
+        let matcher = CodeMatcher {
+            new_names: true,
+            unless_previous: Some(r"^\s*//".into()),
+            ..CodeMatcher::new(r"^func\s+([A-Z]\w*)")
+        };
+        let scope = GlobList::default();
+        let ctx = EvalContext {
+            root: None,
+            scope: &scope,
+        };
+        let mut facts = effect("a.go", FileOp::Edit, &["func Quote(s string) string {"]);
+        assert_eq!(matcher.hits(&ctx, &facts).len(), 1, "a new exported func");
+        facts.effects[0].removed = vec!["func Quote(s string, q rune) string {".into()];
+        assert!(matcher.hits(&ctx, &facts).is_empty(), "a changed signature");
+        facts.effects[0].removed = vec!["func QuoteAll(s string) string {".into()];
+        assert_eq!(matcher.hits(&ctx, &facts).len(), 1, "another name");
+        let documented = effect(
+            "a.go",
+            FileOp::Edit,
+            &["// Quote quotes s.", "func Quote(s string) string {"],
+        );
+        assert!(matcher.hits(&ctx, &documented).is_empty());
+        assert!(matcher.describe().contains("new declarations only"));
     }
 
     #[test]
