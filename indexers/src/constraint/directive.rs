@@ -45,6 +45,10 @@ pub struct Directive {
 
 /// Reads a masked sentence as a directive, or `None` when it describes.
 pub fn parse(masked: &Masked) -> Option<Directive> {
+    if masked.text.trim_end().ends_with('?') {
+        // A question ("Have the tests been run on all platforms?") asks; it does not command.
+        return None;
+    }
     let text = masked
         .text
         .trim()
@@ -328,10 +332,10 @@ fn imperative(text: &str) -> Option<Clause> {
     if !Lexicon::is_verb(&lex.verbs.imperative, first) {
         return None;
     }
-    if let Some(next) = words.next() {
-        if Lexicon::is_verb(&lex.verbs.noun_followers, next) {
-            return None;
-        }
+    // A verb alone ("Extract", a label) commands nothing.
+    let next = words.next()?;
+    if Lexicon::is_verb(&lex.verbs.noun_followers, next) {
+        return None;
     }
     let (polarity, strength) = match first {
         "avoid" | "refrain" => (Polarity::Never, Strength::Soft),
@@ -504,6 +508,13 @@ mod tests {
         assert_eq!(d.clauses[0].text, "do not re-introduce §0§");
         assert!(read("The cache is rebuilt on demand, never on startup.").is_none());
         assert!(read("It is fast, never slow.").is_none());
+    }
+
+    #[test]
+    fn questions_and_lone_verbs_are_not_directives() {
+        assert!(read("Have the tests been run on all supported platforms?").is_none());
+        assert!(read("Extract").is_none());
+        assert!(read("Extract the helper").is_some());
     }
 
     #[test]

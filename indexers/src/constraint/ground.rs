@@ -263,6 +263,7 @@ fn relation_objects(rule: &Rule, masked: &Masked, ctx: &Context, out: &mut Out) 
                     add_program(word, rule, format!("not {word}"), true, false, out);
                 } else if soft_use
                     && is_identifier(word)
+                    && !is_verb_form(word, lex)
                     && rule
                         .kept
                         .iter()
@@ -311,6 +312,11 @@ fn allow_kept_wrappers(rule: &Rule, masked: &Masked, forbidden: &mut [Grounded])
             }
         }
     }
+}
+
+/// A verb in any form ("creating", "mocked"): prose, not a module name.
+fn is_verb_form(word: &str, lex: &super::lexicon::Lexicon) -> bool {
+    verb_in(&lex.verbs.imperative, word).is_some()
 }
 
 fn is_identifier(word: &str) -> bool {

@@ -785,6 +785,13 @@ mod tests {
     }
 
     #[test]
+    fn a_verb_given_up_is_not_a_module() {
+        let text = "# Tests\n\n- When writing unit tests, prefer using the `memory://` URI instead of creating a temporary directory.\n";
+        let anchors = extract_anchors("AGENTS.md", text);
+        assert!(anchors.iter().all(|a| a.matchers.is_empty()), "{anchors:?}");
+    }
+
+    #[test]
     fn a_leading_label_does_not_hide_the_rule() {
         for line in [
             "**Builds.** Never run `rm -rf build` here.",
