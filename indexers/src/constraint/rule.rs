@@ -208,6 +208,8 @@ fn relations(rule: &mut Rule, masked: &Masked) {
             // "not the entire project": a noun phrase, not a name; only objects count.
             forbid.retain(|item| matches!(item, Item::Object(_)));
         }
+        // "instead of global isFinite": the qualifier is not what is given up.
+        forbid.retain(|item| !matches!(item, Item::Word(w) if is_determiner(w)));
         if forbid.is_empty() {
             continue;
         }
@@ -223,9 +225,13 @@ fn relations(rule: &mut Rule, masked: &Masked) {
 
 /// True when the last word of `before` is an article or a qualifier ("the", "a system").
 fn follows_a_determiner(before: &str) -> bool {
-    let last = before.split_whitespace().next_back().unwrap_or("");
+    is_determiner(before.split_whitespace().next_back().unwrap_or(""))
+}
+
+/// An article or a qualifier of the noun after it ("the", "global", "system").
+fn is_determiner(word: &str) -> bool {
     matches!(
-        last,
+        word,
         "a" | "an" | "the" | "any" | "your" | "system" | "global" | "installed" | "host"
     )
 }
@@ -451,6 +457,11 @@ mod tests {
         assert_eq!(r[0].forbidden, [Item::Object(1)]);
         let (_, r) = rules("Always run tasks on the module you touched, not the entire project");
         assert!(r[0].forbidden.is_empty(), "{r:?}");
+        let (_, r) = rules("Use Number.isFinite instead of global isFinite");
+        assert!(
+            !r[0].forbidden.contains(&Item::Word("global".into())),
+            "{r:?}"
+        );
     }
 
     #[test]
