@@ -198,11 +198,31 @@ fn split_condition(text: &str) -> (Option<String>, &str) {
     (None, text)
 }
 
+/// "Only use `uv`", "only maintainers may merge": a verb right after "only", or a modal
+/// later. "Only a non-local miss publishes metadata" describes.
+fn restricts_an_action(text: &str) -> bool {
+    static MODAL: OnceLock<Regex> = OnceLock::new();
+    let modal = MODAL.get_or_init(|| {
+        Regex::new(r"\b(?:may|can|must|should|shall|is\s+allowed|are\s+allowed|is\s+permitted|are\s+permitted)\b").unwrap()
+    });
+    let lex = lexicon();
+    let after = text
+        .trim_start_matches("please ")
+        .trim_start_matches("only")
+        .split_whitespace()
+        .find(|w| !matches!(*w, "ever" | "ever,"));
+    after.is_some_and(|w| Lexicon::is_verb(&lex.verbs.imperative, w) || is_action_verb(w, lex))
+        || modal.is_match(text)
+}
+
 /// The directive form a clause opens with, if any.
 pub fn opening(text: &str) -> Option<Clause> {
     let text = text.trim();
     let p = patterns();
     if let Some(pattern) = p.directive.iter().find(|d| d.regex().is_match(text)) {
+        if pattern.name == "restriction" && !restricts_an_action(text) {
+            return None;
+        }
         return Some(clause(pattern, text, negated_requirement(text)));
     }
     if let Some(clause) = modal(text) {
@@ -508,6 +528,13 @@ mod tests {
         assert_eq!(d.clauses[0].text, "do not re-introduce §0§");
         assert!(read("The cache is rebuilt on demand, never on startup.").is_none());
         assert!(read("It is fast, never slow.").is_none());
+    }
+
+    #[test]
+    fn only_restricts_an_action() {
+        assert!(read("Only use `uv` for Python").is_some());
+        assert!(read("Only maintainers may merge to main").is_some());
+        assert!(read("Only a non-local miss publishes remote metadata to the cache.").is_none());
     }
 
     #[test]
