@@ -56,26 +56,9 @@ pub fn parse(masked: &Masked) -> Option<Directive> {
         .trim_end_matches(['.', '!', ':', ' '])
         .to_string();
     let (label, rest) = split_label(without_tags(&text));
-    if let Some((label_clause, rest)) = label_directive(label.as_deref(), rest) {
-        let (clauses, dropped) = split_clauses(rest, &label_clause);
-        return Some(Directive {
-            clauses,
-            condition: None,
-            label,
-            dropped,
-        });
-    }
-    let (condition, main) = split_condition(rest);
-    let Some(first) = opening(main) else {
-        let tail = trailing_prohibition(main)?;
-        let first = opening(tail)?;
-        let (clauses, dropped) = split_clauses(tail, &first);
-        return Some(Directive {
-            clauses,
-            condition: None,
-            label,
-            dropped,
-        });
+    let (condition, main, first) = match label_directive(label.as_deref(), rest) {
+        Some((label_clause, rest)) => (None, rest, label_clause),
+        None => main_clause(rest)?,
     };
     let (clauses, dropped) = split_clauses(main, &first);
     Some(Directive {
@@ -86,6 +69,17 @@ pub fn parse(masked: &Masked) -> Option<Directive> {
     })
 }
 
+/// The condition, the main clause and its opening of a sentence after its label: the clause
+/// the sentence opens with (after a leading condition), else a prohibition in a later clause.
+fn main_clause(rest: &str) -> Option<(Option<String>, &str, Clause)> {
+    let (condition, main) = split_condition(rest);
+    if let Some(first) = opening(main) {
+        return Some((condition, main, first));
+    }
+    let tail = trailing_prohibition(main)?;
+    Some((None, tail, opening(tail)?))
+}
+
 /// The text after leading bracketed tags ("[HARD GATE] Run …" → "Run …").
 fn without_tags(text: &str) -> &str {
     static TAGS: OnceLock<Regex> = OnceLock::new();
@@ -94,8 +88,8 @@ fn without_tags(text: &str) -> &str {
 }
 
 /// "Tests: …" → (`tests`, rest). Labels are short and hold no object and no verb phrase, or
-/// come before a directive of their own ("Note: never …", "Builds — never …"). A trigger label needs no colon
-/// when an object follows it ("FORBIDDEN `x` …").
+/// come before a directive of their own ("Note: never …", "Builds — never …"). A trigger
+/// label needs no colon when an object follows it ("FORBIDDEN `x` …").
 fn split_label(text: &str) -> (Option<String>, &str) {
     static LABEL: OnceLock<Regex> = OnceLock::new();
     static BARE: OnceLock<Regex> = OnceLock::new();
@@ -105,8 +99,7 @@ fn split_label(text: &str) -> (Option<String>, &str) {
     let bare = BARE.get_or_init(|| Regex::new(r"^([a-z][a-z ']{1,20}?)\s+(§.*)$").unwrap());
     if let Some(c) = bare.captures(text) {
         if label_pattern(&c[1]).is_some() && opening(text).is_none() {
-            let rest = c.get(2).unwrap();
-            return (Some(c[1].trim().to_string()), &text[rest.start()..]);
+            return label_and_rest(text, &c);
         }
     }
     let short_label = |c: &regex::Captures| {
@@ -119,17 +112,19 @@ fn split_label(text: &str) -> (Option<String>, &str) {
             && opening(&c[1]).is_none()
             && opening(&c[2]).is_some()
         {
-            let rest = c.get(2).unwrap();
-            return (Some(c[1].trim().to_string()), &text[rest.start()..]);
+            return label_and_rest(text, &c);
         }
     }
     match re.captures(text) {
-        Some(c) if short_label(&c) || label_pattern(&c[1]).is_some() => {
-            let rest = c.get(2).unwrap();
-            (Some(c[1].trim().to_string()), &text[rest.start()..])
-        }
+        Some(c) if short_label(&c) || label_pattern(&c[1]).is_some() => label_and_rest(text, &c),
         _ => (None, text),
     }
+}
+
+/// The label a label regex captured (group 1) and the text after it (group 2).
+fn label_and_rest<'t>(text: &'t str, c: &regex::Captures) -> (Option<String>, &'t str) {
+    let rest = c.get(2).expect("label regexes capture the rest as group 2");
+    (Some(c[1].trim().to_string()), &text[rest.start()..])
 }
 
 fn label_pattern(label: &str) -> Option<&'static Pattern> {
@@ -170,8 +165,7 @@ fn trailing_prohibition(text: &str) -> Option<&str> {
     });
     let caps = re.captures(text)?;
     let verb = caps[3].strip_prefix("re-").unwrap_or(&caps[3]);
-    let lex = lexicon();
-    if !is_action_verb(verb, lex) && !Lexicon::is_verb(&lex.verbs.imperative, verb) {
+    if !is_verb_word(verb, lexicon()) {
         return None;
     }
     let clause = caps.get(2)?.as_str();
@@ -211,8 +205,12 @@ fn restricts_an_action(text: &str) -> bool {
         .trim_start_matches("only")
         .split_whitespace()
         .find(|w| !matches!(*w, "ever" | "ever,"));
-    after.is_some_and(|w| Lexicon::is_verb(&lex.verbs.imperative, w) || is_action_verb(w, lex))
-        || modal.is_match(text)
+    after.is_some_and(|w| is_verb_word(w, lex)) || modal.is_match(text)
+}
+
+/// An imperative of the lexicon or an action verb ("modify", "introduce").
+fn is_verb_word(word: &str, lex: &Lexicon) -> bool {
+    Lexicon::is_verb(&lex.verbs.imperative, word) || is_action_verb(word, lex)
 }
 
 /// The directive form a clause opens with, if any.

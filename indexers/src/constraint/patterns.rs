@@ -12,6 +12,20 @@ const PATTERNS_TOML: &str = include_str!("patterns.toml");
 /// A list of objects or plain words: "`a`, `b` or `c`", "pip or poetry".
 const OBJS: &str = r"(?:§\d+§|[a-z][\w.+-]*)(?:\s*(?:,\s*(?:or\s+|and\s+|nor\s+)?|/|\s+or\s+|\s+and\s+|\s+nor\s+)\s*(?:§\d+§|[a-z][\w.+-]*))*";
 
+/// Articles and qualifiers before a noun ("the", "a system", "the global"), written `QUALS` in
+/// a pattern: what a relation gives up may follow them, and none of them is itself given up.
+pub const QUALIFIERS: &[&str] = &[
+    "a",
+    "an",
+    "the",
+    "any",
+    "your",
+    "system",
+    "global",
+    "installed",
+    "host",
+];
+
 /// How strongly a rule binds.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -188,8 +202,12 @@ impl Patterns {
     /// Parses and compiles the patterns, naming the bad one on error.
     pub fn parse(text: &str) -> Result<Patterns, String> {
         let mut p: Patterns = toml::from_str(text).map_err(|e| format!("patterns.toml: {e}"))?;
+        let qualifiers = format!("(?:{})", QUALIFIERS.join("|"));
         for pattern in p.all_mut() {
-            let source = pattern.regex.replace("OBJS", OBJS);
+            let source = pattern
+                .regex
+                .replace("OBJS", OBJS)
+                .replace("QUALS", &qualifiers);
             pattern.compiled =
                 Some(Regex::new(&source).map_err(|e| format!("pattern {:?}: {e}", pattern.name))?);
         }

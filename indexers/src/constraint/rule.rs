@@ -230,10 +230,7 @@ fn follows_a_determiner(before: &str) -> bool {
 
 /// An article or a qualifier of the noun after it ("the", "global", "system").
 fn is_determiner(word: &str) -> bool {
-    matches!(
-        word,
-        "a" | "an" | "the" | "any" | "your" | "system" | "global" | "installed" | "host"
-    )
+    super::patterns::QUALIFIERS.contains(&word)
 }
 
 /// The objects and words of an `OBJS` group.

@@ -4,7 +4,7 @@ use super::{EvalContext, GlobList, Hit};
 use crate::check::{ActionFacts, FileOp};
 use serde::{Deserialize, Serialize};
 use std::io::Read;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// Matches file effects on paths matching `globs` but not `except`; with `generated`, only
 /// on existing files that declare themselves generated in their first lines.
@@ -97,12 +97,17 @@ impl PathMatcher {
 /// True when `op` writes a file that does not exist yet. Without a root a relative path
 /// cannot be looked up and counts as existing.
 fn creates(root: Option<&Path>, op: FileOp, path: &str) -> bool {
-    let full = match root {
-        _ if path.starts_with('/') => Path::new(path).to_path_buf(),
-        Some(root) => root.join(path),
-        None => return false,
-    };
-    op == FileOp::Write && !full.exists()
+    op == FileOp::Write && on_disk(root, path).is_some_and(|full| !full.exists())
+}
+
+/// Where an effect's path lies on disk: absolute as it is, relative under the root; `None`
+/// for a relative path without a root.
+fn on_disk(root: Option<&Path>, path: &str) -> Option<PathBuf> {
+    match root {
+        _ if path.starts_with('/') => Some(Path::new(path).to_path_buf()),
+        Some(root) => Some(root.join(path)),
+        None => None,
+    }
 }
 
 /// Lines of a file's head read for a "generated" marker.
@@ -112,10 +117,8 @@ const HEADER_LINES: usize = 12;
 /// and it must not be edited by hand. A file that does not exist yet, or cannot be read,
 /// declares nothing.
 fn declares_generated(root: Option<&Path>, path: &str) -> bool {
-    let full = match root {
-        _ if path.starts_with('/') => Path::new(path).to_path_buf(),
-        Some(root) => root.join(path),
-        None => return false,
+    let Some(full) = on_disk(root, path) else {
+        return false;
     };
     let Ok(file) = std::fs::File::open(full) else {
         return false;
