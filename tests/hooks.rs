@@ -138,8 +138,83 @@ fn claude_mcp_tools_carrying_commands_are_checked() {
 #[test]
 fn unknown_tools_are_allowed() {
     let dir = repo();
-    let event = json!({"session_id": "s1", "cwd": dir.path(), "hook_event_name": "PreToolUse", "tool_name": "Read", "tool_input": {"file_path": "/etc/passwd"}});
+    let event = json!({"session_id": "s1", "cwd": dir.path(), "hook_event_name": "PreToolUse", "tool_name": "Glob", "tool_input": {"pattern": "**/*"}});
     assert_eq!(hook(&dir, "claude", &event), (Value::Null, 0));
+}
+
+/// A repository whose only rule forbids reading `.env` files and `secrets/`.
+fn read_rule_repo() -> Dir {
+    let dir = Dir::new();
+    dir.write(
+        ".ctx/anchors.toml",
+        r#"
+[[anchor]]
+id = "p-no-read"
+text = "Never read .env files or anything under secrets/"
+[[anchor.matcher]]
+kind = "path"
+globs = ["**/.env", "secrets/**"]
+ops = ["read"]
+"#,
+    );
+    dir.write(".env", "TOKEN=x\n");
+    dir.write("src/lib.rs", "pub fn a() {}\n");
+    dir
+}
+
+#[test]
+fn reads_are_checked_in_every_agent_and_only_reads_rules_catch_them() {
+    let dir = read_rule_repo();
+    let claude = |tool: &str, input: Value| json!({"session_id": "s1", "cwd": dir.path(), "hook_event_name": "PreToolUse", "tool_name": tool, "tool_input": input});
+    let env = dir.path().join(".env");
+    let (answer, _) = hook(&dir, "claude", &claude("Read", json!({"file_path": env})));
+    assert_eq!(decision(&answer), "deny", "{answer}");
+    let (answer, _) = hook(
+        &dir,
+        "claude",
+        &claude(
+            "Grep",
+            json!({"pattern": "TOKEN", "path": "secrets/prod.json"}),
+        ),
+    );
+    assert_eq!(decision(&answer), "deny", "{answer}");
+    let lib = dir.path().join("src/lib.rs");
+    assert_eq!(
+        hook(&dir, "claude", &claude("Read", json!({"file_path": lib}))).0,
+        Value::Null
+    );
+    assert_denied(&dir, "cat .env");
+    assert_denied(&dir, "cd secrets && head -n 3 prod.json");
+    assert_allowed(&dir, "cat src/lib.rs");
+    assert_allowed(&dir, "cp .env.example .env.local");
+    let (answer, _) = hook(
+        &dir,
+        "gemini",
+        &gemini(&dir, "read_file", json!({"file_path": env})),
+    );
+    assert_eq!(answer["decision"], "deny", "{answer}");
+    let (answer, _) = hook(
+        &dir,
+        "gemini",
+        &gemini(
+            &dir,
+            "read_many_files",
+            json!({"paths": ["src/lib.rs", "secrets/a.txt"]}),
+        ),
+    );
+    assert_eq!(answer["decision"], "deny", "{answer}");
+    let cursor = |path: &std::path::Path| json!({"hook_event_name": "beforeReadFile", "conversation_id": "k1", "workspace_roots": [dir.path()], "file_path": path, "content": "x"});
+    assert_eq!(hook(&dir, "cursor", &cursor(&env)).0["permission"], "deny");
+    assert_eq!(hook(&dir, "cursor", &cursor(&lib)).0["permission"], "allow");
+}
+
+#[test]
+fn reading_a_protected_file_is_not_editing_it() {
+    let dir = repo();
+    let path = dir.path().join("generated/a.ts");
+    let event = json!({"session_id": "s1", "cwd": dir.path(), "hook_event_name": "PreToolUse", "tool_name": "Read", "tool_input": {"file_path": path}});
+    assert_eq!(hook(&dir, "claude", &event), (Value::Null, 0));
+    assert_allowed(&dir, "cat generated/a.ts");
 }
 
 #[test]

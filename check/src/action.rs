@@ -6,7 +6,7 @@
 //! patches and diffs through the engine's parsers.
 
 use crate::{Error, Result};
-use ctx_engine::check::{self, ActionFacts, PathContext};
+use ctx_engine::check::{self, ActionFacts, FileEffect, FileOp, PathContext};
 use std::path::Path;
 
 /// Shell commands longer than this are not analysed (an error: a fault in hook mode).
@@ -38,11 +38,16 @@ pub enum Action {
         /// (old, new) pairs.
         edits: Vec<(String, String)>,
     },
+    /// A read of a file's content (a read tool, a search in one file).
+    Read {
+        /// The file.
+        path: String,
+    },
     /// A Codex `apply_patch` patch.
     Patch(String),
     /// Several actions at once (an MCP call carrying a command and a file).
     Many(Vec<Action>),
-    /// A tool ctx does not check (reads, searches…): allowed.
+    /// A tool ctx does not check (listings, searches without a path…): allowed.
     Unchecked(String),
 }
 
@@ -79,6 +84,13 @@ pub fn facts(action: &Action, paths: &PathContext) -> Result<ActionFacts> {
                 ));
             }
         }
+        Action::Read { path } => facts.effects.push(FileEffect {
+            path: paths.normalize(path),
+            op: FileOp::Read,
+            added: Vec::new(),
+            removed: Vec::new(),
+            via: "read tool".into(),
+        }),
         Action::Patch(patch) => {
             let mut effects = check::parse_apply_patch(patch)?;
             for effect in &mut effects {
@@ -129,7 +141,7 @@ pub fn summary(tool: &str, action: &Action) -> String {
     let detail = match action {
         Action::Command { command, .. } => command.split_whitespace().collect::<Vec<_>>().join(" "),
         Action::Write { path, .. } => path.clone(),
-        Action::Edit { path, .. } => path.clone(),
+        Action::Edit { path, .. } | Action::Read { path } => path.clone(),
         Action::Patch(patch) => patch
             .lines()
             .filter_map(|l| {
@@ -178,6 +190,24 @@ mod tests {
         assert_eq!(facts.effects.len(), 1);
         assert_eq!(facts.effects[0].path, "a.rs");
         assert_eq!(facts.effects[0].added[0].line, Some(2));
+    }
+
+    #[test]
+    fn reads_are_read_effects_that_add_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = PathContext::new(dir.path(), dir.path());
+        let action = Action::Read {
+            path: dir.path().join(".env").to_string_lossy().into_owned(),
+        };
+        let facts = facts(&action, &paths).unwrap();
+        assert_eq!(facts.effects.len(), 1);
+        assert_eq!(facts.effects[0].path, ".env");
+        assert_eq!(facts.effects[0].op, FileOp::Read);
+        assert!(facts.effects[0].added.is_empty());
+        assert_eq!(
+            summary("Read", &action),
+            format!("Read: {}", dir.path().join(".env").display())
+        );
     }
 
     #[test]

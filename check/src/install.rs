@@ -43,14 +43,14 @@ pub struct HookEntry {
 /// Seconds an agent waits for ctx before giving up on a hook (the daemon answers within 5).
 const TIMEOUT_SECONDS: u64 = 30;
 
-/// Claude Code's and Codex's tools that change things, checked before they run.
-const CLAUDE_CHECKED: &str = "Bash|Edit|Write|MultiEdit|NotebookEdit|mcp__.*";
+/// Claude Code's tools that change or read files, checked before they run.
+const CLAUDE_CHECKED: &str = "Bash|Edit|Write|MultiEdit|NotebookEdit|Read|Grep|mcp__.*";
 /// Claude Code's tools after which scoped reminders may follow (reads and searches too).
 const CLAUDE_FOLLOWED: &str = "Bash|Read|Edit|Write|MultiEdit|NotebookEdit|Grep|Glob|mcp__.*";
 /// Codex's tools checked before they run and followed after.
 const CODEX_TOOLS: &str = "Bash|apply_patch|Edit|Write|mcp__.*";
-/// Gemini CLI's tools that change things.
-const GEMINI_CHECKED: &str = "run_shell_command|write_file|replace|mcp_.*";
+/// Gemini CLI's tools that change or read files.
+const GEMINI_CHECKED: &str = "run_shell_command|write_file|replace|read_file|read_many_files|grep_search|search_file_content|mcp_.*";
 /// Gemini CLI's tools after which warnings and scoped reminders reach the model.
 const GEMINI_FOLLOWED: &str = "run_shell_command|write_file|replace|read_file|read_many_files|glob|grep_search|search_file_content|list_directory|mcp_.*";
 
@@ -81,6 +81,7 @@ pub fn events(agent: Agent) -> &'static [(&'static str, Option<&'static str>, Ro
         Agent::Cursor => &[
             ("beforeShellExecution", None, Role::Check),
             ("beforeMCPExecution", None, Role::Check),
+            ("beforeReadFile", None, Role::Check),
         ],
     }
 }

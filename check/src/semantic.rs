@@ -228,7 +228,7 @@ fn with_semantic(set: &AnchorSet, facts: &ActionFacts, semantic: Vec<Finding>) -
 }
 
 /// The text the semantic tier compares with the rules: the command line, then each
-/// changed file with the lines added to it.
+/// changed file with the lines added to it (files only read are left out).
 pub fn action_text(facts: &ActionFacts) -> String {
     let mut parts: Vec<String> = Vec::new();
     match &facts.command {
@@ -240,6 +240,7 @@ pub fn action_text(facts: &ActionFacts) -> String {
             FileOp::Write => "write",
             FileOp::Edit => "edit",
             FileOp::Delete => "delete",
+            FileOp::Read => continue,
         };
         parts.push(format!("{op} {}", effect.path));
         parts.extend(effect.added.iter().map(|line| line.text.clone()));

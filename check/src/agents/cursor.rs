@@ -1,6 +1,7 @@
 //! Cursor (third-party documentation only): `beforeShellExecution` and `beforeMCPExecution`
 //! answer `{"permission", "user_message", "agent_message"}`; `beforeSubmitPrompt` answers
-//! `{"continue": true}` (Cursor offers no way to add context there, so no re-anchoring).
+//! `{"continue": true}` (Cursor offers no way to add context there, so no re-anchoring);
+//! `beforeReadFile` answers `{"permission": "allow" | "deny"}` (a read has no ask).
 
 use super::{mcp_action, string_field};
 use crate::{Action, Answer, EventKind};
@@ -36,7 +37,7 @@ pub fn event_kind(event_name: &str, input: &Value) -> crate::Result<EventKind> {
         }
         "beforeReadFile" => EventKind::PreTool {
             tool: "read".into(),
-            action: Action::Unchecked("beforeReadFile".into()),
+            action: super::read_of(input, &["file_path"], "beforeReadFile"),
         },
         "beforeSubmitPrompt" => EventKind::Prompt,
         "" => return Err(crate::Error::Input("the hook input has no \"hook_event_name\": check that the hook is `ctx check --hook cursor`".into())),
@@ -47,7 +48,11 @@ pub fn event_kind(event_name: &str, input: &Value) -> crate::Result<EventKind> {
 /// The permission answer.
 pub fn tool_answer(event_name: &str, verdict: &Verdict) -> Answer {
     if event_name == "beforeReadFile" {
-        return Answer::json(json!({"permission": "allow"}));
+        let permission = match verdict.decision {
+            Decision::Deny => "deny",
+            _ => "allow",
+        };
+        return Answer::json(json!({"permission": permission}));
     }
     let reason = verdict.reason();
     match verdict.decision {

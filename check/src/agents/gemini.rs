@@ -1,7 +1,7 @@
 //! Gemini CLI: `BeforeTool` answers with a top-level `decision`/`reason`; context goes in
 //! `hookSpecificOutput.additionalContext` (for `SessionStart` and `BeforeAgent`).
 
-use super::{mcp_action, string_field, tool_input};
+use super::{mcp_action, read_of, string_field, tool_input};
 use crate::{Action, Answer, EventKind};
 use ctx_engine::check::{Decision, Verdict};
 use serde_json::{json, Value};
@@ -51,6 +51,18 @@ fn action(tool: &str, ti: &Value) -> Action {
                 )],
             },
             None => Action::Unchecked("replace without file_path".into()),
+        },
+        "read_file" => read_of(ti, &["file_path", "absolute_path", "path"], tool),
+        "grep_search" | "search_file_content" => read_of(ti, &["path", "dir_path"], tool),
+        "read_many_files" => match ti.get("paths").and_then(Value::as_array) {
+            Some(paths) => Action::Many(
+                paths
+                    .iter()
+                    .filter_map(Value::as_str)
+                    .map(|path| Action::Read { path: path.into() })
+                    .collect(),
+            ),
+            None => Action::Unchecked("read_many_files without paths".into()),
         },
         name if name.starts_with("mcp_") => mcp_action(name, ti),
         other => Action::Unchecked(other.to_string()),

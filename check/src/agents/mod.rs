@@ -218,7 +218,8 @@ fn collect_mcp(value: &Value, into: &mut Vec<Action>, depth: usize) {
     }
 }
 
-/// Claude-style tools (`Bash`, `Write`, `Edit`, `MultiEdit`, MCP), shared by Claude and Codex.
+/// Claude-style tools (`Bash`, `Write`, `Edit`, `MultiEdit`, `Read`, `Grep`, MCP), shared by
+/// Claude and Codex.
 pub fn claude_style_action(tool: &str, input: &Value) -> Action {
     let ti = tool_input(input);
     match tool {
@@ -277,11 +278,24 @@ pub fn claude_style_action(tool: &str, input: &Value) -> Action {
             },
             None => Action::Unchecked(tool.to_string()),
         },
+        "Read" => match string_field(ti, &["file_path", "path"]) {
+            Some(path) => Action::Read { path },
+            None => Action::Unchecked("Read without file_path".into()),
+        },
+        "Grep" => read_of(ti, &["path"], tool),
         "apply_patch" => {
             patch_in(ti).unwrap_or_else(|| Action::Unchecked("apply_patch without a patch".into()))
         }
         name if name.starts_with("mcp__") => mcp_action(name, ti),
         other => Action::Unchecked(other.to_string()),
+    }
+}
+
+/// A read of the path in one of `keys`; a search with no path reads nothing ctx can name.
+pub fn read_of(ti: &Value, keys: &[&str], tool: &str) -> Action {
+    match string_field(ti, keys) {
+        Some(path) => Action::Read { path },
+        None => Action::Unchecked(tool.to_string()),
     }
 }
 

@@ -22,7 +22,7 @@
 //! ```
 //!
 //! Examples are shell commands (simple ones: words, quotes, `&&`, `;`, `|`), `path:FILE` (a
-//! write to FILE) or `line:FILE:TEXT` (TEXT added to FILE).
+//! write to FILE), `read:FILE` (a read of FILE) or `line:FILE:TEXT` (TEXT added to FILE).
 
 use super::files::{pinned_path, read_optional, toml_error, write_atomic};
 use super::matcher::{split_command, CodeMatcher, CommandMatcher, GlobList, Matcher, PathMatcher};
@@ -182,10 +182,15 @@ fn short(text: &str) -> String {
     format!("\"{t}\"")
 }
 
-/// Turns an example into facts: `path:FILE`, `line:FILE:TEXT`, or a shell command.
+/// Turns an example into facts: `path:FILE`, `read:FILE`, `line:FILE:TEXT`, or a shell command.
 pub fn example_facts(example: &str) -> ActionFacts {
     if let Some(path) = example.strip_prefix("path:") {
         return file_facts(path.trim(), None);
+    }
+    if let Some(path) = example.strip_prefix("read:") {
+        let mut facts = file_facts(path.trim(), None);
+        facts.effects[0].op = FileOp::Read;
+        return facts;
     }
     if let Some(rest) = example.strip_prefix("line:") {
         if let Some((path, text)) = rest.split_once(':') {
@@ -538,10 +543,19 @@ not_match = ["git push origin main"]
 text = "Do not edit generated files"
 forbid_path = ["generated/"]
 match = ["path:generated/a.py"]
-not_match = ["path:src/a.py"]
+not_match = ["path:src/a.py", "read:generated/a.py"]
+
+[[anchor]]
+text = "Never read .env"
+match = ["read:.env"]
+not_match = ["path:.env", "read:src/a.py"]
+[[anchor.matcher]]
+kind = "path"
+globs = [".env"]
+ops = ["read"]
 "#;
         let file = parse(text).unwrap();
-        assert_eq!(file.anchors.len(), 2);
+        assert_eq!(file.anchors.len(), 3);
         for (a, ex, line) in &file.anchors {
             verify_examples(a, ex, Path::new("anchors.toml"), *line).unwrap();
         }

@@ -48,6 +48,9 @@ pub enum FileOp {
     Edit,
     /// Deletes the file (or moves it away).
     Delete,
+    /// Shows the file's content to the agent (a read tool, `cat`, `head`, `grep`…) and changes
+    /// nothing; only matchers that name reads catch it.
+    Read,
 }
 
 /// A line an action adds to a file.
@@ -59,7 +62,7 @@ pub struct AddedLine {
     pub text: String,
 }
 
-/// One file an action writes, edits or deletes.
+/// One file an action reads, writes, edits or deletes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileEffect {
     /// Path relative to the repository root with `/` separators; outside the root it stays
@@ -85,6 +88,6 @@ pub struct ActionFacts {
     pub command: Option<String>,
     /// Programs that will run.
     pub invocations: Vec<Invocation>,
-    /// Files that will change.
+    /// Files that will change or be read.
     pub effects: Vec<FileEffect>,
 }

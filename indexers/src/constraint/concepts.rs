@@ -41,6 +41,10 @@ pub struct Concept {
     /// Matchers for requirements.
     #[serde(default)]
     pub always: Vec<Matcher>,
+    /// The concept whose prohibition matchers break this requirement ("use functional
+    /// components" is broken by a class component): they become `always`, written once.
+    #[serde(default)]
+    pub always_from: Option<String>,
     /// Clauses the phrases must find.
     #[serde(rename = "match")]
     pub matches: Vec<String>,
@@ -160,9 +164,37 @@ pub fn parse(text: &str) -> Result<Vec<Concept>, String> {
             m.validate()
                 .map_err(|e| format!("concept {:?}: {e}", c.name))?;
         }
+    }
+    resolve_always_from(&mut file.concept)?;
+    for c in &file.concept {
         c.check_examples()?;
     }
     Ok(file.concept)
+}
+
+/// Fills `always` of every concept that names another's prohibition matchers.
+fn resolve_always_from(concepts: &mut [Concept]) -> Result<(), String> {
+    for i in 0..concepts.len() {
+        let Some(source) = concepts[i].always_from.clone() else {
+            continue;
+        };
+        let name = &concepts[i].name;
+        if !concepts[i].always.is_empty() {
+            return Err(format!(
+                "concept {name:?}: `always_from` and `always` matchers exclude each other"
+            ));
+        }
+        let never = concepts
+            .iter()
+            .find(|c| c.name == source)
+            .map(|c| c.never.clone())
+            .filter(|never| !never.is_empty())
+            .ok_or_else(|| {
+                format!("concept {name:?}: `always_from` names {source:?}, no concept with prohibition matchers")
+            })?;
+        concepts[i].always = never;
+    }
+    Ok(())
 }
 
 /// The embedded concepts, parsed once.
@@ -187,5 +219,25 @@ mod tests {
         let broken = CONCEPTS_TOML.replacen("'from os import path'", "'from os import *'", 1);
         let err = parse(&broken).unwrap_err();
         assert!(err.contains("must not catch the line"), "{err}");
+    }
+
+    #[test]
+    fn a_requirement_takes_the_named_prohibition_matchers() {
+        let all = parse(CONCEPTS_TOML).unwrap();
+        let by_name = |name: &str| all.iter().find(|c| c.name == name).unwrap();
+        assert_eq!(
+            by_name("fixing warnings").matchers(Polarity::Always),
+            by_name("suppressing warnings").matchers(Polarity::Never)
+        );
+        assert!(by_name("suppressing warnings")
+            .matchers(Polarity::Always)
+            .is_empty());
+        let broken = CONCEPTS_TOML.replacen(
+            "always_from = \"suppressing warnings\"",
+            "always_from = \"no such concept\"",
+            1,
+        );
+        let err = parse(&broken).unwrap_err();
+        assert!(err.contains("no such concept"), "{err}");
     }
 }

@@ -76,8 +76,44 @@ fn main_clause(rest: &str) -> Option<(Option<String>, &str, Clause)> {
     if let Some(first) = opening(main) {
         return Some((condition, main, first));
     }
-    let tail = trailing_prohibition(main)?;
+    let tail = trailing_prohibition(main).or_else(|| directive_after_dash(main))?;
     Some((None, tail, opening(tail)?))
+}
+
+/// A hard directive after a dash or semicolon that ends a describing clause ("`X` is
+/// enabled — all warnings must be resolved", "The project uses `golangci-lint`; fix its
+/// findings rather than suppressing them"). What comes before must be a clause with a verb:
+/// after a bare term ("`make test` - run the tests", "`storage/` - release backends") the
+/// dash introduces a description. Soft advice and permissions there stay prose.
+fn directive_after_dash(text: &str) -> Option<&str> {
+    static DASH: OnceLock<Regex> = OnceLock::new();
+    let re = DASH.get_or_init(|| Regex::new(r"(?:\s[—–-]|—|;)\s+(\S.*)$").unwrap());
+    let caps = re.captures(text)?;
+    let tail = caps.get(1)?.as_str().trim_end();
+    if !has_finite_verb(&text[..caps.get(0)?.start()]) {
+        return None;
+    }
+    let clause = opening(tail)?;
+    let hard = clause.strength == Strength::Hard && clause.polarity != Polarity::Allowed;
+    hard.then_some(tail)
+}
+
+/// True when `text` states something: an auxiliary ("is", "are", "can" …) or a verb in its
+/// third-person form ("uses", "requires").
+fn has_finite_verb(text: &str) -> bool {
+    const AUXILIARIES: &[&str] = &[
+        "is", "are", "was", "were", "has", "have", "had", "can", "could", "will", "would", "may",
+        "might", "must", "should", "does", "do",
+    ];
+    let lex = lexicon();
+    text.split_whitespace()
+        .map(|w| w.trim_matches(|c: char| !c.is_alphanumeric()))
+        .any(|w| {
+            AUXILIARIES.contains(&w)
+                || w.len() > 3
+                    && w.ends_with('s')
+                    && verb_in(&lex.verbs.imperative, w).is_some_and(|base| base != w)
+        })
 }
 
 /// The text after leading bracketed tags ("[HARD GATE] Run …" → "Run …").
@@ -526,6 +562,24 @@ mod tests {
         assert_eq!(d.clauses[0].text, "do not re-introduce §0§");
         assert!(read("The cache is rebuilt on demand, never on startup.").is_none());
         assert!(read("It is fast, never slow.").is_none());
+    }
+
+    #[test]
+    fn a_hard_directive_after_a_dash_is_the_rule() {
+        let d = read("`TreatWarningsAsErrors` is enabled — all warnings must be resolved").unwrap();
+        assert_eq!(d.polarity(), Polarity::Always);
+        assert_eq!(d.clauses[0].text, "all warnings must be resolved");
+        let d = read("The project uses `golangci-lint` with strict rules — fix linter findings rather than suppressing them.").unwrap();
+        assert!(d.clauses[0].text.starts_with("fix linter findings"));
+        let d = read("The schema lives in one file; never edit the generated copy.").unwrap();
+        assert_eq!(d.polarity(), Polarity::Never);
+        assert!(read(
+            "The release build takes a long time on CI runners — consider using the cache."
+        )
+        .is_none());
+        assert!(read("The parser in this crate is fast - it handles large files well.").is_none());
+        assert!(read("`make build` - build the Go binary only").is_none());
+        assert!(read("`storage/` - release backends (secrets, config maps)").is_none());
     }
 
     #[test]

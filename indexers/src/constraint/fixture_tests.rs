@@ -249,3 +249,47 @@ fn ids_are_stable_across_reindexing() {
     assert_eq!(a[0].id, b[0].id);
     assert_ne!(line(&a[0]), line(&b[0]));
 }
+
+fn read(path: &str) -> ActionFacts {
+    let mut facts = write(path, &[]);
+    facts.effects[0].op = FileOp::Read;
+    facts
+}
+
+#[test]
+fn read_verbs_forbid_reads_and_change_verbs_do_not() {
+    let doc = "# Rules\n\n- Never read `.env` files.\n- Don't cat `config/credentials.yml`.\n- Never read or modify `secrets/`.\n- Never edit `vendor/`.\n";
+    let anchors = extract_anchors("AGENTS.md", doc);
+    let env = find(&anchors, "`.env`");
+    assert!(hits(env, &read(".env")));
+    assert!(!hits(env, &write(".env", &["A=1"])));
+    let creds = find(&anchors, "credentials");
+    assert!(hits(creds, &read("config/credentials.yml")));
+    assert!(!hits(creds, &write("config/credentials.yml", &["a: 1"])));
+    let secrets = find(&anchors, "read or modify");
+    assert!(hits(secrets, &read("secrets/prod.json")));
+    assert!(hits(secrets, &write("secrets/prod.json", &["{}"])));
+    let vendor = find(&anchors, "vendor");
+    assert!(hits(vendor, &write("vendor/a.go", &["package a"])));
+    assert!(!hits(vendor, &read("vendor/a.go")));
+}
+
+#[test]
+fn code_a_rule_keeps_is_caught_when_removed_not_when_added() {
+    let doc = "# Rules\n\n- Never remove the `// SAFETY:` comments.\n- Do not delete `#[must_use]` attributes.\n";
+    let anchors = extract_anchors("AGENTS.md", doc);
+    let safety = find(&anchors, "SAFETY");
+    let mut removal = write("src/a.rs", &["unsafe { f() }"]);
+    removal.effects[0].op = FileOp::Edit;
+    removal.effects[0].removed = vec!["// SAFETY: f has no preconditions".into()];
+    assert!(hits(safety, &removal));
+    assert!(!hits(
+        safety,
+        &write("src/a.rs", &["// SAFETY: checked above", "unsafe { f() }"])
+    ));
+    let must_use = find(&anchors, "must_use");
+    let mut dropped = write("src/b.rs", &["pub fn f() -> u8 { 1 }"]);
+    dropped.effects[0].removed = vec!["#[must_use]".into(), "pub fn f() -> u8 { 1 }".into()];
+    assert!(hits(must_use, &dropped));
+    assert!(!hits(must_use, &write("src/b.rs", &["#[must_use]"])));
+}

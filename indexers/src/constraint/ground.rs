@@ -14,7 +14,7 @@ use super::concepts::{concepts, Grounding};
 use super::lexicon::{lexicon, verb_in};
 use super::objects::{Masked, Object, ObjectKind};
 use super::patterns::patterns;
-use super::rule::{Item, Rule};
+use super::rule::{Item, Rule, VerbClass};
 use ctx_engine::anchor::{
     CodeMatcher, CommandMatcher, DependencyMatcher, GitMatcher, GlobList, Matcher, PathMatcher,
     Polarity, TargetClass,
@@ -71,7 +71,7 @@ pub fn ground(rule: &Rule, masked: &Masked, ctx: &Context) -> Vec<Grounded> {
                 }
                 object(rule, masked, i, ctx, permit, &mut out);
             }
-            if rule.verb_class.files() && out.items.len() == before {
+            if rule.verb_class.touches_files() && out.items.len() == before {
                 // "must not modify the files in `vendor/`": the place is what the verb acts on.
                 for &i in &rule.place_objects {
                     if let ObjectKind::Path(p) = &masked.objects[i].kind {
@@ -745,22 +745,15 @@ fn path_object(rule: &Rule, path: &str, ctx: &Context, permit: bool, out: &mut O
         );
         return;
     }
-    let about_files = class.files()
+    let about_files = class.touches_files()
         || rule.by_hand
         || rule.verb.is_none()
         || matches!(rule.form.as_str(), "prohibition-label" | "absence");
     if !about_files {
         return;
     }
-    let ops = if class.delete && !class.edit && !class.create {
-        vec![FileOp::Delete]
-    } else if class.create && !class.edit && !class.delete {
-        vec![FileOp::Write]
-    } else {
-        Vec::new()
-    };
     let mut m = PathMatcher::new(vec![join_base(ctx.base_dir, &dir_glob(path))]);
-    m.ops = ops;
+    m.ops = path_ops(&class);
     let verb = rule.verb.clone().unwrap_or_else(|| "touch".into());
     out.add(
         Matcher::Path(m),
@@ -768,6 +761,20 @@ fn path_object(rule: &Rule, path: &str, ctx: &Context, permit: bool, out: &mut O
         true,
         permit,
     );
+}
+
+/// The file operations a verb forbids: only the ones it names ("delete" deletes, "create"
+/// writes, "read" reads), every change for the other file verbs, reads too when a read verb
+/// is among them ("read or modify", "access").
+fn path_ops(class: &VerbClass) -> Vec<FileOp> {
+    let changes = vec![FileOp::Write, FileOp::Edit, FileOp::Delete];
+    match (class.read, class.edit, class.create, class.delete) {
+        (true, false, false, false) => vec![FileOp::Read],
+        (true, ..) => [vec![FileOp::Read], changes].concat(),
+        (false, false, false, true) => vec![FileOp::Delete],
+        (false, false, true, false) => vec![FileOp::Write],
+        _ => Vec::new(),
+    }
 }
 
 fn looks_executable(path: &str) -> bool {
@@ -816,9 +823,11 @@ fn qualifies_a_noun(rule: &Rule, i: usize) -> bool {
     })
 }
 
-/// Code: a pattern over added lines (prose files never read), or a commit-message pattern
-/// when the rule is about commits. `named_whole` is false when the span is only part of the
-/// object (a qualifier): the matcher then asks.
+/// Code: a pattern over added lines (prose files never read), over removed lines for a
+/// delete verb, or a commit-message pattern when the rule is about commits. `named_whole` is
+/// false when the span is only part of the object (a qualifier): the matcher then asks; so
+/// does a lone lowercase word (`if`, `any`, `final`), a keyword the rule qualifies
+/// ("negation in `if` statements") that also matches ordinary words in comments and names.
 fn code_object(
     rule: &Rule,
     code: &str,
@@ -842,6 +851,19 @@ fn code_object(
         );
         return;
     }
+    let whole = named_whole && !code.chars().all(|c| c.is_ascii_lowercase());
+    if rule.verb_class.delete && rule.polarity != Polarity::Always {
+        // "Never remove the `// SAFETY:` comments": the code must stay.
+        let mut m = CodeMatcher::new(pattern.clone());
+        m.removed = true;
+        m.except_files = GlobList::new(lexicon().prose.files.clone());
+        out.add(
+            Matcher::Code(m),
+            format!("`{code}` removed from code"),
+            whole,
+            permit,
+        );
+    }
     let code_rule = rule.verb_class.code
         || rule.verb.is_none()
         || matches!(rule.form.as_str(), "prohibition-label" | "absence");
@@ -850,10 +872,6 @@ fn code_object(
     }
     let mut m = CodeMatcher::new(pattern);
     m.except_files = GlobList::new(lexicon().prose.files.clone());
-    // A lone lowercase word (`if`, `any`, `this`, `final`) is a keyword the rule qualifies
-    // ("negation in `if` statements", "`final` on locals"): the span is only part of the
-    // object, and it also matches ordinary words in comments and names.
-    let whole = named_whole && !code.chars().all(|c| c.is_ascii_lowercase());
     let why = if named_whole {
         format!("`{code}` in added code")
     } else {
@@ -955,7 +973,7 @@ fn call_name(code: &str) -> Option<&str> {
 /// Pronouns and subjects: "`gen/` — do not hand-edit", "Never edit it by hand", "Do not
 /// modify these:" followed by a list.
 fn referents(rule: &Rule, ctx: &Context, permit: bool, out: &mut Out) {
-    let file_rule = rule.verb_class.files() || rule.by_hand;
+    let file_rule = rule.verb_class.touches_files() || rule.by_hand;
     if !file_rule {
         return;
     }
@@ -983,9 +1001,7 @@ fn referents(rule: &Rule, ctx: &Context, permit: bool, out: &mut Out) {
     for obj in candidates {
         if let ObjectKind::Path(p) = &obj.kind {
             let mut m = PathMatcher::new(vec![join_base(ctx.base_dir, &dir_glob(p))]);
-            if rule.verb_class.delete && !rule.verb_class.edit {
-                m.ops = vec![FileOp::Delete];
-            }
+            m.ops = path_ops(&rule.verb_class);
             out.add(
                 Matcher::Path(m),
                 format!(

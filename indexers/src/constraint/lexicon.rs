@@ -19,6 +19,8 @@ pub struct Verbs {
     pub edit: Vec<String>,
     /// Verbs whose object is a file that is created.
     pub create: Vec<String>,
+    /// Verbs whose object is a file whose content is read.
+    pub read: Vec<String>,
     /// Verbs whose object is a file that goes away.
     pub delete: Vec<String>,
     /// Verbs whose object is code.
@@ -251,11 +253,12 @@ mod tests {
     #[test]
     fn lexicon_parses_without_duplicates() {
         let lex = Lexicon::parse(LEXICON_TOML).unwrap();
-        let lists: [(&str, &Vec<String>); 8] = [
+        let lists: [(&str, &Vec<String>); 9] = [
             ("imperative", &lex.verbs.imperative),
             ("run", &lex.verbs.run),
             ("edit", &lex.verbs.edit),
             ("create", &lex.verbs.create),
+            ("read", &lex.verbs.read),
             ("delete", &lex.verbs.delete),
             ("code", &lex.verbs.code),
             ("known programs", &lex.programs.known),
@@ -271,6 +274,7 @@ mod tests {
             &lex.verbs.run,
             &lex.verbs.edit,
             &lex.verbs.create,
+            &lex.verbs.read,
             &lex.verbs.delete,
             &lex.verbs.code,
         ] {

@@ -20,6 +20,8 @@ pub struct VerbClass {
     pub create: bool,
     /// A file that goes away.
     pub delete: bool,
+    /// A file whose content is read.
+    pub read: bool,
     /// Code in a file.
     pub code: bool,
     /// A dependency.
@@ -29,9 +31,28 @@ pub struct VerbClass {
 }
 
 impl VerbClass {
-    /// True when the verb is about files.
+    /// True when the verb changes files.
     pub fn files(&self) -> bool {
         self.edit || self.create || self.delete
+    }
+
+    /// True when the verb changes or reads files.
+    pub fn touches_files(&self) -> bool {
+        self.files() || self.read
+    }
+
+    /// The class of a verb and the verbs joined to it ("read or modify"): every one counts.
+    fn join(self, other: VerbClass) -> VerbClass {
+        VerbClass {
+            run: self.run || other.run,
+            edit: self.edit || other.edit,
+            create: self.create || other.create,
+            delete: self.delete || other.delete,
+            read: self.read || other.read,
+            code: self.code || other.code,
+            depend: self.depend || other.depend,
+            speech: self.speech || other.speech,
+        }
     }
 }
 
@@ -165,34 +186,54 @@ fn main_verb(text: &str) -> (Option<String>, VerbClass) {
         "explicitly",
         "yourself",
     ];
-    let lex = lexicon();
-    let v = &lex.verbs;
-    for word in text.split_whitespace().take(8) {
-        let w = word.trim_matches(|c: char| !c.is_alphanumeric() && c != '-' && c != '\'');
+    let words: Vec<&str> = text
+        .split_whitespace()
+        .take(8)
+        .map(|word| word.trim_matches(|c: char| !c.is_alphanumeric() && c != '-' && c != '\''))
+        .collect();
+    for (i, &w) in words.iter().enumerate() {
         if w.is_empty() || w.contains('§') {
             break;
         }
         if SKIP.contains(&w) {
             continue;
         }
-        let Some(base) = verb_in(&v.imperative, w)
-            .or_else(|| verb_in(&v.depend, w))
-            .or_else(|| verb_in(&v.speech, w))
-        else {
+        let Some(base) = verb_base(w) else {
             continue;
         };
-        let class = VerbClass {
-            run: verb_in(&v.run, base).is_some(),
-            edit: verb_in(&v.edit, base).is_some(),
-            create: verb_in(&v.create, base).is_some(),
-            delete: verb_in(&v.delete, base).is_some(),
-            code: verb_in(&v.code, base).is_some(),
-            depend: verb_in(&v.depend, base).is_some(),
-            speech: verb_in(&v.speech, base).is_some(),
-        };
+        let mut class = verb_class(base);
+        // "read or modify", "create and delete": the joined verb's class counts too.
+        if let (Some(&("or" | "and" | "nor")), Some(next)) = (words.get(i + 1), words.get(i + 2)) {
+            if let Some(joined) = verb_base(next) {
+                class = class.join(verb_class(joined));
+            }
+        }
         return (Some(base.to_string()), class);
     }
     (None, VerbClass::default())
+}
+
+/// The base form of `word` when it is a verb a directive can use.
+fn verb_base(word: &str) -> Option<&'static str> {
+    let v = &lexicon().verbs;
+    verb_in(&v.imperative, word)
+        .or_else(|| verb_in(&v.depend, word))
+        .or_else(|| verb_in(&v.speech, word))
+}
+
+/// What a verb's object is.
+fn verb_class(base: &str) -> VerbClass {
+    let v = &lexicon().verbs;
+    VerbClass {
+        run: verb_in(&v.run, base).is_some(),
+        edit: verb_in(&v.edit, base).is_some(),
+        create: verb_in(&v.create, base).is_some(),
+        delete: verb_in(&v.delete, base).is_some(),
+        read: verb_in(&v.read, base).is_some(),
+        code: verb_in(&v.code, base).is_some(),
+        depend: verb_in(&v.depend, base).is_some(),
+        speech: verb_in(&v.speech, base).is_some(),
+    }
 }
 
 /// Kept and forbidden sides of "X instead of Y", "X, not Y", "prefer X over Y" …

@@ -8,6 +8,10 @@
 //! - `sed -i`, `perl -i` edit their files; `tee -a` and `>>` edit (append), `tee` and `>` write.
 //! - `chmod`, `chown` and `chgrp` count as edits: they change who may read or run a file, which
 //!   a rule protecting the file is meant to cover.
+//! - Programs that print a file's content read it: pagers and `cat`-likes, `head`/`tail`,
+//!   `sed` without `-i`, `awk`, `grep`-likes (not with `-l`, `-L`, `-c` or `-q`, which print no
+//!   content), `jq`/`yq`, dumpers (`xxd`, `od`, `strings`, `base64`), `diff`; and `< file`
+//!   feeds a file to any command. Only matchers that name reads see these.
 
 use ctx_engine::check::{AddedLine, FileEffect, FileOp, PathContext};
 
@@ -53,11 +57,163 @@ pub fn program_effects(program: &str, args: &[String], ctx: &PathContext) -> Vec
                 .map(|p| effect(p, op))
                 .collect()
         }
+        "sed" | "gsed" if !edits_in_place(args) => {
+            after_script(args, &["-e", "-f", "--expression", "--file"], &[])
+                .iter()
+                .map(|p| effect(p, FileOp::Read))
+                .collect()
+        }
         "sed" | "gsed" => in_place_edits(args, ctx, "sed", &["-e", "-f", "--expression", "--file"]),
         "perl" => in_place_edits(args, ctx, "perl", &["-e", "-E", "-M", "-I", "-m"]),
         "find" => find_deletes(args, ctx),
-        _ => Vec::new(),
+        _ => read_operands(program, args)
+            .iter()
+            .map(|p| effect(p, FileOp::Read))
+            .collect(),
     }
+}
+
+/// Programs whose operands are all files they print (options with a value listed).
+const PRINTERS: &[(&str, &[&str])] = &[
+    ("cat", &[]),
+    ("tac", &[]),
+    ("nl", &["-b", "-s", "-w", "-v", "-i"]),
+    ("less", &[]),
+    ("more", &[]),
+    ("most", &[]),
+    (
+        "bat",
+        &[
+            "-l",
+            "--language",
+            "-r",
+            "--line-range",
+            "--style",
+            "--theme",
+        ],
+    ),
+    (
+        "batcat",
+        &[
+            "-l",
+            "--language",
+            "-r",
+            "--line-range",
+            "--style",
+            "--theme",
+        ],
+    ),
+    ("head", &["-n", "-c", "--lines", "--bytes"]),
+    ("tail", &["-n", "-c", "--lines", "--bytes", "-s", "--pid"]),
+    ("cut", &["-d", "-f", "-b", "-c", "--delimiter", "--fields"]),
+    (
+        "sort",
+        &["-k", "-t", "-o", "--key", "--field-separator", "--output"],
+    ),
+    ("uniq", &["-f", "-s", "-w"]),
+    ("xxd", &["-c", "-l", "-s", "-g"]),
+    ("hexdump", &["-n", "-s", "-e"]),
+    ("od", &["-N", "-j", "-t", "-A", "-w"]),
+    ("strings", &["-n", "-t"]),
+    ("base64", &["-w", "--wrap"]),
+    ("diff", &["-U", "-C", "--label"]),
+    ("view", &[]),
+];
+
+/// Programs whose first operand is a script or pattern and the rest files they print, with
+/// the options that give the script instead (and so make every operand a file).
+const SCRIPTED: &[(&str, &[&str], &[&str])] = &[
+    ("awk", &["-f"], &["-F", "-v"]),
+    ("gawk", &["-f"], &["-F", "-v"]),
+    ("jq", &["--from-file"], &["--arg", "--argjson", "--indent"]),
+    ("yq", &["--from-file"], &["--arg"]),
+    (
+        "grep",
+        &["-e", "-f", "--regexp", "--file"],
+        &["-A", "-B", "-C", "-m", "--max-count"],
+    ),
+    (
+        "egrep",
+        &["-e", "-f", "--regexp", "--file"],
+        &["-A", "-B", "-C", "-m"],
+    ),
+    (
+        "fgrep",
+        &["-e", "-f", "--regexp", "--file"],
+        &["-A", "-B", "-C", "-m"],
+    ),
+    (
+        "rg",
+        &["-e", "-f", "--regexp", "--file"],
+        &["-A", "-B", "-C", "-m", "-g", "--glob", "-t", "--type", "-T"],
+    ),
+    ("ag", &[], &["-A", "-B", "-C", "-m", "-G"]),
+];
+
+/// Search options that print file names, counts or nothing instead of content.
+const NO_CONTENT: &[&str] = &[
+    "-l",
+    "-L",
+    "-c",
+    "-q",
+    "--files-with-matches",
+    "--files-without-match",
+    "--count",
+    "--quiet",
+    "--silent",
+];
+
+/// The files `program` prints the content of.
+fn read_operands(program: &str, args: &[String]) -> Vec<String> {
+    if let Some((_, with_value)) = PRINTERS.iter().find(|(name, _)| *name == program) {
+        return operands_skipping(args, with_value);
+    }
+    let Some((_, script_options, with_value)) = SCRIPTED.iter().find(|(name, ..)| *name == program)
+    else {
+        return Vec::new();
+    };
+    let prints_content = !args.iter().any(|a| {
+        NO_CONTENT.contains(&a.as_str())
+            || a.starts_with('-')
+                && !a.starts_with("--")
+                && a[1..].chars().any(|c| "lLcq".contains(c))
+    });
+    match prints_content {
+        true => after_script(args, script_options, with_value),
+        false => Vec::new(),
+    }
+}
+
+/// The operands after a script or pattern: all of them when an option gave the script.
+fn after_script(args: &[String], script_options: &[&str], with_value: &[&str]) -> Vec<String> {
+    let skipping: Vec<&str> = script_options.iter().chain(with_value).copied().collect();
+    let mut files = operands_skipping(args, &skipping);
+    let script_given = args.iter().any(|a| {
+        script_options.contains(&a.as_str())
+            || script_options
+                .iter()
+                .any(|o| o.starts_with("--") && a.starts_with(&format!("{o}=")))
+    });
+    if !script_given && !files.is_empty() {
+        files.remove(0);
+    }
+    files.retain(|f| f != "-");
+    files
+}
+
+/// True when `sed`/`perl` arguments ask for an in-place edit.
+fn edits_in_place(args: &[String]) -> bool {
+    args.iter().any(|a| {
+        a == "--in-place"
+            || a.starts_with("--in-place=")
+            || (a.starts_with('-') && !a.starts_with("--") && a[1..].contains('i'))
+    })
+}
+
+/// The read of a file fed to a command's standard input (`< file`).
+pub fn input_effect(ctx: &PathContext, target: &str) -> Option<FileEffect> {
+    (!is_device(target) && !target.is_empty())
+        .then(|| effect(ctx, target, FileOp::Read, "< redirection"))
 }
 
 /// A file effect of a redirection (`>`, `>>`, `&>`…) to `target`; none for devices.
@@ -203,12 +359,7 @@ fn in_place_edits(
     program: &str,
     script_options: &[&str],
 ) -> Vec<FileEffect> {
-    let in_place = args.iter().any(|a| {
-        a == "--in-place"
-            || a.starts_with("--in-place=")
-            || (a.starts_with('-') && !a.starts_with("--") && a[1..].contains('i'))
-    });
-    if !in_place {
+    if !edits_in_place(args) {
         return Vec::new();
     }
     let mut explicit_script = false;
@@ -316,7 +467,30 @@ mod tests {
         );
         let e = program_effects("sed", &args("-i.bak -e s/a/b/ f1"), &c);
         assert_eq!(paths(&e), vec![("f1".into(), FileOp::Edit)]);
-        assert!(program_effects("sed", &args("s/a/b/ f1"), &c).is_empty());
+        let printed = program_effects("sed", &args("s/a/b/ f1"), &c);
+        assert_eq!(paths(&printed), vec![("f1".into(), FileOp::Read)]);
+    }
+
+    #[test]
+    fn printers_read_their_files_and_searches_for_names_read_nothing() {
+        let (_d, c) = ctx();
+        let read = |program: &str, line: &str| paths(&program_effects(program, &args(line), &c));
+        let only = |path: &str| vec![(path.to_string(), FileOp::Read)];
+        assert_eq!(read("cat", "-n .env"), only(".env"));
+        assert_eq!(read("head", "-n 5 data.csv"), only("data.csv"));
+        assert_eq!(read("tail", "-c 100 -f log.txt"), only("log.txt"));
+        assert_eq!(read("sed", "-n p data.csv"), only("data.csv"));
+        assert_eq!(read("sed", "-n -e 1,5p data.csv"), only("data.csv"));
+        assert_eq!(read("awk", "-F , {print} data.csv"), only("data.csv"));
+        assert_eq!(read("grep", "-n TOKEN .env"), only(".env"));
+        assert_eq!(read("grep", "-e TOKEN -e KEY .env"), only(".env"));
+        assert_eq!(read("rg", "-C 2 TOKEN secrets"), only("secrets"));
+        assert_eq!(read("jq", ".a config.json"), only("config.json"));
+        assert!(read("grep", "-l TOKEN .env").is_empty());
+        assert!(read("grep", "-rq TOKEN .").is_empty());
+        assert!(read("grep", "TOKEN").is_empty());
+        assert!(read("ls", "-la .env").is_empty());
+        assert!(read("wc", "-l .env").is_empty());
     }
 
     #[test]

@@ -681,8 +681,11 @@ impl Walker {
         self.apply_redirects(&redirections.files, frame, output)
     }
 
-    /// Records file effects of output redirections; returns what still reaches stdout.
+    /// Records file effects of redirections (reads for `<`); returns what still reaches stdout.
     fn apply_redirects(&mut self, redirects: &[Redirect], frame: &Frame, output: Out) -> Out {
+        let reads = redirects.iter().filter(|r| r.is_input());
+        let reads = reads.filter_map(|r| effects::input_effect(&frame.ctx, &r.target));
+        self.facts.effects.extend(reads.collect::<Vec<_>>());
         let mut stdout = output.clone();
         for redirect in redirects.iter().filter(|r| r.is_output()) {
             let content = if redirect.captures_stdout() {

@@ -354,6 +354,7 @@ fn deletes_and_moves() {
     assert_eq!(
         effects("jq . schema.json > /tmp/s.json && mv /tmp/s.json generated/schema.json"),
         vec![
+            ("schema.json".into(), FileOp::Read),
             ("/tmp/s.json".into(), FileOp::Write),
             ("/tmp/s.json".into(), FileOp::Delete),
             ("generated/schema.json".into(), FileOp::Write)
@@ -792,4 +793,23 @@ fn printed_strings_did_not_run() {
         "jq -n '{cmd: \"rm -rf /\"}'",
     ]);
     assert_denied(&["echo \"rm -rf /\" | sh", "printf 'rm -rf ~\\n' | bash -s"]);
+}
+
+#[test]
+fn reads_follow_cd_and_input_redirections() {
+    let read = |path: &str| (path.to_string(), FileOp::Read);
+    assert_eq!(
+        effects("cd secrets && head -n 3 prod.json"),
+        vec![read("secrets/prod.json")]
+    );
+    assert_eq!(effects("wc -l < .env"), vec![read(".env")]);
+    assert_eq!(
+        effects("cat .env | grep KEY > /tmp/keys"),
+        vec![read(".env"), ("/tmp/keys".into(), FileOp::Write)]
+    );
+    assert_eq!(
+        effects("cat <<'EOF' > notes.txt\nhello\nEOF"),
+        vec![("notes.txt".into(), FileOp::Write)]
+    );
+    assert!(effects("sh -c 'echo hi' < /dev/null").is_empty());
 }

@@ -1,4 +1,5 @@
-//! Code matchers: forbidden patterns in the lines an action adds.
+//! Code matchers: forbidden patterns in the lines an action adds (or, for code a rule keeps,
+//! removes).
 
 use super::cached::{compile_regex, Cached};
 use super::literal::required_literal;
@@ -51,6 +52,11 @@ pub struct CodeMatcher {
     /// action changes an existing item, whose doc comment may lie outside the change).
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub new_names: bool,
+    /// Forbids removing the pattern instead of adding it ("never remove the `// SAFETY:`
+    /// comments"): a line the action removes that matches is a hit unless the text it matched
+    /// is still among the file's added lines (a reworded line that keeps it).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub removed: bool,
     /// The compiled forms, boxed so that [`Matcher`](super::Matcher) stays small.
     #[serde(skip)]
     compiled: Box<Compiled>,
@@ -109,6 +115,9 @@ impl CodeMatcher {
         }
         if self.new_names {
             s.push_str(" (new declarations only)");
+        }
+        if self.removed {
+            s.push_str(" (removed lines)");
         }
         if !self.files.is_empty() {
             s.push_str(&format!(" in {}", self.files.globs().join(", ")));
@@ -233,11 +242,41 @@ impl CodeMatcher {
             .collect()
     }
 
+    /// Removed lines that match, in files in scope, whose matched text no added line keeps.
+    fn removals(&self, ctx: &EvalContext, facts: &ActionFacts) -> Vec<Hit> {
+        let Ok(re) = self.regex() else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for effect in facts.effects.iter().filter(|e| !e.removed.is_empty()) {
+            if !self.covers(ctx, &effect.path) {
+                continue;
+            }
+            for line in &effect.removed {
+                let Some(found) = re.find(line) else {
+                    continue;
+                };
+                let kept = effect.added.iter().any(|a| a.text.contains(found.as_str()));
+                if !kept {
+                    out.push(Hit {
+                        evidence: format!("{}: removes {}", effect.path, line.trim()),
+                        path: Some(effect.path.clone()),
+                        line: None,
+                    });
+                }
+            }
+        }
+        out
+    }
+
     /// Every added line, in a file in scope, that matches (for a required pattern: every
     /// whole-file write that lacks it).
     pub fn hits(&self, ctx: &EvalContext, facts: &ActionFacts) -> Vec<Hit> {
         if self.required {
             return self.missing(ctx, facts);
+        }
+        if self.removed {
+            return self.removals(ctx, facts);
         }
         let mut effects = facts
             .effects
@@ -347,6 +386,37 @@ mod tests {
             }],
             ..ActionFacts::default()
         }
+    }
+
+    #[test]
+    fn removed_matches_lines_taken_away_and_not_kept() {
+        let m = CodeMatcher {
+            removed: true,
+            ..CodeMatcher::new(r"@objc\(RC\w*\)")
+        };
+        let scope = GlobList::default();
+        let ctx = EvalContext {
+            root: None,
+            scope: &scope,
+        };
+        let mut dropped = effect(
+            "a.swift",
+            FileOp::Edit,
+            &["public final class CustomerInfo {"],
+        );
+        dropped.effects[0].removed =
+            vec!["@objc(RCCustomerInfo) public final class CustomerInfo {".into()];
+        assert_eq!(m.hits(&ctx, &dropped).len(), 1);
+        let mut kept = effect(
+            "a.swift",
+            FileOp::Edit,
+            &["@objc(RCCustomerInfo) public final class CustomerInfo: NSObject {"],
+        );
+        kept.effects[0].removed = dropped.effects[0].removed.clone();
+        assert!(m.hits(&ctx, &kept).is_empty());
+        let added = effect("a.swift", FileOp::Edit, &["@objc(RCOther) class Other {}"]);
+        assert!(m.hits(&ctx, &added).is_empty());
+        assert!(m.describe().contains("removed lines"));
     }
 
     #[test]
