@@ -218,10 +218,48 @@ fn reading_a_protected_file_is_not_editing_it() {
 }
 
 #[test]
-fn post_tool_events_are_silent() {
+fn post_tool_events_touching_no_rule_are_silent() {
     let dir = repo();
     let event = json!({"session_id": "s1", "cwd": dir.path(), "hook_event_name": "PostToolUse", "tool_name": "Bash", "tool_input": {"command": "rm -rf /"}, "tool_response": {}});
     assert_eq!(hook(&dir, "claude", &event), (Value::Null, 0));
+}
+
+fn context_of(answer: &Value) -> &str {
+    answer["hookSpecificOutput"]["additionalContext"]
+        .as_str()
+        .unwrap_or("")
+}
+
+#[test]
+fn rules_for_what_a_tool_touched_follow_it_once_until_the_context_is_fresh() {
+    let dir = repo();
+    let lib = dir.path().join("src/lib.rs");
+    let read = json!({"session_id": "r1", "cwd": dir.path(), "hook_event_name": "PostToolUse", "tool_name": "Read", "tool_input": {"file_path": lib}, "tool_response": {}});
+    let (answer, code) = hook(&dir, "claude", &read);
+    assert_eq!(code, 0);
+    assert_eq!(answer["hookSpecificOutput"]["hookEventName"], "PostToolUse");
+    let text = context_of(&answer);
+    assert!(text.contains("Never call unwrap() in src"), "{answer}");
+    assert!(text.contains("Avoid println!"), "{answer}");
+    assert!(!text.contains("generated/"), "{answer}");
+    assert_eq!(hook(&dir, "claude", &read).0, Value::Null, "reminded once");
+    let other = json!({"session_id": "r1", "cwd": dir.path(), "hook_event_name": "PostToolUse", "tool_name": "Write", "tool_input": {"file_path": dir.path().join("generated/a.ts"), "content": "x"}, "tool_response": {}});
+    assert!(
+        context_of(&hook(&dir, "claude", &other).0).contains("Never edit files under generated/")
+    );
+    let compact = json!({"session_id": "r1", "cwd": dir.path(), "hook_event_name": "SessionStart", "source": "compact"});
+    assert!(context_of(&hook(&dir, "claude", &compact).0).contains("Never call unwrap()"));
+    assert!(
+        context_of(&hook(&dir, "claude", &read).0).contains("Never call unwrap()"),
+        "after a compaction the reminder comes again"
+    );
+    let gemini_after = json!({"session_id": "g9", "cwd": dir.path(), "hook_event_name": "AfterTool", "tool_name": "read_file", "tool_input": {"file_path": lib}, "tool_response": {}});
+    let (answer, _) = hook(&dir, "gemini", &gemini_after);
+    assert_eq!(answer["hookSpecificOutput"]["hookEventName"], "AfterTool");
+    assert!(
+        context_of(&answer).contains("Never call unwrap()"),
+        "{answer}"
+    );
 }
 
 // --- Codex ------------------------------------------------------------------------------------

@@ -1,27 +1,30 @@
-//! What ctx puts in the model's context: the anchors block, and when to send it again.
+//! What ctx puts in the model's context: the anchors digest and when to send it again, and
+//! the rules reminded right after a tool touched what they govern.
 
+use crate::action::{self, Action};
 use crate::EventKind;
 use crate::HookEvent;
-use ctx_engine::anchor::{Anchor, AnchorSet, AnchorSource, Polarity};
-use ctx_engine::check::{CheckConfig, SessionState};
+use ctx_engine::anchor::{concerns, Anchor, AnchorSet, AnchorSource, Polarity, Severity};
+use ctx_engine::check::{CheckConfig, PathContext, SessionState};
 use std::path::Path;
 
-/// The anchors block sent to agents stops after this many characters.
-const MAX_CONTEXT_CHARS: usize = 8_000;
+/// Characters counted per token when a block is fitted to a token budget: code-like rule
+/// text runs at 3 to 4 characters a token, so 3 keeps a block within its budget.
+const CHARS_PER_TOKEN: usize = 3;
 
-/// The anchors block for a session-start or prompt event, when the session's state says it
+/// The anchors digest for a session-start or prompt event, when the session's state says it
 /// is due (session start, first prompt seen, after a deny, every `reanchor_every` prompts).
 pub fn reanchor(root: &Path, event: &HookEvent, config: &CheckConfig) -> Option<String> {
     let session = event.session.as_deref().unwrap_or("(no session)");
     let mut state = SessionState::load(root, session);
     let reason = match event.kind {
-        EventKind::SessionStart => Some(state.on_session_start()),
+        EventKind::SessionStart { fresh_context } => Some(state.on_session_start(fresh_context)),
         _ => state.on_prompt(config.reanchor_every),
     };
     let _ = state.save(root, session);
     reason?;
     let set = AnchorSet::load(root).ok()?;
-    anchors_block(set.anchors())
+    anchors_block(set.anchors(), config.digest_tokens)
 }
 
 /// Records a denial in the session's state, so the next prompt re-sends the anchors.
@@ -33,42 +36,150 @@ pub fn remember_denial(root: &Path, session: Option<&str>) {
     }
 }
 
-/// The active anchors as a compact block for the agent's context.
-pub fn anchors_block(anchors: &[Anchor]) -> Option<String> {
-    let mut active: Vec<&Anchor> = anchors.iter().filter(|a| a.enabled).collect();
+/// The rules for what a tool call just touched, not reminded in the last `remind_every`
+/// tool calls of the session, within `remind_tokens`.
+pub fn reminders(
+    root: &Path,
+    event: &HookEvent,
+    action: &Action,
+    config: &CheckConfig,
+) -> Option<String> {
+    if config.remind_tokens == 0 {
+        return None;
+    }
+    let session = event.session.as_deref().unwrap_or("(no session)");
+    let mut state = SessionState::load(root, session);
+    state.on_tool_call();
+    let cwd = event.cwd.clone().unwrap_or_else(|| root.to_path_buf());
+    let facts = action::facts(action, &PathContext::new(root, &cwd)).ok();
+    let set = AnchorSet::load(root).ok();
+    let block = facts.zip(set).and_then(|(facts, set)| {
+        let due: Vec<&Anchor> = ranked(set.anchors())
+            .into_iter()
+            .filter(|a| concerns(a, &facts) && state.reminder_due(&a.id, config.remind_every))
+            .collect();
+        let heading = "Project rules for what you just touched (ctx):\n";
+        let (text, shown) = fit(heading, &due, config.remind_tokens, None);
+        for anchor in &due[..shown] {
+            state.remember_reminder(&anchor.id);
+        }
+        (shown > 0).then_some(text)
+    });
+    let _ = state.save(root, session);
+    block
+}
+
+/// The active anchors as a digest within `tokens`: hard rules first, then the rules that
+/// ask, then the reminders; each with its scope; a pointer to the rest when they do not fit.
+pub fn anchors_block(anchors: &[Anchor], tokens: usize) -> Option<String> {
+    let active = ranked(anchors);
     if active.is_empty() {
         return None;
     }
-    active.sort_by_key(|a| match a.source {
-        AnchorSource::Pinned => 0,
-        AnchorSource::Plan => 1,
-        AnchorSource::Doc { .. } => 2,
-        AnchorSource::Builtin => 3,
-    });
-    let mut text = format!(
+    let heading = format!(
         "Project rules (ctx anchors, {} active). They apply to every action; ctx checks them:\n",
         active.len()
     );
-    for (shown, anchor) in active.iter().enumerate() {
-        let kind = match anchor.polarity {
-            Polarity::Never => "never",
-            Polarity::Always => "always",
-            Polarity::Allowed => "allowed",
+    Some(fit(&heading, &active, tokens, Some("`ctx anchors list`")).0)
+}
+
+/// Enabled anchors by tier (deny, ask, remind), then source (pinned, plan, documents,
+/// built-in), keeping their order otherwise.
+fn ranked(anchors: &[Anchor]) -> Vec<&Anchor> {
+    let mut active: Vec<&Anchor> = anchors.iter().filter(|a| a.enabled).collect();
+    active.sort_by_key(|a| {
+        let tier = match a.severity {
+            Severity::Block => 0,
+            Severity::Ask => 1,
+            Severity::Warn => 2,
         };
-        let line = format!(
-            "- ({kind}) {} [{}; {}]\n",
-            anchor.text.trim(),
-            anchor.id,
-            anchor.source.label()
-        );
-        if text.len() + line.len() > MAX_CONTEXT_CHARS {
-            text.push_str(&format!(
-                "- … and {} more: `ctx anchors list`\n",
-                active.len() - shown
-            ));
-            break;
+        let source = match a.source {
+            AnchorSource::Pinned => 0,
+            AnchorSource::Plan => 1,
+            AnchorSource::Doc { .. } => 2,
+            AnchorSource::Builtin => 3,
+        };
+        (tier, source)
+    });
+    active
+}
+
+/// `heading` and as many anchor lines as fit in `tokens`; with `rest`, a last line naming
+/// how many were left out and where to see them. Returns the text and the lines shown.
+fn fit(heading: &str, anchors: &[&Anchor], tokens: usize, rest: Option<&str>) -> (String, usize) {
+    let budget = tokens * CHARS_PER_TOKEN;
+    let mut text = heading.to_string();
+    for (shown, anchor) in anchors.iter().enumerate() {
+        let line = anchor_line(anchor);
+        let left = anchors.len() - shown;
+        let pointer = rest.map_or(0, |where_| format!("- … and {left} more: {where_}\n").len());
+        let last = shown + 1 == anchors.len();
+        if text.len() + line.len() + if last { 0 } else { pointer } > budget {
+            if let Some(where_) = rest {
+                text.push_str(&format!("- … and {left} more: {where_}\n"));
+            }
+            return (text, shown);
         }
         text.push_str(&line);
     }
-    Some(text)
+    (text, anchors.len())
+}
+
+/// One rule as a line: polarity, text, where it applies, id and source.
+fn anchor_line(anchor: &Anchor) -> String {
+    let kind = match anchor.polarity {
+        Polarity::Never => "never",
+        Polarity::Always => "always",
+        Polarity::Allowed => "allowed",
+    };
+    let scope = match anchor.scope.is_empty() {
+        true => String::new(),
+        false => format!(" (in {})", anchor.scope.join(", ")),
+    };
+    format!(
+        "- ({kind}) {}{scope} [{}; {}]\n",
+        anchor.text.trim(),
+        anchor.id,
+        anchor.source.label()
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn anchor(id: &str, severity: Severity, text: &str) -> Anchor {
+        let mut a = Anchor::new(text, Polarity::Never, AnchorSource::Pinned);
+        a.id = id.into();
+        a.severity = severity;
+        a
+    }
+
+    #[test]
+    fn the_digest_puts_hard_rules_first_and_stays_within_its_budget() {
+        let mut anchors: Vec<Anchor> = (0..200)
+            .map(|i| {
+                anchor(
+                    &format!("r{i}"),
+                    Severity::Warn,
+                    &"a reminder rule ".repeat(4),
+                )
+            })
+            .collect();
+        anchors.push(anchor("hard", Severity::Block, "Never push to main"));
+        let mut scoped = anchor("scoped", Severity::Ask, "Prefer fixtures");
+        scoped.scope = vec!["tests/**".into()];
+        anchors.push(scoped);
+        let text = anchors_block(&anchors, 1500).unwrap();
+        assert!(text.len() <= 1500 * CHARS_PER_TOKEN, "{}", text.len());
+        let hard = text.find("Never push to main").unwrap();
+        let ask = text.find("Prefer fixtures (in tests/**)").unwrap();
+        assert!(hard < ask && ask < text.find("a reminder rule").unwrap());
+        assert!(
+            text.trim_end().ends_with("more: `ctx anchors list`"),
+            "{text}"
+        );
+        let small = anchors_block(&anchors[..3], 1500).unwrap();
+        assert!(!small.contains("more:"), "{small}");
+    }
 }

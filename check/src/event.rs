@@ -13,11 +13,23 @@ pub enum EventKind {
         /// What it will do.
         action: Action,
     },
-    /// A new session: send the anchors.
-    SessionStart,
+    /// After a tool ran: remind the rules for what it touched.
+    PostTool {
+        /// The tool's name as the agent spells it.
+        tool: String,
+        /// What it did.
+        action: Action,
+    },
+    /// A new session, or the same one after its context was compacted or cleared: send the
+    /// anchors.
+    SessionStart {
+        /// The context the model starts from is new (compaction, `/clear`), so earlier
+        /// reminders are gone too; false for a startup or a resumed session.
+        fresh_context: bool,
+    },
     /// A user prompt: maybe re-send the anchors.
     Prompt,
-    /// Any other event (post-tool, stop…): nothing to decide.
+    /// Any other event (stop, notification…): nothing to decide.
     Other,
 }
 

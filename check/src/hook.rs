@@ -99,7 +99,11 @@ fn handle(
             }
             Ok(answer)
         }
-        EventKind::SessionStart | EventKind::Prompt => {
+        EventKind::PostTool { action, .. } => {
+            let reminders = context::reminders(&root, &event, action, &config);
+            Ok(agents::reminder_answer(agent, &event, reminders.as_deref()))
+        }
+        EventKind::SessionStart { .. } | EventKind::Prompt => {
             let block = context::reanchor(&root, &event, &config);
             Ok(agents::context_answer(agent, &event, block.as_deref()))
         }

@@ -1,5 +1,6 @@
 //! Claude Code: `PreToolUse` answers with `hookSpecificOutput.permissionDecision`; context for
-//! `SessionStart` and `UserPromptSubmit` goes in `hookSpecificOutput.additionalContext`.
+//! `SessionStart`, `UserPromptSubmit` and `PostToolUse` (the rules for what a tool touched)
+//! goes in `hookSpecificOutput.additionalContext`.
 //!
 //! ctx never answers `allow`: that would skip Claude's own permission prompts. An allowed
 //! action gets no output at all; a warned one gets the warning as additional context.
@@ -22,7 +23,16 @@ pub fn event_kind(event_name: &str, input: &Value) -> crate::Result<EventKind> {
                 action: claude_style_action(tool, input),
             }
         }
-        "SessionStart" => EventKind::SessionStart,
+        "PostToolUse" => match input.get("tool_name").and_then(Value::as_str) {
+            Some(tool) => EventKind::PostTool {
+                tool: tool.to_string(),
+                action: claude_style_action(tool, input),
+            },
+            None => EventKind::Other,
+        },
+        "SessionStart" => EventKind::SessionStart {
+            fresh_context: super::fresh_context(input),
+        },
         "UserPromptSubmit" => EventKind::Prompt,
         "" => return Err(crate::Error::Input("the hook input has no \"hook_event_name\": check that the hook is `ctx check --hook claude`".into())),
         _ => EventKind::Other,

@@ -1,5 +1,6 @@
 //! Gemini CLI: `BeforeTool` answers with a top-level `decision`/`reason`; context goes in
-//! `hookSpecificOutput.additionalContext` (for `SessionStart` and `BeforeAgent`).
+//! `hookSpecificOutput.additionalContext` (for `SessionStart`, `BeforeAgent` and `AfterTool`,
+//! the only events whose context Gemini gives the model).
 
 use super::{mcp_action, read_of, string_field, tool_input};
 use crate::{Action, Answer, EventKind};
@@ -19,7 +20,16 @@ pub fn event_kind(event_name: &str, input: &Value) -> crate::Result<EventKind> {
                 action: action(tool, tool_input(input)),
             }
         }
-        "SessionStart" => EventKind::SessionStart,
+        "AfterTool" => match input.get("tool_name").and_then(Value::as_str) {
+            Some(tool) => EventKind::PostTool {
+                tool: tool.to_string(),
+                action: action(tool, tool_input(input)),
+            },
+            None => EventKind::Other,
+        },
+        "SessionStart" => EventKind::SessionStart {
+            fresh_context: super::fresh_context(input),
+        },
         "BeforeAgent" => EventKind::Prompt,
         "" => return Err(crate::Error::Input("the hook input has no \"hook_event_name\": check that the hook is `ctx check --hook gemini`".into())),
         _ => EventKind::Other,

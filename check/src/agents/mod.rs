@@ -123,6 +123,27 @@ pub fn context_answer(agent: Agent, event: &HookEvent, context: Option<&str>) ->
     }
 }
 
+/// The answer after a tool ran, carrying the rules for what it touched. Claude Code and
+/// Gemini CLI give that context to the model; Codex's post-tool answer carries none here and
+/// Cursor has no such event, so they stay silent.
+pub fn reminder_answer(agent: Agent, event: &HookEvent, reminders: Option<&str>) -> Answer {
+    match (agent, reminders) {
+        (Agent::Claude | Agent::Gemini, Some(text)) => Answer::json(serde_json::json!({
+            "hookSpecificOutput": {"hookEventName": event.event_name, "additionalContext": text}
+        })),
+        _ => Answer::silent(),
+    }
+}
+
+/// True when a session-start event says the model's context was compacted or cleared
+/// (`source`: `compact`, `clear`), not a new or resumed session.
+pub fn fresh_context(input: &Value) -> bool {
+    matches!(
+        input.get("source").and_then(Value::as_str),
+        Some("compact" | "clear")
+    )
+}
+
 /// A message for the user about an event ctx could not handle (no decision, no context).
 pub fn notice_answer(agent: Agent, event: &HookEvent, text: &str) -> Answer {
     match agent {

@@ -23,6 +23,7 @@ pub mod matcher;
 pub mod pinned;
 mod plan;
 mod record;
+mod relevance;
 mod set;
 
 pub use builtin::{builtin_anchors, verify_builtins_with};
@@ -37,4 +38,5 @@ pub use plan::{clear_plan, load_plan, pin_plan, Plan, PlanStep, PLAN_ANCHOR_ID};
 pub use record::{
     anchor_id, normalise_text, Anchor, AnchorSource, Polarity, Severity, LIFTED_BY_USER,
 };
+pub use relevance::concerns;
 pub use set::{effect_of, evaluate_anchor, AnchorSet};

@@ -5,6 +5,9 @@
 //! [check]
 //! on_error = "deny"          # what a pre-action hook answers when the check itself fails
 //! reanchor_every = 10        # re-send the anchors to the agent every N prompts (0 = never)
+//! digest_tokens = 1500       # the anchors block at session start and re-anchoring stays within this
+//! remind_tokens = 600        # rules for what a tool call touched, sent after it (0 = never)
+//! remind_every = 50          # a rule reminded is not reminded again for N tool calls
 //! semantic_threshold = 0.66  # cosine similarity above which a semantic-only anchor warns (calibrated: benches/semantic_calibration.rs)
 //! max_payload_mb = 16        # larger hook payloads are a fault
 //! ```
@@ -31,6 +34,12 @@ pub struct CheckConfig {
     pub on_error: OnError,
     /// Re-anchor every N user prompts; 0 disables periodic re-anchoring.
     pub reanchor_every: u32,
+    /// Token budget of the anchors block (session start, re-anchoring).
+    pub digest_tokens: usize,
+    /// Token budget of the rules reminded after a tool call; 0 disables reminders.
+    pub remind_tokens: usize,
+    /// Tool calls before a reminded rule may be reminded again (a compaction resets).
+    pub remind_every: u32,
     /// Cosine similarity threshold of the semantic tier.
     pub semantic_threshold: f32,
     /// Largest accepted hook payload, in MiB.
@@ -42,6 +51,9 @@ impl Default for CheckConfig {
         CheckConfig {
             on_error: OnError::Deny,
             reanchor_every: 10,
+            digest_tokens: 1500,
+            remind_tokens: 600,
+            remind_every: 50,
             semantic_threshold: 0.66,
             max_payload_mb: 16,
         }

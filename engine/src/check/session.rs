@@ -1,8 +1,10 @@
 //! Per-session re-anchoring state under `.ctx/sessions/`: how many prompts a session has sent,
-//! when the anchors were last re-sent, and whether a denial happened since.
+//! when the anchors were last re-sent, whether a denial happened since, and which rules were
+//! reminded after which tool call.
 
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// The state of one agent session.
@@ -14,6 +16,12 @@ pub struct SessionState {
     pub last_anchored: Option<u32>,
     /// A denial happened after the last re-anchoring.
     pub denied_since: bool,
+    /// Tool calls seen after they ran.
+    #[serde(default)]
+    pub tool_calls: u32,
+    /// Anchors reminded after a tool call, with the tool-call count at that moment.
+    #[serde(default)]
+    pub reminded: BTreeMap<String, u32>,
 }
 
 /// Why the anchors are being re-sent, if they are.
@@ -54,11 +62,32 @@ impl SessionState {
         crate::private_fs::write_atomic(&path, &json)
     }
 
-    /// Records a session start: anchors are sent.
-    pub fn on_session_start(&mut self) -> Reanchor {
+    /// Records a session start: anchors are sent. After a compaction or a cleared context
+    /// (`fresh_context`) the model has lost the reminders too, so each may come again.
+    pub fn on_session_start(&mut self, fresh_context: bool) -> Reanchor {
         self.last_anchored = Some(self.prompts);
         self.denied_since = false;
+        if fresh_context {
+            self.reminded.clear();
+        }
         Reanchor::SessionStart
+    }
+
+    /// Records a tool call that ran.
+    pub fn on_tool_call(&mut self) {
+        self.tool_calls += 1;
+    }
+
+    /// True when anchor `id` may be reminded now: never reminded, or `every` tool calls ago.
+    pub fn reminder_due(&self, id: &str, every: u32) -> bool {
+        self.reminded
+            .get(id)
+            .is_none_or(|&at| self.tool_calls.saturating_sub(at) >= every)
+    }
+
+    /// Records that anchor `id` was reminded now.
+    pub fn remember_reminder(&mut self, id: &str) {
+        self.reminded.insert(id.to_string(), self.tool_calls);
     }
 
     /// Records a user prompt; returns why the anchors should be re-sent now, if they should.
@@ -85,13 +114,30 @@ mod tests {
     #[test]
     fn reanchors_at_start_after_denials_and_every_n_prompts() {
         let mut s = SessionState::default();
-        assert_eq!(s.on_session_start(), Reanchor::SessionStart);
+        assert_eq!(s.on_session_start(false), Reanchor::SessionStart);
         assert_eq!(s.on_prompt(3), None);
         assert_eq!(s.on_prompt(3), None);
         assert_eq!(s.on_prompt(3), Some(Reanchor::Periodic));
         s.denied_since = true;
         assert_eq!(s.on_prompt(3), Some(Reanchor::AfterDeny));
         assert_eq!(s.on_prompt(3), None);
+    }
+
+    #[test]
+    fn reminders_wait_n_tool_calls_or_a_fresh_context() {
+        let mut s = SessionState::default();
+        assert!(s.reminder_due("a", 3));
+        s.remember_reminder("a");
+        s.on_tool_call();
+        s.on_tool_call();
+        assert!(!s.reminder_due("a", 3));
+        s.on_tool_call();
+        assert!(s.reminder_due("a", 3));
+        s.remember_reminder("a");
+        s.on_session_start(false);
+        assert!(!s.reminder_due("a", 3));
+        s.on_session_start(true);
+        assert!(s.reminder_due("a", 3));
     }
 
     #[test]
