@@ -292,4 +292,24 @@ fn code_a_rule_keeps_is_caught_when_removed_not_when_added() {
     dropped.effects[0].removed = vec!["#[must_use]".into(), "pub fn f() -> u8 { 1 }".into()];
     assert!(hits(must_use, &dropped));
     assert!(!hits(must_use, &write("src/b.rs", &["#[must_use]"])));
+    let doc = "# Names\n\n`@objc(RCPurchases)` and `@objc(RCCustomerInfo)` name the Obj-C classes. Don't remove or change these.\n\n- `gen/` holds generated code.\n";
+    let anchors = extract_anchors("AGENTS.md", doc);
+    let names = find(&anchors, "Don't remove");
+    let mut renamed = write(
+        "Sources/CustomerInfo.swift",
+        &["public final class CustomerInfo {"],
+    );
+    renamed.effects[0].removed =
+        vec!["@objc(RCCustomerInfo) public final class CustomerInfo {".into()];
+    assert!(hits(names, &renamed));
+    assert!(!hits(
+        names,
+        &write("Sources/Other.swift", &["@objc(RCOther) class Other {}"])
+    ));
+    let mut gen = write("gen/a.rs", &["x"]);
+    gen.effects[0].op = FileOp::Delete;
+    assert!(
+        !hits(names, &gen),
+        "a finished sentence does not point at the list after it"
+    );
 }

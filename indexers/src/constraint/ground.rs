@@ -993,26 +993,51 @@ fn referents(rule: &Rule, ctx: &Context, permit: bool, out: &mut Out) {
     ]
     .iter()
     .any(|p| contains_word(&rule.text, p));
+    // Code named before is what "remove these" keeps; any other verb acts on paths only.
+    let keeps_code = rule.verb_class.delete && !rule.verb_class.code;
+    let referents: Vec<&Object> = ctx
+        .referents
+        .iter()
+        .filter(|o| match &o.kind {
+            ObjectKind::Path(_) => true,
+            ObjectKind::Code(c) => keeps_code && looks_like_code(c),
+            _ => false,
+        })
+        .collect();
     let candidates: Vec<&Object> = match ctx.subject {
-        Some(subject) if !pronoun || ctx.referents.is_empty() => vec![subject],
-        _ if pronoun => ctx.referents.iter().collect(),
+        Some(subject) if !pronoun || referents.is_empty() => vec![subject],
+        _ if pronoun => referents,
         _ => Vec::new(),
     };
     for obj in candidates {
-        if let ObjectKind::Path(p) = &obj.kind {
-            let mut m = PathMatcher::new(vec![join_base(ctx.base_dir, &dir_glob(p))]);
-            m.ops = path_ops(&rule.verb_class);
-            out.add(
-                Matcher::Path(m),
-                format!(
-                    "\"{}\" → `{p}` (named before)",
-                    rule.verb.clone().unwrap_or_default()
-                ),
-                true,
-                permit,
-            );
+        match &obj.kind {
+            ObjectKind::Path(p) => {
+                let mut m = PathMatcher::new(vec![join_base(ctx.base_dir, &dir_glob(p))]);
+                m.ops = path_ops(&rule.verb_class);
+                out.add(
+                    Matcher::Path(m),
+                    format!(
+                        "\"{}\" → `{p}` (named before)",
+                        rule.verb.clone().unwrap_or_default()
+                    ),
+                    true,
+                    permit,
+                );
+            }
+            // "`@objc(RC…)` names … Don't remove these": the code named before must stay (a
+            // bold lead in prose, "**Fix root causes**", is no code).
+            ObjectKind::Code(c) if keeps_code && looks_like_code(c) => {
+                code_object(rule, c, ctx, permit, true, out)
+            }
+            _ => {}
         }
     }
+}
+
+/// True when a span reads as code rather than words: one token, or a sigil of code in it.
+fn looks_like_code(text: &str) -> bool {
+    !text.trim().contains(char::is_whitespace)
+        || text.contains(['(', '@', '.', '_', ':', '#', '<', '[', '{', '=', '/'])
 }
 
 fn contains_word(text: &str, phrase: &str) -> bool {

@@ -547,11 +547,15 @@ fn heading_rule(doc: &segment::Document, i: usize) -> Option<String> {
 }
 
 /// Objects a pronoun in sentence `i` may refer to: paths the sentence itself names ("… under
-/// `x/` are synced — never edit them"), else the items after it (an intro such as "Do not
-/// edit these:"), its block's parent and its subject, and the sentence before it.
+/// `x/` are synced — never edit them"); else, for a sentence left open ("Do not edit these:",
+/// "Never touch the following files"), the items after it; else its block's parent and
+/// subject and the sentence before it, and the items after it when those name nothing
+/// ("NEVER edit these files directly." above a list). Paths and code (code only counts where
+/// the verb keeps it: "don't remove these").
 fn referents(doc: &segment::Document, i: usize) -> Vec<Object> {
     let sentence = &doc.sentences[i];
     let is_path = |o: &Object| matches!(o.kind, ObjectKind::Path(_));
+    let named = |o: &Object| matches!(o.kind, ObjectKind::Path(_) | ObjectKind::Code(_));
     let own: Vec<Object> = mask(&clean_markdown(&sentence.text))
         .objects
         .into_iter()
@@ -560,25 +564,43 @@ fn referents(doc: &segment::Document, i: usize) -> Vec<Object> {
     if !own.is_empty() {
         return own;
     }
+    let objects_in = |texts: Vec<&str>| -> Vec<Object> {
+        texts
+            .into_iter()
+            .flat_map(|t| mask(&clean_markdown(t)).objects)
+            .filter(named)
+            .collect()
+    };
     let block = &doc.blocks[sentence.block];
-    let mut texts: Vec<&str> = block.following_items.iter().map(String::as_str).collect();
+    let last_in_block = doc
+        .sentences
+        .get(i + 1)
+        .is_none_or(|next| next.block != sentence.block);
+    let following: Vec<&str> = match last_in_block {
+        true => block.following_items.iter().map(String::as_str).collect(),
+        false => Vec::new(),
+    };
+    if !sentence.text.trim_end().ends_with(['.', '!', '?']) && !following.is_empty() {
+        return objects_in(following);
+    }
+    let mut before: Vec<&str> = Vec::new();
     if let Some(parent) = block.parent {
         let p = &doc.blocks[parent];
-        texts.extend(p.subject.as_deref());
+        before.extend(p.subject.as_deref());
         if p.is_item {
-            texts.push(&p.text);
+            before.push(&p.text);
         }
     }
     if i > 0 && doc.sentences[i - 1].block == sentence.block {
-        texts.push(&doc.sentences[i - 1].text);
+        before.push(&doc.sentences[i - 1].text);
     } else if sentence.block > 0 && !block.is_item {
-        texts.push(&doc.blocks[sentence.block - 1].text);
+        before.push(&doc.blocks[sentence.block - 1].text);
     }
-    texts
-        .into_iter()
-        .flat_map(|t| mask(&clean_markdown(t)).objects)
-        .filter(is_path)
-        .collect()
+    let earlier = objects_in(before);
+    match earlier.is_empty() {
+        true => objects_in(following),
+        false => earlier,
+    }
 }
 
 /// Commands named in the sentence's block, its parent and the code blocks of its section,
