@@ -242,6 +242,11 @@ fn relations(rule: &mut Rule, masked: &Masked) {
         let Some(caps) = pattern.regex().captures(&rule.text) else {
             continue;
         };
+        if opens_with_a_preposition(&caps["forbid"]) {
+            // "exceptions for errors, not for control flow": a contrast of purposes or
+            // places, not of names.
+            continue;
+        }
         let keep = items(&caps["keep"], masked);
         let mut forbid = items(&caps["forbid"], masked);
         let start = caps.name("forbid").map_or(0, |m| m.start());
@@ -267,6 +272,18 @@ fn relations(rule: &mut Rule, masked: &Masked) {
 /// True when the last word of `before` is an article or a qualifier ("the", "a system").
 fn follows_a_determiner(before: &str) -> bool {
     is_determiner(before.split_whitespace().next_back().unwrap_or(""))
+}
+
+/// True when `group` opens with a preposition ("for control flow", "in tests").
+fn opens_with_a_preposition(group: &str) -> bool {
+    const PREPOSITIONS: &[&str] = &[
+        "for", "in", "on", "at", "to", "from", "with", "by", "of", "as", "into", "during",
+        "inside", "within", "under", "via", "through", "about",
+    ];
+    group
+        .split_whitespace()
+        .next()
+        .is_some_and(|w| PREPOSITIONS.contains(&w))
 }
 
 /// An article or a qualifier of the noun after it ("the", "global", "system").
@@ -494,6 +511,8 @@ mod tests {
         assert_eq!(r[0].kept, [Item::Object(0)]);
         assert_eq!(r[0].forbidden, [Item::Object(1)]);
         let (_, r) = rules("Always run tasks on the module you touched, not the entire project");
+        assert!(r[0].forbidden.is_empty(), "{r:?}");
+        let (_, r) = rules("Use exceptions for exceptional conditions, not for control flow");
         assert!(r[0].forbidden.is_empty(), "{r:?}");
         let (_, r) = rules("Use Number.isFinite instead of global isFinite");
         assert!(
