@@ -313,3 +313,18 @@ fn code_a_rule_keeps_is_caught_when_removed_not_when_added() {
         "a finished sentence does not point at the list after it"
     );
 }
+
+#[test]
+fn kinds_of_file_named_in_words_are_their_globs() {
+    let doc = "# Rules\n\n- NEVER read entire CSV files - use SQL queries to retrieve only the rows you need.\n- Do not edit JSON files by hand.\n- Don't create Python files in the root.\n";
+    let anchors = extract_anchors("AGENTS.md", doc);
+    let csv = find(&anchors, "CSV files");
+    assert!(hits(csv, &read("data/endpoints.csv")));
+    assert!(!hits(csv, &read("data/endpoints.sql")));
+    assert!(!hits(csv, &write("data/endpoints.csv", &["a,b"])));
+    let json = find(&anchors, "JSON files");
+    assert!(hits(json, &write("config/app.json", &["{}"])));
+    assert!(!hits(json, &read("config/app.json")));
+    let placed = find(&anchors, "Python files");
+    assert!(!hits(placed, &write("src/app.py", &["x = 1"])));
+}

@@ -79,6 +79,11 @@ pub fn ground(rule: &Rule, masked: &Masked, ctx: &Context) -> Vec<Grounded> {
                     }
                 }
             }
+            let file_verb = rule.verb_class.touches_files()
+                || matches!(rule.verb.as_deref(), Some("stage" | "commit"));
+            if file_verb && out.items.len() == before {
+                file_kinds(rule, ctx, permit, &mut out);
+            }
             if !rule.verb_class.speech {
                 bare_programs(rule, masked, permit, &mut out);
             }
@@ -1030,6 +1035,36 @@ fn referents(rule: &Rule, ctx: &Context, permit: bool, out: &mut Out) {
                 code_object(rule, c, ctx, permit, true, out)
             }
             _ => {}
+        }
+    }
+}
+
+/// "Never read CSV files", "do not commit log files", "don't edit Java files": a kind of
+/// file named in words stands for the glob of its files. Not when a place narrows it ("Python
+/// files in the root"): the glob would be wider than the rule.
+fn file_kinds(rule: &Rule, ctx: &Context, permit: bool, out: &mut Out) {
+    static PLACED: OnceLock<Regex> = OnceLock::new();
+    let placed = PLACED.get_or_init(|| {
+        Regex::new(
+            r"\bfiles?\s+(?:in|under|inside|within|outside|at|from|of|for|that|which|with)\b",
+        )
+        .unwrap()
+    });
+    if placed.is_match(&rule.text) {
+        return;
+    }
+    let lex = lexicon();
+    let kinds = lex.file_kinds.iter().map(|k| (&k.names, &k.files));
+    let languages = lex.languages.iter().map(|l| (&l.names, &l.files));
+    for (names, files) in kinds.chain(languages) {
+        let named = names.iter().any(|n| {
+            contains_word(&rule.text, &format!("{n} files"))
+                || contains_word(&rule.text, &format!("{n} file"))
+        });
+        if named {
+            for glob in files {
+                path_object(rule, glob, ctx, permit, out);
+            }
         }
     }
 }

@@ -90,6 +90,16 @@ pub struct Language {
     pub files: Vec<String>,
 }
 
+/// A kind of file named in words ("CSV files").
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileKind {
+    /// Words naming it before "file(s)".
+    pub names: Vec<String>,
+    /// Its files.
+    pub files: Vec<String>,
+}
+
 /// Test files.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -125,6 +135,8 @@ pub struct Lexicon {
     pub flags: Vec<FlagSpellings>,
     /// Languages.
     pub languages: Vec<Language>,
+    /// Kinds of file named in words.
+    pub file_kinds: Vec<FileKind>,
     /// Test files.
     pub tests: Tests,
     /// Prose files.
