@@ -926,6 +926,28 @@ fn status_reports_install_binary_and_trust_per_agent() {
     assert_eq!(gemini["trust"]["state"], "trusted", "{gemini}");
     assert_eq!(gemini["ok"], true, "{gemini}");
     assert_eq!(code, Some(0));
+    // An install by an older ctx watches fewer tools (no read tools): reported, not ok.
+    let settings = dir.path().join(".gemini/settings.json");
+    let text = std::fs::read_to_string(&settings).unwrap();
+    let older = text.replace(
+        "replace|read_file|read_many_files|grep_search|search_file_content|mcp_",
+        "replace|mcp_",
+    );
+    assert_ne!(older, text, "the test must rewrite the BeforeTool matcher");
+    std::fs::write(&settings, older).unwrap();
+    let (targets, code) = status(&dir);
+    let gemini = targets.iter().find(|t| t["target"] == "gemini").unwrap();
+    assert_eq!(gemini["outdated"], json!(["BeforeTool"]), "{gemini}");
+    assert_eq!(gemini["ok"], false, "{gemini}");
+    assert!(
+        gemini["next"]
+            .as_str()
+            .unwrap()
+            .contains("ctx hook install gemini"),
+        "{gemini}"
+    );
+    assert_eq!(code, Some(1));
+    std::fs::write(&settings, text).unwrap();
     dir.ctx(&["hook", "install", "codex"]).ok();
     let (targets, code) = status(&dir);
     let codex = targets.iter().find(|t| t["target"] == "codex").unwrap();

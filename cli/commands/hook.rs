@@ -382,6 +382,9 @@ struct TargetStatus {
     events: Vec<&'static str>,
     /// Events ctx installs that have none (an older or partial install).
     missing: Vec<&'static str>,
+    /// Events whose ctx hook watches other tools than this ctx installs (an older install:
+    /// the read tools, say, go unchecked until it is installed again).
+    outdated: Vec<&'static str>,
     /// Each ctx binary the hooks call, probed.
     ctx: Vec<Probe>,
     /// Whether the agent runs them (absent for git).
@@ -450,6 +453,14 @@ fn agent_status(
         .map(|e| e.0)
         .filter(|e| !events.contains(e))
         .collect();
+    let outdated: Vec<&'static str> = hooks::events(agent)
+        .iter()
+        .filter(|(event, matcher, _)| {
+            let mine: Vec<_> = found.iter().filter(|f| f.event == *event).collect();
+            !mine.is_empty() && mine.iter().all(|f| f.matcher.as_deref() != *matcher)
+        })
+        .map(|e| e.0)
+        .collect();
     let ctx = probes(found.iter().map(|f| f.command.as_str()));
     let trust = (!found.is_empty()).then(|| trust::trust(agent, root, config, &found));
     let trusted = trust
@@ -462,7 +473,7 @@ fn agent_status(
     };
     let next = if found.is_empty() {
         Some(format!("ctx hook install {}{flag}", agent.name()))
-    } else if !runs || !missing.is_empty() {
+    } else if !runs || !missing.is_empty() || !outdated.is_empty() {
         Some(format!(
             "run `ctx hook install {}{flag}` again with a working ctx",
             agent.name()
@@ -474,13 +485,15 @@ fn agent_status(
     };
     // Claude Code runs project hooks in `claude -p` without the trust dialog: an untrusted
     // folder is reported, not counted as broken.
-    let ok = runs && missing.is_empty() && (trusted || agent == Agent::Claude);
+    let ok =
+        runs && missing.is_empty() && outdated.is_empty() && (trusted || agent == Agent::Claude);
     Ok(TargetStatus {
         target: agent.name(),
         scope,
         config: config.to_path_buf(),
         events,
         missing,
+        outdated,
         ctx,
         trust,
         next,
@@ -528,6 +541,7 @@ fn git_status(root: &Path) -> anyhow::Result<TargetStatus> {
         } else {
             vec!["pre-commit"]
         },
+        outdated: Vec::new(),
         next: (!ok).then(|| "ctx hook install git".to_string()),
         ctx,
         trust: None,
@@ -548,15 +562,16 @@ fn print_status(all: &[TargetStatus], root: &Path) -> anyhow::Result<()> {
             )?;
             continue;
         }
-        let events = if s.missing.is_empty() {
-            format!("{} events", s.events.len())
-        } else {
-            format!(
-                "{} events, missing {}",
-                s.events.len(),
-                s.missing.join(", ")
-            )
-        };
+        let mut events = format!("{} events", s.events.len());
+        if !s.missing.is_empty() {
+            events.push_str(&format!(", missing {}", s.missing.join(", ")));
+        }
+        if !s.outdated.is_empty() {
+            events.push_str(&format!(
+                ", older tool matchers on {}",
+                s.outdated.join(", ")
+            ));
+        }
         outln!(
             "{label:<7} installed in {} ({events})",
             install::shown(&s.config, root)
