@@ -73,6 +73,16 @@ pub fn program_effects(program: &str, args: &[String], ctx: &PathContext) -> Vec
     }
 }
 
+/// `bat`'s options that take a value (Debian installs it as `batcat`).
+const BAT_OPTIONS: &[&str] = &[
+    "-l",
+    "--language",
+    "-r",
+    "--line-range",
+    "--style",
+    "--theme",
+];
+
 /// Programs whose operands are all files they print (options with a value listed).
 const PRINTERS: &[(&str, &[&str])] = &[
     ("cat", &[]),
@@ -81,28 +91,8 @@ const PRINTERS: &[(&str, &[&str])] = &[
     ("less", &[]),
     ("more", &[]),
     ("most", &[]),
-    (
-        "bat",
-        &[
-            "-l",
-            "--language",
-            "-r",
-            "--line-range",
-            "--style",
-            "--theme",
-        ],
-    ),
-    (
-        "batcat",
-        &[
-            "-l",
-            "--language",
-            "-r",
-            "--line-range",
-            "--style",
-            "--theme",
-        ],
-    ),
+    ("bat", BAT_OPTIONS),
+    ("batcat", BAT_OPTIONS),
     ("head", &["-n", "-c", "--lines", "--bytes"]),
     ("tail", &["-n", "-c", "--lines", "--bytes", "-s", "--pid"]),
     ("cut", &["-d", "-f", "-b", "-c", "--delimiter", "--fields"]),
