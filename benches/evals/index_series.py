@@ -4,8 +4,10 @@ previous checkout of the same repository (its `.ctx` copied in, then `ctx index 
 
 The incremental indexer re-chunks only files whose content changed and reuses the
 embedding of every chunk whose text is unchanged (vectors are keyed by content), so the
-result is the index a fresh `ctx index .` would build, while the model runs only on what
-differs between commits. This makes hybrid (embedding) runs over many commits of one
+result holds the chunks and vectors a fresh `ctx index .` would build, while the model
+runs only on what differs between commits. BM25 scores differ slightly from a fresh
+index's (tantivy keeps deleted documents in its statistics until segments merge): compare
+hybrid and lexical packs on the same seeded indexes. This makes hybrid (embedding) runs over many commits of one
 project affordable on a shared two-core machine; score_pack.py then finds each `.ctx`
 in place and only packs.
 
