@@ -32,6 +32,8 @@ pub struct RuleContext<'a> {
     pub base_dir: &'a str,
     /// The headings the rule sits under.
     pub section: &'a [String],
+    /// The code block the sentence introduces with a colon, as (language, text).
+    pub shown_code: Option<(&'a str, &'a str)>,
 }
 
 /// One anchor's worth of a rule sentence: the matchers that share a tier.
@@ -152,6 +154,7 @@ fn compile_directive(directive: &Directive, masked: &Masked, ctx: &RuleContext) 
         base_dir: ctx.base_dir,
         sentence: &masked.text,
         section: ctx.section,
+        shown_code: ctx.shown_code,
     };
     let mut groups: Vec<CompiledRule> = Vec::new();
     let mut first_polarity = None;

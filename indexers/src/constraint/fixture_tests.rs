@@ -328,3 +328,63 @@ fn kinds_of_file_named_in_words_are_their_globs() {
     let placed = find(&anchors, "Python files");
     assert!(!hits(placed, &write("src/app.py", &["x = 1"])));
 }
+
+#[test]
+fn a_header_shown_below_its_rule_is_required_in_files_of_its_kind() {
+    let text = "# Style\n\nAll C# files require this header (enforced by .editorconfig):\n\n```csharp\n// Copyright (c) Contoso Ltd.\n// Licensed under the MIT license.\n```\n\nEvery new Go file must start with this header:\n\n```go\n// Copyright 2024 The Gopher Authors\n```\n\nRun the build like this:\n\n```sh\nmake build\n```\n";
+    let anchors = extract_anchors("AGENTS.md", text);
+    let cs = find(&anchors, "C# files");
+    assert_eq!(cs.severity, Severity::Block, "{:?}", cs.tier_reason);
+    let header = [
+        "// Copyright (c) Contoso Ltd.",
+        "// Licensed under the MIT license.",
+    ];
+    assert!(hits(cs, &write("src/Parser.cs", &["namespace Demo;"])));
+    assert!(!hits(
+        cs,
+        &write("src/Parser.cs", &[header[0], header[1], "namespace Demo;"])
+    ));
+    assert!(
+        !hits(cs, &write("src/parser.py", &["import os"])),
+        "other kinds"
+    );
+    let go = find(&anchors, "Go file");
+    assert!(hits(go, &write("pkg/a.go", &["package a"])));
+    assert!(
+        !hits(
+            go,
+            &write(
+                "pkg/a.go",
+                &["// Copyright 2026 The Gopher  Authors", "package a"]
+            )
+        ),
+        "any year, any spacing"
+    );
+    assert!(
+        anchors.iter().all(|a| !a.text.contains("Run the build")
+            || a.matchers.iter().all(|m| !matches!(m, Matcher::Code(_)))),
+        "a block shown for another purpose is no header"
+    );
+}
+
+#[test]
+fn emoji_rules_hold_where_they_say() {
+    let text = "# Style\n\n- Never use emoji in commit messages.\n- No emojis in code.\n- Do not use emoji in documentation, including headings.\n";
+    let anchors = extract_anchors("AGENTS.md", text);
+    let commits = find(&anchors, "commit messages");
+    assert!(hits(commits, &command("git commit -m ✨_add_parser")));
+    assert!(!hits(commits, &command("git commit -m feat:_add_parser")));
+    let code = find(&anchors, "in code");
+    assert!(hits(code, &write("src/app.py", &["print(\"done 🚀\")"])));
+    assert!(
+        !hits(code, &write("src/app.py", &["# Copyright © 2026"])),
+        "a text symbol"
+    );
+    assert!(
+        !hits(code, &write("README.md", &["## 🚀 Start"])),
+        "docs are another rule's"
+    );
+    let docs = find(&anchors, "documentation");
+    assert!(hits(docs, &write("docs/start.md", &["## 🚀 Start"])));
+    assert!(!hits(docs, &write("src/app.py", &["print(\"done 🚀\")"])));
+}

@@ -12,7 +12,7 @@
 
 use super::concepts::{concepts, Grounding};
 use super::lexicon::{lexicon, verb_in};
-use super::objects::{Masked, Object, ObjectKind};
+use super::objects::{file_extension_named, Masked, Object, ObjectKind};
 use super::patterns::patterns;
 use super::rule::{Item, Rule, VerbClass};
 use ctx_engine::anchor::{
@@ -41,6 +41,8 @@ pub struct Context<'a> {
     pub sentence: &'a str,
     /// The headings the rule sits under, outermost first.
     pub section: &'a [String],
+    /// The code block the sentence introduces with a colon, as (language, text).
+    pub shown_code: Option<(&'a str, &'a str)>,
 }
 
 /// One matcher and how it was found.
@@ -152,8 +154,19 @@ fn refine_concept(matcher: Matcher, rule: &Rule, masked: &Masked) -> Matcher {
             branches: non_empty_or(named_branches(rule, masked), branches),
         }),
         Matcher::Command(m) if m.subcommand == ["commit"] => staged_paths(m, rule, masked),
+        Matcher::Code(m) if m.required => Matcher::Code(required_in_named_kinds(m, rule, masked)),
         other => other,
     }
+}
+
+/// "All C# files require the licence header", "… for `.properties` and `.yml`": a
+/// requirement that names kinds of file holds for those kinds, not the concept's default.
+fn required_in_named_kinds(mut m: CodeMatcher, rule: &Rule, masked: &Masked) -> CodeMatcher {
+    let named = named_file_kinds(rule, masked);
+    if !named.is_empty() {
+        m.files = GlobList::new(named);
+    }
+    m
 }
 
 fn non_empty_or(named: Vec<String>, default: Vec<String>) -> Vec<String> {
@@ -1053,20 +1066,48 @@ fn file_kinds(rule: &Rule, ctx: &Context, permit: bool, out: &mut Out) {
     if placed.is_match(&rule.text) {
         return;
     }
+    for glob in kinds_named_in_words(rule) {
+        path_object(rule, glob, ctx, permit, out);
+    }
+}
+
+/// The globs of the kinds of file the rule names in words: "CSV files", "a Go file".
+fn kinds_named_in_words(rule: &Rule) -> Vec<&'static String> {
     let lex = lexicon();
     let kinds = lex.file_kinds.iter().map(|k| (&k.names, &k.files));
     let languages = lex.languages.iter().map(|l| (&l.names, &l.files));
+    let mut globs = Vec::new();
     for (names, files) in kinds.chain(languages) {
         let named = names.iter().any(|n| {
             contains_word(&rule.text, &format!("{n} files"))
                 || contains_word(&rule.text, &format!("{n} file"))
         });
         if named {
-            for glob in files {
-                path_object(rule, glob, ctx, permit, out);
-            }
+            globs.extend(files);
         }
     }
+    globs
+}
+
+/// The kinds of file a rule names, in words ("C# files") or as extensions (`.java`,
+/// `*.properties`), as globs. Extensions come from the clause, else from the rest of its
+/// sentence ("… the license header — copy it from X for `.java` and `.kts` files").
+fn named_file_kinds(rule: &Rule, masked: &Masked) -> Vec<String> {
+    let mut globs: Vec<String> = kinds_named_in_words(rule).into_iter().cloned().collect();
+    let extensions = |objects: &mut dyn Iterator<Item = &Object>| -> Vec<String> {
+        objects
+            .filter_map(|o| file_extension_named(&o.text))
+            .map(|ext| format!("**/*.{ext}"))
+            .collect()
+    };
+    let mut named = extensions(&mut rule.objects.iter().map(|&i| &masked.objects[i]));
+    if named.is_empty() {
+        named = extensions(&mut masked.objects.iter());
+    }
+    globs.extend(named);
+    globs.sort();
+    globs.dedup();
+    globs
 }
 
 /// True when a span reads as code rather than words: one token, or a sigil of code in it.
@@ -1093,6 +1134,7 @@ fn contains_word(text: &str, phrase: &str) -> bool {
 /// Requirements: a flag a command must carry, the paths "only" leaves open, the tools a
 /// category leaves out, commit trailers a message must carry.
 fn requirements(rule: &Rule, masked: &Masked, ctx: &Context, out: &mut Out) {
+    required_shown_header(rule, masked, ctx, out);
     let only = rule.form == "restriction" || rule.text.contains(" only ");
     let prefixes = commit_prefixes(rule, masked, ctx, out);
     for &i in &rule.objects {
@@ -1202,7 +1244,79 @@ fn commit_prefixes(rule: &Rule, masked: &Masked, ctx: &Context, out: &mut Out) -
 /// "Every new file must start with `// SPDX-License-Identifier:`", "each test file must
 /// import `pytest`": a span every file of a kind must carry, checked on whole-file writes. The
 /// kind is any file, a language's files or test files; "tests" is a reading of the words (ask).
+/// "All C# files require this header:" above the header itself: a file of that kind written
+/// whole must hold the block's first line. The files are the kinds the rule names, else the
+/// block's language; years and placeholders in the line match any value.
+fn required_shown_header(rule: &Rule, masked: &Masked, ctx: &Context, out: &mut Out) {
+    static SHOWN: OnceLock<Regex> = OnceLock::new();
+    let shown = SHOWN.get_or_init(|| {
+        Regex::new(r"\b(?:this|these|the\s+following|following)\s+(?:[\w-]+\s+)?(?:header|preamble|banner|notice|boilerplate)s?\b|\b(?:start|begin)s?\s+with\s*$").unwrap()
+    });
+    let Some((lang, text)) = ctx.shown_code else {
+        return;
+    };
+    if !shown.is_match(rule.text.trim_end_matches([':', ' '])) {
+        return;
+    }
+    let Some(first) = text.lines().map(str::trim).find(|l| !l.is_empty()) else {
+        return;
+    };
+    let mut files = named_file_kinds(rule, masked);
+    if files.is_empty() {
+        files = lexicon()
+            .language_files(lang)
+            .map(<[String]>::to_vec)
+            .unwrap_or_default();
+    }
+    if files.is_empty() {
+        return;
+    }
+    let mut m = CodeMatcher::new(line_pattern(first)).in_files(files);
+    m.required = true;
+    out.add(
+        Matcher::Code(m),
+        format!("the header shown below: `{first}`"),
+        true,
+        false,
+    );
+}
+
+/// A regex for one line of a template: whitespace runs match any whitespace, a year or a
+/// placeholder (`<year>`, `{name}`, `${owner}`, `[yyyy]`) matches any value.
+fn line_pattern(line: &str) -> String {
+    static VARIABLE: OnceLock<Regex> = OnceLock::new();
+    let variable = VARIABLE.get_or_init(|| {
+        Regex::new(r"\b(?:19|20)\d\d\b|\$?\{[^}\n]*\}|<[^>\n]*>|\[[^\]\n]*\]").unwrap()
+    });
+    let mut pattern = String::new();
+    let mut last = 0;
+    for m in variable.find_iter(line) {
+        pattern.push_str(&literal_words(&line[last..m.start()]));
+        pattern.push_str(".*");
+        last = m.end();
+    }
+    pattern.push_str(&literal_words(&line[last..]));
+    pattern
+}
+
+/// `text` escaped, with each whitespace run matching any whitespace.
+fn literal_words(text: &str) -> String {
+    let words: Vec<String> = text.split_whitespace().map(regex::escape).collect();
+    let mut joined = words.join(r"\s+");
+    if text.starts_with(char::is_whitespace) && !joined.is_empty() {
+        joined.insert_str(0, r"\s*");
+    }
+    if text.ends_with(char::is_whitespace) && !joined.is_empty() {
+        joined.push_str(r"\s*");
+    }
+    joined
+}
+
 fn required_code(rule: &Rule, code: &str, out: &mut Out) {
+    if file_extension_named(code).is_some() {
+        // "… for `.java` files": the extension says which files, not what they contain.
+        return;
+    }
     let p = patterns();
     let Some(caps) = p
         .file_subject

@@ -352,6 +352,7 @@ pub fn extract_document(rel_path: &str, text: &str, reading: Reading) -> Documen
             nearby_commands: nearby,
             base_dir: &base,
             section: &block.section,
+            shown_code: shown_code(&doc, sentence),
         };
         let Some(compiled) = compile_sentence(rule_text, &ctx) else {
             continue;
@@ -363,12 +364,13 @@ pub fn extract_document(rel_path: &str, text: &str, reading: Reading) -> Documen
                 .map(|c| Recommended::command(c, rel_path, sentence.line)),
         );
         let lead_in = rule_text.trim_end().ends_with(':') && !block.following_items.is_empty();
-        let says_what_code_does = sentence.code_context.is_some() && compiled.form == "imperative";
-        if (lead_in || says_what_code_does) && compiled.rules.iter().all(|r| r.matchers.is_empty())
-        {
-            // A list's lead-in ("Make sure you never log:") speaks through its items, and a
-            // comment beside a command ("just minsize  # Update size snapshots") says what
-            // the command does: neither is a rule of its own.
+        let labels_code = sentence.code_context.is_some() || sentence.labels_next_line;
+        let says_what_code_does = labels_code && compiled.form == "imperative";
+        // A list's lead-in ("Make sure you never log:") speaks through its items, and a
+        // comment beside or above a command ("just minsize  # Update size snapshots",
+        // "# Apply license headers" over `./gradlew licenseFormat`) says what the command
+        // does: neither is a rule of its own.
+        if says_what_code_does || lead_in && compiled.rules.iter().all(|r| r.matchers.is_empty()) {
             continue;
         }
         if !worth_keeping(&compiled, addressed) {
@@ -605,6 +607,22 @@ fn referents(doc: &segment::Document, i: usize) -> Vec<Object> {
 
 /// Commands named in the sentence's block, its parent and the code blocks of its section,
 /// for the program a bare flag belongs to.
+/// The code block a sentence ending with a colon introduces ("All C# files require this
+/// header:" and the header below it), as (language, text).
+fn shown_code<'d>(
+    doc: &'d segment::Document,
+    sentence: &segment::Sentence,
+) -> Option<(&'d str, &'d str)> {
+    if sentence.code_context.is_some() || !sentence.text.trim_end().ends_with(':') {
+        return None;
+    }
+    doc.code_blocks
+        .iter()
+        .find(|c| c.line > sentence.line && c.line <= sentence.line + 4)
+        .filter(|c| !c.counter_example)
+        .map(|c| (c.lang.as_str(), c.text.as_str()))
+}
+
 fn nearby_commands(doc: &segment::Document, block_index: usize) -> Vec<Vec<String>> {
     let block = &doc.blocks[block_index];
     let mut texts = vec![block.text.clone()];
@@ -688,7 +706,7 @@ fn merge_scopes(location: &[String], text: &[String]) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ctx_engine::anchor::Polarity;
+    use ctx_engine::anchor::{Matcher, Polarity};
 
     #[test]
     fn a_snippet_in_the_document_does_not_demote_a_whole_file_requirement() {
@@ -702,8 +720,39 @@ mod tests {
     }
 
     #[test]
+    fn a_header_requirement_holds_for_the_kinds_of_file_it_names() {
+        let text = "# Style\n\n- Every new source file MUST include the ASF license header — copy it from `header.txt` for `.java` and `.properties` files.\n- All C# files need the copyright header.\n- New source files must include the repository copyright header.\n";
+        let anchors = extract_anchors("AGENTS.md", text);
+        let files_of = |needle: &str| -> Vec<String> {
+            let anchor = anchors
+                .iter()
+                .find(|a| a.text.contains(needle))
+                .unwrap_or_else(|| panic!("no {needle:?} rule"));
+            match &anchor.matchers[..] {
+                [Matcher::Code(m)] if m.required => m.files.globs().to_vec(),
+                other => panic!("{needle:?}: {other:?}"),
+            }
+        };
+        assert_eq!(
+            files_of("ASF license"),
+            ["**/*.java", "**/*.properties"],
+            "named extensions"
+        );
+        assert_eq!(
+            files_of("C# files"),
+            ["**/*.cs"],
+            "a language named in words"
+        );
+        let default = files_of("repository copyright");
+        assert!(
+            default.contains(&"**/*.py".to_string()) && default.contains(&"**/*.kt".to_string()),
+            "no kind named: every source file {default:?}"
+        );
+    }
+
+    #[test]
     fn lead_ins_and_comments_saying_what_a_command_does_are_not_rules() {
-        let text = "# Dev\n\nMake sure you never log:\n\n- passwords\n- tokens\n\n```sh\njust minsize  # Update size snapshots\ncargo build  # never pass --release here\n```\n";
+        let text = "# Dev\n\nMake sure you never log:\n\n- passwords\n- tokens\n\n```sh\njust minsize  # Update size snapshots\ncargo build  # never pass --release here\n# Apply license headers to files\n./gradlew licenseFormat\n# Never run this against production\n./deploy.sh\n# Add the SPDX license header to new files\n```\n";
         let anchors = extract_anchors("AGENTS.md", text);
         let texts: Vec<&str> = anchors.iter().map(|a| a.text.as_str()).collect();
         assert!(!texts.contains(&"Make sure you never log:"), "{texts:?}");
@@ -714,6 +763,18 @@ mod tests {
         assert!(
             texts.iter().any(|t| t.contains("never pass --release")),
             "a prohibition in a comment stays: {texts:?}"
+        );
+        assert!(
+            !texts.iter().any(|t| t.contains("Apply license headers")),
+            "a comment over a command labels it: {texts:?}"
+        );
+        assert!(
+            texts.iter().any(|t| t.contains("Never run this against")),
+            "a prohibition over a command stays: {texts:?}"
+        );
+        assert!(
+            texts.iter().any(|t| t.contains("SPDX license header")),
+            "a comment over no code is read as written: {texts:?}"
         );
     }
 

@@ -583,6 +583,15 @@ pub fn is_path(span: &str) -> bool {
     has_file_extension(span)
 }
 
+/// The extension a span names as a kind of file (`.java`, `*.properties`), lowercased, when
+/// it is one ctx knows.
+pub fn file_extension_named(span: &str) -> Option<String> {
+    let ext = span.trim().strip_prefix("**/").unwrap_or(span.trim());
+    let ext = ext.strip_prefix('*').unwrap_or(ext).strip_prefix('.')?;
+    let ext = ext.to_ascii_lowercase();
+    FILE_EXTENSIONS.contains(&ext.as_str()).then_some(ext)
+}
+
 fn has_file_extension(name: &str) -> bool {
     match name.rsplit_once('.') {
         Some((stem, ext)) => {

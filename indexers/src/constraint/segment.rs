@@ -19,6 +19,9 @@ pub struct Sentence {
     pub block: usize,
     /// The command on the same line, for comments inside code blocks (`cargo build # never …`).
     pub code_context: Option<String>,
+    /// True for a comment on a line of its own right above a line of code in the same code
+    /// block (`# Apply license headers` over `./gradlew licenseFormat`): a label of that code.
+    pub labels_next_line: bool,
 }
 
 /// A fenced or literal code block.
@@ -90,7 +93,9 @@ pub fn segment(text: &str, first_line: u32) -> Document {
             } else {
                 block.text.push_str(raw);
                 block.text.push('\n');
-                code_comment(&mut doc, &builder, raw, line_no);
+                let next = lines.get(i + 1).copied();
+                let labels_next = next.is_some_and(|n| is_code_line(n, marker));
+                code_comment(&mut doc, &builder, raw, line_no, labels_next);
             }
             continue;
         }
@@ -336,6 +341,7 @@ impl BlockBuilder {
                 line: self.line + offset_line,
                 block: index,
                 code_context: None,
+                labels_next_line: false,
             });
         }
         let parent = if self.is_item {
@@ -426,7 +432,14 @@ fn is_table_rule(line: &str) -> bool {
 }
 
 /// Comments inside code blocks that carry a rule: `cargo build  # build. never build with --release`.
-fn code_comment(doc: &mut Document, builder: &BlockBuilder, raw: &str, line_no: u32) {
+/// `labels_next` says the line below is code of the same block.
+fn code_comment(
+    doc: &mut Document,
+    builder: &BlockBuilder,
+    raw: &str,
+    line_no: u32,
+    labels_next: bool,
+) {
     let Some((code, comment)) = split_comment(raw) else {
         return;
     };
@@ -446,6 +459,7 @@ fn code_comment(doc: &mut Document, builder: &BlockBuilder, raw: &str, line_no: 
         indent: 0,
     });
     let code = Some(code.trim().to_string()).filter(|c| !c.is_empty());
+    let labels_next_line = code.is_none() && labels_next;
     // Comments are terse: "build. never build with --release" holds two sentences.
     for sentence in comment.split(". ").map(str::trim).filter(|s| !s.is_empty()) {
         let sentence = sentence.to_string();
@@ -454,8 +468,18 @@ fn code_comment(doc: &mut Document, builder: &BlockBuilder, raw: &str, line_no: 
             line: line_no,
             block: index,
             code_context: code.clone(),
+            labels_next_line,
         });
     }
+}
+
+/// True for a line of code inside the fence `marker` closes: not blank, not the closing
+/// fence, not a comment of its own.
+fn is_code_line(line: &str, marker: &str) -> bool {
+    let trimmed = line.trim();
+    !trimmed.is_empty()
+        && !trimmed.starts_with(marker)
+        && split_comment(line).is_none_or(|(code, _)| !code.trim().is_empty())
 }
 
 fn split_comment(line: &str) -> Option<(&str, &str)> {
