@@ -7,9 +7,11 @@ use anyhow::Context;
 use ctx_engine::embed::Embedder;
 use ctx_engine::index::Wait;
 use ctx_engine::Index;
+use ctx_indexers::chunk::stream::StreamChunker;
+use ctx_indexers::chunk::ChunkLimits;
 use ctx_indexers::pipeline::Progress;
 use ctx_indexers::pipeline::{index_repository, IndexOptions, IndexSummary};
-use ctx_indexers::walk::{read_file, walk, ReadOutcome, WalkOptions};
+use ctx_indexers::walk::{read_file, walk, LargeFile, ReadOutcome, WalkOptions};
 use rayon::prelude::*;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -168,6 +170,19 @@ fn on_interrupt(progress: Arc<IndexProgress>) {
     }
 }
 
+/// The size and tokens of a file too big to read whole, read line by line: the sum of its
+/// chunks' tokens, as the index records it.
+fn large_file_tokens(path: &str, mut large: LargeFile) -> Result<(u64, u64), &'static str> {
+    let head = large.head().map_err(|(reason, _)| reason.as_str())?;
+    let mut chunker = StreamChunker::new(path, &head, &ChunkLimits::default());
+    let mut tokens = 0u64;
+    let (_, size) = large
+        .lines(&mut |line| chunker.push(line, &mut |c| tokens += u64::from(c.tokens)))
+        .map_err(|(reason, _)| reason.as_str())?;
+    chunker.finish(&mut |c| tokens += u64::from(c.tokens));
+    Ok((size, tokens))
+}
+
 /// What `--dry-run` prints: the files that would be indexed with their exact token
 /// counts (binary and oversized files are skipped as the index skips them), and the totals.
 fn dry_run(root: &Path, options: &WalkOptions, global: &Global) -> anyhow::Result<ExitCode> {
@@ -188,6 +203,7 @@ fn dry_run(root: &Path, options: &WalkOptions, global: &Global) -> anyhow::Resul
                     ctx_indexers::chunk::count_tokens(&text) as u64,
                 ))
             }
+            ReadOutcome::Large(large) => large_file_tokens(&file.rel_path, large),
             ReadOutcome::Skipped(reason, _) => Err(reason.as_str()),
         })
         .collect();

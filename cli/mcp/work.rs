@@ -468,8 +468,7 @@ pub fn index_status(shared: &Shared, _params: StatusParams) -> anyhow::Result<Ca
         match known.get(file.rel_path.as_str()) {
             None => added.push(file.rel_path.clone()),
             Some(r) if r.size != file.size || r.mtime_ns != file.mtime_ns => {
-                let bytes = std::fs::read(&file.path).unwrap_or_default();
-                if blake3::hash(&bytes).to_hex().as_str() != r.hash {
+                if !ctx_indexers::walk::hash_file(&file.path).is_ok_and(|h| h == r.hash) {
                     changed.push(file.rel_path.clone());
                 }
             }

@@ -86,8 +86,7 @@ pub fn changes(root: &Path, records: &[FileRecord], options: &IndexOptions) -> C
                 }
             }
             Some(record) if record.size != file.size || record.mtime_ns != file.mtime_ns => {
-                let same = std::fs::read(&file.path)
-                    .is_ok_and(|bytes| blake3::hash(&bytes).to_hex().as_str() == record.hash);
+                let same = crate::walk::hash_file(&file.path).is_ok_and(|h| h == record.hash);
                 if !same {
                     out.changed.push(file.rel_path.clone());
                 }

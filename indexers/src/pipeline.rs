@@ -7,9 +7,12 @@
 //! files or half a minute, so an interrupted run keeps most of its work and the next run
 //! completes the rest.
 
+use crate::chunk::stream::StreamChunker;
 use crate::chunk::{chunk_file, ChunkLimits};
 use crate::lang::Lang;
-use crate::walk::{read_file, walk, ReadOutcome, SkipReason, Walk, WalkOptions, WalkedFile};
+use crate::walk::{
+    read_file, walk, LargeFile, ReadOutcome, SkipReason, Walk, WalkOptions, WalkedFile,
+};
 use ctx_engine::embed::Embedder;
 use ctx_engine::index::vector_key;
 use ctx_engine::store::FileRecord;
@@ -23,6 +26,9 @@ use std::time::{Duration, Instant};
 /// Files read and chunked ahead of the writer, at most: bounds memory while the writer
 /// embeds, and is deep enough to keep every core busy while it does not.
 const READ_AHEAD: usize = 64;
+/// Bytes of source read ahead of the writer's next file, at most (a file bigger than this
+/// is read alone): many big files in a row cannot fill memory.
+const READ_AHEAD_BYTES: u64 = 64 << 20;
 /// Chunks gathered before they are embedded together: enough to sort them by length into
 /// full model runs that pad little.
 const EMBED_GROUP_CHUNKS: usize = 256;
@@ -316,8 +322,8 @@ fn known_under(index: &Index, paths: &[String]) -> Result<HashMap<String, FileRe
 /// indexed before).
 ///
 /// Reader threads take files one at a time (so a big file does not hold up the others)
-/// and stay at most [`READ_AHEAD`] files ahead of the writer, which bounds memory while the
-/// writer embeds. Writing in walk order keeps document order, and so search results among
+/// and stay at most [`READ_AHEAD`] files and [`READ_AHEAD_BYTES`] ahead of the writer,
+/// which bounds memory while the writer embeds. Writing in walk order keeps document order, and so search results among
 /// equal scores, the same from run to run.
 fn process_files(
     index: &mut Index,
@@ -342,7 +348,7 @@ fn process_files(
             while let Some(outcome) = parked.remove(&taken) {
                 writer.add(&files[taken].rel_path, outcome)?;
                 taken += 1;
-                window.advance(taken);
+                window.advance(taken, files[taken - 1].size);
             }
         }
         writer.finish()
@@ -369,7 +375,7 @@ fn read_ahead(
         for _ in 0..readers {
             let sender = sender.clone();
             scope.spawn(move || {
-                while let Some(number) = window.claim(files.len()) {
+                while let Some(number) = window.claim(files) {
                     let file = &files[number];
                     let outcome = read_and_chunk(file, known.get(&file.rel_path), options);
                     progress.advance(&file.rel_path);
@@ -382,8 +388,8 @@ fn read_ahead(
     });
 }
 
-/// Hands out file numbers in order, at most [`READ_AHEAD`] past the first file the writer
-/// has not taken yet.
+/// Hands out file numbers in order, at most [`READ_AHEAD`] files and [`READ_AHEAD_BYTES`]
+/// past the first file the writer has not taken yet.
 #[derive(Default)]
 struct Window {
     state: Mutex<WindowState>,
@@ -396,21 +402,35 @@ struct WindowState {
     next: usize,
     /// Files the writer has taken.
     taken: usize,
+    /// Bytes of the files handed out and not taken yet.
+    ahead_bytes: u64,
     /// The writer stopped: hand out nothing more.
     closed: bool,
 }
 
+impl WindowState {
+    /// True when a file of `size` bytes may be read now: it is the writer's next file, or
+    /// it stays within [`READ_AHEAD`] files and [`READ_AHEAD_BYTES`] of it.
+    fn has_room(&self, size: u64) -> bool {
+        self.next == self.taken
+            || (self.next < self.taken + READ_AHEAD
+                && self.ahead_bytes.saturating_add(size) <= READ_AHEAD_BYTES)
+    }
+}
+
 impl Window {
     /// The next file number to read, waiting while the readers are too far ahead; `None`
-    /// when all `total` files are handed out or the writer stopped.
-    fn claim(&self, total: usize) -> Option<usize> {
+    /// when all `files` are handed out or the writer stopped.
+    fn claim(&self, files: &[WalkedFile]) -> Option<usize> {
         let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         loop {
-            if state.closed || state.next >= total {
+            if state.closed || state.next >= files.len() {
                 return None;
             }
-            if state.next < state.taken + READ_AHEAD {
+            let size = files[state.next].size;
+            if state.has_room(size) {
                 state.next += 1;
+                state.ahead_bytes += size;
                 return Some(state.next - 1);
             }
             state = self
@@ -420,12 +440,12 @@ impl Window {
         }
     }
 
-    /// The writer has taken `taken` files.
-    fn advance(&self, taken: usize) {
-        self.state
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .taken = taken;
+    /// The writer has taken `taken` files, the last of `size` bytes.
+    fn advance(&self, taken: usize, size: u64) {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        state.taken = taken;
+        state.ahead_bytes = state.ahead_bytes.saturating_sub(size);
+        drop(state);
         self.moved.notify_all();
     }
 
@@ -569,6 +589,7 @@ fn read_and_chunk(
 ) -> Outcome {
     let bytes = match read_file(file, options.walk.max_file_size) {
         ReadOutcome::Text(bytes) => bytes,
+        ReadOutcome::Large(large) => return stream_and_chunk(file, large, known, options),
         ReadOutcome::Skipped(reason, message) => return Outcome::Skipped(reason, message),
     };
     let hash = blake3::hash(&bytes).to_hex().to_string();
@@ -580,11 +601,49 @@ fn read_and_chunk(
         .map(|l| l.name().to_string())
         .or_else(|| chunks.first().map(|c| c.language.clone()))
         .unwrap_or_else(|| "text".to_string());
+    changed(file, hash, bytes.len() as u64, language, chunks)
+}
+
+/// [`read_and_chunk`] for a file too big to hold whole: hashed in pieces first (an
+/// unchanged file costs one buffer), then read again line by line and cut into chunks as
+/// the lines come ([`StreamChunker`]); memory holds the chunks, never the file's bytes.
+fn stream_and_chunk(
+    file: &WalkedFile,
+    mut large: LargeFile,
+    known: Option<&FileRecord>,
+    options: &IndexOptions,
+) -> Outcome {
+    let result = large.hash().and_then(|hash| {
+        if known.is_some_and(|k| k.hash == hash) {
+            return Ok(None);
+        }
+        let head = large.head()?;
+        let mut chunker = StreamChunker::new(&file.rel_path, &head, &options.limits);
+        let mut chunks = Vec::new();
+        let (hash, size) = large.lines(&mut |line| chunker.push(line, &mut |c| chunks.push(c)))?;
+        let language = chunker.language().to_string();
+        chunker.finish(&mut |c| chunks.push(c));
+        Ok(Some((hash, size, language, chunks)))
+    });
+    match result {
+        Ok(None) => Outcome::Unchanged,
+        Ok(Some((hash, size, language, chunks))) => changed(file, hash, size, language, chunks),
+        Err((reason, message)) => Outcome::Skipped(reason, message),
+    }
+}
+
+fn changed(
+    file: &WalkedFile,
+    hash: String,
+    size: u64,
+    language: String,
+    chunks: Vec<Chunk>,
+) -> Outcome {
     Outcome::Changed(Chunked {
         record: FileRecord {
             path: file.rel_path.clone(),
             hash,
-            size: bytes.len() as u64,
+            size,
             mtime_ns: file.mtime_ns,
             language,
             chunks: 0,
@@ -661,7 +720,9 @@ fn embed_missing(
     progress: &dyn Progress,
     summary: &mut IndexSummary,
 ) -> Result<()> {
-    let mut wanted: Vec<(u64, String)> = Vec::new();
+    // The chunks to embed, by key and text length: texts are built per model run, so a
+    // huge file's chunks are not copied all at once.
+    let mut wanted: Vec<(u64, usize, &Chunk)> = Vec::new();
     let mut seen = HashSet::new();
     for chunk in changed.iter().flat_map(|c| &c.chunks) {
         if !crate::embed::wants_vector(chunk) {
@@ -673,15 +734,15 @@ fn embed_missing(
             summary.reused_embeddings += 1;
             continue;
         }
-        wanted.push((key, chunk.search_text()));
+        wanted.push((key, chunk.search_text().len(), chunk));
     }
     // Similar lengths in one model run pad little: sort by length before grouping.
-    wanted.sort_by_key(|(_, text)| text.len());
+    wanted.sort_by_key(|(_, len, _)| *len);
     let started = Instant::now();
     for group in wanted.chunks(EMBED_BATCH) {
-        let texts: Vec<String> = group.iter().map(|(_, text)| text.clone()).collect();
+        let texts: Vec<String> = group.iter().map(|(_, _, c)| c.search_text()).collect();
         let vectors = embedder.embed(&texts)?;
-        for ((key, _), vector) in group.iter().zip(vectors) {
+        for ((key, _, _), vector) in group.iter().zip(vectors) {
             index.add_vector(*key, &vector)?;
         }
         summary.embedded += group.len() as u64;
@@ -729,6 +790,72 @@ mod tests {
                 .map(|text| Ok(self.0.embed(std::slice::from_ref(text))?.remove(0)))
                 .collect()
         }
+    }
+
+    #[test]
+    fn a_file_over_the_stream_limit_is_indexed_chunk_by_chunk_and_then_unchanged() {
+        let dir = tempfile::tempdir().unwrap();
+        let line = "let value = compute(alpha, beta, gamma) + offset;\n";
+        let text = line.repeat(crate::walk::STREAM_ABOVE as usize / line.len() + 100);
+        std::fs::write(dir.path().join("huge.rs"), &text).unwrap();
+        std::fs::write(dir.path().join("small.rs"), "fn small() {}\n").unwrap();
+        let mut options = IndexOptions::default();
+        options.walk.max_file_size = 1 << 30;
+        let mut index = Index::in_memory().unwrap();
+        let first = index_repository(&mut index, dir.path(), &options, None, &NoProgress).unwrap();
+        assert_eq!((first.indexed, first.unchanged), (2, 0));
+        let record = index.file("huge.rs").unwrap().unwrap();
+        assert_eq!(
+            record.hash,
+            blake3::hash(text.as_bytes()).to_hex().to_string()
+        );
+        assert_eq!(
+            (record.size, record.language.as_str()),
+            (text.len() as u64, "rust")
+        );
+        let chunks = index.file_chunks("huge.rs").unwrap();
+        assert_eq!(chunks.len() as u32, record.chunks);
+        assert!(chunks.len() > 100);
+        assert_eq!(
+            chunks.iter().map(|c| c.text.as_str()).collect::<String>(),
+            text
+        );
+        assert_eq!(
+            record.tokens,
+            chunks.iter().map(|c| u64::from(c.tokens)).sum::<u64>()
+        );
+        let second = index_repository(&mut index, dir.path(), &options, None, &NoProgress).unwrap();
+        assert_eq!((second.indexed, second.unchanged), (0, 2));
+        std::fs::write(
+            dir.path().join("huge.rs"),
+            format!("{text}fn changed() {{}}\n"),
+        )
+        .unwrap();
+        let third = index_repository(&mut index, dir.path(), &options, None, &NoProgress).unwrap();
+        assert_eq!((third.indexed, third.unchanged), (1, 1));
+    }
+
+    #[test]
+    fn readers_stay_within_the_files_and_bytes_ahead() {
+        let mb = 1 << 20;
+        let state = |next, taken, ahead_bytes| WindowState {
+            next,
+            taken,
+            ahead_bytes,
+            closed: false,
+        };
+        assert!(
+            state(0, 0, 0).has_room(100 * mb),
+            "the next file, whatever its size"
+        );
+        assert!(state(5, 5, 0).has_room(100 * mb));
+        assert!(
+            !state(1, 0, 40 * mb).has_room(40 * mb),
+            "over the bytes ahead"
+        );
+        assert!(state(1, 0, 40 * mb).has_room(mb));
+        assert!(!state(READ_AHEAD, 0, 0).has_room(1), "over the files ahead");
+        assert!(state(READ_AHEAD, 1, 0).has_room(1));
     }
 
     #[test]

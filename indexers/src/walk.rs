@@ -254,14 +254,24 @@ pub fn relative(root: &Path, path: &Path) -> String {
 pub enum ReadOutcome {
     /// Its bytes, which look like text.
     Text(Vec<u8>),
+    /// It is bigger than [`STREAM_ABOVE`]: too big to hold whole; read it in pieces.
+    Large(LargeFile),
     /// It was skipped for this reason (with a message for unreadable ones).
     Skipped(SkipReason, Option<String>),
 }
 
+/// Files bigger than this (when opened) are not read whole but handed out as a
+/// [`LargeFile`] to be hashed and chunked as a stream (1 MiB: the default
+/// `max_file_size`, so every file indexed by default is read whole).
+pub const STREAM_ABOVE: u64 = 1 << 20;
+/// Bytes read at a time from a [`LargeFile`].
+const STREAM_BUFFER: usize = 64 * 1024;
+
 /// Reads a candidate file, telling binary content and failures apart. The file is opened
 /// without following a link and without blocking (a file replaced by a pipe since the walk
 /// cannot hang the read), must still be a regular file, and at most `max_file_size + 1`
-/// bytes are read, so memory stays bounded whatever the file grew to.
+/// bytes are read, so memory stays bounded whatever the file grew to. A file bigger than
+/// [`STREAM_ABOVE`] is not read here: it comes back open, as [`ReadOutcome::Large`].
 pub fn read_file(file: &WalkedFile, max_file_size: u64) -> ReadOutcome {
     use std::io::Read;
     use std::os::unix::fs::OpenOptionsExt;
@@ -273,15 +283,23 @@ pub fn read_file(file: &WalkedFile, max_file_size: u64) -> ReadOutcome {
         Ok(handle) => handle,
         Err(err) => return failed(err),
     };
-    match handle.metadata() {
+    let len = match handle.metadata() {
         Ok(meta) if !meta.is_file() => return ReadOutcome::Skipped(SkipReason::Special, None),
         Ok(meta) if meta.len() > max_file_size => {
             return ReadOutcome::Skipped(SkipReason::TooLarge, None)
         }
-        Ok(_) => {}
+        Ok(meta) => meta.len(),
         Err(err) => return failed(err),
+    };
+    if len > STREAM_ABOVE {
+        return ReadOutcome::Large(LargeFile {
+            handle,
+            max_file_size,
+        });
     }
-    let mut bytes = Vec::with_capacity(file.size.min(max_file_size) as usize);
+    // A file that grows past the stream limit while it is read is read to the size limit
+    // (at most STREAM_ABOVE + 1 bytes are expected; memory stays within the limit).
+    let mut bytes = Vec::with_capacity(len as usize);
     if let Err(err) = handle
         .take(max_file_size.saturating_add(1))
         .read_to_end(&mut bytes)
@@ -295,6 +313,122 @@ pub fn read_file(file: &WalkedFile, max_file_size: u64) -> ReadOutcome {
     } else {
         ReadOutcome::Text(bytes)
     }
+}
+
+/// A candidate file too big to hold whole (see [`ReadOutcome::Large`]), opened as
+/// [`read_file`] opens files. It is read in pieces: hashed ([`LargeFile::hash`]) and read
+/// line by line ([`LargeFile::lines`]), each pass from the start, so memory holds one
+/// buffer (and one line), whatever the file's size. Each pass stops past the size limit.
+#[derive(Debug)]
+pub struct LargeFile {
+    handle: std::fs::File,
+    max_file_size: u64,
+}
+
+/// Why a pass over a [`LargeFile`] stopped: the reason and, for unreadable files, the
+/// message (as [`ReadOutcome::Skipped`] carries them).
+pub type Skip = (SkipReason, Option<String>);
+
+impl LargeFile {
+    /// The blake3 hash of the content (hex), read in pieces.
+    pub fn hash(&mut self) -> Result<String, Skip> {
+        use std::io::Read;
+        let mut hasher = blake3::Hasher::new();
+        let mut buffer = vec![0u8; STREAM_BUFFER];
+        let mut reader = self.rewound()?;
+        let mut total = 0u64;
+        loop {
+            let n = match reader.read(&mut buffer) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(err) if err.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(err) => return Err(skip(failed(err))),
+            };
+            if total < SNIFF_BYTES as u64 && looks_binary(&buffer[..n]) {
+                return Err((SkipReason::Binary, None));
+            }
+            total += n as u64;
+            hasher.update(&buffer[..n]);
+        }
+        if total > self.max_file_size {
+            return Err((SkipReason::TooLarge, None));
+        }
+        Ok(hasher.finalize().to_hex().to_string())
+    }
+
+    /// The first bytes of the file (up to 8 KiB: what tells binary from text and names a
+    /// language by its `#!` line).
+    pub fn head(&mut self) -> Result<Vec<u8>, Skip> {
+        use std::io::Read;
+        let mut head = Vec::with_capacity(SNIFF_BYTES);
+        self.rewound()?
+            .take(SNIFF_BYTES as u64)
+            .read_to_end(&mut head)
+            .map_err(|e| skip(failed(e)))?;
+        if looks_binary(&head) {
+            return Err((SkipReason::Binary, None));
+        }
+        Ok(head)
+    }
+
+    /// Reads the content from the start, line by line (each with its `\n`, the last one
+    /// perhaps without), calling `line` with each; returns the blake3 hash (hex) and size of
+    /// what was read, which is what the lines hold even if the file changed since
+    /// [`LargeFile::hash`].
+    pub fn lines(&mut self, line: &mut dyn FnMut(Vec<u8>)) -> Result<(String, u64), Skip> {
+        use std::io::BufRead;
+        let max_file_size = self.max_file_size;
+        let mut reader = std::io::BufReader::with_capacity(STREAM_BUFFER, self.rewound()?);
+        let mut hasher = blake3::Hasher::new();
+        let mut total = 0u64;
+        loop {
+            let mut bytes = Vec::new();
+            match reader.read_until(b'\n', &mut bytes) {
+                Ok(0) => break,
+                Ok(n) => total += n as u64,
+                Err(err) => return Err(skip(failed(err))),
+            }
+            if total > max_file_size {
+                return Err((SkipReason::TooLarge, None));
+            }
+            hasher.update(&bytes);
+            line(bytes);
+        }
+        Ok((hasher.finalize().to_hex().to_string(), total))
+    }
+
+    /// The file from its start, to one byte past the size limit.
+    fn rewound(&mut self) -> Result<std::io::Take<&std::fs::File>, Skip> {
+        use std::io::{Read, Seek};
+        self.handle
+            .seek(std::io::SeekFrom::Start(0))
+            .map_err(|e| skip(failed(e)))?;
+        Ok((&self.handle).take(self.max_file_size.saturating_add(1)))
+    }
+}
+
+fn skip(outcome: ReadOutcome) -> Skip {
+    match outcome {
+        ReadOutcome::Skipped(reason, message) => (reason, message),
+        _ => (SkipReason::Unreadable, None),
+    }
+}
+
+/// The blake3 hash (hex) of the regular file at `path`, read in pieces: memory holds one
+/// buffer whatever the file's size. Opened as [`read_file`] opens files (no link followed,
+/// never blocking on a pipe); anything but a regular file is an error.
+pub fn hash_file(path: &Path) -> std::io::Result<String> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let handle = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK)
+        .open(path)?;
+    if !handle.metadata()?.is_file() {
+        return Err(std::io::Error::other("not a regular file"));
+    }
+    let mut hasher = blake3::Hasher::new();
+    hasher.update_reader(handle)?;
+    Ok(hasher.finalize().to_hex().to_string())
 }
 
 /// The outcome of a failed open or read: vanished, a link swapped in, or unreadable.
@@ -454,6 +588,56 @@ mod tests {
             ReadOutcome::Skipped(SkipReason::Vanished, None)
         ));
         assert!(check_max_file_size(0).is_err());
+    }
+
+    #[test]
+    fn a_file_over_the_stream_limit_is_hashed_and_read_in_pieces() {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let line = "let value = compute(alpha, beta); // filler\n";
+        let text = line.repeat((STREAM_ABOVE as usize / line.len()) + 10) + "tail";
+        write(root, "big.rs", text.as_bytes());
+        let mut binary = vec![b'x'; STREAM_ABOVE as usize + 1];
+        binary[100] = 0;
+        write(root, "blob.dat", &binary);
+        let options = WalkOptions {
+            max_file_size: 1 << 30,
+        };
+        let walked = walk(root, &options).files;
+        let ReadOutcome::Large(mut large) = read_file(&walked[0], 1 << 30) else {
+            panic!("a file over the stream limit is not read whole");
+        };
+        let expected = blake3::hash(text.as_bytes()).to_hex().to_string();
+        assert_eq!(large.hash().unwrap(), expected);
+        assert_eq!(hash_file(&walked[0].path).unwrap(), expected);
+        assert_eq!(large.head().unwrap(), text.as_bytes()[..SNIFF_BYTES]);
+        let mut lines = Vec::new();
+        let (hash, size) = large.lines(&mut |l| lines.push(l)).unwrap();
+        assert_eq!((hash, size), (expected, text.len() as u64));
+        assert_eq!(lines.concat(), text.as_bytes());
+        assert_eq!(lines.last().unwrap(), b"tail");
+        assert!(lines[..lines.len() - 1].iter().all(|l| l.ends_with(b"\n")));
+
+        let ReadOutcome::Large(mut blob) = read_file(&walked[1], 1 << 30) else {
+            panic!("not streamed");
+        };
+        assert_eq!(blob.hash(), Err((SkipReason::Binary, None)));
+        assert_eq!(blob.head(), Err((SkipReason::Binary, None)));
+
+        // Grown past the limit after it was opened: each pass stops at the limit.
+        let ReadOutcome::Large(mut grown) = read_file(&walked[0], text.len() as u64) else {
+            panic!("not streamed");
+        };
+        let mut file = fs::OpenOptions::new()
+            .append(true)
+            .open(&walked[0].path)
+            .unwrap();
+        std::io::Write::write_all(&mut file, b"more").unwrap();
+        assert_eq!(grown.hash(), Err((SkipReason::TooLarge, None)));
+        assert_eq!(
+            grown.lines(&mut |_| {}).map(|_| ()),
+            Err((SkipReason::TooLarge, None))
+        );
     }
 
     #[test]

@@ -18,6 +18,7 @@
 
 pub mod code;
 pub mod markdown;
+pub mod stream;
 pub mod text;
 
 use crate::lang::{Chunker, Lang};
