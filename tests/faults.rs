@@ -82,20 +82,47 @@ fn indexing_a_read_only_repository_fails_clearly_and_writes_nothing() {
 }
 
 #[test]
-fn a_read_only_index_keeps_what_it_holds() {
+fn a_read_only_index_is_searchable_and_keeps_what_it_holds() {
     let dir = Dir::new();
     dir.write("src/lib.rs", "pub fn parse_config() {}\n");
     dir.ctx(&["index", "."]).ok();
     let (bin, home) = runnable_setup(&dir);
     make_read_only(dir.path());
+    let listed = |dir: &Dir| {
+        let mut names = Vec::new();
+        let mut stack = vec![dir.path().join(".ctx")];
+        while let Some(path) = stack.pop() {
+            for entry in std::fs::read_dir(&path).unwrap() {
+                let entry = entry.unwrap();
+                names.push(entry.path());
+                if entry.file_type().unwrap().is_dir() {
+                    stack.push(entry.path());
+                }
+            }
+        }
+        names.sort();
+        names
+    };
+    let before = listed(&dir);
     let index = ctx_without_write_access(&bin, dir.path(), &home, &["index", "."]);
     let search = ctx_without_write_access(&bin, dir.path(), &home, &["search", "parse_config"]);
+    let status = ctx_without_write_access(&bin, dir.path(), &home, &["status"]);
+    let after = listed(&dir);
     make_writable(dir.path());
-    for out in [&index, &search] {
+    let stderr = String::from_utf8_lossy(&index.stderr);
+    assert_eq!(index.status.code(), Some(2), "index: {stderr}");
+    assert!(stderr.contains("hint: permission denied"), "{stderr}");
+    for (name, out) in [("search", &search), ("status", &status)] {
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(out.status.code(), Some(2), "stderr: {stderr}");
-        assert!(stderr.contains("hint: permission denied"), "{stderr}");
+        assert_eq!(out.status.code(), Some(0), "{name}: {stderr}");
     }
+    let hits = String::from_utf8_lossy(&search.stdout);
+    assert!(
+        hits.contains("src/lib.rs"),
+        "found in the read-only index: {hits}"
+    );
+    assert!(String::from_utf8_lossy(&status.stdout).contains("health: ok"));
+    assert_eq!(before, after, "nothing was created in .ctx");
     let hits = dir.ctx(&["search", "parse_config"]).ok();
     assert!(hits.contains("src/lib.rs"), "the index is intact: {hits}");
 }

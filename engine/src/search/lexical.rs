@@ -1,5 +1,6 @@
 //! BM25 search over chunks with tantivy and the [`CodeTokenizer`].
 
+use super::published_directory::PublishedDirectory;
 use super::tokenizer::{terms, CodeTokenizer, CODE_TOKENIZER};
 use crate::{Chunk, ChunkKind, Error, Result};
 use std::collections::BTreeSet;
@@ -94,21 +95,11 @@ impl LexicalIndex {
     }
 
     /// Opens the existing index in `dir` for reading; an error when there is none (nothing
-    /// is created).
+    /// is created). `dir` must belong to a published generation, which is never written
+    /// again: the reader takes no lock file there and writes nothing, so an index its user
+    /// cannot write is still readable (see [`PublishedDirectory`]).
     pub fn open_existing(dir: &Path) -> Result<LexicalIndex> {
-        // tantivy's reader takes its meta lock file here: without write access that is a
-        // permission error (reported as such), not damage.
-        let lock = dir.join(".tantivy-meta.lock");
-        if let Err(e) = std::fs::OpenOptions::new()
-            .append(true)
-            .create(true)
-            .open(&lock)
-        {
-            if e.kind() == std::io::ErrorKind::PermissionDenied {
-                return Err(Error::io("opening", &lock, e));
-            }
-        }
-        let directory = MmapDirectory::open(dir).map_err(|e| Error::Lexical(e.to_string()))?;
+        let directory = PublishedDirectory::open(dir).map_err(|e| Error::Lexical(e.to_string()))?;
         let index = Index::open(directory)?;
         let (schema, fields) = schema();
         if index.schema() != schema {

@@ -2,6 +2,7 @@
 
 pub mod fuse;
 pub mod lexical;
+pub mod published_directory;
 pub mod tokenizer;
 pub mod vector;
 
