@@ -31,8 +31,8 @@ pub use extracted::{read_extracted, write_extracted, EXTRACTED_FORMAT};
 pub use files::{cache_path, extracted_path, pinned_path, plan_path};
 pub use finding::{Effect, Finding};
 pub use matcher::{
-    CodeMatcher, CommandMatcher, DependencyMatcher, GitMatcher, GlobList, Matcher, PathMatcher,
-    TargetClass,
+    CodeMatcher, CommandMatcher, DependencyMatcher, FlagValue, GitMatcher, GlobList, Matcher,
+    PathMatcher, TargetClass,
 };
 pub use plan::{clear_plan, load_plan, pin_plan, Plan, PlanStep, PLAN_ANCHOR_ID};
 pub use record::{

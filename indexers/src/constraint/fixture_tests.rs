@@ -388,3 +388,27 @@ fn emoji_rules_hold_where_they_say() {
     assert!(hits(docs, &write("docs/start.md", &["## 🚀 Start"])));
     assert!(!hits(docs, &write("src/app.py", &["print(\"done 🚀\")"])));
 }
+
+#[test]
+fn a_rule_on_pull_request_titles_judges_titles_not_commits() {
+    let text = "# Git\n\n- PR titles must follow Conventional Commits.\n\n# Both\n\n- Commit messages and PR titles must follow Conventional Commits.\n";
+    let anchors = extract_anchors("AGENTS.md", text);
+    let titles = anchors
+        .iter()
+        .find(|a| a.text == "PR titles must follow Conventional Commits.")
+        .expect("the title rule");
+    let titled = |title: &str| {
+        let mut facts = command("gh pr create --title");
+        facts.invocations[0].args.push(title.to_string());
+        facts
+    };
+    assert!(hits(titles, &titled("Add parser")));
+    assert!(!hits(titles, &titled("feat: add parser")));
+    assert!(
+        !hits(titles, &command("git commit -m Add_parser")),
+        "commits are not titles"
+    );
+    let both = find(&anchors, "Commit messages and PR titles");
+    assert!(hits(both, &command("gh pr edit 12 --title Add_parser")));
+    assert!(hits(both, &command("git commit -m Add_parser")));
+}

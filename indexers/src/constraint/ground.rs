@@ -16,8 +16,8 @@ use super::objects::{file_extension_named, Masked, Object, ObjectKind};
 use super::patterns::patterns;
 use super::rule::{Item, Rule, VerbClass};
 use ctx_engine::anchor::{
-    CodeMatcher, CommandMatcher, DependencyMatcher, GitMatcher, GlobList, Matcher, PathMatcher,
-    Polarity, TargetClass,
+    CodeMatcher, CommandMatcher, DependencyMatcher, FlagValue, GitMatcher, GlobList, Matcher,
+    PathMatcher, Polarity, TargetClass,
 };
 use ctx_engine::check::FileOp;
 use regex::Regex;
@@ -127,16 +127,60 @@ fn concepts_of(rule: &Rule, masked: &Masked, out: &mut Out) -> bool {
         let permit = rule.polarity == Polarity::Allowed;
         for matcher in concept.matchers(rule.polarity) {
             let matcher = refine_concept(matcher.clone(), rule, masked);
-            out.add(
-                matcher,
-                format!("\"{phrase}\" ({})", concept.name),
-                concept.grounding == Grounding::Literal,
-                permit,
-            );
+            for matcher in titles_instead_of_messages(matcher, rule) {
+                out.add(
+                    matcher,
+                    format!("\"{phrase}\" ({})", concept.name),
+                    concept.grounding == Grounding::Literal,
+                    permit,
+                );
+            }
             hit = true;
         }
     }
     hit
+}
+
+/// "PR titles must follow Conventional Commits": a rule on commit messages said of pull
+/// request titles judges the title given to `gh pr create|edit` (`glab mr …`), and commit
+/// messages too only when the rule also speaks of commits.
+fn titles_instead_of_messages(matcher: Matcher, rule: &Rule) -> Vec<Matcher> {
+    static TITLES: OnceLock<Regex> = OnceLock::new();
+    static COMMITS: OnceLock<Regex> = OnceLock::new();
+    static CONVENTION: OnceLock<Regex> = OnceLock::new();
+    let titles = TITLES.get_or_init(|| {
+        Regex::new(r"\b(?:prs?|pull[\s-]requests?|merge[\s-]requests?|mrs?)\s+titles?\b|\btitles?\s+of\s+(?:the\s+|your\s+|a\s+)?(?:prs?|pull\s+requests?)\b").unwrap()
+    });
+    let commits = COMMITS.get_or_init(|| Regex::new(r"\bcommit").unwrap());
+    let convention = CONVENTION.get_or_init(|| {
+        Regex::new(r"\bconventional[\s-]commits?(?:\s+(?:format|spec\w*|style))?\b").unwrap()
+    });
+    let Matcher::Git(GitMatcher::CommitMessage {
+        forbid, require, ..
+    }) = &matcher
+    else {
+        return vec![matcher];
+    };
+    if !titles.is_match(&rule.text) {
+        return vec![matcher];
+    }
+    let value = FlagValue::new(&["--title", "-t"], forbid.clone(), require.clone());
+    let mut out: Vec<Matcher> = [("gh", "pr"), ("glab", "mr")]
+        .iter()
+        .flat_map(|(program, noun)| {
+            ["create", "edit"].map(|verb| {
+                let mut m = CommandMatcher::programs(&[program]);
+                m.subcommand = vec![noun.to_string(), verb.to_string()];
+                m.flag_value = Some(value.clone());
+                m
+            })
+        })
+        .map(Matcher::Command)
+        .collect();
+    if commits.is_match(&convention.replace_all(&rule.text, "")) {
+        out.push(matcher);
+    }
+    out
 }
 
 /// Fills a concept's matchers with what the clause says: the branches a push or merge may

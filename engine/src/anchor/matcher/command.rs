@@ -69,12 +69,88 @@ pub struct CommandMatcher {
     /// for (`./bin/brew` where a bare `brew` is ruled out).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unless_programs: Vec<String>,
+    /// The value given to one of these flags is judged (`gh pr create --title …`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub flag_value: Option<FlagValue>,
     #[serde(skip)]
     arg_regex: Cached<regex::Regex>,
     #[serde(skip)]
     unless_regex: Cached<regex::Regex>,
     #[serde(skip)]
     program_globs: Cached<globset::GlobSet>,
+}
+
+/// A rule on the value a flag is given ("PR titles follow Conventional Commits" judges
+/// `--title`): a value matching `forbid`, or one failing `require`, is a hit. A command that
+/// gives none of the flags is not judged (its value comes from an editor or a default).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FlagValue {
+    /// The flags whose values are judged (`--title`, `-t`).
+    pub flags: Vec<String>,
+    /// A regex no value may match.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub forbid: Option<String>,
+    /// A regex every value must match.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub require: Option<String>,
+    #[serde(skip)]
+    forbid_regex: Cached<regex::Regex>,
+    #[serde(skip)]
+    require_regex: Cached<regex::Regex>,
+}
+
+impl FlagValue {
+    /// Judges `flags`' values by these regexes.
+    pub fn new(flags: &[&str], forbid: Option<String>, require: Option<String>) -> FlagValue {
+        FlagValue {
+            flags: flags.iter().map(|f| f.to_string()).collect(),
+            forbid,
+            require,
+            ..FlagValue::default()
+        }
+    }
+
+    fn validate(&self) -> Result<(), String> {
+        if self.flags.is_empty() || self.forbid.is_none() && self.require.is_none() {
+            return Err("a flag value rule needs flags and a `forbid` or `require` regex".into());
+        }
+        self.regexes().map(|_| ())
+    }
+
+    fn regexes(&self) -> Result<(Option<&regex::Regex>, Option<&regex::Regex>), String> {
+        let forbid = match &self.forbid {
+            Some(p) => Some(self.forbid_regex.get_or(|| compile_regex(p))?),
+            None => None,
+        };
+        let require = match &self.require {
+            Some(p) => Some(self.require_regex.get_or(|| compile_regex(p))?),
+            None => None,
+        };
+        Ok((forbid, require))
+    }
+
+    /// True when some value the command gives breaks the rule.
+    fn broken_by(&self, argv: &Argv) -> bool {
+        let Ok((forbid, require)) = self.regexes() else {
+            return false;
+        };
+        let flags: Vec<&str> = self.flags.iter().map(String::as_str).collect();
+        argv.flag_values(&flags).iter().any(|v| {
+            forbid.is_some_and(|re| re.is_match(v)) || require.is_some_and(|re| !re.is_match(v))
+        })
+    }
+
+    fn describe(&self) -> String {
+        let mut parts = vec![format!("whose {} value", self.flags.join("/"))];
+        if let Some(f) = &self.forbid {
+            parts.push(format!("matches /{f}/"));
+        }
+        if let Some(r) = &self.require {
+            parts.push(format!("does not match /{r}/"));
+        }
+        parts.join(" ")
+    }
 }
 
 impl CommandMatcher {
@@ -150,6 +226,9 @@ impl CommandMatcher {
         if self.from_code {
             parts.push("from interpreter code".into());
         }
+        if let Some(v) = &self.flag_value {
+            parts.push(v.describe());
+        }
         parts.join(" ")
     }
 
@@ -161,6 +240,9 @@ impl CommandMatcher {
         self.arg_regex()?;
         self.unless_regex()?;
         self.program_globs()?;
+        if let Some(v) = &self.flag_value {
+            v.validate()?;
+        }
         Ok(())
     }
 
@@ -267,6 +349,7 @@ impl CommandMatcher {
             && self.args_match_pattern(argv)
             && self.targets_match(ctx.root, inv.cwd.as_deref(), argv)
             && self.fed_by_matches(facts, inv)
+            && self.flag_value.as_ref().is_none_or(|v| v.broken_by(argv))
     }
 
     fn args_match_pattern(&self, argv: &Argv) -> bool {
@@ -544,6 +627,44 @@ mod tests {
         assert!(hit(&pytest, "cd tests && python -m pytest x"));
         assert!(hit(&pytest, "uv run pytest"));
         assert!(!hit(&pytest, "uv run tox -e py3"));
+    }
+
+    #[test]
+    fn a_flag_value_rule_judges_only_the_values_given() {
+        let conventional = r"^(feat|fix|docs)(\([^)]*\))?!?: \S";
+        let m = CommandMatcher {
+            subcommand: vec!["pr".into(), "create".into()],
+            flag_value: Some(FlagValue::new(
+                &["--title", "-t"],
+                None,
+                Some(conventional.into()),
+            )),
+            ..CommandMatcher::programs(&["gh"])
+        };
+        m.validate().unwrap();
+        assert!(hit(&m, "gh pr create --title 'Add parser' --body x"));
+        assert!(hit(&m, "gh pr create -t 'Add parser'"));
+        assert!(hit(&m, "gh pr create --title='Add parser'"));
+        assert!(!hit(
+            &m,
+            "gh pr create --title 'feat: add parser' --body 'Fix: x'"
+        ));
+        assert!(
+            !hit(&m, "gh pr create --fill"),
+            "no title given: not judged"
+        );
+        assert!(!hit(&m, "gh pr view --title 'Add parser'"));
+        let forbid = CommandMatcher {
+            flag_value: Some(FlagValue::new(&["--title"], Some("(?i)wip".into()), None)),
+            ..m.clone()
+        };
+        assert!(hit(&forbid, "gh pr create --title 'WIP parser'"));
+        assert!(!hit(&forbid, "gh pr create --title 'Add parser'"));
+        let empty = CommandMatcher {
+            flag_value: Some(FlagValue::new(&["--title"], None, None)),
+            ..m.clone()
+        };
+        assert!(empty.validate().is_err(), "a rule with no regex");
     }
 
     #[test]

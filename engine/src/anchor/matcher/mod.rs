@@ -20,7 +20,7 @@ mod literal;
 mod path;
 
 pub use code::CodeMatcher;
-pub use command::{CommandMatcher, TargetClass};
+pub use command::{CommandMatcher, FlagValue, TargetClass};
 pub use dependency::DependencyMatcher;
 pub use git::GitMatcher;
 pub use glob::{normalise_glob, GlobList};
