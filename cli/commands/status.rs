@@ -4,6 +4,7 @@
 
 use crate::freshness::{self, Changes, Staleness};
 use crate::output::{self, outln, paint, Global, Style};
+use crate::serve::client::IndexReading;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -46,9 +47,9 @@ struct Status {
 /// Runs `ctx status`.
 pub fn run(args: StatusArgs, global: &Global) -> anyhow::Result<ExitCode> {
     let root = global.root()?;
-    let (files, meta) = match crate::serve::client::index_records(&root) {
-        Ok(found) => found,
-        Err(err) => return report_damage(&root, err, global),
+    let (files, meta) = match crate::serve::client::index_records(&root)? {
+        IndexReading::Records(files, meta) => (files, meta),
+        IndexReading::Damaged(problem) => return report_damage(&root, &problem, global),
     };
     let mut languages = BTreeMap::new();
     for file in &files {
@@ -87,18 +88,8 @@ pub fn run(args: StatusArgs, global: &Global) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// Reports an index that failed its checks (exit 1); other errors are returned.
-fn report_damage(root: &Path, err: anyhow::Error, global: &Global) -> anyhow::Result<ExitCode> {
-    let damaged = err.chain().any(|cause| {
-        matches!(
-            cause.downcast_ref::<ctx_engine::Error>(),
-            Some(ctx_engine::Error::Damaged { .. } | ctx_engine::Error::Incompatible { .. })
-        )
-    });
-    if !damaged {
-        return Err(err);
-    }
-    let problem = format!("{err:#}");
+/// Reports an index that failed its checks (exit 1).
+fn report_damage(root: &Path, problem: &str, global: &Global) -> anyhow::Result<ExitCode> {
     if global.json {
         output::summary(&serde_json::json!({
             "root": root.display().to_string(),
@@ -110,7 +101,7 @@ fn report_damage(root: &Path, err: anyhow::Error, global: &Global) -> anyhow::Re
         outln!(
             "  health: {}: {}",
             paint("damaged", Style::Deny),
-            ctx_engine::secrets::redact(&problem)
+            ctx_engine::secrets::redact(problem)
         )?;
     }
     Ok(ExitCode::from(1))

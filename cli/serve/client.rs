@@ -118,21 +118,67 @@ pub fn search(root: &Path, request: &SearchRequest) -> Option<anyhow::Result<Vec
     }))
 }
 
-/// `ctx status`'s reading of the index: every file record and the metadata, from the
-/// daemon when one runs (it holds the index), else from the index opened here.
-pub fn index_records(root: &Path) -> anyhow::Result<(Vec<FileRecord>, IndexMeta)> {
+/// What `ctx status` reads from the index: every file record and the metadata, or the
+/// problem of a damaged index (see [`damage_report`]).
+#[derive(Debug)]
+pub enum IndexReading {
+    /// The index opened: its records and metadata.
+    Records(Vec<FileRecord>, IndexMeta),
+    /// The index failed its checks: the problem, with the command that repairs it.
+    Damaged(String),
+}
+
+/// `ctx status`'s reading of the index: from the daemon when one runs (it holds the
+/// index), else from the index opened here; a damaged index is reported the same way by
+/// both.
+pub fn index_records(root: &Path) -> anyhow::Result<IndexReading> {
     let arguments = serde_json::to_value(IndexRecordsRequest::default())?;
     if let Some(result) = tool(root, "index_records", arguments) {
         let value = result?;
         let data = &value["structuredContent"];
+        if let Some(problem) = data["damaged"].as_str() {
+            return Ok(IndexReading::Damaged(problem.to_string()));
+        }
         let files = serde_json::from_value(data["files"].clone())
             .context("reading the daemon's file records")?;
         let meta = serde_json::from_value(data["meta"].clone())
             .context("reading the daemon's metadata")?;
-        return Ok((files, meta));
+        return Ok(IndexReading::Records(files, meta));
     }
-    let index = Index::open(root)?;
-    Ok((index.files()?, index.meta().clone()))
+    match Index::open(root) {
+        Ok(index) => Ok(IndexReading::Records(index.files()?, index.meta().clone())),
+        Err(e) => {
+            let err = anyhow::Error::from(e);
+            match damage_report(&err) {
+                Some(problem) => Ok(IndexReading::Damaged(problem)),
+                None => Err(err),
+            }
+        }
+    }
+}
+
+/// The problem `ctx status` reports when `err` says the index failed its checks (a
+/// damaged part, another format version): that error and its causes, `: `-separated, or
+/// `None` for any other error. In-process and in the daemon alike, so both report the
+/// same text.
+pub fn damage_report(err: &anyhow::Error) -> Option<String> {
+    let engine = err
+        .chain()
+        .find_map(|cause| cause.downcast_ref::<ctx_engine::Error>())?;
+    if !matches!(
+        engine,
+        ctx_engine::Error::Damaged { .. } | ctx_engine::Error::Incompatible { .. }
+    ) {
+        return None;
+    }
+    let mut text = engine.to_string();
+    let mut cause = std::error::Error::source(engine);
+    while let Some(next) = cause {
+        text.push_str(": ");
+        text.push_str(&next.to_string());
+        cause = next.source();
+    }
+    Some(text)
 }
 
 /// `ctx pack` through the daemon: the pack `pack_index` makes in-process with `options`,

@@ -6,7 +6,7 @@
 //! |-----------------|-----------------------------------------------|----------------------------|
 //! | `check_facts`   | `{"facts": ActionFacts}`                      | the `Verdict`              |
 //! | `search_hits`   | `{"query", "mode", "k"}`                      | `{"hits": [Hit]}`          |
-//! | `index_records` | `{}`                                          | `{"files": [..], "meta"}`  |
+//! | `index_records` | `{}`                                          | `{"files": [..], "meta"}`, or `{"damaged": PROBLEM}` |
 //! | `pack_options`  | [`PackRequest`]                               | the `Pack`                 |
 //! | `index_run`     | `{"rebuild": bool, "max_file_size": u64?}`    | the index run's summary    |
 
@@ -96,10 +96,17 @@ fn query_embedder(
 #[serde(deny_unknown_fields)]
 pub struct IndexRecordsRequest {}
 
-/// What `ctx status` reads from the index: every file record and the index metadata.
+/// What `ctx status` reads from the index: every file record and the index metadata, or
+/// `{"damaged": PROBLEM}` when the index fails its checks (as `ctx status` reports it
+/// in-process, see [`crate::serve::client::damage_report`]).
 fn index_records(shared: &Shared, _request: IndexRecordsRequest) -> anyhow::Result<CallToolResult> {
-    let (files, meta) = shared.with_index(|index| Ok((index.files()?, index.meta().clone())))?;
-    Ok(structured(json!({ "files": files, "meta": meta })))
+    match shared.with_index(|index| Ok((index.files()?, index.meta().clone()))) {
+        Ok((files, meta)) => Ok(structured(json!({ "files": files, "meta": meta }))),
+        Err(err) => match crate::serve::client::damage_report(&err) {
+            Some(problem) => Ok(structured(json!({ "damaged": problem }))),
+            None => Err(err),
+        },
+    }
 }
 
 /// Arguments of `pack_options`: `ctx pack`'s options as the command resolved them (the
