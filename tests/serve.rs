@@ -533,3 +533,87 @@ fn wait_for_path(dir: &Dir, query: &str, path: &str, present: bool) -> bool {
     }
     false
 }
+
+/// `ctx status --json`: exit code and the summary's data.
+fn status_code_json(dir: &Dir, daemon: bool) -> (i32, Value) {
+    let mut cmd = dir.ctx(&["status", "--json"]);
+    if !daemon {
+        cmd = cmd.env("CTX_NO_DAEMON", "1");
+    }
+    let out = cmd.output();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let lines = json_lines(&stdout);
+    assert_eq!(
+        lines.len(),
+        1,
+        "{stdout}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (out.status.code().unwrap(), lines[0]["data"].clone())
+}
+
+#[test]
+fn status_through_the_daemon_reports_a_damaged_index_as_in_process() {
+    let dir = indexed();
+    let ctx = dir.path().join(".ctx");
+    let name = std::fs::read_to_string(ctx.join("CURRENT")).unwrap();
+    let records = ctx.join("gen").join(name.trim()).join("records");
+    for entry in std::fs::read_dir(&records).unwrap() {
+        let path = entry.unwrap().path();
+        let bytes = std::fs::read(&path).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
+    }
+    let (code, in_process) = status_code_json(&dir, false);
+    assert_eq!(
+        (code, &in_process["health"]),
+        (1, &json!("damaged")),
+        "{in_process}"
+    );
+    let _daemon = Daemon::start(&dir);
+    let served = requests_served(&dir);
+    let (code, through) = status_code_json(&dir, true);
+    assert!(
+        requests_served(&dir) > served,
+        "status did not go through the daemon"
+    );
+    assert_eq!(code, 1, "{through}");
+    assert_eq!(through, in_process);
+    let (stdout, _) = dir.ctx(&["status"]).code(1);
+    assert!(stdout.contains("health: damaged"), "{stdout}");
+}
+
+#[test]
+fn serve_started_during_an_index_run_answers_and_takes_over_writing_after_it() {
+    use std::os::fd::AsRawFd;
+    let dir = indexed();
+    // What `ctx index` holds while it runs: the index's writer lock.
+    let lock = std::fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(dir.path().join(".ctx/lock"))
+        .unwrap();
+    let locked = unsafe { libc::flock(lock.as_raw_fd(), libc::LOCK_EX | libc::LOCK_NB) };
+    assert_eq!(locked, 0, "could not take the writer lock");
+    let _daemon = Daemon::start(&dir);
+    let served = requests_served(&dir);
+    let found = dir.ctx(&["search", "session", "--json"]).ok();
+    assert!(found.contains("session.py"), "{found}");
+    assert!(
+        requests_served(&dir) > served,
+        "search did not go through the daemon"
+    );
+    let (_, stderr) = dir.ctx(&["index"]).code(2);
+    assert!(
+        stderr.contains("another ctx process is writing this index"),
+        "{stderr}"
+    );
+    dir.write("src/while_locked.rs", "pub fn written_while_locked() {}\n");
+    drop(lock);
+    assert!(
+        wait_for_path(&dir, "written_while_locked", "src/while_locked.rs", true),
+        "the daemon did not take over writing when the lock was released"
+    );
+    let (stdout, _) = dir.ctx(&["index"]).code(0);
+    assert!(stdout.contains("indexed"), "{stdout}");
+}

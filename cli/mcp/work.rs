@@ -46,9 +46,11 @@ pub struct Shared {
 
 /// The daemon's index: the writer its index runs use, and the published generation every
 /// query reads. Queries never wait for an index run: they read the generation published
-/// before it, which is replaced after each run.
+/// before it, which is replaced after each run. The writer is `None` while another
+/// process (`ctx index`) holds the index's writer lock: queries are answered meanwhile,
+/// and the daemon takes the writer when that process ends ([`Shared::take_writer`]).
 struct Held {
-    writer: Mutex<Index>,
+    writer: Mutex<Option<Index>>,
     published: RwLock<Option<Arc<Index>>>,
 }
 
@@ -90,9 +92,14 @@ impl Shared {
         }
     }
 
-    /// State that keeps `writer` (opened for writing) and the published index open, and
-    /// `embedder` loaded: the daemon's.
-    pub fn holding(root: PathBuf, writer: Index, embedder: Option<LoadedEmbedder>) -> Shared {
+    /// State that keeps `writer` (opened for writing; `None` while another process writes,
+    /// see [`Shared::take_writer`]) and the published index open, and `embedder` loaded:
+    /// the daemon's.
+    pub fn holding(
+        root: PathBuf,
+        writer: Option<Index>,
+        embedder: Option<LoadedEmbedder>,
+    ) -> Shared {
         let published = Index::open(&root).ok().map(Arc::new);
         Shared {
             root,
@@ -126,17 +133,37 @@ impl Shared {
         }
     }
 
-    /// Runs `f` on the daemon's writer, then lets queries read what it published.
+    /// Runs `f` on the daemon's writer, then lets queries read what it published. An error
+    /// at once while another process holds the writer lock.
     fn with_writer<T>(&self, f: impl FnOnce(&mut Index) -> anyhow::Result<T>) -> anyhow::Result<T> {
         let held = self
             .held
             .as_ref()
             .context("only the ctx serve daemon holds an index")?;
-        let mut writer = held.writer.lock().unwrap_or_else(|e| e.into_inner());
-        let result = f(&mut writer);
-        drop(writer);
+        let mut slot = held.writer.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(writer) = slot.as_mut() else {
+            bail!(
+                "another ctx process is writing this index; the ctx serve daemon answers from the published index and takes over writing when that process ends: try again then"
+            );
+        };
+        let result = f(writer);
+        drop(slot);
         held.refresh(&self.root)?;
         result
+    }
+
+    /// Takes the index's writer lock for the daemon, waiting for the process that holds it
+    /// to finish; then queries read what that process published. For a daemon started
+    /// while another process wrote (see [`Held`]).
+    pub fn take_writer(&self) -> anyhow::Result<()> {
+        let held = self
+            .held
+            .as_ref()
+            .context("only the ctx serve daemon holds an index")?;
+        let index = Index::writer(&self.root, false, ctx_engine::index::Wait::Queue(&|| {}))
+            .context("opening the index for writing")?;
+        *held.writer.lock().unwrap_or_else(|e| e.into_inner()) = Some(index);
+        held.refresh(&self.root)
     }
 
     /// Packs with the repository's anchors on the held index, with the loaded embedder when

@@ -52,19 +52,23 @@ pub fn run(root: PathBuf) -> anyhow::Result<()> {
     let _lock = take_daemon_lock(&root)?;
     let socket = socket_path(&root);
     remove_stale_socket(&socket)?;
-    let index = match Index::create(&root) {
-        Ok(index) => index,
+    let writer = match Index::create(&root) {
+        Ok(index) => Some(index),
         Err(Error::Locked(_)) => {
-            bail!("`ctx index` is running on this repository; start `ctx serve` when it ends")
+            eprintln!(
+                "ctx serve: another ctx process (`ctx index`) is writing this index: answering from the published index, and taking over writing when that process ends"
+            );
+            None
         }
         Err(e) => return Err(e).context("opening the index"),
     };
+    let waits_for_writer = writer.is_none();
     let (embedder, disabled) = crate::config::load_embedder(&root)?;
     if let Some(reason) = disabled {
         eprintln!("ctx serve: {reason}");
     }
     let daemon = Arc::new(Daemon {
-        shared: Shared::holding(root.clone(), index, embedder),
+        shared: Shared::holding(root.clone(), writer, embedder),
         stats: Stats {
             started: Instant::now(),
             requests: AtomicU64::new(0),
@@ -74,6 +78,10 @@ pub fn run(root: PathBuf) -> anyhow::Result<()> {
         shutdown: Notify::new(),
     });
     let _watcher = start_watcher(&root, daemon.clone())?;
+    if waits_for_writer {
+        let waiting = daemon.clone();
+        std::thread::spawn(move || take_writer_later(&waiting));
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -82,6 +90,22 @@ pub fn run(root: PathBuf) -> anyhow::Result<()> {
     let result = runtime.block_on(serve(&socket, daemon));
     let _ = std::fs::remove_file(&socket);
     result
+}
+
+/// Waits for the process that holds the index's writer lock to end, takes the writer, and
+/// runs a whole incremental update (file events that came meanwhile were not indexed).
+fn take_writer_later(daemon: &Daemon) {
+    if let Err(e) = daemon.shared.take_writer() {
+        eprintln!("ctx serve: could not take over writing the index: {e:#}; restart ctx serve");
+        return;
+    }
+    eprintln!("ctx serve: took over writing the index");
+    let started = Instant::now();
+    let changes = Changes {
+        everything: true,
+        ..Changes::default()
+    };
+    update(daemon, &changes, started);
 }
 
 /// Takes `.ctx/serve.lock` for the daemon's life and writes the pid in it.
