@@ -119,7 +119,7 @@ pub fn search(root: &Path, request: &SearchRequest) -> Option<anyhow::Result<Vec
 }
 
 /// What `ctx status` reads from the index: every file record and the metadata, or the
-/// problem of a damaged index (see [`damage_report`]).
+/// problem of a damaged index (see [`super::tools::damage_report`]).
 #[derive(Debug)]
 pub enum IndexReading {
     /// The index opened: its records and metadata.
@@ -149,36 +149,12 @@ pub fn index_records(root: &Path) -> anyhow::Result<IndexReading> {
         Ok(index) => Ok(IndexReading::Records(index.files()?, index.meta().clone())),
         Err(e) => {
             let err = anyhow::Error::from(e);
-            match damage_report(&err) {
+            match super::tools::damage_report(&err) {
                 Some(problem) => Ok(IndexReading::Damaged(problem)),
                 None => Err(err),
             }
         }
     }
-}
-
-/// The problem `ctx status` reports when `err` says the index failed its checks (a
-/// damaged part, another format version): that error and its causes, `: `-separated, or
-/// `None` for any other error. In-process and in the daemon alike, so both report the
-/// same text.
-pub fn damage_report(err: &anyhow::Error) -> Option<String> {
-    let engine = err
-        .chain()
-        .find_map(|cause| cause.downcast_ref::<ctx_engine::Error>())?;
-    if !matches!(
-        engine,
-        ctx_engine::Error::Damaged { .. } | ctx_engine::Error::Incompatible { .. }
-    ) {
-        return None;
-    }
-    let mut text = engine.to_string();
-    let mut cause = std::error::Error::source(engine);
-    while let Some(next) = cause {
-        text.push_str(": ");
-        text.push_str(&next.to_string());
-        cause = next.source();
-    }
-    Some(text)
 }
 
 /// `ctx pack` through the daemon: the pack `pack_index` makes in-process with `options`,

@@ -98,11 +98,11 @@ pub struct IndexRecordsRequest {}
 
 /// What `ctx status` reads from the index: every file record and the index metadata, or
 /// `{"damaged": PROBLEM}` when the index fails its checks (as `ctx status` reports it
-/// in-process, see [`crate::serve::client::damage_report`]).
+/// in-process, see [`damage_report`]).
 fn index_records(shared: &Shared, _request: IndexRecordsRequest) -> anyhow::Result<CallToolResult> {
     match shared.with_index(|index| Ok((index.files()?, index.meta().clone()))) {
         Ok((files, meta)) => Ok(structured(json!({ "files": files, "meta": meta }))),
-        Err(err) => match crate::serve::client::damage_report(&err) {
+        Err(err) => match damage_report(&err) {
             Some(problem) => Ok(structured(json!({ "damaged": problem }))),
             None => Err(err),
         },
@@ -195,4 +195,28 @@ pub struct IndexRunRequest {
 fn index_run(shared: &Shared, request: IndexRunRequest) -> anyhow::Result<CallToolResult> {
     let summary = work::held_index_run(shared, request.rebuild, request.max_file_size)?;
     Ok(structured(summary))
+}
+
+/// The problem `ctx status` reports when `err` says the index failed its checks (a
+/// damaged part, another format version): that error and its causes, `: `-separated, or
+/// `None` for any other error. In-process and in the daemon alike, so both report the
+/// same text.
+pub fn damage_report(err: &anyhow::Error) -> Option<String> {
+    let engine = err
+        .chain()
+        .find_map(|cause| cause.downcast_ref::<ctx_engine::Error>())?;
+    if !matches!(
+        engine,
+        ctx_engine::Error::Damaged { .. } | ctx_engine::Error::Incompatible { .. }
+    ) {
+        return None;
+    }
+    let mut text = engine.to_string();
+    let mut cause = std::error::Error::source(engine);
+    while let Some(next) = cause {
+        text.push_str(": ");
+        text.push_str(&next.to_string());
+        cause = next.source();
+    }
+    Some(text)
 }
