@@ -366,6 +366,43 @@ fn codex_session_and_prompt_answers_validate() {
     );
 }
 
+fn codex_post_tool(dir: &Dir, session: &str, tool: &str, input: Value) -> Value {
+    json!({
+        "session_id": session, "turn_id": "t1", "transcript_path": null, "cwd": dir.path(),
+        "hook_event_name": "PostToolUse", "model": "gpt-5", "permission_mode": "bypassPermissions",
+        "tool_name": tool, "tool_input": input, "tool_response": "Success. Updated the following files:\nM src/lib.rs\n",
+        "tool_use_id": "u2"
+    })
+}
+
+#[test]
+fn codex_post_tool_use_reminds_the_rules_for_what_the_tool_touched() {
+    let dir = repo();
+    let patch = "*** Begin Patch\n*** Update File: src/lib.rs\n@@\n-pub fn a() {}\n+pub fn a() -> u8 { 1 }\n*** End Patch\n";
+    let event = codex_post_tool(&dir, "cp1", "apply_patch", json!({"command": patch}));
+    assert_codex_schema(&event, "post-tool-use.command.input.schema.json");
+    let (answer, code) = hook(&dir, "codex", &event);
+    assert_eq!(code, 0);
+    assert_codex_schema(&answer, "post-tool-use.command.output.schema.json");
+    assert_eq!(answer["hookSpecificOutput"]["hookEventName"], "PostToolUse");
+    let text = context_of(&answer);
+    assert!(text.starts_with("Project rules for what you just touched"), "{answer}");
+    assert!(text.contains("Never call unwrap() in src"), "{answer}");
+    assert!(text.contains("Avoid println! in src"), "{answer}");
+    assert!(!text.contains("generated/"), "{answer}");
+    assert_eq!(hook(&dir, "codex", &event).0, Value::Null, "reminded once");
+    let shell = codex_post_tool(&dir, "cp1", "Bash", json!({"command": "cat generated/api.rs"}));
+    assert_codex_schema(&shell, "post-tool-use.command.input.schema.json");
+    let (answer, _) = hook(&dir, "claude", &shell);
+    assert_codex_schema(&answer, "post-tool-use.command.output.schema.json");
+    assert!(
+        context_of(&answer).contains("Never edit files under generated/"),
+        "a Codex event sent to `--hook claude` is answered for Codex: {answer}"
+    );
+    let unrelated = codex_post_tool(&dir, "cp2", "Bash", json!({"command": "ls -la"}));
+    assert_eq!(hook(&dir, "codex", &unrelated), (Value::Null, 0));
+}
+
 #[test]
 fn codex_faults_validate_too() {
     let dir = repo();

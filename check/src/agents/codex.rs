@@ -1,6 +1,8 @@
 //! Codex CLI: the same `hookSpecificOutput` object as Claude Code, but every answer must
 //! validate against Codex's own schemas (no unknown fields) and `ask` is never used (Codex is
-//! reported to reject it and run the call).
+//! reported to reject it and run the call). `PostToolUse` carries the rules for what a tool
+//! touched as `additionalContext`, which Codex gives the model with the tool's output
+//! (checked against `post-tool-use.command.output` in `tests/hooks.rs`).
 
 use super::claude_style_action;
 use crate::{Answer, EventKind};

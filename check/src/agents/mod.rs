@@ -123,12 +123,12 @@ pub fn context_answer(agent: Agent, event: &HookEvent, context: Option<&str>) ->
     }
 }
 
-/// The answer after a tool ran, carrying the rules for what it touched. Claude Code and
-/// Gemini CLI give that context to the model; Codex's post-tool answer carries none here and
-/// Cursor has no such event, so they stay silent.
+/// The answer after a tool ran, carrying the rules for what it touched. Claude Code, Codex
+/// (`PostToolUse`) and Gemini CLI (`AfterTool`) give that context to the model, all three as
+/// `hookSpecificOutput.additionalContext`; Cursor has no such event, so it stays silent.
 pub fn reminder_answer(agent: Agent, event: &HookEvent, reminders: Option<&str>) -> Answer {
     match (agent, reminders) {
-        (Agent::Claude | Agent::Gemini, Some(text)) => Answer::json(serde_json::json!({
+        (Agent::Claude | Agent::Codex | Agent::Gemini, Some(text)) => Answer::json(serde_json::json!({
             "hookSpecificOutput": {"hookEventName": event.event_name, "additionalContext": text}
         })),
         _ => Answer::silent(),
