@@ -404,6 +404,42 @@ fn codex_post_tool_use_reminds_the_rules_for_what_the_tool_touched() {
 }
 
 #[test]
+fn sub_agents_get_the_anchors_digest_every_time_they_start() {
+    let dir = repo();
+    let start = json!({
+        "session_id": "sa1", "turn_id": "t3", "transcript_path": null, "cwd": dir.path(),
+        "hook_event_name": "SubagentStart", "model": "gpt-5", "permission_mode": "default",
+        "agent_id": "agent-1", "agent_type": "default"
+    });
+    assert_codex_schema(&start, "subagent-start.command.input.schema.json");
+    let (answer, code) = hook(&dir, "codex", &start);
+    assert_eq!(code, 0);
+    assert_codex_schema(&answer, "subagent-start.command.output.schema.json");
+    assert_eq!(answer["hookSpecificOutput"]["hookEventName"], "SubagentStart");
+    let digest = context_of(&answer);
+    assert!(digest.starts_with("Project rules (ctx anchors"), "{answer}");
+    for rule in ["p-generated", "p-unwrap", "p-println"] {
+        assert!(digest.contains(rule), "{rule} missing: {digest}");
+    }
+    let (again, _) = hook(&dir, "codex", &start);
+    assert_eq!(context_of(&again), digest, "a second sub-agent gets it too");
+    let prompt = json!({"session_id": "sa1", "turn_id": "t4", "cwd": dir.path(), "hook_event_name": "UserPromptSubmit", "model": "m", "prompt": "go", "transcript_path": null});
+    assert!(
+        context_of(&hook(&dir, "codex", &prompt).0).contains("p-generated"),
+        "the parent's first prompt is still anchored: a sub-agent start is not the parent's"
+    );
+    let claude = json!({"session_id": "sa2", "transcript_path": "/t", "cwd": dir.path(), "permission_mode": "default", "hook_event_name": "SubagentStart", "agent_id": "a2", "agent_type": "general-purpose"});
+    let (answer, code) = hook(&dir, "claude", &claude);
+    assert_eq!(code, 0);
+    assert_eq!(answer["hookSpecificOutput"]["hookEventName"], "SubagentStart");
+    assert_eq!(context_of(&answer), digest);
+    dir.write(".ctx/config.toml", "[check]\ndigest_tokens = 60\n");
+    let small = context_of(&hook(&dir, "claude", &claude).0).to_string();
+    assert!(small.len() <= 60 * 3, "within digest_tokens: {small}");
+    assert!(small.contains("`ctx anchors list`"), "{small}");
+}
+
+#[test]
 fn codex_faults_validate_too() {
     let dir = repo();
     let (answer, _) = hook_raw(&dir, "codex", b"{not json".to_vec());

@@ -27,6 +27,15 @@ pub fn reanchor(root: &Path, event: &HookEvent, config: &CheckConfig) -> Option<
     anchors_block(set.anchors(), config.digest_tokens)
 }
 
+/// The anchors digest for a sub-agent that starts. Always sent: the sub-agent's context is
+/// its own and holds none of the rules its parent was given. The session's state is left as
+/// it is: Claude Code sends the parent's session id with the event (Codex's may be either),
+/// and the parent's own context has not changed.
+pub fn digest(root: &Path, config: &CheckConfig) -> Option<String> {
+    let set = AnchorSet::load(root).ok()?;
+    anchors_block(set.anchors(), config.digest_tokens)
+}
+
 /// Records a denial in the session's state, so the next prompt re-sends the anchors.
 pub fn remember_denial(root: &Path, session: Option<&str>) {
     if let Some(session) = session {

@@ -29,6 +29,9 @@ pub enum EventKind {
     },
     /// A user prompt: maybe re-send the anchors.
     Prompt,
+    /// A sub-agent starts (Claude Code's Agent tool, Codex's spawned agents) with a context
+    /// of its own, which holds none of the parent's rules: send it the anchors digest.
+    SubagentStart,
     /// Any other event (stop, notification…): nothing to decide.
     Other,
 }

@@ -107,6 +107,10 @@ fn handle(
             let block = context::reanchor(&root, &event, &config);
             Ok(agents::context_answer(agent, &event, block.as_deref()))
         }
+        EventKind::SubagentStart => {
+            let digest = context::digest(&root, &config);
+            Ok(agents::context_answer(agent, &event, digest.as_deref()))
+        }
         EventKind::Other => Ok(Answer::silent()),
     }
 }

@@ -1,6 +1,7 @@
 //! Claude Code: `PreToolUse` answers with `hookSpecificOutput.permissionDecision`; context for
-//! `SessionStart`, `UserPromptSubmit` and `PostToolUse` (the rules for what a tool touched)
-//! goes in `hookSpecificOutput.additionalContext`.
+//! `SessionStart`, `UserPromptSubmit`, `SubagentStart` (given to the sub-agent, not the
+//! parent) and `PostToolUse` (the rules for what a tool touched) goes in
+//! `hookSpecificOutput.additionalContext`.
 //!
 //! ctx never answers `allow`: that would skip Claude's own permission prompts. An allowed
 //! action gets no output at all; a warned one gets the warning as additional context.
@@ -34,6 +35,7 @@ pub fn event_kind(event_name: &str, input: &Value) -> crate::Result<EventKind> {
             fresh_context: super::fresh_context(input),
         },
         "UserPromptSubmit" => EventKind::Prompt,
+        "SubagentStart" => EventKind::SubagentStart,
         "" => return Err(crate::Error::Input("the hook input has no \"hook_event_name\": check that the hook is `ctx check --hook claude`".into())),
         _ => EventKind::Other,
     })
@@ -82,7 +84,7 @@ pub(super) fn pre_tool_answer(event_name: &str, verdict: &Verdict, can_ask: bool
     }
 }
 
-/// The SessionStart / UserPromptSubmit answer.
+/// The SessionStart / UserPromptSubmit / SubagentStart answer.
 pub fn context_answer(event_name: &str, context: Option<&str>) -> Answer {
     match context {
         Some(text) => Answer::json(json!({

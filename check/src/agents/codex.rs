@@ -25,10 +25,13 @@ pub fn tool_answer(event_name: &str, verdict: &Verdict) -> Answer {
     super::claude::pre_tool_answer(event_name, verdict, false)
 }
 
-/// The SessionStart / UserPromptSubmit answer.
+/// The SessionStart / UserPromptSubmit / SubagentStart answer (each event's schema takes
+/// `hookSpecificOutput.additionalContext`).
 pub fn context_answer(event_name: &str, context: Option<&str>) -> Answer {
     match event_name {
-        "SessionStart" | "UserPromptSubmit" => super::claude::context_answer(event_name, context),
+        "SessionStart" | "UserPromptSubmit" | "SubagentStart" => {
+            super::claude::context_answer(event_name, context)
+        }
         _ => Answer::silent(),
     }
 }

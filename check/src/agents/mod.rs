@@ -113,7 +113,8 @@ pub fn tool_answer(agent: Agent, event: &HookEvent, verdict: &Verdict) -> Answer
     }
 }
 
-/// The answer to a session-start or prompt event, carrying `context` (the anchors) if any.
+/// The answer to a session-start, prompt or sub-agent-start event, carrying `context` (the
+/// anchors) if any.
 pub fn context_answer(agent: Agent, event: &HookEvent, context: Option<&str>) -> Answer {
     match agent {
         Agent::Claude => claude::context_answer(&event.event_name, context),
@@ -381,7 +382,56 @@ fn kind_of(value: &Value) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::EventKind;
     use serde_json::json;
+
+    #[test]
+    fn sub_agent_starts_are_read_where_the_agent_has_them() {
+        let event = json!({"session_id": "s", "cwd": "/r", "hook_event_name": "SubagentStart", "agent_id": "a1", "agent_type": "general-purpose"});
+        for agent in [Agent::Claude, Agent::Codex] {
+            let parsed = parse_event(agent, &event).unwrap();
+            assert_eq!(parsed.kind, EventKind::SubagentStart, "{agent:?}");
+            let answer = context_answer(agent, &parsed, Some("rules"));
+            let value: Value = serde_json::from_str(answer.stdout.as_deref().unwrap()).unwrap();
+            assert_eq!(
+                value,
+                json!({"hookSpecificOutput": {"hookEventName": "SubagentStart", "additionalContext": "rules"}})
+            );
+            assert_eq!(context_answer(agent, &parsed, None), Answer::silent());
+        }
+        let gemini = parse_event(Agent::Gemini, &event).unwrap();
+        assert_eq!(gemini.kind, EventKind::Other, "Gemini CLI has no such event");
+    }
+
+    #[test]
+    fn post_tool_reminders_reach_claude_codex_and_gemini_not_cursor() {
+        let event = |agent, name: &str| HookEvent {
+            agent,
+            event_name: name.into(),
+            session: None,
+            cwd: None,
+            kind: EventKind::Other,
+        };
+        for (agent, name) in [
+            (Agent::Claude, "PostToolUse"),
+            (Agent::Codex, "PostToolUse"),
+            (Agent::Gemini, "AfterTool"),
+        ] {
+            let answer = reminder_answer(agent, &event(agent, name), Some("r"));
+            let value: Value = serde_json::from_str(answer.stdout.as_deref().unwrap()).unwrap();
+            assert_eq!(value["hookSpecificOutput"]["hookEventName"], name);
+            assert_eq!(value["hookSpecificOutput"]["additionalContext"], "r");
+            assert_eq!(
+                reminder_answer(agent, &event(agent, name), None),
+                Answer::silent()
+            );
+        }
+        let cursor = event(Agent::Cursor, "afterFileEdit");
+        assert_eq!(
+            reminder_answer(Agent::Cursor, &cursor, Some("r")),
+            Answer::silent()
+        );
+    }
 
     #[test]
     fn codex_is_told_apart_by_turn_id() {
