@@ -386,12 +386,20 @@ fn codex_post_tool_use_reminds_the_rules_for_what_the_tool_touched() {
     assert_codex_schema(&answer, "post-tool-use.command.output.schema.json");
     assert_eq!(answer["hookSpecificOutput"]["hookEventName"], "PostToolUse");
     let text = context_of(&answer);
-    assert!(text.starts_with("Project rules for what you just touched"), "{answer}");
+    assert!(
+        text.starts_with("Project rules for what you just touched"),
+        "{answer}"
+    );
     assert!(text.contains("Never call unwrap() in src"), "{answer}");
     assert!(text.contains("Avoid println! in src"), "{answer}");
     assert!(!text.contains("generated/"), "{answer}");
     assert_eq!(hook(&dir, "codex", &event).0, Value::Null, "reminded once");
-    let shell = codex_post_tool(&dir, "cp1", "Bash", json!({"command": "cat generated/api.rs"}));
+    let shell = codex_post_tool(
+        &dir,
+        "cp1",
+        "Bash",
+        json!({"command": "cat generated/api.rs"}),
+    );
     assert_codex_schema(&shell, "post-tool-use.command.input.schema.json");
     let (answer, _) = hook(&dir, "claude", &shell);
     assert_codex_schema(&answer, "post-tool-use.command.output.schema.json");
@@ -415,7 +423,10 @@ fn sub_agents_get_the_anchors_digest_every_time_they_start() {
     let (answer, code) = hook(&dir, "codex", &start);
     assert_eq!(code, 0);
     assert_codex_schema(&answer, "subagent-start.command.output.schema.json");
-    assert_eq!(answer["hookSpecificOutput"]["hookEventName"], "SubagentStart");
+    assert_eq!(
+        answer["hookSpecificOutput"]["hookEventName"],
+        "SubagentStart"
+    );
     let digest = context_of(&answer);
     assert!(digest.starts_with("Project rules (ctx anchors"), "{answer}");
     for rule in ["p-generated", "p-unwrap", "p-println"] {
@@ -431,7 +442,10 @@ fn sub_agents_get_the_anchors_digest_every_time_they_start() {
     let claude = json!({"session_id": "sa2", "transcript_path": "/t", "cwd": dir.path(), "permission_mode": "default", "hook_event_name": "SubagentStart", "agent_id": "a2", "agent_type": "general-purpose"});
     let (answer, code) = hook(&dir, "claude", &claude);
     assert_eq!(code, 0);
-    assert_eq!(answer["hookSpecificOutput"]["hookEventName"], "SubagentStart");
+    assert_eq!(
+        answer["hookSpecificOutput"]["hookEventName"],
+        "SubagentStart"
+    );
     assert_eq!(context_of(&answer), digest);
     dir.write(".ctx/config.toml", "[check]\ndigest_tokens = 60\n");
     let small = context_of(&hook(&dir, "claude", &claude).0).to_string();
@@ -498,6 +512,53 @@ fn gemini_tools_are_checked_in_gemini_protocol() {
         &gemini(&dir, "run_shell_command", json!({"command": "ls"})),
     );
     assert_eq!(answer, Value::Null);
+}
+
+#[test]
+fn gemini_warnings_reach_the_model_after_the_tool_ran() {
+    let dir = repo();
+    let p = dir.path().join("src/p.rs");
+    let write = json!({"file_path": p, "content": "fn f() { println!(\"x\"); }"});
+    let (before, code) = hook(&dir, "gemini", &gemini(&dir, "write_file", write.clone()));
+    assert_eq!(code, 0);
+    assert!(
+        before["decision"].is_null(),
+        "a warning does not block: {before}"
+    );
+    assert!(
+        before["systemMessage"]
+            .as_str()
+            .unwrap()
+            .contains("p-println"),
+        "the user still sees it: {before}"
+    );
+    let after = |input: Value| json!({"session_id": "g1", "transcript_path": "/t", "cwd": dir.path(), "hook_event_name": "AfterTool", "timestamp": "2026-01-01T00:00:01Z", "tool_name": "write_file", "tool_input": input, "tool_response": {"llmContent": "ok"}});
+    let (answer, code) = hook(&dir, "gemini", &after(write.clone()));
+    assert_eq!(code, 0);
+    assert_eq!(answer["hookSpecificOutput"]["hookEventName"], "AfterTool");
+    let text = context_of(&answer);
+    assert!(text.starts_with("ctx warn: [p-println]"), "{answer}");
+    assert_eq!(
+        text.matches("Avoid println!").count(),
+        1,
+        "not reminded twice: {text}"
+    );
+    assert!(text.contains("Never call unwrap() in src"), "{text}");
+    let (again, _) = hook(&dir, "gemini", &after(write));
+    assert_eq!(again, Value::Null, "carried once");
+    let other = json!({"file_path": dir.path().join("src/q.rs"), "content": "fn g() {}"});
+    assert!(!context_of(&hook(&dir, "gemini", &after(other)).0).contains("ctx warn"));
+    let q = dir.path().join("src/q.rs");
+    let claude_write = claude_write(&dir, q.to_str().unwrap(), "println!(\"y\");");
+    let (pre, _) = hook(&dir, "claude", &claude_write);
+    assert!(context_of(&pre).contains("ctx warn: [p-println]"), "{pre}");
+    let mut post = claude_write.clone();
+    post["hook_event_name"] = json!("PostToolUse");
+    post["session_id"] = json!("c-carry");
+    assert!(
+        !context_of(&hook(&dir, "claude", &post).0).contains("ctx warn"),
+        "Claude Code read the warning before the tool ran: nothing is carried"
+    );
 }
 
 #[test]

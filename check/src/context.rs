@@ -5,7 +5,7 @@ use crate::action::{self, Action};
 use crate::EventKind;
 use crate::HookEvent;
 use ctx_engine::anchor::{concerns, Anchor, AnchorSet, AnchorSource, Polarity, Severity};
-use ctx_engine::check::{CheckConfig, PathContext, SessionState};
+use ctx_engine::check::{CheckConfig, PathContext, SessionState, Verdict};
 use std::path::Path;
 
 /// Characters counted per token when a block is fitted to a token budget: code-like rule
@@ -45,24 +45,57 @@ pub fn remember_denial(root: &Path, session: Option<&str>) {
     }
 }
 
-/// The rules for what a tool call just touched, not reminded in the last `remind_every`
-/// tool calls of the session, within `remind_tokens`.
-pub fn reminders(
+/// Keeps a pre-tool warning for the answer after the same tool call (`key`), for agents
+/// that do not give the model a pre-tool answer's context. Its rules count as reminded: the
+/// model reads them with that answer.
+pub fn carry_warning(root: &Path, event: &HookEvent, key: &str, verdict: &Verdict) {
+    let session = event.session.as_deref().unwrap_or("(no session)");
+    let mut state = SessionState::load(root, session);
+    state.carry_warning(key, &verdict.reason());
+    for id in verdict.anchor_ids() {
+        state.remember_reminder(&id);
+    }
+    let _ = state.save(root, session);
+}
+
+/// What follows a tool call that ran: the warning kept for it before it ran (`carried`, the
+/// call's key; see [`carry_warning`]), then the rules for what it touched not reminded in
+/// the last `remind_every` tool calls of the session, within `remind_tokens`.
+pub fn after_tool(
     root: &Path,
     event: &HookEvent,
     action: &Action,
     config: &CheckConfig,
+    carried: Option<&str>,
 ) -> Option<String> {
-    if config.remind_tokens == 0 {
-        return None;
-    }
     let session = event.session.as_deref().unwrap_or("(no session)");
     let mut state = SessionState::load(root, session);
     state.on_tool_call();
+    let warning = carried.and_then(|key| state.take_warning(key));
+    let reminders = match config.remind_tokens {
+        0 => None,
+        _ => reminders(root, event, action, config, &mut state),
+    };
+    let _ = state.save(root, session);
+    match (warning, reminders) {
+        (Some(warning), Some(reminders)) => Some(format!("{warning}\n\n{reminders}")),
+        (warning, reminders) => warning.or(reminders),
+    }
+}
+
+/// The rules for what a tool call just touched, not reminded in the last `remind_every`
+/// tool calls of the session, within `remind_tokens`; recorded in `state` as reminded.
+fn reminders(
+    root: &Path,
+    event: &HookEvent,
+    action: &Action,
+    config: &CheckConfig,
+    state: &mut SessionState,
+) -> Option<String> {
     let cwd = event.cwd.clone().unwrap_or_else(|| root.to_path_buf());
     let facts = action::facts(action, &PathContext::new(root, &cwd)).ok();
     let set = AnchorSet::load(root).ok();
-    let block = facts.zip(set).and_then(|(facts, set)| {
+    facts.zip(set).and_then(|(facts, set)| {
         let due: Vec<&Anchor> = ranked(set.anchors())
             .into_iter()
             .filter(|a| concerns(a, &facts) && state.reminder_due(&a.id, config.remind_every))
@@ -73,9 +106,7 @@ pub fn reminders(
             state.remember_reminder(&anchor.id);
         }
         (shown > 0).then_some(text)
-    });
-    let _ = state.save(root, session);
-    block
+    })
 }
 
 /// The active anchors as a digest within `tokens`: hard rules first, then the rules that

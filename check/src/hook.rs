@@ -94,14 +94,19 @@ fn handle(
                     ),
                 );
             }
-            if verdict.decision == Decision::Deny {
-                context::remember_denial(&root, event.session.as_deref());
+            match verdict.decision {
+                Decision::Deny => context::remember_denial(&root, event.session.as_deref()),
+                Decision::Warn | Decision::Ask if agents::warns_after_tool(agent) => {
+                    context::carry_warning(&root, &event, &action::summary(tool, action), &verdict)
+                }
+                _ => {}
             }
             Ok(answer)
         }
-        EventKind::PostTool { action, .. } => {
-            let reminders = context::reminders(&root, &event, action, &config);
-            Ok(agents::reminder_answer(agent, &event, reminders.as_deref()))
+        EventKind::PostTool { tool, action } => {
+            let carried = agents::warns_after_tool(agent).then(|| action::summary(tool, action));
+            let context = context::after_tool(&root, &event, action, &config, carried.as_deref());
+            Ok(agents::reminder_answer(agent, &event, context.as_deref()))
         }
         EventKind::SessionStart { .. } | EventKind::Prompt => {
             let block = context::reanchor(&root, &event, &config);

@@ -1,6 +1,8 @@
 //! Gemini CLI: `BeforeTool` answers with a top-level `decision`/`reason`; context goes in
 //! `hookSpecificOutput.additionalContext` (for `SessionStart`, `BeforeAgent` and `AfterTool`,
-//! the only events whose context Gemini gives the model).
+//! the only events whose context Gemini gives the model). A BeforeTool warning therefore
+//! reaches the user only; ctx keeps it and gives it to the model with the AfterTool answer
+//! of the same call (see [`super::warns_after_tool`]).
 
 use super::{mcp_action, read_of, string_field, tool_input};
 use crate::{Action, Answer, EventKind};

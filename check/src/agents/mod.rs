@@ -129,11 +129,22 @@ pub fn context_answer(agent: Agent, event: &HookEvent, context: Option<&str>) ->
 /// `hookSpecificOutput.additionalContext`; Cursor has no such event, so it stays silent.
 pub fn reminder_answer(agent: Agent, event: &HookEvent, reminders: Option<&str>) -> Answer {
     match (agent, reminders) {
-        (Agent::Claude | Agent::Codex | Agent::Gemini, Some(text)) => Answer::json(serde_json::json!({
-            "hookSpecificOutput": {"hookEventName": event.event_name, "additionalContext": text}
-        })),
+        (Agent::Claude | Agent::Codex | Agent::Gemini, Some(text)) => {
+            Answer::json(serde_json::json!({
+                "hookSpecificOutput": {"hookEventName": event.event_name, "additionalContext": text}
+            }))
+        }
         _ => Answer::silent(),
     }
+}
+
+/// True when `agent` shows a pre-tool warning to the user but never gives it to the model:
+/// Gemini CLI reads `additionalContext` from SessionStart, BeforeAgent and AfterTool only, so
+/// ctx keeps a BeforeTool warning and sends it with the AfterTool answer of the same call.
+/// Claude Code and Codex give the model a PreToolUse answer's `additionalContext`; Cursor
+/// has no after-tool event to carry it to.
+pub fn warns_after_tool(agent: Agent) -> bool {
+    agent == Agent::Gemini
 }
 
 /// True when a session-start event says the model's context was compacted or cleared
@@ -400,7 +411,11 @@ mod tests {
             assert_eq!(context_answer(agent, &parsed, None), Answer::silent());
         }
         let gemini = parse_event(Agent::Gemini, &event).unwrap();
-        assert_eq!(gemini.kind, EventKind::Other, "Gemini CLI has no such event");
+        assert_eq!(
+            gemini.kind,
+            EventKind::Other,
+            "Gemini CLI has no such event"
+        );
     }
 
     #[test]

@@ -22,7 +22,16 @@ pub struct SessionState {
     /// Anchors reminded after a tool call, with the tool-call count at that moment.
     #[serde(default)]
     pub reminded: BTreeMap<String, u32>,
+    /// Warnings given before a tool ran that the agent shows the user but not the model
+    /// (Gemini CLI's BeforeTool), keyed by the call, to be carried to the model by the answer
+    /// after the tool ran; oldest first, at most [`CARRIED_WARNINGS`].
+    #[serde(default)]
+    pub carried: Vec<(String, String)>,
 }
+
+/// Warnings kept for tool calls that have not reported back (a call the user refused never
+/// does): the oldest go first.
+pub const CARRIED_WARNINGS: usize = 8;
 
 /// Why the anchors are being re-sent, if they are.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -71,6 +80,20 @@ impl SessionState {
             self.reminded.clear();
         }
         Reanchor::SessionStart
+    }
+
+    /// Keeps `warning` for the tool call `key` until it has run (see [`SessionState::carried`]).
+    pub fn carry_warning(&mut self, key: &str, warning: &str) {
+        self.carried.retain(|(k, _)| k != key);
+        self.carried.push((key.to_string(), warning.to_string()));
+        let over = self.carried.len().saturating_sub(CARRIED_WARNINGS);
+        self.carried.drain(..over);
+    }
+
+    /// The warning kept for the tool call `key`, removed: it is delivered once.
+    pub fn take_warning(&mut self, key: &str) -> Option<String> {
+        let at = self.carried.iter().position(|(k, _)| k == key)?;
+        Some(self.carried.remove(at).1)
     }
 
     /// Records a tool call that ran.
@@ -138,6 +161,28 @@ mod tests {
         assert!(!s.reminder_due("a", 3));
         s.on_session_start(true);
         assert!(s.reminder_due("a", 3));
+    }
+
+    #[test]
+    fn carried_warnings_are_delivered_once_and_bounded() {
+        let mut s = SessionState::default();
+        s.carry_warning("run: make deploy", "ctx warn: a");
+        s.carry_warning("run: make deploy", "ctx warn: b");
+        assert_eq!(s.carried.len(), 1, "one per call");
+        assert_eq!(s.take_warning("run: ls"), None);
+        assert_eq!(
+            s.take_warning("run: make deploy").as_deref(),
+            Some("ctx warn: b")
+        );
+        assert_eq!(s.take_warning("run: make deploy"), None);
+        for i in 0..CARRIED_WARNINGS + 3 {
+            s.carry_warning(&format!("k{i}"), "w");
+        }
+        assert_eq!(s.carried.len(), CARRIED_WARNINGS);
+        assert_eq!(s.take_warning("k0"), None, "the oldest went first");
+        assert!(s
+            .take_warning(&format!("k{}", CARRIED_WARNINGS + 2))
+            .is_some());
     }
 
     #[test]
