@@ -181,6 +181,59 @@ fn check_reports_and_the_drift_log_hold_no_secret_and_are_owner_only() {
     assert_eq!(mode(".ctx"), 0o700);
 }
 
+/// Forbids every line written under `secrets/`, so that a check report quotes each one.
+const QUOTE_EVERY_LINE: &str = r#"
+[[anchor]]
+id = "no-secrets-dir"
+text = "Never write any line under secrets/"
+scope = ["secrets/**"]
+forbid_pattern = ['.+']
+"#;
+
+// See: issue 12 ("Left, and why": check human/JSON quoted each line after `PATH:LINE: PATH: `,
+// and the assignment detector missed what it masks in bare text).
+#[test]
+fn r12_check_reports_quoting_written_lines_hold_no_secret() {
+    let dir = Dir::new();
+    dir.write(".ctx/anchors.toml", QUOTE_EVERY_LINE);
+    let mut files = planted();
+    // Assignments that are secrets only where they stand: alone on their line, or a
+    // `:=` whose name a quoted path prefix would otherwise swallow.
+    files.push(PlantedFile {
+        kind: "go-short-assignment".into(),
+        path: "config/client.go".into(),
+        text: "package client\n\nfunc New() {\n\tapiToken := \"a1b2c3d4e5f6a7b8c9d0e1f2\"\n}\n"
+            .into(),
+        secrets: vec!["a1b2c3d4e5f6a7b8c9d0e1f2".into()],
+    });
+    files.push(PlantedFile {
+        kind: "yaml-bare-password".into(),
+        path: "config/db.yml".into(),
+        text: "db:\n  user: app\n  password: hunter\n".into(),
+        secrets: vec!["hunter".into()],
+    });
+    let mut quoted = 0;
+    for file in &files {
+        let target = format!("secrets/{}", file.path);
+        for format in ["human", "json", "sarif", "github"] {
+            let (stdout, stderr) = dir
+                .ctx(&["check", "--format", format, "--write", &target])
+                .stdin(file.text.as_str())
+                .code(1);
+            assert!(stdout.contains(&target), "{format}: {stdout}");
+            quoted += 1;
+            for secret in &file.secrets {
+                assert!(
+                    !stdout.contains(secret.as_str()) && !stderr.contains(secret.as_str()),
+                    "check --format {format} leaked {} ({secret}):\n{stdout}{stderr}",
+                    file.kind
+                );
+            }
+        }
+    }
+    assert!(quoted >= 4 * 30, "{quoted}");
+}
+
 #[test]
 fn a_drift_log_planted_as_a_link_is_never_written_through() {
     let dir = crate::check::repo();

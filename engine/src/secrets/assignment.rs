@@ -40,32 +40,50 @@ fn candidates() -> &'static Regex {
 pub const KEYWORDS: [&str; 7] = ["pass", "pwd", "secret", "token", "key", "cred", "auth"];
 
 /// Byte ranges of the secret values in `text`.
+///
+/// A candidate that is turned down does not hide what follows it: the search resumes at
+/// its value, which may be the name of the next assignment. In `a.go: apiToken := "…"`
+/// (a line quoted after its path) the first candidate is `go: apiToken`; `apiToken := "…"`
+/// is still found. Only an accepted value is skipped whole.
 pub fn find(text: &str) -> Vec<Range<usize>> {
     let mut found = Vec::new();
-    for caps in candidates().captures_iter(text) {
-        let key = caps.name("key").expect("key always matches");
-        if !is_secret_name(key.as_str()) {
-            continue;
-        }
-        let sep = caps.name("sep").expect("sep always matches").as_str();
-        let key_quoted = caps.name("kq").is_some();
-        if sep == "," && !key_quoted {
-            continue;
-        }
-        let (value, quoted) = match (caps.name("dq"), caps.name("sq"), caps.name("bq")) {
-            (Some(v), _, _) | (_, Some(v), _) | (_, _, Some(v)) => (v, true),
-            _ => (caps.name("uq").expect("one value group matches"), false),
-        };
-        let accepted = if quoted {
-            sep != "," || key_quoted
-        } else {
-            sep != "==" && sep != "," && is_unquoted_literal(text, key, sep, value)
-        };
-        if accepted && is_literal_value(value.as_str()) {
-            found.push(value.range());
+    let mut at = 0;
+    while let Some(caps) = candidates().captures_at(text, at) {
+        let value = ["dq", "sq", "bq", "uq"]
+            .iter()
+            .find_map(|group| caps.name(group))
+            .expect("one value group matches");
+        // The value starts after the key and its separator, so the search moves on.
+        at = value.start();
+        if let Some(range) = accepted(text, &caps) {
+            at = range.end;
+            found.push(range);
         }
     }
     found
+}
+
+/// The range of the secret value of one candidate, when it is one.
+fn accepted(text: &str, caps: &regex::Captures<'_>) -> Option<Range<usize>> {
+    let key = caps.name("key").expect("key always matches");
+    if !is_secret_name(key.as_str()) {
+        return None;
+    }
+    let sep = caps.name("sep").expect("sep always matches").as_str();
+    let key_quoted = caps.name("kq").is_some();
+    if sep == "," && !key_quoted {
+        return None;
+    }
+    let (value, quoted) = match (caps.name("dq"), caps.name("sq"), caps.name("bq")) {
+        (Some(v), _, _) | (_, Some(v), _) | (_, _, Some(v)) => (v, true),
+        _ => (caps.name("uq").expect("one value group matches"), false),
+    };
+    let accepted = if quoted {
+        sep != "," || key_quoted
+    } else {
+        sep != "==" && sep != "," && is_unquoted_literal(text, key, sep, value)
+    };
+    (accepted && is_literal_value(value.as_str())).then(|| value.range())
 }
 
 /// True when `name` ends in a secret noun (see the module docs).
@@ -355,6 +373,29 @@ mod tests {
         assert_eq!(masked("api_key: 9f8e7d6c5b4a\n"), ["9f8e7d6c5b4a"]);
         assert_eq!(masked("if password == \"admin123\":"), ["admin123"]);
         assert_eq!(masked("connect(user='x', password='pw-1234')"), ["pw-1234"]);
+    }
+
+    #[test]
+    fn an_assignment_quoted_after_a_prefix_is_found() {
+        // The shapes `ctx check` reports a matched line in (human and JSON): a rejected
+        // candidate (`go: 2:`, `go: apiToken`) must not hide the assignment after it.
+        assert_eq!(
+            masked(r#"matched at secrets/a.go:2: secrets/a.go: apiToken := "a1b2c3d4e5f6""#),
+            ["a1b2c3d4e5f6"]
+        );
+        assert_eq!(
+            masked(r#"secrets/a.json: "client_secret": "s3cr3t-v4lue""#),
+            ["s3cr3t-v4lue"]
+        );
+        assert_eq!(
+            masked("note: db_password = 'pw-1234', other: 1"),
+            ["pw-1234"]
+        );
+        // The same lines without the prefix, for comparison.
+        assert_eq!(masked(r#"apiToken := "a1b2c3d4e5f6""#), ["a1b2c3d4e5f6"]);
+        // Turned-down candidates still hide nothing that is not an assignment.
+        assert_eq!(masked("a.go: max_tokens = 4096"), Vec::<&str>::new());
+        assert_eq!(masked("a.py: token = user_token"), Vec::<&str>::new());
     }
 
     #[test]

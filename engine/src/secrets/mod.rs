@@ -114,6 +114,26 @@ pub fn redact_owned(text: String) -> String {
     }
 }
 
+/// Masks secrets in consecutive `lines` read as one text, and returns them line by line
+/// (as many as were given).
+///
+/// Use it before a line is quoted after a prefix (`PATH:LINE: …` in a check report): the
+/// filter then sees each line where it stood, with its neighbours (a private key's body,
+/// `password: hunter` alone on its line), not behind text that changes its meaning.
+pub fn redact_lines<'l>(lines: impl IntoIterator<Item = &'l str>) -> Vec<String> {
+    let lines: Vec<&str> = lines.into_iter().collect();
+    if lines.iter().any(|line| line.contains('\n')) {
+        // Not lines: mask each text alone, so that the count still matches.
+        return lines.iter().map(|line| redact(line).into_owned()).collect();
+    }
+    let joined = lines.join("\n");
+    match redact(&joined) {
+        Cow::Borrowed(_) => lines.iter().map(|line| line.to_string()).collect(),
+        // A redaction keeps its secret's newlines: the count of lines is unchanged.
+        Cow::Owned(masked) => masked.split('\n').map(str::to_string).collect(),
+    }
+}
+
 /// Masks secrets in `text` in place; returns how many were masked.
 pub fn redact_string(text: &mut String) -> u32 {
     let mut counts = SecretCounts::new();

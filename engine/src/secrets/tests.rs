@@ -125,6 +125,35 @@ fn a_key_split_across_chunks_is_masked_on_both_sides() {
     assert!(!redact(second).contains("AwEHoUQ"));
 }
 
+#[test]
+fn lines_are_masked_together_before_they_are_quoted() {
+    let lines = [
+        "db:",
+        "  password: hunter",
+        "signing: |",
+        "  -----BEGIN EC PRIVATE KEY-----",
+        "  MHcCAQEEIBkg4LVWM9nuwNSk3yByxZpYRTBnVJk5",
+        "  -----END EC PRIVATE KEY-----",
+        "x = 1",
+    ];
+    let masked = redact_lines(lines);
+    assert_eq!(masked.len(), lines.len(), "{masked:?}");
+    for line in &masked {
+        // How a check report quotes a line: after its place.
+        let quoted = redact_owned(format!("secrets/a.yml:2: secrets/a.yml: {}", line.trim()));
+        assert!(
+            !quoted.contains("hunter") && !quoted.contains("MHcCAQEE"),
+            "{quoted}"
+        );
+    }
+    assert_eq!(masked[0], "db:");
+    assert_eq!(masked[6], "x = 1");
+    // Nothing to mask: the lines come back as they were.
+    assert_eq!(redact_lines(["a", "", "b"]), ["a", "", "b"]);
+    // A text with a newline of its own is masked alone and still counts as one.
+    assert_eq!(redact_lines(["token = 'abcd1234efgh'\nx", "y"]).len(), 2);
+}
+
 mod properties {
     use super::*;
     use proptest::prelude::*;

@@ -5,6 +5,7 @@ use super::cached::{compile_regex, Cached};
 use super::literal::required_literal;
 use super::{EvalContext, GlobList, Hit};
 use crate::check::{ActionFacts, FileOp};
+use crate::secrets::redact_lines;
 use serde::{Deserialize, Serialize};
 
 /// Matches added lines that match `pattern` and not `unless`, in files matching `files` (and the
@@ -252,14 +253,19 @@ impl CodeMatcher {
             if !self.covers(ctx, &effect.path) {
                 continue;
             }
-            for line in &effect.removed {
+            // Quoted lines are masked where they stood, before the path prefixes them.
+            let mut masked: Option<Vec<String>> = None;
+            for (i, line) in effect.removed.iter().enumerate() {
                 let Some(found) = re.find(line) else {
                     continue;
                 };
                 let kept = effect.added.iter().any(|a| a.text.contains(found.as_str()));
                 if !kept {
+                    let quoted = &masked.get_or_insert_with(|| {
+                        redact_lines(effect.removed.iter().map(String::as_str))
+                    })[i];
                     out.push(Hit {
-                        evidence: format!("{}: removes {}", effect.path, line.trim()),
+                        evidence: format!("{}: removes {}", effect.path, quoted.trim()),
                         path: Some(effect.path.clone()),
                         line: None,
                     });
@@ -310,6 +316,8 @@ impl CodeMatcher {
             let Ok(re) = self.regex() else {
                 return Vec::new();
             };
+            // Quoted lines are masked where they stood, before the path prefixes them.
+            let mut masked: Option<Vec<String>> = None;
             for (i, added) in effect.added.iter().enumerate() {
                 if !re.is_match(&added.text) {
                     continue;
@@ -322,8 +330,11 @@ impl CodeMatcher {
                     && self.context_allows(&effect.added, i)
                     && !(self.new_names && names_removed_item(re, &added.text, &effect.removed))
                 {
+                    let quoted = &masked.get_or_insert_with(|| {
+                        redact_lines(effect.added.iter().map(|l| l.text.as_str()))
+                    })[i];
                     out.push(Hit {
-                        evidence: format!("{}: {}", path, added.text.trim()),
+                        evidence: format!("{}: {}", path, quoted.trim()),
                         path: Some(path.to_string()),
                         line: added.line,
                     });

@@ -155,7 +155,9 @@ impl DependencyMatcher {
                 }
                 // Compiled only once a manifest with added lines is in the action.
                 let re = &manifest_regexes()[i];
-                for added in &effect.added {
+                // Quoted lines are masked where they stood, before the path prefixes them.
+                let mut masked: Option<Vec<String>> = None;
+                for (j, added) in effect.added.iter().enumerate() {
                     let text = added.text.as_str();
                     let already = effect.removed.iter().any(|r| r.trim() == text.trim());
                     let Some(caps) = re.captures(text) else {
@@ -163,8 +165,13 @@ impl DependencyMatcher {
                     };
                     let name = caps.get(1).map_or("", |m| m.as_str());
                     if !already && !is_manifest_key(name) && self.wants(manifest.ecosystem, text) {
+                        let quoted = &masked.get_or_insert_with(|| {
+                            crate::secrets::redact_lines(
+                                effect.added.iter().map(|l| l.text.as_str()),
+                            )
+                        })[j];
                         out.push(Hit {
-                            evidence: format!("{}: adds `{}`", effect.path, text.trim()),
+                            evidence: format!("{}: adds `{}`", effect.path, quoted.trim()),
                             path: Some(effect.path.clone()),
                             line: added.line,
                         });
