@@ -428,7 +428,8 @@ fn searchable_after(
 /// semantic tier; true on a failure.
 fn real_model_part(tmp: &Path) -> bool {
     let root = make_repo(tmp, "real", 0);
-    let out = ctx_real(&root, &["index", "--json"])
+    // Embeddings are opt-in: `--embeddings` fails (skipped below) when no model is installed.
+    let out = ctx_real(&root, &["index", "--json", "--embeddings"])
         .output()
         .expect("run ctx index");
     let summary: Value =

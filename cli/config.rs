@@ -89,6 +89,100 @@ fn describe_toml_error(text: &str, path: &Path) -> String {
 pub struct IndexConfig {
     /// Files larger than this many bytes are skipped (default 1 MiB).
     pub max_file_size: Option<u64>,
+    /// Embed chunks for hybrid and semantic search (default off: see [`embeddings`]).
+    pub embeddings: Option<bool>,
+}
+
+/// Whether an index embeds its chunks, and what decided it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Embeddings {
+    /// Chunks are embedded (when the model is installed) and queries use the vectors.
+    pub on: bool,
+    /// What decided, for messages (`--embeddings`, `CTX_EMBEDDER=hash`...).
+    pub by: String,
+}
+
+impl Embeddings {
+    /// Why there are no vectors to search, with the way to opt in; for a semantic search
+    /// that cannot be answered.
+    pub fn off_reason(&self) -> String {
+        format!(
+            "embeddings are off ({}): lexical (BM25) search only; opt in with `ctx index \
+             --embeddings` or `embeddings = true` under [index] in .ctx/config.toml (the model \
+             comes from `ctx model install`)",
+            self.by
+        )
+    }
+}
+
+/// Whether the index of the repository at `root` embeds its chunks. Lexical (BM25) is the
+/// default: on the measured issues vectors did not improve packs and cost 8-80x the index
+/// time (README, "Embeddings: opt-in for packs"). The first of these decides:
+///
+/// 1. `flag`: `ctx index --embeddings` (on) or `--no-embeddings` (off);
+/// 2. `CTX_EMBEDDER` set: `none` is off, `fastembed` or `hash` (tests) is on;
+/// 3. `embeddings = true|false` under `[index]` in the repository's `.ctx/config.toml`;
+/// 4. the index already holds vectors (`index_has_vectors`): an index once built with
+///    embeddings keeps them current, rather than leaving changed code without vectors;
+/// 5. off.
+///
+/// The semantic tier of `ctx check` does not ask: it uses the model whenever it is
+/// installed.
+pub fn embeddings(
+    root: &Path,
+    flag: Option<bool>,
+    index_has_vectors: bool,
+) -> anyhow::Result<Embeddings> {
+    let environment = ctx_indexers::embed::EmbedderKind::from_env()?;
+    // The repository's config is read only when the flag and the environment leave it open.
+    let config = || -> anyhow::Result<Option<(bool, String)>> {
+        let config: IndexConfig = table(root, "index")?;
+        Ok(config.embeddings.map(|on| {
+            let by = format!(
+                "embeddings = {on} under [index] in {}",
+                config_path(root).display()
+            );
+            (on, by)
+        }))
+    };
+    decide_embeddings(flag, environment, config, index_has_vectors)
+}
+
+/// [`embeddings`] on its inputs: `environment` as [`EmbedderKind::from_env`] gives it
+/// (the kind and whether it was set), `config` the repository's setting and its place.
+///
+/// [`EmbedderKind::from_env`]: ctx_indexers::embed::EmbedderKind::from_env
+fn decide_embeddings(
+    flag: Option<bool>,
+    environment: (ctx_indexers::embed::EmbedderKind, bool),
+    config: impl FnOnce() -> anyhow::Result<Option<(bool, String)>>,
+    index_has_vectors: bool,
+) -> anyhow::Result<Embeddings> {
+    use ctx_indexers::embed::{EmbedderKind, ENV_EMBEDDER};
+    let decided = |on: bool, by: String| Ok(Embeddings { on, by });
+    if let Some(on) = flag {
+        let by = if on {
+            "--embeddings"
+        } else {
+            "--no-embeddings"
+        };
+        return decided(on, by.to_string());
+    }
+    if let (kind, true) = environment {
+        let name = match kind {
+            EmbedderKind::Fastembed => "fastembed",
+            EmbedderKind::Hash => "hash",
+            EmbedderKind::None => "none",
+        };
+        return decided(kind != EmbedderKind::None, format!("{ENV_EMBEDDER}={name}"));
+    }
+    if let Some((on, by)) = config()? {
+        return decided(on, by);
+    }
+    if index_has_vectors {
+        return decided(true, "the index was built with embeddings".to_string());
+    }
+    decided(false, "the default".to_string())
 }
 
 /// The size limit of an index run: `flag` (`--max-file-size`), else `[index] max_file_size`
@@ -157,12 +251,105 @@ fn warn_of_repository_model_keys(root: &Path) {
     });
 }
 
+/// The embedder for the chunks and queries of the index at `root` when [`embeddings`] are
+/// on: `(None, None)` when they are off, `(None, Some(reason))` when they are on but no
+/// model is installed. `flag` and `index_has_vectors` as for [`embeddings`]; an explicit
+/// `--embeddings` without a model is an error.
+pub fn chunk_embedder(
+    root: &Path,
+    flag: Option<bool>,
+    index_has_vectors: bool,
+) -> anyhow::Result<(Option<ctx_indexers::embed::LoadedEmbedder>, Option<String>)> {
+    if !embeddings(root, flag, index_has_vectors)?.on {
+        return Ok((None, None));
+    }
+    let (embedder, disabled) = load_embedder(root)?;
+    if let (None, Some(reason), Some(true)) = (&embedder, &disabled, flag) {
+        anyhow::bail!("--embeddings: {reason}");
+    }
+    Ok((embedder, disabled))
+}
+
 /// The embedder the user's config and the environment choose, with the reason it is
-/// disabled when it is.
+/// disabled when it is: the model when it is installed, whether or not the index embeds
+/// its chunks (see [`chunk_embedder`] for those); the semantic tier of `ctx check` uses it.
 pub fn load_embedder(
     root: &Path,
 ) -> anyhow::Result<(Option<ctx_indexers::embed::LoadedEmbedder>, Option<String>)> {
     let model = model_config(root)?;
     let choice = ctx_indexers::embed::load_embedder(&model)?;
     Ok(choice.into_parts())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ctx_indexers::embed::EmbedderKind;
+
+    fn decide(
+        flag: Option<bool>,
+        environment: (EmbedderKind, bool),
+        config: Option<bool>,
+        index_has_vectors: bool,
+    ) -> Embeddings {
+        let config = || Ok(config.map(|on| (on, format!("config {on}"))));
+        decide_embeddings(flag, environment, config, index_has_vectors).unwrap()
+    }
+
+    const UNSET: (EmbedderKind, bool) = (EmbedderKind::Fastembed, false);
+
+    #[test]
+    fn embeddings_are_off_unless_something_opts_in() {
+        let off = decide(None, UNSET, None, false);
+        assert_eq!((off.on, off.by.as_str()), (false, "the default"));
+        for (flag, environment, config, vectors, on, by) in [
+            (Some(true), UNSET, None, false, true, "--embeddings"),
+            (
+                None,
+                (EmbedderKind::Hash, true),
+                None,
+                false,
+                true,
+                "CTX_EMBEDDER=hash",
+            ),
+            (
+                None,
+                (EmbedderKind::Fastembed, true),
+                None,
+                false,
+                true,
+                "CTX_EMBEDDER=fastembed",
+            ),
+            (None, UNSET, Some(true), false, true, "config true"),
+            (
+                None,
+                UNSET,
+                None,
+                true,
+                true,
+                "the index was built with embeddings",
+            ),
+        ] {
+            let got = decide(flag, environment, config, vectors);
+            assert_eq!((got.on, got.by.as_str()), (on, by));
+        }
+    }
+
+    #[test]
+    fn the_first_setting_in_order_decides() {
+        // flag, then environment, then the repository's config, then the index.
+        let got = decide(Some(false), (EmbedderKind::Hash, true), Some(true), true);
+        assert_eq!((got.on, got.by.as_str()), (false, "--no-embeddings"));
+        let got = decide(None, (EmbedderKind::None, true), Some(true), true);
+        assert_eq!((got.on, got.by.as_str()), (false, "CTX_EMBEDDER=none"));
+        let got = decide(None, UNSET, Some(false), true);
+        assert_eq!((got.on, got.by.as_str()), (false, "config false"));
+        // The config is not even read when the flag decides.
+        let unread = || -> anyhow::Result<Option<(bool, String)>> { anyhow::bail!("read") };
+        assert!(
+            decide_embeddings(Some(true), UNSET, unread, false)
+                .unwrap()
+                .on
+        );
+    }
 }

@@ -6,8 +6,8 @@ cd "$(dirname "$0")/.."
 
 cargo build --release --locked
 ctx="${CARGO_TARGET_DIR:-target}/release/ctx"
-$ctx model install
-$ctx index .
+$ctx model install       # for the semantic tier of `ctx check`, and for embeddings when opted in
+$ctx index .             # lexical (BM25), the default; `ctx index --embeddings .` adds vectors
 $ctx status
 $ctx search "hybrid search reciprocal rank fusion" -k 5
 out=${CTX_PACK_OUT:-${TMPDIR:-/tmp}/ctx-pack.xml}

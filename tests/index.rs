@@ -214,6 +214,13 @@ fn missing_index_and_missing_model_give_actionable_errors() {
     let dir = Dir::fixture("small");
     let (_, stderr) = dir.ctx(&["search", "server"]).code(2);
     assert!(stderr.contains("run `ctx index`"), "{stderr}");
+    // Asked for embeddings without a model: an error for the flag, said once for the config.
+    let (_, stderr) = dir
+        .ctx(&["index", "--embeddings"])
+        .without_env("CTX_EMBEDDER")
+        .code(2);
+    assert!(stderr.contains("ctx model install"), "{stderr}");
+    dir.write(".ctx/config.toml", "[index]\nembeddings = true\n");
     let out = dir.ctx(&["index"]).without_env("CTX_EMBEDDER").output();
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(out.status.success(), "{stderr}");
@@ -235,6 +242,80 @@ fn missing_index_and_missing_model_give_actionable_errors() {
         !records(&hits, "hit").is_empty(),
         "hybrid falls back to lexical"
     );
+}
+
+// See: issue 13 (README "Embeddings: opt-in for packs": the decision was written, but
+// `ctx index` embedded whenever the model was installed).
+#[test]
+fn r13_embeddings_are_opt_in() {
+    let dir = Dir::fixture("small");
+    // A model directory that cannot load: any attempt to use the model fails the run.
+    let broken = dir.path().join("broken-model");
+    std::fs::create_dir_all(&broken).unwrap();
+    let ctx = |args: &[&str]| {
+        dir.ctx(args)
+            .without_env("CTX_EMBEDDER")
+            .env("CTX_MODEL_DIR", &broken)
+    };
+    // By default the index is lexical, and the model is not even looked at.
+    let out = ctx(&["index", "--json"]).output();
+    assert!(out.status.success(), "{out:?}");
+    let lexical = summary(&String::from_utf8_lossy(&out.stdout));
+    assert_eq!(lexical["embedded"], 0, "{lexical}");
+    assert_eq!(lexical["model"], serde_json::Value::Null, "{lexical}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        !stderr.contains("model"),
+        "nothing to say about a model: {stderr}"
+    );
+    // Hybrid search on it is lexical without loading the model; semantic says how to opt in.
+    let hits = ctx(&["search", "server", "--json"]).ok();
+    assert!(!records(&hits, "hit").is_empty(), "{hits}");
+    let (_, stderr) = ctx(&["search", "server", "--mode", "semantic"]).code(2);
+    assert!(stderr.contains("ctx index --embeddings"), "{stderr}");
+    // Each way to opt in uses the model (and so fails on this one).
+    let (_, stderr) = ctx(&["index", "--embeddings"]).code(2);
+    assert!(stderr.contains("broken-model"), "{stderr}");
+    let (_, stderr) = ctx(&["index"]).env("CTX_EMBEDDER", "fastembed").code(2);
+    assert!(stderr.contains("broken-model"), "{stderr}");
+    dir.write(".ctx/config.toml", "[index]\nembeddings = true\n");
+    let (_, stderr) = ctx(&["index"]).code(2);
+    assert!(stderr.contains("broken-model"), "{stderr}");
+    // `--no-embeddings` beats the config and the environment.
+    let out = ctx(&["index", "--no-embeddings", "--json"])
+        .env("CTX_EMBEDDER", "hash")
+        .ok();
+    assert_eq!(summary(&out)["embedded"], 0, "{out}");
+    dir.write(".ctx/config.toml", "[index]\nembeddings = false\n");
+    ctx(&["index"]).ok();
+}
+
+#[test]
+fn an_index_built_with_embeddings_keeps_them_current() {
+    let dir = Dir::fixture("small");
+    // `CTX_EMBEDDER=hash` is the tests' explicit opt-in (the hybrid path without the model).
+    let first = summary(&dir.ctx(&["index", "--json"]).ok());
+    assert!(first["embedded"].as_u64().unwrap() > 0, "{first}");
+    dir.write("src/new.rs", "pub fn freshly_added_function() {}\n");
+    let unset = |args: &[&str]| {
+        dir.ctx(args)
+            .without_env("CTX_EMBEDDER")
+            .env("CTX_MODEL_DIR", dir.path().join("no-such-model"))
+    };
+    // With nothing set, a run on an index that holds vectors asks for the model (here a
+    // missing one: the run fails naming it) to embed what changed.
+    let (_, stderr) = unset(&["index"]).code(2);
+    assert!(stderr.contains("no-such-model"), "{stderr}");
+    // `--no-embeddings` indexes the change lexically and says the vectors fall behind.
+    let out = unset(&["index", "--no-embeddings", "--json"]).output();
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(summary(&String::from_utf8_lossy(&out.stdout))["indexed"], 1);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--rebuild"), "{stderr}");
+    // A lexical rebuild ends it: the model is not asked for again.
+    unset(&["index", "--rebuild", "--no-embeddings"]).ok();
+    let after = summary(&unset(&["index", "--json"]).ok());
+    assert_eq!(after["embedded"], 0, "{after}");
 }
 
 #[test]

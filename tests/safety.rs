@@ -35,7 +35,9 @@ fn a_repository_config_cannot_choose_the_native_code_ctx_loads() {
     dir.write(
         ".ctx/config.toml",
         format!(
-            "[model]\ndir = \"evil-model\"\nort_dylib = \"{}\"\n",
+            // The repository may opt in to embeddings (so index and search look for the
+            // model), never choose which code is loaded for them.
+            "[index]\nembeddings = true\n\n[model]\ndir = \"evil-model\"\nort_dylib = \"{}\"\n",
             dylib.display()
         ),
     );

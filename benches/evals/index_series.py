@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Indexes every checkout of a score_pack.py manifest, each seeded with the index of the
-previous checkout of the same repository (its `.ctx` copied in, then `ctx index .`).
+previous checkout of the same repository (its `.ctx` copied in, then `ctx index
+--embeddings .`: embeddings are opt-in since issue 13).
 
 The incremental indexer re-chunks only files whose content changed and reuses the
 embedding of every chunk whose text is unchanged (vectors are keyed by content), so the
@@ -40,7 +41,7 @@ def main():
             if os.path.exists(lock):
                 os.remove(lock)
         started = time.time()
-        p = subprocess.run([os.path.abspath(a.ctx), "--json", "index", "."], cwd=dest,
+        p = subprocess.run([os.path.abspath(a.ctx), "--json", "index", "--embeddings", "."], cwd=dest,
                            capture_output=True, text=True)
         elapsed = time.time() - started
         if p.returncode != 0:

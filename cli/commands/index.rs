@@ -34,6 +34,27 @@ pub struct IndexArgs {
     /// Skip files larger than this many bytes (default 1 MiB, or `[index] max_file_size`).
     #[arg(long, value_name = "BYTES")]
     pub max_file_size: Option<u64>,
+    /// Embed chunks for hybrid and semantic search (needs `ctx model install`). Off by
+    /// default; once on, later runs of this index keep its vectors current. Also
+    /// `embeddings = true` under `[index]` in `.ctx/config.toml`.
+    #[arg(long, conflicts_with = "no_embeddings")]
+    pub embeddings: bool,
+    /// Do not embed chunks this run (vectors already in the index are not updated;
+    /// `--rebuild --no-embeddings` gives a lexical index).
+    #[arg(long)]
+    pub no_embeddings: bool,
+}
+
+impl IndexArgs {
+    /// The embeddings flag given: `Some(true)` for `--embeddings`, `Some(false)` for
+    /// `--no-embeddings`, `None` for neither.
+    pub fn embeddings_flag(&self) -> Option<bool> {
+        match (self.embeddings, self.no_embeddings) {
+            (true, _) => Some(true),
+            (_, true) => Some(false),
+            _ => None,
+        }
+    }
 }
 
 /// Runs `ctx index`.
@@ -45,7 +66,8 @@ pub fn run(args: IndexArgs, global: &Global) -> anyhow::Result<ExitCode> {
     if args.dry_run {
         return dry_run(&root, &walk_options, global);
     }
-    if let Some(ran) = crate::serve::client::index(&root, args.rebuild, args.max_file_size) {
+    let flag = args.embeddings_flag();
+    if let Some(ran) = crate::serve::client::index(&root, args.rebuild, args.max_file_size, flag) {
         let (summary, anchors) = ran.context("indexing through the ctx serve daemon")?;
         report(&summary, anchors, Some(0), global)?;
         return Ok(ExitCode::SUCCESS);
@@ -57,10 +79,19 @@ pub fn run(args: IndexArgs, global: &Global) -> anyhow::Result<ExitCode> {
     let progress = Arc::new(IndexProgress::new(output::progress_visible()));
     on_interrupt(Arc::clone(&progress));
     progress.phase("loading");
-    let (embedder, disabled) = config::load_embedder(&root)?;
+    let has_vectors = index.meta().model.is_some();
+    let (embedder, disabled) = config::chunk_embedder(&root, flag, has_vectors)?;
     progress.set_embedding(embedder.is_some());
     if let Some(reason) = &disabled {
         progress.suspend(|| output::info(reason));
+    } else if embedder.is_none() && has_vectors {
+        let by = config::embeddings(&root, flag, has_vectors)?.by;
+        progress.suspend(|| {
+            output::warn(format!(
+                "embeddings are off ({by}): this index's vectors are not updated, so changed \
+                 code has none; `ctx index --rebuild` gives a lexical index"
+            ))
+        });
     }
     let options = IndexOptions {
         walk: walk_options,

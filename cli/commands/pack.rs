@@ -94,16 +94,26 @@ pub fn run(args: PackArgs, global: &Global) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-/// The embedding model for a hybrid search of the query, when the index holds vectors
-/// and the task has text (loading the model is wasted time otherwise).
+/// The embedding model for a hybrid search of the query, when the index holds vectors,
+/// embeddings are not turned off (`config::embeddings`) and the task has text (loading
+/// the model is wasted time otherwise).
 fn query_embedder(
     index: &Index,
     root: &Path,
     options: &PackOptions,
 ) -> Option<ctx_indexers::embed::LoadedEmbedder> {
     let has_query = !options.query.trim().is_empty() || options.plan.is_some();
-    if index.meta().model.is_none() || !has_query {
+    let has_vectors = index.meta().model.is_some();
+    if !has_vectors || !has_query {
         return None;
+    }
+    match crate::config::embeddings(root, None, has_vectors) {
+        Ok(choice) if choice.on => {}
+        Ok(_) => return None,
+        Err(e) => {
+            output::warn(format!("lexical search only ({e:#})"));
+            return None;
+        }
     }
     match crate::config::load_embedder(root) {
         Ok((embedder, _)) => embedder,

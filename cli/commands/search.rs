@@ -112,7 +112,7 @@ fn search_in_process(
     let index = Index::open(root)?;
     let embedder = match request.mode {
         SearchMode::Lexical => None,
-        mode => load_query_embedder(root, mode)?,
+        mode => load_query_embedder(root, mode, index.meta().model.is_some())?,
     };
     let (index, stale) = fresh_index(index, root, embedder.as_ref().map(|e| e as &dyn Embedder))?;
     let hits = index
@@ -121,11 +121,23 @@ fn search_in_process(
     Ok((hits, stale))
 }
 
-/// The embedder for the query: required in semantic mode, optional in hybrid mode.
+/// The embedder for the query when embeddings are on for this index (see
+/// `config::embeddings`): required in semantic mode, optional in hybrid mode (lexical
+/// without one, and without loading the model when the index embeds nothing).
 fn load_query_embedder(
     root: &std::path::Path,
     mode: SearchMode,
+    index_has_vectors: bool,
 ) -> anyhow::Result<Option<ctx_indexers::embed::LoadedEmbedder>> {
+    let choice = crate::config::embeddings(root, None, index_has_vectors)?;
+    if !choice.on {
+        anyhow::ensure!(
+            mode != SearchMode::Semantic,
+            "semantic search unavailable: {}",
+            choice.off_reason()
+        );
+        return Ok(None);
+    }
     let (embedder, disabled) = crate::config::load_embedder(root)?;
     if let Some(reason) = disabled {
         anyhow::ensure!(

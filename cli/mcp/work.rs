@@ -167,10 +167,10 @@ impl Shared {
     }
 
     /// Packs with the repository's anchors on the held index, with the loaded embedder when
-    /// there is one (hybrid ranking), else lexically.
+    /// the index embeds its chunks (hybrid ranking), else lexically.
     pub fn pack(&self, options: &PackOptions) -> anyhow::Result<Pack> {
         let anchors = AnchorSet::load(&self.root).context("loading anchors")?;
-        let embedder = self.embedder(false).unwrap_or(None);
+        let embedder = self.query_embedder(false).unwrap_or(None);
         self.with_index(|index| {
             Ok(pack_index(
                 index,
@@ -181,8 +181,50 @@ impl Shared {
         })
     }
 
-    /// The embedder, loaded on first use; `None` when embeddings are disabled (an error
-    /// when `required`, as semantic search needs it).
+    /// The embedder for an index run on an index that holds vectors or not, when
+    /// embeddings are on (`flag` and the rest as `config::embeddings` decides); `None` when
+    /// they are off or no model is installed. An explicit `--embeddings` without a model
+    /// is an error, as in `ctx index`.
+    pub fn chunk_embedder(
+        &self,
+        flag: Option<bool>,
+        index_has_vectors: bool,
+    ) -> anyhow::Result<Option<Arc<LoadedEmbedder>>> {
+        if !crate::config::embeddings(&self.root, flag, index_has_vectors)?.on {
+            return Ok(None);
+        }
+        let embedder = self.embedder(false)?;
+        if embedder.is_none() && flag == Some(true) {
+            let (_, reason) = crate::config::load_embedder(&self.root)?;
+            bail!(
+                "--embeddings: {}",
+                reason.unwrap_or_else(|| "no embedding model is loaded".into())
+            );
+        }
+        Ok(embedder)
+    }
+
+    /// The embedder for a search query on the published index: as [`Shared::chunk_embedder`]
+    /// decides for it; when `required` (semantic search) and there is none, an error that
+    /// says why and how to opt in.
+    pub fn query_embedder(&self, required: bool) -> anyhow::Result<Option<Arc<LoadedEmbedder>>> {
+        let has_vectors = self.with_index(|index| Ok(index.meta().model.is_some()))?;
+        let choice = crate::config::embeddings(&self.root, None, has_vectors)?;
+        if !choice.on {
+            if required {
+                bail!(
+                    "semantic search unavailable: {}; use mode \"lexical\" or \"hybrid\"",
+                    choice.off_reason()
+                );
+            }
+            return Ok(None);
+        }
+        self.embedder(required)
+    }
+
+    /// The model, loaded on first use, whether or not the index embeds its chunks (the
+    /// semantic tier of `check_action` uses it); `None` when none is installed or
+    /// `CTX_EMBEDDER=none` (an error when `required`, as semantic search needs it).
     pub fn embedder(&self, required: bool) -> anyhow::Result<Option<Arc<LoadedEmbedder>>> {
         let mut slot = self.embedder.lock().unwrap_or_else(|e| e.into_inner());
         if let Some(embedder) = slot.as_ref() {
@@ -237,7 +279,7 @@ pub fn search(shared: &Shared, params: SearchParams) -> anyhow::Result<CallToolR
     };
     let embedder = match params.mode {
         SearchMode::Lexical => None,
-        other => shared.embedder(other == SearchMode::Semantic)?,
+        other => shared.query_embedder(other == SearchMode::Semantic)?,
     };
     let request = SearchRequest {
         query: params.query.clone(),
@@ -527,7 +569,7 @@ pub fn index_status(shared: &Shared, _params: StatusParams) -> anyhow::Result<Ca
 /// `reindex`: an incremental (or full) index run, as `ctx index` does.
 pub fn reindex(shared: &Shared, params: ReindexParams) -> anyhow::Result<CallToolResult> {
     if shared.held.is_some() {
-        return held_index_run(shared, params.rebuild, None).map(structured);
+        return held_index_run(shared, params.rebuild, None, None).map(structured);
     }
     // MCP clients are agents: tell them at once, rather than hang, when a run is going.
     let root = &shared.root;
@@ -542,7 +584,7 @@ pub fn reindex(shared: &Shared, params: ReindexParams) -> anyhow::Result<CallToo
         ),
         Err(e) => return Err(e).context("opening the index for writing"),
     };
-    index_run(shared, &mut index, None).map(structured)
+    index_run(shared, &mut index, None, None).map(structured)
 }
 
 /// An index run on the index the daemon holds (rebuilt first when asked); the summary as
@@ -551,12 +593,13 @@ pub fn held_index_run(
     shared: &Shared,
     rebuild: bool,
     max_file_size: Option<u64>,
+    embeddings: Option<bool>,
 ) -> anyhow::Result<Value> {
     shared.with_writer(|index| {
         if rebuild {
             rebuild_held(shared, index)?;
         }
-        index_run(shared, index, max_file_size)
+        index_run(shared, index, max_file_size, embeddings)
     })
 }
 
@@ -582,9 +625,9 @@ fn rebuild_held(shared: &Shared, index: &mut Index) -> anyhow::Result<()> {
 /// document among them changed. How many files were indexed or deleted.
 pub fn reindex_paths(shared: &Shared, paths: &[String]) -> anyhow::Result<usize> {
     let options = index_options(&shared.root, None)?;
-    let embedder = shared.embedder(false)?;
-    let embedder_ref = embedder.as_deref().map(|e| e as &dyn Embedder);
     shared.with_writer(|index| {
+        let embedder = shared.chunk_embedder(None, index.meta().model.is_some())?;
+        let embedder_ref = embedder.as_deref().map(|e| e as &dyn Embedder);
         let summary =
             ctx_indexers::pipeline::index_paths(index, &shared.root, paths, &options, embedder_ref)
                 .context("indexing the changed files")?;
@@ -627,9 +670,10 @@ fn index_run(
     shared: &Shared,
     index: &mut Index,
     max_file_size: Option<u64>,
+    embeddings: Option<bool>,
 ) -> anyhow::Result<Value> {
     let root = &shared.root;
-    let embedder = shared.embedder(false)?;
+    let embedder = shared.chunk_embedder(embeddings, index.meta().model.is_some())?;
     let options = index_options(root, max_file_size)?;
     let embedder_ref = embedder.as_deref().map(|e| e as &dyn Embedder);
     let summary = ctx_indexers::pipeline::index_repository(

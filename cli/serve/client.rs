@@ -174,10 +174,12 @@ pub fn index(
     root: &Path,
     rebuild: bool,
     max_file_size: Option<u64>,
+    embeddings: Option<bool>,
 ) -> Option<anyhow::Result<(IndexSummary, Option<usize>)>> {
     let arguments = serde_json::to_value(IndexRunRequest {
         rebuild,
         max_file_size,
+        embeddings,
     })
     .ok()?;
     let result = tool(root, "index_run", arguments)?;

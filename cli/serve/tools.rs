@@ -82,13 +82,7 @@ fn query_embedder(
     shared: &Shared,
     mode: SearchMode,
 ) -> anyhow::Result<Option<std::sync::Arc<ctx_indexers::embed::LoadedEmbedder>>> {
-    let embedder = shared.embedder(false)?;
-    if embedder.is_none() && mode == SearchMode::Semantic {
-        let (_, reason) = crate::config::load_embedder(shared.root())?;
-        let reason = reason.unwrap_or_else(|| "no embedding model is loaded".into());
-        anyhow::bail!("semantic search unavailable: {reason}");
-    }
-    Ok(embedder)
+    shared.query_embedder(mode == SearchMode::Semantic)
 }
 
 /// Arguments of `index_records` (none).
@@ -189,11 +183,19 @@ pub struct IndexRunRequest {
     /// Skip files larger than this (instead of the configured limit).
     #[serde(default)]
     pub max_file_size: Option<u64>,
+    /// `--embeddings` (true) or `--no-embeddings` (false); see `config::embeddings`.
+    #[serde(default)]
+    pub embeddings: Option<bool>,
 }
 
 /// `ctx index` in the daemon: an incremental (or full) run on the held index.
 fn index_run(shared: &Shared, request: IndexRunRequest) -> anyhow::Result<CallToolResult> {
-    let summary = work::held_index_run(shared, request.rebuild, request.max_file_size)?;
+    let summary = work::held_index_run(
+        shared,
+        request.rebuild,
+        request.max_file_size,
+        request.embeddings,
+    )?;
     Ok(structured(summary))
 }
 
