@@ -572,6 +572,96 @@ fn gemini_before_agent_reanchors() {
         .contains("Never edit files under generated/"));
 }
 
+/// A Gemini CLI BeforeModel event: `messages` as its `llm_request` shows them to hooks.
+fn gemini_model_request(dir: &Dir, session: &str, messages: Value) -> Value {
+    json!({
+        "session_id": session, "transcript_path": "/tmp/t.json", "cwd": dir.path(),
+        "hook_event_name": "BeforeModel", "timestamp": "2026-12-06T02:00:00.000Z",
+        "llm_request": {"model": "gemini-2.5-pro", "messages": messages,
+                        "config": {"temperature": 1, "topP": 0.95, "topK": 64}}
+    })
+}
+
+#[test]
+fn gemini_anchors_come_back_after_history_compression() {
+    let dir = repo();
+    let start = json!({"session_id": "gc", "cwd": dir.path(), "hook_event_name": "SessionStart", "source": "startup"});
+    let digest = context_of(&hook(&dir, "gemini", &start).0).to_string();
+    assert!(digest.starts_with("Project rules (ctx anchors"), "{digest}");
+    // Gemini CLI puts SessionStart's context in the first prompt, `<`/`>` escaped.
+    let escaped = digest.replace('<', "&lt;").replace('>', "&gt;");
+    let first = json!([{"role": "user", "content": format!("<hook_context>{escaped}</hook_context>\n\nfix the bug")}]);
+    let (answer, code) = hook(&dir, "gemini", &gemini_model_request(&dir, "gc", first));
+    assert_eq!((answer, code), (Value::Null, 0), "the digest is there");
+    let lib = dir.path().join("src/lib.rs");
+    let read = json!({"session_id": "gc", "cwd": dir.path(), "hook_event_name": "AfterTool", "tool_name": "read_file", "tool_input": {"file_path": lib}, "tool_response": {}});
+    assert!(context_of(&hook(&dir, "gemini", &read).0).contains("Never call unwrap()"));
+    assert_eq!(hook(&dir, "gemini", &read).0, Value::Null, "reminded once");
+
+    // After compression: the snapshot, Gemini's acknowledgement, the tail it kept.
+    let summary = "<state_snapshot>the user asked to fix a bug in src/lib.rs</state_snapshot>";
+    let compressed = json!([
+        {"role": "user", "content": summary},
+        {"role": "model", "content": "Got it. Thanks for the additional context!"},
+        {"role": "user", "content": "go on"}
+    ]);
+    for _ in 0..2 {
+        let (answer, code) = hook(
+            &dir,
+            "gemini",
+            &gemini_model_request(&dir, "gc", compressed.clone()),
+        );
+        assert_eq!(code, 0);
+        assert_eq!(
+            answer,
+            json!({"hookSpecificOutput": {"hookEventName": "BeforeModel", "llm_request": {
+                "messages": [{"role": "user", "content": format!("{digest}\n{summary}")}]
+            }}}),
+            "only the first message is rewritten, on every request until the next prompt"
+        );
+    }
+    assert!(
+        context_of(&hook(&dir, "gemini", &read).0).contains("Never call unwrap()"),
+        "the reminders went with the compressed history"
+    );
+    let prompt = json!({"session_id": "gc", "cwd": dir.path(), "hook_event_name": "BeforeAgent", "prompt": "next"});
+    let resent = context_of(&hook(&dir, "gemini", &prompt).0).to_string();
+    assert_eq!(
+        resent, digest,
+        "the next prompt puts the digest back into the history"
+    );
+    let mut later = compressed.as_array().unwrap().clone();
+    later.push(json!({"role": "user", "content": format!("next\n\n{resent}")}));
+    let request = gemini_model_request(&dir, "gc", Value::Array(later));
+    assert_eq!(hook(&dir, "gemini", &request).0, Value::Null);
+
+    // A request that starts with a model message is left alone; a session that never had
+    // the digest gets it.
+    let model_first =
+        json!([{"role": "model", "content": "hello"}, {"role": "user", "content": "hi"}]);
+    let request = gemini_model_request(&dir, "gc2", model_first);
+    assert_eq!(hook(&dir, "gemini", &request).0, Value::Null);
+    let request = gemini_model_request(&dir, "gc3", json!([{"role": "user", "content": "hi"}]));
+    let answer = hook(&dir, "gemini", &request).0;
+    let content = answer["hookSpecificOutput"]["llm_request"]["messages"][0]["content"]
+        .as_str()
+        .unwrap();
+    assert_eq!(content, format!("{digest}\nhi"));
+
+    // A BeforeModel payload without its messages is a notice for the user, never a block.
+    let broken = json!({"session_id": "gc", "cwd": dir.path(), "hook_event_name": "BeforeModel"});
+    let (answer, code) = hook(&dir, "gemini", &broken);
+    assert_eq!(code, 0);
+    assert!(answer.get("decision").is_none(), "{answer}");
+    assert!(
+        answer["systemMessage"]
+            .as_str()
+            .unwrap()
+            .contains("could not handle the BeforeModel event: a BeforeModel event without \"llm_request.messages\""),
+        "{answer}"
+    );
+}
+
 // --- Cursor -----------------------------------------------------------------------------------
 
 #[test]

@@ -3,7 +3,7 @@
 
 use crate::action::{self, Action};
 use crate::EventKind;
-use crate::HookEvent;
+use crate::{HookEvent, ModelMessage};
 use ctx_engine::anchor::{concerns, Anchor, AnchorSet, AnchorSource, Polarity, Severity};
 use ctx_engine::check::{CheckConfig, PathContext, SessionState, Verdict};
 use std::path::Path;
@@ -34,6 +34,46 @@ pub fn reanchor(root: &Path, event: &HookEvent, config: &CheckConfig) -> Option<
 pub fn digest(root: &Path, config: &CheckConfig) -> Option<String> {
     let set = AnchorSet::load(root).ok()?;
     anchors_block(set.anchors(), config.digest_tokens)
+}
+
+/// The first message of a model request with the anchors digest put in front of it, when
+/// the request holds the digest nowhere (Gemini CLI after compressing its history or after
+/// `/clear`); `None` when it does, when there are no active anchors, or when the request
+/// does not start with a user message (the digest is never put into a model message). A
+/// request without the digest also marks the session's context as fresh: reminders may come
+/// again and the next prompt re-sends the digest into the history, after which the requests
+/// hold it and go unchanged. The digest is looked for as sent and as Gemini CLI stores hook
+/// context (`<` and `>` escaped); anchors edited since it was sent count as missing.
+pub fn restore(
+    root: &Path,
+    event: &HookEvent,
+    config: &CheckConfig,
+    messages: &[ModelMessage],
+) -> Option<ModelMessage> {
+    let set = AnchorSet::load(root).ok()?;
+    let digest = anchors_block(set.anchors(), config.digest_tokens)?;
+    let held = holds_digest(messages, &digest);
+    let session = event.session.as_deref().unwrap_or("(no session)");
+    let mut state = SessionState::load(root, session);
+    if state.on_model_request(held) {
+        let _ = state.save(root, session);
+    }
+    if held {
+        return None;
+    }
+    let first = messages.first().filter(|m| m.role == "user")?;
+    Some(ModelMessage {
+        role: first.role.clone(),
+        content: format!("{digest}\n{}", first.content),
+    })
+}
+
+/// True when one of `messages` holds `digest`, as sent or with `<` and `>` escaped.
+fn holds_digest(messages: &[ModelMessage], digest: &str) -> bool {
+    let escaped = digest.replace('<', "&lt;").replace('>', "&gt;");
+    messages
+        .iter()
+        .any(|m| m.content.contains(digest) || m.content.contains(&escaped))
 }
 
 /// Records a denial in the session's state, so the next prompt re-sends the anchors.
@@ -193,6 +233,36 @@ mod tests {
         a.id = id.into();
         a.severity = severity;
         a
+    }
+
+    #[test]
+    fn the_digest_is_found_as_sent_and_as_gemini_escapes_it() {
+        let digest = anchors_block(
+            &[anchor("a", Severity::Block, "Never use Vec<u8> here")],
+            1500,
+        )
+        .unwrap();
+        let message = |content: String| ModelMessage {
+            role: "user".into(),
+            content,
+        };
+        let escaped = digest.replace('<', "&lt;").replace('>', "&gt;");
+        assert_ne!(escaped, digest);
+        for held in [
+            digest.clone(),
+            format!("<hook_context>{escaped}</hook_context>\n\nhi"),
+        ] {
+            assert!(holds_digest(&[message("x".into()), message(held)], &digest));
+        }
+        assert!(!holds_digest(
+            &[message("<state_snapshot>…".into())],
+            &digest
+        ));
+        let cut = digest[..digest.len() - 3].to_string();
+        assert!(
+            !holds_digest(&[message(cut)], &digest),
+            "a partial copy is not the digest"
+        );
     }
 
     #[test]

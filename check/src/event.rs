@@ -32,8 +32,24 @@ pub enum EventKind {
     /// A sub-agent starts (Claude Code's Agent tool, Codex's spawned agents) with a context
     /// of its own, which holds none of the parent's rules: send it the anchors digest.
     SubagentStart,
+    /// A request to the model (Gemini CLI's BeforeModel), with its messages: put the anchors
+    /// digest back when the history no longer holds it (after history compression or `/clear`).
+    ModelRequest {
+        /// The request's messages as the agent shows them to hooks, in order.
+        messages: Vec<ModelMessage>,
+    },
     /// Any other event (stop, notification…): nothing to decide.
     Other,
+}
+
+/// One message of a model request as Gemini CLI shows it to a BeforeModel hook: the text of
+/// one history entry that has text (entries with none, such as tool calls, are left out).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ModelMessage {
+    /// `user`, `model` or `system`.
+    pub role: String,
+    /// The entry's text parts, joined.
+    pub content: String,
 }
 
 /// A parsed hook event.

@@ -68,8 +68,10 @@ fn handle(
         fail(agent, &early_root, None, format!("malformed hook JSON at line {} column {}: {e}; the hook must receive the agent's JSON on stdin", e.line(), e.column()))
     })?;
     let agent = agent.detect(&json);
-    let event = agents::parse_event(agent, &json)
-        .map_err(|e| fail(agent, &early_root, None, e.to_string()))?;
+    let event = agents::parse_event(agent, &json).map_err(|e| {
+        let named = agents::unparsed_event(agent, &json);
+        fail(agent, &early_root, named.as_ref(), e.to_string())
+    })?;
     let root = options
         .root
         .clone()
@@ -116,6 +118,10 @@ fn handle(
             let digest = context::digest(&root, &config);
             Ok(agents::context_answer(agent, &event, digest.as_deref()))
         }
+        EventKind::ModelRequest { messages } => {
+            let first = context::restore(&root, &event, &config, messages);
+            Ok(agents::model_request_answer(agent, first.as_ref()))
+        }
         EventKind::Other => Ok(Answer::silent()),
     }
 }
@@ -157,10 +163,22 @@ fn fault_answer(fault: Box<Fault>, options: &HookOptions) -> Answer {
             " (allowed because [check] on_error = \"allow\")",
         ),
     };
-    let verdict = Verdict::fault(
-        decision,
-        format!("could not check this action: {}{advice}", fault.reason),
-    );
+    let notice = match &fault.event {
+        Some(event) if !matches!(event.kind, EventKind::PreTool { .. }) => {
+            Some(event.event_name.clone())
+        }
+        _ => None,
+    };
+    let verdict = match &notice {
+        Some(name) => Verdict::fault(
+            decision,
+            format!("could not handle the {name} event: {}", fault.reason),
+        ),
+        None => Verdict::fault(
+            decision,
+            format!("could not check this action: {}{advice}", fault.reason),
+        ),
+    };
     let mut answer = Answer::silent();
     if let (Some(root), true) = (&fault.root, options.log) {
         let result = record(

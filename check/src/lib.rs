@@ -33,5 +33,5 @@ pub use action::Action;
 pub use agents::Agent;
 pub use answer::Answer;
 pub use error::{Error, Result};
-pub use event::{EventKind, HookEvent};
+pub use event::{EventKind, HookEvent, ModelMessage};
 pub use verdicts::{RulePath, Verdicts};

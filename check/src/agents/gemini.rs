@@ -3,9 +3,19 @@
 //! the only events whose context Gemini gives the model). A BeforeTool warning therefore
 //! reaches the user only; ctx keeps it and gives it to the model with the AfterTool answer
 //! of the same call (see [`super::warns_after_tool`]).
+//!
+//! After Gemini CLI compresses its history (or after `/clear`) no SessionStart reaches the
+//! model, so the anchors are gone. `BeforeModel` sees every main-chat request as
+//! `llm_request.messages` (`{role, content}`, one per history entry with text) and may answer
+//! `hookSpecificOutput.llm_request.messages`: Gemini CLI 0.61 (`fromHookLLMRequest`) puts the
+//! answer's messages, in order, in place of the text of the entries with text and keeps the
+//! rest of the request as it was. ctx answers only the first message, the digest in front of
+//! its text, so no other entry is rewritten (model entries would lose their thought flags).
+//! The change lives in that request only; ctx repeats it on each request until the next
+//! prompt puts the digest back into the history (see [`crate::context::restore`]).
 
 use super::{mcp_action, read_of, string_field, tool_input};
-use crate::{Action, Answer, EventKind};
+use crate::{Action, Answer, EventKind, ModelMessage};
 use ctx_engine::check::{Decision, Verdict};
 use serde_json::{json, Value};
 
@@ -33,9 +43,32 @@ pub fn event_kind(event_name: &str, input: &Value) -> crate::Result<EventKind> {
             fresh_context: super::fresh_context(input),
         },
         "BeforeAgent" => EventKind::Prompt,
+        "BeforeModel" => EventKind::ModelRequest {
+            messages: model_messages(input)?,
+        },
         "" => return Err(crate::Error::Input("the hook input has no \"hook_event_name\": check that the hook is `ctx check --hook gemini`".into())),
         _ => EventKind::Other,
     })
+}
+
+/// The messages of a BeforeModel event's `llm_request`.
+fn model_messages(input: &Value) -> crate::Result<Vec<ModelMessage>> {
+    let messages = input
+        .get("llm_request")
+        .and_then(|r| r.get("messages"))
+        .and_then(Value::as_array)
+        .ok_or_else(|| crate::Error::Input("a BeforeModel event without \"llm_request.messages\": the payload is not from Gemini CLI's hook protocol (0.61 sends the request's messages)".into()))?;
+    Ok(messages
+        .iter()
+        .map(|m| ModelMessage {
+            role: string_field(m, &["role"]).unwrap_or_else(|| "user".into()),
+            content: match m.get("content") {
+                Some(Value::String(text)) => text.clone(),
+                Some(other) => other.to_string(),
+                None => String::new(),
+            },
+        })
+        .collect())
 }
 
 fn action(tool: &str, ti: &Value) -> Action {
@@ -94,6 +127,20 @@ pub fn tool_answer(verdict: &Verdict) -> Answer {
             Answer::json(json!({"systemMessage": reason}))
         }
         Decision::Allow => Answer::silent(),
+    }
+}
+
+/// The BeforeModel answer: with `first`, the request's first message replaced by it (see the
+/// module docs); without, nothing (the request goes as it is).
+pub fn model_request_answer(first: Option<&ModelMessage>) -> Answer {
+    match first {
+        Some(message) => Answer::json(json!({
+            "hookSpecificOutput": {
+                "hookEventName": "BeforeModel",
+                "llm_request": {"messages": [{"role": message.role, "content": message.content}]},
+            }
+        })),
+        None => Answer::silent(),
     }
 }
 

@@ -7,7 +7,7 @@ pub mod codex;
 pub mod cursor;
 pub mod gemini;
 
-use crate::{Action, Answer, HookEvent};
+use crate::{Action, Answer, HookEvent, ModelMessage};
 use ctx_engine::check::Verdict;
 use serde_json::Value;
 use std::path::PathBuf;
@@ -103,6 +103,26 @@ pub fn parse_event(agent: Agent, input: &Value) -> crate::Result<HookEvent> {
     })
 }
 
+/// An event whose payload could not be read, as far as its name tells: `None` for a
+/// pre-tool event or one with no name (its fault is answered as a pre-tool answer, per
+/// `on_error`), else the event with nothing to decide, so that its fault is a notice for
+/// the user and never blocks a prompt or a model request. Cursor's events are all taken as
+/// pre-tool ones.
+pub fn unparsed_event(agent: Agent, input: &Value) -> Option<HookEvent> {
+    let name = input.get("hook_event_name").and_then(Value::as_str)?;
+    if name.is_empty() || agent == Agent::Cursor || name == pre_tool_event(agent) {
+        return None;
+    }
+    let text = |key: &str| input.get(key).and_then(Value::as_str).map(String::from);
+    Some(HookEvent {
+        agent,
+        event_name: name.to_string(),
+        session: text("session_id"),
+        cwd: text("cwd").map(PathBuf::from),
+        kind: crate::EventKind::Other,
+    })
+}
+
 /// The answer to a tool event in `agent`'s protocol.
 pub fn tool_answer(agent: Agent, event: &HookEvent, verdict: &Verdict) -> Answer {
     match agent {
@@ -134,6 +154,16 @@ pub fn reminder_answer(agent: Agent, event: &HookEvent, reminders: Option<&str>)
                 "hookSpecificOutput": {"hookEventName": event.event_name, "additionalContext": text}
             }))
         }
+        _ => Answer::silent(),
+    }
+}
+
+/// The answer to a model request (Gemini CLI's BeforeModel): the request's first message
+/// rewritten to `first` when ctx restores the anchors, nothing otherwise. The other agents
+/// have no such event (Claude Code and Codex send SessionStart after a compaction).
+pub fn model_request_answer(agent: Agent, first: Option<&ModelMessage>) -> Answer {
+    match agent {
+        Agent::Gemini => gemini::model_request_answer(first),
         _ => Answer::silent(),
     }
 }
@@ -415,6 +445,49 @@ mod tests {
             gemini.kind,
             EventKind::Other,
             "Gemini CLI has no such event"
+        );
+    }
+
+    #[test]
+    fn session_start_sources_say_whether_the_context_is_fresh() {
+        for (source, fresh) in [
+            ("startup", false),
+            ("resume", false),
+            ("compact", true),
+            ("clear", true),
+        ] {
+            let event =
+                json!({"session_id": "s", "hook_event_name": "SessionStart", "source": source});
+            for agent in [Agent::Claude, Agent::Codex, Agent::Gemini] {
+                assert_eq!(
+                    parse_event(agent, &event).unwrap().kind,
+                    EventKind::SessionStart {
+                        fresh_context: fresh
+                    },
+                    "{agent:?} {source}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn unparsed_events_block_only_when_they_are_pre_tool_events() {
+        let model = json!({"session_id": "s", "hook_event_name": "BeforeModel"});
+        let event = unparsed_event(Agent::Gemini, &model).unwrap();
+        assert_eq!(
+            (event.kind, event.session.as_deref()),
+            (EventKind::Other, Some("s"))
+        );
+        let pre = json!({"hook_event_name": "BeforeTool"});
+        assert_eq!(unparsed_event(Agent::Gemini, &pre), None);
+        assert_eq!(
+            unparsed_event(Agent::Claude, &json!({"hook_event_name": "PreToolUse"})),
+            None
+        );
+        assert_eq!(unparsed_event(Agent::Claude, &json!({})), None);
+        assert_eq!(
+            unparsed_event(Agent::Cursor, &json!({"hook_event_name": "stop"})),
+            None
         );
     }
 

@@ -27,6 +27,11 @@ pub struct SessionState {
     /// after the tool ran; oldest first, at most [`CARRIED_WARNINGS`].
     #[serde(default)]
     pub carried: Vec<(String, String)>,
+    /// The last model request did not hold the anchors digest: the agent rewrote its history
+    /// (Gemini CLI's history compression, or `/clear`) and sent no session start ctx could
+    /// answer into it. The next prompt re-sends the digest into the history.
+    #[serde(default)]
+    pub context_lost: bool,
 }
 
 /// Warnings kept for tool calls that have not reported back (a call the user refused never
@@ -42,6 +47,8 @@ pub enum Reanchor {
     FirstPrompt,
     /// An action was denied since the last time.
     AfterDeny,
+    /// A model request was seen without the digest (see [`SessionState::context_lost`]).
+    ContextLost,
     /// `reanchor_every` prompts have passed.
     Periodic,
 }
@@ -76,6 +83,7 @@ impl SessionState {
     pub fn on_session_start(&mut self, fresh_context: bool) -> Reanchor {
         self.last_anchored = Some(self.prompts);
         self.denied_since = false;
+        self.context_lost = false;
         if fresh_context {
             self.reminded.clear();
         }
@@ -94,6 +102,21 @@ impl SessionState {
     pub fn take_warning(&mut self, key: &str) -> Option<String> {
         let at = self.carried.iter().position(|(k, _)| k == key)?;
         Some(self.carried.remove(at).1)
+    }
+
+    /// Records a model request that holds the anchors digest (`holds_digest`) or not. The
+    /// first request without it starts a fresh context: the reminders may come again, and
+    /// the next prompt re-sends the digest. Returns true when the state changed.
+    pub fn on_model_request(&mut self, holds_digest: bool) -> bool {
+        let lost = !holds_digest;
+        if lost == self.context_lost {
+            return false;
+        }
+        if lost {
+            self.reminded.clear();
+        }
+        self.context_lost = lost;
+        true
     }
 
     /// Records a tool call that ran.
@@ -119,12 +142,14 @@ impl SessionState {
         let reason = match self.last_anchored {
             None => Some(Reanchor::FirstPrompt),
             Some(_) if self.denied_since => Some(Reanchor::AfterDeny),
+            Some(_) if self.context_lost => Some(Reanchor::ContextLost),
             Some(last) if every > 0 && self.prompts - last >= every => Some(Reanchor::Periodic),
             Some(_) => None,
         };
         if reason.is_some() {
             self.last_anchored = Some(self.prompts);
             self.denied_since = false;
+            self.context_lost = false;
         }
         reason
     }
@@ -183,6 +208,34 @@ mod tests {
         assert!(s
             .take_warning(&format!("k{}", CARRIED_WARNINGS + 2))
             .is_some());
+    }
+
+    #[test]
+    fn a_model_request_without_the_digest_refreshes_reminders_and_the_next_prompt() {
+        let mut s = SessionState::default();
+        s.on_session_start(false);
+        s.remember_reminder("a");
+        assert!(
+            !s.on_model_request(true),
+            "the digest is there: nothing changes"
+        );
+        assert_eq!(s.on_prompt(0), None);
+        assert!(s.on_model_request(false));
+        assert!(
+            s.reminder_due("a", 50),
+            "the reminders went with the history"
+        );
+        s.remember_reminder("a");
+        assert!(
+            !s.on_model_request(false),
+            "still lost: reminders are not cleared again"
+        );
+        assert!(!s.reminder_due("a", 50));
+        assert_eq!(s.on_prompt(0), Some(Reanchor::ContextLost));
+        assert_eq!(s.on_prompt(0), None);
+        assert!(s.on_model_request(false));
+        s.on_session_start(true);
+        assert!(!s.context_lost);
     }
 
     #[test]
