@@ -682,6 +682,96 @@ fn cursor_shell_permissions() {
     assert_eq!(hook(&dir, "cursor", &prompt).0, json!({"continue": true}));
 }
 
+// --- Interactive sessions ---------------------------------------------------------------------
+
+/// Codex's PreToolUse for `exec_command` (0.171): tool `Bash` and only the command; `tty`
+/// and the later `write_stdin` calls never reach a hook.
+fn codex_exec_command(dir: &Dir, cmd: &str) -> Value {
+    json!({
+        "session_id": "i1", "turn_id": "t1", "transcript_path": null, "cwd": dir.path(),
+        "hook_event_name": "PreToolUse", "model": "gpt-5.5", "permission_mode": "bypassPermissions",
+        "tool_name": "Bash", "tool_input": {"command": cmd}, "tool_use_id": "call_1"
+    })
+}
+
+#[test]
+fn interactive_shells_and_repls_are_stopped_per_configuration() {
+    let dir = repo();
+    // Codex: the tty shell of the stdin bypass is denied, the model told what to do instead.
+    let (answer, code) = hook(
+        &dir,
+        "claude",
+        &codex_exec_command(&dir, "bash --norc --noprofile"),
+    );
+    assert_eq!(code, 0);
+    assert_codex_schema(&answer, "pre-tool-use.command.output.schema.json");
+    assert_eq!(decision(&answer), "deny", "{answer}");
+    let reason = answer["hookSpecificOutput"]["permissionDecisionReason"]
+        .as_str()
+        .unwrap();
+    assert!(reason.contains("Run commands one by one"), "{reason}");
+    assert!(
+        reason.contains("matched: bash --norc --noprofile"),
+        "{reason}"
+    );
+    let (answer, _) = hook(
+        &dir,
+        "claude",
+        &codex_exec_command(&dir, "terraform plan -no-color"),
+    );
+    assert_eq!(answer, Value::Null, "a plain command runs");
+
+    // Claude Code, Gemini CLI and Cursor get the same decision in their protocols.
+    for command in [
+        "python3",
+        "psql -h db appdb",
+        "ssh prod",
+        "docker exec -it web bash",
+    ] {
+        assert_denied(&dir, command);
+    }
+    for command in [
+        "python3 -c 'print(1)'",
+        "psql -h db -c 'select 1'",
+        "ssh prod uptime",
+        "echo 'select 1' | psql",
+    ] {
+        assert_allowed(&dir, command);
+    }
+    let (answer, _) = hook(
+        &dir,
+        "gemini",
+        &gemini(&dir, "run_shell_command", json!({"command": "node"})),
+    );
+    assert_eq!(answer["decision"], "deny", "{answer}");
+    assert!(answer["reason"].as_str().unwrap().contains("one by one"));
+    let cursor = json!({"hook_event_name": "beforeShellExecution", "conversation_id": "k1", "generation_id": "g", "workspace_roots": [dir.path()], "command": "irb", "cwd": dir.path()});
+    assert_eq!(hook(&dir, "cursor", &cursor).0["permission"], "deny");
+
+    // interactive = "ask": Claude Code asks the user; Codex cannot ask, so the model is warned.
+    dir.write(".ctx/config.toml", "[check]\ninteractive = \"ask\"\n");
+    let (answer, _) = hook(&dir, "claude", &claude_bash(&dir, "python3"));
+    assert_eq!(decision(&answer), "ask", "{answer}");
+    let (answer, _) = hook(&dir, "claude", &codex_exec_command(&dir, "bash"));
+    assert_codex_schema(&answer, "pre-tool-use.command.output.schema.json");
+    assert!(answer["hookSpecificOutput"]["additionalContext"]
+        .as_str()
+        .unwrap()
+        .contains("ctx ask: [interactive-session]"));
+    // A rule's own deny still wins over the ask.
+    let (answer, _) = hook(
+        &dir,
+        "claude",
+        &claude_bash(&dir, "bash -c 'git push --force origin main'; bash"),
+    );
+    assert_eq!(decision(&answer), "deny", "{answer}");
+
+    // interactive = "allow": nothing is said.
+    dir.write(".ctx/config.toml", "[check]\ninteractive = \"allow\"\n");
+    assert_allowed(&dir, "python3");
+    assert_allowed(&dir, "bash --norc --noprofile");
+}
+
 // --- Faults -----------------------------------------------------------------------------------
 
 #[test]

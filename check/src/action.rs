@@ -113,6 +113,15 @@ pub fn facts(action: &Action, paths: &PathContext) -> Result<ActionFacts> {
     Ok(facts)
 }
 
+/// The shell command lines in `action`, with the directory each runs in when given.
+pub fn commands(action: &Action) -> Vec<(&str, Option<&str>)> {
+    match action {
+        Action::Command { command, dir } => vec![(command.as_str(), dir.as_deref())],
+        Action::Many(actions) => actions.iter().flat_map(commands).collect(),
+        _ => Vec::new(),
+    }
+}
+
 /// What the shell command line `command` will do, run in `paths`' working directory.
 pub fn command_facts(command: &str, paths: &PathContext) -> Result<ActionFacts> {
     if command.len() > MAX_COMMAND_BYTES {

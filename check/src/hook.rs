@@ -8,8 +8,11 @@
 use crate::action::{self, Action};
 use crate::agents;
 use crate::context;
+use crate::interactive;
 use crate::{Agent, Answer, Error, EventKind, HookEvent, Verdicts};
-use ctx_engine::check::{self, CheckConfig, Decision, DriftRecord, OnError, PathContext, Verdict};
+use ctx_engine::check::{
+    self, CheckConfig, Decision, DriftRecord, Interactive, OnError, PathContext, Verdict,
+};
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
@@ -80,7 +83,7 @@ fn handle(
         CheckConfig::load(&root).map_err(|e| fail(agent, &root, Some(&event), e.to_string()))?;
     match &event.kind {
         EventKind::PreTool { tool, action } => {
-            let verdict = pre_tool_verdict(&root, &event, action, verdicts)
+            let verdict = pre_tool_verdict(&root, &event, action, verdicts, &config)
                 .map_err(|e| fail(agent, &root, Some(&event), e.to_string()))?;
             let mut answer = agents::tool_answer(agent, &event, &verdict);
             if options.log {
@@ -126,17 +129,34 @@ fn handle(
     }
 }
 
-/// The verdict on a pre-tool event's action.
+/// The verdict on a pre-tool event's action: the anchors', and whether a command opens an
+/// interactive session (`[check] interactive`).
 fn pre_tool_verdict(
     root: &Path,
     event: &HookEvent,
     action: &Action,
     verdicts: &dyn Verdicts,
+    config: &CheckConfig,
 ) -> crate::Result<Verdict> {
     let cwd = event.cwd.clone().unwrap_or_else(|| root.to_path_buf());
     let paths = PathContext::new(root, &cwd);
     let facts = action::facts(action, &paths)?;
     let mut verdict = verdicts.verdict(root, &facts)?;
+    match action {
+        Action::Command { command, .. } => {
+            interactive::check(&mut verdict, &facts, command, config.interactive)
+        }
+        Action::Many(_) if config.interactive != Interactive::Allow => {
+            for (command, dir) in action::commands(action) {
+                let facts = match dir {
+                    Some(dir) => action::command_facts(command, &paths.with_cwd(dir))?,
+                    None => action::command_facts(command, &paths)?,
+                };
+                interactive::check(&mut verdict, &facts, command, config.interactive);
+            }
+        }
+        _ => {}
+    }
     if let (Action::Unchecked(name), EventKind::PreTool { tool, .. }) = (action, &event.kind) {
         if verdict.decision == Decision::Allow && name != tool {
             verdict.notes.push(format!("{name}: not checked"));

@@ -13,6 +13,7 @@
 //! - [`hook::answer`] runs one hook event end to end: parse, check, log, session state, the
 //!   anchors block, faults per `[check] on_error`;
 //! - [`context`] builds the anchors block the agents receive;
+//! - [`interactive`] stops commands that open a shell or REPL an agent could type into unseen;
 //! - [`install`] says what `ctx hook install` writes for each agent (fail-closed commands by
 //!   absolute path) and [`trust`] whether the agent will run them.
 #![warn(missing_docs)]
@@ -25,6 +26,7 @@ pub mod error;
 pub mod event;
 pub mod hook;
 pub mod install;
+pub mod interactive;
 pub mod semantic;
 pub mod trust;
 pub mod verdicts;

@@ -10,6 +10,7 @@
 //! remind_every = 50          # a rule reminded is not reminded again for N tool calls
 //! semantic_threshold = 0.66  # cosine similarity above which a semantic-only anchor warns (calibrated: benches/semantic_calibration.rs)
 //! max_payload_mb = 16        # larger hook payloads are a fault
+//! interactive = "deny"       # a command that opens an interactive shell or REPL: deny, ask or allow
 //! ```
 
 use crate::{Error, Result};
@@ -23,6 +24,20 @@ pub enum OnError {
     /// Refuse the action (the default for pre-action hooks: fail closed).
     Deny,
     /// Let the action run, with a note.
+    Allow,
+}
+
+/// What a pre-tool hook answers when a command opens an interactive session (a shell, a
+/// REPL, a database client, an editor) that the agent could type into afterwards, unseen
+/// by any hook (Codex's `write_stdin`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Interactive {
+    /// Refuse it, telling the model to run its commands one by one (the default).
+    Deny,
+    /// Ask the user (agents that cannot ask, Codex and Gemini CLI, only warn).
+    Ask,
+    /// Let it run.
     Allow,
 }
 
@@ -44,6 +59,8 @@ pub struct CheckConfig {
     pub semantic_threshold: f32,
     /// Largest accepted hook payload, in MiB.
     pub max_payload_mb: u64,
+    /// What to answer for a command that opens an interactive shell or REPL.
+    pub interactive: Interactive,
 }
 
 impl Default for CheckConfig {
@@ -56,6 +73,7 @@ impl Default for CheckConfig {
             remind_every: 50,
             semantic_threshold: 0.66,
             max_payload_mb: 16,
+            interactive: Interactive::Deny,
         }
     }
 }
@@ -140,6 +158,15 @@ mod tests {
         .unwrap();
         assert_eq!(c.on_error, OnError::Allow);
         assert_eq!(c.reanchor_every, 3);
+        assert_eq!(c.interactive, Interactive::Deny);
+        for (text, value) in [("ask", Interactive::Ask), ("allow", Interactive::Allow)] {
+            let toml = format!("[check]\ninteractive = \"{text}\"\n");
+            let c = CheckConfig::parse(Path::new("c.toml"), &toml).unwrap();
+            assert_eq!(c.interactive, value);
+        }
+        let err = CheckConfig::parse(Path::new("c.toml"), "[check]\ninteractive = \"warn\"\n")
+            .unwrap_err();
+        assert!(err.to_string().contains("warn"), "{err}");
     }
 
     #[test]

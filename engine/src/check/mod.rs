@@ -14,7 +14,7 @@ mod semantic;
 mod session;
 mod verdict;
 
-pub use config::{config_path, CheckConfig, OnError};
+pub use config::{config_path, CheckConfig, Interactive, OnError};
 pub use diff::{parse_apply_patch, parse_unified_diff};
 pub use drift::{
     append_record, build_report, drift_path, now_rfc3339, read_records, AnchorCount, DriftRecord,
