@@ -277,7 +277,7 @@ pub fn index_paths(
         summary.chunks += chunked.chunks.len() as u64;
         summary.changed_paths.push(chunked.record.path.clone());
         keep.insert(chunked.record.path.clone());
-        index.put_file(chunked.record, &chunked.chunks)?;
+        index.put_file(chunked.record, chunked.chunks)?;
     }
     for path in known.keys() {
         if !keep.contains(path.as_str()) {
@@ -560,7 +560,7 @@ impl<'a> Writer<'a> {
             self.summary.chunks += chunked.chunks.len() as u64;
             self.summary.changed_paths.push(chunked.record.path.clone());
             self.keep.insert(chunked.record.path.clone());
-            self.index.put_file(chunked.record, &chunked.chunks)?;
+            self.index.put_file(chunked.record, chunked.chunks)?;
             self.staged += 1;
         }
         self.group_chunks = 0;

@@ -54,6 +54,19 @@ pub fn vector_key(chunk: &Chunk) -> u64 {
     u64::from_le_bytes(hash.as_bytes()[..8].try_into().expect("8 bytes"))
 }
 
+/// About the bytes `chunk` takes in its file's record (its strings and room for the rest),
+/// so the record is allocated once.
+fn encoded_room(chunk: &Chunk) -> usize {
+    let text = |field: &Option<String>| field.as_ref().map_or(0, String::len);
+    chunk.text.len()
+        + chunk.content_hash.len()
+        + text(&chunk.symbol)
+        + text(&chunk.signature)
+        + text(&chunk.parent)
+        + text(&chunk.breadcrumb)
+        + 64
+}
+
 /// How a writer waits for another writer.
 pub enum Wait<'a> {
     /// Fail at once with [`Error::Locked`].
@@ -564,17 +577,26 @@ impl Index {
     }
 
     /// Stages a file's new record and chunks, replacing what the index had for it.
-    pub fn put_file(&mut self, mut record: FileRecord, chunks: &[Chunk]) -> Result<()> {
+    ///
+    /// Takes the chunks by value and drops each one as soon as it is in the lexical index
+    /// and encoded into the file's record, so a huge file's chunk texts are not held twice.
+    pub fn put_file(&mut self, mut record: FileRecord, chunks: Vec<Chunk>) -> Result<()> {
         self.ensure_staging()?;
         self.dirty = true;
         self.lexical.delete_path(&record.path)?;
-        record.vector_keys = chunks.iter().map(vector_key).collect();
-        for (ordinal, (chunk, key)) in chunks.iter().zip(&record.vector_keys).enumerate() {
-            self.lexical.add_chunk(chunk, ordinal as u32, *key)?;
-        }
+        let room: usize = chunks.iter().map(encoded_room).sum();
+        let mut encoded = records::ChunkRecord::with_capacity(room);
+        record.vector_keys = Vec::with_capacity(chunks.len());
         record.chunks = chunks.len() as u32;
-        record.tokens = chunks.iter().map(|c| c.tokens as u64).sum();
-        records::put_file(&mut self.pending, &record, chunks);
+        record.tokens = 0;
+        for (ordinal, chunk) in chunks.into_iter().enumerate() {
+            let key = vector_key(&chunk);
+            self.lexical.add_chunk(&chunk, ordinal as u32, key)?;
+            encoded.push(&chunk);
+            record.vector_keys.push(key);
+            record.tokens += chunk.tokens as u64;
+        }
+        records::put_encoded_file(&mut self.pending, &record, encoded.finish());
         Ok(())
     }
 

@@ -110,8 +110,74 @@ pub fn read_all_chunks(store: &dyn Store) -> Result<Vec<Chunk>> {
 
 /// Queues the replacement of a file's record and chunks.
 pub fn put_file(batch: &mut Batch, record: &FileRecord, chunks: &[Chunk]) {
-    batch.put(Area::Chunks, record.path.as_bytes(), encode_chunks(chunks));
+    put_encoded_file(batch, record, encode_chunks(chunks));
+}
+
+/// [`put_file`] with the chunks already encoded by a [`ChunkRecord`].
+pub fn put_encoded_file(batch: &mut Batch, record: &FileRecord, chunks: Vec<u8>) {
+    batch.put(Area::Chunks, record.path.as_bytes(), chunks);
     batch.put(Area::Files, record.path.as_bytes(), encode(record));
+}
+
+/// One file's chunk record built chunk by chunk: the same bytes as encoding all the chunks
+/// at once, without holding them all, so a caller can drop each chunk once it is pushed.
+///
+/// postcard writes a [`StoredFile`] as its language, the count of chunks, then each chunk:
+/// the chunks are appended after room left for that header, which [`ChunkRecord::finish`]
+/// fills in once the count is known.
+pub struct ChunkRecord {
+    /// Room for the header, then the encoded chunks.
+    bytes: Vec<u8>,
+    /// The file's language (the first chunk's), once a chunk was pushed.
+    language: Option<String>,
+    /// Chunks pushed.
+    count: usize,
+}
+
+/// Room for the header besides the language's bytes: two varints of at most 10 bytes.
+const HEADER_ROOM: usize = 20;
+
+impl ChunkRecord {
+    /// An empty record with room for about `capacity` bytes of chunks.
+    pub fn with_capacity(capacity: usize) -> ChunkRecord {
+        ChunkRecord {
+            bytes: Vec::with_capacity(capacity),
+            language: None,
+            count: 0,
+        }
+    }
+
+    /// Appends one chunk.
+    pub fn push(&mut self, chunk: &Chunk) {
+        let language = self.language.get_or_insert_with(|| chunk.language.clone());
+        if self.count == 0 {
+            self.bytes.resize(HEADER_ROOM + language.len(), 0);
+        }
+        let bytes = std::mem::take(&mut self.bytes);
+        self.bytes =
+            postcard::to_extend(&stored(chunk, language), bytes).expect("chunk records serialize");
+        self.count += 1;
+    }
+
+    /// The record as stored (compressed).
+    pub fn finish(self) -> Vec<u8> {
+        let language = self.language.as_deref().unwrap_or("");
+        let header =
+            postcard::to_allocvec(&(language, self.count)).expect("chunk records serialize");
+        let room = if self.count == 0 {
+            0
+        } else {
+            HEADER_ROOM + language.len()
+        };
+        let mut bytes = self.bytes;
+        if room < header.len() {
+            bytes.splice(0..room, header);
+            return lz4_flex::compress_prepend_size(&bytes);
+        }
+        let start = room - header.len();
+        bytes[start..room].copy_from_slice(&header);
+        lz4_flex::compress_prepend_size(&bytes[start..])
+    }
 }
 
 /// Queues the removal of a file's record and chunks.
@@ -198,13 +264,11 @@ fn unstored(path: &str, language: &str, chunk: StoredChunk<'_>) -> Chunk {
 
 /// Encodes one file's chunks (which share their path).
 fn encode_chunks(chunks: &[Chunk]) -> Vec<u8> {
-    let language = chunks.first().map_or("", |c| c.language.as_str());
-    let file = StoredFile {
-        language: Cow::Borrowed(language),
-        chunks: chunks.iter().map(|c| stored(c, language)).collect(),
-    };
-    let bytes = postcard::to_allocvec(&file).expect("chunk records serialize");
-    lz4_flex::compress_prepend_size(&bytes)
+    let mut record = ChunkRecord::with_capacity(0);
+    for chunk in chunks {
+        record.push(chunk);
+    }
+    record.finish()
 }
 
 fn decode_chunks(path: &str, bytes: &[u8]) -> Result<Vec<Chunk>> {
@@ -320,6 +384,32 @@ mod tests {
         store.apply(batch).unwrap();
         assert!(read_all_chunks(&store).unwrap().is_empty());
         assert_eq!(read_file(&store, "a.rs").unwrap(), None);
+    }
+
+    #[test]
+    fn a_record_built_chunk_by_chunk_is_the_whole_file_encoded_at_once() {
+        let at_once = |chunks: &[Chunk]| {
+            let language = chunks.first().map_or("", |c| c.language.as_str());
+            let file = StoredFile {
+                language: Cow::Borrowed(language),
+                chunks: chunks.iter().map(|c| stored(c, language)).collect(),
+            };
+            lz4_flex::compress_prepend_size(&postcard::to_allocvec(&file).unwrap())
+        };
+        let many: Vec<Chunk> = (0..300).map(|i| chunk("a.rs", i, "rust")).collect();
+        let mixed = [chunk("b.md", 0, "markdown"), chunk("b.md", 1, "text")];
+        for chunks in [&many[..], &many[..1], &many[..130], &mixed[..], &[]] {
+            assert_eq!(
+                encode_chunks(chunks),
+                at_once(chunks),
+                "{} chunks",
+                chunks.len()
+            );
+            assert_eq!(
+                decode_chunks("a.rs", &encode_chunks(chunks)).unwrap().len(),
+                chunks.len()
+            );
+        }
     }
 
     #[test]
