@@ -138,7 +138,18 @@ struct Chunked {
 enum Outcome {
     Unchanged,
     Changed(Chunked),
+    /// A changed file too big to hold all its chunks: chunked by the writer as it is
+    /// stored (see [`Writer::write_large`]), one group of chunks alive at a time.
+    Large(LargeChange),
     Skipped(SkipReason, Option<String>),
+}
+
+/// A changed file over [`crate::walk::STREAM_ABOVE`], open, after its hash was checked.
+struct LargeChange {
+    large: LargeFile,
+    mtime_ns: u128,
+    /// Its size when walked: about the bytes its chunks take.
+    size: u64,
 }
 
 /// Indexes `root` into `index`, incrementally. See the module docs.
@@ -243,7 +254,13 @@ pub fn index_paths(
     let outcomes: Vec<Outcome> = walk
         .files
         .par_iter()
-        .map(|file| read_and_chunk(file, known.get(&file.rel_path), options))
+        .map(
+            |file| match read_and_chunk(file, known.get(&file.rel_path), options) {
+                // Few files at a time here (a watcher's batch): chunked whole, as before.
+                Outcome::Large(change) => chunk_large(file, change, options),
+                other => other,
+            },
+        )
         .collect();
     let mut keep = HashSet::new();
     let mut changed = Vec::new();
@@ -255,6 +272,7 @@ pub fn index_paths(
                 keep.insert(path.clone());
             }
             Outcome::Changed(chunked) => changed.push(chunked),
+            Outcome::Large(_) => unreachable!("large files are chunked above"),
             Outcome::Skipped(reason, message) => {
                 *summary
                     .skipped
@@ -334,7 +352,7 @@ fn process_files(
     progress: &dyn Progress,
     summary: &mut IndexSummary,
 ) -> Result<HashSet<String>> {
-    let mut writer = Writer::new(index, known, embedder, progress, summary);
+    let mut writer = Writer::new(index, known, embedder, &options.limits, progress, summary);
     let window = Window::default();
     std::thread::scope(|scope| -> Result<()> {
         let _close = CloseOnDrop(&window);
@@ -474,6 +492,7 @@ struct Writer<'a> {
     index: &'a mut Index,
     known: &'a HashMap<String, FileRecord>,
     embedder: Option<&'a dyn Embedder>,
+    limits: &'a ChunkLimits,
     progress: &'a dyn Progress,
     summary: &'a mut IndexSummary,
     keep: HashSet<String>,
@@ -490,6 +509,7 @@ impl<'a> Writer<'a> {
         index: &'a mut Index,
         known: &'a HashMap<String, FileRecord>,
         embedder: Option<&'a dyn Embedder>,
+        limits: &'a ChunkLimits,
         progress: &'a dyn Progress,
         summary: &'a mut IndexSummary,
     ) -> Writer<'a> {
@@ -497,6 +517,7 @@ impl<'a> Writer<'a> {
             index,
             known,
             embedder,
+            limits,
             progress,
             summary,
             keep: HashSet::new(),
@@ -520,18 +541,13 @@ impl<'a> Writer<'a> {
                 self.group_chunks += chunked.chunks.len();
                 self.group.push(chunked);
             }
+            Outcome::Large(change) => {
+                // In walk order: what is gathered goes first.
+                self.write_group()?;
+                return self.write_large(path, change);
+            }
             Outcome::Skipped(reason, message) => {
-                *self
-                    .summary
-                    .skipped
-                    .entry(reason.as_str().to_string())
-                    .or_default() += 1;
-                if let Some(message) = message {
-                    self.summary.problems.push(format!("{path}: {message}"));
-                    if self.known.contains_key(path) {
-                        self.keep.insert(path.to_string());
-                    }
-                }
+                self.skipped(path, reason, message, true);
                 self.done += 1;
             }
         }
@@ -541,6 +557,93 @@ impl<'a> Writer<'a> {
             self.progress.written(self.done);
         }
         Ok(())
+    }
+
+    /// Counts a skipped file; one skipped with a message (unreadable...) stays in the
+    /// index as it was when `keep_known` and the index has it.
+    fn skipped(
+        &mut self,
+        path: &str,
+        reason: SkipReason,
+        message: Option<String>,
+        keep_known: bool,
+    ) {
+        *self
+            .summary
+            .skipped
+            .entry(reason.as_str().to_string())
+            .or_default() += 1;
+        if let Some(message) = message {
+            self.summary.problems.push(format!("{path}: {message}"));
+            if keep_known && self.known.contains_key(path) {
+                self.keep.insert(path.to_string());
+            }
+        }
+    }
+
+    /// Chunks, embeds and stages a file too big to hold all its chunks, as it reads it:
+    /// at most [`EMBED_GROUP_CHUNKS`] chunks are alive at a time (see
+    /// [`Index::stage_file`]). A file that cannot be read to its end (it vanished, or grew
+    /// past the limit) is skipped and removed from the index, so the next run indexes it
+    /// again.
+    fn write_large(&mut self, path: &str, mut change: LargeChange) -> Result<()> {
+        self.done += 1;
+        let head = match change.large.head() {
+            Ok(head) => head,
+            Err((reason, message)) => {
+                self.skipped(path, reason, message, true);
+                self.progress.written(self.done);
+                return Ok(());
+            }
+        };
+        let mut chunker = StreamChunker::new(path, &head, self.limits);
+        let mut stream = LargeStream {
+            // The record holds the text plus each chunk's fields: a quarter more is ample.
+            staged: self
+                .index
+                .stage_file(path, (change.size + change.size / 4) as usize)?,
+            group: Vec::new(),
+            embedder: self.embedder,
+            progress: self.progress,
+            summary: &mut *self.summary,
+            chunks: 0,
+            failed: None,
+        };
+        let read = change
+            .large
+            .lines(&mut |line| chunker.push(line, &mut |chunk| stream.take(chunk)));
+        let (hash, size) = match read {
+            Ok(read) => read,
+            Err((reason, message)) => {
+                stream.staged.abandon()?;
+                self.skipped(path, reason, message, false);
+                self.progress.written(self.done);
+                return Ok(());
+            }
+        };
+        let language = chunker.language().to_string();
+        chunker.finish(&mut |chunk| stream.take(chunk));
+        if let Some(failed) = stream.failed.take() {
+            return Err(failed);
+        }
+        stream.flush()?;
+        let chunks = stream.chunks;
+        stream.staged.finish(FileRecord {
+            path: path.to_string(),
+            hash,
+            size,
+            mtime_ns: change.mtime_ns,
+            language,
+            chunks: 0,
+            tokens: 0,
+            vector_keys: Vec::new(),
+        })?;
+        self.summary.indexed += 1;
+        self.summary.chunks += chunks;
+        self.summary.changed_paths.push(path.to_string());
+        self.keep.insert(path.to_string());
+        self.staged += 1;
+        self.after_staging()
     }
 
     /// Embeds and stages the gathered files; commits when one is due.
@@ -564,6 +667,11 @@ impl<'a> Writer<'a> {
             self.staged += 1;
         }
         self.group_chunks = 0;
+        self.after_staging()
+    }
+
+    /// Reports progress, and commits when a commit is due.
+    fn after_staging(&mut self) -> Result<()> {
         let due = self.staged >= COMMIT_EVERY_FILES
             || (self.staged > 0 && self.last_commit.elapsed() >= COMMIT_INTERVAL);
         self.progress.written(self.done);
@@ -582,6 +690,53 @@ impl<'a> Writer<'a> {
     }
 }
 
+/// The chunks of a large file on their way into the index: gathered into groups of
+/// [`EMBED_GROUP_CHUNKS`], embedded, staged and dropped (see [`Writer::write_large`]).
+struct LargeStream<'s, 'i> {
+    staged: ctx_engine::index::StagedFile<'i>,
+    group: Vec<Chunk>,
+    embedder: Option<&'s dyn Embedder>,
+    progress: &'s dyn Progress,
+    summary: &'s mut IndexSummary,
+    /// Chunks staged.
+    chunks: u64,
+    /// The first error, after which chunks are dropped unread.
+    failed: Option<ctx_engine::Error>,
+}
+
+impl LargeStream<'_, '_> {
+    /// Takes the next chunk; stages the group when it is full.
+    fn take(&mut self, chunk: Chunk) {
+        if self.failed.is_some() {
+            return;
+        }
+        self.group.push(chunk);
+        if self.group.len() >= EMBED_GROUP_CHUNKS {
+            if let Err(e) = self.flush() {
+                self.failed = Some(e);
+            }
+        }
+    }
+
+    /// Embeds the group's missing vectors, then stages and drops its chunks.
+    fn flush(&mut self) -> Result<()> {
+        if let Some(embedder) = self.embedder {
+            embed_chunks(
+                self.staged.index(),
+                self.group.iter(),
+                embedder,
+                self.progress,
+                self.summary,
+            )?;
+        }
+        for chunk in self.group.drain(..) {
+            self.staged.add(&chunk)?;
+            self.chunks += 1;
+        }
+        Ok(())
+    }
+}
+
 fn read_and_chunk(
     file: &WalkedFile,
     known: Option<&FileRecord>,
@@ -589,7 +744,7 @@ fn read_and_chunk(
 ) -> Outcome {
     let bytes = match read_file(file, options.walk.max_file_size) {
         ReadOutcome::Text(bytes) => bytes,
-        ReadOutcome::Large(large) => return stream_and_chunk(file, large, known, options),
+        ReadOutcome::Large(large) => return check_large(file, large, known),
         ReadOutcome::Skipped(reason, message) => return Outcome::Skipped(reason, message),
     };
     let hash = blake3::hash(&bytes).to_hex().to_string();
@@ -604,30 +759,36 @@ fn read_and_chunk(
     changed(file, hash, bytes.len() as u64, language, chunks)
 }
 
-/// [`read_and_chunk`] for a file too big to hold whole: hashed in pieces first (an
-/// unchanged file costs one buffer), then read again line by line and cut into chunks as
-/// the lines come ([`StreamChunker`]); memory holds the chunks, never the file's bytes.
-fn stream_and_chunk(
-    file: &WalkedFile,
-    mut large: LargeFile,
-    known: Option<&FileRecord>,
-    options: &IndexOptions,
-) -> Outcome {
-    let result = large.hash().and_then(|hash| {
-        if known.is_some_and(|k| k.hash == hash) {
-            return Ok(None);
-        }
-        let head = large.head()?;
+/// [`read_and_chunk`] for a file too big to hold whole: hashed in pieces (an unchanged
+/// file costs one buffer); a changed one comes back open, to be chunked by the writer as
+/// it is stored, or by [`chunk_large`].
+fn check_large(file: &WalkedFile, mut large: LargeFile, known: Option<&FileRecord>) -> Outcome {
+    match large.hash() {
+        Ok(hash) if known.is_some_and(|k| k.hash == hash) => Outcome::Unchanged,
+        Ok(_) => Outcome::Large(LargeChange {
+            large,
+            mtime_ns: file.mtime_ns,
+            size: file.size,
+        }),
+        Err((reason, message)) => Outcome::Skipped(reason, message),
+    }
+}
+
+/// A large file's chunks, all of them: read line by line and cut as the lines come
+/// ([`StreamChunker`]); memory holds the chunks, never the file's bytes. For
+/// [`index_paths`], which re-indexes a few files at a time.
+fn chunk_large(file: &WalkedFile, mut change: LargeChange, options: &IndexOptions) -> Outcome {
+    let large = &mut change.large;
+    let result = large.head().and_then(|head| {
         let mut chunker = StreamChunker::new(&file.rel_path, &head, &options.limits);
         let mut chunks = Vec::new();
         let (hash, size) = large.lines(&mut |line| chunker.push(line, &mut |c| chunks.push(c)))?;
         let language = chunker.language().to_string();
         chunker.finish(&mut |c| chunks.push(c));
-        Ok(Some((hash, size, language, chunks)))
+        Ok((hash, size, language, chunks))
     });
     match result {
-        Ok(None) => Outcome::Unchanged,
-        Ok(Some((hash, size, language, chunks))) => changed(file, hash, size, language, chunks),
+        Ok((hash, size, language, chunks)) => changed(file, hash, size, language, chunks),
         Err((reason, message)) => Outcome::Skipped(reason, message),
     }
 }
@@ -720,11 +881,23 @@ fn embed_missing(
     progress: &dyn Progress,
     summary: &mut IndexSummary,
 ) -> Result<()> {
+    let chunks = changed.iter().flat_map(|c| &c.chunks);
+    embed_chunks(index, chunks, embedder, progress, summary)
+}
+
+/// Embeds those of `chunks` whose vector key the index does not hold yet.
+fn embed_chunks<'c>(
+    index: &mut Index,
+    chunks: impl Iterator<Item = &'c Chunk>,
+    embedder: &dyn Embedder,
+    progress: &dyn Progress,
+    summary: &mut IndexSummary,
+) -> Result<()> {
     // The chunks to embed, by key and text length: texts are built per model run, so a
     // huge file's chunks are not copied all at once.
     let mut wanted: Vec<(u64, usize, &Chunk)> = Vec::new();
     let mut seen = HashSet::new();
-    for chunk in changed.iter().flat_map(|c| &c.chunks) {
+    for chunk in chunks {
         if !crate::embed::wants_vector(chunk) {
             summary.lexical_only += 1;
             continue;
@@ -833,6 +1006,69 @@ mod tests {
         .unwrap();
         let third = index_repository(&mut index, dir.path(), &options, None, &NoProgress).unwrap();
         assert_eq!((third.indexed, third.unchanged), (1, 1));
+    }
+
+    #[test]
+    fn a_large_file_staged_as_it_is_read_is_stored_as_when_chunked_whole() {
+        // index_repository chunks a large file on the writer's side, a group at a time;
+        // index_paths chunks it whole first. Both must store the same thing, vectors too.
+        let dir = tempfile::tempdir().unwrap();
+        let mut text = String::new();
+        for i in 0..40_000 {
+            text.push_str(&format!("fn item_{i}() {{ step({i}); }}\n"));
+            if i % 7 == 0 {
+                text.push('\n');
+            }
+        }
+        assert!(text.len() as u64 > crate::walk::STREAM_ABOVE);
+        std::fs::write(dir.path().join("huge.rs"), &text).unwrap();
+        let mut options = IndexOptions::default();
+        options.walk.max_file_size = 1 << 30;
+        let embedder = HashEmbedder::new(16);
+        let mut streamed = Index::in_memory().unwrap();
+        let summary = index_repository(
+            &mut streamed,
+            dir.path(),
+            &options,
+            Some(&embedder),
+            &NoProgress,
+        )
+        .unwrap();
+        let mut whole = Index::in_memory().unwrap();
+        whole.use_model(&embedder).unwrap();
+        let paths = ["huge.rs".to_string()];
+        index_paths(&mut whole, dir.path(), &paths, &options, Some(&embedder)).unwrap();
+        let chunks = streamed.file_chunks("huge.rs").unwrap();
+        assert!(chunks.len() > 2 * EMBED_GROUP_CHUNKS, "{}", chunks.len());
+        assert_eq!(chunks, whole.file_chunks("huge.rs").unwrap());
+        let (a, b) = (
+            streamed.file("huge.rs").unwrap().unwrap(),
+            whole.file("huge.rs").unwrap().unwrap(),
+        );
+        assert_eq!(
+            (a.hash, a.size, a.chunks, a.tokens),
+            (b.hash, b.size, b.chunks, b.tokens)
+        );
+        assert_eq!(a.vector_keys, b.vector_keys);
+        assert_eq!(summary.chunks, chunks.len() as u64);
+        assert_eq!(
+            summary.embedded + summary.reused_embeddings + summary.lexical_only,
+            chunks.len() as u64
+        );
+        for key in &a.vector_keys {
+            assert_eq!(
+                streamed.has_vector(*key).unwrap(),
+                whole.has_vector(*key).unwrap()
+            );
+        }
+        let request = ctx_engine::search::SearchRequest {
+            query: "item_39999".to_string(),
+            mode: ctx_engine::search::SearchMode::Lexical,
+            k: 1,
+        };
+        let hit = &streamed.search(&request, None).unwrap()[0];
+        let found = &chunks[hit.ordinal as usize];
+        assert!(found.text.contains("item_39999"), "{found:?}");
     }
 
     #[test]

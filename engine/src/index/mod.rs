@@ -67,6 +67,53 @@ fn encoded_room(chunk: &Chunk) -> usize {
         + 64
 }
 
+/// A file being replaced chunk by chunk; see [`Index::stage_file`].
+pub struct StagedFile<'i> {
+    index: &'i mut Index,
+    path: String,
+    encoded: records::ChunkRecord,
+    vector_keys: Vec<u64>,
+    tokens: u64,
+}
+
+impl StagedFile<'_> {
+    /// Indexes the file's next chunk and appends it to its record.
+    pub fn add(&mut self, chunk: &Chunk) -> Result<()> {
+        let key = vector_key(chunk);
+        let ordinal = self.vector_keys.len() as u32;
+        self.index.lexical.add_chunk(chunk, ordinal, key)?;
+        self.encoded.push(chunk);
+        self.vector_keys.push(key);
+        self.tokens += chunk.tokens as u64;
+        Ok(())
+    }
+
+    /// The index, for what goes with the chunks (their vectors: [`Index::has_vector`],
+    /// [`Index::add_vector`]).
+    pub fn index(&mut self) -> &mut Index {
+        self.index
+    }
+
+    /// Stages `record` for the chunks added (its path, chunk count, tokens and vector keys
+    /// are set here).
+    pub fn finish(self, mut record: FileRecord) -> Result<()> {
+        record.path = self.path;
+        record.chunks = self.vector_keys.len() as u32;
+        record.tokens = self.tokens;
+        record.vector_keys = self.vector_keys;
+        records::put_encoded_file(&mut self.index.pending, &record, self.encoded.finish());
+        Ok(())
+    }
+
+    /// Removes the file from the index instead (the chunks added, and its earlier record
+    /// and chunks): for a file that could not be read to its end.
+    pub fn abandon(self) -> Result<()> {
+        self.index.lexical.delete_path(&self.path)?;
+        records::delete_file(&mut self.index.pending, &self.path);
+        Ok(())
+    }
+}
+
 /// How a writer waits for another writer.
 pub enum Wait<'a> {
     /// Fail at once with [`Error::Locked`].
@@ -580,24 +627,31 @@ impl Index {
     ///
     /// Takes the chunks by value and drops each one as soon as it is in the lexical index
     /// and encoded into the file's record, so a huge file's chunk texts are not held twice.
-    pub fn put_file(&mut self, mut record: FileRecord, chunks: Vec<Chunk>) -> Result<()> {
+    pub fn put_file(&mut self, record: FileRecord, chunks: Vec<Chunk>) -> Result<()> {
+        let room: usize = chunks.iter().map(encoded_room).sum();
+        let mut staged = self.stage_file(&record.path, room)?;
+        for chunk in chunks {
+            staged.add(&chunk)?;
+        }
+        staged.finish(record)
+    }
+
+    /// Starts replacing the file at `path` chunk by chunk, for a file too big to hold all
+    /// its chunks at once: its lexical documents are deleted now, each
+    /// [`StagedFile::add`] indexes and encodes one chunk (the caller drops it then), and
+    /// [`StagedFile::finish`] stages the record; [`StagedFile::abandon`] removes the file
+    /// from the index instead. `room` is about the bytes of the chunks to come.
+    pub fn stage_file(&mut self, path: &str, room: usize) -> Result<StagedFile<'_>> {
         self.ensure_staging()?;
         self.dirty = true;
-        self.lexical.delete_path(&record.path)?;
-        let room: usize = chunks.iter().map(encoded_room).sum();
-        let mut encoded = records::ChunkRecord::with_capacity(room);
-        record.vector_keys = Vec::with_capacity(chunks.len());
-        record.chunks = chunks.len() as u32;
-        record.tokens = 0;
-        for (ordinal, chunk) in chunks.into_iter().enumerate() {
-            let key = vector_key(&chunk);
-            self.lexical.add_chunk(&chunk, ordinal as u32, key)?;
-            encoded.push(&chunk);
-            record.vector_keys.push(key);
-            record.tokens += chunk.tokens as u64;
-        }
-        records::put_encoded_file(&mut self.pending, &record, encoded.finish());
-        Ok(())
+        self.lexical.delete_path(path)?;
+        Ok(StagedFile {
+            path: path.to_string(),
+            encoded: records::ChunkRecord::with_capacity(room),
+            vector_keys: Vec::new(),
+            tokens: 0,
+            index: self,
+        })
     }
 
     /// Stages the removal of a file from every index.
@@ -1026,6 +1080,92 @@ mod tests {
         fn embed(&self, texts: &[String]) -> Result<Vec<Vec<f32>>> {
             Ok(texts.iter().map(|_| vec![1.0; self.1]).collect())
         }
+    }
+
+    fn chunk(path: &str, text: &str) -> Chunk {
+        Chunk {
+            path: path.into(),
+            language: "rust".into(),
+            kind: crate::ChunkKind::Function,
+            symbol: None,
+            signature: None,
+            parent: None,
+            breadcrumb: None,
+            part: None,
+            start_line: 1,
+            end_line: 1,
+            start_byte: 0,
+            end_byte: text.len() as u64,
+            content_hash: crate::content_hash(text.as_bytes()),
+            tokens: 3,
+            text: text.into(),
+            front_matter: Default::default(),
+        }
+    }
+
+    fn record(path: &str) -> FileRecord {
+        FileRecord {
+            path: path.into(),
+            hash: "h".into(),
+            size: 1,
+            mtime_ns: 0,
+            language: "rust".into(),
+            chunks: 0,
+            tokens: 0,
+            vector_keys: Vec::new(),
+        }
+    }
+
+    fn lexical_paths(index: &Index, query: &str) -> Vec<String> {
+        let request = SearchRequest {
+            query: query.into(),
+            mode: SearchMode::Lexical,
+            k: 10,
+        };
+        index
+            .search(&request, None)
+            .unwrap()
+            .into_iter()
+            .map(|h| h.path)
+            .collect()
+    }
+
+    #[test]
+    fn a_staged_file_is_stored_as_put_file_stores_it_or_abandoned_whole() {
+        let mut index = Index::in_memory().unwrap();
+        let chunks = vec![
+            chunk("a.rs", "fn alpha() {}"),
+            chunk("a.rs", "fn beta() {}"),
+        ];
+        index.put_file(record("a.rs"), chunks.clone()).unwrap();
+        let mut staged = index.stage_file("b.rs", 0).unwrap();
+        for c in &chunks {
+            staged.add(&chunk("b.rs", &c.text)).unwrap();
+        }
+        staged.finish(record("b.rs")).unwrap();
+        index.commit().unwrap();
+        let (a, b) = (
+            index.file("a.rs").unwrap().unwrap(),
+            index.file("b.rs").unwrap().unwrap(),
+        );
+        assert_eq!((a.chunks, a.tokens), (b.chunks, b.tokens));
+        assert_eq!((a.chunks, a.tokens), (2, 6));
+        for (path, record) in [("a.rs", &a), ("b.rs", &b)] {
+            let chunks = index.file_chunks(path).unwrap();
+            let keys: Vec<u64> = chunks.iter().map(vector_key).collect();
+            assert_eq!(record.vector_keys, keys, "{path}");
+        }
+        assert_eq!(lexical_paths(&index, "beta"), ["a.rs", "b.rs"]);
+
+        // Abandoned part-way: the file's new chunks and its earlier record and chunks go.
+        let mut staged = index.stage_file("b.rs", 0).unwrap();
+        staged.add(&chunk("b.rs", "fn gamma() {}")).unwrap();
+        staged.abandon().unwrap();
+        index.commit().unwrap();
+        assert_eq!(index.file("b.rs").unwrap(), None);
+        assert!(index.file_chunks("b.rs").unwrap().is_empty());
+        assert_eq!(lexical_paths(&index, "beta"), ["a.rs"]);
+        assert!(lexical_paths(&index, "gamma").is_empty());
     }
 
     #[test]
