@@ -9,6 +9,7 @@
 //! released", "you may not find one that fits", "the pipeline only runs on tags" are not
 //! rules, in any file.
 
+use super::concepts::concepts;
 use super::lexicon::{lexicon, verb_in, Lexicon};
 use super::objects::Masked;
 use super::patterns::{patterns, Pattern, Strength, Subject};
@@ -296,7 +297,10 @@ fn modal(text: &str) -> Option<Clause> {
             continue;
         };
         let subject = caps.name("subject").map_or("", |m| m.as_str()).trim();
-        if !subject_fits(subject, pattern.subject.unwrap_or(Subject::Any), lex) {
+        let wanted = pattern.subject.unwrap_or(Subject::Any);
+        if !subject_fits(subject, wanted, lex)
+            || wanted == Subject::Concept && !names_a_required_practice(text)
+        {
             continue;
         }
         if let Some(verb) = caps.name("verb") {
@@ -307,6 +311,13 @@ fn modal(text: &str) -> Option<Clause> {
         return Some(clause(pattern, text, negated_modal(text)));
     }
     None
+}
+
+/// True when a concept that can be required finds its phrase in the clause.
+fn names_a_required_practice(text: &str) -> bool {
+    concepts()
+        .iter()
+        .any(|c| !c.matchers(Polarity::Always).is_empty() && c.find(text).is_some())
 }
 
 /// "You must never …", "tests should not …" read as prohibitions even through an obligation
@@ -336,7 +347,7 @@ fn subject_fits(subject: &str, wanted: Subject, lex: &Lexicon) -> bool {
             .any(|w| matches!(*w, "you" | "agents" | "agent" | "ai"));
     match wanted {
         Subject::Reader => reader,
-        Subject::Any => {
+        Subject::Any | Subject::Concept => {
             reader
                 || !words.iter().any(|w| {
                     matches!(
@@ -590,6 +601,14 @@ mod tests {
     }
 
     #[test]
+    fn a_requirement_a_concept_knows_is_a_directive() {
+        let kdoc = read("Public API requires KDoc (parameters, return, and notable exceptions).")
+            .expect("a rule");
+        assert_eq!(kdoc.polarity(), Polarity::Always);
+        assert!(read("Exported functions need doc comments.").is_some());
+    }
+
+    #[test]
     fn questions_and_lone_verbs_are_not_directives() {
         assert!(read("Have the tests been run on all supported platforms?").is_none());
         assert!(read("Extract").is_none());
@@ -608,6 +627,9 @@ mod tests {
             "`RangeQuery` requires a fast field.",
             "Build output goes to `target/`.",
             "It may not be needed.",
+            "The build requires Java 17.",
+            "Flask requires Python 3.9 or newer.",
+            "This needs work.",
         ] {
             assert!(read(s).is_none(), "{s} is not a directive: {:?}", read(s));
         }

@@ -412,3 +412,131 @@ fn a_rule_on_pull_request_titles_judges_titles_not_commits() {
     assert!(hits(both, &command("gh pr edit 12 --title Add_parser")));
     assert!(hits(both, &command("git commit -m Add_parser")));
 }
+
+#[test]
+fn examples_of_a_class_given_up_are_ruled_out() {
+    let text = "# Code\n\n- Use project specific exceptions instead of global exception classes like \\RuntimeException, \\InvalidArgumentException etc.\n- Use `Clock` instead of `SystemTime`.\n";
+    let anchors = extract_anchors("AGENTS.md", text);
+    let exceptions = find(&anchors, "global exception classes");
+    let thrown = |line: &str| write("src/Store.php", &[line]);
+    assert!(hits(
+        exceptions,
+        &thrown("throw new \\InvalidArgumentException('no vector');")
+    ));
+    assert!(hits(exceptions, &thrown("throw new \\RuntimeException('x');")));
+    assert!(!hits(
+        exceptions,
+        &thrown("throw new InvalidVectorException('no vector');")
+    ));
+    assert!(
+        !hits(
+            exceptions,
+            &thrown("throw new \\Symfony\\AI\\Store\\Exception\\InvalidArgumentException('x');")
+        ),
+        "the component's own class of the same name"
+    );
+    let clock = find(&anchors, "`SystemTime`");
+    assert_eq!(
+        clock.severity,
+        Severity::Block,
+        "what `instead of` gives up is the object itself, not a qualifier"
+    );
+    assert!(hits(clock, &write("src/a.rs", &["let t = SystemTime::now();"])));
+    assert!(!hits(clock, &write("src/a.rs", &["let t = Clock::now();"])));
+}
+
+#[test]
+fn banned_import_globs_judge_imports() {
+    let text = "# Style\n\n- **Banned imports:** Checkstyle blocks all `*.shaded.*` imports.\n- Never import `com.acme.internal.*`.\n";
+    let anchors = extract_anchors("AGENTS.md", text);
+    let shaded = find(&anchors, "shaded");
+    let java = |line: &str| write("core/src/test/java/a/ATest.java", &[line]);
+    assert!(hits(
+        shaded,
+        &java("import org.testcontainers.shaded.com.google.common.collect.ImmutableList;")
+    ));
+    assert!(!hits(shaded, &java("import com.google.common.collect.ImmutableList;")));
+    assert!(
+        !hits(shaded, &write("docs/shaded.md", &["the shaded jar"])),
+        "not an import"
+    );
+    let internal = find(&anchors, "internal");
+    assert!(hits(internal, &java("import static com.acme.internal.Util.run;")));
+    assert!(!hits(internal, &java("import com.acme.api.Client;")));
+}
+
+#[test]
+fn a_path_with_stand_ins_is_a_layout_at_any_depth() {
+    let text = "# Layout\n\n- Sources use a flat layout (do not re-introduce `src/<platform>Main/...`).\n";
+    let anchors = extract_anchors("AGENTS.md", text);
+    let layout = find(&anchors, "re-introduce");
+    assert!(hits(
+        layout,
+        &write("client/core/src/jvmMain/kotlin/a/Proxy.kt", &["package a"])
+    ));
+    assert!(hits(layout, &write("src/commonMain/kotlin/A.kt", &["package a"])));
+    assert!(!hits(layout, &write("client/core/jvm/src/a/Proxy.kt", &["package a"])));
+}
+
+#[test]
+fn commands_a_rule_says_run_from_the_root_are_judged_by_where_they_run() {
+    let text = "# Quality\n\nThe project uses a fixer. Always run from the repository root:\n```bash\n# Fix code style issues\nvendor/bin/php-cs-fixer fix\n\n# Fix specific directories\nvendor/bin/php-cs-fixer fix src/platform/\n```\n\nStatic analysis (per component):\n```bash\ncd src/platform && vendor/bin/phpstan analyse\n```\n\n- Run `make lint` from the root of the repo.\n";
+    let anchors = extract_anchors("AGENTS.md", text);
+    let root = std::path::Path::new("/work/repo");
+    let run_in = |anchor: &Anchor, line: &str, cwd: &str| {
+        let mut facts = command(line);
+        facts.invocations[0].cwd = Some(cwd.into());
+        !evaluate_anchor(anchor, Some(root), &facts).is_empty()
+    };
+    let fixer = find(&anchors, "Always run from the repository root");
+    assert!(run_in(fixer, "vendor/bin/php-cs-fixer fix", "/work/repo/src/platform"));
+    assert!(!run_in(fixer, "vendor/bin/php-cs-fixer fix", "/work/repo"));
+    assert!(
+        !run_in(fixer, "vendor/bin/phpstan analyse", "/work/repo/src/platform"),
+        "the block below the rule names the fixer only"
+    );
+    let lint = find(&anchors, "make lint");
+    assert!(run_in(lint, "make lint", "/work/repo/web"));
+    assert!(!run_in(lint, "make lint", "/work/repo"));
+    assert!(!run_in(lint, "make test", "/work/repo/web"));
+}
+
+#[test]
+fn code_a_rule_forbids_creating_is_caught_when_added() {
+    let text = "# Infra\n\n- **Do not** create target-specific service accounts (e.g., `cloud_run_sa`)\n";
+    let anchors = extract_anchors("AGENTS.md", text);
+    let accounts = find(&anchors, "service accounts");
+    let tf = |line: &str| write("deploy/cloud_run/sa.tf", &[line]);
+    assert!(hits(
+        accounts,
+        &tf("resource \"google_service_account\" \"cloud_run_sa\" {")
+    ));
+    assert!(!hits(
+        accounts,
+        &tf("resource \"google_service_account\" \"app_sa\" {")
+    ));
+}
+
+#[test]
+fn a_file_a_rule_says_not_to_use_is_not_given_to_any_command() {
+    let text = "# Release\n\n- Do not use `sparkle-private-key-KEEP-SECURE.txt`; that is another app's key.\n";
+    let anchors = extract_anchors("AGENTS.md", text);
+    let key = find(&anchors, "KEEP-SECURE");
+    assert!(hits(
+        key,
+        &command("sign_update --ed-key-file ~/keys/sparkle-private-key-KEEP-SECURE.txt App.zip")
+    ));
+    assert!(!hits(
+        key,
+        &command("sign_update --ed-key-file ~/keys/release.pem App.zip")
+    ));
+    assert!(hits(
+        key,
+        &write(
+            ".mac-release.env",
+            &["KEY_FILE=\"$HOME/Downloads/sparkle-private-key-KEEP-SECURE.txt\""]
+        )
+    ));
+    assert!(!hits(key, &write(".mac-release.env", &["KEY_FILE=release.pem"])));
+    assert!(hits(key, &read("keys/sparkle-private-key-KEEP-SECURE.txt")));
+}

@@ -390,9 +390,14 @@ fn is_identifier(word: &str) -> bool {
 }
 
 fn import_matcher(module: &str) -> CodeMatcher {
-    let w = regex::escape(module);
+    import_pattern_matcher(&regex::escape(module))
+}
+
+/// Imports of modules matching a regex fragment, in the import syntaxes of the common
+/// languages (Java/Kotlin/Python/Go `import`, Python `from`, Rust `use`, JS `require`/`from`).
+fn import_pattern_matcher(w: &str) -> CodeMatcher {
     CodeMatcher::new(format!(
-        r#"^\s*(import\s+{w}\b|from\s+{w}(\.|\s)|use\s+{w}::)|require\(["']{w}["']\)|from\s+["']{w}["']"#
+        r#"^\s*(import\s+(?:static\s+)?{w}\b|from\s+{w}(\.|\s)|use\s+{w}::)|require\(["']{w}["']\)|from\s+["']{w}["']"#
     ))
 }
 
@@ -796,6 +801,17 @@ fn path_object(rule: &Rule, path: &str, ctx: &Context, permit: bool, out: &mut O
         out.add(Matcher::Git(m), format!("stage `{path}`"), true, permit);
         return;
     }
+    if rule.verb.as_deref() == Some("import") {
+        if let Some(module) = module_glob_regex(path) {
+            let m = import_pattern_matcher(&module);
+            out.add(Matcher::Code(m), format!("imports of `{path}`"), true, permit);
+            return;
+        }
+    }
+    if rule.verb.as_deref() == Some("use") && !looks_executable(path) && !path.contains('*') {
+        used_file(path, ctx, permit, out);
+        return;
+    }
     if class.run && !class.files() || rule.verb.as_deref() == Some("use") && looks_executable(path)
     {
         let glob = path.trim_start_matches("./").to_string();
@@ -825,6 +841,38 @@ fn path_object(rule: &Rule, path: &str, ctx: &Context, permit: bool, out: &mut O
     );
 }
 
+/// "Do not use `old-key.pem`": a file that is used, not run. Giving it to any command, naming
+/// it in added lines (a config that points at it) and reading or writing it all use it;
+/// deleting it does not.
+fn used_file(path: &str, ctx: &Context, permit: bool, out: &mut Out) {
+    let path = path.trim_start_matches("./").trim_end_matches('/');
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let mut command = CommandMatcher::programs(&["*"]);
+    command.arg_pattern = Some(format!(r"(?:^|[/=]){}$", regex::escape(path)));
+    out.add(
+        Matcher::Command(command),
+        format!("`{path}` given to a command"),
+        true,
+        permit,
+    );
+    let mut code = CodeMatcher::new(format!(r"(?:^|[^\w.-]){}(?:$|[^\w-])", regex::escape(name)));
+    code.except_files = GlobList::new(lexicon().prose.files.clone());
+    out.add(
+        Matcher::Code(code),
+        format!("`{name}` named in added lines"),
+        true,
+        permit,
+    );
+    let glob = if path.contains('/') {
+        join_base(ctx.base_dir, path)
+    } else {
+        format!("**/{path}")
+    };
+    let mut file = PathMatcher::new(vec![glob]);
+    file.ops = vec![FileOp::Read, FileOp::Write, FileOp::Edit];
+    out.add(Matcher::Path(file), format!("`{path}` read or written"), true, permit);
+}
+
 /// The file operations a verb forbids: only the ones it names ("delete" deletes, "create"
 /// writes, "read" reads), every change for the other file verbs, reads too when a read verb
 /// is among them ("read or modify", "access").
@@ -837,6 +885,23 @@ fn path_ops(class: &VerbClass) -> Vec<FileOp> {
         (false, false, true, false) => vec![FileOp::Write],
         _ => Vec::new(),
     }
+}
+
+/// A dotted module glob (`*.shaded.*`, `com.acme.internal.*`) as a regex fragment over a
+/// module path: `*` stands for any dotted run of names. `None` for a file path.
+fn module_glob_regex(path: &str) -> Option<String> {
+    let extension_glob = path
+        .strip_prefix("*.")
+        .is_some_and(|ext| !ext.contains(['.', '*']));
+    let dotted = path.contains('.') && !path.contains('/') && path.contains('*') && !extension_glob;
+    let chars_ok = path
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '*'));
+    if !dotted || !chars_ok {
+        return None;
+    }
+    let parts: Vec<String> = path.split('*').map(regex::escape).collect();
+    Some(parts.join(r"[\w.]*"))
 }
 
 fn looks_executable(path: &str) -> bool {
@@ -881,7 +946,9 @@ fn qualifies_a_noun(rule: &Rule, i: usize) -> bool {
     };
     re.captures(&rule.text[..at]).is_some_and(|c| {
         let verbs = &lexicon().verbs.imperative;
-        rule.verb.as_deref() != Some(&c[1]) && verb_in(verbs, &c[1]).is_none()
+        // "instead of `x`", "because of `x`" relate, they qualify no noun.
+        let relation = matches!(&c[1], "instead" | "because");
+        !relation && rule.verb.as_deref() != Some(&c[1]) && verb_in(verbs, &c[1]).is_none()
     })
 }
 
@@ -926,7 +993,9 @@ fn code_object(
             permit,
         );
     }
+    // "Do not create `cloud_run_sa`": code is created by adding it.
     let code_rule = rule.verb_class.code
+        || rule.verb_class.create
         || rule.verb.is_none()
         || matches!(rule.form.as_str(), "prohibition-label" | "absence");
     if !code_rule {
@@ -1014,7 +1083,15 @@ pub fn code_pattern(code: &str) -> Option<String> {
             .to_string();
     }
     let word = |c: Option<char>| c.is_some_and(|c| c.is_alphanumeric() || c == '_');
-    let start = if word(code.chars().next()) { r"\b" } else { "" };
+    // `\RuntimeException` names the global class: `\App\Exception\RuntimeException` is another.
+    let global_name = code.starts_with('\\') && word(code.chars().nth(1));
+    let start = if word(code.chars().next()) {
+        r"\b"
+    } else if global_name {
+        r"(?:^|[^\w\\])"
+    } else {
+        ""
+    };
     let end = if word(code.chars().last()) { r"\b" } else { "" };
     Some(format!("{start}{body}{end}"))
 }
@@ -1179,6 +1256,9 @@ fn contains_word(text: &str, phrase: &str) -> bool {
 /// category leaves out, commit trailers a message must carry.
 fn requirements(rule: &Rule, masked: &Masked, ctx: &Context, out: &mut Out) {
     required_shown_header(rule, masked, ctx, out);
+    if run_from_root(rule, masked, ctx, out) {
+        return;
+    }
     let only = rule.form == "restriction" || rule.text.contains(" only ");
     let prefixes = commit_prefixes(rule, masked, ctx, out);
     for &i in &rule.objects {
@@ -1291,6 +1371,94 @@ fn commit_prefixes(rule: &Rule, masked: &Masked, ctx: &Context, out: &mut Out) -
 /// "All C# files require this header:" above the header itself: a file of that kind written
 /// whole must hold the block's first line. The files are the kinds the rule names, else the
 /// block's language; years and placeholders in the line match any value.
+/// "Always run from the repository root:" above a code block, "run `make lint` from the repo
+/// root": the commands the rule names (else those of the block shown below it) are judged by
+/// the directory they run in: run elsewhere (`cd src/x && …`), they break the rule. True when
+/// the rule says so (its commands are then handled here).
+fn run_from_root(rule: &Rule, masked: &Masked, ctx: &Context, out: &mut Out) -> bool {
+    let says_root = patterns()
+        .from_root
+        .iter()
+        .any(|p| p.regex().is_match(&rule.text));
+    if !says_root || !rule.verb_class.run {
+        return false;
+    }
+    let mut commands: Vec<Vec<String>> = rule
+        .objects
+        .iter()
+        .filter_map(|&i| match &masked.objects[i].kind {
+            ObjectKind::Command(words) => Some(words.clone()),
+            ObjectKind::Program(p) => Some(vec![p.clone()]),
+            _ => None,
+        })
+        .collect();
+    if commands.is_empty() {
+        commands = ctx.shown_code.map(shown_commands).unwrap_or_default();
+    }
+    for words in &commands {
+        let head = program_and_subcommand(words);
+        let Some(mut m) = command_matcher(&head) else {
+            continue;
+        };
+        m.away_from_root = true;
+        let shown = head.join(" ");
+        out.add(
+            Matcher::Command(m),
+            format!("`{shown}` away from the repository root"),
+            true,
+            false,
+        );
+    }
+    !commands.is_empty()
+}
+
+/// The commands of a shell block shown below a rule: each line's program and its first word
+/// when that word is a subcommand (`make lint`, `vendor/bin/php-cs-fixer fix`); prompts,
+/// comments, `cd` lines and lines of other languages are left out.
+fn shown_commands((lang, text): (&str, &str)) -> Vec<Vec<String>> {
+    let shell = matches!(
+        lang,
+        "" | "bash" | "sh" | "shell" | "console" | "zsh" | "shell-session"
+    );
+    if !shell {
+        return Vec::new();
+    }
+    let mut out: Vec<Vec<String>> = Vec::new();
+    for line in text.lines() {
+        let line = line.trim().trim_start_matches("$ ");
+        if line.is_empty() || line.starts_with('#') || line.contains("cd ") {
+            continue;
+        }
+        let words: Vec<String> = line
+            .split_whitespace()
+            .skip_while(|w| w.contains('=') && !w.starts_with('-'))
+            .take_while(|w| !w.starts_with('#'))
+            .map(String::from)
+            .collect();
+        let command = program_and_subcommand(&words);
+        if !command.is_empty() && !out.contains(&command) {
+            out.push(command);
+        }
+    }
+    out
+}
+
+/// A command's program and, when its next word is a subcommand (`lint`, `test:unit`), that
+/// word: what a rule on where the command runs names, whatever its flags and paths.
+fn program_and_subcommand(words: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = words.first().cloned().into_iter().collect();
+    if let Some(sub) = words.get(1).filter(|w| is_subcommand_word(w)) {
+        out.push(sub.clone());
+    }
+    out
+}
+
+fn is_subcommand_word(word: &str) -> bool {
+    word.chars()
+        .all(|c| c.is_ascii_lowercase() || c == '-' || c == ':' || c.is_ascii_digit())
+        && word.chars().next().is_some_and(|c| c.is_ascii_lowercase())
+}
+
 fn required_shown_header(rule: &Rule, masked: &Masked, ctx: &Context, out: &mut Out) {
     static SHOWN: OnceLock<Regex> = OnceLock::new();
     let shown = SHOWN.get_or_init(|| {

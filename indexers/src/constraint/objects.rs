@@ -383,9 +383,10 @@ pub fn is_placeholder(word: &str) -> bool {
 }
 
 /// A path written with stand-ins (`src/<platform>Main/...`, `docs/<lang>/*.md`) as the glob it
-/// stands for (`src/*Main/**`, `docs/*/*.md`): only with a path's shape (a trailing `/...`, a
-/// file extension or a trailing `/`) and a literal name left; `feature/<name>` stays a
-/// stand-in (a branch name as often as a path).
+/// stands for, at any depth (`**/src/*Main/**`, `**/docs/*/*.md`): a path with stand-ins names a
+/// layout, which recurs in every module of a repository. Only with a path's shape (a trailing
+/// `/...`, a file extension or a trailing `/`) and a literal name left; `feature/<name>` stays
+/// a stand-in (a branch name as often as a path).
 fn path_template(span: &str) -> Option<String> {
     static STAND_IN: OnceLock<Regex> = OnceLock::new();
     let stand_in = STAND_IN.get_or_init(|| Regex::new(r"<[^<>/]+>").unwrap());
@@ -399,7 +400,8 @@ fn path_template(span: &str) -> Option<String> {
     let literal = glob
         .split('/')
         .any(|part| part.chars().filter(|c| c.is_alphanumeric()).count() >= 2);
-    (shaped && literal && is_path(&glob) && !is_placeholder(&glob)).then_some(glob)
+    let layout = format!("**/{}", glob.trim_start_matches("./").trim_start_matches('/'));
+    (shaped && literal && is_path(&glob) && !is_placeholder(&glob)).then_some(layout)
 }
 
 /// An upper-case stand-in among a command's words (`SCRIPT.py`, `PACKAGE`).
@@ -677,11 +679,11 @@ mod tests {
         assert_eq!(kind("LICENSE"), ObjectKind::Path("LICENSE".into()));
         assert_eq!(
             kind("src/<platform>Main/..."),
-            ObjectKind::Path("src/*Main/**".into())
+            ObjectKind::Path("**/src/*Main/**".into())
         );
         assert_eq!(
             kind("docs/<lang>/index.md"),
-            ObjectKind::Path("docs/*/index.md".into())
+            ObjectKind::Path("**/docs/*/index.md".into())
         );
         assert_eq!(kind("<file>"), ObjectKind::Other("<file>".into()));
         assert_eq!(

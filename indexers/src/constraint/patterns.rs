@@ -12,6 +12,11 @@ const PATTERNS_TOML: &str = include_str!("patterns.toml");
 /// A list of objects or plain words: "`a`, `b` or `c`", "pip or poetry".
 const OBJS: &str = r"(?:§\d+§|[a-z][\w.+-]*)(?:\s*(?:,\s*(?:or\s+|and\s+|nor\s+)?|/|\s+or\s+|\s+and\s+|\s+nor\s+)\s*(?:§\d+§|[a-z][\w.+-]*))*";
 
+/// A class named in words before its examples ("global exception classes like", "tools such
+/// as"), written `CLASS_OF` in a pattern: the examples after it are the objects, the class
+/// words are not.
+const CLASS_OF: &str = r"(?:(?:[a-z][\w-]*\s+){1,4}(?:like|such\s+as|e\.g\.,?|including|for\s+example,?)\s+)";
+
 /// Articles and qualifiers before a noun ("the", "a system", "the global"), written `QUALS` in
 /// a pattern: what a relation gives up may follow them, and none of them is itself given up.
 pub const QUALIFIERS: &[&str] = &[
@@ -44,6 +49,10 @@ pub enum Subject {
     Any,
     /// Only the reader ("You should …", "Agents may …").
     Reader,
+    /// Any subject, when the clause names a practice a concept knows how to require
+    /// ("Public API requires KDoc"): the concept gives the statement a checkable meaning that
+    /// a description ("the build requires Java 17") lacks.
+    Concept,
 }
 
 /// What an exception says.
@@ -196,6 +205,8 @@ pub struct Patterns {
     pub file_subject: Vec<Pattern>,
     /// Verbs by which a file carries a span ("start with", "include", "call").
     pub carry_verb: Vec<Pattern>,
+    /// Where a command must run: the repository root ("run it from the repo root").
+    pub from_root: Vec<Pattern>,
 }
 
 impl Patterns {
@@ -206,6 +217,7 @@ impl Patterns {
         for pattern in p.all_mut() {
             let source = pattern
                 .regex
+                .replace("CLASS_OF", CLASS_OF)
                 .replace("OBJS", OBJS)
                 .replace("QUALS", &qualifiers);
             pattern.compiled =
@@ -228,6 +240,7 @@ impl Patterns {
             .chain(&mut self.universal)
             .chain(&mut self.file_subject)
             .chain(&mut self.carry_verb)
+            .chain(&mut self.from_root)
     }
 
     /// Every pattern.
@@ -242,6 +255,7 @@ impl Patterns {
             .chain(&self.universal)
             .chain(&self.file_subject)
             .chain(&self.carry_verb)
+            .chain(&self.from_root)
     }
 }
 

@@ -143,6 +143,7 @@ pub fn read(directive: &Directive, index: usize, masked: &Masked) -> Rule {
     exception_texts.extend(directive.dropped.iter().cloned());
     exception_texts.extend(condition.map(String::from));
     exceptions(&mut rule, masked, &exception_texts);
+    restriction_to_when_asked(&mut rule);
     scopes(&mut rule, masked, condition, label);
     modifiers(&mut rule);
     rule
@@ -374,6 +375,32 @@ fn exceptions(rule: &mut Rule, masked: &Masked, texts: &[String]) {
     });
 }
 
+/// "Only run linting when explicitly requested": a restriction to the times someone asks
+/// forbids until they do (a prohibition with the approval exception). Any other requirement
+/// that holds only when asked ("add a changelog entry if requested") depends on a request
+/// ctx cannot see: a condition.
+fn restriction_to_when_asked(rule: &mut Rule) {
+    if rule.polarity != Polarity::Always {
+        return;
+    }
+    let restriction = rule.form == "restriction";
+    let mut asked = false;
+    for e in rule.exceptions.iter_mut() {
+        let when = ["when ", "if ", "once ", "after "]
+            .iter()
+            .any(|w| e.text.trim_start().starts_with(w));
+        if e.kind == ExceptionKind::Approval && when {
+            asked = true;
+            if !restriction {
+                e.kind = ExceptionKind::Condition;
+            }
+        }
+    }
+    if asked && restriction {
+        rule.polarity = Polarity::Never;
+    }
+}
+
 /// True when two matched phrases overlap in the text.
 fn overlaps(text: &str, a: &str, b: &str) -> bool {
     let (Some(ia), Some(ib)) = (text.find(a), text.find(b)) else {
@@ -519,6 +546,20 @@ mod tests {
             !r[0].forbidden.contains(&Item::Word("global".into())),
             "{r:?}"
         );
+    }
+
+    #[test]
+    fn what_must_be_asked_for_is_forbidden_until_asked() {
+        let (_, r) = rules("Only run `ruff` when explicitly requested by the user.");
+        assert_eq!(r[0].polarity, Polarity::Never);
+        assert!(r[0].has_exception(ExceptionKind::Approval));
+        let (_, r) = rules("Live probes and `codexbar usage` against real accounts must be explicitly requested");
+        assert_eq!(r[0].polarity, Polarity::Never);
+        assert!(r[0].has_exception(ExceptionKind::Approval));
+        let (_, r) = rules("Add a changelog entry to `CHANGES.md` if the user asks.");
+        assert_eq!(r[0].polarity, Polarity::Always);
+        assert!(r[0].has_exception(ExceptionKind::Condition), "{r:?}");
+        assert!(!r[0].has_exception(ExceptionKind::Approval), "{r:?}");
     }
 
     #[test]

@@ -24,6 +24,7 @@ pub fn program_effects(program: &str, args: &[String], ctx: &PathContext) -> Vec
             .map(|p| effect(p, FileOp::Delete))
             .collect(),
         "mv" => move_effects(args, ctx),
+        "git" => git_effects(args, ctx),
         "cp" | "install" | "ln" | "rsync" => {
             let (_, target) = sources_and_target(args);
             target
@@ -335,6 +336,33 @@ fn move_effects(args: &[String], ctx: &PathContext) -> Vec<FileEffect> {
     out
 }
 
+/// `git mv a b` moves as `mv` does; `git rm a` deletes (with `--cached` it only unstages).
+/// Git's own `-C dir` moves where relative paths start; its other options are skipped.
+fn git_effects(args: &[String], ctx: &PathContext) -> Vec<FileEffect> {
+    let mut here = ctx.clone();
+    let mut rest = args;
+    while let Some(first) = rest.first().filter(|a| a.starts_with('-')) {
+        match (first.as_str(), rest.get(1)) {
+            ("-C", Some(dir)) => {
+                here = here.with_cwd(dir);
+                rest = &rest[2..];
+            }
+            ("-c", Some(_)) => rest = &rest[2..],
+            _ => rest = &rest[1..],
+        }
+    }
+    match rest.split_first() {
+        Some((sub, tail)) if sub == "mv" => move_effects(tail, &here),
+        Some((sub, tail)) if sub == "rm" && !tail.iter().any(|a| a == "--cached") => {
+            operands(tail)
+                .iter()
+                .map(|p| effect(&here, p, FileOp::Delete, "git rm"))
+                .collect()
+        }
+        _ => Vec::new(),
+    }
+}
+
 fn basename(path: &str) -> &str {
     path.trim_end_matches('/')
         .rsplit('/')
@@ -430,6 +458,23 @@ mod tests {
                 ("-c".into(), FileOp::Delete)
             ]
         );
+    }
+
+    #[test]
+    fn git_mv_and_git_rm_move_and_delete() {
+        let (_d, c) = ctx();
+        let e = program_effects("git", &args("mv common/Base64.kt src/commonMain/Base64.kt"), &c);
+        assert_eq!(
+            paths(&e),
+            vec![
+                ("common/Base64.kt".into(), FileOp::Delete),
+                ("src/commonMain/Base64.kt".into(), FileOp::Write)
+            ]
+        );
+        let e = program_effects("git", &args("-C dir rm -r old"), &c);
+        assert_eq!(paths(&e), vec![("dir/old".into(), FileOp::Delete)]);
+        assert!(program_effects("git", &args("rm --cached .env"), &c).is_empty());
+        assert!(program_effects("git", &args("status"), &c).is_empty());
     }
 
     #[test]

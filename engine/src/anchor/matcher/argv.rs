@@ -104,6 +104,8 @@ struct OptionTable {
     /// The git subcommand the table belongs to, if any.
     subcommand: Option<&'static str>,
     short: &'static [(char, &'static [&'static str])],
+    /// Short letters that take a value: in a bundle the rest is that value (`-mfix`, `-uno`).
+    valued: &'static [char],
     long: &'static [&'static str],
 }
 
@@ -119,6 +121,7 @@ const OPTION_TABLES: &[OptionTable] = &[
             ('i', &["--interactive"]),
             ('v', &["--verbose"]),
         ],
+        valued: &[],
         long: &[
             "--force",
             "--interactive",
@@ -144,6 +147,7 @@ const OPTION_TABLES: &[OptionTable] = &[
             ('x', &["--exact"]),
             ('z', &["--zero"]),
         ],
+        valued: &['n', 's'],
         long: &[
             "--force",
             "--iterations",
@@ -166,6 +170,7 @@ const OPTION_TABLES: &[OptionTable] = &[
             ('f', &["--silent"]),
             ('v', &["--verbose"]),
         ],
+        valued: &[],
         long: &[
             "--changes",
             "--silent",
@@ -189,6 +194,7 @@ const OPTION_TABLES: &[OptionTable] = &[
             ('i', &["--interactive"]),
             ('e', &["--exclude"]),
         ],
+        valued: &['e'],
         long: &[
             "--force",
             "--dry-run",
@@ -215,6 +221,7 @@ const OPTION_TABLES: &[OptionTable] = &[
             ('q', &["--quiet"]),
             ('u', &["--set-upstream-to"]),
         ],
+        valued: &['u'],
         long: &[
             "--delete",
             "--force",
@@ -253,6 +260,7 @@ const OPTION_TABLES: &[OptionTable] = &[
         program: "git",
         subcommand: Some("reset"),
         short: &[('q', &["--quiet"]), ('p', &["--patch"])],
+        valued: &[],
         long: &[
             "--hard",
             "--soft",
@@ -267,6 +275,127 @@ const OPTION_TABLES: &[OptionTable] = &[
             "--pathspec-file-nul",
             "--refresh",
             "--no-refresh",
+        ],
+    },
+    OptionTable {
+        program: "git",
+        subcommand: Some("commit"),
+        short: &[
+            ('a', &["--all"]),
+            ('p', &["--patch"]),
+            ('C', &["--reuse-message"]),
+            ('c', &["--reedit-message"]),
+            ('z', &["--null"]),
+            ('F', &["--file"]),
+            ('m', &["--message"]),
+            ('t', &["--template"]),
+            ('s', &["--signoff"]),
+            ('n', &["--no-verify"]),
+            ('e', &["--edit"]),
+            ('i', &["--include"]),
+            ('o', &["--only"]),
+            ('u', &["--untracked-files"]),
+            ('v', &["--verbose"]),
+            ('q', &["--quiet"]),
+            ('S', &["--gpg-sign"]),
+        ],
+        valued: &['C', 'c', 'F', 'm', 't', 'u', 'S'],
+        long: &[
+            "--all",
+            "--patch",
+            "--reuse-message",
+            "--reedit-message",
+            "--fixup",
+            "--squash",
+            "--reset-author",
+            "--short",
+            "--branch",
+            "--porcelain",
+            "--long",
+            "--null",
+            "--file",
+            "--author",
+            "--date",
+            "--message",
+            "--template",
+            "--signoff",
+            "--no-signoff",
+            "--trailer",
+            "--no-verify",
+            "--verify",
+            "--allow-empty",
+            "--allow-empty-message",
+            "--cleanup",
+            "--edit",
+            "--no-edit",
+            "--amend",
+            "--no-post-rewrite",
+            "--include",
+            "--only",
+            "--pathspec-from-file",
+            "--pathspec-file-nul",
+            "--untracked-files",
+            "--verbose",
+            "--quiet",
+            "--dry-run",
+            "--status",
+            "--no-status",
+            "--gpg-sign",
+            "--no-gpg-sign",
+        ],
+    },
+    OptionTable {
+        program: "git",
+        subcommand: Some("push"),
+        short: &[
+            ('v', &["--verbose"]),
+            ('q', &["--quiet"]),
+            ('d', &["--delete"]),
+            ('n', &["--dry-run"]),
+            ('f', &["--force"]),
+            ('u', &["--set-upstream"]),
+            ('o', &["--push-option"]),
+            ('4', &["--ipv4"]),
+            ('6', &["--ipv6"]),
+        ],
+        valued: &['o'],
+        long: &[
+            "--verbose",
+            "--quiet",
+            "--repo",
+            "--all",
+            "--branches",
+            "--mirror",
+            "--delete",
+            "--tags",
+            "--dry-run",
+            "--porcelain",
+            "--force",
+            "--force-with-lease",
+            "--no-force-with-lease",
+            "--force-if-includes",
+            "--no-force-if-includes",
+            "--recurse-submodules",
+            "--no-recurse-submodules",
+            "--thin",
+            "--no-thin",
+            "--receive-pack",
+            "--exec",
+            "--set-upstream",
+            "--progress",
+            "--no-progress",
+            "--prune",
+            "--no-verify",
+            "--verify",
+            "--follow-tags",
+            "--no-follow-tags",
+            "--signed",
+            "--no-signed",
+            "--atomic",
+            "--no-atomic",
+            "--push-option",
+            "--ipv4",
+            "--ipv6",
         ],
     },
 ];
@@ -457,6 +586,10 @@ fn option_names(table: &OptionTable, arg: &str) -> Vec<String> {
         match table.short.iter().find(|(s, _)| *s == c) {
             Some((_, longs)) => out.extend(longs.iter().map(|l| l.to_string())),
             None => out.push(format!("-{c}")),
+        }
+        if table.valued.contains(&c) {
+            // The rest of the bundle is this option's value (`-mfix`, `-uno`).
+            break;
         }
     }
     out
@@ -691,6 +824,25 @@ mod tests {
             args: &a,
         };
         assert!(!v.has_flag("-n"));
+    }
+
+    #[test]
+    fn git_commit_and_push_flags_in_every_spelling() {
+        let has = |line: &str, flag: &str| {
+            let (p, a) = argv(line);
+            Argv {
+                program: &p,
+                args: &a,
+            }
+            .has_flag(flag)
+        };
+        assert!(has("git commit -sn -m 'fix: x'", "--no-verify"));
+        assert!(has("git commit --no-ver -m x", "--no-verify"));
+        assert!(!has("git commit -mnope", "--no-verify"), "-m takes the rest");
+        assert!(!has("git commit -s -m x", "--no-verify"));
+        assert!(has("git push -fu origin main", "--force"));
+        assert!(!has("git push -n origin main", "--no-verify"), "-n is --dry-run");
+        assert!(!has("git push --force-with-lease origin main", "--force"));
     }
 
     #[test]

@@ -30,7 +30,8 @@ pub enum TargetClass {
 #[serde(deny_unknown_fields)]
 pub struct CommandMatcher {
     /// Program names (one must match the normalised program). An entry with a `/` is a glob on
-    /// the program path as written (`node_modules/.bin/*`).
+    /// the program path as written (`node_modules/.bin/*`); the entry `*` is every program
+    /// (a rule on what any command is given: "do not use `old-key.pem`").
     pub programs: Vec<String>,
     /// Leading positional words (`["push"]`, `["pr", "create"]`), compared case-insensitively.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -72,6 +73,10 @@ pub struct CommandMatcher {
     /// The value given to one of these flags is judged (`gh pr create --title …`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub flag_value: Option<FlagValue>,
+    /// The matcher fires only on invocations run in a known directory other than the
+    /// repository root (`cd src/x && …`): "always run `make lint` from the repository root".
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub away_from_root: bool,
     #[serde(skip)]
     arg_regex: Cached<regex::Regex>,
     #[serde(skip)]
@@ -229,6 +234,9 @@ impl CommandMatcher {
         if let Some(v) = &self.flag_value {
             parts.push(v.describe());
         }
+        if self.away_from_root {
+            parts.push("run away from the repository root".into());
+        }
         parts.join(" ")
     }
 
@@ -282,6 +290,9 @@ impl CommandMatcher {
         let name = basename(argv.program);
         if self.is_allowed_wrapper(argv, inv, name) {
             return false;
+        }
+        if self.programs.iter().any(|p| p == "*") {
+            return true;
         }
         if self
             .programs
@@ -350,6 +361,7 @@ impl CommandMatcher {
             && self.targets_match(ctx.root, inv.cwd.as_deref(), argv)
             && self.fed_by_matches(facts, inv)
             && self.flag_value.as_ref().is_none_or(|v| v.broken_by(argv))
+            && (!self.away_from_root || runs_away_from_root(ctx.root, inv.cwd.as_deref()))
     }
 
     fn args_match_pattern(&self, argv: &Argv) -> bool {
@@ -464,6 +476,20 @@ pub fn classify_target(arg: &str, root: Option<&Path>, cwd: Option<&str>) -> Opt
         return Some(TargetClass::Temp);
     }
     Some(TargetClass::OutsideRepo)
+}
+
+/// True when an invocation runs in a known directory other than the repository root: its
+/// working directory is absolute and, with `.` and `..` removed, not the root itself. An
+/// unresolved `cd` target (`$DIR`) or an unknown root says nothing.
+fn runs_away_from_root(root: Option<&Path>, cwd: Option<&str>) -> bool {
+    let (Some(root), Some(cwd)) = (root.and_then(|r| r.to_str()), cwd) else {
+        return false;
+    };
+    if !cwd.starts_with('/') || !root.starts_with('/') {
+        return false;
+    }
+    let here = normalize_lexically(cwd);
+    here.trim_end_matches('/') != normalize_lexically(root).trim_end_matches('/')
 }
 
 /// A target resolved to an absolute path, or why it could not be.
@@ -668,6 +694,31 @@ mod tests {
     }
 
     #[test]
+    fn away_from_root_fires_only_in_another_known_directory() {
+        let m = CommandMatcher {
+            away_from_root: true,
+            ..CommandMatcher::programs(&["vendor/bin/php-cs-fixer"])
+        };
+        m.validate().unwrap();
+        let run_in = |cwd: Option<&str>| {
+            let mut facts = split_command("vendor/bin/php-cs-fixer fix");
+            facts.invocations[0].cwd = cwd.map(String::from);
+            let scope = GlobList::default();
+            let ctx = EvalContext {
+                root: Some(Path::new("/work/repo")),
+                scope: &scope,
+            };
+            !m.hits(&ctx, &facts).is_empty()
+        };
+        assert!(run_in(Some("/work/repo/src/platform")));
+        assert!(run_in(Some("/tmp")));
+        assert!(!run_in(Some("/work/repo")));
+        assert!(!run_in(Some("/work/repo/src/..")));
+        assert!(!run_in(Some("$DIR")), "an unresolved cd says nothing");
+        assert!(!run_in(None), "no directory given: the root");
+    }
+
+    #[test]
     fn direct_only_skips_runners_but_not_python_m() {
         let m = CommandMatcher {
             direct_only: true,
@@ -706,6 +757,18 @@ mod tests {
         assert_eq!(classify_target("/tmp/build", root), Some(TargetClass::Temp));
         assert_eq!(classify_target("$TMPDIR/x", root), Some(TargetClass::Temp));
         assert_eq!(classify_target("build", root), None);
+    }
+
+    #[test]
+    fn every_program_with_an_argument_pattern() {
+        let m = CommandMatcher {
+            arg_pattern: Some(r"(?:^|[/=])old-key\.pem$".into()),
+            ..CommandMatcher::programs(&["*"])
+        };
+        m.validate().unwrap();
+        assert!(hit(&m, "sign_update --key-file ~/keys/old-key.pem app.zip"));
+        assert!(hit(&m, "openssl rsa -in=old-key.pem"));
+        assert!(!hit(&m, "sign_update --key-file ~/keys/new-key.pem app.zip"));
     }
 
     #[test]
