@@ -129,6 +129,7 @@ fn bench(c: &mut Criterion) {
             piped_input: false,
             cwd: None,
             from_code: false,
+            background: false,
         }],
         effects: vec![],
     };

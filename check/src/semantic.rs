@@ -269,6 +269,7 @@ mod tests {
                 piped_input: false,
                 cwd: None,
                 from_code: false,
+                background: false,
             }],
             effects: vec![FileEffect {
                 path: "tests/db.rs".into(),

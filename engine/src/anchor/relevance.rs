@@ -72,6 +72,7 @@ mod tests {
                     piped_input: false,
                     cwd: None,
                     from_code: false,
+                    background: false,
                 })
                 .into_iter()
                 .collect(),

@@ -36,6 +36,10 @@ pub struct Invocation {
     /// `python -c`, a call in a heredoc fed to `node -`), rather than the shell itself.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub from_code: bool,
+    /// True when the shell runs it in the background (`cmd &`, `nohup cmd > log &`): the
+    /// command line goes on without waiting for it.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub background: bool,
 }
 
 /// What an action does to a file.

@@ -34,6 +34,9 @@ pub struct RuleContext<'a> {
     pub section: &'a [String],
     /// The code block the sentence introduces with a colon, as (language, text).
     pub shown_code: Option<(&'a str, &'a str)>,
+    /// The scripts the document names anywhere (`./Scripts/release.sh`), for a rule that
+    /// names one by what it does ("the release script").
+    pub scripts: &'a [String],
 }
 
 /// One anchor's worth of a rule sentence: the matchers that share a tier.
@@ -155,6 +158,7 @@ fn compile_directive(directive: &Directive, masked: &Masked, ctx: &RuleContext) 
         sentence: &masked.text,
         section: ctx.section,
         shown_code: ctx.shown_code,
+        scripts: ctx.scripts,
     };
     let mut groups: Vec<CompiledRule> = Vec::new();
     let mut first_polarity = None;

@@ -44,6 +44,7 @@ fn command(line: &str) -> ActionFacts {
             piped_input: false,
             cwd: None,
             from_code: false,
+            background: false,
         }],
         effects: vec![],
     }
@@ -539,4 +540,22 @@ fn a_file_a_rule_says_not_to_use_is_not_given_to_any_command() {
     ));
     assert!(!hits(key, &write(".mac-release.env", &["KEY_FILE=release.pem"])));
     assert!(hits(key, &read("keys/sparkle-private-key-KEEP-SECURE.txt")));
+}
+
+#[test]
+fn a_rule_against_backgrounding_judges_background_runs_of_what_it_names() {
+    let text = "# Release\n\n- Release flow: `./Scripts/release.sh`.\n\n# Notes\n\n- Release script: keep it in the foreground; do not background it—wait until it finishes.\n- Never run `make check` in the background.\n";
+    let anchors = extract_anchors("AGENTS.md", text);
+    let background = |line: &str| {
+        let mut facts = command(line);
+        facts.invocations[0].background = true;
+        facts
+    };
+    let release = find(&anchors, "Release script");
+    assert!(hits(release, &background("./Scripts/release.sh")));
+    assert!(!hits(release, &command("./Scripts/release.sh")));
+    assert!(!hits(release, &background("./Scripts/build.sh")));
+    let check = find(&anchors, "make check");
+    assert!(hits(check, &background("make check")));
+    assert!(!hits(check, &command("make check")));
 }

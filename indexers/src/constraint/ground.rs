@@ -43,6 +43,8 @@ pub struct Context<'a> {
     pub section: &'a [String],
     /// The code block the sentence introduces with a colon, as (language, text).
     pub shown_code: Option<(&'a str, &'a str)>,
+    /// The scripts the document names anywhere, for "the release script".
+    pub scripts: &'a [String],
 }
 
 /// One matcher and how it was found.
@@ -61,6 +63,9 @@ pub struct Grounded {
 /// Grounds one rule clause.
 pub fn ground(rule: &Rule, masked: &Masked, ctx: &Context) -> Vec<Grounded> {
     let mut out = Out::default();
+    if run_in_foreground(rule, masked, ctx, &mut out) {
+        return out.items;
+    }
     let concept_hit = concepts_of(rule, masked, &mut out);
     let forbidden_by_relation = relation_objects(rule, masked, ctx, &mut out);
     match rule.polarity {
@@ -1410,6 +1415,71 @@ fn run_from_root(rule: &Rule, masked: &Masked, ctx: &Context, out: &mut Out) -> 
         );
     }
     !commands.is_empty()
+}
+
+/// "Release script: keep it in the foreground; do not background it", "never run `make
+/// check` in the background": the commands named (else the document's scripts the sentence
+/// names by what they do) are judged by whether they run in the background. True when the
+/// rule says so.
+fn run_in_foreground(rule: &Rule, masked: &Masked, ctx: &Context, out: &mut Out) -> bool {
+    let p = patterns();
+    let says = match rule.polarity {
+        Polarity::Never => &p.background,
+        Polarity::Always => &p.foreground,
+        Polarity::Allowed => return false,
+    };
+    if !says.iter().any(|pat| pat.regex().is_match(&rule.text)) {
+        return false;
+    }
+    let mut commands: Vec<Vec<String>> = rule
+        .objects
+        .iter()
+        .filter_map(|&i| match &masked.objects[i].kind {
+            ObjectKind::Command(words) => Some(program_and_subcommand(words)),
+            ObjectKind::Program(p) => Some(vec![p.clone()]),
+            ObjectKind::Path(p) if looks_executable(p) => Some(vec![p.clone()]),
+            _ => None,
+        })
+        .collect();
+    if commands.is_empty() {
+        commands = scripts_named_by_purpose(ctx)
+            .into_iter()
+            .map(|s| vec![s])
+            .collect();
+    }
+    for words in &commands {
+        let Some(mut m) = command_matcher(words) else {
+            continue;
+        };
+        m.backgrounded = true;
+        out.add(
+            Matcher::Command(m),
+            format!("`{}` run in the background", words.join(" ")),
+            true,
+            false,
+        );
+    }
+    !out.items.is_empty()
+}
+
+/// The document's scripts a sentence names by what they do: "the release script" is a
+/// script whose file name holds "release" (`./Scripts/release.sh`).
+fn scripts_named_by_purpose(ctx: &Context) -> Vec<String> {
+    static NAMED: OnceLock<Regex> = OnceLock::new();
+    let re = NAMED.get_or_init(|| Regex::new(r"\b([a-z][a-z0-9-]{2,})\s+script\b").unwrap());
+    let purposes: Vec<&str> = re
+        .captures_iter(ctx.sentence)
+        .map(|c| c.get(1).map_or("", |m| m.as_str()))
+        .filter(|w| !matches!(*w, "the" | "this" | "that" | "a" | "any" | "shell" | "bash"))
+        .collect();
+    ctx.scripts
+        .iter()
+        .filter(|s| {
+            let name = s.rsplit('/').next().unwrap_or(s).to_lowercase();
+            purposes.iter().any(|p| name.contains(p))
+        })
+        .cloned()
+        .collect()
 }
 
 /// The commands of a shell block shown below a rule: each line's program and its first word

@@ -321,6 +321,7 @@ pub fn extract_document(rel_path: &str, text: &str, reading: Reading) -> Documen
     let location = location_scope(&base, front.as_ref());
     out.recommended = consistency::document_recommendations(rel_path, &doc);
     let mut seen = HashSet::new();
+    let scripts = document_scripts(&doc);
     for (i, sentence) in doc.sentences.iter().enumerate() {
         let block = &doc.blocks[sentence.block];
         let addressed = instruction || is_contributor_section(&block.section);
@@ -353,6 +354,7 @@ pub fn extract_document(rel_path: &str, text: &str, reading: Reading) -> Documen
             base_dir: &base,
             section: &block.section,
             shown_code: shown_code(&doc, sentence),
+            scripts: &scripts,
         };
         let Some(compiled) = compile_sentence(rule_text, &ctx) else {
             continue;
@@ -621,6 +623,34 @@ fn shown_code<'d>(
         .find(|c| c.line > sentence.line && c.line <= sentence.line + 4)
         .filter(|c| !c.counter_example)
         .map(|c| (c.lang.as_str(), c.text.as_str()))
+}
+
+/// The scripts a document names anywhere, in prose or code blocks (`./Scripts/release.sh`,
+/// `scripts/check.py`): programs written as a path.
+fn document_scripts(doc: &segment::Document) -> Vec<String> {
+    let script = |p: &str| p.contains('/') || p.ends_with(".sh") || p.ends_with(".py");
+    let mut out: Vec<String> = doc
+        .blocks
+        .iter()
+        .flat_map(|b| mask(&clean_markdown(&b.text)).objects)
+        .filter_map(|o| match o.kind {
+            ObjectKind::Program(p) if script(&p) => Some(p),
+            ObjectKind::Command(words) => words.into_iter().next().filter(|p| script(p)),
+            _ => None,
+        })
+        .chain(doc.code_blocks.iter().flat_map(|c| {
+            c.text
+                .lines()
+                .filter_map(|l| l.trim().trim_start_matches("$ ").split_whitespace().next())
+                .filter(|w| script(w) && objects::is_program_name(w))
+                .map(String::from)
+                .collect::<Vec<_>>()
+        }))
+        .map(|p| p.trim_start_matches("./").to_string())
+        .collect();
+    out.sort();
+    out.dedup();
+    out
 }
 
 fn nearby_commands(doc: &segment::Document, block_index: usize) -> Vec<Vec<String>> {

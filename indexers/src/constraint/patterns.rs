@@ -207,6 +207,13 @@ pub struct Patterns {
     pub carry_verb: Vec<Pattern>,
     /// Where a command must run: the repository root ("run it from the repo root").
     pub from_root: Vec<Pattern>,
+    /// A prohibition on running something in the background ("do not background it").
+    pub background: Vec<Pattern>,
+    /// A requirement to run something in the foreground ("keep it in the foreground").
+    pub foreground: Vec<Pattern>,
+    /// Labels that name the kind of task or session a rule holds in ("Review-only tasks are
+    /// read-only:"): a circumstance ctx cannot see.
+    pub situation: Vec<Pattern>,
 }
 
 impl Patterns {
@@ -241,6 +248,9 @@ impl Patterns {
             .chain(&mut self.file_subject)
             .chain(&mut self.carry_verb)
             .chain(&mut self.from_root)
+            .chain(&mut self.background)
+            .chain(&mut self.foreground)
+            .chain(&mut self.situation)
     }
 
     /// Every pattern.
@@ -256,6 +266,9 @@ impl Patterns {
             .chain(&self.file_subject)
             .chain(&self.carry_verb)
             .chain(&self.from_root)
+            .chain(&self.background)
+            .chain(&self.foreground)
+            .chain(&self.situation)
     }
 }
 

@@ -143,6 +143,7 @@ pub fn read(directive: &Directive, index: usize, masked: &Masked) -> Rule {
     exception_texts.extend(directive.dropped.iter().cloned());
     exception_texts.extend(condition.map(String::from));
     exceptions(&mut rule, masked, &exception_texts);
+    situation_label(&mut rule, label);
     restriction_to_when_asked(&mut rule);
     scopes(&mut rule, masked, condition, label);
     modifiers(&mut rule);
@@ -375,6 +376,25 @@ fn exceptions(rule: &mut Rule, masked: &Masked, texts: &[String]) {
     });
 }
 
+/// "Review-only tasks are read-only: do not run tests …": a label that names the kind of task
+/// or session the rule holds in states a circumstance ctx cannot see (a condition).
+fn situation_label(rule: &mut Rule, label: Option<&str>) {
+    let Some(label) = label else {
+        return;
+    };
+    if let Some(m) = patterns()
+        .situation
+        .iter()
+        .find_map(|p| p.regex().find(label))
+    {
+        rule.exceptions.push(Exception {
+            kind: ExceptionKind::Condition,
+            text: m.as_str().to_string(),
+            objects: Vec::new(),
+        });
+    }
+}
+
 /// "Only run linting when explicitly requested": a restriction to the times someone asks
 /// forbids until they do (a prohibition with the approval exception). Any other requirement
 /// that holds only when asked ("add a changelog entry if requested") depends on a request
@@ -560,6 +580,14 @@ mod tests {
         assert_eq!(r[0].polarity, Polarity::Always);
         assert!(r[0].has_exception(ExceptionKind::Condition), "{r:?}");
         assert!(!r[0].has_exception(ExceptionKind::Approval), "{r:?}");
+    }
+
+    #[test]
+    fn a_label_naming_a_kind_of_task_is_a_condition() {
+        let (_, r) = rules("Review-only tasks are read-only: do not run linters unless the user explicitly starts an implementation task.");
+        assert!(r[0].has_exception(ExceptionKind::Condition), "{r:?}");
+        let (_, r) = rules("Tests: never use the real database.");
+        assert!(!r[0].has_exception(ExceptionKind::Condition), "{r:?}");
     }
 
     #[test]

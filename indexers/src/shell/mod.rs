@@ -283,6 +283,7 @@ impl Walker {
                 piped_input: false,
                 cwd: Some(frame.cwd_text()),
                 from_code: frame.in_code,
+                background: false,
             });
             return Out::Unknown;
         }
@@ -292,13 +293,20 @@ impl Walker {
         out
     }
 
-    /// Walks the named children of `node` in order; returns their combined output.
+    /// Walks the named children of `node` in order; returns their combined output. A child
+    /// followed by `&` runs in the background: its invocations say so.
     fn statements(&mut self, node: Node, src: &str, frame: &mut Frame, stdin: &Stdin) -> Out {
         let mut cursor = node.walk();
-        let children: Vec<Node> = node.named_children(&mut cursor).collect();
+        let children: Vec<Node> = node.children(&mut cursor).collect();
         let mut out = Out::Known(String::new());
-        for child in children {
-            let next = self.statement(child, src, frame, stdin.clone());
+        for (i, child) in children.iter().enumerate().filter(|(_, c)| c.is_named()) {
+            let first = self.facts.invocations.len();
+            let next = self.statement(*child, src, frame, stdin.clone());
+            if children.get(i + 1).is_some_and(|n| n.kind() == "&") {
+                for inv in &mut self.facts.invocations[first..] {
+                    inv.background = true;
+                }
+            }
             out = out.then(next);
         }
         out

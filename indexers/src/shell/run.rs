@@ -156,6 +156,7 @@ impl Walker {
             piped_input: stdin.is_piped(),
             cwd: Some(frame.cwd_text()),
             from_code: frame.in_code,
+            background: false,
         });
     }
 
@@ -503,6 +504,7 @@ impl Walker {
                         piped_input: false,
                         cwd: Some(frame.cwd_text()),
                         from_code: true,
+                        background: false,
                     });
                 }
                 Op::Print(text) => {
@@ -540,6 +542,7 @@ impl Walker {
             piped_input: false,
             cwd: Some(frame.cwd_text()),
             from_code: frame.in_code,
+            background: false,
         });
         for target in targets {
             self.facts.effects.push(FileEffect {

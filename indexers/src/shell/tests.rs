@@ -292,6 +292,22 @@ fn background_jobs_run() {
 }
 
 #[test]
+fn background_jobs_are_marked() {
+    let f = facts("./release.sh & echo started");
+    assert!(f.invocations[0].background);
+    assert!(!f.invocations[1].background);
+    let f = facts("nohup ./release.sh > /tmp/log 2>&1 & disown");
+    assert!(f.invocations[0].background, "{:?}", f.invocations);
+    let f = facts("cd app && ./release.sh &");
+    assert!(f
+        .invocations
+        .iter()
+        .any(|i| i.raw.contains("release.sh") && i.background));
+    let f = facts("./release.sh 2>&1 | tee log && echo done");
+    assert!(f.invocations.iter().all(|i| !i.background));
+}
+
+#[test]
 fn expansions_stay_opaque() {
     let f = facts("rm -rf \"$HOME/build\" ${TMPDIR:-/tmp}/x");
     assert_eq!(

@@ -709,6 +709,7 @@ pub fn split_command(line: &str) -> ActionFacts {
                 piped_input: piped,
                 cwd: None,
                 from_code: false,
+                background: false,
             });
         }
         piped = next_piped;

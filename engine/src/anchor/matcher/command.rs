@@ -77,6 +77,10 @@ pub struct CommandMatcher {
     /// repository root (`cd src/x && …`): "always run `make lint` from the repository root".
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub away_from_root: bool,
+    /// The matcher fires only on invocations run in the background (`cmd &`): "keep the
+    /// release script in the foreground".
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub backgrounded: bool,
     #[serde(skip)]
     arg_regex: Cached<regex::Regex>,
     #[serde(skip)]
@@ -237,6 +241,9 @@ impl CommandMatcher {
         if self.away_from_root {
             parts.push("run away from the repository root".into());
         }
+        if self.backgrounded {
+            parts.push("run in the background".into());
+        }
         parts.join(" ")
     }
 
@@ -362,6 +369,7 @@ impl CommandMatcher {
             && self.fed_by_matches(facts, inv)
             && self.flag_value.as_ref().is_none_or(|v| v.broken_by(argv))
             && (!self.away_from_root || runs_away_from_root(ctx.root, inv.cwd.as_deref()))
+            && (!self.backgrounded || inv.background)
     }
 
     fn args_match_pattern(&self, argv: &Argv) -> bool {
