@@ -424,7 +424,10 @@ fn examples_of_a_class_given_up_are_ruled_out() {
         exceptions,
         &thrown("throw new \\InvalidArgumentException('no vector');")
     ));
-    assert!(hits(exceptions, &thrown("throw new \\RuntimeException('x');")));
+    assert!(hits(
+        exceptions,
+        &thrown("throw new \\RuntimeException('x');")
+    ));
     assert!(!hits(
         exceptions,
         &thrown("throw new InvalidVectorException('no vector');")
@@ -442,7 +445,10 @@ fn examples_of_a_class_given_up_are_ruled_out() {
         Severity::Block,
         "what `instead of` gives up is the object itself, not a qualifier"
     );
-    assert!(hits(clock, &write("src/a.rs", &["let t = SystemTime::now();"])));
+    assert!(hits(
+        clock,
+        &write("src/a.rs", &["let t = SystemTime::now();"])
+    ));
     assert!(!hits(clock, &write("src/a.rs", &["let t = Clock::now();"])));
 }
 
@@ -456,27 +462,40 @@ fn banned_import_globs_judge_imports() {
         shaded,
         &java("import org.testcontainers.shaded.com.google.common.collect.ImmutableList;")
     ));
-    assert!(!hits(shaded, &java("import com.google.common.collect.ImmutableList;")));
+    assert!(!hits(
+        shaded,
+        &java("import com.google.common.collect.ImmutableList;")
+    ));
     assert!(
         !hits(shaded, &write("docs/shaded.md", &["the shaded jar"])),
         "not an import"
     );
     let internal = find(&anchors, "internal");
-    assert!(hits(internal, &java("import static com.acme.internal.Util.run;")));
+    assert!(hits(
+        internal,
+        &java("import static com.acme.internal.Util.run;")
+    ));
     assert!(!hits(internal, &java("import com.acme.api.Client;")));
 }
 
 #[test]
 fn a_path_with_stand_ins_is_a_layout_at_any_depth() {
-    let text = "# Layout\n\n- Sources use a flat layout (do not re-introduce `src/<platform>Main/...`).\n";
+    let text =
+        "# Layout\n\n- Sources use a flat layout (do not re-introduce `src/<platform>Main/...`).\n";
     let anchors = extract_anchors("AGENTS.md", text);
     let layout = find(&anchors, "re-introduce");
     assert!(hits(
         layout,
         &write("client/core/src/jvmMain/kotlin/a/Proxy.kt", &["package a"])
     ));
-    assert!(hits(layout, &write("src/commonMain/kotlin/A.kt", &["package a"])));
-    assert!(!hits(layout, &write("client/core/jvm/src/a/Proxy.kt", &["package a"])));
+    assert!(hits(
+        layout,
+        &write("src/commonMain/kotlin/A.kt", &["package a"])
+    ));
+    assert!(!hits(
+        layout,
+        &write("client/core/jvm/src/a/Proxy.kt", &["package a"])
+    ));
 }
 
 #[test]
@@ -490,10 +509,18 @@ fn commands_a_rule_says_run_from_the_root_are_judged_by_where_they_run() {
         !evaluate_anchor(anchor, Some(root), &facts).is_empty()
     };
     let fixer = find(&anchors, "Always run from the repository root");
-    assert!(run_in(fixer, "vendor/bin/php-cs-fixer fix", "/work/repo/src/platform"));
+    assert!(run_in(
+        fixer,
+        "vendor/bin/php-cs-fixer fix",
+        "/work/repo/src/platform"
+    ));
     assert!(!run_in(fixer, "vendor/bin/php-cs-fixer fix", "/work/repo"));
     assert!(
-        !run_in(fixer, "vendor/bin/phpstan analyse", "/work/repo/src/platform"),
+        !run_in(
+            fixer,
+            "vendor/bin/phpstan analyse",
+            "/work/repo/src/platform"
+        ),
         "the block below the rule names the fixer only"
     );
     let lint = find(&anchors, "make lint");
@@ -504,7 +531,8 @@ fn commands_a_rule_says_run_from_the_root_are_judged_by_where_they_run() {
 
 #[test]
 fn code_a_rule_forbids_creating_is_caught_when_added() {
-    let text = "# Infra\n\n- **Do not** create target-specific service accounts (e.g., `cloud_run_sa`)\n";
+    let text =
+        "# Infra\n\n- **Do not** create target-specific service accounts (e.g., `cloud_run_sa`)\n";
     let anchors = extract_anchors("AGENTS.md", text);
     let accounts = find(&anchors, "service accounts");
     let tf = |line: &str| write("deploy/cloud_run/sa.tf", &[line]);
@@ -538,7 +566,10 @@ fn a_file_a_rule_says_not_to_use_is_not_given_to_any_command() {
             &["KEY_FILE=\"$HOME/Downloads/sparkle-private-key-KEEP-SECURE.txt\""]
         )
     ));
-    assert!(!hits(key, &write(".mac-release.env", &["KEY_FILE=release.pem"])));
+    assert!(!hits(
+        key,
+        &write(".mac-release.env", &["KEY_FILE=release.pem"])
+    ));
     assert!(hits(key, &read("keys/sparkle-private-key-KEEP-SECURE.txt")));
 }
 

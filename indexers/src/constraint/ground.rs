@@ -809,7 +809,12 @@ fn path_object(rule: &Rule, path: &str, ctx: &Context, permit: bool, out: &mut O
     if rule.verb.as_deref() == Some("import") {
         if let Some(module) = module_glob_regex(path) {
             let m = import_pattern_matcher(&module);
-            out.add(Matcher::Code(m), format!("imports of `{path}`"), true, permit);
+            out.add(
+                Matcher::Code(m),
+                format!("imports of `{path}`"),
+                true,
+                permit,
+            );
             return;
         }
     }
@@ -875,7 +880,12 @@ fn used_file(path: &str, ctx: &Context, permit: bool, out: &mut Out) {
     };
     let mut file = PathMatcher::new(vec![glob]);
     file.ops = vec![FileOp::Read, FileOp::Write, FileOp::Edit];
-    out.add(Matcher::Path(file), format!("`{path}` read or written"), true, permit);
+    out.add(
+        Matcher::Path(file),
+        format!("`{path}` read or written"),
+        true,
+        permit,
+    );
 }
 
 /// The file operations a verb forbids: only the ones it names ("delete" deletes, "create"

@@ -400,7 +400,10 @@ fn path_template(span: &str) -> Option<String> {
     let literal = glob
         .split('/')
         .any(|part| part.chars().filter(|c| c.is_alphanumeric()).count() >= 2);
-    let layout = format!("**/{}", glob.trim_start_matches("./").trim_start_matches('/'));
+    let layout = format!(
+        "**/{}",
+        glob.trim_start_matches("./").trim_start_matches('/')
+    );
     (shaped && literal && is_path(&glob) && !is_placeholder(&glob)).then_some(layout)
 }
 

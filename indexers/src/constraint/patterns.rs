@@ -15,7 +15,8 @@ const OBJS: &str = r"(?:§\d+§|[a-z][\w.+-]*)(?:\s*(?:,\s*(?:or\s+|and\s+|nor\s
 /// A class named in words before its examples ("global exception classes like", "tools such
 /// as"), written `CLASS_OF` in a pattern: the examples after it are the objects, the class
 /// words are not.
-const CLASS_OF: &str = r"(?:(?:[a-z][\w-]*\s+){1,4}(?:like|such\s+as|e\.g\.,?|including|for\s+example,?)\s+)";
+const CLASS_OF: &str =
+    r"(?:(?:[a-z][\w-]*\s+){1,4}(?:like|such\s+as|e\.g\.,?|including|for\s+example,?)\s+)";
 
 /// Articles and qualifiers before a noun ("the", "a system", "the global"), written `QUALS` in
 /// a pattern: what a relation gives up may follow them, and none of them is itself given up.

@@ -573,7 +573,9 @@ mod tests {
         let (_, r) = rules("Only run `ruff` when explicitly requested by the user.");
         assert_eq!(r[0].polarity, Polarity::Never);
         assert!(r[0].has_exception(ExceptionKind::Approval));
-        let (_, r) = rules("Live probes and `codexbar usage` against real accounts must be explicitly requested");
+        let (_, r) = rules(
+            "Live probes and `codexbar usage` against real accounts must be explicitly requested",
+        );
         assert_eq!(r[0].polarity, Polarity::Never);
         assert!(r[0].has_exception(ExceptionKind::Approval));
         let (_, r) = rules("Add a changelog entry to `CHANGES.md` if the user asks.");

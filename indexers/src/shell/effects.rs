@@ -353,12 +353,10 @@ fn git_effects(args: &[String], ctx: &PathContext) -> Vec<FileEffect> {
     }
     match rest.split_first() {
         Some((sub, tail)) if sub == "mv" => move_effects(tail, &here),
-        Some((sub, tail)) if sub == "rm" && !tail.iter().any(|a| a == "--cached") => {
-            operands(tail)
-                .iter()
-                .map(|p| effect(&here, p, FileOp::Delete, "git rm"))
-                .collect()
-        }
+        Some((sub, tail)) if sub == "rm" && !tail.iter().any(|a| a == "--cached") => operands(tail)
+            .iter()
+            .map(|p| effect(&here, p, FileOp::Delete, "git rm"))
+            .collect(),
         _ => Vec::new(),
     }
 }
@@ -463,7 +461,11 @@ mod tests {
     #[test]
     fn git_mv_and_git_rm_move_and_delete() {
         let (_d, c) = ctx();
-        let e = program_effects("git", &args("mv common/Base64.kt src/commonMain/Base64.kt"), &c);
+        let e = program_effects(
+            "git",
+            &args("mv common/Base64.kt src/commonMain/Base64.kt"),
+            &c,
+        );
         assert_eq!(
             paths(&e),
             vec![

@@ -839,10 +839,16 @@ mod tests {
         };
         assert!(has("git commit -sn -m 'fix: x'", "--no-verify"));
         assert!(has("git commit --no-ver -m x", "--no-verify"));
-        assert!(!has("git commit -mnope", "--no-verify"), "-m takes the rest");
+        assert!(
+            !has("git commit -mnope", "--no-verify"),
+            "-m takes the rest"
+        );
         assert!(!has("git commit -s -m x", "--no-verify"));
         assert!(has("git push -fu origin main", "--force"));
-        assert!(!has("git push -n origin main", "--no-verify"), "-n is --dry-run");
+        assert!(
+            !has("git push -n origin main", "--no-verify"),
+            "-n is --dry-run"
+        );
         assert!(!has("git push --force-with-lease origin main", "--force"));
     }
 

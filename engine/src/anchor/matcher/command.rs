@@ -776,7 +776,10 @@ mod tests {
         m.validate().unwrap();
         assert!(hit(&m, "sign_update --key-file ~/keys/old-key.pem app.zip"));
         assert!(hit(&m, "openssl rsa -in=old-key.pem"));
-        assert!(!hit(&m, "sign_update --key-file ~/keys/new-key.pem app.zip"));
+        assert!(!hit(
+            &m,
+            "sign_update --key-file ~/keys/new-key.pem app.zip"
+        ));
     }
 
     #[test]
