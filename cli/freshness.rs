@@ -7,7 +7,8 @@
 //! differ from the index record *and* its blake3 hash does too (a `touch` is no change); as
 //! added when the walk finds a text file the index does not hold; as deleted when the index
 //! holds a file the walk no longer finds. The walk uses the repository's `[index]` settings,
-//! so files the index skips by design are not reported.
+//! so files the index skips by design are not reported; a held file that is only over
+//! that size limit (indexed with `ctx index --max-file-size`) is left as it is.
 
 use crate::config;
 use crate::output;

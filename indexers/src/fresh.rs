@@ -74,6 +74,11 @@ pub enum Freshness {
 /// The files under `root` that differ from `records`: a walk with the index's rules, size
 /// and modification time compared first, the blake3 hash only when those differ (a
 /// touched but unchanged file is not a change).
+///
+/// A file the index holds that is still there but over `options`' size limit is left as
+/// the index has it, not counted as deleted: it was indexed by a run with a higher limit
+/// (`ctx index --max-file-size`), and a search or pack, which walks with the configured
+/// limit, must not take it out of the index (`ctx index` with that limit updates it).
 pub fn changes(root: &Path, records: &[FileRecord], options: &IndexOptions) -> Changes {
     let known: HashMap<&str, &FileRecord> = records.iter().map(|f| (f.path.as_str(), f)).collect();
     let walked = walk(root, &options.walk);
@@ -95,9 +100,13 @@ pub fn changes(root: &Path, records: &[FileRecord], options: &IndexOptions) -> C
         }
     }
     let present: HashSet<&str> = walked.files.iter().map(|f| f.rel_path.as_str()).collect();
+    let over_the_limit = |rel: &str| {
+        std::fs::symlink_metadata(root.join(rel))
+            .is_ok_and(|m| m.is_file() && m.len() > options.walk.max_file_size)
+    };
     out.deleted = records
         .iter()
-        .filter(|f| !present.contains(f.path.as_str()))
+        .filter(|f| !present.contains(f.path.as_str()) && !over_the_limit(&f.path))
         .map(|f| f.path.clone())
         .collect();
     out
@@ -199,6 +208,37 @@ mod tests {
         assert_eq!(c.changed, vec!["src/b.py"]);
         assert_eq!(c.added, vec!["src/c.py"]);
         assert_eq!(c.deleted, vec!["src/a.py"]);
+    }
+
+    #[test]
+    fn a_held_file_over_the_walks_limit_is_not_taken_out() {
+        // Indexed with a higher limit than the one searches and packs walk with.
+        let dir = indexed();
+        let root = dir.path();
+        let big = format!("def big():\n{}", "    x = 1\n".repeat(40));
+        write(root, "src/big.py", &big);
+        let mut index = Index::create(root).unwrap();
+        index_repository(
+            &mut index,
+            root,
+            &IndexOptions::default(),
+            None,
+            &NoProgress,
+        )
+        .unwrap();
+        drop(index);
+        let mut small = IndexOptions::default();
+        small.walk.max_file_size = 100;
+        assert!(big.len() > 100);
+        let records = Index::open(root).unwrap().files().unwrap();
+        assert!(changes(root, &records, &small).is_empty());
+        let (index, fresh) = refresh(Index::open(root).unwrap(), root, &small, None).unwrap();
+        assert!(matches!(fresh, Freshness::UpToDate), "{fresh:?}");
+        assert!(index.file("src/big.py").unwrap().is_some());
+        drop(index);
+        // Gone from the disk, it is deleted as any file.
+        std::fs::remove_file(root.join("src/big.py")).unwrap();
+        assert_eq!(changes(root, &records, &small).deleted, vec!["src/big.py"]);
     }
 
     #[test]
