@@ -1,4 +1,12 @@
-//! The secret shapes of `rules.toml`, compiled once, with a keyword prefilter.
+//! The secret shapes of `rules.toml`, with a keyword prefilter; each rule's pattern is
+//! compiled the first time the prefilter wakes it.
+//!
+//! Why lazily: ctx runs as a fresh process per agent hook call, and every such call masks
+//! its drift-log record. Compiling all 71 patterns took ~40-50 ms per process (a few
+//! patterns with counted repetitions of Unicode classes, such as `[\w\-]{27,38}`, cost
+//! several milliseconds each), against ~3 ms for the rest of a hook call. A text wakes only
+//! the rules whose keywords it holds, and a rule that is not woken cannot mask anything in
+//! it, so compiling on first wake finds exactly what compiling up front did.
 
 use super::assignment;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
@@ -32,12 +40,33 @@ struct RuleFile {
     rule: Vec<RuleSpec>,
 }
 
-/// A compiled rule.
+/// A rule of the table; its pattern is compiled on first use.
 pub struct Rule {
     /// Name shown in `[redacted:ID]`.
     pub id: String,
-    /// The compiled pattern.
-    pub regex: Regex,
+    /// The pattern as written.
+    pattern: String,
+    /// The compiled pattern, once a text has woken the rule.
+    regex: OnceLock<Regex>,
+}
+
+impl Rule {
+    /// The compiled pattern (compiled now, when this is its first use).
+    ///
+    /// Panics when the pattern is invalid: the table is data built into ctx, and a test
+    /// compiles every pattern.
+    pub fn regex(&self) -> &Regex {
+        self.regex.get_or_init(|| {
+            Regex::new(&self.pattern)
+                .unwrap_or_else(|e| panic!("rule {} has an invalid regex: {e}", self.id))
+        })
+    }
+
+    /// Whether the pattern has been compiled.
+    #[cfg(test)]
+    pub fn is_compiled(&self) -> bool {
+        self.regex.get().is_some()
+    }
 }
 
 /// Every rule, the keyword prefilter, and which detectors each keyword wakes.
@@ -59,11 +88,15 @@ pub fn specs() -> Vec<RuleSpec> {
     file.rule
 }
 
-/// The compiled rules.
+/// The rule table of `rules.toml`, built once per process (patterns compiled on first use).
 pub fn rules() -> &'static Rules {
     static RULES: OnceLock<Rules> = OnceLock::new();
-    RULES.get_or_init(|| {
-        let specs = specs();
+    RULES.get_or_init(|| Rules::new(specs()))
+}
+
+impl Rules {
+    /// The rules of `specs` and their keyword prefilter; no pattern is compiled yet.
+    pub fn new(specs: Vec<RuleSpec>) -> Rules {
         let mut keywords: Vec<String> = Vec::new();
         let mut wakes: Vec<Vec<usize>> = Vec::new();
         let mut always = Vec::new();
@@ -93,9 +126,9 @@ pub fn rules() -> &'static Rules {
         let table = specs
             .into_iter()
             .map(|spec| Rule {
-                regex: Regex::new(&spec.regex)
-                    .unwrap_or_else(|e| panic!("rule {} has an invalid regex: {e}", spec.id)),
                 id: spec.id,
+                pattern: spec.regex,
+                regex: OnceLock::new(),
             })
             .collect();
         Rules {
@@ -104,10 +137,8 @@ pub fn rules() -> &'static Rules {
             wakes,
             always,
         }
-    })
-}
+    }
 
-impl Rules {
     /// Which detectors may match `text`: one flag per table rule, then one for the
     /// assignment detector.
     pub fn active(&self, text: &str) -> Vec<bool> {

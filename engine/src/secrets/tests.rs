@@ -30,6 +30,62 @@ fn every_rule_masks_its_examples_and_spares_its_counter_examples() {
     }
 }
 
+/// The rules whose keywords occur in `text` (what the prefilter must wake), by table index.
+fn woken(specs: &[rules::RuleSpec], text: &str) -> Vec<usize> {
+    let lower = text.to_ascii_lowercase();
+    (0..specs.len())
+        .filter(|&i| {
+            specs[i]
+                .keywords
+                .iter()
+                .any(|word| lower.contains(word.as_str()))
+        })
+        .collect()
+}
+
+/// Issue 11: a hook call masks its drift-log record in a fresh process, and compiling all
+/// 71 patterns there took ~45 ms of a ~50 ms call. A text must compile only the rules it
+/// wakes, and find exactly what the fully compiled table finds.
+#[test]
+fn r11_a_text_compiles_only_the_rules_it_wakes_and_finds_the_same() {
+    let specs = rules::specs();
+    for spec in &specs {
+        for word in &spec.keywords {
+            assert_eq!(
+                word,
+                &word.to_lowercase(),
+                "rule {}: keywords are lowercase",
+                spec.id
+            );
+        }
+    }
+    let eager = rules::Rules::new(rules::specs());
+    for rule in &eager.table {
+        rule.regex();
+    }
+    let ordinary = "Bash: echo step1 && git status";
+    let planted = planted();
+    let texts = specs
+        .iter()
+        .flat_map(|spec| spec.examples.iter().chain(&spec.not))
+        .map(String::as_str)
+        .chain(planted.iter().map(|file| file.text.as_str()))
+        .chain([ordinary]);
+    for text in texts {
+        let lazy = rules::Rules::new(rules::specs());
+        let found = find_with(&lazy, text);
+        assert_eq!(found, find_with(&eager, text), "{text:?}");
+        let compiled: Vec<usize> = (0..lazy.table.len())
+            .filter(|&i| lazy.table[i].is_compiled())
+            .collect();
+        assert_eq!(compiled, woken(&specs, text), "{text:?}");
+    }
+    // An ordinary action wakes nothing: no pattern is compiled.
+    let lazy = rules::Rules::new(rules::specs());
+    assert!(find_with(&lazy, ordinary).is_empty());
+    assert!(lazy.table.iter().all(|rule| !rule.is_compiled()));
+}
+
 #[derive(Deserialize)]
 struct Planted {
     file: Vec<PlantedFile>,
