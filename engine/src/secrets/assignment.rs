@@ -46,6 +46,39 @@ pub const KEYWORDS: [&str; 7] = ["pass", "pwd", "secret", "token", "key", "cred"
 /// (a line quoted after its path) the first candidate is `go: apiToken`; `apiToken := "…"`
 /// is still found. Only an accepted value is skipped whole.
 pub fn find(text: &str) -> Vec<Range<usize>> {
+    if !may_hold(text) {
+        return Vec::new();
+    }
+    scan(text)
+}
+
+/// Whether `text` has a name ending in a secret noun right before a separator: what every
+/// accepted candidate has, so a text without one holds no assignment [`scan`] would accept.
+///
+/// Why: the candidate pattern costs ~15 ms to compile (four values of up to 500 Unicode
+/// characters), and ctx compiles it in every fresh process whose text holds a keyword
+/// (`pwd`, `cred`, `key`...: a hook call's `Bash: pwd`). This pattern is cheap, so such a
+/// process compiles the candidates only when an assignment to a secret name can be there.
+///
+/// Why it is exact: a candidate's name is as long as it can be (a name character can
+/// neither start the quote, blanks and separator that follow it nor be cut off by the
+/// 100-character limit, since the separator must come right after), so it ends right
+/// before `["']?[ \t]*(:=|=>|==|=|:|,)`, and its last word (after any trailing `_`, `-`,
+/// `.`) is one of the nouns [`is_secret_name`] accepts.
+pub fn may_hold(text: &str) -> bool {
+    static PATTERN: OnceLock<Regex> = OnceLock::new();
+    PATTERN
+        .get_or_init(|| {
+            Regex::new(
+                r#"(?i)(?:passwd|password|passphrase|secret|token|apikey|credentials?|pwd|pass|pat|key|base|value|salt)[_.\-]*["']?[\ \t]*[:=,]"#,
+            )
+            .expect("the assignment gate is valid")
+        })
+        .is_match(text)
+}
+
+/// [`find`] without the gate: every candidate of the pattern, decided one by one.
+pub fn scan(text: &str) -> Vec<Range<usize>> {
     let mut found = Vec::new();
     let mut at = 0;
     while let Some(caps) = candidates().captures_at(text, at) {
@@ -315,6 +348,61 @@ mod tests {
 
     fn masked(text: &str) -> Vec<&str> {
         find(text).into_iter().map(|r| &text[r]).collect()
+    }
+
+    /// Issue 11: `Bash: pwd` compiled the ~15 ms candidate pattern in a fresh hook process.
+    #[test]
+    fn r11_texts_without_a_secret_name_before_a_separator_skip_the_candidates() {
+        for text in [
+            "Bash: pwd",
+            "Bash: mix credo --strict",
+            "Bash: cat src/auth/token.rs && ssh-keygen -t ed25519",
+            "Bash: git log --grep=passed",
+            "the token is not here: nor a key",
+        ] {
+            assert!(!may_hold(text), "{text}");
+            assert!(scan(text).is_empty(), "{text}");
+        }
+        for text in [
+            "PASSWORD=hunter2hunter",
+            "apiKey: 'abcd1234efgh'",
+            "secret_key_base__ = \"abcd1234efgh\"",
+            "\"client_secret\": \"abcd1234efgh\"",
+            "token := \"abcd1234efgh\"",
+        ] {
+            assert!(may_hold(text), "{text}");
+            assert!(!find(text).is_empty(), "{text}");
+        }
+    }
+
+    mod gate {
+        use super::*;
+        use proptest::prelude::*;
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(2000))]
+
+            /// Whatever the text, the gate lets through every one [`scan`] finds a secret in.
+            #[test]
+            fn the_gate_never_hides_an_assignment(
+                head in "(?s).{0,20}",
+                name in "[A-Za-z_]{0,6}(password|PASSWD|Passphrase|secret|TOKEN|apiKey|APIKey|credential|credentials|pwd|Pass|pat|key|Key|secret_key_base|SECRET_SALT|secretValue|word|keys)[_.-]{0,2}",
+                quote in "[\"']?",
+                blank in "[ \t]{0,2}",
+                sep in "(:=|=>|==|=|:|,)",
+                value in "[ \t]{0,2}[\"'`]?[A-Za-z0-9!@#%^&*._ $-]{0,20}[\"'`]?",
+                tail in "(?s).{0,20}",
+            ) {
+                let text = format!("{head}{name}{quote}{blank}{sep}{value}{tail}");
+                prop_assert!(scan(&text).is_empty() || may_hold(&text), "{:?}", text);
+                prop_assert_eq!(find(&text), scan(&text));
+            }
+
+            #[test]
+            fn any_text(text in "(?s).{0,200}") {
+                prop_assert!(scan(&text).is_empty() || may_hold(&text), "{:?}", text);
+            }
+        }
     }
 
     #[test]

@@ -79,6 +79,14 @@ fn r11_a_text_compiles_only_the_rules_it_wakes_and_finds_the_same() {
             .filter(|&i| lazy.table[i].is_compiled())
             .collect();
         assert_eq!(compiled, woken(&specs, text), "{text:?}");
+        // The assignment detector's gate hides nothing its candidates would find.
+        assert_eq!(assignment::find(text), assignment::scan(text), "{text:?}");
+    }
+    for text in [
+        "db:\n  password: hunter",
+        "export AWS_SECRET_ACCESS_KEY=\"wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\"",
+    ] {
+        assert!(!assignment::find(text).is_empty(), "{text:?}");
     }
     // An ordinary action wakes nothing: no pattern is compiled.
     let lazy = rules::Rules::new(rules::specs());
