@@ -590,3 +590,30 @@ fn a_rule_against_backgrounding_judges_background_runs_of_what_it_names() {
     assert!(hits(check, &background("make check")));
     assert!(!hits(check, &command("make check")));
 }
+
+#[test]
+fn a_place_after_outside_is_where_the_files_belong() {
+    let text = "# Tests\n\n- Don't put unit tests outside `tests/strands/` structure\n";
+    let anchors = extract_anchors("AGENTS.md", text);
+    let tests = find(&anchors, "outside");
+    assert!(hits(tests, &write("src/strands/test_agent.py", &["def test_a(): pass"])));
+    assert!(!hits(
+        tests,
+        &write("tests/strands/agent/test_agent.py", &["def test_a(): pass"])
+    ));
+    assert!(!hits(tests, &write("src/strands/agent.py", &["x = 1"])));
+}
+
+#[test]
+fn creating_or_switching_branches_named_in_words() {
+    let text = "# Git\n\n- Do not create or switch to another Git worktree, and do not create or switch branches, unless the user explicitly asks for it.\n- Never commit directly to `main`; create a branch instead.\n";
+    let anchors = extract_anchors("AGENTS.md", text);
+    let branches = find(&anchors, "worktree");
+    assert!(hits(branches, &command("git checkout -b feat/x")));
+    assert!(hits(branches, &command("git switch main")));
+    assert!(hits(branches, &command("git worktree add ../wt feat")));
+    assert!(!hits(branches, &command("git checkout -- src/a.rs")));
+    assert!(!hits(branches, &command("git status")));
+    let instead = find(&anchors, "instead");
+    assert!(!hits(instead, &command("git checkout -b feat/x")));
+}

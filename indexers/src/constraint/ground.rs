@@ -461,6 +461,9 @@ fn object(rule: &Rule, masked: &Masked, i: usize, ctx: &Context, permit: bool, o
         ObjectKind::Flag(flag, value) => {
             flag_object(rule, masked, flag, value.as_deref(), ctx, permit, out)
         }
+        ObjectKind::Path(p) if follows_outside(rule, i) => {
+            outside_path(rule, masked, p, ctx, permit, out)
+        }
         ObjectKind::Path(p) => path_object(rule, p, ctx, permit, out),
         ObjectKind::Code(c) => {
             let qualifier = qualifies_a_noun(rule, i);
@@ -883,6 +886,51 @@ fn used_file(path: &str, ctx: &Context, permit: bool, out: &mut Out) {
     out.add(
         Matcher::Path(file),
         format!("`{path}` read or written"),
+        true,
+        permit,
+    );
+}
+
+/// True when object `i` follows "outside (of) (the)": the place is where the rule's files
+/// belong, not what it forbids.
+fn follows_outside(rule: &Rule, i: usize) -> bool {
+    let marker = format!("§{i}§");
+    rule.text.find(&marker).is_some_and(|at| {
+        let before = rule.text[..at].trim_end();
+        let before = before.strip_suffix("the").unwrap_or(before).trim_end();
+        let before = before.strip_suffix("of").unwrap_or(before).trim_end();
+        before.ends_with("outside")
+    })
+}
+
+/// "Don't put unit tests outside `tests/strands/`": files of the kind the rule names (tests,
+/// "Java files", `.kt`; else any file) written anywhere but under the place.
+fn outside_path(
+    rule: &Rule,
+    masked: &Masked,
+    path: &str,
+    ctx: &Context,
+    permit: bool,
+    out: &mut Out,
+) {
+    let mut kinds = named_file_kinds(rule, masked);
+    let about_tests = contains_word(&rule.text, "tests") || contains_word(&rule.text, "test");
+    if kinds.is_empty() && about_tests {
+        kinds = lexicon().tests.globs.clone();
+    }
+    if kinds.is_empty() {
+        kinds = vec!["**".to_string()];
+    }
+    let place = join_base(ctx.base_dir, &dir_glob(path));
+    let mut m = PathMatcher {
+        globs: GlobList::new(kinds),
+        except: GlobList::new(vec![place]),
+        ..PathMatcher::default()
+    };
+    m.ops = path_ops(&rule.verb_class);
+    out.add(
+        Matcher::Path(m),
+        format!("outside `{path}`"),
         true,
         permit,
     );
