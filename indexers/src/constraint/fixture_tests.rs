@@ -596,7 +596,10 @@ fn a_place_after_outside_is_where_the_files_belong() {
     let text = "# Tests\n\n- Don't put unit tests outside `tests/strands/` structure\n";
     let anchors = extract_anchors("AGENTS.md", text);
     let tests = find(&anchors, "outside");
-    assert!(hits(tests, &write("src/strands/test_agent.py", &["def test_a(): pass"])));
+    assert!(hits(
+        tests,
+        &write("src/strands/test_agent.py", &["def test_a(): pass"])
+    ));
     assert!(!hits(
         tests,
         &write("tests/strands/agent/test_agent.py", &["def test_a(): pass"])

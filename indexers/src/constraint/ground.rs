@@ -928,12 +928,7 @@ fn outside_path(
         ..PathMatcher::default()
     };
     m.ops = path_ops(&rule.verb_class);
-    out.add(
-        Matcher::Path(m),
-        format!("outside `{path}`"),
-        true,
-        permit,
-    );
+    out.add(Matcher::Path(m), format!("outside `{path}`"), true, permit);
 }
 
 /// The file operations a verb forbids: only the ones it names ("delete" deletes, "create"
