@@ -364,7 +364,7 @@ const PROGRAMS: &[Program] = &[
         ..program(
             &[
                 "vi", "vim", "nvim", "view", "nano", "pico", "emacs", "ed", "ex", "micro", "joe",
-                "hx", "helix", "kak", "less", "more", "most", "man", "top", "htop", "btop", "mc",
+                "hx", "helix", "kak", "top", "htop", "btop", "mc",
                 "ranger", "tig", "lazygit",
             ],
             &[
@@ -660,7 +660,6 @@ mod tests {
             ("kubectl exec -it pod -- bash", "kubectl"),
             ("kubectl -n prod exec pod -i -t -- sh", "kubectl"),
             ("vim src/lib.rs", "vim"),
-            ("less README.md", "less"),
             ("python3 -c 'import os; os.system(\"bash\")'", "bash"),
         ] {
             assert_eq!(opened(command).as_deref(), Some(program), "{command}");
@@ -670,6 +669,11 @@ mod tests {
     #[test]
     fn batch_runs_are_not_sessions() {
         for command in [
+            // Pagers print and exit when their output is not a terminal, as in an agent's
+            // shell tool; `man git` and `less README.md` are how agents read.
+            "man git",
+            "less README.md",
+            "more CHANGELOG.md",
             "bash -c 'ls'",
             "bash -lc 'make test'",
             "bash script.sh",

@@ -605,6 +605,10 @@ fn a_place_after_outside_is_where_the_files_belong() {
         &write("tests/strands/agent/test_agent.py", &["def test_a(): pass"])
     ));
     assert!(!hits(tests, &write("src/strands/agent.py", &["x = 1"])));
+    assert!(
+        !hits(tests, &write("tests/fixtures/empty.json", &["{}"])),
+        "a fixture is not a unit test"
+    );
 }
 
 #[test]

@@ -916,7 +916,14 @@ fn outside_path(
     let mut kinds = named_file_kinds(rule, masked);
     let about_tests = contains_word(&rule.text, "tests") || contains_word(&rule.text, "test");
     if kinds.is_empty() && about_tests {
-        kinds = lexicon().tests.globs.clone();
+        // Test files by their names: fixtures and `__init__.py` in a test folder are not tests.
+        kinds = lexicon()
+            .tests
+            .globs
+            .iter()
+            .filter(|g| !g.ends_with("/**"))
+            .cloned()
+            .collect();
     }
     if kinds.is_empty() {
         kinds = vec!["**".to_string()];
