@@ -364,8 +364,7 @@ const PROGRAMS: &[Program] = &[
         ..program(
             &[
                 "vi", "vim", "nvim", "view", "nano", "pico", "emacs", "ed", "ex", "micro", "joe",
-                "hx", "helix", "kak", "top", "htop", "btop", "mc",
-                "ranger", "tig", "lazygit",
+                "hx", "helix", "kak", "top", "htop", "btop", "mc", "ranger", "tig", "lazygit",
             ],
             &[
                 "--batch",
