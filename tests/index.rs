@@ -328,7 +328,14 @@ fn kill_during_indexing_leaves_a_consistent_index() {
         );
     }
     let mut child = dir.ctx(&["index"]).cmd.spawn().unwrap();
-    std::thread::sleep(std::time::Duration::from_millis(500));
+    // Kill soon after the run has taken the index's lock, whatever the machine's speed (a
+    // fixed 500 ms outlived a lexical run of these 3000 files on an idle machine).
+    let lock = dir.path().join(".ctx").join("lock");
+    let started = std::time::Instant::now();
+    while !lock.exists() && started.elapsed() < std::time::Duration::from_secs(30) {
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    std::thread::sleep(std::time::Duration::from_millis(20));
     assert!(
         child.try_wait().unwrap().is_none(),
         "the run must still be going when killed"
