@@ -110,13 +110,18 @@ pub fn after_tool(
 ) -> Option<String> {
     let session = event.session.as_deref().unwrap_or("(no session)");
     let mut state = SessionState::load(root, session);
+    let before = state.clone();
     state.on_tool_call();
     let warning = carried.and_then(|key| state.take_warning(key));
     let reminders = match config.remind_tokens {
         0 => None,
         _ => reminders(root, event, action, config, &mut state),
     };
-    let _ = state.save(root, session);
+    // Most tool calls change nothing (no reminder on record, none due, nothing carried):
+    // they write nothing.
+    if state != before {
+        let _ = state.save(root, session);
+    }
     match (warning, reminders) {
         (Some(warning), Some(reminders)) => Some(format!("{warning}\n\n{reminders}")),
         (warning, reminders) => warning.or(reminders),

@@ -87,6 +87,20 @@ pub fn open_lock(path: &Path) -> Result<File> {
 /// beside it is written, synced and renamed over it (renaming replaces a link at `path`
 /// instead of writing through it).
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    replace(path, bytes, true)
+}
+
+/// Replaces `path` with `bytes` atomically but not durably: [`write_atomic`] without the
+/// sync. Readers see the old content or the new, never a mix; after a system crash the
+/// file may hold either, or (on some file systems) nothing. For state whose loss is
+/// harmless and that is written often, where a sync would cost more than the write (an
+/// `fsync` waits for the file system's journal, milliseconds when other writes are
+/// pending).
+pub fn write_atomic_volatile(path: &Path, bytes: &[u8]) -> Result<()> {
+    replace(path, bytes, false)
+}
+
+fn replace(path: &Path, bytes: &[u8], sync: bool) -> Result<()> {
     let tmp = temporary_beside(path);
     let mut file = no_follow()
         .write(true)
@@ -95,7 +109,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         .map_err(|e| open_error("creating", &tmp, e))?;
     let written = file
         .write_all(bytes)
-        .and_then(|()| file.sync_all())
+        .and_then(|()| if sync { file.sync_all() } else { Ok(()) })
         .map_err(|e| Error::io("writing", &tmp, e))
         .and_then(|()| std::fs::rename(&tmp, path).map_err(|e| Error::io("renaming", &tmp, e)));
     if written.is_err() {
@@ -147,6 +161,11 @@ mod tests {
             .unwrap()
             .file_type()
             .is_symlink());
+        let state = dir.path().join("session.json");
+        symlink(&target, &state).unwrap();
+        write_atomic_volatile(&state, b"{}").unwrap();
+        assert_eq!(std::fs::read_to_string(&target).unwrap(), "original\n");
+        assert_eq!(std::fs::read(&state).unwrap(), b"{}");
     }
 
     #[test]
@@ -164,6 +183,9 @@ mod tests {
         let file = ctx.join("x");
         write_atomic(&file, b"1").unwrap();
         assert_eq!(mode(&file), 0o600);
+        let state = ctx.join("y");
+        write_atomic_volatile(&state, b"1").unwrap();
+        assert_eq!(mode(&state), 0o600);
         let link = dir.path().join("linked");
         symlink(&ctx, &link).unwrap();
         assert!(create_dir(&link).is_err());

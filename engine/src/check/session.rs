@@ -16,7 +16,9 @@ pub struct SessionState {
     pub last_anchored: Option<u32>,
     /// A denial happened after the last re-anchoring.
     pub denied_since: bool,
-    /// Tool calls seen after they ran.
+    /// Tool calls seen after they ran while a reminder was on record: the clock of
+    /// [`SessionState::reminded`]. Only distances from a reminder are read, so calls made
+    /// while none is on record are not counted, and such a call leaves the state unchanged.
     #[serde(default)]
     pub tool_calls: u32,
     /// Anchors reminded after a tool call, with the tool-call count at that moment.
@@ -69,13 +71,20 @@ impl SessionState {
             .unwrap_or_default()
     }
 
-    /// Writes a session's state atomically.
+    /// Writes a session's state atomically, not durably.
+    ///
+    /// Not synced, by design: the state is written by hook calls on the agent's path
+    /// (every prompt, and every tool call while a reminder is on record), where a sync
+    /// waits for the file system's journal (2-10 ms on a busy disk, measured in
+    /// benches/runs/2026-12-06-hooks2/). What a crash can lose is harmless: an old or
+    /// unreadable state reads as an older or new session ([`SessionState::load`]), so the
+    /// anchors digest or a reminder is sent again; no check depends on it.
     pub fn save(&self, root: &Path, session: &str) -> Result<()> {
         let path = state_path(root, session);
         let dir = path.parent().unwrap_or(root);
         crate::private_fs::create_dir(dir)?;
         let json = serde_json::to_vec(self).map_err(|e| Error::Invalid(e.to_string()))?;
-        crate::private_fs::write_atomic(&path, &json)
+        crate::private_fs::write_atomic_volatile(&path, &json)
     }
 
     /// Records a session start: anchors are sent. After a compaction or a cleared context
@@ -119,9 +128,12 @@ impl SessionState {
         true
     }
 
-    /// Records a tool call that ran.
+    /// Records a tool call that ran (counted only while a reminder is on record: see
+    /// [`SessionState::tool_calls`]).
     pub fn on_tool_call(&mut self) {
-        self.tool_calls += 1;
+        if !self.reminded.is_empty() {
+            self.tool_calls += 1;
+        }
     }
 
     /// True when anchor `id` may be reminded now: never reminded, or `every` tool calls ago.
@@ -186,6 +198,58 @@ mod tests {
         assert!(!s.reminder_due("a", 3));
         s.on_session_start(true);
         assert!(s.reminder_due("a", 3));
+    }
+
+    proptest::proptest! {
+        /// r11: counting tool calls only while a reminder is on record gives every
+        /// reminder the same due time as counting every call.
+        #[test]
+        fn r11_reminders_fall_due_as_when_every_call_is_counted(
+            steps in proptest::collection::vec((0u8..6, 0u8..3), 0..200),
+            every in 0u32..6,
+        ) {
+            let mut state = SessionState::default();
+            // The reference: every call counted, as before.
+            let mut calls = 0u32;
+            let mut at: BTreeMap<String, u32> = BTreeMap::new();
+            for (op, id) in steps {
+                let id = format!("a{id}");
+                match op {
+                    0 | 1 => {
+                        let before = state.clone();
+                        state.on_tool_call();
+                        calls += 1;
+                        if at.is_empty() {
+                            proptest::prop_assert_eq!(&state, &before, "a call with no reminder on record changes nothing");
+                        }
+                    }
+                    2 => {
+                        let due = at.get(&id).is_none_or(|&t| calls - t >= every);
+                        proptest::prop_assert_eq!(state.reminder_due(&id, every), due);
+                        if due {
+                            state.remember_reminder(&id);
+                            at.insert(id, calls);
+                        }
+                    }
+                    3 => {
+                        state.on_session_start(true);
+                        at.clear();
+                    }
+                    4 => {
+                        if state.on_model_request(false) {
+                            at.clear();
+                        }
+                    }
+                    _ => {
+                        state.on_model_request(true);
+                    }
+                }
+                for id in ["a0", "a1", "a2"] {
+                    let due = at.get(id).is_none_or(|&t| calls - t >= every);
+                    proptest::prop_assert_eq!(state.reminder_due(id, every), due);
+                }
+            }
+        }
     }
 
     #[test]
