@@ -7,12 +7,22 @@
 //! several milliseconds each), against ~3 ms for the rest of a hook call. A text wakes only
 //! the rules whose keywords it holds, and a rule that is not woken cannot mask anything in
 //! it, so compiling on first wake finds exactly what compiling up front did.
+//!
+//! For the same reason the keyword automaton is built only when a process has many bytes to
+//! scan: building it (~0.3 ms for its ~150 keywords) costs more than looking for each
+//! keyword in a hook call's few hundred bytes (~2 µs). Until [`DIRECT_SCAN_BYTES`] have
+//! been scanned, a text is searched keyword by keyword, which wakes the same rules.
 
 use super::assignment;
 use aho_corasick::{AhoCorasick, AhoCorasickBuilder, MatchKind};
 use regex::Regex;
 use serde::Deserialize;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::OnceLock;
+
+/// Bytes a process scans keyword by keyword before it builds the keyword automaton: about
+/// what the automaton costs to build, so a process that scans more pays at most twice.
+pub const DIRECT_SCAN_BYTES: usize = 32 * 1024;
 
 /// One rule as written in `rules.toml`.
 #[derive(Debug, Deserialize)]
@@ -73,7 +83,12 @@ impl Rule {
 pub struct Rules {
     /// The table rules, in file order.
     pub table: Vec<Rule>,
-    prefilter: AhoCorasick,
+    /// The keywords, ASCII lowercase: the prefilter's patterns, in its order.
+    keywords: Vec<String>,
+    /// The keyword automaton, built once [`DIRECT_SCAN_BYTES`] have been scanned.
+    prefilter: OnceLock<AhoCorasick>,
+    /// Bytes scanned keyword by keyword so far.
+    scanned: AtomicUsize,
     /// For each prefilter pattern, the detectors it wakes: table rule indexes, and
     /// `table.len()` for the assignment detector.
     wakes: Vec<Vec<usize>>,
@@ -118,11 +133,7 @@ impl Rules {
         for word in assignment::KEYWORDS {
             add(word, specs.len());
         }
-        let prefilter = AhoCorasickBuilder::new()
-            .ascii_case_insensitive(true)
-            .match_kind(MatchKind::Standard)
-            .build(&keywords)
-            .expect("keywords build an automaton");
+        let keywords = keywords.iter().map(|k| k.to_ascii_lowercase()).collect();
         let table = specs
             .into_iter()
             .map(|spec| Rule {
@@ -133,10 +144,36 @@ impl Rules {
             .collect();
         Rules {
             table,
-            prefilter,
+            keywords,
+            prefilter: OnceLock::new(),
+            scanned: AtomicUsize::new(0),
             wakes,
             always,
         }
+    }
+
+    /// The keyword automaton (built now, when this is its first use): ASCII case
+    /// insensitive, reporting every occurrence of every keyword.
+    fn prefilter(&self) -> &AhoCorasick {
+        self.prefilter.get_or_init(|| {
+            AhoCorasickBuilder::new()
+                .ascii_case_insensitive(true)
+                .match_kind(MatchKind::Standard)
+                .build(&self.keywords)
+                .expect("keywords build an automaton")
+        })
+    }
+
+    /// Whether the automaton has been built.
+    #[cfg(test)]
+    pub fn has_automaton(&self) -> bool {
+        self.prefilter.get().is_some()
+    }
+
+    /// Builds the automaton now, so that every later text is searched with it.
+    #[cfg(test)]
+    pub fn build_automaton(&self) {
+        self.prefilter();
     }
 
     /// Which detectors may match `text`: one flag per table rule, then one for the
@@ -147,15 +184,35 @@ impl Rules {
             active[i] = true;
         }
         let mut left = active.iter().filter(|a| !**a).count();
-        for found in self.prefilter.find_overlapping_iter(text) {
-            for &detector in &self.wakes[found.pattern().as_usize()] {
+        // Wakes the detectors of keyword `k`; true when every detector is awake.
+        let mut wake = |k: usize| {
+            for &detector in &self.wakes[k] {
                 if !active[detector] {
                     active[detector] = true;
                     left -= 1;
                 }
             }
-            if left == 0 {
-                break;
+            left == 0
+        };
+        // Both searches find the keywords that occur in `text`, ASCII case folded: the
+        // automaton reports every occurrence of every keyword (overlapping, standard
+        // semantics), the direct scan looks for each lowercase keyword in the lowercased
+        // text.
+        let direct = self.prefilter.get().is_none()
+            && self.scanned.fetch_add(text.len(), Ordering::Relaxed) + text.len()
+                <= DIRECT_SCAN_BYTES;
+        if direct {
+            let lower = text.to_ascii_lowercase();
+            for (k, keyword) in self.keywords.iter().enumerate() {
+                if lower.contains(keyword.as_str()) && wake(k) {
+                    break;
+                }
+            }
+        } else {
+            for found in self.prefilter().find_overlapping_iter(text) {
+                if wake(found.pattern().as_usize()) {
+                    break;
+                }
             }
         }
         active

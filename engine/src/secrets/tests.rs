@@ -94,6 +94,67 @@ fn r11_a_text_compiles_only_the_rules_it_wakes_and_finds_the_same() {
     assert!(lazy.table.iter().all(|rule| !rule.is_compiled()));
 }
 
+/// Issue 11: a hook call's text is searched keyword by keyword, without building the
+/// keyword automaton (~0.3 ms per fresh process); it must wake exactly the detectors the
+/// automaton wakes.
+#[test]
+fn r11_short_texts_wake_the_same_rules_without_the_automaton() {
+    let specs = rules::specs();
+    let planted = planted();
+    let texts: Vec<&str> = specs
+        .iter()
+        .flat_map(|spec| spec.examples.iter().chain(&spec.not))
+        .map(String::as_str)
+        .chain(planted.iter().map(|file| file.text.as_str()))
+        .chain(["Bash: echo step1 && git status", "", "KEY", "Private KEY", "\u{212a}ey"])
+        .collect();
+    let automaton = rules::Rules::new(rules::specs());
+    automaton.build_automaton();
+    for text in texts {
+        let direct = rules::Rules::new(rules::specs());
+        assert_eq!(direct.active(text), automaton.active(text), "{text:?}");
+        assert_eq!(
+            direct.has_automaton(),
+            text.len() > rules::DIRECT_SCAN_BYTES,
+            "{}",
+            text.len()
+        );
+    }
+    // Past its budget a process builds the automaton, and finds the same.
+    let direct = rules::Rules::new(rules::specs());
+    let long = "export TOKEN=1 # ".repeat(rules::DIRECT_SCAN_BYTES / 16);
+    assert_eq!(direct.active(&long), automaton.active(&long));
+    assert!(direct.has_automaton());
+}
+
+mod r11_scan {
+    use super::rules;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn r11_direct_keyword_scan_equals_the_automaton(
+            parts in proptest::collection::vec(
+                prop_oneof![
+                    proptest::sample::select(vec![
+                        "KEY", "Key", "pass", "PaSsWoRd", "ghp_", "GHP_", "sk-", "AKIA", "xoxb",
+                        "BEGIN", "private key", "\u{212a}ey", "\u{17f}ecret", "İ", "ß", " ", "=", "\n",
+                    ]).prop_map(String::from),
+                    "[ -~]{0,12}",
+                    "\\PC{0,4}",
+                ],
+                0..24,
+            )
+        ) {
+            let text = parts.concat();
+            let automaton = rules::Rules::new(rules::specs());
+            automaton.build_automaton();
+            let direct = rules::Rules::new(rules::specs());
+            prop_assert_eq!(direct.active(&text), automaton.active(&text));
+        }
+    }
+}
+
 #[derive(Deserialize)]
 struct Planted {
     file: Vec<PlantedFile>,
