@@ -106,7 +106,13 @@ fn r11_short_texts_wake_the_same_rules_without_the_automaton() {
         .flat_map(|spec| spec.examples.iter().chain(&spec.not))
         .map(String::as_str)
         .chain(planted.iter().map(|file| file.text.as_str()))
-        .chain(["Bash: echo step1 && git status", "", "KEY", "Private KEY", "\u{212a}ey"])
+        .chain([
+            "Bash: echo step1 && git status",
+            "",
+            "KEY",
+            "Private KEY",
+            "\u{212a}ey",
+        ])
         .collect();
     let automaton = rules::Rules::new(rules::specs());
     automaton.build_automaton();

@@ -124,6 +124,24 @@ def unescape(s):
     return s.replace('\\"', '"').replace("\\n", "\n")
 
 
+NULL_HOOK_C = """#include <unistd.h>
+/* A hook that reads the agent's JSON and answers nothing (allow): the agent's own cost of
+   running a hook, for the overhead measure. */
+int main(void) { char b[65536]; while (read(0, b, sizeof b) > 0) {} return 0; }
+"""
+
+
+def null_hook(where):
+    """A compiled do-nothing hook program in `where` (None without a C compiler)."""
+    cc = shutil.which("cc") or shutil.which("gcc") or shutil.which("clang")
+    if not cc:
+        return None
+    src, exe = Path(where) / "nullhook.c", Path(where) / "nullhook"
+    src.write_text(NULL_HOOK_C)
+    r = subprocess.run([cc, "-O2", "-o", str(exe), str(src)], capture_output=True, text=True)
+    return exe if r.returncode == 0 else None
+
+
 def excerpt(text, needle, width=160):
     i = text.find(needle)
     if i < 0:
@@ -559,31 +577,42 @@ class Agent:
         """Sessions of 8 harmless tool calls with and without ctx's hooks (ctx itself on PATH,
         not the recording shim), interleaved. Two measures: the session's wall time, and the
         gap between consecutive model requests inside a session (model answer -> hook -> tool
-        -> next request), whose difference is the hook's cost per tool call."""
-        times = {"with": [], "without": []}
-        gaps = {"with": [], "without": []}
+        -> next request), whose difference is the hook's cost per tool call.
+
+        A third mode, "null", installs the same hook commands but points them at a program
+        that reads its input and answers nothing (`null_hook`): what the agent spends
+        running any hook (its spawn of a shell and of the program, its waits). with - null is
+        then ctx's own share of the overhead, null - without the agent's."""
+        null = null_hook(self.dir)
+        modes = ["without", "with"] + (["null"] if null else [])
+        times = {m: [] for m in modes}
+        gaps = {m: [] for m in modes}
         # The installed command names bin/ctx (the recording shim): point it at ctx itself for
         # the timings; the command, and so Codex's trust in it, stays the same.
         shim = self.bin / "ctx"
-        shim.unlink()
-        shim.symlink_to(self.ctx)
+        load = [round(x, 2) for x in os.getloadavg()]
         try:
-            self.timed_sessions(n, times, gaps)
+            self.timed_sessions(n, times, gaps, shim, null)
         finally:
             shim.unlink()
             shim.symlink_to(SHIM)
         self.install_hooks()
         self.overhead_summary(n, times, gaps)
+        self.overhead_result["load_before"] = load
+        self.overhead_result["load_after"] = [round(x, 2) for x in os.getloadavg()]
 
-    def timed_sessions(self, n, times, gaps):
-        """Interleaved sessions with and without hooks; fills `times` and `gaps`."""
+    def timed_sessions(self, n, times, gaps, shim, null):
+        """Interleaved sessions per mode (rotating order); fills `times` and `gaps`."""
+        modes = list(times)
         for i in range(n):
-            order = ("without", "with") if i % 2 == 0 else ("with", "without")
+            order = modes[i % len(modes):] + modes[:i % len(modes)]
             for mode in order:
-                if mode == "with":
-                    self.install_hooks()
-                else:
+                if mode == "without":
                     self.uninstall_hooks()
+                else:
+                    self.install_hooks()
+                    shim.unlink()
+                    shim.symlink_to(self.ctx if mode == "with" else null)
                 tag = f"many.ov{i}{mode}"
                 s = self.session(f"ov{i}{mode}", [f"[case:{tag}] run the steps"], fast=True)
                 reqs = main_requests(s["reqs"], tag)
@@ -596,12 +625,22 @@ class Agent:
         hook_ms = sorted(h["ms"] for h in self.all_hook_calls() if h["ms"] is not None)
         med = {k: statistics.median(v) if v else None for k, v in times.items()}
         gmed = {k: statistics.median(v) if v else None for k, v in gaps.items()}
+
+        def delta(a, b):
+            if gmed.get(a) is None or gmed.get(b) is None:
+                return None
+            return round((gmed[a] - gmed[b]) * 1000)
         self.overhead_result = {
             "runs": n, "tool_calls_per_session": 8, "median_s": med,
             "all_s": {k: [round(x, 2) for x in v] for k, v in times.items()},
-            "delta_ms_per_session": round((med["with"] - med["without"]) * 1000) if None not in med.values() else None,
+            "delta_ms_per_session": round((med["with"] - med["without"]) * 1000) if None not in (med["with"], med["without"]) else None,
             "median_gap_ms": {k: round(v * 1000) if v is not None else None for k, v in gmed.items()},
-            "delta_ms_per_tool_call": round((gmed["with"] - gmed["without"]) * 1000) if None not in gmed.values() else None,
+            "gaps_per_mode": {k: len(v) for k, v in gaps.items()},
+            "delta_ms_per_tool_call": delta("with", "without"),
+            # ctx's own share (ctx vs a hook that does nothing) and the agent's (running a
+            # do-nothing hook vs none); None without a C compiler for the null hook.
+            "ctx_ms_per_tool_call": delta("with", "null"),
+            "agent_hook_ms_per_tool_call": delta("null", "without"),
             "ctx_ms_per_hook_call_median": statistics.median(hook_ms) if hook_ms else None,
             "ctx_ms_per_hook_call_p90": hook_ms[int(len(hook_ms) * 0.9) - 1] if len(hook_ms) >= 10 else None,
         }
@@ -926,6 +965,11 @@ def main():
                    f"{ov['delta_ms_per_session']:+d} ms/8-call session "
                    f"({ov['median_s']['with']:.2f}s vs {ov['median_s']['without']:.2f}s, {ov['runs']} runs each); "
                    f"ctx alone {ov['ctx_ms_per_hook_call_median']} ms/hook call")
+            if ov.get("ctx_ms_per_tool_call") is not None:
+                ovs += (f"; vs a do-nothing hook (gap {ov['median_gap_ms']['null']} ms): ctx "
+                        f"{ov['ctx_ms_per_tool_call']:+d} ms/tool call, the agent running a hook "
+                        f"{ov['agent_hook_ms_per_tool_call']:+d}")
+            ovs += f"; load {ov['load_before'][0]}->{ov['load_after'][0]}"
         setup = res.get("setup", {}).get("evidence", {})
         lines.append(f"{name} {ag.version}: " + " ".join(
             f"{c}={res.get(c, {}).get('status', 'MISSING')}" for c in required)
