@@ -8,15 +8,19 @@
 //! 2. An index loop (changes every round, every fifth round a rebuild) with two reader
 //!    loops (`ctx search`, `ctx status`) for `CTX_BENCH_SECS` seconds (default 60): reader
 //!    errors, panics, and answers that differ from a quiet index's.
-//! 3. Each corruption (lexical index deleted, vectors deleted, records truncated, garbage
+//! 3. Rebuild races: two `ctx index --rebuild` loops racing each other with the same two
+//!    reader loops for `CTX_BENCH_SECS`: failed rebuilds, panics, reader errors and
+//!    different answers; afterwards the index must be healthy, answer as the quiet index,
+//!    and keep one generation once a last run has collected the rest.
+//! 4. Each corruption (lexical index deleted, vectors deleted, records truncated, garbage
 //!    lexical metadata, garbage `CURRENT`): whether a reader names the part and the
 //!    command, and whether `ctx index` heals it to a quiet index's answers.
-//! 4. A 50 MB text file with `--max-file-size 100000000`: peak memory of `ctx index` (and
+//! 5. A 50 MB text file with `--max-file-size 100000000`: peak memory of `ctx index` (and
 //!    of the same run without the file, and of an unchanged re-run) and of a 32k `ctx pack`.
 //!
 //! Every figure is printed with the load average. Exits non-zero on any lost file,
 //! reader error or corruption left unhealed. `cargo bench --bench faults -- 50` runs only
-//! the parts whose names contain the words given (`kill`, `readers`, `corruptions`, `50`).
+//! the parts whose names contain the words given (`kill`, `readers`, `rebuild`, `corruptions`, `50`).
 
 #[path = "support/machine.rs"]
 mod machine;
@@ -184,14 +188,20 @@ fn kill_nine(tmp: &Path, files: usize) -> bool {
     lost == 0 && reader_errors == 0
 }
 
-fn readers_during_runs(tmp: &Path, files: usize, secs: u64) -> bool {
-    let root = make_repo(tmp, "readers", files);
-    must(&root, &["index"]);
-    let expected = places(&must(&root, &QUERY));
-    let stop = Arc::new(AtomicBool::new(false));
-    let readers: Vec<_> = (0..2)
+/// What one reader loop saw: answers, errors, panics, answers different from the quiet
+/// index's, and the first error.
+type ReaderTally = (u64, u64, u64, u64, Option<String>);
+
+/// Two reader loops on `root` until `stop`: `ctx search` (compared with `expected`) and
+/// `ctx status`.
+fn reader_loops(
+    root: &Path,
+    expected: &BTreeSet<String>,
+    stop: &Arc<AtomicBool>,
+) -> Vec<std::thread::JoinHandle<ReaderTally>> {
+    (0..2)
         .map(|n| {
-            let (root, stop, expected) = (root.clone(), stop.clone(), expected.clone());
+            let (root, stop, expected) = (root.to_path_buf(), stop.clone(), expected.clone());
             std::thread::spawn(move || {
                 let (mut answered, mut errors, mut panics, mut different) =
                     (0u64, 0u64, 0u64, 0u64);
@@ -217,7 +227,33 @@ fn readers_during_runs(tmp: &Path, files: usize, secs: u64) -> bool {
                 (answered, errors, panics, different, first_error)
             })
         })
-        .collect();
+        .collect()
+}
+
+/// Joins [`reader_loops`] and prints their figures after `what`; true when clean.
+fn report_readers(what: &str, readers: Vec<std::thread::JoinHandle<ReaderTally>>) -> bool {
+    let mut ok = true;
+    for (n, reader) in readers.into_iter().enumerate() {
+        let (answered, errors, panics, different, first) = reader.join().unwrap();
+        let name = if n == 0 { "search" } else { "status" };
+        println!(
+            "{what}, {name} reader: {answered} answers, {errors} errors, {panics} panics, {different} different from the quiet index (load {})",
+            load_average()
+        );
+        if let Some(first) = first {
+            println!("  first error: {}", first.trim());
+        }
+        ok &= errors == 0 && panics == 0 && different == 0;
+    }
+    ok
+}
+
+fn readers_during_runs(tmp: &Path, files: usize, secs: u64) -> bool {
+    let root = make_repo(tmp, "readers", files);
+    must(&root, &["index"]);
+    let expected = places(&must(&root, &QUERY));
+    let stop = Arc::new(AtomicBool::new(false));
+    let readers = reader_loops(&root, &expected, &stop);
     let started = Instant::now();
     let (mut runs, mut failed_runs) = (0, 0);
     while started.elapsed() < Duration::from_secs(secs) {
@@ -235,19 +271,69 @@ fn readers_during_runs(tmp: &Path, files: usize, secs: u64) -> bool {
         }
     }
     stop.store(true, Ordering::Relaxed);
-    let mut ok = failed_runs == 0;
-    for (n, reader) in readers.into_iter().enumerate() {
-        let (answered, errors, panics, different, first) = reader.join().unwrap();
-        let name = if n == 0 { "search" } else { "status" };
-        println!(
-            "{secs} s, {runs} index runs ({failed_runs} failed), {name} reader: {answered} answers, {errors} errors, {panics} panics, {different} different from the quiet index (load {})",
-            load_average()
-        );
+    let what = format!("{secs} s, {runs} index runs ({failed_runs} failed)");
+    report_readers(&what, readers) && failed_runs == 0
+}
+
+/// Two `ctx index --rebuild` loops racing each other (the second writer waits its turn)
+/// with the two reader loops, for `secs` seconds; then the index must be healthy, answer
+/// as the quiet index did, and hold no generation but the published one once a last run
+/// has collected them (none is held by a reader any more).
+fn rebuild_races(tmp: &Path, files: usize, secs: u64) -> bool {
+    let root = make_repo(tmp, "rebuilds", files);
+    must(&root, &["index"]);
+    let expected = places(&must(&root, &QUERY));
+    let stop = Arc::new(AtomicBool::new(false));
+    let readers = reader_loops(&root, &expected, &stop);
+    let rebuilders: Vec<_> = (0..2)
+        .map(|_| {
+            let root = root.clone();
+            std::thread::spawn(move || {
+                let started = Instant::now();
+                let (mut runs, mut failed, mut panics) = (0u64, 0u64, 0u64);
+                let mut first_error = None;
+                while started.elapsed() < Duration::from_secs(secs) {
+                    let (_, stderr, ok) = run(&root, &["index", "--rebuild"]);
+                    runs += 1;
+                    if stderr.contains("panicked") {
+                        panics += 1;
+                    }
+                    if !ok {
+                        failed += 1;
+                        first_error.get_or_insert(stderr);
+                    }
+                }
+                (runs, failed, panics, first_error)
+            })
+        })
+        .collect();
+    let (mut runs, mut failed, mut panics) = (0, 0, 0);
+    for rebuilder in rebuilders {
+        let (r, f, p, first) = rebuilder.join().unwrap();
+        (runs, failed, panics) = (runs + r, failed + f, panics + p);
         if let Some(first) = first {
-            println!("  first error: {}", first.trim());
+            println!("  first rebuild error: {}", first.trim());
         }
-        ok &= errors == 0 && panics == 0 && different == 0;
     }
+    stop.store(true, Ordering::Relaxed);
+    let what = format!(
+        "{secs} s, 2 racing rebuild loops: {runs} rebuilds ({failed} failed, {panics} panics)"
+    );
+    let mut ok = report_readers(&what, readers) && failed == 0 && panics == 0;
+    // After the race: health, answers, and what is left under .ctx/gen.
+    let status = must(&root, &["status", "--json"]);
+    let healthy = !status.contains("damaged");
+    let same = places(&must(&root, &QUERY)) == expected;
+    must(&root, &["index"]);
+    let generations = std::fs::read_dir(root.join(".ctx/gen"))
+        .map(|d| d.count())
+        .unwrap_or(0);
+    println!(
+        "after the race: health {}, answers {} the quiet index's, {generations} generation(s) under .ctx/gen after one more `ctx index`",
+        if healthy { "ok" } else { "DAMAGED" },
+        if same { "equal to" } else { "DIFFERENT from" },
+    );
+    ok &= healthy && same && generations == 1;
     ok
 }
 
@@ -382,11 +468,12 @@ fn main() {
         "fault suite: {files} generated files, load {}",
         load_average()
     );
-    let parts: [(&str, &dyn Fn() -> bool); 4] = [
+    let parts: [(&str, &dyn Fn() -> bool); 5] = [
         ("kill -9", &|| kill_nine(tmp.path(), files)),
         ("readers during runs", &|| {
             readers_during_runs(tmp.path(), files, secs)
         }),
+        ("rebuild races", &|| rebuild_races(tmp.path(), files, secs)),
         ("corruptions", &|| corruptions(tmp.path())),
         ("50 MB file", &|| big_file(tmp.path())),
     ];
