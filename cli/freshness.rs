@@ -13,7 +13,7 @@
 use crate::config;
 use crate::output;
 use ctx_engine::embed::Embedder;
-use ctx_engine::store::FileRecord;
+use ctx_engine::store::{FileRecord, IndexMeta};
 use ctx_engine::Index;
 use ctx_indexers::fresh::{self, refresh, Freshness};
 use ctx_indexers::pipeline::IndexOptions;
@@ -115,9 +115,11 @@ pub fn index_options(root: &Path) -> anyhow::Result<IndexOptions> {
     })
 }
 
-/// Compares the files under `root` with the index records `files`.
-pub fn changes(root: &Path, files: &[FileRecord]) -> anyhow::Result<Changes> {
-    Ok(fresh::changes(root, files, &index_options(root)?).into())
+/// Compares the files under `root` with the index records `files` (of an index whose
+/// metadata is `meta`: its last run's size limit counts).
+pub fn changes(root: &Path, files: &[FileRecord], meta: &IndexMeta) -> anyhow::Result<Changes> {
+    let options = index_options(root)?.with_recorded_limit(meta);
+    Ok(fresh::changes(root, files, &options).into())
 }
 
 /// `index` brought up to date with the files under `root` before it is read (see

@@ -55,7 +55,7 @@ pub fn run(args: StatusArgs, global: &Global) -> anyhow::Result<ExitCode> {
     for file in &files {
         *languages.entry(file.language.clone()).or_default() += 1;
     }
-    let changes = freshness::changes(&root, &files)?;
+    let changes = freshness::changes(&root, &files, &meta)?;
     let status = Status {
         root: root.display().to_string(),
         health: "ok",

@@ -77,8 +77,10 @@ pub enum Freshness {
 ///
 /// A file the index holds that is still there but over `options`' size limit is left as
 /// the index has it, not counted as deleted: it was indexed by a run with a higher limit
-/// (`ctx index --max-file-size`), and a search or pack, which walks with the configured
-/// limit, must not take it out of the index (`ctx index` with that limit updates it).
+/// (`ctx index --max-file-size`), and a search or pack must not take it out of the index.
+/// (Callers pass options raised to the limit the index's last run recorded, see
+/// [`IndexOptions::with_recorded_limit`], so such a file is compared and refreshed; this
+/// covers indexes written before the limit was recorded.)
 pub fn changes(root: &Path, records: &[FileRecord], options: &IndexOptions) -> Changes {
     let known: HashMap<&str, &FileRecord> = records.iter().map(|f| (f.path.as_str(), f)).collect();
     let walked = walk(root, &options.walk);
@@ -140,6 +142,7 @@ pub fn refresh(
     options: &IndexOptions,
     embedder: Option<&dyn Embedder>,
 ) -> Result<(Index, Freshness)> {
+    let options = &options.with_recorded_limit(index.meta());
     let changes = changes(root, &index.files()?, options);
     if changes.is_empty() {
         return Ok((index, Freshness::UpToDate));
@@ -239,6 +242,46 @@ mod tests {
         // Gone from the disk, it is deleted as any file.
         std::fs::remove_file(root.join("src/big.py")).unwrap();
         assert_eq!(changes(root, &records, &small).deleted, vec!["src/big.py"]);
+    }
+
+    #[test]
+    fn a_held_file_over_the_configured_limit_is_refreshed_with_the_limit_its_run_recorded() {
+        // `ctx index --max-file-size N` records N; a search or pack walks with the
+        // configured limit, lower: the held file that changed must be re-indexed (before,
+        // it was left stale), and the daemon's index_paths must update it, not delete it.
+        let dir = indexed();
+        let root = dir.path();
+        let big = format!("def big():\n{}", "    x = 1\n".repeat(40));
+        write(root, "src/big.py", &big);
+        let mut raised = IndexOptions::default();
+        raised.walk.max_file_size = 10_000;
+        let mut index = Index::create(root).unwrap();
+        index_repository(&mut index, root, &raised, None, &NoProgress).unwrap();
+        drop(index);
+        let index = Index::open(root).unwrap();
+        assert_eq!(index.meta().max_file_size, Some(10_000));
+        let mut small = IndexOptions::default();
+        small.walk.max_file_size = 100;
+        write(root, "src/big.py", &format!("{big}def changed_big():\n    pass\n"));
+        let (index, fresh) = refresh(index, root, &small, None).unwrap();
+        assert!(
+            matches!(fresh, Freshness::Refreshed(ref s) if s.indexed == 1 && s.deleted == 0),
+            "{fresh:?}"
+        );
+        let chunks = index.file_chunks("src/big.py").unwrap();
+        assert!(chunks.iter().any(|c| c.text.contains("changed_big")));
+        drop(index);
+        write(root, "src/big.py", &format!("{big}def again_big():\n    pass\n"));
+        let mut writer = Index::create(root).unwrap();
+        let paths = ["src/big.py".to_string()];
+        let summary = index_paths(&mut writer, root, &paths, &small, None).unwrap();
+        assert_eq!((summary.indexed, summary.deleted), (1, 0));
+        let chunks = writer.file_chunks("src/big.py").unwrap();
+        assert!(chunks.iter().any(|c| c.text.contains("again_big")));
+        // A later run with the configured limit records it, and drops the file.
+        index_repository(&mut writer, root, &small, None, &NoProgress).unwrap();
+        assert_eq!(writer.meta().max_file_size, Some(100));
+        assert!(writer.file("src/big.py").unwrap().is_none());
     }
 
     #[test]

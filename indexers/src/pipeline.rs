@@ -51,6 +51,20 @@ pub struct IndexOptions {
     pub limits: ChunkLimits,
 }
 
+impl IndexOptions {
+    /// These options, with the size limit raised to the one the index's last complete run
+    /// recorded ([`ctx_engine::store::IndexMeta::max_file_size`]) when that is higher: a
+    /// file indexed with `ctx index --max-file-size N` is then walked, checked and
+    /// refreshed by freshness checks and watcher updates instead of looking deleted.
+    pub fn with_recorded_limit(&self, meta: &ctx_engine::store::IndexMeta) -> IndexOptions {
+        let mut options = self.clone();
+        if let Some(recorded) = meta.max_file_size {
+            options.walk.max_file_size = options.walk.max_file_size.max(recorded);
+        }
+        options
+    }
+}
+
 /// Receives progress of an index run.
 pub trait Progress: Sync {
     /// The run will look at `files` files.
@@ -212,7 +226,7 @@ pub fn index_repository(
     } else {
         0
     };
-    index.mark_indexed(unix_now())?;
+    index.mark_indexed(unix_now(), options.walk.max_file_size)?;
     summary.changed_paths.sort();
     summary.elapsed_ms = started.elapsed().as_millis() as u64;
     Ok(summary)
@@ -222,7 +236,10 @@ pub fn index_repository(
 /// file under it): what a file watcher calls after a save, instead of a whole incremental
 /// run. Each path gets the treatment [`index_repository`] would give it: indexed when it is
 /// new or changed and the walk would return it (same ignore rules and limits), deleted
-/// from the index when it is gone or now excluded. Commits once, when something changed.
+/// from the index when it is gone or now excluded. Files are read and written as in a whole
+/// run (a file over 1 MiB chunked as it is stored, a group of chunks at a time); commits
+/// when something changed (and, for a big batch, every few thousand files or half a
+/// minute, as a run does).
 ///
 /// Vectors no chunk uses any more stay until the next [`Index::collect_garbage`] or full
 /// run, and the last-indexed time is left alone (this is not a full run). When the
@@ -242,6 +259,7 @@ pub fn index_paths(
         }
     }
     let started = Instant::now();
+    let options = &options.with_recorded_limit(index.meta());
     let mut summary = IndexSummary {
         model: embedder.map(|e| e.model_id().to_string()),
         repairs: index.take_repairs(),
@@ -250,53 +268,17 @@ pub fn index_paths(
     let known = known_under(index, paths)?;
     let walk = crate::walk::walk_paths(root, &options.walk, paths);
     summary.record_walk(&walk);
-    use rayon::iter::{IntoParallelRefIterator, ParallelIterator};
-    let outcomes: Vec<Outcome> = walk
-        .files
-        .par_iter()
-        .map(
-            |file| match read_and_chunk(file, known.get(&file.rel_path), options) {
-                // Few files at a time here (a watcher's batch): chunked whole, as before.
-                Outcome::Large(change) => chunk_large(file, change, options),
-                other => other,
-            },
-        )
-        .collect();
-    let mut keep = HashSet::new();
-    let mut changed = Vec::new();
-    for (file, outcome) in walk.files.iter().zip(outcomes) {
-        let path = &file.rel_path;
-        match outcome {
-            Outcome::Unchanged => {
-                summary.unchanged += 1;
-                keep.insert(path.clone());
-            }
-            Outcome::Changed(chunked) => changed.push(chunked),
-            Outcome::Large(_) => unreachable!("large files are chunked above"),
-            Outcome::Skipped(reason, message) => {
-                *summary
-                    .skipped
-                    .entry(reason.as_str().to_string())
-                    .or_default() += 1;
-                if let Some(message) = message {
-                    summary.problems.push(format!("{path}: {message}"));
-                    if known.contains_key(path) {
-                        keep.insert(path.clone());
-                    }
-                }
-            }
-        }
-    }
-    if let Some(embedder) = embedder {
-        embed_missing(index, &changed, embedder, &NoProgress, &mut summary)?;
-    }
-    for chunked in changed {
-        summary.indexed += 1;
-        summary.chunks += chunked.chunks.len() as u64;
-        summary.changed_paths.push(chunked.record.path.clone());
-        keep.insert(chunked.record.path.clone());
-        index.put_file(chunked.record, chunked.chunks)?;
-    }
+    // The same reading and writing as a whole run: a file over 1 MiB is chunked as it is
+    // stored, a group of chunks at a time, never held whole.
+    let keep = process_files(
+        index,
+        &walk.files,
+        &known,
+        options,
+        embedder,
+        &NoProgress,
+        &mut summary,
+    )?;
     for path in known.keys() {
         if !keep.contains(path.as_str()) {
             index.delete_file(path)?;
@@ -761,7 +743,7 @@ fn read_and_chunk(
 
 /// [`read_and_chunk`] for a file too big to hold whole: hashed in pieces (an unchanged
 /// file costs one buffer); a changed one comes back open, to be chunked by the writer as
-/// it is stored, or by [`chunk_large`].
+/// it is stored.
 fn check_large(file: &WalkedFile, mut large: LargeFile, known: Option<&FileRecord>) -> Outcome {
     match large.hash() {
         Ok(hash) if known.is_some_and(|k| k.hash == hash) => Outcome::Unchanged,
@@ -770,25 +752,6 @@ fn check_large(file: &WalkedFile, mut large: LargeFile, known: Option<&FileRecor
             mtime_ns: file.mtime_ns,
             size: file.size,
         }),
-        Err((reason, message)) => Outcome::Skipped(reason, message),
-    }
-}
-
-/// A large file's chunks, all of them: read line by line and cut as the lines come
-/// ([`StreamChunker`]); memory holds the chunks, never the file's bytes. For
-/// [`index_paths`], which re-indexes a few files at a time.
-fn chunk_large(file: &WalkedFile, mut change: LargeChange, options: &IndexOptions) -> Outcome {
-    let large = &mut change.large;
-    let result = large.head().and_then(|head| {
-        let mut chunker = StreamChunker::new(&file.rel_path, &head, &options.limits);
-        let mut chunks = Vec::new();
-        let (hash, size) = large.lines(&mut |line| chunker.push(line, &mut |c| chunks.push(c)))?;
-        let language = chunker.language().to_string();
-        chunker.finish(&mut |c| chunks.push(c));
-        Ok((hash, size, language, chunks))
-    });
-    match result {
-        Ok((hash, size, language, chunks)) => changed(file, hash, size, language, chunks),
         Err((reason, message)) => Outcome::Skipped(reason, message),
     }
 }
@@ -1010,8 +973,9 @@ mod tests {
 
     #[test]
     fn a_large_file_staged_as_it_is_read_is_stored_as_when_chunked_whole() {
-        // index_repository chunks a large file on the writer's side, a group at a time;
-        // index_paths chunks it whole first. Both must store the same thing, vectors too.
+        // Both a whole run and index_paths (the daemon's watcher batches) chunk a large file
+        // on the writer's side, a group at a time; compared with a run, index_paths must
+        // store the same thing, vectors too (index_paths used to chunk it whole).
         let dir = tempfile::tempdir().unwrap();
         let mut text = String::new();
         for i in 0..40_000 {
@@ -1069,6 +1033,81 @@ mod tests {
         let hit = &streamed.search(&request, None).unwrap()[0];
         let found = &chunks[hit.ordinal as usize];
         assert!(found.text.contains("item_39999"), "{found:?}");
+    }
+
+    /// An embedder that keeps the texts of each call.
+    struct RecordingEmbedder {
+        inner: HashEmbedder,
+        calls: Mutex<Vec<Vec<String>>>,
+    }
+
+    impl Embedder for RecordingEmbedder {
+        fn model_id(&self) -> &str {
+            self.inner.model_id()
+        }
+
+        fn dim(&self) -> usize {
+            self.inner.dim()
+        }
+
+        fn embed(&self, texts: &[String]) -> Result<Vec<Vec<f32>>> {
+            self.calls.lock().unwrap().push(texts.to_vec());
+            self.inner.embed(texts)
+        }
+    }
+
+    #[test]
+    fn index_paths_embeds_a_large_file_a_group_at_a_time_as_it_reads_it() {
+        // The daemon's watcher batches go through index_paths. A large file there used to be
+        // chunked whole, all its chunks held, then embedded shortest first across the whole
+        // file. Read chunk by chunk, the first embedding call holds only chunks of the
+        // file's first group. The file: long lines first, short ones after, so that the
+        // shortest chunks are at its end.
+        let dir = tempfile::tempdir().unwrap();
+        let mut text = String::new();
+        let long = "alpha beta gamma delta epsilon zeta eta theta iota kappa ".repeat(3);
+        for i in 0..3_000 {
+            text.push_str(&format!("early_{i} {long}\n"));
+        }
+        for i in 0..60_000 {
+            text.push_str(&format!("late_{i}\n"));
+        }
+        assert!(text.len() as u64 > crate::walk::STREAM_ABOVE);
+        std::fs::write(dir.path().join("huge.rs"), &text).unwrap();
+        let mut options = IndexOptions::default();
+        options.walk.max_file_size = 1 << 30;
+        options.limits.max_lines = 4;
+        let embedder = RecordingEmbedder {
+            inner: HashEmbedder::new(16),
+            calls: Mutex::new(Vec::new()),
+        };
+        let mut index = Index::in_memory().unwrap();
+        index.use_model(&embedder).unwrap();
+        let paths = ["huge.rs".to_string()];
+        let summary = index_paths(&mut index, dir.path(), &paths, &options, Some(&embedder)).unwrap();
+        assert_eq!(summary.indexed, 1);
+        let calls = embedder.calls.lock().unwrap();
+        let first_group = EMBED_GROUP_CHUNKS * 4; // lines in the first group
+        let line_of = |text: &str| -> usize {
+            // The search text is the path, a line break, then the chunk.
+            let body = text.split_once('\n').map_or(text, |(_, body)| body);
+            let word = body.split_whitespace().next().unwrap();
+            match word.split_once('_') {
+                Some(("early", n)) => n.parse().unwrap(),
+                Some(("late", n)) => 3_000 + n.parse::<usize>().unwrap(),
+                _ => panic!("{word}"),
+            }
+        };
+        for text in &calls[0] {
+            assert!(line_of(text) < first_group, "first call embeds {text:?}");
+        }
+        // Every chunk was embedded once, and the index holds the file as a run stores it.
+        let chunks = index.file_chunks("huge.rs").unwrap();
+        assert_eq!(calls.iter().map(Vec::len).sum::<usize>(), chunks.len());
+        let mut run = Index::in_memory().unwrap();
+        index_repository(&mut run, dir.path(), &options, Some(&embedder.inner), &NoProgress)
+            .unwrap();
+        assert_eq!(chunks, run.file_chunks("huge.rs").unwrap());
     }
 
     #[test]

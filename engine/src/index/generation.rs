@@ -53,6 +53,10 @@ pub struct Manifest {
     pub model: Option<ModelInfo>,
     /// When the last complete index run ended (seconds since the epoch).
     pub last_indexed: Option<u64>,
+    /// The size limit of the last complete index run (see [`crate::store::IndexMeta::max_file_size`]);
+    /// absent in manifests written before it was recorded.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_file_size: Option<u64>,
     /// Record segment files under `records/`, oldest first.
     pub records: Vec<String>,
     /// Files recorded.

@@ -720,6 +720,7 @@ impl Index {
             generation: generation::number_of(&name).expect("a generation name"),
             model: self.meta.model.clone().filter(|_| self.vectors.is_some()),
             last_indexed: self.meta.last_indexed,
+            max_file_size: self.meta.max_file_size,
             records: store.names(),
             files: store.count(Area::Files),
             chunks: self.lexical.num_chunks(),
@@ -764,10 +765,11 @@ impl Index {
         Ok(removed)
     }
 
-    /// Records that an index run completed now, commits and publishes (a rebuild's
-    /// generation becomes visible here, complete).
-    pub fn mark_indexed(&mut self, unix_seconds: u64) -> Result<()> {
+    /// Records that an index run with the size limit `max_file_size` completed now,
+    /// commits and publishes (a rebuild's generation becomes visible here, complete).
+    pub fn mark_indexed(&mut self, unix_seconds: u64, max_file_size: u64) -> Result<()> {
         self.meta.last_indexed = Some(unix_seconds);
+        self.meta.max_file_size = Some(max_file_size);
         self.dirty = true;
         if let Location::Writer(writer) = &mut self.location {
             writer.publish_each_commit = true;
@@ -869,6 +871,7 @@ fn new_meta() -> IndexMeta {
         format_version: FORMAT_VERSION,
         model: None,
         last_indexed: None,
+        max_file_size: None,
     }
 }
 
@@ -877,6 +880,7 @@ fn meta_of(manifest: &Manifest) -> IndexMeta {
         format_version: manifest.format_version,
         model: manifest.model.clone(),
         last_indexed: manifest.last_indexed,
+        max_file_size: manifest.max_file_size,
     }
 }
 

@@ -53,7 +53,10 @@ fn find_with(rules: &rules::Rules, text: &str) -> Vec<Finding> {
             let target = caps
                 .name("secret")
                 .unwrap_or_else(|| caps.get(0).expect("group 0 always exists"));
-            if target.is_empty() || target.as_str().contains("redacted:") {
+            if target.is_empty()
+                || target.as_str().contains("redacted:")
+                || !rule.accepts(&caps, target.as_str())
+            {
                 continue;
             }
             found.push(Finding {

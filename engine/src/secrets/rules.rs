@@ -35,6 +35,22 @@ pub struct RuleSpec {
     pub keywords: Vec<String>,
     /// The pattern; its `secret` group (or the whole match) is masked.
     pub regex: String,
+    /// Least Shannon entropy (bits per character) of the masked part: a lower one is
+    /// not masked (words, repeated characters, placeholders).
+    #[serde(default)]
+    pub entropy: Option<f64>,
+    /// Lowercase words a masked part never holds (`example`, `test`...): one that holds
+    /// one is not masked.
+    #[serde(default)]
+    pub stopwords: Vec<String>,
+    /// Patterns of masked parts that are no secret (identifiers, paths): one that matches
+    /// is not masked.
+    #[serde(default)]
+    pub allow: Vec<String>,
+    /// Patterns of the `name` group (what the value is given to) under which nothing is
+    /// masked (`public_key`, `key_id`, `token_type`...).
+    #[serde(default)]
+    pub allow_name: Vec<String>,
     /// Texts the rule must mask (checked by the rule tests).
     #[serde(default)]
     #[cfg_attr(not(test), allow(dead_code))]
@@ -58,6 +74,12 @@ pub struct Rule {
     pattern: String,
     /// The compiled pattern, once a text has woken the rule.
     regex: OnceLock<Regex>,
+    entropy: Option<f64>,
+    stopwords: Vec<String>,
+    allow: Vec<String>,
+    allow_name: Vec<String>,
+    /// `allow` and `allow_name` compiled, on first use.
+    allowed: OnceLock<(Vec<Regex>, Vec<Regex>)>,
 }
 
 impl Rule {
@@ -70,6 +92,44 @@ impl Rule {
             Regex::new(&self.pattern)
                 .unwrap_or_else(|e| panic!("rule {} has an invalid regex: {e}", self.id))
         })
+    }
+
+    /// Whether the match `caps` (of [`Rule::regex`]) with masked part `secret` is one the
+    /// rule masks: its entropy, stopwords and allow patterns (see [`RuleSpec`]).
+    pub fn accepts(&self, caps: &regex::Captures<'_>, secret: &str) -> bool {
+        if self
+            .entropy
+            .is_some_and(|least| shannon_entropy(secret) < least)
+        {
+            return false;
+        }
+        if !self.stopwords.is_empty() {
+            let lower = secret.to_ascii_lowercase();
+            if self.stopwords.iter().any(|w| lower.contains(w.as_str())) {
+                return false;
+            }
+        }
+        if self.allow.is_empty() && self.allow_name.is_empty() {
+            return true;
+        }
+        let (allow, allow_name) = self.allowed.get_or_init(|| {
+            let compile = |patterns: &[String]| -> Vec<Regex> {
+                patterns
+                    .iter()
+                    .map(|p| {
+                        Regex::new(p).unwrap_or_else(|e| {
+                            panic!("rule {} has an invalid allow pattern: {e}", self.id)
+                        })
+                    })
+                    .collect()
+            };
+            (compile(&self.allow), compile(&self.allow_name))
+        });
+        if allow.iter().any(|r| r.is_match(secret)) {
+            return false;
+        }
+        let name = caps.name("name").map_or("", |m| m.as_str());
+        !allow_name.iter().any(|r| r.is_match(name))
     }
 
     /// Whether the pattern has been compiled.
@@ -140,6 +200,11 @@ impl Rules {
                 id: spec.id,
                 pattern: spec.regex,
                 regex: OnceLock::new(),
+                entropy: spec.entropy,
+                stopwords: spec.stopwords,
+                allow: spec.allow,
+                allow_name: spec.allow_name,
+                allowed: OnceLock::new(),
             })
             .collect();
         Rules {
@@ -217,4 +282,24 @@ impl Rules {
         }
         active
     }
+}
+
+/// Shannon entropy of `text`'s characters, in bits per character.
+pub fn shannon_entropy(text: &str) -> f64 {
+    let mut counts = std::collections::HashMap::new();
+    let mut total = 0usize;
+    for c in text.chars() {
+        *counts.entry(c).or_insert(0usize) += 1;
+        total += 1;
+    }
+    if total == 0 {
+        return 0.0;
+    }
+    counts
+        .values()
+        .map(|&n| {
+            let p = n as f64 / total as f64;
+            -p * p.log2()
+        })
+        .sum()
 }

@@ -52,6 +52,12 @@ pub struct IndexMeta {
     pub model: Option<ModelInfo>,
     /// When the last index run completed (seconds since the epoch), if one did.
     pub last_indexed: Option<u64>,
+    /// The size limit in bytes of the last complete index run (files above it were
+    /// skipped), if one recorded it: freshness checks and watcher updates walk with at
+    /// least this limit, so a file indexed with `ctx index --max-file-size N` is kept and
+    /// refreshed rather than taken for deleted.
+    #[serde(default)]
+    pub max_file_size: Option<u64>,
 }
 
 fn encode<T: Serialize>(value: &T) -> Vec<u8> {

@@ -44,6 +44,15 @@ const MAX_DEPTH: usize = 8;
 /// A loop body is analysed once per value of its list, up to this many values.
 const MAX_LOOP_VALUES: usize = 16;
 
+/// Work bounds of one command line, whatever its nesting: scripts analysed in a wrapper
+/// (function calls, `bash -c`, `eval`, aliases) and blocks of statements walked (loop
+/// bodies once per value). Depth alone does not bound the work: a function that calls
+/// itself twenty times runs 20^8 times within [`MAX_DEPTH`] (a fuzzed hook command took
+/// all memory), and so do loops nested in loops. Past either bound the rest is reported
+/// as one invocation of the shell with an unanalysed script, as past [`MAX_DEPTH`].
+const MAX_NESTED_SCRIPTS: usize = 1_000;
+const MAX_BLOCKS: usize = 20_000;
+
 /// Analyses `command` as run in `ctx` (repository root and working directory).
 pub fn analyze(command: &str, ctx: &PathContext) -> ActionFacts {
     let mut walker = Walker::new();
@@ -228,6 +237,10 @@ struct Walker {
     /// Aliases being expanded (an alias is not expanded inside itself).
     expanding: Vec<String>,
     depth: usize,
+    /// Scripts analysed in a wrapper so far (see [`MAX_NESTED_SCRIPTS`]).
+    nested_scripts: usize,
+    /// Blocks of statements walked so far (see [`MAX_BLOCKS`]).
+    blocks: usize,
     interpreters: interp::Parsers,
 }
 
@@ -247,6 +260,8 @@ impl Walker {
             aliases: HashMap::new(),
             expanding: Vec::new(),
             depth: 0,
+            nested_scripts: 0,
+            blocks: 0,
             interpreters: interp::Parsers::default(),
         }
     }
@@ -274,28 +289,45 @@ impl Walker {
         if positional.is_some() {
             inner.positional = positional;
         }
-        if self.depth >= MAX_DEPTH {
-            self.facts.invocations.push(Invocation {
-                program: "sh".into(),
-                args: vec!["-c".into(), script.to_string()],
-                raw: collapse_whitespace(script),
-                wrappers: inner.wrappers,
-                piped_input: false,
-                cwd: Some(frame.cwd_text()),
-                from_code: frame.in_code,
-                background: false,
-            });
+        if self.depth >= MAX_DEPTH
+            || self.nested_scripts >= MAX_NESTED_SCRIPTS
+            || self.blocks >= MAX_BLOCKS
+        {
+            self.unanalysed(script, inner.wrappers, frame);
             return Out::Unknown;
         }
+        self.nested_scripts += 1;
         self.depth += 1;
         let out = self.script(script, &mut inner, stdin);
         self.depth -= 1;
         out
     }
 
+    /// Reports `script` as run by a shell, not analysed (past a depth or work bound).
+    fn unanalysed(&mut self, script: &str, wrappers: Vec<String>, frame: &Frame) {
+        self.facts.invocations.push(Invocation {
+            program: "sh".into(),
+            args: vec!["-c".into(), script.to_string()],
+            raw: collapse_whitespace(script),
+            wrappers,
+            piped_input: false,
+            cwd: Some(frame.cwd_text()),
+            from_code: frame.in_code,
+            background: false,
+        });
+    }
+
     /// Walks the named children of `node` in order; returns their combined output. A child
     /// followed by `&` runs in the background: its invocations say so.
     fn statements(&mut self, node: Node, src: &str, frame: &mut Frame, stdin: &Stdin) -> Out {
+        self.blocks += 1;
+        if self.blocks > MAX_BLOCKS {
+            if self.blocks == MAX_BLOCKS + 1 {
+                let wrappers = frame.wrappers.clone();
+                self.unanalysed(&src[node.byte_range()], wrappers, frame);
+            }
+            return Out::Unknown;
+        }
         let mut cursor = node.walk();
         let children: Vec<Node> = node.children(&mut cursor).collect();
         let mut out = Out::Known(String::new());

@@ -829,3 +829,35 @@ fn reads_follow_cd_and_input_redirections() {
     );
     assert!(effects("sh -c 'echo hi' < /dev/null").is_empty());
 }
+
+/// Fuzzing (benches/fuzz.rs) found a hook command that took all memory: a function whose
+/// body calls it again many times runs (calls)^MAX_DEPTH times. The work is bounded, the
+/// commands seen before the bound are still reported, and the rest is an unanalysed shell.
+#[test]
+fn self_calling_functions_and_nested_loops_are_analysed_within_bounds() {
+    let calls = " f;".repeat(30);
+    let recursive = format!("f() {{ rm -rf \"$1\";{calls} }}; f /tmp/x");
+    let loops = (0..10).fold("echo hit".to_string(), |body, i| {
+        format!("for v{i} in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16; do {body}; done")
+    });
+    let fuzzed = String::from_utf8_lossy(include_bytes!(
+        "../../../tests/fixtures/fuzz/shell-self-calls.bin"
+    ))
+    .into_owned();
+    for command in [recursive.as_str(), loops.as_str(), fuzzed.as_str()] {
+        let started = std::time::Instant::now();
+        let facts = facts(command);
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "{:?} for {command:?}",
+            started.elapsed()
+        );
+        assert!(facts.invocations.len() < 100_000, "{}", facts.invocations.len());
+        assert!(
+            facts.invocations.iter().any(|i| i.program == "sh"),
+            "the unanalysed rest is reported: {command:?}"
+        );
+    }
+    assert!(runs(&recursive).iter().any(|r| r.starts_with("rm")), "{:?}", runs(&recursive));
+    assert!(runs(&loops).iter().any(|r| r.starts_with("echo")));
+}
