@@ -4,7 +4,8 @@
 //! chunk. It prints, per repository, the chunks and how many the filter would mask, by
 //! kind, then every finding of the kinds named in `CTX_FP_SHOW` (default
 //! `generic-secret`), with its place, its name and a shortened value, for review by hand:
-//! whether the chunk holds a secret or not is a judgement, recorded with the run.
+//! whether the chunk holds a secret or not is a judgement, recorded with the run. It also
+//! counts the chunks masked only by those kinds (what they add to the other detectors).
 
 use ctx_engine::secrets::find_secrets;
 use ctx_indexers::chunk::{chunk_file, ChunkLimits};
@@ -42,6 +43,8 @@ fn main() {
         let (mut files, mut chunks) = (0u64, 0u64);
         let mut masked_chunks: BTreeMap<String, u64> = BTreeMap::new();
         let mut shown = Vec::new();
+        // Chunks whose every finding is of a shown kind: masked because of those kinds only.
+        let mut only_shown = 0u64;
         for file in &walked.files {
             let ReadOutcome::Text(bytes) = read_file(file, WalkOptions::default().max_file_size)
             else {
@@ -54,6 +57,9 @@ fn main() {
                 let mut kinds: Vec<&str> = found.iter().map(|f| f.kind.as_str()).collect();
                 kinds.sort();
                 kinds.dedup();
+                if !kinds.is_empty() && kinds.iter().all(|k| show.iter().any(|s| s == k)) {
+                    only_shown += 1;
+                }
                 for kind in kinds {
                     *masked_chunks.entry(kind.to_string()).or_default() += 1;
                 }
@@ -81,8 +87,9 @@ fn main() {
         }
         let any: u64 = masked_chunks.values().sum();
         println!(
-            "{}: {files} files, {chunks} chunks; chunks with a finding, by kind: {masked_chunks:?} ({any} in all)",
-            root.display()
+            "{}: {files} files, {chunks} chunks; chunks with a finding, by kind: {masked_chunks:?} ({any} in all); {only_shown} chunks masked only by {}",
+            root.display(),
+            show.join(",")
         );
         for line in shown {
             println!("{line}");

@@ -45,13 +45,14 @@ const MAX_DEPTH: usize = 8;
 const MAX_LOOP_VALUES: usize = 16;
 
 /// Work bounds of one command line, whatever its nesting: scripts analysed in a wrapper
-/// (function calls, `bash -c`, `eval`, aliases) and blocks of statements walked (loop
-/// bodies once per value). Depth alone does not bound the work: a function that calls
-/// itself twenty times runs 20^8 times within [`MAX_DEPTH`] (a fuzzed hook command took
-/// all memory), and so do loops nested in loops. Past either bound the rest is reported
-/// as one invocation of the shell with an unanalysed script, as past [`MAX_DEPTH`].
+/// (function calls, `bash -c`, `eval`, aliases) and statements walked (a loop body's once
+/// per value). Depth alone does not bound the work: a function that calls itself twenty
+/// times runs 20^8 times within [`MAX_DEPTH`] (fuzzed hook commands took all memory), and
+/// so do loops nested in loops. Past either bound the analysis stops: the script it was in
+/// is reported once as an invocation of the shell with an unanalysed script, as past
+/// [`MAX_DEPTH`], and what was found before stays.
 const MAX_NESTED_SCRIPTS: usize = 1_000;
-const MAX_BLOCKS: usize = 20_000;
+const MAX_STATEMENTS: usize = 50_000;
 
 /// Analyses `command` as run in `ctx` (repository root and working directory).
 pub fn analyze(command: &str, ctx: &PathContext) -> ActionFacts {
@@ -239,8 +240,12 @@ struct Walker {
     depth: usize,
     /// Scripts analysed in a wrapper so far (see [`MAX_NESTED_SCRIPTS`]).
     nested_scripts: usize,
-    /// Blocks of statements walked so far (see [`MAX_BLOCKS`]).
-    blocks: usize,
+    /// Statements walked so far (see [`MAX_STATEMENTS`]).
+    statements: usize,
+    /// A work bound was reached: nothing more is analysed.
+    exhausted: bool,
+    /// Unanalysed scripts reported (hashes of script and wrappers): each once.
+    reported: HashSet<u64>,
     interpreters: interp::Parsers,
 }
 
@@ -261,7 +266,9 @@ impl Walker {
             expanding: Vec::new(),
             depth: 0,
             nested_scripts: 0,
-            blocks: 0,
+            statements: 0,
+            exhausted: false,
+            reported: HashSet::new(),
             interpreters: interp::Parsers::default(),
         }
     }
@@ -289,10 +296,13 @@ impl Walker {
         if positional.is_some() {
             inner.positional = positional;
         }
-        if self.depth >= MAX_DEPTH
-            || self.nested_scripts >= MAX_NESTED_SCRIPTS
-            || self.blocks >= MAX_BLOCKS
-        {
+        if self.exhausted {
+            return Out::Unknown;
+        }
+        if self.nested_scripts >= MAX_NESTED_SCRIPTS {
+            self.exhausted = true;
+        }
+        if self.depth >= MAX_DEPTH || self.exhausted {
             self.unanalysed(script, inner.wrappers, frame);
             return Out::Unknown;
         }
@@ -303,8 +313,14 @@ impl Walker {
         out
     }
 
-    /// Reports `script` as run by a shell, not analysed (past a depth or work bound).
+    /// Reports `script` as run by a shell, not analysed (past a depth or work bound), once.
     fn unanalysed(&mut self, script: &str, wrappers: Vec<String>, frame: &Frame) {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        (script, &wrappers).hash(&mut hasher);
+        if !self.reported.insert(hasher.finish()) {
+            return;
+        }
         self.facts.invocations.push(Invocation {
             program: "sh".into(),
             args: vec!["-c".into(), script.to_string()],
@@ -320,18 +336,22 @@ impl Walker {
     /// Walks the named children of `node` in order; returns their combined output. A child
     /// followed by `&` runs in the background: its invocations say so.
     fn statements(&mut self, node: Node, src: &str, frame: &mut Frame, stdin: &Stdin) -> Out {
-        self.blocks += 1;
-        if self.blocks > MAX_BLOCKS {
-            if self.blocks == MAX_BLOCKS + 1 {
-                let wrappers = frame.wrappers.clone();
-                self.unanalysed(&src[node.byte_range()], wrappers, frame);
-            }
+        if self.exhausted {
             return Out::Unknown;
         }
         let mut cursor = node.walk();
         let children: Vec<Node> = node.children(&mut cursor).collect();
         let mut out = Out::Known(String::new());
         for (i, child) in children.iter().enumerate().filter(|(_, c)| c.is_named()) {
+            self.statements += 1;
+            if self.statements > MAX_STATEMENTS {
+                self.exhausted = true;
+            }
+            if self.exhausted {
+                let wrappers = frame.wrappers.clone();
+                self.unanalysed(&src[node.byte_range()], wrappers, frame);
+                return Out::Unknown;
+            }
             let first = self.facts.invocations.len();
             let next = self.statement(*child, src, frame, stdin.clone());
             if children.get(i + 1).is_some_and(|n| n.kind() == "&") {
