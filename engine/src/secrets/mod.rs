@@ -8,7 +8,10 @@
 //!   Azure, GitHub, GitLab, Slack, Stripe, OpenAI, Anthropic...), JWTs, connection-string
 //!   passwords, `Authorization` headers, passwords on command lines, password hashes;
 //! - secrets given to a name (`SECRET_KEY = '…'`, `MYSQL_ROOT_PASSWORD: …`,
-//!   `"client_secret": "…"`): see [`assignment`].
+//!   `"client_secret": "…"`): see [`assignment`];
+//! - any provider's token given to a key-ish name (`airbrakeProjectKey: "…"`,
+//!   `token for pagerduty: …`): the `generic-secret` rule, by entropy, alphabet and length,
+//!   with stopwords and allow patterns for identifiers and paths.
 //!
 //! A secret is replaced by `[redacted:KIND]`; the text keeps its number of lines, so line
 //! numbers stay right. Files that hold secrets as a whole ([`is_secret_file`]) are not
@@ -26,6 +29,10 @@ use serde_json::Value;
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::ops::Range;
+
+/// The kind of the generic detector of `rules.toml` (a key-ish name given a high-entropy
+/// token), which gives way to any other detector finding the same secret.
+const GENERIC: &str = "generic-secret";
 
 /// Counts of masked secrets by kind.
 pub type SecretCounts = BTreeMap<String, u32>;
@@ -71,11 +78,14 @@ fn find_with(rules: &rules::Rules, text: &str) -> Vec<Finding> {
             range,
         }));
     }
+    // The earliest, then the longest; at the same place a named detector before the
+    // generic one, so the kind says what the secret is when both find it.
     found.sort_by(|a, b| {
         a.range
             .start
             .cmp(&b.range.start)
             .then(b.range.end.cmp(&a.range.end))
+            .then((a.kind == GENERIC).cmp(&(b.kind == GENERIC)))
     });
     let mut kept: Vec<Finding> = Vec::with_capacity(found.len());
     for finding in found {
