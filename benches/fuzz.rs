@@ -85,7 +85,12 @@ fn mutate(rng: &mut Lcg, input: &[u8], seeds: &[Vec<u8>], tokens: &[&str]) -> Ve
                 let piece = out[start..end].to_vec();
                 let most = if rng.below(10) == 0 { 2000 } else { 20 };
                 let times = 1 + rng.below(most);
-                let repeated: Vec<u8> = piece.iter().copied().cycle().take(piece.len() * times).collect();
+                let repeated: Vec<u8> = piece
+                    .iter()
+                    .copied()
+                    .cycle()
+                    .take(piece.len() * times)
+                    .collect();
                 out.splice(at..at, repeated);
             }
             4 => {
@@ -99,8 +104,17 @@ fn mutate(rng: &mut Lcg, input: &[u8], seeds: &[Vec<u8>], tokens: &[&str]) -> Ve
             5 if !out.is_empty() => out.truncate(rng.below(out.len())),
             _ => {
                 let token = rng.pick(tokens).as_bytes().to_vec();
-                let times = if rng.below(20) == 0 { 1 + rng.below(300) } else { 1 };
-                let repeated: Vec<u8> = token.iter().copied().cycle().take(token.len() * times).collect();
+                let times = if rng.below(20) == 0 {
+                    1 + rng.below(300)
+                } else {
+                    1
+                };
+                let repeated: Vec<u8> = token
+                    .iter()
+                    .copied()
+                    .cycle()
+                    .take(token.len() * times)
+                    .collect();
                 out.splice(at..at, repeated);
             }
         }
@@ -130,7 +144,10 @@ fn start_watchdog() {
         std::thread::sleep(Duration::from_secs(1));
         if let Some((started, input)) = CALL_STARTED.lock().unwrap().as_ref() {
             if started.elapsed() > HANG {
-                println!("hang: a call has run {HANG:?}; its input is {}", input.display());
+                println!(
+                    "hang: a call has run {HANG:?}; its input is {}",
+                    input.display()
+                );
                 std::process::exit(3);
             }
         }
@@ -181,7 +198,10 @@ fn fuzz(
             tally.slow += 1;
             let file = out_dir.join(format!("{name}-slow-{}.bin", tally.slow));
             std::fs::write(&file, &input).unwrap();
-            println!("  {name}: slow input ({took:.1?}) written to {}", file.display());
+            println!(
+                "  {name}: slow input ({took:.1?}) written to {}",
+                file.display()
+            );
         }
         if result.is_err() {
             let message = LAST_PANIC.lock().unwrap().take().unwrap_or_default();
@@ -243,27 +263,158 @@ fn shell_seeds() -> Vec<Vec<u8>> {
 }
 
 const SHELL_TOKENS: &[&str] = &[
-    "$(", ")", "`", "'", "\"", "\\", "<<EOF\n", "\nEOF\n", "<<-'X'\n", "\nX\n", "<<<", "|", "||",
-    "&&", ";", "&", "{ ", " }", "(", "${", "${x:-", "${!x}", "${x//a/b}", "}", "$((", "))",
-    "[[ ", " ]]", "for x in a b; do ", "; done", "while true; do ", "case $x in a) ", ";; esac",
-    "if x; then ", "; fi", "function f { ", "f() { ", "f; ", "eval ", "bash -c '", "sh -c \"",
-    "xargs ", "find . -exec ", " {} +", " \\;", "env -i ", "sudo ", "rm -rf ", "> /dev/null",
-    "2>&1", "<(", ">(", "\n", "#", "~", "*", "?", "[a-z]", "!", "$@", "$1", "alias x=",
-    "python3 -c '", "node -e '", "perl -e '", "git ", "-C ", "--", "\t", "\0", "é", "\u{202e}",
-    "$'\\x72m'", "\"$x\"", "x=1 ", "export ", "source ", ". ", "exec ", "command ", "\\\n",
+    "$(",
+    ")",
+    "`",
+    "'",
+    "\"",
+    "\\",
+    "<<EOF\n",
+    "\nEOF\n",
+    "<<-'X'\n",
+    "\nX\n",
+    "<<<",
+    "|",
+    "||",
+    "&&",
+    ";",
+    "&",
+    "{ ",
+    " }",
+    "(",
+    "${",
+    "${x:-",
+    "${!x}",
+    "${x//a/b}",
+    "}",
+    "$((",
+    "))",
+    "[[ ",
+    " ]]",
+    "for x in a b; do ",
+    "; done",
+    "while true; do ",
+    "case $x in a) ",
+    ";; esac",
+    "if x; then ",
+    "; fi",
+    "function f { ",
+    "f() { ",
+    "f; ",
+    "eval ",
+    "bash -c '",
+    "sh -c \"",
+    "xargs ",
+    "find . -exec ",
+    " {} +",
+    " \\;",
+    "env -i ",
+    "sudo ",
+    "rm -rf ",
+    "> /dev/null",
+    "2>&1",
+    "<(",
+    ">(",
+    "\n",
+    "#",
+    "~",
+    "*",
+    "?",
+    "[a-z]",
+    "!",
+    "$@",
+    "$1",
+    "alias x=",
+    "python3 -c '",
+    "node -e '",
+    "perl -e '",
+    "git ",
+    "-C ",
+    "--",
+    "\t",
+    "\0",
+    "é",
+    "\u{202e}",
+    "$'\\x72m'",
+    "\"$x\"",
+    "x=1 ",
+    "export ",
+    "source ",
+    ". ",
+    "exec ",
+    "command ",
+    "\\\n",
 ];
 
 const JSON_TOKENS: &[&str] = &[
-    "{", "}", "[", "]", ",", ":", "\"", "\\", "\\u0000", "\\ud800", "null", "true", "1e999",
-    "-0", "\"tool_input\":", "\"command\":", "\"file_path\":", "\"hook_event_name\":",
-    "\"PreToolUse\"", "\"Bash\"", "\"Write\"", "\"Edit\"", "é", "\n",
+    "{",
+    "}",
+    "[",
+    "]",
+    ",",
+    ":",
+    "\"",
+    "\\",
+    "\\u0000",
+    "\\ud800",
+    "null",
+    "true",
+    "1e999",
+    "-0",
+    "\"tool_input\":",
+    "\"command\":",
+    "\"file_path\":",
+    "\"hook_event_name\":",
+    "\"PreToolUse\"",
+    "\"Bash\"",
+    "\"Write\"",
+    "\"Edit\"",
+    "é",
+    "\n",
 ];
 
 const CODE_TOKENS: &[&str] = &[
-    "{", "}", "(", ")", "[", "]", "\"", "'", "`", "/*", "*/", "//", "#", "```", "\n", "\r\n",
-    "\r", "\t", "    ", "fn ", "def ", "class ", "function ", "impl ", "struct ", "<<<",
-    "\"\"\"", "\0", "\u{feff}", "é", "\u{10ffff}", "\n# ", "\n## ", "\n---\n", "<!--", "-->",
-    "#!/bin/sh\n", "#!/usr/bin/env python3\n", "package main\n", "namespace X {", "=>",
+    "{",
+    "}",
+    "(",
+    ")",
+    "[",
+    "]",
+    "\"",
+    "'",
+    "`",
+    "/*",
+    "*/",
+    "//",
+    "#",
+    "```",
+    "\n",
+    "\r\n",
+    "\r",
+    "\t",
+    "    ",
+    "fn ",
+    "def ",
+    "class ",
+    "function ",
+    "impl ",
+    "struct ",
+    "<<<",
+    "\"\"\"",
+    "\0",
+    "\u{feff}",
+    "é",
+    "\u{10ffff}",
+    "\n# ",
+    "\n## ",
+    "\n---\n",
+    "<!--",
+    "-->",
+    "#!/bin/sh\n",
+    "#!/usr/bin/env python3\n",
+    "package main\n",
+    "namespace X {",
+    "=>",
 ];
 
 /// Hook events to start from: the drift corpus's events (Claude's shape), each also in the
@@ -306,13 +457,34 @@ fn hook_seeds(root: &Path) -> Vec<(Agent, Value)> {
         seeds.push((Agent::Cursor, cursor));
     }
     for (agent, event) in [
-        (Agent::Claude, json!({"session_id": "fuzz", "cwd": cwd, "hook_event_name": "UserPromptSubmit", "prompt": "fix the tests"})),
-        (Agent::Claude, json!({"session_id": "fuzz", "cwd": cwd, "hook_event_name": "SessionStart", "source": "startup"})),
-        (Agent::Claude, json!({"session_id": "fuzz", "cwd": cwd, "hook_event_name": "PostToolUse", "tool_name": "Bash", "tool_input": {"command": "ls"}, "tool_response": {"stdout": "a"}})),
-        (Agent::Claude, json!({"session_id": "fuzz", "cwd": cwd, "hook_event_name": "PreToolUse", "tool_name": "mcp__fs__write", "tool_input": {"path": "a.txt", "content": "x"}})),
-        (Agent::Gemini, json!({"session_id": "fuzz", "cwd": cwd, "hook_event_name": "BeforeModel"})),
-        (Agent::Cursor, json!({"hook_event_name": "beforeSubmitPrompt", "prompt": "hi", "workspace_roots": [cwd]})),
-        (Agent::Cursor, json!({"hook_event_name": "stop", "status": "completed"})),
+        (
+            Agent::Claude,
+            json!({"session_id": "fuzz", "cwd": cwd, "hook_event_name": "UserPromptSubmit", "prompt": "fix the tests"}),
+        ),
+        (
+            Agent::Claude,
+            json!({"session_id": "fuzz", "cwd": cwd, "hook_event_name": "SessionStart", "source": "startup"}),
+        ),
+        (
+            Agent::Claude,
+            json!({"session_id": "fuzz", "cwd": cwd, "hook_event_name": "PostToolUse", "tool_name": "Bash", "tool_input": {"command": "ls"}, "tool_response": {"stdout": "a"}}),
+        ),
+        (
+            Agent::Claude,
+            json!({"session_id": "fuzz", "cwd": cwd, "hook_event_name": "PreToolUse", "tool_name": "mcp__fs__write", "tool_input": {"path": "a.txt", "content": "x"}}),
+        ),
+        (
+            Agent::Gemini,
+            json!({"session_id": "fuzz", "cwd": cwd, "hook_event_name": "BeforeModel"}),
+        ),
+        (
+            Agent::Cursor,
+            json!({"hook_event_name": "beforeSubmitPrompt", "prompt": "hi", "workspace_roots": [cwd]}),
+        ),
+        (
+            Agent::Cursor,
+            json!({"hook_event_name": "stop", "status": "completed"}),
+        ),
     ] {
         seeds.push((agent, event));
     }
@@ -363,8 +535,17 @@ fn mutate_at(rng: &mut Lcg, node: &mut Value, depth: usize, shell: &[Vec<u8>]) {
         _ => {
             if let Value::Object(map) = node {
                 let keys = [
-                    "tool_input", "command", "file_path", "content", "cwd", "hook_event_name",
-                    "tool_name", "edits", "old_string", "new_string", "turn_id",
+                    "tool_input",
+                    "command",
+                    "file_path",
+                    "content",
+                    "cwd",
+                    "hook_event_name",
+                    "tool_name",
+                    "edits",
+                    "old_string",
+                    "new_string",
+                    "turn_id",
                 ];
                 map.remove(*rng.pick(&keys));
                 return;
@@ -412,7 +593,10 @@ any_flags = ["--force", "-f"]
     .unwrap();
     let seeds = hook_seeds(root);
     let shell = shell_seeds();
-    let seed_bytes: Vec<Vec<u8>> = seeds.iter().map(|(_, v)| v.to_string().into_bytes()).collect();
+    let seed_bytes: Vec<Vec<u8>> = seeds
+        .iter()
+        .map(|(_, v)| v.to_string().into_bytes())
+        .collect();
     let options = HookOptions {
         root: Some(root.to_path_buf()),
         start_dir: root.to_path_buf(),
@@ -499,8 +683,30 @@ fn chunk_seeds() -> Vec<Vec<u8>> {
 }
 
 const EXTENSIONS: &[&str] = &[
-    "rs", "py", "js", "jsx", "ts", "tsx", "go", "java", "c", "h", "cpp", "hpp", "cs", "rb", "sh",
-    "md", "mdc", "txt", "rst", "toml", "json", "yaml", "", "unknownext",
+    "rs",
+    "py",
+    "js",
+    "jsx",
+    "ts",
+    "tsx",
+    "go",
+    "java",
+    "c",
+    "h",
+    "cpp",
+    "hpp",
+    "cs",
+    "rb",
+    "sh",
+    "md",
+    "mdc",
+    "txt",
+    "rst",
+    "toml",
+    "json",
+    "yaml",
+    "",
+    "unknownext",
 ];
 
 fn chunk_target(secs: u64, out_dir: &Path) -> bool {

@@ -262,7 +262,11 @@ mod tests {
         assert_eq!(index.meta().max_file_size, Some(10_000));
         let mut small = IndexOptions::default();
         small.walk.max_file_size = 100;
-        write(root, "src/big.py", &format!("{big}def changed_big():\n    pass\n"));
+        write(
+            root,
+            "src/big.py",
+            &format!("{big}def changed_big():\n    pass\n"),
+        );
         let (index, fresh) = refresh(index, root, &small, None).unwrap();
         assert!(
             matches!(fresh, Freshness::Refreshed(ref s) if s.indexed == 1 && s.deleted == 0),
@@ -271,7 +275,11 @@ mod tests {
         let chunks = index.file_chunks("src/big.py").unwrap();
         assert!(chunks.iter().any(|c| c.text.contains("changed_big")));
         drop(index);
-        write(root, "src/big.py", &format!("{big}def again_big():\n    pass\n"));
+        write(
+            root,
+            "src/big.py",
+            &format!("{big}def again_big():\n    pass\n"),
+        );
         let mut writer = Index::create(root).unwrap();
         let paths = ["src/big.py".to_string()];
         let summary = index_paths(&mut writer, root, &paths, &small, None).unwrap();

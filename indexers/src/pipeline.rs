@@ -1084,7 +1084,8 @@ mod tests {
         let mut index = Index::in_memory().unwrap();
         index.use_model(&embedder).unwrap();
         let paths = ["huge.rs".to_string()];
-        let summary = index_paths(&mut index, dir.path(), &paths, &options, Some(&embedder)).unwrap();
+        let summary =
+            index_paths(&mut index, dir.path(), &paths, &options, Some(&embedder)).unwrap();
         assert_eq!(summary.indexed, 1);
         let calls = embedder.calls.lock().unwrap();
         let first_group = EMBED_GROUP_CHUNKS * 4; // lines in the first group
@@ -1105,8 +1106,14 @@ mod tests {
         let chunks = index.file_chunks("huge.rs").unwrap();
         assert_eq!(calls.iter().map(Vec::len).sum::<usize>(), chunks.len());
         let mut run = Index::in_memory().unwrap();
-        index_repository(&mut run, dir.path(), &options, Some(&embedder.inner), &NoProgress)
-            .unwrap();
+        index_repository(
+            &mut run,
+            dir.path(),
+            &options,
+            Some(&embedder.inner),
+            &NoProgress,
+        )
+        .unwrap();
         assert_eq!(chunks, run.file_chunks("huge.rs").unwrap());
     }
 

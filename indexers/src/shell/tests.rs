@@ -869,6 +869,10 @@ fn self_calling_functions_and_nested_loops_are_analysed_within_bounds() {
             );
         }
     }
-    assert!(runs(&recursive).iter().any(|r| r.starts_with("rm")), "{:?}", runs(&recursive));
+    assert!(
+        runs(&recursive).iter().any(|r| r.starts_with("rm")),
+        "{:?}",
+        runs(&recursive)
+    );
     assert!(runs(&loops).iter().any(|r| r.starts_with("echo")));
 }
