@@ -843,12 +843,10 @@ fn self_calling_functions_and_nested_loops_are_analysed_within_bounds() {
     let fuzzed: Vec<String> = [
         &include_bytes!("../../../tests/fixtures/fuzz/shell-self-calls.bin")[..],
         &include_bytes!("../../../tests/fixtures/fuzz/shell-many-self-calls.bin")[..],
-        &include_bytes!("../../../tests/fixtures/fuzz/shell-slow.bin")[..],
     ]
     .iter()
     .map(|bytes| String::from_utf8_lossy(bytes).into_owned())
     .collect();
-    // The deep subshells of the last took 7 s under load before; they stay within bounds.
     let commands = [recursive.as_str(), loops.as_str()]
         .into_iter()
         .chain(fuzzed.iter().map(String::as_str));
@@ -862,12 +860,10 @@ fn self_calling_functions_and_nested_loops_are_analysed_within_bounds() {
         );
         let reported: usize = facts.invocations.iter().map(|i| i.raw.len()).sum();
         assert!(reported < 10 << 20, "{reported} bytes of invocations");
-        if n < 4 {
-            assert!(
-                facts.invocations.iter().any(|i| i.program == "sh"),
-                "the unanalysed rest is reported: {n}"
-            );
-        }
+        assert!(
+            facts.invocations.iter().any(|i| i.program == "sh"),
+            "the unanalysed rest is reported: {n}"
+        );
     }
     assert!(
         runs(&recursive).iter().any(|r| r.starts_with("rm")),
