@@ -252,7 +252,7 @@ fn tier(rule: &Rule, g: &Grounded) -> (Severity, String) {
     if let Some(text) = exception(ExceptionKind::Soft) {
         return (Severity::Ask, format!("ask: a judgment call (\"{text}\")"));
     }
-    if let Some(text) = exception(ExceptionKind::Condition) {
+    if let Some(text) = unseen_condition(rule, g) {
         return (
             Severity::Ask,
             format!("ask: a condition ctx cannot see (\"{text}\")"),
@@ -275,6 +275,22 @@ fn tier(rule: &Rule, g: &Grounded) -> (Severity, String) {
         Severity::Block,
         "deny: a hard rule naming its object literally".into(),
     )
+}
+
+/// The first condition the rule states that the matcher does not test itself: a code
+/// requirement that holds where other code appears ("… when using `on_send`") tests its
+/// "when"; an "unless" stays a condition ctx cannot see.
+fn unseen_condition(rule: &Rule, g: &Grounded) -> Option<String> {
+    let tests_when = matches!(&g.matcher, Matcher::Code(m) if m.required_when.is_some());
+    rule.exceptions
+        .iter()
+        .filter(|e| e.kind == ExceptionKind::Condition)
+        .map(|e| e.text.trim())
+        .find(|t| {
+            let word = t.split_whitespace().next().unwrap_or("");
+            !(tests_when && matches!(word, "when" | "whenever" | "wherever" | "if"))
+        })
+        .map(String::from)
 }
 
 /// Scope from the rule's words and section: tests, places it names. Languages restrict code

@@ -152,10 +152,34 @@ fn split_label(text: &str) -> (Option<String>, &str) {
             return label_and_rest(text, &c);
         }
     }
+    if let Some(c) = dashed_object_label(text) {
+        return label_and_rest(text, &c);
+    }
     match re.captures(text) {
         Some(c) if short_label(&c) || label_pattern(&c[1]).is_some() => label_and_rest(text, &c),
         _ => (None, text),
     }
+}
+
+/// "**Missing `RESTRICT_ON_SEND`** — always define this when using `on_send`": a short label
+/// naming code before a dash, then a hard requirement (a bare imperative there says what the
+/// named thing does: "`make test` - run the tests"; prohibitions after a dash are read by
+/// [`trailing_prohibition`]).
+fn dashed_object_label(text: &str) -> Option<regex::Captures<'_>> {
+    static DASHED_OBJECT: OnceLock<Regex> = OnceLock::new();
+    let re = DASHED_OBJECT
+        .get_or_init(|| Regex::new(r"^([^:—–]{1,60}?§[^:—–]{0,40}?)\s+[—–-]\s+(\S.*)$").unwrap());
+    let c = re.captures(text)?;
+    let label = &c[1];
+    if label.split_whitespace().count() > 6 || opening(label).is_some() || has_finite_verb(label)
+    {
+        return None;
+    }
+    let rest = opening(&c[2])?;
+    let required = rest.polarity == Polarity::Always
+        && rest.strength == Strength::Hard
+        && rest.form != "imperative";
+    required.then_some(c)
 }
 
 /// The label a label regex captured (group 1) and the text after it (group 2).
@@ -191,13 +215,14 @@ fn label_directive<'a>(label: Option<&str>, rest: &'a str) -> Option<(Clause, &'
 
 /// A hard prohibition in a later clause of a sentence that opens by describing ("`x` - shared
 /// types - deprecated, never modify this package", "… a flat layout (do not re-introduce
-/// `src/<p>Main/`)"): the clause after a comma, semicolon, dash or opening parenthesis that
+/// `src/<p>Main/`)", "explicit `self` is intentional—do not remove"): the clause after a
+/// comma, semicolon, dash (spaced or not) or opening parenthesis that
 /// opens with "never", "do not", "don't" or "must not" and an action verb, up to the closing
 /// parenthesis when a parenthesis opened it.
 fn trailing_prohibition(text: &str) -> Option<&str> {
     static TAIL: OnceLock<Regex> = OnceLock::new();
     let re = TAIL.get_or_init(|| {
-        Regex::new(r"(,|;|\s[-—–]\s|\()\s*((?:never|do\s+not|don\x27t|must\s+not)\s+(\S+).*)$")
+        Regex::new(r"(,|;|\s[-—–]\s|[—–]|\()\s*((?:never|do\s+not|don\x27t|must\s+not)\s+(\S+).*)$")
             .unwrap()
     });
     let caps = re.captures(text)?;
@@ -573,6 +598,18 @@ mod tests {
         assert_eq!(d.clauses[0].text, "do not re-introduce §0§");
         assert!(read("The cache is rebuilt on demand, never on startup.").is_none());
         assert!(read("It is fast, never slow.").is_none());
+    }
+
+    #[test]
+    fn a_requirement_after_a_label_naming_code_is_the_rule() {
+        let d = read("Missing `RESTRICT_ON_SEND` — always define this when using `on_send`.")
+            .expect("a directive");
+        assert_eq!(d.label.as_deref(), Some("missing §0§"));
+        assert_eq!(d.polarity(), Polarity::Always);
+        assert!(
+            read("`make test` - run the tests").is_none_or(|d| d.label.is_none()),
+            "an imperative after a bare term says what it does"
+        );
     }
 
     #[test]

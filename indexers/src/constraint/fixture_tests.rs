@@ -624,3 +624,89 @@ fn creating_or_switching_branches_named_in_words() {
     let instead = find(&anchors, "instead");
     assert!(!hits(instead, &command("git checkout -b feat/x")));
 }
+
+#[test]
+fn a_rule_naming_which_dependencies_forbids_those_not_all() {
+    let text = "# Modules\n\n- Never depend on another module's `:internal` modules.\n- Never add new dependencies without asking.\n";
+    let anchors = extract_anchors("AGENTS.md", text);
+    let gradle = |dep: &str| write("feature/a/build.gradle.kts", &[dep]);
+    let internal = find(&anchors, ":internal");
+    assert!(hits(
+        internal,
+        &gradle("    implementation(project(\":core:internal\"))")
+    ));
+    assert!(
+        !hits(internal, &gradle("    implementation(project(\":core:api\"))")),
+        "an API module is not what the rule names"
+    );
+    let any = find(&anchors, "new dependencies");
+    assert!(hits(any, &gradle("    implementation(project(\":core:api\"))")));
+}
+
+#[test]
+fn code_required_where_other_code_appears() {
+    let text = "# Cops\n\nKey conventions:\n\n- **`RESTRICT_ON_SEND`** — list method names so `on_send` is only called for those methods. Required when using `on_send`.\n\n## Common Mistakes\n\n1. **Missing `extend AutoCorrector`** — always add this whenever you call `corrector`.\n2. When using `CreateArgSlice`, always call `RewindScratchBuffer` after use.\n";
+    let anchors = extract_anchors("AGENTS.md", text);
+    let restrict = find(&anchors, "Required when using");
+    let cop = |lines: &[&str]| write("lib/cop/a.rb", lines);
+    assert!(hits(restrict, &cop(&["class A", "  def on_send(node)"])));
+    assert!(!hits(
+        restrict,
+        &cop(&["RESTRICT_ON_SEND = %i[dup].freeze", "def on_send(node)"])
+    ));
+    assert!(!hits(restrict, &cop(&["def on_block(node)"])), "no trigger");
+    let corrector = find(&anchors, "AutoCorrector");
+    assert_eq!(corrector.severity, Severity::Block);
+    assert!(hits(corrector, &cop(&["add_offense(node) do |corrector|"])));
+    assert!(!hits(
+        corrector,
+        &cop(&["extend AutoCorrector", "add_offense(node) do |corrector|"])
+    ));
+    let slice = find(&anchors, "CreateArgSlice");
+    assert!(hits(slice, &write("a.cs", &["var s = CreateArgSlice(x);"])));
+    assert!(!hits(
+        slice,
+        &write("a.cs", &["var s = CreateArgSlice(x);", "RewindScratchBuffer(s);"])
+    ));
+}
+
+#[test]
+fn actions_a_mistakes_section_names_are_forbidden() {
+    let text = "# Contributing\n\n## Common Mistakes\n\n1. **Manually creating changelog files** — use the rake tasks instead.\n2. **Hardcoded URLs**: use relative paths.\n";
+    let anchors = extract_anchors("AGENTS.md", text);
+    let manual = find(&anchors, "Manually creating");
+    assert_eq!(manual.text, "**Manually creating changelog files** — use the rake tasks instead.");
+    assert!(hits(
+        manual,
+        &write("changelog/fix_a_bug.md", &["* Fix a bug."])
+    ));
+    assert!(!hits(manual, &write("lib/a.rb", &["x = 1"])));
+    assert!(
+        anchors.iter().all(|a| a.matchers.is_empty() || !a.text.contains("Hardcoded")),
+        "a thing named as a mistake is not an action"
+    );
+}
+
+#[test]
+fn a_verb_left_without_object_acts_on_the_code_named_before() {
+    let text = "# Style\n\n- 4-space indent, explicit `self` is intentional—do not remove.\n";
+    let anchors = extract_anchors("AGENTS.md", text);
+    let keep = find(&anchors, "explicit");
+    let mut edit = write("Sources/A.swift", &["        isRefreshing = true"]);
+    edit.effects[0].op = FileOp::Edit;
+    edit.effects[0].removed = vec!["        self.isRefreshing = true".into()];
+    assert!(hits(keep, &edit));
+    edit.effects[0].added[0].text = "        self.isRefreshing = false".into();
+    assert!(!hits(keep, &edit));
+}
+
+#[test]
+fn a_qualified_concept_asks_and_a_condition_names_no_dependency() {
+    let text = "# Deps\n\n- Never introduce dependencies with known vulnerabilities.\n- **Never** add Hadoop dependencies where `FileIO` abstractions exist.\n";
+    let anchors = extract_anchors("AGENTS.md", text);
+    let gradle = write("build.gradle", &["    implementation(libs.hadoop3.common)"]);
+    let vulnerable = find(&anchors, "vulnerabilities");
+    assert_eq!(vulnerable.severity, Severity::Ask, "ctx cannot see which are vulnerable");
+    let hadoop = find(&anchors, "Hadoop");
+    assert!(hits(hadoop, &gradle), "`FileIO` is the condition, not the dependency");
+}

@@ -95,7 +95,7 @@ pub fn ground(rule: &Rule, masked: &Masked, ctx: &Context) -> Vec<Grounded> {
                 bare_programs(rule, masked, permit, &mut out);
             }
             if out.items.len() == before && !concept_hit {
-                referents(rule, ctx, permit, &mut out);
+                referents(rule, masked, ctx, permit, &mut out);
             }
         }
         Polarity::Always => requirements(rule, masked, ctx, &mut out),
@@ -129,21 +129,37 @@ fn concepts_of(rule: &Rule, masked: &Masked, out: &mut Out) -> bool {
         let Some(phrase) = concept.find(&rule.text) else {
             continue;
         };
+        let qualifier = qualifier_after(&rule.text, phrase);
         let permit = rule.polarity == Polarity::Allowed;
         for matcher in concept.matchers(rule.polarity) {
-            let matcher = refine_concept(matcher.clone(), rule, masked);
+            let Some(matcher) = refine_concept(matcher.clone(), rule, masked) else {
+                continue;
+            };
             for matcher in titles_instead_of_messages(matcher, rule) {
-                out.add(
-                    matcher,
-                    format!("\"{phrase}\" ({})", concept.name),
-                    concept.grounding == Grounding::Literal,
-                    permit,
-                );
+                let why = match qualifier {
+                    Some(q) => format!("\"{phrase}\" ({}), only those \"{q}\"", concept.name),
+                    None => format!("\"{phrase}\" ({})", concept.name),
+                };
+                let literal = concept.grounding == Grounding::Literal && qualifier.is_none();
+                out.add(matcher, why, literal, permit);
             }
             hit = true;
         }
     }
     hit
+}
+
+/// The restrictive qualifier right after a concept's phrase ("dependencies *with known
+/// vulnerabilities*", "packages *that are unmaintained*"): the rule is about a part of what
+/// the concept's matchers catch, a part ctx cannot tell apart.
+fn qualifier_after<'t>(text: &'t str, phrase: &str) -> Option<&'t str> {
+    let end = text.find(phrase)? + phrase.len();
+    let after = text[end..].trim_start_matches(|c: char| c.is_alphanumeric());
+    let after = after.trim_start();
+    let qualified = ["with ", "that ", "which ", "whose ", "having ", "containing "]
+        .iter()
+        .any(|w| after.starts_with(w));
+    qualified.then(|| after.split([',', ';', '.', '(']).next().unwrap_or(after).trim_end())
 }
 
 /// "PR titles must follow Conventional Commits": a rule on commit messages said of pull
@@ -189,9 +205,13 @@ fn titles_instead_of_messages(matcher: Matcher, rule: &Rule) -> Vec<Matcher> {
 }
 
 /// Fills a concept's matchers with what the clause says: the branches a push or merge may
-/// not reach, the paths a commit may not stage.
-fn refine_concept(matcher: Matcher, rule: &Rule, masked: &Masked) -> Matcher {
-    match matcher {
+/// not reach, the paths a commit may not stage, the dependencies it names. `None` when the
+/// clause's own objects say what the concept's catch-all would guess.
+fn refine_concept(matcher: Matcher, rule: &Rule, masked: &Masked) -> Option<Matcher> {
+    Some(match matcher {
+        // "never depend on another module's `:internal` modules": those (grounded from the
+        // objects), not every new dependency.
+        Matcher::Dependency(m) if m.names.is_empty() && names_code(rule, masked) => return None,
         Matcher::Git(GitMatcher::ForcePush { .. }) => {
             let branches = named_branches(rule, masked);
             Matcher::Git(GitMatcher::ForcePush { branches })
@@ -205,7 +225,19 @@ fn refine_concept(matcher: Matcher, rule: &Rule, masked: &Masked) -> Matcher {
         Matcher::Command(m) if m.subcommand == ["commit"] => staged_paths(m, rule, masked),
         Matcher::Code(m) if m.required => Matcher::Code(required_in_named_kinds(m, rule, masked)),
         other => other,
-    }
+    })
+}
+
+/// True when the clause names code or a program on the side it forbids (not a kept object,
+/// a place or an object of a condition: "… where `FileIO` abstractions exist").
+fn names_code(rule: &Rule, masked: &Masked) -> bool {
+    rule.objects.iter().any(|&i| {
+        !skip_object(rule, i)
+            && matches!(
+                masked.objects[i].kind,
+                ObjectKind::Code(_) | ObjectKind::Program(_)
+            )
+    })
 }
 
 /// "All C# files require the licence header", "… for `.properties` and `.yml`": a
@@ -437,7 +469,7 @@ fn skip_object(rule: &Rule, i: usize) -> bool {
 fn condition_start(text: &str) -> Option<usize> {
     static COND: OnceLock<Regex> = OnceLock::new();
     let re = COND.get_or_init(|| {
-        Regex::new(r"\b(?:unless|except|when|whenever|if|because|so\s+that|until|without|since|as\s+long\s+as)\b").unwrap()
+        Regex::new(r"\b(?:unless|except|when|whenever|where|wherever|if|because|so\s+that|until|without|since|as\s+long\s+as)\b").unwrap()
     });
     re.find(text).map(|m| m.start())
 }
@@ -1176,7 +1208,7 @@ fn call_name(code: &str) -> Option<&str> {
 
 /// Pronouns and subjects: "`gen/` — do not hand-edit", "Never edit it by hand", "Do not
 /// modify these:" followed by a list.
-fn referents(rule: &Rule, ctx: &Context, permit: bool, out: &mut Out) {
+fn referents(rule: &Rule, masked: &Masked, ctx: &Context, permit: bool, out: &mut Out) {
     let file_rule = rule.verb_class.touches_files() || rule.by_hand;
     if !file_rule {
         return;
@@ -1211,6 +1243,7 @@ fn referents(rule: &Rule, ctx: &Context, permit: bool, out: &mut Out) {
     let candidates: Vec<&Object> = match ctx.subject {
         Some(subject) if !pronoun || referents.is_empty() => vec![subject],
         _ if pronoun => referents,
+        _ if rule.objects.is_empty() => described_before(rule, masked).into_iter().collect(),
         _ => Vec::new(),
     };
     for obj in candidates {
@@ -1236,6 +1269,24 @@ fn referents(rule: &Rule, ctx: &Context, permit: bool, out: &mut Out) {
             _ => {}
         }
     }
+}
+
+/// The object a verb left without one acts on: the last one the sentence names before the
+/// clause ("explicit `self` is intentional—do not remove").
+fn described_before<'m>(rule: &Rule, masked: &'m Masked) -> Option<&'m Object> {
+    let clause_start = masked.text.find(rule.text.trim())?;
+    masked
+        .objects
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| {
+            masked
+                .text
+                .find(&format!("§{i}§"))
+                .is_some_and(|at| at < clause_start)
+        })
+        .map(|(_, o)| o)
+        .next_back()
 }
 
 /// "Never read CSV files", "do not commit log files", "don't edit Java files": a kind of
@@ -1321,6 +1372,9 @@ fn contains_word(text: &str, phrase: &str) -> bool {
 /// category leaves out, commit trailers a message must carry.
 fn requirements(rule: &Rule, masked: &Masked, ctx: &Context, out: &mut Out) {
     required_shown_header(rule, masked, ctx, out);
+    if code_required_with_other_code(rule, masked, ctx, out) {
+        return;
+    }
     if run_from_root(rule, masked, ctx, out) {
         return;
     }
@@ -1693,6 +1747,111 @@ fn required_code(rule: &Rule, code: &str, out: &mut Out) {
         !tests,
         false,
     );
+}
+
+/// "Always define `RESTRICT_ON_SEND` when using `on_send`", "… required whenever you define
+/// `Y`", "When using `CreateArgSlice`, always call `RewindScratchBuffer`": code required
+/// wherever other code the rule names appears. A whole-file write that has the trigger and
+/// lacks the required code breaks the rule. The required code is the clause's own; for a
+/// clause that names none ("always define this …", "Required when using `on_send`") it is
+/// the code the sentence names outside the clause (its label: "**Missing `X`** — always
+/// define this …"), else the first code of the sentence before. Returns true when grounded.
+fn code_required_with_other_code(
+    rule: &Rule,
+    masked: &Masked,
+    ctx: &Context,
+    out: &mut Out,
+) -> bool {
+    static TRIGGER: OnceLock<Regex> = OnceLock::new();
+    let trigger_re = TRIGGER.get_or_init(|| {
+        Regex::new(r"\b(?:when|whenever|wherever|if)\s+(?:(?:you|we|it|they|(?:the|a|an|your)\s+[\w-]+)\s+)?(?:are\s+|is\s+)?(?:us|defin|call|overrid|implement|check|handl|provid|add)\w*\s+(?:[\w'-]+\s+){0,2}?§(\d+)§")
+            .unwrap()
+    });
+    let Some(caps) = trigger_re
+        .captures(&rule.text)
+        .or_else(|| trigger_re.captures(ctx.sentence))
+    else {
+        return false;
+    };
+    let Some(trigger) = caps[1]
+        .parse::<usize>()
+        .ok()
+        .and_then(|i| masked.objects.get(i))
+        .filter(|o| matches!(o.kind, ObjectKind::Code(_)))
+    else {
+        return false;
+    };
+    let Some(when) = code_pattern(&trigger.text) else {
+        return false;
+    };
+    let mut grounded = false;
+    for code in required_with(rule, masked, ctx, &trigger.text) {
+        let Some(pattern) = code_pattern(&code) else {
+            continue;
+        };
+        let mut m = CodeMatcher::new(pattern);
+        m.required = true;
+        m.required_when = Some(when.clone());
+        m.except_files = GlobList::new(lexicon().prose.files.clone());
+        out.add(
+            Matcher::Code(m),
+            format!("`{code}` required wherever `{}` is", trigger.text),
+            true,
+            false,
+        );
+        grounded = true;
+    }
+    grounded
+}
+
+/// The code a conditional requirement asks for (see [`code_required_with_other_code`]):
+/// code, or a command when the verb does not run it ("add `alias on_csend on_send`"). For
+/// "these" the leading referents of one kind ("`alias a b` and `alias c d` — …").
+fn required_with(rule: &Rule, masked: &Masked, ctx: &Context, trigger: &str) -> Vec<String> {
+    let code = |o: &Object| -> Option<String> {
+        let text = match &o.kind {
+            ObjectKind::Code(c) => c,
+            ObjectKind::Command(_) if !rule.verb_class.run => &o.text,
+            _ => return None,
+        };
+        let letters = text.chars().filter(|c| c.is_alphabetic()).count();
+        (text != trigger && letters > 1).then(|| text.clone())
+    };
+    let own: Vec<String> = rule
+        .objects
+        .iter()
+        .filter(|&&i| !rule.is_forbidden(i))
+        .filter_map(|&i| code(&masked.objects[i]))
+        .collect();
+    if !own.is_empty() {
+        return own;
+    }
+    let outside = masked
+        .objects
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| !rule.objects.contains(i))
+        .find_map(|(_, o)| code(o));
+    if let Some(label) = outside {
+        return vec![label];
+    }
+    let mut referents = ctx.referents.iter().filter(|o| code(o).is_some());
+    let Some(first) = referents.next() else {
+        return Vec::new();
+    };
+    let plural = ["these", "them", "those"]
+        .iter()
+        .any(|p| contains_word(&rule.text, p));
+    let mut out = vec![first.text.clone()];
+    if plural {
+        let kind = std::mem::discriminant(&first.kind);
+        out.extend(
+            referents
+                .take_while(|o| std::mem::discriminant(&o.kind) == kind)
+                .map(|o| o.text.clone()),
+        );
+    }
+    out
 }
 
 /// True when a requirement holds every time ("always pass `--frozen`", "sign off every

@@ -45,7 +45,9 @@ pub use frontmatter::{parse_front_matter, FrontMatter};
 
 use ctx_engine::anchor::{Anchor, AnchorSource, Severity};
 use objects::{mask, Object, ObjectKind};
+use regex::Regex;
 use std::collections::HashSet;
+use std::sync::OnceLock;
 
 /// Largest document read (bytes); the rest of an enormous file is ignored.
 pub const MAX_DOC_BYTES: usize = 2 * 1024 * 1024;
@@ -327,10 +329,11 @@ pub fn extract_document(rel_path: &str, text: &str, reading: Reading) -> Documen
         let addressed = instruction || is_contributor_section(&block.section);
         let (rule_text, shown) = match lead_in_rule(&doc, i) {
             Some((rule, shown)) => (rule, shown),
-            None => {
-                let text = heading_rule(&doc, i).unwrap_or_else(|| sentence.text.clone());
-                (text.clone(), text)
-            }
+            None => match (heading_rule(&doc, i), mistake_rule(&doc, i)) {
+                (Some(text), _) => (text.clone(), text),
+                (None, Some(rule)) => (rule, sentence.text.clone()),
+                (None, None) => (sentence.text.clone(), sentence.text.clone()),
+            },
         };
         let rule_text = rule_text.as_str();
         let anchor_text = match &sentence.code_context {
@@ -550,6 +553,67 @@ fn heading_rule(doc: &segment::Document, i: usize) -> Option<String> {
     Some(format!("{heading} {}", sentence.text))
 }
 
+/// A sentence opening an item or paragraph under a heading that lists mistakes ("## Common
+/// Mistakes", "Pitfalls", "Anti-patterns", "Don'ts") with a label that names an action
+/// ("**Manually creating changelog files** — use the rake tasks instead"): the label is what
+/// not to do, read as "Never manually creating changelog files; use the rake tasks …".
+/// Labels of omissions ("**Missing `X`**", "**Not running …**") and of things ("**Hardcoded
+/// URLs**") are left to the rest of the sentence.
+fn mistake_rule(doc: &segment::Document, i: usize) -> Option<String> {
+    static MISTAKES: OnceLock<Regex> = OnceLock::new();
+    static LABEL: OnceLock<Regex> = OnceLock::new();
+    let mistakes = MISTAKES.get_or_init(|| {
+        Regex::new(r"(?i)\b(?:mistakes|pitfalls|anti-?patterns|don'?ts|what\s+not\s+to\s+do|things\s+to\s+avoid)\b").unwrap()
+    });
+    let label_re = LABEL.get_or_init(|| {
+        Regex::new(r"^(?:\d+[.)]\s*)?(?:\*\*|__)([^*_]{3,80}?)[.:]?(?:\*\*|__)\s*[.:—–-]?\s*(.*)$")
+            .unwrap()
+    });
+    let sentence = &doc.sentences[i];
+    let block = &doc.blocks[sentence.block];
+    let starts_block = i == 0 || doc.sentences[i - 1].block != sentence.block;
+    if !starts_block || sentence.code_context.is_some() {
+        return None;
+    }
+    if !mistakes.is_match(block.section.last()?) {
+        return None;
+    }
+    let caps = label_re.captures(sentence.text.trim())?;
+    let label = caps[1].trim();
+    let mut first = label.chars();
+    let label = match first.next() {
+        Some(c) => format!("{}{}", c.to_lowercase(), first.as_str()),
+        None => return None,
+    };
+    names_an_action(&label).then(|| {
+        let rest = caps[2].trim();
+        match rest.is_empty() {
+            true => format!("Never {label}."),
+            false => format!("Never {label}; {rest}"),
+        }
+    })
+}
+
+/// True when `label` opens with an action in its -ing form, after an optional adverb
+/// ("Manually creating …", "Using `X` instead of `Y`").
+fn names_an_action(label: &str) -> bool {
+    const ADVERBS: &[&str] = &[
+        "manually", "directly", "blindly", "accidentally", "silently", "unnecessarily",
+    ];
+    let lex = lexicon::lexicon();
+    let mut words = label
+        .split_whitespace()
+        .map(|w| w.to_ascii_lowercase())
+        .skip_while(|w| ADVERBS.contains(&w.as_str()));
+    // "Missing `X`", "Forgetting the changelog": omissions, whose rule is the requirement.
+    const OMISSIONS: &[&str] = &["missing", "forgetting", "omitting", "lacking", "neglecting"];
+    words.next().is_some_and(|w| {
+        w.ends_with("ing")
+            && !OMISSIONS.contains(&w.as_str())
+            && lexicon::verb_in(&lex.verbs.imperative, &w).is_some()
+    })
+}
+
 /// Objects a pronoun in sentence `i` may refer to: paths the sentence itself names ("… under
 /// `x/` are synced — never edit them"); else, for a sentence left open ("Do not edit these:",
 /// "Never touch the following files"), the items after it; else its block's parent and
@@ -568,11 +632,13 @@ fn referents(doc: &segment::Document, i: usize) -> Vec<Object> {
     if !own.is_empty() {
         return own;
     }
+    // Commands come along (a requirement may ask for the code they spell), but only paths
+    // and code decide where the referents are.
     let objects_in = |texts: Vec<&str>| -> Vec<Object> {
         texts
             .into_iter()
             .flat_map(|t| mask(&clean_markdown(t)).objects)
-            .filter(named)
+            .filter(|o| named(o) || matches!(o.kind, ObjectKind::Command(_)))
             .collect()
     };
     let block = &doc.blocks[sentence.block];
@@ -601,9 +667,9 @@ fn referents(doc: &segment::Document, i: usize) -> Vec<Object> {
         before.push(&doc.blocks[sentence.block - 1].text);
     }
     let earlier = objects_in(before);
-    match earlier.is_empty() {
-        true => objects_in(following),
-        false => earlier,
+    match earlier.iter().any(named) {
+        false => objects_in(following),
+        true => earlier,
     }
 }
 

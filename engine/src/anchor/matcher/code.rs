@@ -48,6 +48,10 @@ pub struct CodeMatcher {
     /// the licence header"). Partial edits say nothing about the whole file and never hit.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub required: bool,
+    /// With `required`: only whole-file writes with a line matching this regex need the
+    /// pattern ("define `RESTRICT_ON_SEND` whenever you use `on_send`").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub required_when: Option<String>,
     /// Only declarations the action introduces: a hit is dropped when the name captured by
     /// the pattern's first matching group also appears in a line the action removes (the
     /// action changes an existing item, whose doc comment may lie outside the change).
@@ -72,6 +76,7 @@ struct Compiled {
     block: Cached<regex::Regex>,
     require: Cached<regex::Regex>,
     previous: Cached<regex::Regex>,
+    when: Cached<regex::Regex>,
     /// Text every match of `pattern` contains, if the pattern has one.
     literal: Cached<Option<String>>,
 }
@@ -102,6 +107,9 @@ impl CodeMatcher {
         } else {
             format!("code /{}/", self.pattern)
         };
+        if let Some(w) = &self.required_when {
+            s.push_str(&format!(" that have /{w}/"));
+        }
         if let Some(u) = &self.unless {
             s.push_str(&format!(" unless /{u}/"));
         }
@@ -140,6 +148,7 @@ impl CodeMatcher {
         self.optional(&self.unless_block, &self.compiled.block)?;
         self.optional(&self.require_block, &self.compiled.require)?;
         self.optional(&self.unless_previous, &self.compiled.previous)?;
+        self.optional(&self.required_when, &self.compiled.when)?;
         self.files.validate()?;
         self.except_files.validate()
     }
@@ -224,17 +233,24 @@ impl CodeMatcher {
             && !self.except_files.is_match(path)
     }
 
-    /// Whole-file writes in scope none of whose lines match the required pattern.
+    /// Whole-file writes in scope (with a line matching `required_when`, when set) none of
+    /// whose lines match the required pattern.
     fn missing(&self, ctx: &EvalContext, facts: &ActionFacts) -> Vec<Hit> {
-        let Ok(re) = self.regex() else {
+        let (Ok(re), Ok(when)) = (
+            self.regex(),
+            self.optional(&self.required_when, &self.compiled.when),
+        ) else {
             return Vec::new();
+        };
+        let has = |e: &crate::check::FileEffect, re: &regex::Regex| {
+            e.added.iter().any(|l| re.is_match(&l.text))
         };
         facts
             .effects
             .iter()
             .filter(|e| e.op == FileOp::Write && !e.added.is_empty())
             .filter(|e| self.covers(ctx, &e.path))
-            .filter(|e| !e.added.iter().any(|l| re.is_match(&l.text)))
+            .filter(|e| when.is_none_or(|w| has(e, w)) && !has(e, re))
             .map(|e| Hit {
                 evidence: format!("{} is written without /{}/", e.path, self.pattern),
                 path: Some(e.path.clone()),
@@ -480,5 +496,30 @@ mod tests {
         assert!(matcher.hits(&ctx, &with).is_empty());
         assert!(matcher.hits(&ctx, &partial_edit).is_empty());
         assert!(matcher.hits(&ctx, &elsewhere).is_empty());
+    }
+
+    #[test]
+    fn a_pattern_required_with_another_hits_only_files_that_have_the_other() {
+        let matcher = CodeMatcher {
+            required: true,
+            required_when: Some(r"\bdef\s+on_send\b".into()),
+            ..CodeMatcher::new(r"\bRESTRICT_ON_SEND\b")
+        };
+        let scope = GlobList::default();
+        let ctx = EvalContext {
+            root: None,
+            scope: &scope,
+        };
+        let without = effect("a.rb", FileOp::Write, &["class A", "  def on_send(node)"]);
+        let with = effect(
+            "a.rb",
+            FileOp::Write,
+            &["RESTRICT_ON_SEND = %i[dup].freeze", "def on_send(node)"],
+        );
+        let unrelated = effect("b.rb", FileOp::Write, &["class B", "  def on_block(node)"]);
+        assert_eq!(matcher.hits(&ctx, &without).len(), 1);
+        assert!(matcher.hits(&ctx, &with).is_empty());
+        assert!(matcher.hits(&ctx, &unrelated).is_empty());
+        assert!(matcher.describe().contains("that have"));
     }
 }
