@@ -636,9 +636,14 @@ fn a_rule_naming_which_dependencies_forbids_those_not_all() {
         &gradle("    implementation(project(\":core:internal\"))")
     ));
     assert!(
+        hits(internal, &gradle("    implementation(projects.feature.account.internal)")),
+        "the type-safe accessor of a project path"
+    );
+    assert!(
         !hits(internal, &gradle("    implementation(project(\":core:api\"))")),
         "an API module is not what the rule names"
     );
+    assert!(!hits(internal, &gradle("    implementation(projects.core.api)")));
     let any = find(&anchors, "new dependencies");
     assert!(hits(any, &gradle("    implementation(project(\":core:api\"))")));
 }

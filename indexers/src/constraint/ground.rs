@@ -129,7 +129,10 @@ fn concepts_of(rule: &Rule, masked: &Masked, out: &mut Out) -> bool {
         let Some(phrase) = concept.find(&rule.text) else {
             continue;
         };
-        let qualifier = qualifier_after(&rule.text, phrase);
+        let qualifier = match rule.polarity {
+            Polarity::Never => qualifier_after(&rule.text, phrase),
+            _ => None,
+        };
         let permit = rule.polarity == Polarity::Allowed;
         for matcher in concept.matchers(rule.polarity) {
             let Some(matcher) = refine_concept(matcher.clone(), rule, masked) else {
@@ -149,9 +152,11 @@ fn concepts_of(rule: &Rule, masked: &Masked, out: &mut Out) -> bool {
     hit
 }
 
-/// The restrictive qualifier right after a concept's phrase ("dependencies *with known
-/// vulnerabilities*", "packages *that are unmaintained*"): the rule is about a part of what
-/// the concept's matchers catch, a part ctx cannot tell apart.
+/// The restrictive qualifier in words right after a concept's phrase in a prohibition
+/// ("dependencies *with known vulnerabilities*", "PRs *that duplicate that work*"): the rule
+/// is about a part of what the concept's matchers catch, a part ctx cannot tell apart. A
+/// qualifier naming an object says how, not which ("suppressing checks with
+/// `@SuppressWarnings`").
 fn qualifier_after<'t>(text: &'t str, phrase: &str) -> Option<&'t str> {
     let end = text.find(phrase)? + phrase.len();
     let after = text[end..].trim_start_matches(|c: char| c.is_alphanumeric());
@@ -159,7 +164,8 @@ fn qualifier_after<'t>(text: &'t str, phrase: &str) -> Option<&'t str> {
     let qualified = ["with ", "that ", "which ", "whose ", "having ", "containing "]
         .iter()
         .any(|w| after.starts_with(w));
-    qualified.then(|| after.split([',', ';', '.', '(']).next().unwrap_or(after).trim_end())
+    let qualifier = after.split([',', ';', '.', '(']).next().unwrap_or(after).trim_end();
+    (qualified && !qualifier.contains('§')).then_some(qualifier)
 }
 
 /// "PR titles must follow Conventional Commits": a rule on commit messages said of pull
@@ -1131,6 +1137,43 @@ pub fn code_pattern(code: &str) -> Option<String> {
     if code.len() > 120 || !code.chars().any(char::is_alphanumeric) {
         return None;
     }
+    if let Some(accessor) = gradle_accessor(code) {
+        let path = code_pattern_of_text(code);
+        return Some(format!(r"(?:{path}|\bprojects\.(?:\w+\.)*{accessor}\b)"));
+    }
+    Some(code_pattern_of_text(code))
+}
+
+/// A Gradle project path (`:internal`, `:feature:account-api`, `:internal-*`) as the tail of
+/// its type-safe accessor (`projects.feature.accountApi`): segments joined by dots, kebab
+/// case in camel case, a glob's `*` any word characters.
+fn gradle_accessor(code: &str) -> Option<String> {
+    static PATH: OnceLock<Regex> = OnceLock::new();
+    let path = PATH.get_or_init(|| Regex::new(r"^(?::[A-Za-z][\w*-]*)+$").unwrap());
+    if !path.is_match(code) {
+        return None;
+    }
+    let segments: Vec<String> = code[1..]
+        .split(':')
+        .map(|segment| {
+            let mut out = String::new();
+            for (i, part) in segment.split('-').enumerate() {
+                let mut chars = part.chars();
+                let first = chars.next();
+                let part = match (i, first) {
+                    (0, _) | (_, None) => part.to_string(),
+                    (_, Some(c)) => format!("{}{}", c.to_uppercase(), chars.as_str()),
+                };
+                out.push_str(&regex::escape(&part).replace(r"\*", r"\w*"));
+            }
+            out
+        })
+        .collect();
+    Some(segments.join(r"\."))
+}
+
+/// [`code_pattern`] of code that is not a Gradle project path.
+fn code_pattern_of_text(code: &str) -> String {
     // An element named as `<img>` or `<img />` is any `<img …>` tag.
     if let Some(tag) = code
         .strip_prefix('<')
@@ -1142,7 +1185,7 @@ pub fn code_pattern(code: &str) -> Option<String> {
                     .all(|c| c.is_alphanumeric() || matches!(c, '-' | '.' | '_'))
         })
     {
-        return Some(format!("<{}\\b", regex::escape(tag)));
+        return format!("<{}\\b", regex::escape(tag));
     }
     if let Some(name) = call_name(code) {
         let start = if name.starts_with(|c: char| c.is_alphanumeric() || c == '_') {
@@ -1150,7 +1193,7 @@ pub fn code_pattern(code: &str) -> Option<String> {
         } else {
             ""
         };
-        return Some(format!("{start}{}\\(", regex::escape(name)));
+        return format!("{start}{}\\(", regex::escape(name));
     }
     let import_like = code
         .split_whitespace()
@@ -1190,7 +1233,7 @@ pub fn code_pattern(code: &str) -> Option<String> {
         ""
     };
     let end = if word(code.chars().last()) { r"\b" } else { "" };
-    Some(format!("{start}{body}{end}"))
+    format!("{start}{body}{end}")
 }
 
 /// The name of a call written as `name(…)`.
