@@ -171,8 +171,7 @@ fn dashed_object_label(text: &str) -> Option<regex::Captures<'_>> {
         .get_or_init(|| Regex::new(r"^([^:—–]{1,60}?§[^:—–]{0,40}?)\s+[—–-]\s+(\S.*)$").unwrap());
     let c = re.captures(text)?;
     let label = &c[1];
-    if label.split_whitespace().count() > 6 || opening(label).is_some() || has_finite_verb(label)
-    {
+    if label.split_whitespace().count() > 6 || opening(label).is_some() || has_finite_verb(label) {
         return None;
     }
     let rest = opening(&c[2])?;

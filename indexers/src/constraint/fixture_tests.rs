@@ -636,16 +636,28 @@ fn a_rule_naming_which_dependencies_forbids_those_not_all() {
         &gradle("    implementation(project(\":core:internal\"))")
     ));
     assert!(
-        hits(internal, &gradle("    implementation(projects.feature.account.internal)")),
+        hits(
+            internal,
+            &gradle("    implementation(projects.feature.account.internal)")
+        ),
         "the type-safe accessor of a project path"
     );
     assert!(
-        !hits(internal, &gradle("    implementation(project(\":core:api\"))")),
+        !hits(
+            internal,
+            &gradle("    implementation(project(\":core:api\"))")
+        ),
         "an API module is not what the rule names"
     );
-    assert!(!hits(internal, &gradle("    implementation(projects.core.api)")));
+    assert!(!hits(
+        internal,
+        &gradle("    implementation(projects.core.api)")
+    ));
     let any = find(&anchors, "new dependencies");
-    assert!(hits(any, &gradle("    implementation(project(\":core:api\"))")));
+    assert!(hits(
+        any,
+        &gradle("    implementation(project(\":core:api\"))")
+    ));
 }
 
 #[test]
@@ -671,7 +683,10 @@ fn code_required_where_other_code_appears() {
     assert!(hits(slice, &write("a.cs", &["var s = CreateArgSlice(x);"])));
     assert!(!hits(
         slice,
-        &write("a.cs", &["var s = CreateArgSlice(x);", "RewindScratchBuffer(s);"])
+        &write(
+            "a.cs",
+            &["var s = CreateArgSlice(x);", "RewindScratchBuffer(s);"]
+        )
     ));
 }
 
@@ -680,14 +695,19 @@ fn actions_a_mistakes_section_names_are_forbidden() {
     let text = "# Contributing\n\n## Common Mistakes\n\n1. **Manually creating changelog files** — use the rake tasks instead.\n2. **Hardcoded URLs**: use relative paths.\n";
     let anchors = extract_anchors("AGENTS.md", text);
     let manual = find(&anchors, "Manually creating");
-    assert_eq!(manual.text, "**Manually creating changelog files** — use the rake tasks instead.");
+    assert_eq!(
+        manual.text,
+        "**Manually creating changelog files** — use the rake tasks instead."
+    );
     assert!(hits(
         manual,
         &write("changelog/fix_a_bug.md", &["* Fix a bug."])
     ));
     assert!(!hits(manual, &write("lib/a.rb", &["x = 1"])));
     assert!(
-        anchors.iter().all(|a| a.matchers.is_empty() || !a.text.contains("Hardcoded")),
+        anchors
+            .iter()
+            .all(|a| a.matchers.is_empty() || !a.text.contains("Hardcoded")),
         "a thing named as a mistake is not an action"
     );
 }
@@ -711,7 +731,14 @@ fn a_qualified_concept_asks_and_a_condition_names_no_dependency() {
     let anchors = extract_anchors("AGENTS.md", text);
     let gradle = write("build.gradle", &["    implementation(libs.hadoop3.common)"]);
     let vulnerable = find(&anchors, "vulnerabilities");
-    assert_eq!(vulnerable.severity, Severity::Ask, "ctx cannot see which are vulnerable");
+    assert_eq!(
+        vulnerable.severity,
+        Severity::Ask,
+        "ctx cannot see which are vulnerable"
+    );
     let hadoop = find(&anchors, "Hadoop");
-    assert!(hits(hadoop, &gradle), "`FileIO` is the condition, not the dependency");
+    assert!(
+        hits(hadoop, &gradle),
+        "`FileIO` is the condition, not the dependency"
+    );
 }

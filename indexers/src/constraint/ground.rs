@@ -161,10 +161,21 @@ fn qualifier_after<'t>(text: &'t str, phrase: &str) -> Option<&'t str> {
     let end = text.find(phrase)? + phrase.len();
     let after = text[end..].trim_start_matches(|c: char| c.is_alphanumeric());
     let after = after.trim_start();
-    let qualified = ["with ", "that ", "which ", "whose ", "having ", "containing "]
-        .iter()
-        .any(|w| after.starts_with(w));
-    let qualifier = after.split([',', ';', '.', '(']).next().unwrap_or(after).trim_end();
+    let qualified = [
+        "with ",
+        "that ",
+        "which ",
+        "whose ",
+        "having ",
+        "containing ",
+    ]
+    .iter()
+    .any(|w| after.starts_with(w));
+    let qualifier = after
+        .split([',', ';', '.', '('])
+        .next()
+        .unwrap_or(after)
+        .trim_end();
     (qualified && !qualifier.contains('§')).then_some(qualifier)
 }
 

@@ -598,7 +598,12 @@ fn mistake_rule(doc: &segment::Document, i: usize) -> Option<String> {
 /// ("Manually creating …", "Using `X` instead of `Y`").
 fn names_an_action(label: &str) -> bool {
     const ADVERBS: &[&str] = &[
-        "manually", "directly", "blindly", "accidentally", "silently", "unnecessarily",
+        "manually",
+        "directly",
+        "blindly",
+        "accidentally",
+        "silently",
+        "unnecessarily",
     ];
     let lex = lexicon::lexicon();
     let mut words = label
