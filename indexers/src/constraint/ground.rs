@@ -1142,7 +1142,8 @@ fn said_object(rule: &Rule, obj: &Object, ctx: &Context, permit: bool, out: &mut
 
 /// A regex for a piece of code: calls by name (`vi.mock()` → `\bvi\.mock\(`), globs expanded
 /// (`logger.*` → any member of `logger`), runs of spaces flexible, word boundaries where the
-/// code starts or ends with a word character, ticket-like ids generalised to any number.
+/// code starts or ends with a word character, ticket-like ids generalised to any number, a
+/// Gradle project path (`:core:internal`) also as its type-safe accessor.
 pub fn code_pattern(code: &str) -> Option<String> {
     let code = code.trim();
     if code.len() > 120 || !code.chars().any(char::is_alphanumeric) {
