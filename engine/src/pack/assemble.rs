@@ -4,7 +4,7 @@
 use super::corpus::Corpus;
 use super::graph::Graph;
 use super::prompt::Prompt;
-use super::query::QueryTerms;
+use super::query::{task_text, QueryTerms};
 use super::rank::{rank, RankInput, Ranking, Seed};
 use super::render::{PackAnchor, Renderer};
 use super::select::{file_pieces, select, Costs, Selection, Show, MAP_SYMBOLS};
@@ -87,7 +87,7 @@ fn search_seeds(
     embedder: Option<&dyn Embedder>,
     options: &PackOptions,
 ) -> Result<Vec<Seed>> {
-    let mut text = options.query.clone();
+    let mut text = task_text(&options.query);
     if let Some(plan) = &options.plan {
         text.push('\n');
         text.push_str(&plan.json);

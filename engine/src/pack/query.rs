@@ -4,7 +4,7 @@
 
 use super::graph::identifiers;
 use regex::Regex;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::OnceLock;
 
 /// One frame of a traceback: `File "pkg/mod.py", line 12, in func` (Python) or
@@ -36,6 +36,11 @@ pub struct QueryTerms {
     /// Literal fragments of messages the text quotes (error messages, quoted strings),
     /// to be found verbatim in the code that prints them.
     pub phrases: BTreeSet<String>,
+    /// Names the text's own code defines (`def foo(`, `class Foo`), with the defining
+    /// lines as written (trimmed). Such a name is the writer's (their test, their
+    /// example), not evidence for a same-named definition in the repository, unless the
+    /// quoted line is that definition's own first line (the task quotes the code).
+    pub defined: BTreeMap<String, BTreeSet<String>>,
 }
 
 const EXTENSIONS: &str = "py|pyi|rs|js|jsx|ts|tsx|mjs|cjs|go|java|kt|rb|php|c|h|cc|cpp|hpp|cs|swift|scala|md|rst|txt|toml|yaml|yml|json|cfg|ini|sh";
@@ -110,6 +115,77 @@ fn literal_fragments(message: &str) -> impl Iterator<Item = String> + '_ {
 /// Shortest message fragment searched for verbatim.
 const MIN_PHRASE: usize = 12;
 
+/// `def name(`, `async def name(`, `class Name` (Python), `function name(` (JS),
+/// `fn name(` (Rust) at the start of a line: a definition in code the text quotes.
+fn definition_regex() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(
+            r"(?m)^[ \t>]*((?:async[ \t]+)?(?:def|class|function|fn)[ \t]+([A-Za-z_][A-Za-z0-9_]*)[^\n]*)",
+        )
+        .expect("valid regex")
+    })
+}
+
+/// An HTML comment: invisible where the task was written (an issue template's
+/// instructions), not the writer's words.
+fn html_comment_regex() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| Regex::new(r"(?s)<!--.*?-->").expect("valid regex"))
+}
+
+/// A line of an environment listing: `package  1.2.3  [location]` (`pip list`, `conda
+/// list`) or `package==1.2.3` (`pip freeze`), or the dashes under such a table's header.
+fn listing_line_regex() -> &'static Regex {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(
+            r"^\s*(?:[A-Za-z0-9][A-Za-z0-9_.\-\[\]]*(?:\s+|==|>=)v?\d+(?:\.[A-Za-z0-9]+)+(?:[\-+][A-Za-z0-9.]+)?(?:\s+\S+)?|-{3,}(?:\s+-{3,})*)\s*$",
+        )
+        .expect("valid regex")
+    })
+}
+
+/// Shortest run of consecutive listing lines treated as an environment listing.
+const MIN_LISTING_LINES: usize = 3;
+
+/// The part of a task text that says something about the task: without HTML comments
+/// (issue-template instructions nobody sees) and without environment listings (runs of
+/// `package version` lines from `pip list` or `pip freeze`), whose dozens of package
+/// names would otherwise match code that imports those packages. Used for both the
+/// search and the names the ranker looks for.
+pub fn task_text(text: &str) -> String {
+    let text = html_comment_regex().replace_all(text, "");
+    let lines: Vec<&str> = text.lines().collect();
+    let listing: Vec<bool> = lines
+        .iter()
+        .map(|l| !l.trim().is_empty() && listing_line_regex().is_match(l))
+        .collect();
+    let mut keep = vec![true; lines.len()];
+    let mut i = 0;
+    while i < lines.len() {
+        if !listing[i] {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        while i < lines.len() && listing[i] {
+            i += 1;
+        }
+        if i - start >= MIN_LISTING_LINES {
+            keep[start..i].iter_mut().for_each(|k| *k = false);
+        }
+    }
+    let mut out = String::with_capacity(text.len());
+    for (line, keep) in lines.iter().zip(keep) {
+        if keep {
+            out.push_str(line);
+            out.push('\n');
+        }
+    }
+    out
+}
+
 fn backtick_regex() -> &'static Regex {
     static RE: OnceLock<Regex> = OnceLock::new();
     RE.get_or_init(|| Regex::new(r"`([^`\n]{1,200})`").expect("valid regex"))
@@ -137,9 +213,17 @@ fn looks_like_code(word: &str) -> bool {
 }
 
 impl QueryTerms {
-    /// Extracts the terms of `text`.
+    /// Extracts the terms of `text` (after [`task_text`] cleaned it).
     pub fn parse(text: &str) -> QueryTerms {
+        let text = &task_text(text);
         let mut terms = QueryTerms::default();
+        for caps in definition_regex().captures_iter(text) {
+            terms
+                .defined
+                .entry(caps[2].to_string())
+                .or_default()
+                .insert(normalize_line(&caps[1]));
+        }
         for caps in python_frame_regex().captures_iter(text) {
             terms.frames.push(Frame {
                 path: caps[1].replace('\\', "/"),
@@ -211,6 +295,12 @@ impl QueryTerms {
             && self.frames.is_empty()
             && self.phrases.is_empty()
     }
+}
+
+/// A line with its runs of whitespace made single spaces, trimmed: how a quoted
+/// definition line is compared with a chunk's signature.
+pub fn normalize_line(line: &str) -> String {
+    line.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// The indexed path that `mentioned` refers to: an exact match, else the longest indexed
@@ -290,6 +380,45 @@ mod tests {
             .iter()
             .any(|f| f.path == "src/app.rs" && f.line == Some(40)));
         assert!(t.paths.contains("utils.py"));
+    }
+
+    #[test]
+    fn template_comments_and_environment_listings_are_not_the_task() {
+        let text = "Proxy auth fails\n<!-- Summary. Thanks for submitting an issue! -->\nI get 407.\n```\n$ pip list\nPackage    Version   Location\n---------- --------- --------\naiohttp    3.6.2\nastropy    3.2.3\nnumpy      1.19.1    /usr/lib\n```\nPytest 6.0.1rc0 and MacOS 10.14.5\n";
+        let cleaned = task_text(text);
+        for gone in ["Thanks", "aiohttp", "astropy", "numpy", "-----"] {
+            assert!(!cleaned.contains(gone), "{gone}: {cleaned}");
+        }
+        // one `name version` line is prose, not a listing
+        for kept in [
+            "Proxy auth fails",
+            "I get 407.",
+            "pip list",
+            "Pytest 6.0.1rc0",
+        ] {
+            assert!(cleaned.contains(kept), "{kept}: {cleaned}");
+        }
+        let t = QueryTerms::parse(text);
+        assert!(
+            !t.words.contains("astropy") && !t.words.contains("Thanks"),
+            "{t:?}"
+        );
+    }
+
+    #[test]
+    fn names_the_task_defines_are_recorded_with_their_lines() {
+        let text = "```python\ndef test_xfail_test(request):\n    request.node.add_marker(mark)\n\nclass MyTestCase(unittest.TestCase):\n    def  setUp(self):\n        pass\n```\n";
+        let t = QueryTerms::parse(text);
+        assert_eq!(
+            t.defined["test_xfail_test"].iter().next().unwrap(),
+            "def test_xfail_test(request):"
+        );
+        assert_eq!(
+            t.defined["setUp"].iter().next().unwrap(),
+            "def setUp(self):"
+        );
+        assert!(t.defined.contains_key("MyTestCase"));
+        assert!(!t.defined.contains_key("add_marker"));
     }
 
     #[test]

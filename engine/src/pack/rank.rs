@@ -3,12 +3,13 @@
 //! traceback frames it points at, messages it quotes, a test file it names (which leads to
 //! the code it tests), plan files; then what the best chunks call and what calls them,
 //! personalised PageRank over name-specificity-weighted edges, and a down-weighting of
-//! tests, fixtures, vendored and generated files the task does not point at. File scores
-//! aggregate their chunks' evidence.
+//! tests, fixtures, vendored and generated files and prose the task does not point at.
+//! File scores aggregate their chunks' evidence; a test file the search finds passes its
+//! evidence on to the file it tests.
 
 use super::corpus::Corpus;
 use super::graph::{last_segment, Graph};
-use super::query::{resolve_path, QueryTerms};
+use super::query::{normalize_line, resolve_path, QueryTerms};
 use super::roles::{role, tested_name, Role};
 use std::collections::{BTreeMap, HashMap};
 
@@ -106,6 +107,7 @@ pub fn rank(corpus: &Corpus, graph: &Graph, input: &RankInput) -> Ranking {
     score_phrases(corpus, input.terms, &mut r);
     let pointed = score_paths(corpus, input.terms, input.plan_files, &mut r);
     score_tested(corpus, graph, &pointed, &mut r);
+    score_found_tests(corpus, &mut r);
     r.file_role = file_roles(corpus, &pointed, &r);
     down_weight(corpus, &mut r);
     expand(corpus, graph, &mut r);
@@ -159,8 +161,26 @@ fn score_names(corpus: &Corpus, graph: &Graph, terms: &QueryTerms, r: &mut Ranki
         if defs.len() > MAX_NAMED_DEFINITIONS {
             return;
         }
+        // A name the task's own code defines is the writer's: only a definition whose
+        // first line the task quotes is meant.
+        let defs: Vec<usize> = match terms.defined.get(name) {
+            None => defs.clone(),
+            Some(lines) => defs
+                .iter()
+                .copied()
+                .filter(|&i| {
+                    corpus.chunks[i]
+                        .signature
+                        .as_deref()
+                        .is_some_and(|s| lines.contains(&normalize_line(s)))
+                })
+                .collect(),
+        };
+        if defs.is_empty() {
+            return;
+        }
         let share = weight / (defs.len() as f64).sqrt();
-        for &i in defs {
+        for &i in &defs {
             r.chunk_score[i] += share;
             note(&mut r.chunk_reasons, i, share, format!("{label} `{name}`"));
         }
@@ -198,8 +218,10 @@ fn score_dotted(corpus: &Corpus, graph: &Graph, segments: &[String], r: &mut Ran
     }
     for take in (1..=segments.len()).rev() {
         let module = segments[..take].join("/");
+        let mut found = false;
         for candidate in [format!("{module}.py"), format!("{module}/__init__.py")] {
             for f in corpus.files_ending_with(&candidate) {
+                found = true;
                 r.file_score[f] += FILE_MENTIONED;
                 note(
                     &mut r.file_reasons,
@@ -208,6 +230,10 @@ fn score_dotted(corpus: &Corpus, graph: &Graph, segments: &[String], r: &mut Ran
                     format!("task names module `{}`", segments[..take].join(".")),
                 );
             }
+        }
+        // `a.b.c` names the module `a.b.c`; its parent packages are only the way there.
+        if found {
+            break;
         }
     }
 }
@@ -223,50 +249,56 @@ fn score_paths(
     let paths = corpus.paths();
     let mut pointed = vec![false; corpus.files.len()];
     for mentioned in &terms.paths {
-        for path in resolve_path(mentioned, &paths) {
+        let resolved = resolve_path(mentioned, &paths);
+        let (share, points) = mention_share(resolved.len());
+        for path in resolved {
             let f = corpus.file_index(path).expect("resolved paths are indexed");
-            pointed[f] = true;
-            r.file_score[f] += FILE_MENTIONED;
+            pointed[f] |= points;
+            let add = FILE_MENTIONED * share;
+            r.file_score[f] += add;
             note(
                 &mut r.file_reasons,
                 f,
-                FILE_MENTIONED,
+                add,
                 format!("task mentions `{mentioned}`"),
             );
         }
     }
     for frame in &terms.frames {
-        for path in resolve_path(&frame.path, &paths) {
+        let resolved = resolve_path(&frame.path, &paths);
+        let (share, points) = mention_share(resolved.len());
+        for path in resolved {
             let f = corpus.file_index(path).expect("resolved paths are indexed");
-            pointed[f] = true;
-            r.file_score[f] += FILE_IN_FRAME;
+            pointed[f] |= points;
+            let add = FILE_IN_FRAME * share;
+            r.file_score[f] += add;
             let at = frame.line.map_or(String::new(), |l| format!(":{l}"));
             note(
                 &mut r.file_reasons,
                 f,
-                FILE_IN_FRAME,
+                add,
                 format!("in the traceback ({path}{at})"),
             );
             for i in corpus.files[f].chunks.clone() {
                 let chunk = &corpus.chunks[i];
                 let named = chunk.symbol.as_deref().map(last_segment);
                 if frame.function.is_some() && named == frame.function.as_deref() {
-                    r.chunk_score[i] += FRAME_FUNCTION;
+                    r.chunk_score[i] += FRAME_FUNCTION * share;
                     note(
                         &mut r.chunk_reasons,
                         i,
-                        FRAME_FUNCTION,
+                        FRAME_FUNCTION * share,
                         format!("function `{}` in the traceback", named.unwrap_or("")),
                     );
                 } else if frame
                     .line
                     .is_some_and(|l| (chunk.start_line..=chunk.end_line).contains(&l))
                 {
-                    r.chunk_score[i] += FRAME_LINE;
+                    r.chunk_score[i] += FRAME_LINE * share;
                     note(
                         &mut r.chunk_reasons,
                         i,
-                        FRAME_LINE,
+                        FRAME_LINE * share,
                         format!("line {path}{at} in the traceback"),
                     );
                 }
@@ -289,6 +321,17 @@ fn score_paths(
         }
     }
     pointed
+}
+
+/// How much of a mention's weight each of the `n` files it resolves to gets, and whether
+/// the mention points at them (lifts their role's down-weighting): a mention that fits
+/// several files (`test_foo.py`, found in four fixture folders) is split among them and
+/// points at none, since most likely it names the writer's own file.
+fn mention_share(n: usize) -> (f64, bool) {
+    if n <= 1 {
+        return (1.0, true);
+    }
+    (1.0 / n as f64, false)
 }
 
 /// Chunks that hold, verbatim, a fragment of a message the task quotes (the code that
@@ -383,6 +426,58 @@ fn score_tested(corpus: &Corpus, graph: &Graph, pointed: &[bool], r: &mut Rankin
     }
 }
 
+/// A test the task's words find leads to the file it tests: tests reproduce behaviour in
+/// the words a report uses (the failing call, the expected output), so a test file that
+/// ranks well says where that behaviour lives, even when the code itself shares few words
+/// with the report. The file its name says it tests gets the test's file-level evidence
+/// (its best chunks, as [`finish`] aggregates them) times the test role's weight, the same
+/// share the test keeps for itself; split among the files the name fits.
+fn score_found_tests(corpus: &Corpus, r: &mut Ranking) {
+    let mut add: Vec<(usize, f64, usize)> = Vec::new();
+    for (t, file) in corpus.files.iter().enumerate() {
+        if role(&file.path) != Role::Test {
+            continue;
+        }
+        let evidence = aggregate(file.chunks.clone().map(|i| r.chunk_score[i]));
+        if evidence <= 0.0 {
+            continue;
+        }
+        let Some(subject) = tested_name(&file.path) else {
+            continue;
+        };
+        let sources: Vec<usize> = corpus
+            .files_ending_with(&subject)
+            .into_iter()
+            .filter(|&f| role(&corpus.files[f].path) == Role::Source)
+            .collect();
+        for &f in &sources {
+            add.push((f, evidence * Role::Test.weight() / sources.len() as f64, t));
+        }
+    }
+    for (f, v, t) in add {
+        r.file_score[f] += v;
+        note(
+            &mut r.file_reasons,
+            f,
+            v,
+            format!("its test {} matches the task", corpus.files[t].path),
+        );
+    }
+}
+
+/// A file's evidence from its chunks' scores: the best counts fully, the next two half
+/// and a quarter (one strong chunk beats many weak ones, several strong ones beat one).
+fn aggregate(scores: impl Iterator<Item = f64>) -> f64 {
+    let mut scores: Vec<f64> = scores.filter(|s| *s > 0.0).collect();
+    scores.sort_by(|a, b| b.total_cmp(a));
+    scores
+        .iter()
+        .take(3)
+        .zip([1.0, 0.5, 0.25])
+        .map(|(s, w)| s * w)
+        .sum()
+}
+
 /// Each file's role and whether the task points at it: by path, traceback or plan, or by
 /// naming a definition only that file holds.
 fn file_roles(corpus: &Corpus, pointed: &[bool], r: &Ranking) -> Vec<(Role, bool)> {
@@ -460,7 +555,10 @@ fn expand(corpus: &Corpus, graph: &Graph, r: &mut Ranking) {
         r.chunk_score[i] += if pointed { v } else { v * role.weight() };
     }
     for (i, v, w) in why {
-        note(&mut r.chunk_reasons, i, v, w);
+        // A link through a name too common to carry weight explains nothing.
+        if v > 0.0 {
+            note(&mut r.chunk_reasons, i, v, w);
+        }
     }
 }
 
@@ -534,15 +632,7 @@ fn finish(corpus: &Corpus, global: &[f64], r: &mut Ranking) {
         list.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
     }
     for (f, file) in corpus.files.iter().enumerate() {
-        let mut scores: Vec<f64> = file.chunks.clone().map(|i| r.chunk_score[i]).collect();
-        scores.sort_by(|a, b| b.total_cmp(a));
-        let chunk_part: f64 = scores
-            .iter()
-            .take(3)
-            .zip([1.0, 0.5, 0.25])
-            .map(|(s, w)| s * w)
-            .sum();
-        r.file_score[f] += chunk_part;
+        r.file_score[f] += aggregate(file.chunks.clone().map(|i| r.chunk_score[i]));
     }
     let mut order: Vec<usize> = (0..corpus.files.len()).collect();
     order.sort_by(|&a, &b| {
@@ -644,6 +734,93 @@ mod tests {
         assert_eq!(first_file(&c, &r), "pkg/render.py");
         let rank_of = |path: &str| r.file_order.iter().position(|&f| c.files[f].path == path);
         assert!(rank_of("tests/test_render.py") > rank_of("pkg/render.py"));
+    }
+
+    #[test]
+    fn a_test_the_search_finds_leads_to_the_code_it_tests() {
+        // only the test matches the task's words; the code it tests shares none of them
+        let (c, r) = ranked(
+            "the header check rejects valid input",
+            &[hit("tests/test_parser.py")],
+        );
+        let f = c.file_index("pkg/parser.py").unwrap();
+        assert!(r.file_score[f] > 0.0);
+        assert!(r.file_reasons[&f]
+            .iter()
+            .any(|(_, why)| why == "its test tests/test_parser.py matches the task"));
+        let rank_of = |path: &str| r.file_order.iter().position(|&f| c.files[f].path == path);
+        assert!(rank_of("pkg/parser.py") < rank_of("pkg/layout.py"));
+    }
+
+    #[test]
+    fn a_name_the_task_defines_itself_is_not_the_repository_s() {
+        // the writer's own `def layout(...)` in quoted code says nothing about pkg/layout.py
+        let (c, r) = ranked(
+            "```\ndef layout(page, margin):\n    return page\n```\n",
+            &[],
+        );
+        let f = c.file_index("pkg/layout.py").unwrap();
+        assert_eq!(r.file_score[f], 0.0, "{:?}", r.chunk_reasons);
+        // quoting the repository's own definition line does point at it
+        let (c, r) = ranked(
+            "this is wrong:\n```\ndef layout(doc):\n    return doc\n```\n",
+            &[],
+        );
+        assert_eq!(first_file(&c, &r), "pkg/layout.py");
+    }
+
+    #[test]
+    fn a_mention_that_fits_several_files_is_split_and_points_at_none() {
+        let f = |path: &str| chunk(path, ChunkKind::Code, None, 1, "x = 1\n");
+        let chunks = vec![
+            f("pkg/render.py"),
+            f("tests/a/fixtures/test_foo.py"),
+            f("tests/b/fixtures/test_foo.py"),
+            f("tests/c/test_bar.py"),
+        ];
+        let c = Corpus::new(chunks, &FileFilter::default()).unwrap();
+        let g = Graph::build(&c.chunks);
+        let terms = QueryTerms::parse("test_foo.py:7: AssertionError and tests/c/test_bar.py");
+        let r = rank(
+            &c,
+            &g,
+            &RankInput {
+                seeds: &[],
+                terms: &terms,
+                plan_files: &[],
+            },
+        );
+        let a = c.file_index("tests/a/fixtures/test_foo.py").unwrap();
+        let bar = c.file_index("tests/c/test_bar.py").unwrap();
+        assert!(!r.file_role[a].1, "an ambiguous mention points at nothing");
+        assert!(r.file_role[bar].1, "a unique mention points at its file");
+        assert!(r.file_score[a] < r.file_score[bar]);
+    }
+
+    #[test]
+    fn a_dotted_name_boosts_its_module_not_every_parent_package() {
+        let f = |path: &str| chunk(path, ChunkKind::Code, None, 1, "x = 1\n");
+        let chunks = vec![
+            f("requests/__init__.py"),
+            f("requests/packages/urllib3/exceptions.py"),
+            f("requests/packages/urllib3/__init__.py"),
+        ];
+        let c = Corpus::new(chunks, &FileFilter::default()).unwrap();
+        let g = Graph::build(&c.chunks);
+        let terms = QueryTerms::parse("raises requests.packages.urllib3.exceptions.DecodeError");
+        let r = rank(
+            &c,
+            &g,
+            &RankInput {
+                seeds: &[],
+                terms: &terms,
+                plan_files: &[],
+            },
+        );
+        let score = |p: &str| r.file_score[c.file_index(p).unwrap()];
+        assert!(score("requests/packages/urllib3/exceptions.py") > 0.0);
+        assert_eq!(score("requests/__init__.py"), 0.0);
+        assert_eq!(score("requests/packages/urllib3/__init__.py"), 0.0);
     }
 
     #[test]

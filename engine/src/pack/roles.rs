@@ -1,5 +1,6 @@
 //! What part a file plays in its repository, read from its path alone: source, tests,
-//! fixtures and test data, vendored code, generated code, or a change log. The ranker
+//! fixtures and test data, vendored code, generated code, a change log, examples or
+//! prose documentation. The ranker
 //! down-weights everything but source unless the task points at the file, and a test file
 //! the task points at leads to the source file it tests.
 
@@ -21,16 +22,23 @@ pub enum Role {
     ChangeLog,
     /// Example or demo code (`examples/`, `docs/example/`, `demo/`).
     Example,
+    /// Prose: documentation and other text that is not code (`docs/usage.rst`,
+    /// `README.md`).
+    Prose,
 }
 
 impl Role {
     /// The factor a chunk's relevance is multiplied by when the task does not point at
     /// its file. These are priors from what a fix touches in general, not fitted to any
     /// evaluation: a test rarely is the place to fix, test data and vendored or generated
-    /// code almost never, and a change log only restates.
+    /// code almost never, and a change log only restates. Prose documentation explains
+    /// the code a task is about but is rarely where the change lands; it also shares the
+    /// most words with a task written in prose, so undamped it crowds the code out of
+    /// the search hits.
     pub fn weight(self) -> f64 {
         match self {
             Role::Source => 1.0,
+            Role::Prose => 0.5,
             Role::Test | Role::Example => 0.5,
             Role::ChangeLog => 0.4,
             Role::Fixture | Role::Vendored | Role::Generated => 0.25,
@@ -47,6 +55,7 @@ impl Role {
             Role::Generated => "generated",
             Role::ChangeLog => "change log",
             Role::Example => "example",
+            Role::Prose => "prose",
         }
     }
 }
@@ -132,7 +141,17 @@ pub fn role(path: &str) -> Role {
     if in_dir(EXAMPLE_DIRS) {
         return Role::Example;
     }
+    if is_prose_name(name) {
+        return Role::Prose;
+    }
     Role::Source
+}
+
+/// Documentation formats.
+fn is_prose_name(name: &str) -> bool {
+    const PROSE: &[&str] = &["md", "rst", "adoc", "markdown", "mdx", "rdoc", "org"];
+    name.rsplit_once('.')
+        .is_some_and(|(_, ext)| PROSE.contains(&ext))
 }
 
 fn is_code_name(name: &str) -> bool {
@@ -219,7 +238,9 @@ mod tests {
             ("changelog/1234.bugfix.rst", Role::ChangeLog),
             ("doc/en/example/multipython.py", Role::Example),
             ("src/changes/model.py", Role::Source),
-            ("docs/usage.md", Role::Source),
+            ("docs/usage.md", Role::Prose),
+            ("README.rst", Role::Prose),
+            ("requirements.txt", Role::Source),
             ("contest/x.py", Role::Source),
         ] {
             assert_eq!(role(path), want, "{path}");
