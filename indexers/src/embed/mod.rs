@@ -59,7 +59,8 @@ pub fn wants_vector(chunk: &ctx_engine::Chunk) -> bool {
 /// skip them without reading their chunks.
 pub fn path_wants_vectors(path: &str) -> bool {
     use ctx_engine::pack::roles::{role, Role};
-    role(path) == Role::Source && !is_data_file(path)
+    // Prose is down-weighted in packs but is what a sentence model reads best.
+    matches!(role(path), Role::Source | Role::Prose) && !is_data_file(path)
 }
 
 /// Tables, data and markup that a sentence model reads no meaning from (`.csv`, `.json`,
