@@ -39,7 +39,8 @@ pub const ENV_MAX_TOKENS: &str = "CTX_EMBED_MAX_TOKENS";
 
 /// Whether a chunk is worth a vector: chunks the pack down-weights unless the task points
 /// at them (tests, fixtures and test data, vendored and generated code, change logs,
-/// examples; see [`ctx_engine::pack::roles`]), and test functions inside source files
+/// examples; see [`ctx_engine::pack::roles`]; prose documentation is down-weighted too
+/// but embedded, as what a sentence model reads best), and test functions inside source files
 /// (`mod tests` in Rust, `test_*`), are found by their names and paths, which BM25 and the
 /// ranker match exactly; embedding them would cost model time for no gain in what a pack
 /// holds. Lexical search still finds them.
