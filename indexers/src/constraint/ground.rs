@@ -917,8 +917,7 @@ fn used_file(path: &str, ctx: &Context, permit: bool, out: &mut Out) {
         true,
         permit,
     );
-    let mut code = CodeMatcher::new(format!(r"(?:^|[^\w.-]){}(?:$|[^\w-])", regex::escape(name)));
-    code.except_files = GlobList::new(lexicon().prose.files.clone());
+    let code = code_outside_prose(format!(r"(?:^|[^\w.-]){}(?:$|[^\w-])", regex::escape(name)));
     out.add(
         Matcher::Code(code),
         format!("`{name}` named in added lines"),
@@ -1097,9 +1096,8 @@ fn code_object(
     let whole = named_whole && !code.chars().all(|c| c.is_ascii_lowercase());
     if rule.verb_class.delete && rule.polarity != Polarity::Always {
         // "Never remove the `// SAFETY:` comments": the code must stay.
-        let mut m = CodeMatcher::new(pattern.clone());
+        let mut m = code_outside_prose(pattern.clone());
         m.removed = true;
-        m.except_files = GlobList::new(lexicon().prose.files.clone());
         out.add(
             Matcher::Code(m),
             format!("`{code}` removed from code"),
@@ -1115,8 +1113,7 @@ fn code_object(
     if !code_rule {
         return;
     }
-    let mut m = CodeMatcher::new(pattern);
-    m.except_files = GlobList::new(lexicon().prose.files.clone());
+    let m = code_outside_prose(pattern);
     let why = if named_whole {
         format!("`{code}` in added code")
     } else {
@@ -1138,6 +1135,13 @@ fn said_object(rule: &Rule, obj: &Object, ctx: &Context, permit: bool, out: &mut
         true,
         permit,
     );
+}
+
+/// A code matcher for `pattern` that never reads prose files (documents quote code).
+fn code_outside_prose(pattern: String) -> CodeMatcher {
+    let mut m = CodeMatcher::new(pattern);
+    m.except_files = GlobList::new(lexicon().prose.files.clone());
+    m
 }
 
 /// A regex for a piece of code: calls by name (`vi.mock()` → `\bvi\.mock\(`), globs expanded
@@ -1793,9 +1797,8 @@ fn required_code(rule: &Rule, code: &str, out: &mut Out) {
     if tests && files.is_empty() {
         files = lex.tests.globs.clone();
     }
-    let mut m = CodeMatcher::new(pattern).in_files(files);
+    let mut m = code_outside_prose(pattern).in_files(files);
     m.required = true;
-    m.except_files = GlobList::new(lex.prose.files.clone());
     out.add(
         Matcher::Code(m),
         format!("`{code}` required in every {}", &caps[0]),
@@ -1844,10 +1847,9 @@ fn code_required_with_other_code(
         let Some(pattern) = code_pattern(&code) else {
             continue;
         };
-        let mut m = CodeMatcher::new(pattern);
+        let mut m = code_outside_prose(pattern);
         m.required = true;
         m.required_when = Some(when.clone());
-        m.except_files = GlobList::new(lexicon().prose.files.clone());
         out.add(
             Matcher::Code(m),
             format!("`{code}` required wherever `{}` is", trigger.text),

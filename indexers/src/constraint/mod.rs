@@ -329,10 +329,12 @@ pub fn extract_document(rel_path: &str, text: &str, reading: Reading) -> Documen
         let addressed = instruction || is_contributor_section(&block.section);
         let (rule_text, shown) = match lead_in_rule(&doc, i) {
             Some((rule, shown)) => (rule, shown),
-            None => match (heading_rule(&doc, i), mistake_rule(&doc, i)) {
-                (Some(text), _) => (text.clone(), text),
-                (None, Some(rule)) => (rule, sentence.text.clone()),
-                (None, None) => (sentence.text.clone(), sentence.text.clone()),
+            None => match heading_rule(&doc, i) {
+                Some(text) => (text.clone(), text),
+                None => {
+                    let rule = mistake_rule(&doc, i).unwrap_or_else(|| sentence.text.clone());
+                    (rule, sentence.text.clone())
+                }
             },
         };
         let rule_text = rule_text.as_str();
@@ -504,18 +506,20 @@ fn lead_in_rule(doc: &segment::Document, i: usize) -> Option<(String, String)> {
         return None;
     }
     let item = sentence.text.trim();
-    let mut chars = item.chars();
-    let first = chars.next()?;
-    let joined = if chars.next().is_some_and(char::is_lowercase) {
-        format!(
-            "{lead} {}{}",
-            first.to_lowercase(),
-            &item[first.len_utf8()..]
-        )
-    } else {
-        format!("{lead} {item}")
-    };
+    let joined = format!("{lead} {}", continued(item));
     Some((joined, format!("{lead}: {item}")))
+}
+
+/// `text` as it reads after words put before it: its first letter lowercased, unless the
+/// first word is an acronym or in capitals ("API", "NEVER").
+fn continued(text: &str) -> String {
+    let mut chars = text.chars();
+    match (chars.next(), chars.next()) {
+        (Some(first), Some(second)) if second.is_lowercase() => {
+            format!("{}{}", first.to_lowercase(), &text[first.len_utf8()..])
+        }
+        _ => text.to_string(),
+    }
 }
 
 /// The paragraph before the list holding item `block` when it is a bold label alone
@@ -579,12 +583,7 @@ fn mistake_rule(doc: &segment::Document, i: usize) -> Option<String> {
         return None;
     }
     let caps = label_re.captures(sentence.text.trim())?;
-    let label = caps[1].trim();
-    let mut first = label.chars();
-    let label = match first.next() {
-        Some(c) => format!("{}{}", c.to_lowercase(), first.as_str()),
-        None => return None,
-    };
+    let label = continued(caps[1].trim());
     names_an_action(&label).then(|| {
         let rest = caps[2].trim();
         match rest.is_empty() {
