@@ -1089,7 +1089,8 @@ fn install_merges_into_existing_claude_settings() {
     assert_eq!(pre.len(), 2, "{settings}");
     assert_eq!(pre[0], existing["hooks"]["PreToolUse"][0]);
     let command = pre[1]["hooks"][0]["command"].as_str().unwrap();
-    let exe = std::fs::canonicalize(env!("CARGO_BIN_EXE_ctx")).unwrap();
+    // The hook binary built beside ctx answers the hooks (cli/hook_main.rs).
+    let exe = std::fs::canonicalize(env!("CARGO_BIN_EXE_ctx-hook")).unwrap();
     assert!(
         command.starts_with(&format!("'{}' check --hook claude || ", exe.display())),
         "{command}"
@@ -1113,7 +1114,7 @@ fn install_writes_each_agents_file() {
         assert!(
             config["hooks"][event]
                 .to_string()
-                .contains(&format!("ctx' check --hook {agent} || ")),
+                .contains(&format!("ctx-hook' check --hook {agent} || ")),
             "{config}"
         );
         dir.ctx(&["hook", "uninstall", agent]).ok();
@@ -1192,6 +1193,66 @@ fn installed_hooks_work_without_ctx_on_path_and_fail_closed_without_ctx() {
         .as_str()
         .unwrap()
         .contains("not loaded"));
+}
+
+/// With the hook binary beside ctx (as built and installed), the installed commands call it;
+/// it answers as `ctx check --hook` does, and its absence fails closed the same way.
+#[test]
+fn installed_hooks_call_the_hook_binary_beside_ctx() {
+    let dir = repo();
+    let bin = tempfile::tempdir().unwrap();
+    let copy = bin.path().join("ctx");
+    crate::util::place_ctx_binary(&copy);
+    let hook_bin = bin.path().join("ctx-hook");
+    std::fs::copy(env!("CARGO_BIN_EXE_ctx-hook"), &hook_bin).unwrap();
+    for agent in ["claude", "gemini"] {
+        let out = Command::new(&copy)
+            .args(["hook", "install", agent])
+            .current_dir(dir.path())
+            .env("PATH", "/usr/bin:/bin")
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    let settings = std::fs::read_to_string(dir.path().join(".claude/settings.json")).unwrap();
+    let quoted = format!("'{}' check --hook claude", hook_bin.display());
+    assert!(settings.contains(&quoted), "{settings}");
+    let deny = claude_bash(&dir, "git push --force origin main");
+    let through_hook_bin = run_installed(&dir, ".claude/settings.json", "PreToolUse", &deny);
+    let through_ctx = hook(&dir, "claude", &deny);
+    assert!(
+        through_hook_bin.0.contains("\"deny\""),
+        "{through_hook_bin:?}"
+    );
+    assert_eq!(
+        serde_json::from_str::<Value>(through_hook_bin.0.trim()).unwrap(),
+        through_ctx.0,
+        "ctx-hook answers as ctx check --hook does"
+    );
+    let start = json!({"session_id": "hb", "cwd": dir.path(), "hook_event_name": "SessionStart", "source": "startup"});
+    let (digest, _, code) = run_installed(&dir, ".gemini/settings.json", "SessionStart", &start);
+    assert_eq!(code, 0);
+    assert!(digest.contains("additionalContext"), "{digest}");
+    let status = Command::new(&copy)
+        .args(["hook", "status", "--json"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&status.stdout);
+    let version = format!("ctx-hook {}", env!("CARGO_PKG_VERSION"));
+    assert!(
+        stdout.contains(&version),
+        "status probes the hook binary: {stdout}"
+    );
+    std::fs::remove_file(&hook_bin).unwrap();
+    let allowed = claude_bash(&dir, "ls");
+    let (_, stderr, code) = run_installed(&dir, ".claude/settings.json", "PreToolUse", &allowed);
+    assert_eq!(code, 2, "a missing hook binary must block the action");
+    assert!(stderr.contains("refused"), "{stderr}");
 }
 
 #[test]

@@ -53,7 +53,10 @@ fn gemini_settings_with_comments_keep_them_and_come_back_byte_for_byte() {
         .map(|k| edited.find(k).unwrap())
         .collect();
     assert!(order.windows(2).all(|w| w[0] < w[1]), "order: {edited}");
-    assert!(edited.contains("ctx' check --hook gemini || "), "{edited}");
+    assert!(
+        edited.contains("ctx-hook' check --hook gemini || "),
+        "{edited}"
+    );
     assert!(edited.contains("\"ctx\""));
     assert_eq!(backups(&dir).len(), 2, "one backup per change");
     assert!(
@@ -160,7 +163,7 @@ fn every_agent_installs_for_the_user_or_the_project() {
         user(&["mcp", "install", agent, "--user"]).ok();
         let hooks = std::fs::read_to_string(home.join(hooks_file)).unwrap();
         assert!(
-            hooks.contains(&format!("ctx' check --hook {agent} || ")),
+            hooks.contains(&format!("ctx-hook' check --hook {agent} || ")),
             "{agent}: {hooks}"
         );
         let mcp = std::fs::read_to_string(home.join(mcp_file)).unwrap();

@@ -127,15 +127,34 @@ pub fn command(agent: Agent, ctx: &Path, role: Role) -> String {
     }
 }
 
-/// True for a hook command ctx installed (this version's or an older bare `ctx check --hook`).
+/// True for a hook command ctx installed (this version's or an older bare `ctx check --hook`),
+/// calling `ctx` or the hook binary.
 pub fn is_ctx_command(command: &str) -> bool {
     let Some(binary) = binary(command) else {
         return false;
     };
-    let named_ctx = Path::new(&binary)
-        .file_name()
-        .is_some_and(|name| name == "ctx");
+    let named_ctx = Path::new(&binary).file_name().is_some_and(|name| {
+        name == "ctx"
+            || name == HOOK_BINARY
+            || name.to_str() == Some(&format!("{HOOK_BINARY}{}", std::env::consts::EXE_SUFFIX))
+    });
     named_ctx && command.contains(" check --hook ")
+}
+
+/// The name of the hook binary: `ctx check --hook` alone, without the rest of ctx, so that
+/// the fresh process an agent starts for each hook event starts fast (cli/hook_main.rs).
+pub const HOOK_BINARY: &str = "ctx-hook";
+
+/// The binary installed hook commands call for the `ctx` binary at `ctx`: the hook binary
+/// beside it when there is one (built and installed with ctx), else `ctx` itself, which
+/// answers the same `check --hook AGENT` arguments the same way.
+pub fn hook_binary(ctx: &Path) -> PathBuf {
+    let beside = ctx.with_file_name(format!("{HOOK_BINARY}{}", std::env::consts::EXE_SUFFIX));
+    if beside.is_file() {
+        beside
+    } else {
+        ctx.to_path_buf()
+    }
 }
 
 /// The ctx binary a hook command calls: its first shell word, unquoted.
@@ -343,8 +362,26 @@ mod tests {
             }
         }
         assert!(is_ctx_command("ctx check --hook claude"));
+        assert!(is_ctx_command(
+            "'/opt/bin/ctx-hook' check --hook gemini || true"
+        ));
         assert!(!is_ctx_command("my-guard check --hook claude"));
         assert!(!is_ctx_command("'/usr/bin/ctx' index ."));
+    }
+
+    #[test]
+    fn hooks_call_the_hook_binary_beside_ctx_when_it_is_there() {
+        let dir = tempfile::tempdir().unwrap();
+        let ctx = dir.path().join("ctx");
+        std::fs::write(&ctx, "").unwrap();
+        assert_eq!(
+            hook_binary(&ctx),
+            ctx,
+            "no hook binary: ctx answers hooks itself"
+        );
+        let hook = dir.path().join(HOOK_BINARY);
+        std::fs::write(&hook, "").unwrap();
+        assert_eq!(hook_binary(&ctx), hook);
     }
 
     /// Runs `command` with `sh -c` and returns (stdout, stderr, exit code).

@@ -100,7 +100,9 @@ pub fn run(args: CheckArgs, global: &Global) -> anyhow::Result<ExitCode> {
             log: !args.no_log,
         };
         let answer = hook::answer(agent, &mut std::io::stdin().lock(), &options, &DaemonFirst);
-        write_answer(&answer)?;
+        answer
+            .write_masked(&mut std::io::stdout().lock(), &mut std::io::stderr().lock())
+            .context("writing the hook answer")?;
         return Ok(ExitCode::from(answer.exit));
     }
     let root = global.root()?;
@@ -296,24 +298,4 @@ fn human(verdict: &Verdict, summary: &str) -> String {
         text.push_str(&format!("  note: {n}\n"));
     }
     text
-}
-
-/// Writes a hook's answer, secrets masked (a JSON answer in its values).
-fn write_answer(answer: &Answer) -> anyhow::Result<()> {
-    use ctx_engine::secrets::{redact, redact_json};
-    if let Some(text) = &answer.stdout {
-        let masked = match serde_json::from_str::<serde_json::Value>(text) {
-            Ok(mut value) => {
-                redact_json(&mut value);
-                value.to_string()
-            }
-            Err(_) => redact(text).into_owned(),
-        };
-        let mut out = std::io::stdout().lock();
-        writeln!(out, "{masked}")?;
-    }
-    if let Some(text) = &answer.stderr {
-        eprintln!("{}", redact(text));
-    }
-    Ok(())
 }

@@ -122,7 +122,8 @@ pub fn run(args: HookArgs, global: &Global) -> anyhow::Result<ExitCode> {
             (path, result, None)
         }
         Some(agent) if install => {
-            let (path, outcome, backup) = install_agent(&root, agent, scope, &exe)?;
+            let hook = hooks::hook_binary(&exe);
+            let (path, outcome, backup) = install_agent(&root, agent, scope, &hook)?;
             let result = match outcome {
                 Installed::Unchanged => "already installed",
                 Installed::Updated => "updated",

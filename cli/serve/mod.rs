@@ -14,6 +14,7 @@
 //! by a killed daemon is detected (nothing accepts on it) and replaced.
 
 pub mod client;
+pub mod connect;
 pub mod daemon;
 pub mod protocol;
 pub mod tools;

@@ -160,6 +160,10 @@ class Agent:
 
     def __init__(self, ctx, prefix, work):
         self.ctx = ctx
+        # What `ctx hook install` makes the hook commands call: the hook binary beside ctx
+        # when it was built (`ctx-hook`, the same answers with less to load), else ctx.
+        beside = Path(os.path.realpath(ctx)).with_name("ctx-hook")
+        self.hook_bin = str(beside) if beside.is_file() else ctx
         self.prefix = Path(prefix)
         self.dir = Path(work) / self.name
         self.repo = self.dir / "repo"
@@ -268,7 +272,7 @@ class Agent:
         env = {k: v for k, v in os.environ.items() if not k.startswith(SCRUB)}
         rest = [d for d in os.environ.get("PATH", "").split(":") if d and not os.access(os.path.join(d, "ctx"), os.X_OK)]
         first = {False: self.bin, True: self.bin_fast, "noctx": self.bin_noctx}[fast]
-        env.update(HOME=str(self.home), CTX_REAL=self.ctx, CTX_HOOK_LOG=str(self.hooklog),
+        env.update(HOME=str(self.home), CTX_REAL=self.ctx, CTX_HOOK_REAL=self.hook_bin, CTX_HOOK_LOG=str(self.hooklog),
                    CTX_BIN=self.ctx, NO_COLOR="1", PATH=":".join([str(first)] + rest))
         env.pop("XDG_CONFIG_HOME", None)
         return env
@@ -278,7 +282,10 @@ class Agent:
         # The installed commands call ctx by absolute path; point them at the recording shim.
         cfg = self.config_path()
         if cfg.exists():
-            cfg.write_text(cfg.read_text().replace("'" + str(self.ctx) + "'", "'" + str(self.bin / "ctx") + "'"))
+            text = cfg.read_text()
+            for called in {str(self.ctx), os.path.realpath(self.ctx), self.hook_bin}:
+                text = text.replace("'" + called + "'", "'" + str(self.bin / "ctx") + "'")
+            cfg.write_text(text)
         if not any(n.startswith("ctx hook") for n in self.notes):
             self.notes.append(r.stdout.strip())
 
@@ -612,7 +619,7 @@ class Agent:
                 else:
                     self.install_hooks()
                     shim.unlink()
-                    shim.symlink_to(self.ctx if mode == "with" else null)
+                    shim.symlink_to(self.hook_bin if mode == "with" else null)
                 tag = f"many.ov{i}{mode}"
                 s = self.session(f"ov{i}{mode}", [f"[case:{tag}] run the steps"], fast=True)
                 reqs = main_requests(s["reqs"], tag)
