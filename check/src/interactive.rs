@@ -12,9 +12,20 @@
 //! Invocations come from the shell analysis, so wrappers (`sudo`, `env`, `bash -lc '…'`) are
 //! already unwrapped. The programs are data: [`PROGRAMS`], one entry per family.
 //!
-//! Not covered: commands that open an editor as a side effect (`git commit` without `-m`,
-//! `git rebase -i`), `docker compose exec`, and sessions started through a program ctx does
-//! not list.
+//! Commands also open an editor or a prompt as a side effect of their work: `git commit`
+//! without a message, `git rebase -i`, `git add -p`, `crontab -e`, `visudo`, `kubectl edit`.
+//! The editor waits for keys the agent cannot send through its shell tool (the call hangs
+//! until its timeout) or, in a terminal an agent drives, is a session like any other. They
+//! are data too ([`SUBCOMMANDS`]: the program, its subcommand, the flags that give it what
+//! it would ask for), judged the same way on the words after the subcommand, and an editor
+//! set on the command line to a program that is not itself interactive
+//! (`GIT_EDITOR=true git commit`, `git -c core.editor=true …`) means nothing opens.
+//!
+//! Not covered: `docker compose exec`; an editor set earlier on the line or outside it
+//! (`export GIT_EDITOR=true; git commit` is still stopped); commands that open an editor only
+//! when their output is a terminal (`git merge`, `git revert` without `--no-edit`: agents'
+//! shell tools have none); pagers, which print and exit without a terminal; and sessions
+//! started through a program ctx does not list.
 
 use ctx_engine::check::{ActionFacts, Decision, Interactive, Invocation, Verdict, Violation};
 
@@ -363,8 +374,36 @@ const PROGRAMS: &[Program] = &[
         operands: ANY,
         ..program(
             &[
-                "vi", "vim", "nvim", "view", "nano", "pico", "emacs", "ed", "ex", "micro", "joe",
-                "hx", "helix", "kak", "top", "htop", "btop", "mc", "ranger", "tig", "lazygit",
+                "vi",
+                "vim",
+                "nvim",
+                "view",
+                "nano",
+                "pico",
+                "emacs",
+                "ed",
+                "ex",
+                "micro",
+                "joe",
+                "hx",
+                "helix",
+                "kak",
+                "top",
+                "htop",
+                "btop",
+                "mc",
+                "ranger",
+                "tig",
+                "lazygit",
+                "sudoedit",
+                "vipw",
+                "vigr",
+                "$EDITOR",
+                "${EDITOR}",
+                "$VISUAL",
+                "${VISUAL}",
+                "$GIT_EDITOR",
+                "${GIT_EDITOR}",
             ],
             &[
                 "--batch",
@@ -381,14 +420,351 @@ const PROGRAMS: &[Program] = &[
     },
 ];
 
+/// A program whose subcommand (or flag) opens an editor or a prompt as part of its work.
+struct Subcommand {
+    /// The program.
+    program: &'static str,
+    /// Its flags before the subcommand whose value is the next word (`git -C DIR`).
+    global_values: &'static [&'static str],
+    /// The subcommand; empty when the program has none (`crontab -e`, `visudo`).
+    sub: &'static [&'static str],
+    /// The environment variables and `git -c` keys naming the editor it opens; set on the
+    /// command line to a program that is not interactive, nothing opens. Empty for prompts,
+    /// which no editor setting answers (`git add -p`).
+    editors: &'static [&'static str],
+    /// How the words after the subcommand are judged: [`judge`], with `operands: ANY`, so
+    /// only batch flags (a message, a file, a check-only mode) and forcing flags decide.
+    how: Program,
+    /// What to do instead, for the reason the model reads.
+    instead: &'static str,
+}
+
+const GIT_GLOBAL_VALUES: &[&str] = &[
+    "-C",
+    "-c",
+    "--git-dir",
+    "--work-tree",
+    "--namespace",
+    "--config-env",
+    "--super-prefix",
+];
+const GIT_EDITORS: &[&str] = &["GIT_EDITOR", "VISUAL", "EDITOR", "core.editor"];
+const KUBECTL_GLOBAL_VALUES: &[&str] = &[
+    "-n",
+    "--namespace",
+    "--context",
+    "--cluster",
+    "--kubeconfig",
+    "-s",
+    "--server",
+    "--user",
+];
+
+/// A subcommand that prompts only when one of `forcing` is given (`git add -p`).
+const fn prompting(forcing: &'static [&'static str]) -> Program {
+    Program {
+        forcing,
+        needs_forcing: true,
+        operands: ANY,
+        ..program(&[], &[])
+    }
+}
+
+/// The subcommands that open an editor or a prompt as a side effect, by program.
+const SUBCOMMANDS: &[Subcommand] = &[
+    Subcommand {
+        program: "git",
+        global_values: GIT_GLOBAL_VALUES,
+        sub: &["commit"],
+        editors: GIT_EDITORS,
+        how: Program {
+            // -m/-F/-C give the message; -e/-c/-p/--interactive open the editor or a prompt
+            // whatever else is given.
+            batch_letters: "mFC",
+            operands: ANY,
+            forcing: &[
+                "-e",
+                "--edit",
+                "-c",
+                "--reedit-message",
+                "-p",
+                "--patch",
+                "--interactive",
+            ],
+            ..program(
+                &[],
+                &[
+                    "-m",
+                    "--message",
+                    "-F",
+                    "--file",
+                    "-C",
+                    "--reuse-message",
+                    "--no-edit",
+                    "--fixup",
+                    "--dry-run",
+                    "-h",
+                    "--help",
+                ],
+            )
+        },
+        instead: "give the message with `git commit -m '…'` or `-F FILE`, or keep it with `--no-edit`",
+    },
+    Subcommand {
+        program: "git",
+        global_values: GIT_GLOBAL_VALUES,
+        sub: &["rebase"],
+        editors: &["GIT_SEQUENCE_EDITOR", "sequence.editor", "GIT_EDITOR", "VISUAL", "EDITOR", "core.editor"],
+        how: prompting(&["-i", "--interactive", "--edit-todo"]),
+        instead: "rebase without -i (`git rebase BASE`), or set the todo list non-interactively with `GIT_SEQUENCE_EDITOR=\"sed -i …\" git rebase -i`",
+    },
+    Subcommand {
+        program: "git",
+        global_values: GIT_GLOBAL_VALUES,
+        sub: &["tag"],
+        editors: GIT_EDITORS,
+        how: Program {
+            needs_forcing: true,
+            batch_letters: "mFldv",
+            operands: ANY,
+            forcing: &["-a", "--annotate", "-s", "--sign", "-e", "--edit"],
+            ..program(
+                &[],
+                &["-m", "--message", "-F", "--file", "-l", "--list", "-d", "--delete", "-v", "--verify"],
+            )
+        },
+        instead: "give the tag message with `git tag -a NAME -m '…'`",
+    },
+    Subcommand {
+        program: "git",
+        global_values: GIT_GLOBAL_VALUES,
+        sub: &["merge"],
+        editors: GIT_EDITORS,
+        how: prompting(&["-e", "--edit"]),
+        instead: "merge with `--no-edit` or give the message with `-m '…'`",
+    },
+    Subcommand {
+        program: "git",
+        global_values: GIT_GLOBAL_VALUES,
+        sub: &["revert"],
+        editors: GIT_EDITORS,
+        how: prompting(&["-e", "--edit"]),
+        instead: "revert with `--no-edit`",
+    },
+    Subcommand {
+        program: "git",
+        global_values: GIT_GLOBAL_VALUES,
+        sub: &["cherry-pick"],
+        editors: GIT_EDITORS,
+        how: prompting(&["-e", "--edit"]),
+        instead: "cherry-pick without `--edit`",
+    },
+    Subcommand {
+        program: "git",
+        global_values: GIT_GLOBAL_VALUES,
+        sub: &["config"],
+        editors: GIT_EDITORS,
+        how: prompting(&["-e", "--edit"]),
+        instead: "set the value with `git config KEY VALUE`",
+    },
+    Subcommand {
+        program: "git",
+        global_values: GIT_GLOBAL_VALUES,
+        sub: &["notes"],
+        editors: GIT_EDITORS,
+        how: Program {
+            operands: ANY,
+            forcing: &["edit", "-e", "--edit"],
+            batch_letters: "mFC",
+            ..program(
+                &[],
+                &["-m", "--message", "-F", "--file", "-C", "--reuse-message", "list", "show", "remove", "prune", "copy", "merge", "get-ref"],
+            )
+        },
+        instead: "give the note with `git notes add -m '…'`",
+    },
+    Subcommand {
+        program: "git",
+        global_values: GIT_GLOBAL_VALUES,
+        sub: &["add"],
+        editors: &[],
+        how: prompting(&["-p", "--patch", "-i", "--interactive", "-e", "--edit"]),
+        instead: "name the files (`git add FILE…`)",
+    },
+    Subcommand {
+        program: "git",
+        global_values: GIT_GLOBAL_VALUES,
+        sub: &["checkout"],
+        editors: &[],
+        how: prompting(&["-p", "--patch"]),
+        instead: "name the files, without -p",
+    },
+    Subcommand {
+        program: "git",
+        global_values: GIT_GLOBAL_VALUES,
+        sub: &["restore"],
+        editors: &[],
+        how: prompting(&["-p", "--patch"]),
+        instead: "name the files, without -p",
+    },
+    Subcommand {
+        program: "git",
+        global_values: GIT_GLOBAL_VALUES,
+        sub: &["reset"],
+        editors: &[],
+        how: prompting(&["-p", "--patch"]),
+        instead: "name the files, without -p",
+    },
+    Subcommand {
+        program: "git",
+        global_values: GIT_GLOBAL_VALUES,
+        sub: &["stash"],
+        editors: &[],
+        how: prompting(&["-p", "--patch"]),
+        instead: "stash whole files (`git stash push -- FILE…`)",
+    },
+    Subcommand {
+        program: "git",
+        global_values: GIT_GLOBAL_VALUES,
+        sub: &["clean"],
+        editors: &[],
+        how: prompting(&["-i", "--interactive"]),
+        instead: "list with `git clean -n`, then remove with `git clean -f PATH…`",
+    },
+    Subcommand {
+        program: "crontab",
+        global_values: &[],
+        sub: &[],
+        editors: &["VISUAL", "EDITOR"],
+        how: prompting(&["-e"]),
+        instead: "list with `crontab -l` and install a file with `crontab FILE`",
+    },
+    Subcommand {
+        program: "sudo",
+        global_values: &[],
+        sub: &[],
+        editors: &["SUDO_EDITOR", "VISUAL", "EDITOR"],
+        how: prompting(&["-e", "--edit"]),
+        instead: "read the file with `sudo cat FILE` and write it with `sudo tee FILE`",
+    },
+    Subcommand {
+        program: "visudo",
+        global_values: &[],
+        sub: &[],
+        editors: &["SUDO_EDITOR", "VISUAL", "EDITOR"],
+        how: Program {
+            values: &["-f", "--file"],
+            batch_letters: "c",
+            operands: ANY,
+            ..program(&[], &["-c", "--check", "-V", "--version", "-h", "--help"])
+        },
+        instead: "check a sudoers file with `visudo -c -f FILE`; edits need a human",
+    },
+    Subcommand {
+        program: "systemctl",
+        global_values: &["-H", "--host", "-M", "--machine"],
+        sub: &["edit"],
+        editors: &["SYSTEMD_EDITOR", "EDITOR", "VISUAL"],
+        how: Program {
+            operands: ANY,
+            ..program(&[], &["--stdin", "-h", "--help"])
+        },
+        instead: "write the drop-in file (`/etc/systemd/system/UNIT.d/override.conf`) and run `systemctl daemon-reload`",
+    },
+    Subcommand {
+        program: "kubectl",
+        global_values: KUBECTL_GLOBAL_VALUES,
+        sub: &["edit"],
+        editors: &["KUBE_EDITOR", "EDITOR"],
+        how: Program {
+            operands: ANY,
+            ..program(&[], &["-h", "--help"])
+        },
+        instead: "change the resource with `kubectl apply -f FILE` or `kubectl patch`",
+    },
+];
+
+/// The subcommand entry `inv` runs and the words after its subcommand, if it is one.
+fn subcommand(inv: &Invocation) -> Option<(&'static Subcommand, &[String])> {
+    SUBCOMMANDS.iter().find_map(|entry| {
+        if entry.program != inv.program {
+            return None;
+        }
+        let mut i = 0;
+        while i < inv.args.len() && inv.args[i].starts_with('-') && !entry.sub.is_empty() {
+            let flag = inv.args[i].as_str();
+            i += if entry.global_values.contains(&flag) {
+                2
+            } else {
+                1
+            };
+        }
+        let rest = inv.args.get(i..).unwrap_or_default();
+        match entry.sub {
+            [] => Some((entry, rest)),
+            sub if rest.len() >= sub.len() && rest.iter().zip(sub).all(|(a, b)| a == b) => {
+                Some((entry, &rest[sub.len()..]))
+            }
+            _ => None,
+        }
+    })
+}
+
+/// True when the command line of `inv` sets one of `editors` (`NAME=VALUE` before the
+/// program, or `git -c KEY=VALUE`) to a program that does not itself open a session: the
+/// editor then runs without waiting for anyone (`true`, `sed -i …`, `cat`).
+fn editor_set_to_batch(inv: &Invocation, editors: &[&str]) -> bool {
+    let raw_words = inv.raw.split_whitespace().take_while(|w| *w != inv.program);
+    let assignments = raw_words.chain(inv.args.iter().map(String::as_str));
+    assignments.into_iter().any(|word| {
+        let Some((name, value)) = word.split_once('=') else {
+            return false;
+        };
+        let value = value.trim_matches(|c| c == '"' || c == '\'' || c == ' ');
+        let program = value.split_whitespace().next().unwrap_or_default();
+        let program = program.rsplit('/').next().unwrap_or_default();
+        editors.contains(&name) && !is_session_program(program)
+    })
+}
+
+/// True when `program` is one of [`PROGRAMS`] that stays interactive whatever it is given
+/// (an editor, `top`): as an editor setting it would open a session.
+fn is_session_program(program: &str) -> bool {
+    program.is_empty()
+        || PROGRAMS
+            .iter()
+            .any(|p| p.operands == ANY && p.names.contains(&family_name(program)))
+}
+
 /// The first invocation of `facts` that opens an interactive session, if any. `facts` must
 /// be those of the shell command line `command` (its text is read for heredocs and input
 /// redirections the invocation does not record).
 pub fn session_opened<'f>(facts: &'f ActionFacts, command: &str) -> Option<&'f Invocation> {
-    facts
-        .invocations
-        .iter()
-        .find(|inv| !inv.piped_input && opens_session(inv) && !input_redirected(inv, command))
+    opened(facts, command).map(|(inv, _)| inv)
+}
+
+/// What opens a session: a program of [`PROGRAMS`], or a [`Subcommand`] with what to do
+/// instead.
+enum Opener {
+    Program,
+    Subcommand(&'static Subcommand),
+}
+
+/// The first invocation of `facts` that opens a session, and what it is.
+fn opened<'f>(facts: &'f ActionFacts, command: &str) -> Option<(&'f Invocation, Opener)> {
+    facts.invocations.iter().find_map(|inv| {
+        let fed = || inv.piped_input || input_redirected(inv, command);
+        if let Some((entry, rest)) = subcommand(inv) {
+            // An editor opens whatever the input is; a prompt reads its answers from it.
+            let opens = judge(&entry.how, rest)
+                && !editor_set_to_batch(inv, entry.editors)
+                && (!entry.editors.is_empty() || !fed());
+            if opens {
+                return Some((inv, Opener::Subcommand(entry)));
+            }
+        }
+        (opens_session(inv) && !fed()).then_some((inv, Opener::Program))
+    })
 }
 
 /// Adds the interactive-session finding to `verdict` when `facts` (of the command line
@@ -399,15 +775,28 @@ pub fn check(verdict: &mut Verdict, facts: &ActionFacts, command: &str, setting:
         Interactive::Ask => Decision::Ask,
         Interactive::Deny => Decision::Deny,
     };
-    let Some(inv) = session_opened(facts, command) else {
+    let Some((inv, opener)) = opened(facts, command) else {
         return;
     };
-    let violation = Violation {
-        anchor_id: "interactive-session".into(),
-        text: format!(
+    let text = match opener {
+        Opener::Program => format!(
             "Run commands one by one, each as its own tool call (`bash -c '…'`, `python3 -c '…'` or a script file, `psql -c '…'`): `{}` opens an interactive session, and what is typed into it is never checked",
             inv.program
         ),
+        Opener::Subcommand(entry) => {
+            let sub = entry.sub.join(" ");
+            let name = format!("{} {sub}", entry.program);
+            format!(
+                "Run it so that it needs no one at the keyboard: {}. `{}` opens {} here, which waits for keys the shell tool cannot send, and what is typed into it is never checked",
+                entry.instead,
+                name.trim(),
+                if entry.editors.is_empty() { "an interactive prompt" } else { "an editor" },
+            )
+        }
+    };
+    let violation = Violation {
+        anchor_id: "interactive-session".into(),
+        text,
         source: format!("ctx, [check] interactive = \"{}\"", decision.as_str()),
         decision,
         evidence: inv.raw.clone(),
@@ -486,7 +875,7 @@ fn judge(p: &Program, args: &[String]) -> bool {
         batch |= p.batch.contains(&name) || letters.chars().any(|c| p.batch_letters.contains(c));
     }
     if p.needs_forcing {
-        return forced && !batch && operands == 0;
+        return forced && !batch && operands <= p.operands;
     }
     forced || (!batch && operands <= p.operands)
 }
@@ -660,6 +1049,36 @@ mod tests {
             ("kubectl -n prod exec pod -i -t -- sh", "kubectl"),
             ("vim src/lib.rs", "vim"),
             ("python3 -c 'import os; os.system(\"bash\")'", "bash"),
+            // Editors and prompts opened as a side effect.
+            ("git commit", "git"),
+            ("git commit -a", "git"),
+            ("git commit --amend", "git"),
+            ("git -C repo commit -v", "git"),
+            ("git commit -m 'fix' -e", "git"),
+            ("echo msg | git commit", "git"),
+            ("GIT_EDITOR=vim git commit", "git"),
+            ("git -c core.editor=nano commit", "git"),
+            ("git rebase -i HEAD~3", "git"),
+            ("git rebase --interactive main", "git"),
+            ("git add -p", "git"),
+            ("git add --patch src/lib.rs", "git"),
+            ("git checkout -p", "git"),
+            ("git stash -p", "git"),
+            ("git clean -i", "git"),
+            ("git tag -a v1", "git"),
+            ("git merge -e feature", "git"),
+            ("git config --edit", "git"),
+            ("git notes edit", "git"),
+            ("crontab -e", "crontab"),
+            ("visudo", "visudo"),
+            ("visudo -f /etc/sudoers.d/app", "visudo"),
+            ("sudo visudo", "visudo"),
+            ("sudoedit /etc/hosts", "sudoedit"),
+            ("sudo -e /etc/hosts", "sudo"),
+            ("systemctl edit nginx", "systemctl"),
+            ("kubectl -n prod edit deployment/web", "kubectl"),
+            ("$EDITOR notes.txt", "$EDITOR"),
+            ("cd src && ${VISUAL} main.rs", "${VISUAL}"),
         ] {
             assert_eq!(opened(command).as_deref(), Some(program), "{command}");
         }
@@ -710,6 +1129,42 @@ mod tests {
             "emacs --batch -l x.el",
             "top -b -n 1",
             "git log",
+            "git commit -m 'fix: x'",
+            "git commit -am 'fix'",
+            "git commit -F msg.txt",
+            "git commit --amend --no-edit",
+            "git commit --fixup HEAD~1",
+            "git commit -C HEAD",
+            "git commit --dry-run",
+            "GIT_EDITOR=true git commit",
+            "env GIT_EDITOR=true git commit --amend",
+            "git -c core.editor=true commit",
+            "GIT_EDITOR='sed -i s/x/y/' git commit",
+            "git rebase main",
+            "git rebase --continue",
+            "GIT_EDITOR=true git rebase -i --autosquash main",
+            "GIT_SEQUENCE_EDITOR=\"sed -i 's/pick/fixup/'\" git rebase -i HEAD~3",
+            "git add -A",
+            "git add src/lib.rs",
+            "yes | git add -p",
+            "git checkout main",
+            "git stash",
+            "git clean -fd",
+            "git tag v1",
+            "git tag -a v1 -m 'release'",
+            "git tag -l",
+            "git merge --no-edit feature",
+            "git merge feature",
+            "git revert --no-edit HEAD",
+            "git config user.name x",
+            "git notes add -m 'n'",
+            "crontab -l",
+            "crontab jobs.txt",
+            "visudo -c",
+            "visudo -cf /etc/sudoers.d/app",
+            "systemctl restart nginx",
+            "kubectl get deployment",
+            "echo $EDITOR",
             "ls -la",
             "grep -r bash .",
             "echo python3",
@@ -738,5 +1193,27 @@ mod tests {
             reason.ends_with("matched: bash --norc --noprofile"),
             "{reason}"
         );
+    }
+
+    #[test]
+    fn an_editor_opened_as_a_side_effect_is_stopped_with_what_to_run_instead() {
+        let dir = std::env::temp_dir();
+        for (command, advice) in [
+            ("git commit -a", "git commit -m"),
+            ("git rebase -i HEAD~2", "GIT_SEQUENCE_EDITOR"),
+            ("git add -p", "name the files"),
+            ("crontab -e", "crontab FILE"),
+        ] {
+            let facts = ctx_indexers::shell::analyze(command, &PathContext::new(&dir, &dir));
+            let mut verdict = Verdict::allow();
+            check(&mut verdict, &facts, command, Interactive::Ask);
+            assert_eq!(verdict.decision, Decision::Ask, "{command}");
+            let reason = verdict.reason();
+            assert!(reason.contains(advice), "{command}: {reason}");
+            assert!(reason.contains("needs no one at the keyboard"), "{reason}");
+            let mut verdict = Verdict::allow();
+            check(&mut verdict, &facts, command, Interactive::Allow);
+            assert_eq!(verdict, Verdict::allow(), "{command}");
+        }
     }
 }

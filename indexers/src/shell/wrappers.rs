@@ -338,7 +338,9 @@ pub fn step(words: &[String]) -> Step {
             rest += 1;
         }
     }
-    if rest >= words.len() {
+    // `sudo -e FILE…` (sudoedit) edits the files: there is no command to unwrap.
+    let edits = *name == "sudo" && words[1..rest].iter().any(|w| w == "-e" || w == "--edit");
+    if rest >= words.len() || edits {
         return Step::Program;
     }
     Step::Wrapper {
