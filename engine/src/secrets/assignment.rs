@@ -52,29 +52,53 @@ pub fn find(text: &str) -> Vec<Range<usize>> {
     scan(text)
 }
 
-/// Whether `text` has a name ending in a secret noun right before a separator: what every
+/// Whether `text` has a name [`is_secret_name`] accepts right before a separator: what every
 /// accepted candidate has, so a text without one holds no assignment [`scan`] would accept.
 ///
 /// Why: the candidate pattern costs ~15 ms to compile (four values of up to 500 Unicode
 /// characters), and ctx compiles it in every fresh process whose text holds a keyword
-/// (`pwd`, `cred`, `key`...: a hook call's `Bash: pwd`). This pattern is cheap, so such a
-/// process compiles the candidates only when an assignment to a secret name can be there.
+/// (`pwd`, `cred`, `key`...: a hook call's `Bash: pwd`, a `key:` in a YAML line). A cheap
+/// pattern finds each secret noun right before a separator, and the name that ends there is
+/// then judged as [`accepted`] judges it, so `x-request-key: 1` or `monkey: 3` compile
+/// nothing, while `api_key: …` does.
 ///
 /// Why it is exact: a candidate's name is as long as it can be (a name character can
 /// neither start the quote, blanks and separator that follow it nor be cut off by the
 /// 100-character limit, since the separator must come right after), so it ends right
-/// before `["']?[ \t]*(:=|=>|==|=|:|,)`, and its last word (after any trailing `_`, `-`,
-/// `.`) is one of the nouns [`is_secret_name`] accepts.
+/// before `["']?[ \t]*(:=|=>|==|=|:|,)` and starts at the first letter or `_` of the run of
+/// name characters (`[A-Za-z0-9_.\-]`) that ends there; a run longer than the pattern's
+/// 101 characters lets the gate through without judging. Its last word is one of the nouns
+/// [`is_secret_name`] accepts, so the noun pattern finds it.
 pub fn may_hold(text: &str) -> bool {
     static PATTERN: OnceLock<Regex> = OnceLock::new();
-    PATTERN
-        .get_or_init(|| {
-            Regex::new(
-                r#"(?i)(?:passwd|password|passphrase|secret|token|apikey|credentials?|pwd|pass|pat|key|base|value|salt)[_.\-]*["']?[\ \t]*[:=,]"#,
-            )
-            .expect("the assignment gate is valid")
-        })
-        .is_match(text)
+    let pattern = PATTERN.get_or_init(|| {
+        Regex::new(
+            r#"(?i)(?:passwd|password|passphrase|secret|token|apikey|credentials?|pwd|pass|pat|key|base|value|salt)[_.\-]*(?:["']?[\ \t]*[:=,])"#,
+        )
+        .expect("the assignment gate is valid")
+    });
+    let name_byte = |b: u8| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-');
+    let bytes = text.as_bytes();
+    pattern.find_iter(text).any(|found| {
+        // The name ends before the quote, blanks and separator (one ASCII byte) that end
+        // the match.
+        let before_sep = &text[..found.end() - 1];
+        let before_quote = before_sep.trim_end_matches([' ', '\t']);
+        let end = before_quote
+            .strip_suffix(['"', '\''])
+            .unwrap_or(before_quote)
+            .len();
+        let mut start = end;
+        while start > 0 && name_byte(bytes[start - 1]) {
+            start -= 1;
+        }
+        let run = &text[start..end];
+        let Some(first) = run.find(|c: char| c.is_ascii_alphabetic() || c == '_') else {
+            return false;
+        };
+        let name = &run[first..];
+        name.len() > 101 || is_secret_name(name)
+    })
 }
 
 /// [`find`] without the gate: every candidate of the pattern, decided one by one.
@@ -359,6 +383,13 @@ mod tests {
             "Bash: cat src/auth/token.rs && ssh-keygen -t ed25519",
             "Bash: git log --grep=passed",
             "the token is not here: nor a key",
+            // A noun before a separator whose name is not a secret's (issue 12: any `key:`
+            // compiled the candidates, ~20 ms in a fresh hook process).
+            "Bash: echo 'x-apx-key: abc'",
+            "sort_key: name",
+            "monkey: 3, primary_key = id",
+            "max_tokens=4096",
+            "csrf_token: on",
         ] {
             assert!(!may_hold(text), "{text}");
             assert!(scan(text).is_empty(), "{text}");
@@ -369,6 +400,8 @@ mod tests {
             "secret_key_base__ = \"abcd1234efgh\"",
             "\"client_secret\": \"abcd1234efgh\"",
             "token := \"abcd1234efgh\"",
+            "x9_api_key: abcd1234efgh",
+            "STRIPE-KEY=sk_live_abcd1234",
         ] {
             assert!(may_hold(text), "{text}");
             assert!(!find(text).is_empty(), "{text}");
@@ -386,7 +419,7 @@ mod tests {
             #[test]
             fn the_gate_never_hides_an_assignment(
                 head in "(?s).{0,20}",
-                name in "[A-Za-z_]{0,6}(password|PASSWD|Passphrase|secret|TOKEN|apiKey|APIKey|credential|credentials|pwd|Pass|pat|key|Key|secret_key_base|SECRET_SALT|secretValue|word|keys)[_.-]{0,2}",
+                name in "([A-Za-z0-9_.-]{0,6}|[A-Za-z0-9_]{95,110}|(api|aws|Sk|max|by|secret|csrf|client)[_.-]?)(password|PASSWD|Passphrase|secret|TOKEN|apiKey|APIKey|credential|credentials|pwd|Pass|pat|key|Key|secret_key_base|SECRET_SALT|secretValue|word|keys)[_.-]{0,2}",
                 quote in "[\"']?",
                 blank in "[ \t]{0,2}",
                 sep in "(:=|=>|==|=|:|,)",
