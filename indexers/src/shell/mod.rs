@@ -54,17 +54,75 @@ const MAX_LOOP_VALUES: usize = 16;
 const MAX_NESTED_SCRIPTS: usize = 1_000;
 const MAX_STATEMENTS: usize = 50_000;
 
+/// Syntax nested deeper than this (subshells in subshells, `$( $( … ) )`) is reported as an
+/// unanalysed script, as past the work bounds: the walk recurses once per level, and a
+/// command line of a few hundred kilobytes of `(` would otherwise overflow the stack.
+const MAX_SYNTAX_DEPTH: usize = 200;
+
+/// The parsers (bash, and the interpreters' languages) read their input in chunks of this
+/// many bytes; a parse may read at most [`PARSE_READS_PER_CHUNK`] chunks per chunk of its
+/// input, plus [`PARSE_READS_FLOOR`]. Past that the parse is cancelled and the script is
+/// reported as unanalysed. Why: a grammar's lexer may scan ahead to the end of a run at every
+/// token (tree-sitter-bash's external scanner on 15,000 `|` read 15,000²/2 bytes: 1-3 s),
+/// and the reads are the one measure of a parse's work tree-sitter lets a caller see.
+const PARSE_CHUNK: usize = 256;
+const PARSE_READS_PER_CHUNK: usize = 256;
+const PARSE_READS_FLOOR: usize = 4_096;
+
+/// Parses `src` with `parser` within the read bound (see [`PARSE_CHUNK`]); adds the chunks
+/// read to `reads`. `None` past the bound (the parser is reset for its next parse) or when
+/// tree-sitter gives no tree.
+fn parse_bounded(parser: &mut Parser, src: &str, reads: &mut usize) -> Option<tree_sitter::Tree> {
+    use std::cell::Cell;
+    use std::ops::ControlFlow;
+    let bytes = src.as_bytes();
+    let budget = PARSE_READS_FLOOR + PARSE_READS_PER_CHUNK * bytes.len().div_ceil(PARSE_CHUNK);
+    let count = Cell::new(0usize);
+    let mut input = |offset: usize, _: tree_sitter::Point| -> &[u8] {
+        count.set(count.get() + 1);
+        if count.get() > budget {
+            return &[];
+        }
+        bytes
+            .get(offset..(offset + PARSE_CHUNK).min(bytes.len()))
+            .unwrap_or(&[])
+    };
+    let mut progress = |_: &tree_sitter::ParseState| {
+        if count.get() > budget {
+            ControlFlow::Break(())
+        } else {
+            ControlFlow::Continue(())
+        }
+    };
+    let options = tree_sitter::ParseOptions::new().progress_callback(&mut progress);
+    let tree = parser.parse_with_options(&mut input, None, Some(options));
+    *reads += count.get();
+    if count.get() > budget {
+        parser.reset();
+        return None;
+    }
+    tree
+}
+
 /// Analyses `command` as run in `ctx` (repository root and working directory).
 pub fn analyze(command: &str, ctx: &PathContext) -> ActionFacts {
+    analyze_counted(command, ctx).0
+}
+
+/// [`analyze`], with the work it took: parser reads, statements walked, interpreted code's
+/// nodes and name-resolution steps (what the work bounds limit; a test compares it with the
+/// command's length).
+fn analyze_counted(command: &str, ctx: &PathContext) -> (ActionFacts, usize) {
     let mut walker = Walker::new();
     let mut frame = Frame::new(ctx.clone());
     walker.script(command, &mut frame, &Stdin::None);
     walker.run_uncalled_functions(&frame);
+    let work = walker.parse_reads + walker.statements + walker.interpreters.work;
     let mut facts = walker.facts;
     facts.command = Some(command.to_string());
     dedup_invocations(&mut facts.invocations);
     dedup_effects(&mut facts.effects);
-    facts
+    (facts, work)
 }
 
 /// What a command prints on standard output, as far as ctx can tell.
@@ -244,6 +302,10 @@ struct Walker {
     statements: usize,
     /// A work bound was reached: nothing more is analysed.
     exhausted: bool,
+    /// Chunks the bash parser read (see [`PARSE_CHUNK`]).
+    parse_reads: usize,
+    /// How deep the walk is in the syntax (see [`MAX_SYNTAX_DEPTH`]).
+    syntax_depth: usize,
     /// Unanalysed scripts reported (hashes of script and wrappers): each once.
     reported: HashSet<u64>,
     interpreters: interp::Parsers,
@@ -268,6 +330,8 @@ impl Walker {
             nested_scripts: 0,
             statements: 0,
             exhausted: false,
+            parse_reads: 0,
+            syntax_depth: 0,
             reported: HashSet::new(),
             interpreters: interp::Parsers::default(),
         }
@@ -275,7 +339,9 @@ impl Walker {
 
     /// Parses and walks a script; returns its output.
     fn script(&mut self, src: &str, frame: &mut Frame, stdin: &Stdin) -> Out {
-        let Some(tree) = self.parser.parse(src, None) else {
+        let Some(tree) = parse_bounded(&mut self.parser, src, &mut self.parse_reads) else {
+            let wrappers = frame.wrappers.clone();
+            self.unanalysed(src, wrappers, frame);
             return Out::Unknown;
         };
         let root = tree.root_node();
@@ -336,6 +402,25 @@ impl Walker {
     /// Walks the named children of `node` in order; returns their combined output. A child
     /// followed by `&` runs in the background: its invocations say so.
     fn statements(&mut self, node: Node, src: &str, frame: &mut Frame, stdin: &Stdin) -> Out {
+        if self.syntax_depth >= MAX_SYNTAX_DEPTH {
+            let wrappers = frame.wrappers.clone();
+            self.unanalysed(&src[node.byte_range()], wrappers, frame);
+            return Out::Unknown;
+        }
+        self.syntax_depth += 1;
+        let out = self.statements_within(node, src, frame, stdin);
+        self.syntax_depth -= 1;
+        out
+    }
+
+    /// [`Walker::statements`] one level deeper in the syntax.
+    fn statements_within(
+        &mut self,
+        node: Node,
+        src: &str,
+        frame: &mut Frame,
+        stdin: &Stdin,
+    ) -> Out {
         if self.exhausted {
             return Out::Unknown;
         }

@@ -872,3 +872,57 @@ fn self_calling_functions_and_nested_loops_are_analysed_within_bounds() {
     );
     assert!(runs(&loops).iter().any(|r| r.starts_with("echo")));
 }
+
+/// Three 15 KB fuzzed inputs took 2.9-7.9 s (issue 12): 15,000 `|` piped to bash (the bash
+/// lexer rescanned the run at every token), 1,840 nested `(cd + && …` (each `cd` resolved a
+/// path of up to 1,840 missing components one parent at a time) and a `node -e` chain of
+/// 1,950 calls (each call's name followed the whole chain; it also overflowed a 2 MiB
+/// stack). Each is now analysed within a work bound linear in its length, counted (parser
+/// reads, statements, interpreted nodes and name steps), not timed; what can be found stays.
+#[test]
+fn r12_fuzzed_slow_inputs_are_analysed_within_a_work_bound() {
+    let dir = std::env::temp_dir();
+    let ctx = PathContext::new(&dir, &dir);
+    let nested = format!("{}rm -rf /tmp/x{}", "(".repeat(5000), ")".repeat(5000));
+    for (name, bytes) in [
+        (
+            "shell-slow-1",
+            &include_bytes!("../../../tests/fixtures/fuzz/shell-slow-1.bin")[..],
+        ),
+        (
+            "shell-slow-2",
+            &include_bytes!("../../../tests/fixtures/fuzz/shell-slow-2.bin")[..],
+        ),
+        (
+            "shell-slow-3",
+            &include_bytes!("../../../tests/fixtures/fuzz/shell-slow-3.bin")[..],
+        ),
+        ("5,000 nested subshells", nested.as_bytes()),
+    ] {
+        let command = String::from_utf8_lossy(bytes).into_owned();
+        let (facts, work) = super::analyze_counted(&command, &ctx);
+        eprintln!("{name}: {} bytes, work {work}", command.len());
+        assert!(
+            work <= 40 * command.len(),
+            "{name}: work {work} for {} bytes",
+            command.len()
+        );
+        let programs: Vec<&str> = facts
+            .invocations
+            .iter()
+            .map(|i| i.program.as_str())
+            .collect();
+        match name {
+            // The piped script is past the parse bound; the nesting past the syntax depth
+            // (in a test thread's 2 MiB stack): both reported as unanalysed shell scripts.
+            "shell-slow-1" | "5,000 nested subshells" => {
+                assert!(programs.contains(&"sh"), "{name}: {programs:?}")
+            }
+            // tree-sitter recovers the unbalanced nesting as a flat list of `cd`s.
+            "shell-slow-2" => assert!(programs.contains(&"cd"), "{name}: {programs:?}"),
+            // The code does not parse as JavaScript (an object literal of calls): the
+            // `node` run is what is known.
+            _ => assert!(programs.contains(&"node"), "{name}: {programs:?}"),
+        }
+    }
+}

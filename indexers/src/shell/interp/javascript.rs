@@ -1,7 +1,9 @@
 //! JavaScript (node, deno, bun, mongosh): calls that run commands, delete or write files, run
 //! SQL or MongoDB operations, run code or print.
 
-use super::{call_ops, excerpt, join_paths, Call, Effect, Language, Op, Parsers, Val};
+use super::{
+    call_ops, excerpt, join_paths, preorder, Call, Effect, Language, Nesting, Op, Parsers, Val,
+};
 use std::collections::HashMap;
 use tree_sitter::Node;
 
@@ -62,22 +64,25 @@ const CALLS: &[(&str, Effect)] = &[
 
 /// Analyses JavaScript source.
 pub(super) fn analyse(code: &str, parsers: &mut Parsers) -> Vec<Op> {
-    let Some(parser) = parsers.get(Language::JavaScript) else {
-        return Vec::new();
-    };
-    let Some(tree) = parser.parse(code, None) else {
+    let Some(tree) = parsers.parse(Language::JavaScript, code) else {
         return Vec::new();
     };
     let mut scope = Scope {
         src: code,
         imports: HashMap::new(),
         bindings: HashMap::new(),
+        nesting: Nesting::default(),
     };
-    let root = tree.root_node();
-    scope.collect(root);
+    let nodes = preorder(tree.root_node());
+    for node in &nodes {
+        scope.collect(*node);
+    }
     let mut ops = Vec::new();
     let mut calls = Vec::new();
-    scope.calls(root, &mut calls, &mut ops);
+    for node in &nodes {
+        scope.calls(*node, &mut calls, &mut ops);
+    }
+    parsers.work += nodes.len() + scope.nesting.steps.get();
     for call in &calls {
         ops.extend(mongo_ops(call));
         ops.extend(call_ops(call, CALLS, Language::JavaScript, parsers));
@@ -101,6 +106,8 @@ struct Scope<'a> {
     imports: HashMap<String, String>,
     /// `const x = expr`: the expression.
     bindings: HashMap<String, Node<'a>>,
+    /// Name resolution's nesting (see [`super::MAX_NAME_DEPTH`]).
+    nesting: Nesting,
 }
 
 impl<'a> Scope<'a> {
@@ -108,6 +115,7 @@ impl<'a> Scope<'a> {
         &self.src[node.byte_range()]
     }
 
+    /// Records the imports and bindings `node` makes (its children are visited apart).
     fn collect(&mut self, node: Node<'a>) {
         match node.kind() {
             "variable_declarator" => {
@@ -131,14 +139,11 @@ impl<'a> Scope<'a> {
             "import_statement" => self.import(node),
             _ => {}
         }
-        let mut cursor = node.walk();
-        for child in node.named_children(&mut cursor) {
-            self.collect(child);
-        }
     }
 
     /// `require('m')`, `require('m').x`, `await import('m')`: the module (member) it yields.
     fn required(&self, node: Node<'a>) -> Option<String> {
+        let _level = self.nesting.enter()?;
         match node.kind() {
             "call_expression" => {
                 let function = node.child_by_field_name("function")?;
@@ -231,6 +236,7 @@ impl<'a> Scope<'a> {
         }
     }
 
+    /// Records the call `node` is, if any (its children are visited apart).
     fn calls(&self, node: Node<'a>, out: &mut Vec<Call>, ops: &mut Vec<Op>) {
         match node.kind() {
             "call_expression" | "new_expression" => {
@@ -241,10 +247,6 @@ impl<'a> Scope<'a> {
                 }
             }
             _ => {}
-        }
-        let mut cursor = node.walk();
-        for child in node.named_children(&mut cursor) {
-            self.calls(child, out, ops);
         }
     }
 
@@ -293,6 +295,7 @@ impl<'a> Scope<'a> {
     /// `fs.rmSync`, `fs.promises.rm` is `fs.rm`, `db.getCollection("u").drop` is
     /// `db.u.drop`).
     fn callee(&self, node: Node<'a>) -> Option<String> {
+        let _level = self.nesting.enter()?;
         match node.kind() {
             "identifier" => {
                 let name = self.text(node);

@@ -77,12 +77,75 @@ pub(in crate::shell) struct Parsers {
     ruby: Option<Parser>,
     /// Nesting of `eval`/`exec` of literal code.
     depth: usize,
+    /// Work done so far: the parsers' input reads, nodes walked, name-resolution steps
+    /// (see [`crate::shell`]'s work bounds).
+    pub(in crate::shell) work: usize,
 }
 
 /// `eval("…")` inside analysed code is analysed to this depth.
 const MAX_EVAL_DEPTH: usize = 4;
 
+/// How deep the name of a callee is followed (`a.b(…).c(…)`, `x.y.z`): a deeper chain
+/// stands for an object ctx cannot name. Naming each call of a chain of n calls would
+/// otherwise cost n steps each, n² in all, on a stack n frames deep (a fuzzed `node -e`
+/// with a chain of 1,950 calls took 2 s and overflowed a 2 MiB stack); the names ctx knows
+/// have at most four parts.
+const MAX_NAME_DEPTH: usize = 32;
+
+/// The nesting of a recursive name resolution, and the steps it took (see
+/// [`MAX_NAME_DEPTH`]).
+#[derive(Debug, Default)]
+struct Nesting {
+    level: std::cell::Cell<usize>,
+    steps: std::cell::Cell<usize>,
+}
+
+impl Nesting {
+    /// Enters one level: `None` past [`MAX_NAME_DEPTH`]; the level is left when the guard
+    /// drops.
+    fn enter(&self) -> Option<Level<'_>> {
+        self.steps.set(self.steps.get() + 1);
+        if self.level.get() >= MAX_NAME_DEPTH {
+            return None;
+        }
+        self.level.set(self.level.get() + 1);
+        Some(Level(self))
+    }
+}
+
+/// One level of a [`Nesting`], left on drop.
+struct Level<'n>(&'n Nesting);
+
+impl Drop for Level<'_> {
+    fn drop(&mut self) {
+        self.0.level.set(self.0.level.get() - 1);
+    }
+}
+
+/// The named nodes of the tree under `root` in pre-order (as a recursive walk visits them),
+/// without recursion: trees of untrusted code can be thousands of levels deep.
+fn preorder(root: tree_sitter::Node<'_>) -> Vec<tree_sitter::Node<'_>> {
+    let mut out = Vec::new();
+    let mut stack = vec![root];
+    while let Some(node) = stack.pop() {
+        out.push(node);
+        let mut cursor = node.walk();
+        let children: Vec<_> = node.named_children(&mut cursor).collect();
+        stack.extend(children.into_iter().rev());
+    }
+    out
+}
+
 impl Parsers {
+    /// Parses `code` in `language` within the parse work bound (`None` past it, or when
+    /// the grammar cannot be loaded); the reads count as work.
+    fn parse(&mut self, language: Language, code: &str) -> Option<tree_sitter::Tree> {
+        let mut reads = 0;
+        let tree = super::parse_bounded(self.get(language)?, code, &mut reads);
+        self.work += reads;
+        tree
+    }
+
     fn get(&mut self, language: Language) -> Option<&mut Parser> {
         let (slot, grammar): (&mut Option<Parser>, tree_sitter::Language) = match language {
             Language::Python => (&mut self.python, tree_sitter_python::LANGUAGE.into()),

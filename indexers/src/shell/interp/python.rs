@@ -1,6 +1,8 @@
 //! Python: calls that run commands, delete or write files, run SQL, run code or print.
 
-use super::{call_ops, excerpt, join_paths, Call, Effect, Language, Op, Parsers, Val};
+use super::{
+    call_ops, excerpt, join_paths, preorder, Call, Effect, Language, Nesting, Op, Parsers, Val,
+};
 use std::collections::HashMap;
 use tree_sitter::Node;
 
@@ -65,21 +67,24 @@ const PATH_TYPES: &[&str] = &["pathlib.Path", "pathlib.PurePath", "pathlib.Posix
 
 /// Analyses Python source.
 pub(super) fn analyse(code: &str, parsers: &mut Parsers) -> Vec<Op> {
-    let Some(parser) = parsers.get(Language::Python) else {
-        return Vec::new();
-    };
-    let Some(tree) = parser.parse(code, None) else {
+    let Some(tree) = parsers.parse(Language::Python, code) else {
         return Vec::new();
     };
     let mut scope = Scope {
         src: code,
         imports: HashMap::new(),
         bindings: HashMap::new(),
+        nesting: Nesting::default(),
     };
-    let root = tree.root_node();
-    scope.collect(root);
+    let nodes = preorder(tree.root_node());
+    for node in &nodes {
+        scope.collect(*node);
+    }
     let mut calls = Vec::new();
-    scope.calls(root, &mut calls);
+    for node in &nodes {
+        scope.calls(*node, &mut calls);
+    }
+    parsers.work += nodes.len() + scope.nesting.steps.get();
     calls
         .iter()
         .flat_map(|call| call_ops(call, CALLS, Language::Python, parsers))
@@ -92,6 +97,8 @@ struct Scope<'a> {
     imports: HashMap<String, String>,
     /// `name = expr` at any level: the last expression assigned.
     bindings: HashMap<String, Node<'a>>,
+    /// Name resolution's nesting (see [`super::MAX_NAME_DEPTH`]).
+    nesting: Nesting,
 }
 
 impl<'a> Scope<'a> {
@@ -99,6 +106,7 @@ impl<'a> Scope<'a> {
         &self.src[node.byte_range()]
     }
 
+    /// Records the imports and bindings `node` makes (its children are visited apart).
     fn collect(&mut self, node: Node<'a>) {
         match node.kind() {
             "import_statement" => {
@@ -127,10 +135,6 @@ impl<'a> Scope<'a> {
                 }
             }
             _ => {}
-        }
-        let mut cursor = node.walk();
-        for child in node.named_children(&mut cursor) {
-            self.collect(child);
         }
     }
 
@@ -161,15 +165,12 @@ impl<'a> Scope<'a> {
         self.imports.insert(local, qualified);
     }
 
+    /// Records the call `node` is, if any (its children are visited apart).
     fn calls(&self, node: Node<'a>, out: &mut Vec<Call>) {
         if node.kind() == "call" {
             if let Some(call) = self.call(node) {
                 out.push(call);
             }
-        }
-        let mut cursor = node.walk();
-        for child in node.named_children(&mut cursor) {
-            self.calls(child, out);
         }
     }
 
@@ -222,6 +223,7 @@ impl<'a> Scope<'a> {
     /// The dotted name of a callee, imports resolved (`sh.rmtree` with `import shutil as sh`
     /// is `shutil.rmtree`; `__import__('os').system` is `os.system`).
     fn qualified(&self, node: Node<'a>) -> Option<String> {
+        let _level = self.nesting.enter()?;
         match node.kind() {
             "identifier" => {
                 let name = self.text(node);

@@ -1,6 +1,6 @@
 //! Ruby: calls and backticks that run commands, file deletions and writes, `eval`, printing.
 
-use super::{call_ops, excerpt, join_paths, Call, Effect, Language, Op, Parsers, Val};
+use super::{call_ops, excerpt, join_paths, preorder, Call, Effect, Language, Op, Parsers, Val};
 use tree_sitter::Node;
 
 const CALLS: &[(&str, Effect)] = &[
@@ -43,16 +43,17 @@ const CALLS: &[(&str, Effect)] = &[
 
 /// Analyses Ruby source.
 pub(super) fn analyse(code: &str, parsers: &mut Parsers) -> Vec<Op> {
-    let Some(parser) = parsers.get(Language::Ruby) else {
-        return Vec::new();
-    };
-    let Some(tree) = parser.parse(code, None) else {
+    let Some(tree) = parsers.parse(Language::Ruby, code) else {
         return Vec::new();
     };
     let scope = Scope { src: code };
     let mut calls = Vec::new();
     let mut ops = Vec::new();
-    scope.walk(tree.root_node(), &mut calls, &mut ops);
+    let nodes = preorder(tree.root_node());
+    for node in &nodes {
+        scope.visit(*node, &mut calls, &mut ops);
+    }
+    parsers.work += nodes.len();
     for call in &calls {
         ops.extend(call_ops(call, CALLS, Language::Ruby, parsers));
     }
@@ -68,7 +69,8 @@ impl<'a> Scope<'a> {
         &self.src[node.byte_range()]
     }
 
-    fn walk(&self, node: Node<'a>, calls: &mut Vec<Call>, ops: &mut Vec<Op>) {
+    /// Records the call or command `node` is, if any (its children are visited apart).
+    fn visit(&self, node: Node<'a>, calls: &mut Vec<Call>, ops: &mut Vec<Op>) {
         match node.kind() {
             "call" => {
                 if let Some(call) = self.call(node) {
@@ -85,10 +87,6 @@ impl<'a> Scope<'a> {
                 }
             }
             _ => {}
-        }
-        let mut cursor = node.walk();
-        for child in node.named_children(&mut cursor) {
-            self.walk(child, calls, ops);
         }
     }
 
