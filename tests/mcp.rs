@@ -282,6 +282,35 @@ fn mcp_session_lists_tools_and_answers_search_pack_and_check() {
     );
 }
 
+/// `index_status` walks as `ctx status` does: with the `[index]` size limit, raised to the
+/// one the last run recorded, not the default (files skipped by the configured limit were
+/// reported "added" and the index stale right after `ctx index`).
+#[test]
+fn r12_index_status_walks_with_the_configured_and_recorded_size_limit() {
+    let dir = Dir::fixture("small");
+    dir.write(".ctx/config.toml", "[index]\nmax_file_size = 200\n");
+    dir.write("src/large.rs", "// a line of padding\n".repeat(20));
+    dir.ctx(&["index"]).ok();
+    let (mut session, _) = Session::start(&dir);
+    let status = session.call("index_status", json!({}));
+    assert!(!is_error(&status), "{status}");
+    assert_eq!(status["structuredContent"]["up_to_date"], true, "{status}");
+    assert_eq!(status["structuredContent"]["added"], json!([]), "{status}");
+    drop(session);
+    // A run with a larger limit records it: the large file is indexed and not "deleted".
+    dir.ctx(&["index", "--max-file-size", "100000"]).ok();
+    let (mut session, _) = Session::start(&dir);
+    let status = session.call("index_status", json!({}));
+    assert_eq!(status["structuredContent"]["up_to_date"], true, "{status}");
+    assert_eq!(
+        status["structuredContent"]["deleted"],
+        json!([]),
+        "{status}"
+    );
+    let found = session.call("search", json!({"query": "padding", "mode": "lexical"}));
+    assert!(found.to_string().contains("src/large.rs"), "{found}");
+}
+
 #[test]
 fn mcp_malformed_calls_get_tool_errors_and_the_server_keeps_serving() {
     let dir = indexed_fixture();

@@ -16,7 +16,7 @@ use crate::serve::client::DaemonFirst;
 use anyhow::Context;
 use ctx_check::action::{self, Action};
 use ctx_check::hook::{self, HookOptions};
-use ctx_check::{Agent, Answer, Verdicts};
+use ctx_check::{Agent, Verdicts};
 use ctx_engine::check::{self, ActionFacts, Decision, PathContext, Verdict};
 use std::io::{Read, Write};
 use std::path::{Path, PathBuf};

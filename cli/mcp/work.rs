@@ -515,42 +515,24 @@ fn check_facts(paths: &PathContext, params: &CheckParams) -> anyhow::Result<(Act
 
 /// `index_status`: what is indexed and whether files changed since.
 pub fn index_status(shared: &Shared, _params: StatusParams) -> anyhow::Result<CallToolResult> {
-    let (files, model, last_indexed) = shared.with_index(|index| {
+    let (files, model, meta) = shared.with_index(|index| {
         let model = index
             .meta()
             .model
             .as_ref()
             .map(|m| format!("{} ({} dims)", m.id, m.dim));
-        Ok((index.files()?, model, index.meta().last_indexed))
+        Ok((index.files()?, model, index.meta().clone()))
     })?;
+    let last_indexed = meta.last_indexed;
     let mut languages: BTreeMap<String, usize> = BTreeMap::new();
     for file in &files {
         *languages.entry(file.language.clone()).or_default() += 1;
     }
-    let known: std::collections::HashMap<&str, &ctx_engine::store::FileRecord> =
-        files.iter().map(|f| (f.path.as_str(), f)).collect();
-    let walked =
-        ctx_indexers::walk::walk(&shared.root, &ctx_indexers::walk::WalkOptions::default());
-    let mut changed = Vec::new();
-    let mut added = Vec::new();
-    for file in &walked.files {
-        match known.get(file.rel_path.as_str()) {
-            None => added.push(file.rel_path.clone()),
-            Some(r) if r.size != file.size || r.mtime_ns != file.mtime_ns => {
-                if !ctx_indexers::walk::hash_file(&file.path).is_ok_and(|h| h == r.hash) {
-                    changed.push(file.rel_path.clone());
-                }
-            }
-            Some(_) => {}
-        }
-    }
-    let present: std::collections::HashSet<&str> =
-        walked.files.iter().map(|f| f.rel_path.as_str()).collect();
-    let deleted: Vec<&str> = files
-        .iter()
-        .map(|f| f.path.as_str())
-        .filter(|p| !present.contains(p))
-        .collect();
+    // The walk `ctx status` and the fresh re-index use: the configured `[index]` limit,
+    // raised to the one the last run recorded, so a file that run indexed with a larger
+    // `--max-file-size` is not reported deleted.
+    let found = crate::freshness::changes(&shared.root, &files, &meta)?;
+    let (changed, added, deleted) = (found.modified, found.added, found.deleted);
     let stale = !(changed.is_empty() && added.is_empty() && deleted.is_empty());
     Ok(structured(json!({
         "root": shared.root.display().to_string(),

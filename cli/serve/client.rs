@@ -1,7 +1,7 @@
 //! The client side: ask the repository's daemon when one runs, else answer `None` so the
 //! caller works in-process. Set `CTX_NO_DAEMON=1` to always work in-process.
 
-pub use super::connect::{disabled, result_text, DaemonFirst};
+pub use super::connect::{disabled, DaemonFirst};
 use super::connect::{exchange_within, known_tool, tool_result, ANSWER_TIMEOUT};
 use super::protocol::{Request, Response};
 use super::tools::{IndexRecordsRequest, IndexRunRequest, PackRequest, SearchHitsRequest};
