@@ -3,7 +3,10 @@
 //! The chunks are 20–60-line pieces of the tantivy crate's source in the cargo registry
 //! (split at blank lines), falling back to this repository's own sources. `raw` is
 //! fastembed's own batching on the chunks in file order at batch sizes 32, 64 and 256;
-//! `sorted` is what `FastEmbedder::embed` does (runs of similar length, so little padding).
+//! `sorted` is what `FastEmbedder::embed` does (runs of similar length, so little padding);
+//! `documents` is what indexing does: each chunk's `Chunk::embed_text` (path, then its
+//! lines with comment markers and punctuation-only lines dropped) read up to the document
+//! window (`CTX_EMBED_DOC_TOKENS`, default 64), sorted, batch 32.
 //! One timed pass per case after a warm-up: a pass takes tens of seconds on two cores, too
 //! long for criterion's ten samples. Prints chunks per second; `CTX_BENCH_CHUNKS` changes
 //! the chunk count, `CTX_EMBED_MAX_TOKENS` the token limit (default 128).
@@ -73,6 +76,48 @@ fn main() {
             chunks.len()
         );
     }
+    let tokens = std::env::var("CTX_EMBED_DOC_TOKENS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(ctx_indexers::embed::DEFAULT_DOCUMENT_TOKENS);
+    let embedder = embedder.with_document_tokens(tokens);
+    let texts: Vec<String> = chunks.iter().map(|c| embed_text(&source, c)).collect();
+    let started = Instant::now();
+    let vectors = embedder
+        .embed_documents_batched(&texts, 32, true)
+        .expect("embedding");
+    let secs = started.elapsed().as_secs_f64();
+    assert_eq!(vectors.len(), texts.len());
+    println!(
+        "embed/documents-{}/32: {:.1} chunks/s ({:.1}s for {} chunks)",
+        embedder.document_tokens(),
+        texts.len() as f64 / secs,
+        secs,
+        texts.len()
+    );
+}
+
+/// The embedding text indexing gives `chunk` (as a window chunk of a file under `source`).
+fn embed_text(source: &Path, chunk: &str) -> String {
+    ctx_engine::Chunk {
+        path: source.display().to_string(),
+        language: "rust".into(),
+        kind: ctx_engine::ChunkKind::Window,
+        symbol: None,
+        signature: None,
+        parent: None,
+        breadcrumb: None,
+        part: None,
+        start_line: 1,
+        end_line: 1,
+        start_byte: 0,
+        end_byte: chunk.len() as u64,
+        content_hash: String::new(),
+        tokens: 0,
+        text: chunk.to_string(),
+        front_matter: Default::default(),
+    }
+    .embed_text()
 }
 
 /// Up to `count` code chunks and the directory they came from.

@@ -289,8 +289,8 @@ fn search_rows(repo: &Path, embedder: Option<&dyn Embedder>, rows: &mut Vec<(Str
     }
 }
 
-/// The search texts the pipeline embedded (one per vector key, in index order), every
-/// [`RAW_STRIDE`]th of them.
+/// The embedding texts the pipeline embedded (the chunks that want a vector, one per vector
+/// key, in index order), every [`RAW_STRIDE`]th of them.
 fn sampled_chunk_texts(repo: &Path) -> Vec<String> {
     let index = ctx_engine::Index::open(repo).expect("open index");
     let mut seen = HashSet::new();
@@ -298,8 +298,9 @@ fn sampled_chunk_texts(repo: &Path) -> Vec<String> {
         .all_chunks()
         .expect("chunks")
         .iter()
+        .filter(|c| ctx_indexers::embed::wants_vector(c))
         .filter(|c| seen.insert(ctx_engine::index::vector_key(c)))
-        .map(|c| c.search_text())
+        .map(|c| c.embed_text())
         .step_by(RAW_STRIDE)
         .collect()
 }

@@ -142,29 +142,132 @@ pub struct Chunk {
     pub front_matter: BTreeMap<String, String>,
 }
 
+/// Characters of a chunk's lines kept in its [`Chunk::embed_text`], at most: more than any
+/// model window ctx uses reads (64 to 128 word pieces of code average about 3-4 characters
+/// each), so the cut only spares the tokenizer a long body it would truncate anyway.
+pub const EMBED_TEXT_CHARS: usize = 1536;
+
 impl Chunk {
-    /// The text a search engine and an embedder see: path, symbol or breadcrumb, then content.
-    pub fn search_text(&self) -> String {
-        let mut head = self.path.clone();
-        if let Some(symbol) = &self.symbol {
-            head.push(' ');
-            head.push_str(symbol);
-        }
-        if let Some(crumb) = &self.breadcrumb {
-            head.push(' ');
-            head.push_str(crumb);
+    /// The text the embedder sees for this chunk: what retrieval needs from it, compacted so
+    /// that a short model window holds as much of it as it can.
+    ///
+    /// First the path, the symbol or heading breadcrumb and, for a part of a split symbol,
+    /// the symbol's signature; then the chunk's lines in order, trimmed, with comment and
+    /// quote markers at a line's start removed (`///`, `#`, `"""`, `*`: each is a word piece
+    /// of the window that says nothing) and lines without a letter or digit dropped (`}`,
+    /// `)?;`, blank lines), cut after [`EMBED_TEXT_CHARS`]. A function is thus embedded by its
+    /// signature, doc comment and first lines; the model's window decides how many.
+    pub fn embed_text(&self) -> String {
+        let mut out = self.path.clone();
+        for extra in [&self.symbol, &self.breadcrumb].into_iter().flatten() {
+            out.push(' ');
+            out.push_str(extra);
         }
         if self.part.is_some() {
             if let Some(sig) = &self.signature {
-                head.push('\n');
-                head.push_str(sig);
+                out.push('\n');
+                out.push_str(sig);
             }
         }
-        format!("{head}\n{}", self.text)
+        let mut room = EMBED_TEXT_CHARS;
+        for line in self.text.lines() {
+            let line = line
+                .trim()
+                .trim_start_matches(['/', '*', '#', '!', '-', ';', '"', '\'', '>', '`'])
+                .trim_start();
+            if !line.chars().any(char::is_alphanumeric) {
+                continue;
+            }
+            out.push('\n');
+            if line.len() >= room {
+                let mut end = room;
+                while !line.is_char_boundary(end) {
+                    end -= 1;
+                }
+                out.push_str(&line[..end]);
+                break;
+            }
+            out.push_str(line);
+            room -= line.len() + 1;
+            if room == 0 {
+                break;
+            }
+        }
+        out
     }
 }
 
 /// blake3 hex digest of some bytes.
 pub fn content_hash(bytes: &[u8]) -> String {
     blake3::hash(bytes).to_hex().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chunk(text: &str) -> Chunk {
+        Chunk {
+            path: "src/index.rs".into(),
+            language: "rust".into(),
+            kind: ChunkKind::Method,
+            symbol: Some("Index::open".into()),
+            signature: Some("pub fn open(path: &Path) -> Result<Index> {".into()),
+            parent: Some("Index".into()),
+            breadcrumb: None,
+            part: None,
+            start_line: 1,
+            end_line: 1,
+            start_byte: 0,
+            end_byte: text.len() as u64,
+            content_hash: content_hash(text.as_bytes()),
+            tokens: 1,
+            text: text.into(),
+            front_matter: BTreeMap::new(),
+        }
+    }
+
+    #[test]
+    fn embed_text_keeps_names_and_words_and_drops_markers_and_punctuation_lines() {
+        let text = "    /// Opens the index at `path`.\n    ///\n    pub fn open(path: &Path) -> Result<Index> {\n        let meta = read(path)?;\n\n        Ok(Index { meta })\n    }\n";
+        assert_eq!(
+            chunk(text).embed_text(),
+            "src/index.rs Index::open\nOpens the index at `path`.\npub fn open(path: &Path) -> Result<Index> {\nlet meta = read(path)?;\nOk(Index { meta })"
+        );
+        let python = "def load(path):\n    \"\"\"Load the file.\"\"\"\n    # read it whole\n    return open(path).read()\n";
+        let mut c = chunk(python);
+        c.symbol = Some("load".into());
+        c.path = "pkg/io.py".into();
+        assert_eq!(
+            c.embed_text(),
+            "pkg/io.py load\ndef load(path):\nLoad the file.\"\"\"\nread it whole\nreturn open(path).read()"
+        );
+    }
+
+    #[test]
+    fn embed_text_of_a_part_restates_the_signature_and_a_long_body_is_cut() {
+        let mut c = chunk(&"let x = compute_the_next_value(x);\n".repeat(500));
+        c.part = Some((2, 3));
+        let text = c.embed_text();
+        assert!(
+            text.starts_with("src/index.rs Index::open\npub fn open(path: &Path)"),
+            "{text}"
+        );
+        let body = text.len() - text.find("\nlet").unwrap();
+        assert!(
+            body <= EMBED_TEXT_CHARS + 1 && body > EMBED_TEXT_CHARS - 40,
+            "{body}"
+        );
+        let mut wide = chunk(&"é".repeat(EMBED_TEXT_CHARS));
+        wide.symbol = None;
+        assert!(wide.embed_text().len() <= "src/index.rs\n".len() + EMBED_TEXT_CHARS);
+        // Lines that fill the room exactly, or leave one byte, end the text too.
+        for first in [EMBED_TEXT_CHARS - 2, EMBED_TEXT_CHARS - 1, EMBED_TEXT_CHARS] {
+            let text = format!("{}\nmore words\nand more\n", "x".repeat(first));
+            let mut c = chunk(&text);
+            c.symbol = None;
+            let body = c.embed_text().len() - "src/index.rs\n".len();
+            assert!(body <= EMBED_TEXT_CHARS, "{first}: {body}");
+        }
+    }
 }

@@ -125,6 +125,11 @@ pub struct IndexSummary {
     pub elapsed_ms: u64,
     /// Time spent embedding, in milliseconds.
     pub embed_ms: u64,
+    /// Files whose vectors are computed after the run, in the background (by the `ctx
+    /// serve` daemon, which indexes lexically first; see [`files_missing_vectors`]); 0
+    /// when the run embedded everything itself.
+    #[serde(default)]
+    pub vectors_pending: u64,
     /// Paths that changed (new, changed or deleted) in this run.
     #[serde(skip)]
     pub changed_paths: Vec<String>,
@@ -791,30 +796,10 @@ fn backfill_vectors(
     let changed: HashSet<&str> = changed.iter().map(String::as_str).collect();
     let mut pending = Vec::new();
     for (path, record) in known {
-        if changed.contains(path.as_str()) || !crate::embed::path_wants_vectors(path) {
+        if changed.contains(path.as_str()) {
             continue;
         }
-        let mut missing = false;
-        for key in &record.vector_keys {
-            if !index.has_vector(*key)? {
-                missing = true;
-                break;
-            }
-        }
-        if !missing {
-            continue;
-        }
-        // Some chunks have no vector: worth a run only when one of them wants one (test
-        // functions inside a source file never get one).
-        let chunks = index.file_chunks(path)?;
-        let mut wanted = false;
-        for chunk in chunks.iter().filter(|c| crate::embed::wants_vector(c)) {
-            if !index.has_vector(vector_key(chunk))? {
-                wanted = true;
-                break;
-            }
-        }
-        if wanted {
+        if let Some(chunks) = chunks_missing_vectors(index, record)? {
             pending.push(Chunked {
                 record: record.clone(),
                 chunks,
@@ -834,6 +819,76 @@ fn backfill_vectors(
     summary.reused_embeddings = reused_before;
     summary.lexical_only = lexical_before;
     Ok(())
+}
+
+/// The chunks of the file `record` describes when one of them wants a vector the index
+/// lacks (see [`crate::embed::wants_vector`]); `None` when none does, which is decided
+/// from the record's vector keys alone when they are all present.
+fn chunks_missing_vectors(index: &Index, record: &FileRecord) -> Result<Option<Vec<Chunk>>> {
+    if !crate::embed::path_wants_vectors(&record.path) {
+        return Ok(None);
+    }
+    let mut missing = false;
+    for key in &record.vector_keys {
+        if !index.has_vector(*key)? {
+            missing = true;
+            break;
+        }
+    }
+    if !missing {
+        return Ok(None);
+    }
+    // Some chunks have no vector: worth a run only when one of them wants one (test
+    // functions inside a source file never get one).
+    let chunks = index.file_chunks(&record.path)?;
+    for chunk in chunks.iter().filter(|c| crate::embed::wants_vector(c)) {
+        if !index.has_vector(vector_key(chunk))? {
+            return Ok(Some(chunks));
+        }
+    }
+    Ok(None)
+}
+
+/// The indexed files (paths, in order) with a chunk that wants a vector the index does not
+/// hold: what [`embed_files`] completes. Empty when the index has no model.
+///
+/// With [`index_repository`] given no embedder on an index whose model is set
+/// ([`Index::use_model`]), this is the embedding work a run left for later: the daemon
+/// (`ctx serve`) indexes lexically first, so that search answers at once, and embeds these
+/// files in the background, a few at a time.
+pub fn files_missing_vectors(index: &Index) -> Result<Vec<String>> {
+    if index.meta().model.is_none() {
+        return Ok(Vec::new());
+    }
+    let mut paths = Vec::new();
+    for record in index.files()? {
+        if chunks_missing_vectors(index, &record)?.is_some() {
+            paths.push(record.path);
+        }
+    }
+    paths.sort();
+    Ok(paths)
+}
+
+/// Embeds the chunks of `paths` that want a vector the index does not hold yet (files no
+/// longer indexed, or complete by now, are skipped) and commits when it embedded any;
+/// how many chunks it embedded.
+pub fn embed_files(index: &mut Index, paths: &[String], embedder: &dyn Embedder) -> Result<u64> {
+    let mut pending = Vec::new();
+    for path in paths {
+        let Some(record) = index.file(path)? else {
+            continue;
+        };
+        if let Some(chunks) = chunks_missing_vectors(index, &record)? {
+            pending.push(Chunked { record, chunks });
+        }
+    }
+    let mut summary = IndexSummary::default();
+    embed_missing(index, &pending, embedder, &NoProgress, &mut summary)?;
+    if summary.embedded > 0 {
+        index.commit()?;
+    }
+    Ok(summary.embedded)
 }
 
 /// Embeds the chunks whose vector key the index does not hold yet.
@@ -870,14 +925,14 @@ fn embed_chunks<'c>(
             summary.reused_embeddings += 1;
             continue;
         }
-        wanted.push((key, chunk.search_text().len(), chunk));
+        wanted.push((key, chunk.embed_text().len(), chunk));
     }
     // Similar lengths in one model run pad little: sort by length before grouping.
     wanted.sort_by_key(|(_, len, _)| *len);
     let started = Instant::now();
     for group in wanted.chunks(EMBED_BATCH) {
-        let texts: Vec<String> = group.iter().map(|(_, _, c)| c.search_text()).collect();
-        let vectors = embedder.embed(&texts)?;
+        let texts: Vec<String> = group.iter().map(|(_, _, c)| c.embed_text()).collect();
+        let vectors = embedder.embed_documents(&texts)?;
         for ((key, _, _), vector) in group.iter().zip(vectors) {
             index.add_vector(*key, &vector)?;
         }
@@ -926,6 +981,72 @@ mod tests {
                 .map(|text| Ok(self.0.embed(std::slice::from_ref(text))?.remove(0)))
                 .collect()
         }
+    }
+
+    #[test]
+    fn a_lexical_run_leaves_the_embedding_to_embed_files_which_completes_it() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(dir.path().join("src")).unwrap();
+        std::fs::create_dir_all(dir.path().join("tests")).unwrap();
+        for i in 0..5 {
+            std::fs::write(
+                dir.path().join(format!("src/m{i}.rs")),
+                format!("/// Opens store {i}.\nfn open_{i}() {{}}\n\nfn close_{i}() {{}}\n\n#[cfg(test)]\nmod tests {{\n    fn test_open_{i}() {{}}\n}}\n"),
+            )
+            .unwrap();
+        }
+        std::fs::write(dir.path().join("tests/it.rs"), "fn it_works() {}\n").unwrap();
+        let embedder = HashEmbedder::new(16);
+        let options = IndexOptions::default();
+        // What a run with the embedder stores ...
+        let mut direct = Index::in_memory().unwrap();
+        let summary = index_repository(
+            &mut direct,
+            dir.path(),
+            &options,
+            Some(&embedder),
+            &NoProgress,
+        )
+        .unwrap();
+        assert!(summary.embedded > 0 && summary.lexical_only > 0);
+        assert!(files_missing_vectors(&direct).unwrap().is_empty());
+        // ... a lexical run on an index with the model set leaves to embed_files.
+        let mut index = Index::in_memory().unwrap();
+        assert!(
+            files_missing_vectors(&index).unwrap().is_empty(),
+            "no model"
+        );
+        index.use_model(&embedder).unwrap();
+        let lexical =
+            index_repository(&mut index, dir.path(), &options, None, &NoProgress).unwrap();
+        assert_eq!(lexical.embedded, 0);
+        let missing = files_missing_vectors(&index).unwrap();
+        let sources: Vec<String> = (0..5).map(|i| format!("src/m{i}.rs")).collect();
+        assert_eq!(
+            missing, sources,
+            "test files and test functions want no vector"
+        );
+        let mut embedded = embed_files(&mut index, &missing[..2], &embedder).unwrap();
+        assert_eq!(
+            files_missing_vectors(&index).unwrap(),
+            sources[2..].to_vec()
+        );
+        // A path no longer indexed, or already complete, is skipped.
+        let again = [missing[0].clone(), "src/gone.rs".to_string()];
+        assert_eq!(embed_files(&mut index, &again, &embedder).unwrap(), 0);
+        embedded += embed_files(&mut index, &missing[2..], &embedder).unwrap();
+        assert_eq!(embedded, summary.embedded);
+        assert!(files_missing_vectors(&index).unwrap().is_empty());
+        // The next run with the embedder finds nothing to embed.
+        let next = index_repository(
+            &mut index,
+            dir.path(),
+            &options,
+            Some(&embedder),
+            &NoProgress,
+        )
+        .unwrap();
+        assert_eq!(next.embedded, 0);
     }
 
     #[test]
@@ -1090,7 +1211,7 @@ mod tests {
         let calls = embedder.calls.lock().unwrap();
         let first_group = EMBED_GROUP_CHUNKS * 4; // lines in the first group
         let line_of = |text: &str| -> usize {
-            // The search text is the path, a line break, then the chunk.
+            // The embedding text is the path, a line break, then the chunk's lines.
             let body = text.split_once('\n').map_or(text, |(_, body)| body);
             let word = body.split_whitespace().next().unwrap();
             match word.split_once('_') {

@@ -135,3 +135,57 @@ fn the_cache_is_where_the_model_was_found() {
         assert_eq!(paths.model_origin, PathOrigin::Cache);
     }
 }
+
+#[test]
+fn documents_are_read_to_their_window_and_queries_to_the_model_s() {
+    let Some(model) = model() else { return };
+    assert_eq!(
+        model.document_tokens(),
+        ctx_indexers::embed::DEFAULT_DOCUMENT_TOKENS
+    );
+    // A text whose end lies past 64 word pieces: a document's vector does not see it,
+    // a query's does; a short text is read whole either way.
+    let head = "parse the configuration file and return the settings it holds ".repeat(8);
+    let long = strings(&[
+        &format!("{head} network sockets"),
+        &format!("{head} image pixels"),
+    ]);
+    let docs = model.embed_documents(&long).unwrap();
+    let queries = model.embed(&long).unwrap();
+    assert!(
+        cosine(&docs[0], &docs[1]) > 0.999,
+        "the tail reached a document vector"
+    );
+    assert!(
+        cosine(&queries[0], &queries[1]) < 0.999,
+        "the tail did not reach a query vector"
+    );
+    let short = strings(&["open the database connection"]);
+    let (doc, query) = (
+        model.embed_documents(&short).unwrap(),
+        model.embed(&short).unwrap(),
+    );
+    assert!(cosine(&doc[0], &query[0]) > 0.999);
+    // The query window is restored after documents: the same query gives the same vector.
+    let again = model.embed(&long).unwrap();
+    assert!(cosine(&again[0], &queries[0]) > 0.999);
+}
+
+#[test]
+fn another_document_window_changes_the_model_id() {
+    if model().is_none() {
+        return;
+    }
+    let paths = ModelPaths::resolve(None, None).unwrap();
+    let embedder = FastEmbedder::load(&paths).unwrap().with_document_tokens(32);
+    assert_eq!(embedder.model_id(), "all-MiniLM-L6-v2-int8-d32");
+    let embedder = embedder.with_document_tokens(64);
+    assert_eq!(embedder.model_id(), "all-MiniLM-L6-v2-int8");
+    let embedder = embedder.with_document_tokens(1_000);
+    assert_eq!(
+        embedder.document_tokens(),
+        128,
+        "clamped to the query window"
+    );
+    assert_eq!(embedder.model_id(), "all-MiniLM-L6-v2-int8-d128");
+}

@@ -47,10 +47,10 @@ const MIN_FUSION_CANDIDATES: usize = 50;
 /// Attempts of a reader to open the published generation while writers replace it.
 const OPEN_ATTEMPTS: usize = 20;
 
-/// The vector key of a chunk: shared by every chunk with the same search text, so an
+/// The vector key of a chunk: shared by every chunk with the same embedding text, so an
 /// unchanged chunk (even moved or copied) reuses its embedding.
 pub fn vector_key(chunk: &Chunk) -> u64 {
-    let hash = blake3::hash(chunk.search_text().as_bytes());
+    let hash = blake3::hash(chunk.embed_text().as_bytes());
     u64::from_le_bytes(hash.as_bytes()[..8].try_into().expect("8 bytes"))
 }
 

@@ -17,6 +17,14 @@ use std::time::{Duration, Instant};
 /// working memory of one run small; texts are sorted by length so a run pads little.
 pub const DEFAULT_BATCH_SIZE: usize = 32;
 
+/// Word pieces of an indexed document (a chunk's [`ctx_engine::Chunk::embed_text`]) the
+/// model reads by default: its path, symbol, signature and the start of its doc comment
+/// and body. A query is read up to the model's window (128). Documents are most of the
+/// work of indexing, and a BERT-style model's cost grows with the tokens it reads; see the
+/// README ("Embeddings that pay for themselves") for what this window costs and finds.
+/// `CTX_EMBED_DOC_TOKENS` overrides it.
+pub const DEFAULT_DOCUMENT_TOKENS: usize = 64;
+
 /// Embeds with a BERT-style ONNX model (by default all-MiniLM-L6-v2, int8) through
 /// fastembed and ONNX Runtime: mean pooling, unit-length vectors, and texts truncated to
 /// the model's token limit by the tokenizer.
@@ -27,6 +35,10 @@ pub struct FastEmbedder {
     model_id: String,
     dim: usize,
     batch_size: usize,
+    /// The window for queries (the tokenizer's truncation as loaded).
+    max_length: usize,
+    /// The window for documents, at most `max_length`.
+    document_tokens: usize,
     load_time: Duration,
 }
 
@@ -36,6 +48,8 @@ impl std::fmt::Debug for FastEmbedder {
             .field("model_id", &self.model_id)
             .field("dim", &self.dim)
             .field("batch_size", &self.batch_size)
+            .field("max_length", &self.max_length)
+            .field("document_tokens", &self.document_tokens)
             .field("load_time", &self.load_time)
             .finish()
     }
@@ -53,7 +67,8 @@ impl FastEmbedder {
 
     /// [`FastEmbedder::load`] with a token limit other than the manifest's (128). Fewer
     /// tokens embed faster but see less of each text; the model id then ends in `-t<N>`,
-    /// so an index built with another limit is re-embedded.
+    /// so an index built with another limit is re-embedded. Documents are read up to
+    /// [`DEFAULT_DOCUMENT_TOKENS`] or this limit, whichever is lower.
     pub fn load_with(
         paths: &ModelPaths,
         max_tokens: Option<usize>,
@@ -104,8 +119,33 @@ impl FastEmbedder {
             model_id,
             dim,
             batch_size: DEFAULT_BATCH_SIZE,
+            max_length,
+            document_tokens: DEFAULT_DOCUMENT_TOKENS.min(max_length),
             load_time: started.elapsed(),
         })
+    }
+
+    /// The same embedder reading documents up to `tokens` word pieces (from 8 up to the
+    /// query window). A limit other than [`DEFAULT_DOCUMENT_TOKENS`] appends `-d<N>` to the
+    /// model id, so an index embedded with another limit is re-embedded.
+    pub fn with_document_tokens(mut self, tokens: usize) -> FastEmbedder {
+        let tokens = tokens.clamp(8, self.max_length);
+        let default = DEFAULT_DOCUMENT_TOKENS.min(self.max_length);
+        if self.document_tokens != default {
+            let suffix = format!("-d{}", self.document_tokens);
+            let base = self.model_id.len() - suffix.len();
+            self.model_id.truncate(base);
+        }
+        if tokens != default {
+            self.model_id = format!("{}-d{tokens}", self.model_id);
+        }
+        self.document_tokens = tokens;
+        self
+    }
+
+    /// Word pieces of a document the model reads; see [`Embedder::embed_documents`].
+    pub fn document_tokens(&self) -> usize {
+        self.document_tokens
     }
 
     /// The same embedder running `batch_size` texts per model run (at least 1).
@@ -126,34 +166,78 @@ impl FastEmbedder {
 
     /// Embeds `texts` in runs of `batch_size`. With `sort_by_length`, texts are grouped by
     /// length so a run pads little (results keep the input order); without it, this is
-    /// exactly fastembed's own batching (the benchmark's "raw" baseline).
+    /// exactly fastembed's own batching (the benchmark's "raw" baseline). Texts are read
+    /// up to the query window; see [`FastEmbedder::embed_documents_batched`].
     pub fn embed_batched<S: AsRef<str> + Send + Sync>(
         &self,
         texts: &[S],
         batch_size: usize,
         sort_by_length: bool,
     ) -> Result<Vec<Vec<f32>>, EmbedError> {
-        let batch_size = batch_size.max(1);
-        let mut model = self.model.lock().unwrap_or_else(|p| p.into_inner());
-        if !sort_by_length {
-            return model
-                .embed(texts, Some(batch_size))
-                .map_err(|e| EmbedError::Inference(e.to_string()));
-        }
-        let mut order: Vec<usize> = (0..texts.len()).collect();
-        order.sort_by_key(|&i| std::cmp::Reverse(texts[i].as_ref().len()));
-        let mut vectors = vec![Vec::new(); texts.len()];
-        for run in order.chunks(batch_size) {
-            let batch: Vec<&str> = run.iter().map(|&i| texts[i].as_ref()).collect();
-            let embedded = model
-                .embed(&batch, Some(batch_size))
-                .map_err(|e| EmbedError::Inference(e.to_string()))?;
-            for (&i, vector) in run.iter().zip(embedded) {
-                vectors[i] = vector;
-            }
-        }
-        Ok(vectors)
+        self.run(texts, batch_size, sort_by_length, self.max_length)
     }
+
+    /// [`FastEmbedder::embed_batched`] reading each text up to the document window
+    /// ([`FastEmbedder::document_tokens`]) instead of the query window.
+    pub fn embed_documents_batched<S: AsRef<str> + Send + Sync>(
+        &self,
+        texts: &[S],
+        batch_size: usize,
+        sort_by_length: bool,
+    ) -> Result<Vec<Vec<f32>>, EmbedError> {
+        self.run(texts, batch_size, sort_by_length, self.document_tokens)
+    }
+
+    /// Embeds `texts` with the tokenizer truncating at `tokens` (restored to the query
+    /// window afterwards, even on error).
+    fn run<S: AsRef<str> + Send + Sync>(
+        &self,
+        texts: &[S],
+        batch_size: usize,
+        sort_by_length: bool,
+        tokens: usize,
+    ) -> Result<Vec<Vec<f32>>, EmbedError> {
+        let mut model = self.model.lock().unwrap_or_else(|p| p.into_inner());
+        set_window(&mut model, tokens);
+        let result = embed_runs(&mut model, texts, batch_size, sort_by_length);
+        set_window(&mut model, self.max_length);
+        result
+    }
+}
+
+/// Sets the tokenizer's truncation length (fastembed always configures truncation).
+fn set_window(model: &mut TextEmbedding, tokens: usize) {
+    if let Some(truncation) = model.tokenizer.get_truncation_mut() {
+        truncation.max_length = tokens;
+    }
+}
+
+/// The body of [`FastEmbedder::run`].
+fn embed_runs<S: AsRef<str> + Send + Sync>(
+    model: &mut TextEmbedding,
+    texts: &[S],
+    batch_size: usize,
+    sort_by_length: bool,
+) -> Result<Vec<Vec<f32>>, EmbedError> {
+    let batch_size = batch_size.max(1);
+    if !sort_by_length {
+        return model
+            .embed(texts, Some(batch_size))
+            .map_err(|e| EmbedError::Inference(e.to_string()));
+    }
+    let mut order: Vec<usize> = (0..texts.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(texts[i].as_ref().len()));
+    let mut vectors = vec![Vec::new(); texts.len()];
+    for run in order.chunks(batch_size) {
+        let batch: Vec<&str> = run.iter().map(|&i| texts[i].as_ref()).collect();
+        let embedded = model
+            .embed(&batch, Some(batch_size))
+            .map_err(|e| EmbedError::Inference(e.to_string()))?;
+        for (&i, vector) in run.iter().zip(embedded) {
+            vectors[i] = vector;
+        }
+    }
+    Ok(vectors)
 }
 
 impl Embedder for FastEmbedder {
@@ -167,6 +251,10 @@ impl Embedder for FastEmbedder {
 
     fn embed(&self, texts: &[String]) -> ctx_engine::Result<Vec<Vec<f32>>> {
         Ok(self.embed_batched(texts, self.batch_size, true)?)
+    }
+
+    fn embed_documents(&self, texts: &[String]) -> ctx_engine::Result<Vec<Vec<f32>>> {
+        Ok(self.embed_documents_batched(texts, self.batch_size, true)?)
     }
 }
 

@@ -16,7 +16,7 @@ pub mod manifest;
 mod paths;
 pub mod pypi;
 
-pub use self::fastembed::{FastEmbedder, DEFAULT_BATCH_SIZE};
+pub use self::fastembed::{FastEmbedder, DEFAULT_BATCH_SIZE, DEFAULT_DOCUMENT_TOKENS};
 pub use self::hash::{code_tokens, HashEmbedder, HASH_DEFAULT_DIM};
 pub use self::install::{install, status, verify_sha256, InstallOptions, InstallReport};
 pub use self::paths::{
@@ -36,6 +36,11 @@ pub const ENV_EMBEDDER: &str = "CTX_EMBEDDER";
 /// Environment variable setting the model's token limit (default 128, the length the model was trained on);
 /// longer texts are truncated. Fewer tokens embed faster and change the model id.
 pub const ENV_MAX_TOKENS: &str = "CTX_EMBED_MAX_TOKENS";
+
+/// Environment variable setting how many word pieces of an indexed chunk the model reads
+/// (default [`DEFAULT_DOCUMENT_TOKENS`], at most the token limit); other values change the
+/// model id (`-d<N>`), so the index is re-embedded.
+pub const ENV_DOC_TOKENS: &str = "CTX_EMBED_DOC_TOKENS";
 
 /// Whether a chunk is worth a vector: chunks the pack down-weights unless the task points
 /// at them (tests, fixtures and test data, vendored and generated code, change logs,
@@ -187,6 +192,11 @@ pub enum EmbedError {
         "invalid CTX_EMBED_MAX_TOKENS '{0}': use a number of tokens from 8 to 512 (default 128)"
     )]
     BadMaxTokens(String),
+    /// `CTX_EMBED_DOC_TOKENS` is not a number from 8 to 512.
+    #[error(
+        "invalid CTX_EMBED_DOC_TOKENS '{0}': use a number of tokens from 8 to 512 (default 64)"
+    )]
+    BadDocTokens(String),
     /// The bundled manifest is malformed (a build problem).
     #[error("the bundled model manifest is invalid: {0}")]
     Manifest(String),
@@ -313,7 +323,10 @@ pub fn load_embedder(config: &ModelConfig) -> Result<EmbedderChoice, EmbedError>
                     }
                     Err(e) => return Err(e),
                 };
-            let embedder = FastEmbedder::load_with(&paths, max_tokens_from_env()?)?;
+            let mut embedder = FastEmbedder::load_with(&paths, max_tokens_from_env()?)?;
+            if let Some(tokens) = doc_tokens_from_env()? {
+                embedder = embedder.with_document_tokens(tokens);
+            }
             let load_time = embedder.load_time();
             Ok(EmbedderChoice::Ready(LoadedEmbedder::new(
                 Box::new(embedder),
@@ -330,13 +343,24 @@ fn max_tokens_from_env() -> Result<Option<usize>, EmbedError> {
     parse_max_tokens(std::env::var(ENV_MAX_TOKENS).ok().as_deref())
 }
 
+/// The document window `CTX_EMBED_DOC_TOKENS` asks for, if set.
+fn doc_tokens_from_env() -> Result<Option<usize>, EmbedError> {
+    parse_tokens(std::env::var(ENV_DOC_TOKENS).ok().as_deref())
+        .map_err(|v| EmbedError::BadDocTokens(v.to_string()))
+}
+
 /// Parses a `CTX_EMBED_MAX_TOKENS` value: unset or empty means the default.
 fn parse_max_tokens(value: Option<&str>) -> Result<Option<usize>, EmbedError> {
+    parse_tokens(value).map_err(|v| EmbedError::BadMaxTokens(v.to_string()))
+}
+
+/// Parses a token count from 8 to 512 (unset or empty: `None`); the bad value on error.
+fn parse_tokens(value: Option<&str>) -> Result<Option<usize>, &str> {
     match value.map(str::trim).filter(|v| !v.is_empty()) {
         None => Ok(None),
         Some(v) => match v.parse::<usize>() {
             Ok(n) if (8..=512).contains(&n) => Ok(Some(n)),
-            _ => Err(EmbedError::BadMaxTokens(v.to_string())),
+            _ => Err(v),
         },
     }
 }
@@ -446,8 +470,23 @@ impl Embedder for LoadedEmbedder {
     }
 
     fn embed(&self, texts: &[String]) -> ctx_engine::Result<Vec<Vec<f32>>> {
+        self.counted(texts, |texts| self.inner.embed(texts))
+    }
+
+    fn embed_documents(&self, texts: &[String]) -> ctx_engine::Result<Vec<Vec<f32>>> {
+        self.counted(texts, |texts| self.inner.embed_documents(texts))
+    }
+}
+
+impl LoadedEmbedder {
+    /// Runs `embed` on `texts`, adding its texts, call and time to the counters.
+    fn counted(
+        &self,
+        texts: &[String],
+        embed: impl FnOnce(&[String]) -> ctx_engine::Result<Vec<Vec<f32>>>,
+    ) -> ctx_engine::Result<Vec<Vec<f32>>> {
         let started = Instant::now();
-        let result = self.inner.embed(texts);
+        let result = embed(texts);
         let nanos = u64::try_from(started.elapsed().as_nanos()).unwrap_or(u64::MAX);
         self.busy_nanos.fetch_add(nanos, Ordering::Relaxed);
         self.calls.fetch_add(1, Ordering::Relaxed);
