@@ -617,3 +617,56 @@ fn serve_started_during_an_index_run_answers_and_takes_over_writing_after_it() {
     let (stdout, _) = dir.ctx(&["index"]).code(0);
     assert!(stdout.contains("indexed"), "{stdout}");
 }
+
+/// Files the daemon still embeds in the background, from `ctx serve --status --json`.
+fn vectors_pending(dir: &Dir) -> u64 {
+    let out = dir.ctx(&["serve", "--status", "--json"]).ok();
+    json_lines(&out)[0]["data"]["daemon"]["vectors_pending"]
+        .as_u64()
+        .unwrap()
+}
+
+#[test]
+fn r13_the_daemon_indexes_lexically_then_embeds_in_the_background() {
+    let dir = Dir::fixture("small");
+    dir.ctx(&["index", "--no-embeddings"]).ok();
+    let daemon = Daemon::start(&dir);
+    // Through the daemon, an index run with embeddings returns after the lexical run...
+    let out = dir.ctx(&["--json", "index", "--embeddings"]).ok();
+    let summary = json_lines(&out).pop().unwrap()["data"].clone();
+    assert_eq!(summary["embedded"], json!(0), "{summary}");
+    let pending = summary["vectors_pending"].as_u64().unwrap();
+    assert!(pending > 0, "{summary}");
+    assert!(
+        summary["model"].as_str().unwrap().starts_with("hash"),
+        "{summary}"
+    );
+    // ... and the daemon embeds those files afterwards.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while vectors_pending(&dir) > 0 {
+        assert!(
+            Instant::now() < deadline,
+            "background embedding did not finish"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let (_, stderr) = dir
+        .ctx(&["search", "open a session", "--mode", "hybrid"])
+        .code(0);
+    assert!(!stderr.contains("answered lexically"), "{stderr}");
+    let through = search_json(&dir, "open a session", "semantic");
+    dir.ctx(&["serve", "--stop"]).ok();
+    drop(daemon);
+    // Every vector is there: an in-process run embeds nothing, and searches agree.
+    let out = dir.ctx(&["--json", "index"]).ok();
+    let summary = json_lines(&out).pop().unwrap()["data"].clone();
+    assert_eq!(
+        (
+            summary["embedded"].as_u64(),
+            summary["vectors_pending"].as_u64()
+        ),
+        (Some(0), Some(0)),
+        "{summary}"
+    );
+    assert_eq!(search_json(&dir, "open a session", "semantic"), through);
+}

@@ -121,6 +121,12 @@ fn report(
     for problem in &summary.problems {
         output::warn(problem);
     }
+    if summary.vectors_pending > 0 {
+        output::info(format!(
+            "the ctx serve daemon embeds {} files in the background; until it is done, search and pack answer lexically and say so",
+            summary.vectors_pending
+        ));
+    }
     if global.json {
         let mut value = serde_json::to_value(summary)?;
         value["anchors"] = serde_json::json!(anchors);

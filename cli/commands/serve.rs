@@ -75,15 +75,20 @@ fn status(root: &std::path::Path, global: &Global) -> anyhow::Result<ExitCode> {
         output::summary(&json!({"running": state.is_some(), "daemon": state}))?;
     } else {
         match &state {
-            Some(s) => outln!(
-                "ctx serve runs for {} (pid {}, up {} s, {} requests, {} re-indexes; last: {})",
-                s["root"].as_str().unwrap_or("?"),
-                s["pid"],
-                s["uptime_s"],
-                s["requests"],
-                s["reindexes"],
-                s["last_reindex"].as_str().unwrap_or("none")
-            )?,
+            Some(s) => {
+                outln!(
+                    "ctx serve runs for {} (pid {}, up {} s, {} requests, {} re-indexes; last: {})",
+                    s["root"].as_str().unwrap_or("?"),
+                    s["pid"],
+                    s["uptime_s"],
+                    s["requests"],
+                    s["reindexes"],
+                    s["last_reindex"].as_str().unwrap_or("none")
+                )?;
+                if let Some(files) = s["vectors_pending"].as_u64().filter(|&n| n > 0) {
+                    outln!("  embedding {files} files in the background; queries answer lexically until then")?;
+                }
+            }
             None => outln!("no ctx serve daemon runs for {}", root.display())?,
         }
     }

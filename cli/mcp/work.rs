@@ -23,7 +23,7 @@ use rmcp::model::{CallToolResult, ContentBlock};
 use serde_json::{json, Value};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, RwLock};
+use std::sync::{Arc, Condvar, Mutex, RwLock};
 
 /// Most hits `search` returns.
 const MAX_HITS: usize = 50;
@@ -34,6 +34,9 @@ const MAX_HIT_CHARS: usize = 4_000;
 const DEFAULT_MCP_BUDGET: u64 = 32_000;
 /// Largest text `check_action` accepts in one field.
 const MAX_CHECK_BYTES: usize = 8 << 20;
+/// Files the daemon embeds per hold of the writer in the background: a file-change update
+/// waits for at most one such group.
+const BACKGROUND_FILES: usize = 16;
 
 /// What every tool call shares: the repository, the embedding model (loaded once) and,
 /// in the daemon, the open index.
@@ -52,6 +55,19 @@ pub struct Shared {
 struct Held {
     writer: Mutex<Option<Index>>,
     published: RwLock<Option<Arc<Index>>>,
+    background: Background,
+}
+
+/// The embedding the daemon left for later: its index runs index lexically, publish, and
+/// queue the files still without vectors here; [`Shared::embed_in_background`] embeds them
+/// a group at a time. Until the queue is empty, queries answer lexically and say so (a
+/// half-embedded index would rank the embedded files above the rest).
+#[derive(Default)]
+struct Background {
+    /// Files still to embed (0: nothing queued, queries use vectors).
+    pending: Mutex<usize>,
+    /// Signalled when files are queued.
+    queued: Condvar,
 }
 
 impl Held {
@@ -107,6 +123,7 @@ impl Shared {
             held: Some(Held {
                 writer: Mutex::new(writer),
                 published: RwLock::new(published),
+                background: Background::default(),
             }),
             verdicts: SemanticVerdicts::default(),
         }
@@ -171,14 +188,128 @@ impl Shared {
     pub fn pack(&self, options: &PackOptions) -> anyhow::Result<Pack> {
         let anchors = AnchorSet::load(&self.root).context("loading anchors")?;
         let embedder = self.query_embedder(false).unwrap_or(None);
-        self.with_index(|index| {
+        let note = self.lexical_note();
+        let mut pack = self.with_index(|index| {
             Ok(pack_index(
                 index,
                 embedder.as_deref().map(|e| e as &dyn Embedder),
                 &anchors,
                 options,
             )?)
+        })?;
+        pack.warnings.extend(note);
+        Ok(pack)
+    }
+
+    /// Files the daemon still has to embed in the background (0 outside the daemon).
+    pub fn vectors_pending(&self) -> usize {
+        self.held.as_ref().map_or(0, |held| {
+            *held
+                .background
+                .pending
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
         })
+    }
+
+    /// What a query answered while the daemon embeds in the background says: that it was
+    /// answered lexically, and why. `None` when nothing is pending.
+    pub fn lexical_note(&self) -> Option<String> {
+        match self.vectors_pending() {
+            0 => None,
+            n => Some(format!(
+                "answered lexically: the ctx serve daemon is still embedding {n} files in the background (hybrid ranking when it is done)"
+            )),
+        }
+    }
+
+    /// Queues the embedding of every file of the held index still without vectors (see
+    /// [`ctx_indexers::pipeline::files_missing_vectors`]) for [`Shared::embed_in_background`];
+    /// how many files. 0 outside the daemon or when the index has no model.
+    pub fn queue_missing_vectors(&self) -> anyhow::Result<usize> {
+        let Some(held) = &self.held else {
+            return Ok(0);
+        };
+        let slot = held.writer.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(index) = slot.as_ref() else {
+            return Ok(0);
+        };
+        let files = ctx_indexers::pipeline::files_missing_vectors(index)
+            .context("finding the files without vectors")?
+            .len();
+        drop(slot);
+        self.set_pending(files);
+        Ok(files)
+    }
+
+    fn set_pending(&self, files: usize) {
+        if let Some(held) = &self.held {
+            *held
+                .background
+                .pending
+                .lock()
+                .unwrap_or_else(|e| e.into_inner()) = files;
+            held.background.queued.notify_all();
+        }
+    }
+
+    /// The daemon's background embedder: waits for files to be queued, then embeds them
+    /// [`BACKGROUND_FILES`] at a time, taking the writer for each group (so file-change
+    /// updates interleave) and publishing after it, until none is left. Runs for the
+    /// daemon's life; errors are printed and leave the queue empty (the next index run
+    /// queues again).
+    pub fn embed_in_background(&self) {
+        let Some(held) = &self.held else {
+            return;
+        };
+        loop {
+            {
+                let mut pending = held
+                    .background
+                    .pending
+                    .lock()
+                    .unwrap_or_else(|e| e.into_inner());
+                while *pending == 0 {
+                    pending = held
+                        .background
+                        .queued
+                        .wait(pending)
+                        .unwrap_or_else(|e| e.into_inner());
+                }
+            }
+            if let Err(e) = self.embed_queued() {
+                eprintln!("ctx serve: embedding in the background failed: {e:#}; queries stay lexical until the next `ctx index`");
+            }
+            self.set_pending(0);
+        }
+    }
+
+    /// One pass of [`Shared::embed_in_background`] over the files still without vectors.
+    fn embed_queued(&self) -> anyhow::Result<()> {
+        let files =
+            self.with_writer(|index| Ok(ctx_indexers::pipeline::files_missing_vectors(index)?))?;
+        let mut left = files.len();
+        self.set_pending(left);
+        for group in files.chunks(BACKGROUND_FILES) {
+            let embedded = self.with_writer(|index| {
+                let has_vectors = index.meta().model.is_some();
+                let Some(embedder) = self.chunk_embedder(None, has_vectors)? else {
+                    return Ok(None);
+                };
+                Ok(Some(ctx_indexers::pipeline::embed_files(
+                    index,
+                    group,
+                    embedder.as_ref(),
+                )?))
+            })?;
+            if embedded.is_none() {
+                // Embeddings were turned off meanwhile: nothing more to do.
+                return Ok(());
+            }
+            left -= group.len();
+            self.set_pending(left.max(1));
+        }
+        Ok(())
     }
 
     /// The embedder for an index run on an index that holds vectors or not, when
@@ -207,7 +338,15 @@ impl Shared {
     /// The embedder for a search query on the published index: as [`Shared::chunk_embedder`]
     /// decides for it; when `required` (semantic search) and there is none, an error that
     /// says why and how to opt in.
+    /// While the daemon embeds in the background ([`Shared::lexical_note`]), `None`, or an
+    /// error when `required`.
     pub fn query_embedder(&self, required: bool) -> anyhow::Result<Option<Arc<LoadedEmbedder>>> {
+        if let Some(note) = self.lexical_note() {
+            if required {
+                bail!("semantic search unavailable: {note}; use mode \"lexical\" or \"hybrid\", or wait");
+            }
+            return Ok(None);
+        }
         let has_vectors = self.with_index(|index| Ok(index.meta().model.is_some()))?;
         let choice = crate::config::embeddings(&self.root, None, has_vectors)?;
         if !choice.on {
@@ -303,7 +442,11 @@ pub fn search(shared: &Shared, params: SearchParams) -> anyhow::Result<CallToolR
         }
         Ok(out)
     })?;
-    Ok(structured(json!({"query": params.query, "hits": out})))
+    let mut value = json!({"query": params.query, "hits": out});
+    if let (Some(note), false) = (shared.lexical_note(), params.mode == SearchMode::Lexical) {
+        value["note"] = json!(note);
+    }
+    Ok(structured(value))
 }
 
 fn truncate(text: &str, max: usize) -> String {
@@ -657,8 +800,20 @@ fn index_run(
     let root = &shared.root;
     let embedder = shared.chunk_embedder(embeddings, index.meta().model.is_some())?;
     let options = index_options(root, max_file_size)?;
-    let embedder_ref = embedder.as_deref().map(|e| e as &dyn Embedder);
-    let summary = ctx_indexers::pipeline::index_repository(
+    // The daemon indexes lexically, publishes, and embeds afterwards in the background
+    // (see `Background`), so that queries answer at once; elsewhere the run embeds.
+    let deferred = match (&embedder, &shared.held) {
+        (Some(embedder), Some(_)) => {
+            let previous = index.use_model(embedder.as_ref())?;
+            Some((embedder.model_id().to_string(), previous))
+        }
+        _ => None,
+    };
+    let embedder_ref = match deferred {
+        Some(_) => None,
+        None => embedder.as_deref().map(|e| e as &dyn Embedder),
+    };
+    let mut summary = ctx_indexers::pipeline::index_repository(
         index,
         root,
         &options,
@@ -666,6 +821,22 @@ fn index_run(
         &ctx_indexers::pipeline::NoProgress,
     )
     .context("indexing")?;
+    if let Some((model, previous)) = deferred {
+        if let Some(previous) = previous {
+            summary.problems.push(format!(
+                "model changed from '{}' to '{model}': re-embedding every chunk",
+                previous.id
+            ));
+        }
+        summary.model = Some(model);
+        let files = ctx_indexers::pipeline::files_missing_vectors(index)?.len();
+        summary.vectors_pending = files as u64;
+        if files > 0 {
+            // The run's own commit published the lexical index; the background embedder
+            // waits for this writer hold to end.
+            shared.set_pending(files);
+        }
+    }
     let anchors = crate::anchors_index::refresh(root, index, &summary)?;
     let mut value = serde_json::to_value(&summary)?;
     value["anchors"] = json!(anchors);
@@ -729,4 +900,88 @@ pub fn parse<P: serde::de::DeserializeOwned>(tool: &str, arguments: Value) -> an
     serde_json::from_value(arguments).map_err(|e| {
         anyhow::anyhow!("invalid arguments for {tool}: {e}; see the tool's JSON schema")
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A daemon's state on a lexical index of a small tree.
+    fn held(dir: &Path) -> Shared {
+        std::fs::write(
+            dir.join("store.rs"),
+            "/// Opens the session store.\nfn open_session_store() {}\n",
+        )
+        .unwrap();
+        let mut index = Index::create(dir).unwrap();
+        ctx_indexers::pipeline::index_repository(
+            &mut index,
+            dir,
+            &Default::default(),
+            None,
+            &ctx_indexers::pipeline::NoProgress,
+        )
+        .unwrap();
+        Shared::holding(dir.to_path_buf(), Some(index), None)
+    }
+
+    #[test]
+    fn while_the_daemon_embeds_in_the_background_queries_answer_lexically_and_say_so() {
+        let dir = tempfile::tempdir().unwrap();
+        let shared = held(dir.path());
+        let search_params = |mode| SearchParams {
+            query: "session store".into(),
+            mode,
+            k: Some(5),
+            include_text: Some(false),
+        };
+        let pack_options = || PackOptions {
+            profile: find_profile(&load_profiles(dir.path()).unwrap(), DEFAULT_PROFILE).unwrap(),
+            budget: Some(8_000),
+            reserve: None,
+            query: "open the session store".into(),
+            plan: None,
+            format: Format::Markdown,
+            filter: FileFilter::default(),
+            explain: false,
+        };
+        assert_eq!(shared.lexical_note(), None);
+        let quiet = search(&shared, search_params(SearchMode::Hybrid)).unwrap();
+        assert!(quiet.structured_content.unwrap().get("note").is_none());
+
+        shared.set_pending(3);
+        let note = shared
+            .lexical_note()
+            .expect("a note while files are pending");
+        assert!(
+            note.contains("answered lexically") && note.contains("3 files"),
+            "{note}"
+        );
+        let answer = search(&shared, search_params(SearchMode::Hybrid)).unwrap();
+        let value = answer.structured_content.unwrap();
+        assert_eq!(value["note"], json!(note));
+        assert_eq!(value["hits"][0]["path"], json!("store.rs"));
+        let lexical = search(&shared, search_params(SearchMode::Lexical)).unwrap();
+        assert!(lexical.structured_content.unwrap().get("note").is_none());
+        let semantic = search(&shared, search_params(SearchMode::Semantic)).unwrap_err();
+        assert!(
+            format!("{semantic:#}").contains("answered lexically"),
+            "{semantic:#}"
+        );
+        let pack = shared.pack(&pack_options()).unwrap();
+        assert!(pack.warnings.contains(&note), "{:?}", pack.warnings);
+
+        shared.set_pending(0);
+        assert!(shared.pack(&pack_options()).unwrap().warnings.is_empty());
+    }
+
+    #[test]
+    fn outside_the_daemon_nothing_is_pending() {
+        let dir = tempfile::tempdir().unwrap();
+        let shared = Shared::new(dir.path().to_path_buf());
+        shared.set_pending(5);
+        assert_eq!(shared.vectors_pending(), 0);
+        assert_eq!(shared.queue_missing_vectors().unwrap(), 0);
+        assert_eq!(shared.lexical_note(), None);
+    }
 }

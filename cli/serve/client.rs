@@ -44,6 +44,9 @@ pub fn search(root: &Path, request: &SearchRequest) -> Option<anyhow::Result<Vec
     .ok()?;
     let result = tool(root, "search_hits", arguments)?;
     Some(result.and_then(|value| {
+        if let Some(note) = value["structuredContent"]["note"].as_str() {
+            crate::output::info(note);
+        }
         serde_json::from_value(value["structuredContent"]["hits"].clone())
             .context("reading the daemon's hits")
     }))

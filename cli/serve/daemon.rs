@@ -78,6 +78,13 @@ pub fn run(root: PathBuf) -> anyhow::Result<()> {
         shutdown: Notify::new(),
     });
     let _watcher = start_watcher(&root, daemon.clone())?;
+    let embedding = daemon.clone();
+    std::thread::spawn(move || embedding.shared.embed_in_background());
+    // Files a killed `ctx index --embeddings` (or a deferred run of an earlier daemon) left
+    // without vectors are embedded now, in the background.
+    if let Err(e) = daemon.shared.queue_missing_vectors() {
+        eprintln!("ctx serve: {e:#}");
+    }
     if waits_for_writer {
         let waiting = daemon.clone();
         std::thread::spawn(move || take_writer_later(&waiting));
@@ -247,6 +254,7 @@ fn status(daemon: &Daemon) -> serde_json::Value {
         "uptime_s": daemon.stats.started.elapsed().as_secs(),
         "requests": daemon.stats.requests.load(Ordering::Relaxed),
         "reindexes": daemon.stats.reindexes.load(Ordering::Relaxed),
+        "vectors_pending": daemon.shared.vectors_pending(),
         "last_reindex": *daemon.stats.last_reindex.lock().unwrap_or_else(|e| e.into_inner()),
     })
 }

@@ -5,7 +5,7 @@
 //! | tool            | arguments                                     | structured result          |
 //! |-----------------|-----------------------------------------------|----------------------------|
 //! | `check_facts`   | `{"facts": ActionFacts}`                      | the `Verdict`              |
-//! | `search_hits`   | `{"query", "mode", "k"}`                      | `{"hits": [Hit]}`          |
+//! | `search_hits`   | `{"query", "mode", "k"}`                      | `{"hits": [Hit], "note"?}` (`note`: answered lexically while the daemon embeds in the background) |
 //! | `index_records` | `{}`                                          | `{"files": [..], "meta"}`, or `{"damaged": PROBLEM}` |
 //! | `pack_options`  | [`PackRequest`]                               | the `Pack`                 |
 //! | `index_run`     | `{"rebuild": bool, "max_file_size": u64?}`    | the index run's summary    |
@@ -69,12 +69,17 @@ fn search_hits(shared: &Shared, request: SearchHitsRequest) -> anyhow::Result<Ca
         mode: request.mode,
         k: request.k,
     };
+    let lexical = search.mode == SearchMode::Lexical;
     let hits = shared.with_index(|index| {
         index
             .search(&search, embedder.as_deref().map(|e| e as &dyn Embedder))
             .context("searching")
     })?;
-    Ok(structured(json!({ "hits": hits })))
+    let mut value = json!({ "hits": hits });
+    if let (Some(note), false) = (shared.lexical_note(), lexical) {
+        value["note"] = json!(note);
+    }
+    Ok(structured(value))
 }
 
 /// The embedder for a query, failing in semantic mode as `ctx search` does without one.
