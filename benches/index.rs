@@ -8,8 +8,9 @@
 //!   (the machine may be shared), and peak memory;
 //! - full index time with embeddings and its peak memory, model load reported separately;
 //! - embedding throughput of the pipeline against raw fastembed (fastembed's own batching,
-//!   no sorting, batch 32) on the same chunk texts: every [`RAW_STRIDE`]th unique chunk, so
-//!   the whole bench stays under ten minutes on two cores;
+//!   no sorting, batch 32, the same document window) on the same texts (the chunks'
+//!   `embed_text`): every [`RAW_STRIDE`]th unique chunk that wants a vector, so the whole
+//!   bench stays under ten minutes on two cores;
 //! - re-index time after touching one file (model load reported separately);
 //! - search latency p50/p95, lexical and hybrid, in process (model load excluded);
 //! - index size against source size.
@@ -207,18 +208,25 @@ fn embedding_rows(
     reindex_row(repo, rows);
 }
 
-/// Raw fastembed (its own batching, input order, batch 32) on `texts`: chunks per second
-/// and the load average, or `None` when the model cannot be loaded directly.
+/// Raw fastembed (its own batching, input order, batch 32, read to the document window as
+/// indexing reads them) on `texts`: chunks per second and the load average, or `None` when
+/// the model cannot be loaded directly.
 fn raw_fastembed(
     loaded: &ctx_indexers::embed::LoadedEmbedder,
     texts: &[String],
 ) -> Option<(f64, String)> {
     let paths = loaded.paths()?;
-    let embedder = ctx_indexers::embed::FastEmbedder::load(paths).ok()?;
+    let mut embedder = ctx_indexers::embed::FastEmbedder::load(paths).ok()?;
+    if let Some(tokens) = std::env::var(ctx_indexers::embed::ENV_DOC_TOKENS)
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        embedder = embedder.with_document_tokens(tokens);
+    }
     let load = load_average();
     let started = Instant::now();
     let vectors = embedder
-        .embed_batched(texts, ctx_indexers::embed::DEFAULT_BATCH_SIZE, false)
+        .embed_documents_batched(texts, ctx_indexers::embed::DEFAULT_BATCH_SIZE, false)
         .expect("raw embed");
     assert_eq!(vectors.len(), texts.len());
     Some((texts.len() as f64 / started.elapsed().as_secs_f64(), load))
