@@ -341,11 +341,16 @@ fn timed_ctx(repo: &Path, args: &[&str], embedder: &str) -> ((Duration, serde_js
         .current_dir(repo)
         .env("CTX_EMBEDDER", embedder);
     let (elapsed, stdout, rss) = run_measured(cmd);
-    let summary = stdout
+    // The summary line is `{"type":"summary","data":{...}}`; the figures are its data.
+    let line: serde_json::Value = stdout
         .lines()
         .last()
         .and_then(|l| serde_json::from_str(l).ok())
         .unwrap_or(serde_json::Value::Null);
+    let summary = match line.get("data") {
+        Some(data) => data.clone(),
+        None => line,
+    };
     ((elapsed, summary), rss)
 }
 
