@@ -72,6 +72,12 @@ const PARSE_READS_FLOOR: usize = 4_096;
 /// Parses `src` with `parser` within the read bound (see [`PARSE_CHUNK`]); adds the chunks
 /// read to `reads`. `None` past the bound (the parser is reset for its next parse) or when
 /// tree-sitter gives no tree.
+///
+/// The input is always served whole and chunks end on character boundaries: the bound is
+/// enforced by cancelling from the progress callback (every 100 parser operations), never
+/// by ending the input early, which tree-sitter's lexer does not survive (a shortened input
+/// under a heredoc made it read past the chunk: a fuzzed input crashed). A parse may thus
+/// read up to 100 tokens' worth past the bound before it stops.
 fn parse_bounded(parser: &mut Parser, src: &str, reads: &mut usize) -> Option<tree_sitter::Tree> {
     use std::cell::Cell;
     use std::ops::ControlFlow;
@@ -80,12 +86,14 @@ fn parse_bounded(parser: &mut Parser, src: &str, reads: &mut usize) -> Option<tr
     let count = Cell::new(0usize);
     let mut input = |offset: usize, _: tree_sitter::Point| -> &[u8] {
         count.set(count.get() + 1);
-        if count.get() > budget {
+        if offset >= bytes.len() {
             return &[];
         }
-        bytes
-            .get(offset..(offset + PARSE_CHUNK).min(bytes.len()))
-            .unwrap_or(&[])
+        let mut end = (offset + PARSE_CHUNK).min(bytes.len());
+        while !src.is_char_boundary(end) {
+            end += 1;
+        }
+        &bytes[offset..end]
     };
     let mut progress = |_: &tree_sitter::ParseState| {
         if count.get() > budget {
@@ -97,7 +105,7 @@ fn parse_bounded(parser: &mut Parser, src: &str, reads: &mut usize) -> Option<tr
     let options = tree_sitter::ParseOptions::new().progress_callback(&mut progress);
     let tree = parser.parse_with_options(&mut input, None, Some(options));
     *reads += count.get();
-    if count.get() > budget {
+    if tree.is_none() || count.get() > budget {
         parser.reset();
         return None;
     }

@@ -898,6 +898,13 @@ fn r12_fuzzed_slow_inputs_are_analysed_within_a_work_bound() {
             &include_bytes!("../../../tests/fixtures/fuzz/shell-slow-3.bin")[..],
         ),
         ("5,000 nested subshells", nested.as_bytes()),
+        // Crashed the lexer when the bound ended the input early (found by the fuzz run
+        // after the bound was added): 1,124 stacked heredocs, now past the read bound and
+        // reported unanalysed.
+        (
+            "shell-heredoc-crash",
+            &include_bytes!("../../../tests/fixtures/fuzz/shell-heredoc-crash.bin")[..],
+        ),
     ] {
         let command = String::from_utf8_lossy(bytes).into_owned();
         let (facts, work) = super::analyze_counted(&command, &ctx);
@@ -920,6 +927,7 @@ fn r12_fuzzed_slow_inputs_are_analysed_within_a_work_bound() {
             }
             // tree-sitter recovers the unbalanced nesting as a flat list of `cd`s.
             "shell-slow-2" => assert!(programs.contains(&"cd"), "{name}: {programs:?}"),
+            "shell-heredoc-crash" => assert!(programs.contains(&"sh"), "{name}: {programs:?}"),
             // The code does not parse as JavaScript (an object literal of calls): the
             // `node` run is what is known.
             _ => assert!(programs.contains(&"node"), "{name}: {programs:?}"),

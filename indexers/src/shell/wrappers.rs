@@ -339,7 +339,8 @@ pub fn step(words: &[String]) -> Step {
         }
     }
     // `sudo -e FILE…` (sudoedit) edits the files: there is no command to unwrap.
-    let edits = *name == "sudo" && words[1..rest].iter().any(|w| w == "-e" || w == "--edit");
+    let options = words.get(1..rest.min(words.len())).unwrap_or_default();
+    let edits = *name == "sudo" && options.iter().any(|w| w == "-e" || w == "--edit");
     if rest >= words.len() || edits {
         return Step::Program;
     }
@@ -723,6 +724,9 @@ mod tests {
     #[test]
     fn a_lone_wrapper_is_a_program() {
         assert_eq!(step(&words("sudo")), Step::Program);
+        // A value flag without its value (fuzzed: this panicked once).
+        assert_eq!(step(&words("sudo -nu")), Step::Program);
+        assert_eq!(step(&words("sudo -e /etc/hosts")), Step::Program);
         assert_eq!(step(&words("env")), Step::Program);
     }
 
