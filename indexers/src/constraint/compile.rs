@@ -37,6 +37,9 @@ pub struct RuleContext<'a> {
     /// The scripts the document names anywhere (`./Scripts/release.sh`), for a rule that
     /// names one by what it does ("the release script").
     pub scripts: &'a [String],
+    /// The directories the document names anywhere (`scripts` from `scripts/<name>.sh`), for
+    /// a rule that names one in words ("never read scripts").
+    pub directories: &'a [String],
 }
 
 /// One anchor's worth of a rule sentence: the matchers that share a tier.
@@ -159,6 +162,7 @@ fn compile_directive(directive: &Directive, masked: &Masked, ctx: &RuleContext) 
         section: ctx.section,
         shown_code: ctx.shown_code,
         scripts: ctx.scripts,
+        directories: ctx.directories,
     };
     let mut groups: Vec<CompiledRule> = Vec::new();
     let mut first_polarity = None;
@@ -175,7 +179,16 @@ fn compile_directive(directive: &Directive, masked: &Masked, ctx: &RuleContext) 
             });
         }
         let scope = rule_scope(&rule, masked, ctx);
+        let places = allowed_places(&rule, masked, ctx);
+        if !places.is_empty() {
+            grounded = allowed_only_in(grounded, &places);
+        }
         for g in grounded {
+            let scope = if g.permit && !places.is_empty() {
+                &places
+            } else {
+                &scope
+            };
             let (severity, reason) = tier(&rule, &g);
             let polarity = if g.permit {
                 Polarity::Allowed
@@ -291,6 +304,55 @@ fn unseen_condition(rule: &Rule, g: &Grounded) -> Option<String> {
             !(tests_when && matches!(word, "when" | "whenever" | "wherever" | "if"))
         })
         .map(String::from)
+}
+
+/// Where an "only" restriction allows what it restricts ([`Rule::allowed_in`]): each place
+/// as a directory glob (`app-common` → `**/app-common/**`, `web/api` → `web/api/**`, a Gradle
+/// project path `:core:api` → `**/core/api/**`).
+fn allowed_places(rule: &Rule, masked: &Masked, ctx: &RuleContext) -> Vec<String> {
+    rule.allowed_in
+        .iter()
+        .map(|&i| {
+            masked.objects[i]
+                .text
+                .trim_matches(|c| matches!(c, '/' | ':' | '.'))
+        })
+        .filter(|place| !place.is_empty() && !place.contains(char::is_whitespace))
+        .map(|place| {
+            let dir = place.replace(':', "/");
+            if place.contains('/') {
+                ground::join_base(ctx.base_dir, &format!("{dir}/**"))
+            } else {
+                format!("**/{dir}/**")
+            }
+        })
+        .collect()
+}
+
+/// What an "only" restriction grounds to: code it names is forbidden outside `places` and
+/// permitted inside them (the permission lifts the same document's other prohibitions of
+/// that code there). Other matchers say nothing about places and are dropped.
+fn allowed_only_in(grounded: Vec<Grounded>, places: &[String]) -> Vec<Grounded> {
+    let mut out = Vec::new();
+    for g in grounded {
+        let Matcher::Code(mut code) = g.matcher else {
+            continue;
+        };
+        out.push(Grounded {
+            matcher: Matcher::Code(code.clone()),
+            why: format!("{} where the rule allows it", g.why),
+            literal: g.literal,
+            permit: true,
+        });
+        let mut except = code.except_files.globs().to_vec();
+        except.extend(places.iter().cloned());
+        code.except_files = ctx_engine::anchor::GlobList::new(except);
+        out.push(Grounded {
+            matcher: Matcher::Code(code),
+            ..g
+        });
+    }
+    out
 }
 
 /// Scope from the rule's words and section: tests, places it names. Languages restrict code
@@ -413,6 +475,93 @@ mod tests {
             .filter(|r| !evaluate_anchor(&anchor_of(r), None, &example_facts(example)).is_empty())
             .map(|r| r.severity)
             .max_by_key(|s| severity_rank(*s))
+    }
+
+    #[test]
+    fn an_only_restriction_permits_its_places_and_forbids_the_rest() {
+        let rule = "Only `app-common` and `app-k9mail` may depend on `:internal` modules";
+        let compiled = compile_sentence(rule, &RuleContext::default())
+            .unwrap()
+            .rules;
+        let permit = compiled
+            .iter()
+            .find(|r| r.polarity == Polarity::Allowed)
+            .expect("a permission for the places");
+        assert_eq!(permit.scope, ["**/app-common/**", "**/app-k9mail/**"]);
+        let line = "  implementation(projects.core.internal)";
+        let there = example_facts(&format!("line: app-common/build.gradle.kts: {line}"));
+        let elsewhere = example_facts(&format!("line: feature/mail/build.gradle.kts: {line}"));
+        assert!(!evaluate_anchor(&anchor_of(permit), None, &there).is_empty());
+        assert!(evaluate_anchor(&anchor_of(permit), None, &elsewhere).is_empty());
+        let deny = compiled
+            .iter()
+            .find(|r| r.polarity == Polarity::Never)
+            .expect("a prohibition elsewhere");
+        assert_ne!(
+            deny.severity,
+            Severity::Warn,
+            "the rest is checked elsewhere"
+        );
+        assert!(evaluate_anchor(&anchor_of(deny), None, &there).is_empty());
+        assert!(!evaluate_anchor(&anchor_of(deny), None, &elsewhere).is_empty());
+    }
+
+    #[test]
+    fn a_forbidden_long_flag_is_named_literally_and_a_required_one_is_inferred() {
+        let rule =
+            "Do not skip or bypass these checks (e.g. `--no-verify`, commenting out linters).";
+        assert_eq!(
+            verdict(rule, "git commit -s --no-verify -m x"),
+            Some(Severity::Block)
+        );
+        assert_eq!(verdict(rule, "git commit -s -m x"), None);
+        let required = "Always pass `--release`.";
+        assert_eq!(verdict(required, "cargo build"), Some(Severity::Ask));
+    }
+
+    #[test]
+    fn a_list_of_verbs_reads_as_one_clause_per_verb() {
+        assert_eq!(
+            ground::per_verb_clauses("do not push, pull, or rebase unless explicitly requested."),
+            [
+                "do not push, pull, or rebase unless explicitly requested.",
+                "do not pull unless explicitly requested.",
+                "do not rebase unless explicitly requested.",
+            ]
+        );
+        assert_eq!(
+            ground::per_verb_clauses("never push code, docs or tests"),
+            ["never push code, docs or tests"],
+            "a list of objects stays one clause"
+        );
+        let rule = "Do not push, pull, or rebase unless explicitly requested.";
+        assert_eq!(verdict(rule, "git push origin x"), Some(Severity::Block));
+        assert_eq!(verdict(rule, "git pull --rebase"), Some(Severity::Block));
+        assert!(verdict(rule, "git rebase main").is_some());
+        assert_eq!(verdict(rule, "git status"), None);
+    }
+
+    #[test]
+    fn a_command_given_up_in_words_is_forbidden_and_the_kept_one_is_not() {
+        let rule = "Always use `pnpm install` (not npm install)";
+        assert_eq!(verdict(rule, "npm install"), Some(Severity::Block));
+        assert_eq!(verdict(rule, "npm test"), None);
+        assert_eq!(verdict(rule, "pnpm install"), None);
+        let examples = "Avoid `npx`: Strongly prefer using package scripts defined in `package.json` (e.g., `pnpm lint`) over invoking tools directly via `npx`.";
+        assert!(verdict(examples, "npx eslint .").is_some());
+        assert_eq!(
+            verdict(examples, "pnpm lint"),
+            None,
+            "an example of what it prefers"
+        );
+    }
+
+    #[test]
+    fn every_program_of_a_list_is_forbidden() {
+        let rule = "Do NOT use npm or yarn.";
+        assert_eq!(verdict(rule, "npm install x"), Some(Severity::Block));
+        assert_eq!(verdict(rule, "yarn add x"), Some(Severity::Block));
+        assert_eq!(verdict(rule, "pnpm add x"), None);
     }
 
     #[test]

@@ -82,7 +82,8 @@ pub fn document_recommendations(rel_path: &str, doc: &Document) -> Vec<Recommend
     let mut out = Vec::new();
     for block in doc.code_blocks.iter().filter(|b| !b.counter_example) {
         if is_shell(&block.lang) {
-            for (offset, command) in shell_commands(&block.text, block.lang.is_empty()) {
+            let commands = shell_commands(&block.text, block.lang.is_empty(), true);
+            for (offset, command) in commands {
                 out.push(Recommended::command(
                     &command,
                     rel_path,
@@ -120,15 +121,27 @@ fn is_shell(lang: &str) -> bool {
 
 /// The commands of a shell block with their line offsets: prompts and comments dropped,
 /// continuation lines joined, output lines of a session skipped. In a block without a
-/// language, only lines that start with a known program count.
-fn shell_commands(text: &str, untyped: bool) -> Vec<(u32, String)> {
+/// language, only lines that start with a known program count. With `marked` (a document's
+/// block), lines under a comment that marks what not to do ("# ❌ DO NOT USE") are left out
+/// until a comment that does not.
+fn shell_commands(text: &str, untyped: bool, marked: bool) -> Vec<(u32, String)> {
     let lines: Vec<&str> = text.lines().collect();
     let prompted = lines.iter().any(|l| l.trim_start().starts_with("$ "));
     let mut out = Vec::new();
     let mut current = String::new();
     let mut start = 0;
+    // "# ❌ DO NOT USE" over some lines and "# ✅ Correct" over others: a comment line
+    // starts a part that shows what not to do, or ends one.
+    let mut counter = false;
     for (i, raw) in lines.iter().enumerate() {
         let mut line = raw.trim();
+        if marked && current.is_empty() && line.starts_with('#') {
+            counter = super::segment::marks_counter_example(line);
+            continue;
+        }
+        if counter {
+            continue;
+        }
         if current.is_empty() {
             if prompted {
                 match line.strip_prefix("$ ") {
@@ -296,7 +309,7 @@ fn yaml_run_steps(text: &str) -> Vec<(u32, String)> {
                     i += 1;
                 }
                 out.extend(
-                    shell_commands(&block, false)
+                    shell_commands(&block, false, false)
                         .into_iter()
                         .map(|(o, c)| (first as u32 + 1 + o, c)),
                 );
@@ -469,7 +482,7 @@ mod tests {
     fn shell_blocks_give_commands() {
         let text = "$ make lint\nok\n$ cargo test \\\n  --workspace # all\n";
         assert_eq!(
-            shell_commands(text, false),
+            shell_commands(text, false, true),
             [
                 (0, "make lint".to_string()),
                 (2, "cargo test  --workspace".to_string())
@@ -477,8 +490,19 @@ mod tests {
         );
         let untyped = "hatch run test:unit\nSome prose line\n";
         assert_eq!(
-            shell_commands(untyped, true),
+            shell_commands(untyped, true, true),
             [(0, "hatch run test:unit".to_string())]
+        );
+        let marked = "# ✅ Correct way\npnpm add x\n\n# ❌ DO NOT USE\nnpm install x\nyarn add x\n# Then\npnpm build\n";
+        let commands: Vec<String> = shell_commands(marked, false, true)
+            .into_iter()
+            .map(|(_, c)| c)
+            .collect();
+        assert_eq!(commands, ["pnpm add x", "pnpm build"]);
+        assert_eq!(
+            shell_commands(marked, false, false).len(),
+            4,
+            "a script's comments mark nothing"
         );
     }
 

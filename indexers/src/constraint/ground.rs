@@ -45,6 +45,8 @@ pub struct Context<'a> {
     pub shown_code: Option<(&'a str, &'a str)>,
     /// The scripts the document names anywhere, for "the release script".
     pub scripts: &'a [String],
+    /// The directories the document names anywhere, for "never read scripts".
+    pub directories: &'a [String],
 }
 
 /// One matcher and how it was found.
@@ -91,6 +93,9 @@ pub fn ground(rule: &Rule, masked: &Masked, ctx: &Context) -> Vec<Grounded> {
             if file_verb && out.items.len() == before {
                 file_kinds(rule, ctx, permit, &mut out);
             }
+            if file_verb && out.items.len() == before {
+                directories_named_in_words(rule, ctx, permit, &mut out);
+            }
             if !rule.verb_class.speech {
                 bare_programs(rule, masked, permit, &mut out);
             }
@@ -125,12 +130,16 @@ impl Out {
 /// Operations named in words (`concepts.toml`).
 fn concepts_of(rule: &Rule, masked: &Masked, out: &mut Out) -> bool {
     let mut hit = false;
+    let clauses = per_verb_clauses(&rule.text);
     for concept in concepts() {
-        let Some(phrase) = concept.find(&rule.text) else {
+        let Some((clause, phrase)) = clauses
+            .iter()
+            .find_map(|c| concept.find(c).map(|phrase| (c.as_str(), phrase)))
+        else {
             continue;
         };
         let qualifier = match rule.polarity {
-            Polarity::Never => qualifier_after(&rule.text, phrase),
+            Polarity::Never => qualifier_after(clause, phrase),
             _ => None,
         };
         let permit = rule.polarity == Polarity::Allowed;
@@ -150,6 +159,38 @@ fn concepts_of(rule: &Rule, masked: &Masked, out: &mut Out) -> bool {
         }
     }
     hit
+}
+
+/// The clause once per verb of a leading list of verbs ("do not push, pull, or rebase unless
+/// asked" → "do not push unless asked", "do not pull unless asked", "do not rebase unless
+/// asked"), so that each verb names its operation as it would alone; just the clause when it
+/// has no such list (a list that holds a word other than a verb is a list of objects).
+pub(super) fn per_verb_clauses(text: &str) -> Vec<String> {
+    static LIST: OnceLock<Regex> = OnceLock::new();
+    let re = LIST.get_or_init(|| {
+        Regex::new(r"^(?P<lead>(?:please\s+)?(?:never|do\s+not|don't|must\s+not|should\s+not|avoid)\s+)(?P<list>[a-z][a-z-]*(?:\s*,\s*[a-z][a-z-]*)*\s*,?\s+(?:or|and|nor)\s+[a-z][a-z-]*)\b(?P<rest>.*)$").unwrap()
+    });
+    let mut out = vec![text.to_string()];
+    let Some(caps) = re.captures(text) else {
+        return out;
+    };
+    let verbs: Vec<&str> = caps["list"]
+        .split([',', ' '])
+        .filter(|w| !w.is_empty() && !matches!(*w, "or" | "and" | "nor"))
+        .collect();
+    let lex = lexicon();
+    if verbs
+        .iter()
+        .all(|w| super::lexicon::Lexicon::is_verb(&lex.verbs.imperative, w))
+    {
+        out.extend(
+            verbs
+                .iter()
+                .skip(1)
+                .map(|verb| format!("{}{verb}{}", &caps["lead"], &caps["rest"])),
+        );
+    }
+    out
 }
 
 /// The restrictive qualifier in words right after a concept's phrase in a prohibition
@@ -370,6 +411,16 @@ fn relation_objects(rule: &Rule, masked: &Masked, ctx: &Context, out: &mut Out) 
             Item::Object(i) => {
                 handled.push(*i);
                 object(rule, masked, *i, ctx, false, out);
+            }
+            Item::Word(word) if word.contains(' ') => {
+                // "(not npm install)": a command in words when it opens with a program.
+                let words: Vec<String> = word.split_whitespace().map(String::from).collect();
+                if !lexicon().is_program(&words[0]) {
+                    continue;
+                }
+                if let Some(m) = command_matcher(&words) {
+                    out.add(Matcher::Command(m), format!("not {word}"), true, false);
+                }
             }
             Item::Word(word) => {
                 let lex = lexicon();
@@ -620,28 +671,51 @@ fn bare_programs(rule: &Rule, masked: &Masked, permit: bool, out: &mut Out) {
         .iter()
         .any(|i| matches!(masked.objects[*i].kind, ObjectKind::Flag(..)));
     for cap in re.captures_iter(&rule.text) {
-        let word = &cap[2];
         let run_verb = cap.get(1).is_some();
-        if !lex.is_program(word) || lex.is_ambiguous_program(word) && !run_verb || has_flag {
-            continue;
+        let (words, end) = listed_words(&rule.text, &cap[2], cap.get(0).unwrap().end());
+        // "do not use npm or yarn": a word that is also a common noun is a program in a list
+        // with one that is only a program.
+        let sure = run_verb
+            || words
+                .iter()
+                .any(|w| lex.is_program(w) && !lex.is_ambiguous_program(w));
+        let rest = rule.text[end..].trim();
+        for word in &words {
+            if !lex.is_program(word) || lex.is_ambiguous_program(word) && !sure || has_flag {
+                continue;
+            }
+            if rule.kept.contains(&Item::Word(word.to_string())) {
+                continue;
+            }
+            let names = lex.program_names(word);
+            let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+            let mut m = CommandMatcher::programs(&refs);
+            m.direct_only = rule.directly;
+            m.targets = targets(rule, masked);
+            let literal = !m.targets.is_empty() || is_unqualified(rest);
+            out.add(
+                Matcher::Command(m),
+                format!("never {word}"),
+                literal,
+                permit,
+            );
         }
-        if rule.kept.contains(&Item::Word(word.to_string())) {
-            continue;
-        }
-        let names = lex.program_names(word);
-        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
-        let mut m = CommandMatcher::programs(&refs);
-        m.direct_only = rule.directly;
-        m.targets = targets(rule, masked);
-        let rest = rule.text[cap.get(0).unwrap().end()..].trim();
-        let literal = !m.targets.is_empty() || is_unqualified(rest);
-        out.add(
-            Matcher::Command(m),
-            format!("never {word}"),
-            literal,
-            permit,
-        );
     }
+}
+
+/// `first` and the words listed after it from `end` on ("npm, pnpm or yarn"), with the end
+/// of the list.
+fn listed_words<'t>(text: &'t str, first: &'t str, mut end: usize) -> (Vec<&'t str>, usize) {
+    static NEXT: OnceLock<Regex> = OnceLock::new();
+    let next = NEXT.get_or_init(|| {
+        Regex::new(r"^(?:\s*,\s*(?:or\s+|and\s+|nor\s+)?|\s+or\s+|\s+and\s+|\s+nor\s+)(?:the\s+)?([a-z][\w.+-]*)\b").unwrap()
+    });
+    let mut words = vec![first];
+    while let Some(c) = next.captures(&text[end..]) {
+        words.push(c.get(1).unwrap().as_str());
+        end += c.get(0).unwrap().end();
+    }
+    (words, end)
 }
 
 /// True when nothing after a program narrows what the rule forbids (punctuation, "directly",
@@ -837,11 +911,13 @@ fn flag_owner(rule: &Rule, masked: &Masked, flag: &str, ctx: &Context) -> Option
             from: format!("{flag} of {one} {}", table.subcommand.join(" ")),
             literal: true,
         },
+        // "do not bypass the checks (`--no-verify`)": a long flag found as written is named
+        // literally; requiring it of every command of its program is a guess.
         None => Owner {
             programs: lex.program_names(one),
             subcommand: Vec::new(),
             from: format!("{flag} is a {one} flag"),
-            literal: false,
+            literal: rule.polarity == Polarity::Never && flag.starts_with("--"),
         },
     })
 }
@@ -1364,6 +1440,71 @@ fn file_kinds(rule: &Rule, ctx: &Context, permit: bool, out: &mut Out) {
     }
     for glob in kinds_named_in_words(rule) {
         path_object(rule, glob, ctx, permit, out);
+    }
+}
+
+/// A directory the document names elsewhere, named here by its name in words right after
+/// the verb: "never read scripts" in a document that shows `scripts/<name>.sh`. The place is
+/// inferred from words, so it asks.
+fn directories_named_in_words(rule: &Rule, ctx: &Context, permit: bool, out: &mut Out) {
+    let Some(verb) = rule.verb.as_deref() else {
+        return;
+    };
+    let words: Vec<String> = rule
+        .text
+        .split_whitespace()
+        .map(|w| {
+            w.trim_matches(|c: char| !c.is_alphanumeric())
+                .to_lowercase()
+        })
+        .collect();
+    let Some(at) = words.iter().position(|w| w.starts_with(verb)) else {
+        return;
+    };
+    let Some(k) = (at + 1..words.len().min(at + 4)).find(|&k| {
+        !matches!(
+            words[k].as_str(),
+            "the" | "any" | "these" | "those" | "existing" | "our"
+        )
+    }) else {
+        return;
+    };
+    // "never read scripts", not "never commit API keys": the name is the whole object.
+    let ends_object = words.get(k + 1).is_none_or(|next| {
+        matches!(
+            next.as_str(),
+            "in" | "under"
+                | "inside"
+                | "from"
+                | "to"
+                | "or"
+                | "and"
+                | "unless"
+                | "without"
+                | "directly"
+                | "manually"
+                | "by"
+                | "except"
+                | "on"
+                | "at"
+                | "for"
+                | "with"
+        )
+    });
+    if !ends_object {
+        return;
+    }
+    let named = &words[k];
+    let before = out.items.len();
+    for dir in ctx.directories {
+        let last = dir.rsplit('/').next().unwrap_or(dir);
+        if last.eq_ignore_ascii_case(named) && last.len() > 2 {
+            path_object(rule, &format!("{dir}/"), ctx, permit, out);
+        }
+    }
+    for item in &mut out.items[before..] {
+        item.literal = false;
+        item.why = format!("\"{named}\" (a directory the document names): {}", item.why);
     }
 }
 

@@ -324,6 +324,7 @@ pub fn extract_document(rel_path: &str, text: &str, reading: Reading) -> Documen
     out.recommended = consistency::document_recommendations(rel_path, &doc);
     let mut seen = HashSet::new();
     let scripts = document_scripts(&doc);
+    let directories = document_directories(&doc);
     for (i, sentence) in doc.sentences.iter().enumerate() {
         let block = &doc.blocks[sentence.block];
         let addressed = instruction || is_contributor_section(&block.section);
@@ -360,6 +361,7 @@ pub fn extract_document(rel_path: &str, text: &str, reading: Reading) -> Documen
             section: &block.section,
             shown_code: shown_code(&doc, sentence),
             scripts: &scripts,
+            directories: &directories,
         };
         let Some(compiled) = compile_sentence(rule_text, &ctx) else {
             continue;
@@ -723,6 +725,44 @@ fn document_scripts(doc: &segment::Document) -> Vec<String> {
     out
 }
 
+/// The directories a document names anywhere, in prose or as the scripts it shows: each
+/// parent of a path written in a code span (`scripts` and `tests/fixtures` from
+/// `scripts/<name>.sh` and `tests/fixtures/a.json`); parts holding placeholders or globs are
+/// not names.
+fn document_directories(doc: &segment::Document) -> Vec<String> {
+    static SPAN: OnceLock<Regex> = OnceLock::new();
+    let span = SPAN.get_or_init(|| Regex::new(r"`([^`\n]+)`").unwrap());
+    let paths = doc
+        .blocks
+        .iter()
+        .flat_map(|b| {
+            span.captures_iter(&b.text)
+                .flat_map(|c| {
+                    c[1].split_whitespace()
+                        .filter(|w| w.contains('/') && !w.contains("://"))
+                        .map(String::from)
+                        .collect::<Vec<_>>()
+                })
+                .collect::<Vec<_>>()
+        })
+        .chain(document_scripts(doc));
+    let mut out = Vec::new();
+    for path in paths {
+        let path = path.trim_start_matches("./");
+        let parts: Vec<&str> = path.split('/').collect();
+        for end in 1..parts.len() {
+            let part = parts[end - 1];
+            if matches!(part, "" | "." | "..") || part.contains(['*', '<', '{', '$']) {
+                break;
+            }
+            out.push(parts[..end].join("/"));
+        }
+    }
+    out.sort();
+    out.dedup();
+    out
+}
+
 fn nearby_commands(doc: &segment::Document, block_index: usize) -> Vec<Vec<String>> {
     let block = &doc.blocks[block_index];
     let mut texts = vec![block.text.clone()];
@@ -806,7 +846,70 @@ fn merge_scopes(location: &[String], text: &[String]) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ctx_engine::anchor::{Matcher, Polarity};
+    use ctx_engine::anchor::{evaluate_anchor, Matcher, Polarity};
+
+    #[test]
+    fn a_permission_in_another_sentence_lifts_the_prohibition_where_it_allows() {
+        let text = "# Modules\n\nAgents MUST:\n\n- Never depend on another module's `:internal` modules\n- Only `app-common` and `app-k9mail` may depend on `:internal` modules (for DI wiring)\n";
+        let anchors = extract_anchors("AGENTS.md", text);
+        let permit = anchors
+            .iter()
+            .find(|a| a.polarity == Polarity::Allowed)
+            .unwrap_or_else(|| panic!("a permission: {anchors:#?}"));
+        let line = "line: app-common/build.gradle.kts: implementation(projects.core.internal)";
+        let facts = ctx_engine::anchor::pinned::example_facts(line);
+        assert!(!evaluate_anchor(permit, None, &facts).is_empty());
+        let set = ctx_engine::anchor::AnchorSet::from_anchors(None, anchors.clone());
+        let verdict = ctx_engine::check::decide(&set, &set.evaluate(&facts));
+        assert_eq!(
+            verdict.decision,
+            ctx_engine::check::Decision::Allow,
+            "{verdict:?}"
+        );
+        let elsewhere =
+            "line: feature/mail/build.gradle.kts: implementation(projects.core.internal)";
+        let facts = ctx_engine::anchor::pinned::example_facts(elsewhere);
+        let verdict = ctx_engine::check::decide(&set, &set.evaluate(&facts));
+        assert_eq!(verdict.decision, ctx_engine::check::Decision::Deny);
+    }
+
+    #[test]
+    fn a_directory_named_in_words_is_the_one_the_document_shows() {
+        let text = "# Rules\n\n### NEVER READ SCRIPTS\n\nALWAYS run `scripts/<script_name>.sh help` instead of reading the script.\n\n- Never read logs.\n";
+        let anchors = extract_anchors("AGENTS.md", text);
+        let scripts = anchors
+            .iter()
+            .find(|a| a.text.contains("NEVER READ SCRIPTS"))
+            .expect("the heading rule");
+        assert_eq!(scripts.severity, Severity::Ask, "{:?}", scripts.tier_reason);
+        let read = |path: &str| {
+            let mut facts = ctx_engine::anchor::pinned::example_facts(&format!("path: {path}"));
+            facts.effects[0].op = ctx_engine::check::FileOp::Read;
+            facts
+        };
+        assert!(!evaluate_anchor(scripts, None, &read("scripts/deploy.sh")).is_empty());
+        assert!(evaluate_anchor(scripts, None, &read("src/deploy.sh")).is_empty());
+        let logs = anchors
+            .iter()
+            .find(|a| a.text.contains("read logs"))
+            .unwrap();
+        assert!(
+            logs.matchers.is_empty(),
+            "no `logs/` is shown: {:?}",
+            logs.matchers
+        );
+        let text = "# Rules\n\n- See `api/README.md`.\n- Never commit API keys or secrets.\n";
+        let anchors = extract_anchors("AGENTS.md", text);
+        let keys = anchors
+            .iter()
+            .find(|a| a.text.contains("API keys"))
+            .unwrap();
+        assert!(
+            !keys.matchers.iter().any(|m| m.describe().contains("api/")),
+            "\"API keys\" is no directory: {:?}",
+            keys.matchers
+        );
+    }
 
     #[test]
     fn a_snippet_in_the_document_does_not_demote_a_whole_file_requirement() {

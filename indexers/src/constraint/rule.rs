@@ -109,6 +109,10 @@ pub struct Rule {
     pub directly: bool,
     /// "by hand", "manually", "directly" with a file verb.
     pub by_hand: bool,
+    /// The places an "only" restriction names as its subject ("Only `app-common` and
+    /// `app-k9mail` may depend on `:internal` modules"): the rule forbids the rest elsewhere
+    /// and allows it there.
+    pub allowed_in: Vec<usize>,
 }
 
 /// Reads clause `index` of a directive. The directive's leading condition and label are read
@@ -136,8 +140,10 @@ pub fn read(directive: &Directive, index: usize, masked: &Masked) -> Rule {
         scope_words: Vec::new(),
         directly: false,
         by_hand: false,
+        allowed_in: Vec::new(),
         text,
     };
+    subject_restriction(&mut rule, masked);
     relations(&mut rule, masked);
     let mut exception_texts = vec![rule.text.clone()];
     exception_texts.extend(directive.dropped.iter().cloned());
@@ -251,7 +257,11 @@ fn relations(rule: &mut Rule, masked: &Masked) {
         }
         let keep = items(&caps["keep"], masked);
         let mut forbid = items(&caps["forbid"], masked);
-        let start = caps.name("forbid").map_or(0, |m| m.start());
+        let (start, end) = caps.name("forbid").map_or((0, 0), |m| (m.start(), m.end()));
+        if contrasts_actions(&forbid, &rule.text[end..]) {
+            // "instead of manually editing the files": a way of working, not a name.
+            continue;
+        }
         if follows_a_determiner(&rule.text[..start]) {
             // "not the entire project": a noun phrase, not a name; only objects count.
             forbid.retain(|item| matches!(item, Item::Object(_)));
@@ -269,6 +279,68 @@ fn relations(rule: &mut Rule, masked: &Masked) {
         }
         return;
     }
+    loose_contrast(rule, masked);
+}
+
+/// "Avoid `npx`: strongly prefer package scripts (e.g. `pnpm lint`) over invoking tools
+/// directly via `npx`": when no relation pattern fits, a positive clause (after the last
+/// colon) with a contrast word splits its objects: those before the word are kept, those
+/// after it given up ("over" contrasts only after "prefer").
+fn loose_contrast(rule: &mut Rule, masked: &Masked) {
+    static OPENS: OnceLock<Regex> = OnceLock::new();
+    static MARK: OnceLock<Regex> = OnceLock::new();
+    let opens = OPENS.get_or_init(|| {
+        Regex::new(r"^(?:strongly\s+|always\s+|please\s+)?(?:prefer|use|favou?r|choose|call|run)\b")
+            .unwrap()
+    });
+    let mark = MARK.get_or_init(|| {
+        Regex::new(
+            r"\b(?:instead\s+of|rather\s+than)\b|^(?:strongly\s+)?prefer\w*\b.*?\b(?P<over>over)\b",
+        )
+        .unwrap()
+    });
+    let start = rule.text.rfind(':').map_or(0, |i| i + 1);
+    let tail = rule.text[start..].trim_start();
+    if !opens.is_match(tail) {
+        return;
+    }
+    let Some(caps) = mark.captures(tail) else {
+        return;
+    };
+    let at = caps
+        .name("over")
+        .unwrap_or_else(|| caps.get(0).unwrap())
+        .start();
+    let kept = masked.objects_in(&tail[..at]);
+    // Only tools are given up this loosely: code named after the word may be the kept code's
+    // own part ("prefer `import a.B;` over using `a.B` inline").
+    let forbidden: Vec<usize> = masked
+        .objects_in(&tail[at..])
+        .into_iter()
+        .filter(|&i| {
+            matches!(
+                masked.objects[i].kind,
+                ObjectKind::Command(_) | ObjectKind::Program(_)
+            )
+        })
+        .collect();
+    if kept.is_empty() || forbidden.is_empty() {
+        return;
+    }
+    rule.directly |= tail[at..].contains("directly");
+    rule.kept = kept.into_iter().map(Item::Object).collect();
+    rule.forbidden = forbidden.into_iter().map(Item::Object).collect();
+    rule.relation = Some("contrast".into());
+}
+
+/// True when the given-up side of a relation is an action rather than a name: one word that
+/// is an adverb ("manually") or is followed by a verb's -ing form ("hand editing").
+fn contrasts_actions(forbid: &[Item], after: &str) -> bool {
+    let [Item::Word(word)] = forbid else {
+        return false;
+    };
+    let next = after.split_whitespace().next().unwrap_or("");
+    word.len() > 4 && word.ends_with("ly") || next.len() > 4 && next.ends_with("ing")
 }
 
 /// True when the last word of `before` is an article or a qualifier ("the", "a system").
@@ -393,6 +465,30 @@ fn situation_label(rule: &mut Rule, label: Option<&str>) {
             objects: Vec::new(),
         });
     }
+}
+
+/// "Only `app-common` and `app-k9mail` may depend on `:internal` modules": the code spans
+/// before the modal are the places where the rest is allowed, the verb after it is the rule's
+/// verb, and what the rest names is forbidden everywhere else. "Only maintainers may merge"
+/// names people, not places, and stays a plain restriction.
+fn subject_restriction(rule: &mut Rule, masked: &Masked) {
+    static SUBJECT: OnceLock<Regex> = OnceLock::new();
+    let re = SUBJECT.get_or_init(|| {
+        Regex::new(r"(?i)(?:^|:\s*|\b(?:must|shall|should)\s+)(?:please\s+)?only\s+(?P<places>(?:§\d+§|,|\s|\b(?:and|or|the|modules?|packages?|crates?|projects?|directories|folders|apps?)\b)+?)\s+(?:may|can|is\s+allowed\s+to|are\s+allowed\s+to|should)\s+(?P<verb>[a-z][\w-]*)").unwrap()
+    });
+    let Some(caps) = re.captures(&rule.text) else {
+        return;
+    };
+    let places = masked.objects_in(&caps["places"]);
+    if places.is_empty() {
+        return;
+    }
+    rule.objects.retain(|i| !places.contains(i));
+    rule.allowed_in = places;
+    // A verb the lexicon does not know ("depend") leaves the objects to say what they are.
+    rule.verb = verb_base(&caps["verb"].to_lowercase()).map(String::from);
+    rule.verb_class = rule.verb.as_deref().map(verb_class).unwrap_or_default();
+    rule.polarity = Polarity::Never;
 }
 
 /// "Only run linting when explicitly requested": a restriction to the times someone asks
@@ -533,6 +629,52 @@ mod tests {
         let d = parse(&m).unwrap_or_else(|| panic!("{s} is a directive"));
         let rules = (0..d.clauses.len()).map(|i| read(&d, i, &m)).collect();
         (m, rules)
+    }
+
+    #[test]
+    fn an_only_restriction_on_places_allows_there_and_forbids_elsewhere() {
+        let (m, r) =
+            rules("Only `app-common` and `app-k9mail` may depend on `:internal` modules (for DI)");
+        assert_eq!(r[0].allowed_in, [0, 1]);
+        assert_eq!(r[0].objects, [2]);
+        assert_eq!(r[0].verb, None, "\"depend\" is no verb of the lexicon");
+        assert_eq!(r[0].polarity, Polarity::Never);
+        assert_eq!(m.objects[2].text, ":internal");
+        let (_, r) = rules("Agents MUST: Only `app-common` may depend on `:internal` modules");
+        assert_eq!(r[0].allowed_in, [0], "after a label");
+        let (_, r) = rules("Agents MUST only `app-common` may depend on `:internal` modules");
+        assert_eq!(r[0].allowed_in, [0], "after a lead-in");
+        let (_, r) = rules("Only maintainers may merge release branches");
+        assert!(r[0].allowed_in.is_empty(), "people are not places");
+        let (_, r) = rules("Only use `uv` to install packages");
+        assert!(r[0].allowed_in.is_empty());
+        assert_eq!(r[0].objects, [0]);
+    }
+
+    #[test]
+    fn a_loose_contrast_keeps_the_examples_before_it() {
+        let (_, r) = rules("Avoid `npx`: Strongly prefer using package scripts defined in `package.json` (e.g., `pnpm lint`, `pnpm db:generate`) over invoking tools directly via `npx`.");
+        assert_eq!(
+            r[0].kept,
+            [Item::Object(1), Item::Object(2), Item::Object(3)]
+        );
+        assert_eq!(r[0].forbidden, [Item::Object(4)]);
+        assert!(r[0].directly);
+        let (_, r) = rules("Never iterate over `items` with `forEach`");
+        assert!(
+            r[0].kept.is_empty(),
+            "\"over\" without \"prefer\" contrasts nothing"
+        );
+        let (_, r) = rules("Prefer `import a.b.C;` over using `a.b.C` inline");
+        assert!(r[0].forbidden.is_empty(), "code is not given up loosely");
+    }
+
+    #[test]
+    fn a_contrast_of_ways_of_working_names_nothing_to_forbid() {
+        let (_, r) = rules("Always use package managers instead of manually editing package files (`package.json`)");
+        assert!(r[0].forbidden.is_empty(), "{:?}", r[0].forbidden);
+        let (_, r) = rules("Use uv instead of pip");
+        assert_eq!(r[0].forbidden, [Item::Word("pip".into())]);
     }
 
     #[test]

@@ -245,11 +245,19 @@ fn empty_code_block(doc: &Document, lang: String, line: u32) -> CodeBlock {
 
 /// True when the text right before a code block says it shows what not to do.
 fn counter_example(doc: &Document) -> bool {
+    doc.blocks
+        .last()
+        .is_some_and(|b| marks_counter_example(&b.text))
+}
+
+/// True when `text` (a lead-in, or a comment inside a code block) says that what follows
+/// shows what not to do: "Don't", "Wrong", "❌ DO NOT USE".
+pub fn marks_counter_example(text: &str) -> bool {
     static MARK: std::sync::OnceLock<regex::Regex> = std::sync::OnceLock::new();
     let re = MARK.get_or_init(|| {
         regex::Regex::new(r"(?i)(\b(don'?t|do not|avoid|bad|wrong|incorrect|never|anti-?pattern|not this|instead of|forbidden|deprecated)\b|❌|✗|✘|🚫)").unwrap()
     });
-    doc.blocks.last().is_some_and(|b| re.is_match(&b.text))
+    re.is_match(text)
 }
 
 #[derive(Default)]
