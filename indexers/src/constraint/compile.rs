@@ -565,6 +565,15 @@ mod tests {
     }
 
     #[test]
+    fn a_requirement_forbids_the_concept_it_gives_up() {
+        let rule = "Always use import statements instead of fully qualified class names in code.";
+        let fqn = "line: src/main/java/a/B.java:     private final java.util.List<String> names;";
+        assert_eq!(verdict(rule, fqn), Some(Severity::Block));
+        let import = "line: src/main/java/a/B.java: import java.util.List;";
+        assert_eq!(verdict(rule, import), None);
+    }
+
+    #[test]
     fn commands_compile_exactly_as_named() {
         let rule = "Never run `git push --force`";
         assert_eq!(

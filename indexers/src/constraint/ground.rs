@@ -130,20 +130,25 @@ impl Out {
 /// Operations named in words (`concepts.toml`).
 fn concepts_of(rule: &Rule, masked: &Masked, out: &mut Out) -> bool {
     let mut hit = false;
-    let clauses = per_verb_clauses(&rule.text);
+    let mut clauses: Vec<(String, Polarity)> = per_verb_clauses(&rule.text)
+        .into_iter()
+        .map(|c| (c, rule.polarity))
+        .collect();
+    clauses.extend(given_up_clause(rule).map(|c| (c, Polarity::Never)));
     for concept in concepts() {
-        let Some((clause, phrase)) = clauses
-            .iter()
-            .find_map(|c| concept.find(c).map(|phrase| (c.as_str(), phrase)))
-        else {
+        let Some((clause, phrase, polarity)) = clauses.iter().find_map(|(c, polarity)| {
+            let phrase = concept.find(c)?;
+            let has_matchers = !concept.matchers(*polarity).is_empty();
+            has_matchers.then_some((c.as_str(), phrase, *polarity))
+        }) else {
             continue;
         };
-        let qualifier = match rule.polarity {
+        let qualifier = match polarity {
             Polarity::Never => qualifier_after(clause, phrase),
             _ => None,
         };
         let permit = rule.polarity == Polarity::Allowed;
-        for matcher in concept.matchers(rule.polarity) {
+        for matcher in concept.matchers(polarity) {
             let Some(matcher) = refine_concept(matcher.clone(), rule, masked) else {
                 continue;
             };
@@ -159,6 +164,21 @@ fn concepts_of(rule: &Rule, masked: &Masked, out: &mut Out) -> bool {
         }
     }
     hit
+}
+
+/// What a requirement gives up, as a prohibition: "always use import statements instead of
+/// fully qualified class names" → "never use fully qualified class names", so that a concept
+/// named there is caught as if the rule had forbidden it.
+fn given_up_clause(rule: &Rule) -> Option<String> {
+    static GIVEN_UP: OnceLock<Regex> = OnceLock::new();
+    let re = GIVEN_UP.get_or_init(|| {
+        Regex::new(r"\b(?:instead\s+of|rather\s+than)\s+(?:using\s+)?(?P<rest>[^.;:]+)").unwrap()
+    });
+    if rule.polarity != Polarity::Always {
+        return None;
+    }
+    let caps = re.captures(&rule.text)?;
+    Some(format!("never use {}", caps["rest"].trim()))
 }
 
 /// The clause once per verb of a leading list of verbs ("do not push, pull, or rebase unless
