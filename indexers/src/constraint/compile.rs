@@ -321,7 +321,7 @@ fn allowed_places(rule: &Rule, masked: &Masked, ctx: &RuleContext) -> Vec<String
         .map(|place| {
             let dir = place.replace(':', "/");
             if place.contains('/') {
-                ground::join_base(ctx.base_dir, &format!("{dir}/**"))
+                ground::join_base(ctx.base_dir, &ground::dir_glob(&format!("{dir}/")))
             } else {
                 format!("**/{dir}/**")
             }

@@ -324,7 +324,7 @@ pub fn extract_document(rel_path: &str, text: &str, reading: Reading) -> Documen
     out.recommended = consistency::document_recommendations(rel_path, &doc);
     let mut seen = HashSet::new();
     let scripts = document_scripts(&doc);
-    let directories = document_directories(&doc);
+    let directories = document_directories(&doc, &scripts);
     for (i, sentence) in doc.sentences.iter().enumerate() {
         let block = &doc.blocks[sentence.block];
         let addressed = instruction || is_contributor_section(&block.section);
@@ -727,9 +727,9 @@ fn document_scripts(doc: &segment::Document) -> Vec<String> {
 
 /// The directories a document names anywhere, in prose or as the scripts it shows: each
 /// parent of a path written in a code span (`scripts` and `tests/fixtures` from
-/// `scripts/<name>.sh` and `tests/fixtures/a.json`); parts holding placeholders or globs are
-/// not names.
-fn document_directories(doc: &segment::Document) -> Vec<String> {
+/// `scripts/<name>.sh` and `tests/fixtures/a.json`), and of its `scripts` (see
+/// [`document_scripts`]); parts holding placeholders or globs are not names.
+fn document_directories(doc: &segment::Document, scripts: &[String]) -> Vec<String> {
     static SPAN: OnceLock<Regex> = OnceLock::new();
     let span = SPAN.get_or_init(|| Regex::new(r"`([^`\n]+)`").unwrap());
     let paths = doc
@@ -745,7 +745,7 @@ fn document_directories(doc: &segment::Document) -> Vec<String> {
                 })
                 .collect::<Vec<_>>()
         })
-        .chain(document_scripts(doc));
+        .chain(scripts.iter().cloned());
     let mut out = Vec::new();
     for path in paths {
         let path = path.trim_start_matches("./");
