@@ -1,12 +1,14 @@
 //! Drift evaluation: how well `ctx check` catches violations of a project's own rules.
 //!
-//! `cargo bench --bench drift_eval [-- --verbose] [-- --only uv] [-- --set dev|corpus|dcg]`
+//! `cargo bench --bench drift_eval [-- --verbose] [-- --only uv] [-- --set dev|corpus|fresh|dcg]`
 //!
-//! Three labelled sets, each reported on its own:
+//! Four labelled sets, each reported on its own:
 //! - `dev`: the 11 documents of `../shared/evals/drift/docs` (or `$CTX_EVALS/drift/docs`) and
 //!   their cases (`drift/cases.jsonl`) — a smoke test, never a target to fit;
 //! - `corpus`: `benches/data/drift-corpus-labels.jsonl`, cases this project labelled on 16
 //!   documents of the development corpus (`drift/corpus/docs`), without reading ctx's code;
+//! - `fresh`: `benches/data/fresh`, 13 documents of projects no other set covers and their
+//!   cases, labelled before ctx was first run on them (see `benches/data/README.md`);
 //! - `dcg`: the destructive-command corpus (`dcg-commands.jsonl`) against the built-in anchors
 //!   in an empty repository.
 //!
@@ -54,7 +56,7 @@ fn main() {
         let names = DocNames::read(&evals.join("drift/sources.tsv"));
         run_documents(
             &ctx,
-            &evals,
+            &evals.join("drift"),
             &cases,
             &names,
             only.as_deref(),
@@ -69,11 +71,25 @@ fn main() {
         let names = DocNames::read_corpus(&evals.join("drift/corpus/sources.tsv"));
         run_documents(
             &ctx,
-            &evals,
+            &evals.join("drift"),
             &cases,
             &names,
             only.as_deref(),
             "corpus labels: 16 development-corpus documents labelled by this project",
+            verbose,
+        );
+    }
+    if set == "all" || set == "fresh" {
+        let fresh = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/data/fresh");
+        let cases = read_jsonl(&fresh.join("cases.jsonl"));
+        let names = DocNames::read(&fresh.join("sources.tsv"));
+        run_documents(
+            &ctx,
+            &fresh,
+            &cases,
+            &names,
+            only.as_deref(),
+            "fresh set: 13 documents of untouched projects, labelled blind (development aid)",
             verbose,
         );
     }
@@ -82,10 +98,11 @@ fn main() {
     }
 }
 
-/// Runs every case of a labelled set, one temporary repository per document.
+/// Runs every case of a labelled set, one temporary repository per document; each case's
+/// `doc` is a path under `docs_root`.
 fn run_documents(
     ctx: &Path,
-    evals: &Path,
+    docs_root: &Path,
     cases: &[Value],
     names: &DocNames,
     only: Option<&str>,
@@ -105,7 +122,7 @@ fn run_documents(
     for (doc, cases) in &by_doc {
         let repo = tempfile::tempdir().expect("a temporary directory");
         let name = names.name(doc);
-        setup_repo(repo.path(), &evals.join("drift").join(doc), &name);
+        setup_repo(repo.path(), &docs_root.join(doc), &name);
         index(ctx, repo.path());
         let anchors = count_anchors(repo.path());
         println!(

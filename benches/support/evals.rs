@@ -27,7 +27,8 @@ pub fn read_jsonl(path: &Path) -> Vec<Value> {
 }
 
 /// Each drift document's name in its repository (`AGENTS.md`, `.cursor/rules/base.mdc`),
-/// from `drift/sources.tsv`, keyed by its file under `drift/` (`docs/owner__repo__NAME`).
+/// from a set's `sources.tsv` (`drift/sources.tsv`, `benches/data/fresh/sources.tsv`), keyed by
+/// its file under the set's directory (`docs/owner__repo__NAME`).
 pub struct DocNames(BTreeMap<String, String>);
 
 impl DocNames {
