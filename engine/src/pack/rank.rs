@@ -8,7 +8,7 @@
 //! evidence on to the file it tests.
 
 use super::corpus::Corpus;
-use super::graph::{last_segment, Graph};
+use super::graph::{identifiers, last_segment, Graph};
 use super::query::{normalize_line, resolve_path, QueryTerms};
 use super::roles::{role, tested_name, Role};
 use std::collections::{BTreeMap, HashMap};
@@ -33,6 +33,14 @@ const HIT: f64 = 1.0;
 const HIT_DECAY: f64 = 8.0;
 const NAMED_DEFINITION: f64 = 1.2;
 const NAMED_WORD: f64 = 0.25;
+/// A chunk using a specific name the task gives that no definition holds (split among
+/// the chunks using it): half a named definition, since a use is weaker evidence.
+const USED_NAME: f64 = 0.6;
+/// Specificity from which a named definition keeps its full weight (a name used by at
+/// most about √N of N chunks).
+const FULL_SPECIFICITY: f64 = 0.5;
+/// The share of its weight a named definition keeps when its name is used everywhere.
+const COMMON_NAME_FACTOR: f64 = 0.25;
 const DOTTED_SYMBOL: f64 = 1.0;
 const FRAME_FUNCTION: f64 = 1.5;
 const FRAME_LINE: f64 = 1.0;
@@ -179,7 +187,8 @@ fn score_names(corpus: &Corpus, graph: &Graph, terms: &QueryTerms, r: &mut Ranki
         if defs.is_empty() {
             return;
         }
-        let share = weight / (defs.len() as f64).sqrt();
+        let share = weight * specificity_factor(graph.specificity(name))
+            / (defs.len() as f64).sqrt();
         for &i in &defs {
             r.chunk_score[i] += share;
             note(&mut r.chunk_reasons, i, share, format!("{label} `{name}`"));
@@ -191,8 +200,64 @@ fn score_names(corpus: &Corpus, graph: &Graph, terms: &QueryTerms, r: &mut Ranki
     for word in &terms.words {
         boost(word, NAMED_WORD, "task word", r);
     }
+    score_used_names(corpus, &by_name, terms, r);
     for dotted in &terms.dotted {
         score_dotted(corpus, graph, dotted, r);
+    }
+}
+
+/// How much of a named definition's weight its name keeps, by its specificity (see
+/// [`Graph::specificity`]): all of it for a name used by at most about √N of the N chunks
+/// (specificity 0.5), down to [`COMMON_NAME_FACTOR`] for a name used everywhere (`name`,
+/// `path`): the task naming such a name says little about which definition it means.
+fn specificity_factor(specificity: f32) -> f64 {
+    (f64::from(specificity) / FULL_SPECIFICITY).clamp(COMMON_NAME_FACTOR, 1.0)
+}
+
+/// Chunks that use a code identifier the task names but the repository does not define
+/// (a keyword argument `follow_symlinks=False`, a setting, an attribute): the code that
+/// reads it. Only names used in at most [`MAX_NAMED_DEFINITIONS`] chunks count, split
+/// among them; names the task's own code defines are the writer's.
+fn score_used_names(
+    corpus: &Corpus,
+    by_name: &HashMap<&str, Vec<usize>>,
+    terms: &QueryTerms,
+    r: &mut Ranking,
+) {
+    let names: Vec<&str> = terms
+        .code_identifiers
+        .iter()
+        .map(String::as_str)
+        .filter(|n| !by_name.contains_key(n) && !terms.defined.contains_key(*n))
+        .collect();
+    if names.is_empty() {
+        return;
+    }
+    let slot: HashMap<&str, usize> = names.iter().enumerate().map(|(k, n)| (*n, k)).collect();
+    let mut users: Vec<Vec<usize>> = vec![Vec::new(); names.len()];
+    for (i, chunk) in corpus.chunks.iter().enumerate() {
+        for id in identifiers(&chunk.text) {
+            if let Some(&k) = slot.get(id) {
+                if users[k].last() != Some(&i) {
+                    users[k].push(i);
+                }
+            }
+        }
+    }
+    for (name, chunks) in names.iter().zip(&users) {
+        if chunks.is_empty() || chunks.len() > MAX_NAMED_DEFINITIONS {
+            continue;
+        }
+        let share = USED_NAME / (chunks.len() as f64).sqrt();
+        for &i in chunks {
+            r.chunk_score[i] += share;
+            note(
+                &mut r.chunk_reasons,
+                i,
+                share,
+                format!("uses `{name}`, which the task names"),
+            );
+        }
     }
 }
 
@@ -686,7 +751,11 @@ mod tests {
     }
 
     fn ranked(text: &str, seeds: &[Seed]) -> (Corpus, Ranking) {
-        let c = corpus();
+        ranked_in(corpus(), text, seeds)
+    }
+
+    /// Ranks `c` for the task `text` with search hits `seeds` and no plan.
+    fn ranked_in(c: Corpus, text: &str, seeds: &[Seed]) -> (Corpus, Ranking) {
         let g = Graph::build(&c.chunks);
         let terms = QueryTerms::parse(text);
         let r = rank(
@@ -699,6 +768,15 @@ mod tests {
             },
         );
         (c, r)
+    }
+
+    /// One-line code chunks, one per path.
+    fn files(paths: &[&str]) -> Corpus {
+        let chunks = paths
+            .iter()
+            .map(|p| chunk(p, ChunkKind::Code, None, 1, "x = 1\n"))
+            .collect();
+        Corpus::new(chunks, &FileFilter::default()).unwrap()
     }
 
     fn first_file(c: &Corpus, r: &Ranking) -> String {
@@ -771,24 +849,16 @@ mod tests {
 
     #[test]
     fn a_mention_that_fits_several_files_is_split_and_points_at_none() {
-        let f = |path: &str| chunk(path, ChunkKind::Code, None, 1, "x = 1\n");
-        let chunks = vec![
-            f("pkg/render.py"),
-            f("tests/a/fixtures/test_foo.py"),
-            f("tests/b/fixtures/test_foo.py"),
-            f("tests/c/test_bar.py"),
-        ];
-        let c = Corpus::new(chunks, &FileFilter::default()).unwrap();
-        let g = Graph::build(&c.chunks);
-        let terms = QueryTerms::parse("test_foo.py:7: AssertionError and tests/c/test_bar.py");
-        let r = rank(
-            &c,
-            &g,
-            &RankInput {
-                seeds: &[],
-                terms: &terms,
-                plan_files: &[],
-            },
+        let c = files(&[
+            "pkg/render.py",
+            "tests/a/fixtures/test_foo.py",
+            "tests/b/fixtures/test_foo.py",
+            "tests/c/test_bar.py",
+        ]);
+        let (c, r) = ranked_in(
+            c,
+            "test_foo.py:7: AssertionError and tests/c/test_bar.py",
+            &[],
         );
         let a = c.file_index("tests/a/fixtures/test_foo.py").unwrap();
         let bar = c.file_index("tests/c/test_bar.py").unwrap();
@@ -799,23 +869,15 @@ mod tests {
 
     #[test]
     fn a_dotted_name_boosts_its_module_not_every_parent_package() {
-        let f = |path: &str| chunk(path, ChunkKind::Code, None, 1, "x = 1\n");
-        let chunks = vec![
-            f("requests/__init__.py"),
-            f("requests/packages/urllib3/exceptions.py"),
-            f("requests/packages/urllib3/__init__.py"),
-        ];
-        let c = Corpus::new(chunks, &FileFilter::default()).unwrap();
-        let g = Graph::build(&c.chunks);
-        let terms = QueryTerms::parse("raises requests.packages.urllib3.exceptions.DecodeError");
-        let r = rank(
-            &c,
-            &g,
-            &RankInput {
-                seeds: &[],
-                terms: &terms,
-                plan_files: &[],
-            },
+        let c = files(&[
+            "requests/__init__.py",
+            "requests/packages/urllib3/exceptions.py",
+            "requests/packages/urllib3/__init__.py",
+        ]);
+        let (c, r) = ranked_in(
+            c,
+            "raises requests.packages.urllib3.exceptions.DecodeError",
+            &[],
         );
         let score = |p: &str| r.file_score[c.file_index(p).unwrap()];
         assert!(score("requests/packages/urllib3/exceptions.py") > 0.0);
@@ -836,6 +898,38 @@ mod tests {
         assert!(r.file_reasons[&f]
             .iter()
             .any(|(_, why)| why == "tested by tests/test_parser.py"));
+    }
+
+    #[test]
+    fn a_name_the_code_uses_but_never_defines_leads_to_its_users() {
+        let f = |path: &str, symbol: &str, text: &str| {
+            chunk(path, ChunkKind::Function, Some(symbol), 1, text)
+        };
+        let c = Corpus::new(
+            vec![
+                f(
+                    "pkg/walk.py",
+                    "visit",
+                    "def visit(entry):\n    return entry.is_dir(follow_symlinks=False)\n",
+                ),
+                f("pkg/other.py", "other", "def other(entry):\n    return entry\n"),
+            ],
+            &FileFilter::default(),
+        )
+        .unwrap();
+        let (c, r) = ranked_in(c, "Symlinks are skipped since `follow_symlinks=False`", &[]);
+        assert_eq!(first_file(&c, &r), "pkg/walk.py");
+        assert!(r.chunk_reasons[&0]
+            .iter()
+            .any(|(_, why)| why == "uses `follow_symlinks`, which the task names"));
+    }
+
+    #[test]
+    fn a_named_definition_weighs_by_how_specific_its_name_is() {
+        assert_eq!(specificity_factor(1.0), 1.0);
+        assert_eq!(specificity_factor(0.5), 1.0);
+        assert!((specificity_factor(0.3) - 0.6).abs() < 1e-6);
+        assert_eq!(specificity_factor(0.0), COMMON_NAME_FACTOR);
     }
 
     #[test]

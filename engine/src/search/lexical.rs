@@ -3,7 +3,7 @@
 use super::published_directory::PublishedDirectory;
 use super::tokenizer::{terms, CodeTokenizer, CODE_TOKENIZER};
 use crate::{Chunk, ChunkKind, Error, Result};
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use std::path::Path;
 use tantivy::collector::TopDocs;
 use tantivy::directory::MmapDirectory;
@@ -18,6 +18,10 @@ use tantivy::{Index, IndexReader, IndexWriter, ReloadPolicy, TantivyDocument, Te
 const SYMBOL_BOOST: f32 = 3.0;
 /// Boost of a query term found in a chunk's path.
 const PATH_BOOST: f32 = 1.5;
+/// Weight of a query term in the query's first line (its title), relative to the rest.
+const TITLE_WEIGHT: f32 = 2.0;
+/// Weight of a query term found only inside a fenced block the query quotes.
+const QUOTED_WEIGHT: f32 = 0.5;
 /// Memory the writer may buffer before flushing a segment.
 const WRITER_MEMORY: usize = 64 * 1024 * 1024;
 
@@ -188,7 +192,8 @@ impl LexicalIndex {
         self.reader.searcher().num_docs()
     }
 
-    /// The `k` best chunks for `query` by BM25 over content, symbol and path.
+    /// The `k` best chunks for `query` by BM25 over content, symbol and path, each term
+    /// weighted by where the query says it (see [`weighted_terms`]).
     pub fn search(&self, query: &str, k: usize) -> Result<Vec<LexicalHit>> {
         let Some(query) = self.build_query(query) else {
             return Ok(Vec::new());
@@ -204,15 +209,16 @@ impl LexicalIndex {
     }
 
     fn build_query(&self, text: &str) -> Option<BooleanQuery> {
-        let unique: BTreeSet<String> = terms(text).into_iter().collect();
+        let weighted = weighted_terms(text);
         let f = self.fields;
         let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
-        for term in &unique {
+        for (term, weight) in &weighted {
             for (field, boost) in [
                 (f.content, 1.0),
                 (f.symbol, SYMBOL_BOOST),
                 (f.path, PATH_BOOST),
             ] {
+                let boost = boost * weight;
                 let query = TermQuery::new(
                     Term::from_field_text(field, term),
                     IndexRecordOption::WithFreqs,
@@ -256,5 +262,62 @@ impl LexicalIndex {
             vector_key: number(f.vector_key),
             score,
         }
+    }
+}
+
+/// How much a query term says, by where the query says it: a task's first line is its
+/// title and states the problem ([`TITLE_WEIGHT`]); what it quotes in fenced blocks (logs,
+/// configuration, the writer's own code) is evidence at second hand ([`QUOTED_WEIGHT`]),
+/// and a long paste would otherwise outweigh the few sentences that describe the problem.
+/// A term takes the highest weight among the places it occurs. A one-line query weighs
+/// every term alike.
+fn weighted_terms(text: &str) -> BTreeMap<String, f32> {
+    let mut out: BTreeMap<String, f32> = BTreeMap::new();
+    let mut fenced = false;
+    let mut title_seen = false;
+    for line in text.lines() {
+        let trimmed = line.trim_start();
+        if trimmed.starts_with("```") || trimmed.starts_with("~~~") {
+            fenced = !fenced;
+            continue;
+        }
+        let weight = if fenced {
+            QUOTED_WEIGHT
+        } else if !title_seen && !trimmed.is_empty() {
+            TITLE_WEIGHT
+        } else {
+            1.0
+        };
+        title_seen |= !trimmed.is_empty();
+        for term in terms(line) {
+            let w = out.entry(term).or_insert(0.0);
+            *w = w.max(weight);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_task_s_title_weighs_most_and_what_it_quotes_least() {
+        let text = "Symlinked dirs not collected\nWhen a dir is a symlink it is skipped.\n```\n$ pytest -v\ncollected 0 items\n```\nafter upgrading\n";
+        let w = weighted_terms(text);
+        assert_eq!(w["symlinked"], TITLE_WEIGHT);
+        assert_eq!(w["collected"], TITLE_WEIGHT, "the highest weight of its places");
+        assert_eq!(w["skipped"], 1.0);
+        assert_eq!(w["upgrading"], 1.0, "prose after a fenced block");
+        assert_eq!(w["items"], QUOTED_WEIGHT);
+        assert_eq!(w["pytest"], QUOTED_WEIGHT);
+    }
+
+    #[test]
+    fn a_one_line_query_weighs_every_term_alike() {
+        let w = weighted_terms("retry bug in the client");
+        assert!(w.values().all(|&v| v == TITLE_WEIGHT), "{w:?}");
+        let w = weighted_terms("```\nquoted only\n```\n");
+        assert!(w.values().all(|&v| v == QUOTED_WEIGHT), "{w:?}");
     }
 }
