@@ -187,8 +187,8 @@ fn score_names(corpus: &Corpus, graph: &Graph, terms: &QueryTerms, r: &mut Ranki
         if defs.is_empty() {
             return;
         }
-        let share = weight * specificity_factor(graph.specificity(name))
-            / (defs.len() as f64).sqrt();
+        let share =
+            weight * specificity_factor(graph.specificity(name)) / (defs.len() as f64).sqrt();
         for &i in &defs {
             r.chunk_score[i] += share;
             note(&mut r.chunk_reasons, i, share, format!("{label} `{name}`"));
@@ -912,7 +912,11 @@ mod tests {
                     "visit",
                     "def visit(entry):\n    return entry.is_dir(follow_symlinks=False)\n",
                 ),
-                f("pkg/other.py", "other", "def other(entry):\n    return entry\n"),
+                f(
+                    "pkg/other.py",
+                    "other",
+                    "def other(entry):\n    return entry\n",
+                ),
             ],
             &FileFilter::default(),
         )

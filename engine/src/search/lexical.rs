@@ -306,7 +306,10 @@ mod tests {
         let text = "Symlinked dirs not collected\nWhen a dir is a symlink it is skipped.\n```\n$ pytest -v\ncollected 0 items\n```\nafter upgrading\n";
         let w = weighted_terms(text);
         assert_eq!(w["symlinked"], TITLE_WEIGHT);
-        assert_eq!(w["collected"], TITLE_WEIGHT, "the highest weight of its places");
+        assert_eq!(
+            w["collected"], TITLE_WEIGHT,
+            "the highest weight of its places"
+        );
         assert_eq!(w["skipped"], 1.0);
         assert_eq!(w["upgrading"], 1.0, "prose after a fenced block");
         assert_eq!(w["items"], QUOTED_WEIGHT);
