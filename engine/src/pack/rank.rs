@@ -923,7 +923,12 @@ mod tests {
         .unwrap();
         let (c, r) = ranked_in(c, "Symlinks are skipped since `follow_symlinks=False`", &[]);
         assert_eq!(first_file(&c, &r), "pkg/walk.py");
-        assert!(r.chunk_reasons[&0]
+        let visit = c
+            .chunks
+            .iter()
+            .position(|x| x.path == "pkg/walk.py")
+            .unwrap();
+        assert!(r.chunk_reasons[&visit]
             .iter()
             .any(|(_, why)| why == "uses `follow_symlinks`, which the task names"));
     }
