@@ -24,6 +24,10 @@ pub struct RuleContext<'a> {
     /// Objects a pronoun may refer to: the list after an intro, the parent item, the
     /// sentence before.
     pub referents: Vec<Object>,
+    /// True when the referents are the list that enumerates the rule's own object ("Update
+    /// documentation files only when asked to. This includes:" over the files): they stand
+    /// for its object as a pronoun's referents would.
+    pub referents_enumerate: bool,
     /// The command on the same line, for comments in code blocks.
     pub code_context: Option<&'a str>,
     /// Commands named near the rule (its block and section), for a flag's program.
@@ -155,6 +159,7 @@ fn compile_directive(directive: &Directive, masked: &Masked, ctx: &RuleContext) 
     let ground_ctx = Context {
         subject: subject.as_ref(),
         referents: &ctx.referents,
+        referents_enumerate: ctx.referents_enumerate,
         code_context: ctx.code_context,
         nearby_commands: &ctx.nearby_commands,
         base_dir: ctx.base_dir,
@@ -438,12 +443,23 @@ pub fn clean_markdown(text: &str) -> String {
             out.push(c);
             continue;
         }
-        if !in_code && (c == '*' || (c == '_' && is_emphasis_underscore(&chars, i))) {
+        let emphasis_star = c == '*' && !is_glob_star(&chars, i);
+        if !in_code && (emphasis_star || (c == '_' && is_emphasis_underscore(&chars, i))) {
             continue;
         }
         out.push(c);
     }
     link.replace_all(&out, "$1").trim().replace(['’', '‘'], "'")
+}
+
+/// A `*` of a glob outside a code span (`/docs/*.md`, `*.lock`, `src/**/gen`), not emphasis:
+/// its run of stars touches a slash, or is followed by a dot and a file extension.
+fn is_glob_star(chars: &[char], i: usize) -> bool {
+    let before = chars[..i].iter().rev().find(|&&c| c != '*');
+    let mut after = chars[i..].iter().skip_while(|&&c| c == '*');
+    let next = after.next();
+    let extension = after.next().is_some_and(|c| c.is_alphanumeric());
+    before == Some(&'/') || next == Some(&'/') || next == Some(&'.') && extension
 }
 
 fn is_emphasis_underscore(chars: &[char], i: usize) -> bool {

@@ -441,33 +441,56 @@ fn imperative(text: &str) -> Option<Clause> {
 
 /// Splits a main clause where a new trigger starts ("ONLY use uv, NEVER pip"; "Don't edit
 /// it directly, regenerate with `x`"; "do X; never Y"). A later part without a trigger of its
-/// own explains ("— that wastes time") and is dropped.
+/// own explains ("— that wastes time") and is dropped. A prohibition's negation carries over
+/// "or" to the verb phrase after it ("Never run `npm install` or create
+/// `package-lock.json`": never create it either).
 fn split_clauses(text: &str, first: &Clause) -> (Vec<Clause>, Vec<String>) {
     static SPLIT: OnceLock<Regex> = OnceLock::new();
     let re = SPLIT.get_or_init(|| {
-        Regex::new(r"\s*(?:;|\s[—–]\s|\s-\s|,\s+(?:and\s+|but\s+|or\s+)?|\s+(?:and|but)\s+)\s*")
-            .unwrap()
+        Regex::new(
+            r"\s*(?:;|\s[—–]\s|\s-\s|,\s+(?:and\s+|but\s+|or\s+|nor\s+)?|\s+(?:and|but|or|nor)\s+)\s*",
+        )
+        .unwrap()
     });
-    let mut parts: Vec<(usize, usize)> = Vec::new();
+    // (start, end, whether "or" / "nor" joins the part to the one before)
+    let mut parts: Vec<(usize, usize, bool)> = Vec::new();
     let mut start = 0;
+    let mut joined_by_or = false;
     for m in re.find_iter(text) {
         let next = &text[m.end()..];
         let sep = m.as_str();
         let hard = sep.contains([';', '—', '–']) || sep.trim() == "-";
-        if hard || starts_new_clause(next) {
-            parts.push((start, m.start()));
+        let or = sep.split([' ', ',']).any(|w| w == "or" || w == "nor");
+        let bare_or = or && !sep.contains(',');
+        // A bare "or" splits only verb phrases that each name an object ("run `x` or create
+        // `y`"), never a list of verbs sharing one ("edit or delete `x`").
+        let splits = match bare_or {
+            true => text[start..m.start()].contains('§') && starts_new_clause(next),
+            false => hard || starts_new_clause(next),
+        };
+        if splits {
+            parts.push((start, m.start(), joined_by_or));
             start = m.end();
+            joined_by_or = or;
         }
     }
-    parts.push((start, text.len()));
+    parts.push((start, text.len(), joined_by_or));
     let mut clauses = vec![Clause {
         text: text[parts[0].0..parts[0].1].trim().to_string(),
         ..first.clone()
     }];
     let mut dropped = Vec::new();
-    for &(s, e) in &parts[1..] {
+    for &(s, e, or) in &parts[1..] {
         let part = text[s..e].trim();
         match opening(part) {
+            Some(clause)
+                if or && clause.form == "imperative" && first.polarity == Polarity::Never =>
+            {
+                clauses.push(Clause {
+                    text: format!("never {part}"),
+                    ..first.clone()
+                })
+            }
             Some(clause) => clauses.push(clause),
             None => dropped.push(part.to_string()),
         }

@@ -31,6 +31,9 @@ pub struct Context<'a> {
     /// Objects a pronoun may refer to ("never edit these", "it"): the list after an intro,
     /// the parent item, the sentence before.
     pub referents: &'a [Object],
+    /// True when the referents enumerate the rule's own object (a list announced by "This
+    /// includes:"), as a pronoun's would.
+    pub referents_enumerate: bool,
     /// The command on the same line, for comments in code blocks (`cargo build # never …`).
     pub code_context: Option<&'a str>,
     /// Commands named near the rule (same block or section), for a flag's program.
@@ -1383,7 +1386,8 @@ fn referents(rule: &Rule, masked: &Masked, ctx: &Context, permit: bool, out: &mu
         "this directory",
     ]
     .iter()
-    .any(|p| contains_word(&rule.text, p));
+    .any(|p| contains_word(&rule.text, p))
+        || ctx.referents_enumerate;
     // Code named before is what "remove these" keeps; any other verb acts on paths only.
     let keeps_code = rule.verb_class.delete && !rule.verb_class.code;
     let referents: Vec<&Object> = ctx

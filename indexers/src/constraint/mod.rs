@@ -351,10 +351,12 @@ pub fn extract_document(rel_path: &str, text: &str, reading: Reading) -> Documen
             continue;
         }
         let referents = referents(&doc, i);
+        let referents_enumerate = enumerated_below(&doc, i).is_some();
         let nearby = nearby_commands(&doc, sentence.block);
         let ctx = RuleContext {
             subject: block.subject.as_deref(),
             referents,
+            referents_enumerate,
             code_context: sentence.code_context.as_deref(),
             nearby_commands: nearby,
             base_dir: &base,
@@ -659,6 +661,9 @@ fn referents(doc: &segment::Document, i: usize) -> Vec<Object> {
     if !sentence.text.trim_end().ends_with(['.', '!', '?']) && !following.is_empty() {
         return objects_in(following);
     }
+    if let Some(examples) = enumerated_below(doc, i) {
+        return objects_in(examples.iter().map(String::as_str).collect());
+    }
     let mut before: Vec<&str> = Vec::new();
     if let Some(parent) = block.parent {
         let p = &doc.blocks[parent];
@@ -679,8 +684,29 @@ fn referents(doc: &segment::Document, i: usize) -> Vec<Object> {
     }
 }
 
-/// Commands named in the sentence's block, its parent and the code blocks of its section,
-/// for the program a bare flag belongs to.
+/// The list that enumerates what sentence `i` is about: the items below its block when the
+/// sentence after it, the block's last, only announces them ("Update documentation files
+/// only when asked to. This includes:", "… These are:", "… For example:").
+fn enumerated_below(doc: &segment::Document, i: usize) -> Option<&[String]> {
+    static ANNOUNCES: OnceLock<Regex> = OnceLock::new();
+    let announces = ANNOUNCES.get_or_init(|| {
+        Regex::new(
+            r"(?i)^(?:(?:this|these|that|those|they|it)(?:\s+\w+){0,2}?\s+(?:includes?|covers?|means?|contains?|applies\s+to|are|is)|for\s+example|for\s+instance|e\.g\.|examples?|such\s+as|including|namely)\s*:$",
+        )
+        .unwrap()
+    });
+    let next = doc.sentences.get(i + 1)?;
+    let block = &doc.blocks[next.block];
+    let last_in_block = doc
+        .sentences
+        .get(i + 2)
+        .is_none_or(|after| after.block != next.block);
+    let announced = announces.is_match(clean_markdown(&next.text).trim());
+    (next.block == doc.sentences[i].block && last_in_block && announced)
+        .then_some(block.following_items.as_slice())
+        .filter(|items| !items.is_empty())
+}
+
 /// The code block a sentence ending with a colon introduces ("All C# files require this
 /// header:" and the header below it), as (language, text).
 fn shown_code<'d>(
@@ -763,6 +789,8 @@ fn document_directories(doc: &segment::Document, scripts: &[String]) -> Vec<Stri
     out
 }
 
+/// Commands named in the sentence's block, its parent and the code blocks of its section,
+/// for the program a bare flag belongs to.
 fn nearby_commands(doc: &segment::Document, block_index: usize) -> Vec<Vec<String>> {
     let block = &doc.blocks[block_index];
     let mut texts = vec![block.text.clone()];
@@ -950,6 +978,74 @@ mod tests {
         assert!(
             default.contains(&"**/*.py".to_string()) && default.contains(&"**/*.kt".to_string()),
             "no kind named: every source file {default:?}"
+        );
+    }
+
+    #[test]
+    fn a_list_announced_after_a_rule_names_its_object() {
+        let text = "# Docs\n\n- Update documentation files intended for humans only when asked to. This includes:\n    - Contributing.md\n    - Readme.md\n    - /docs/*.md\n- Add docstrings for non-obvious code. For example, see below.\n";
+        let anchors = extract_anchors("AGENTS.md", text);
+        let docs = anchors
+            .iter()
+            .find(|a| a.text.starts_with("Update documentation"))
+            .expect("the docs rule");
+        assert_eq!(
+            docs.polarity,
+            Polarity::Never,
+            "only when asked: forbidden until asked"
+        );
+        let globs: Vec<String> = docs
+            .matchers
+            .iter()
+            .flat_map(|m| match m {
+                Matcher::Path(p) => p.globs.globs().to_vec(),
+                other => panic!("{other:?}"),
+            })
+            .collect();
+        assert_eq!(globs, ["Contributing.md", "Readme.md", "docs/*.md"]);
+        let docstrings = anchors
+            .iter()
+            .find(|a| a.text.starts_with("Add docstrings"));
+        assert!(
+            docstrings.is_none_or(|a| a.matchers.is_empty()),
+            "{docstrings:?}"
+        );
+    }
+
+    #[test]
+    fn a_negation_carries_over_or_to_the_next_verb_phrase() {
+        let text = "# Setup\n\n- Never run `npm install` or create `package-lock.json`.\n- Never edit or delete `schema.sql`.\n";
+        let anchors = extract_anchors("AGENTS.md", text);
+        let kinds = |needle: &str| -> Vec<String> {
+            let anchor = anchors.iter().find(|a| a.text.contains(needle)).unwrap();
+            anchor
+                .matchers
+                .iter()
+                .map(|m| match m {
+                    Matcher::Path(p) => format!("path {} {:?}", p.globs.globs().join(","), p.ops),
+                    Matcher::Command(c) => format!("command {}", c.programs.join(",")),
+                    other => format!("{other:?}"),
+                })
+                .collect()
+        };
+        let lock = kinds("package-lock");
+        assert!(
+            lock.iter().any(|k| k.starts_with("command npm")),
+            "{lock:?}"
+        );
+        assert!(
+            lock.iter().any(|k| k.starts_with("path package-lock.json")),
+            "create names a file: {lock:?}"
+        );
+        assert!(
+            !lock.iter().any(|k| k.contains("command package-lock")),
+            "{lock:?}"
+        );
+        let schema = kinds("schema.sql");
+        assert_eq!(
+            schema.len(),
+            1,
+            "one object shared by both verbs: {schema:?}"
         );
     }
 

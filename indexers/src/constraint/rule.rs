@@ -491,15 +491,19 @@ fn subject_restriction(rule: &mut Rule, masked: &Masked) {
     rule.polarity = Polarity::Never;
 }
 
-/// "Only run linting when explicitly requested": a restriction to the times someone asks
-/// forbids until they do (a prohibition with the approval exception). Any other requirement
-/// that holds only when asked ("add a changelog entry if requested") depends on a request
-/// ctx cannot see: a condition.
+/// "Only run linting when explicitly requested", "Update the docs only when asked to": a
+/// restriction to the times someone asks forbids until they do (a prohibition with the
+/// approval exception). Any other requirement that holds only when asked ("add a changelog
+/// entry if requested") depends on a request ctx cannot see: a condition.
 fn restriction_to_when_asked(rule: &mut Rule) {
+    static ONLY_WHEN: OnceLock<Regex> = OnceLock::new();
     if rule.polarity != Polarity::Always {
         return;
     }
-    let restriction = rule.form == "restriction";
+    let only_when = ONLY_WHEN
+        .get_or_init(|| Regex::new(r"\bonly\s+(?:when|if|once|after)\b").unwrap())
+        .is_match(&rule.text);
+    let restriction = rule.form == "restriction" || only_when;
     let mut asked = false;
     for e in rule.exceptions.iter_mut() {
         let when = ["when ", "if ", "once ", "after "]

@@ -46,7 +46,8 @@ pub struct Block {
     pub line: u32,
     /// True for list items.
     pub is_item: bool,
-    /// List items that directly follow this block (when it is not an item itself).
+    /// List items that directly follow this block: the list after a paragraph, the items
+    /// nested under an item.
     pub following_items: Vec<String>,
     /// The headings the block sits under, outermost first.
     pub section: Vec<String>,
@@ -513,17 +514,23 @@ fn split_comment(line: &str) -> Option<(&str, &str)> {
     None
 }
 
-/// Attaches to each non-item block the list items that directly follow it.
+/// Attaches to each block the list items that directly follow it: the list after a
+/// paragraph, the items nested under an item.
 fn link_lists(doc: &mut Document) {
     for i in 0..doc.blocks.len() {
-        if doc.blocks[i].is_item {
-            continue;
-        }
-        let items: Vec<String> = doc.blocks[i + 1..]
-            .iter()
-            .take_while(|b| b.is_item)
-            .map(|b| b.text.clone())
-            .collect();
+        let items: Vec<String> = match doc.blocks[i].is_item {
+            false => doc.blocks[i + 1..]
+                .iter()
+                .take_while(|b| b.is_item)
+                .map(|b| b.text.clone())
+                .collect(),
+            true => doc.blocks[i + 1..]
+                .iter()
+                .take_while(|b| b.is_item && b.indent > doc.blocks[i].indent)
+                .filter(|b| b.parent == Some(i))
+                .map(|b| b.text.clone())
+                .collect(),
+        };
         doc.blocks[i].following_items = items;
     }
 }
