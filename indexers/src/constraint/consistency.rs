@@ -410,9 +410,12 @@ pub fn demote(anchors: &mut [Anchor], recommended: &[Recommended]) -> Vec<Contra
             .find(|(_, facts)| !evaluate_anchor(anchor, None, facts).is_empty())
             .map(|(r, _)| *r)
             .or_else(|| {
+                let content = without_own_place(anchor);
                 recommended.iter().find(|r| match &r.action {
                     Action::Code { lang, text } => {
-                        !evaluate_anchor(anchor, None, &code_facts(anchor, lang, text)).is_empty()
+                        !content.matchers.is_empty()
+                            && !evaluate_anchor(&content, None, &code_facts(anchor, lang, text))
+                                .is_empty()
                     }
                     Action::Command(_) => false,
                 })
@@ -431,6 +434,20 @@ pub fn demote(anchors: &mut [Anchor], recommended: &[Recommended]) -> Vec<Contra
         });
     }
     out
+}
+
+/// The anchor without the matchers on its own scope: the file a code example is written to
+/// is made up inside the anchor's scope, so a rule whose place is both its scope and its
+/// object ("never modify files in `vendor/`") would always fire on it.
+fn without_own_place(anchor: &Anchor) -> Anchor {
+    let mut content = anchor.clone();
+    content.matchers.retain(|m| match m {
+        ctx_engine::anchor::Matcher::Path(p) => {
+            anchor.scope.is_empty() || !p.globs.globs().iter().all(|g| anchor.scope.contains(g))
+        }
+        _ => true,
+    });
+    content
 }
 
 /// A code example added to a file of its language inside the anchor's scope. An example is a

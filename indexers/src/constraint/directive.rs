@@ -54,9 +54,18 @@ pub fn parse(masked: &Masked) -> Option<Directive> {
         .text
         .trim()
         .trim_start_matches(['-', '*', '>', '+', '!', ' '])
-        .trim_end_matches(['.', '!', ':', ' '])
-        .to_string();
-    let (label, rest) = split_label(without_tags(&text));
+        .trim_end_matches(['.', '!', ':', ' ']);
+    let (mark, text) = marker(text);
+    let directive = parse_text(text);
+    match mark {
+        Some(Polarity::Never) => marked_prohibition(directive, text),
+        _ => directive,
+    }
+}
+
+/// Reads a masked sentence, markers stripped, as a directive.
+fn parse_text(text: &str) -> Option<Directive> {
+    let (label, rest) = split_label(without_tags(text));
     let (condition, main, first) = match label_directive(label.as_deref(), rest) {
         Some((label_clause, rest)) => (None, rest, label_clause),
         None => main_clause(rest)?,
@@ -68,6 +77,79 @@ pub fn parse(masked: &Masked) -> Option<Directive> {
         label,
         dropped,
     })
+}
+
+/// Marks that open an item of a do/don't list: a cross (`❌`, `✗`, `⛔`, `🚫` …) shows what
+/// not to do, a check mark (`✅`, `✔`, `✓` …) what to do.
+const MARKS: &[(char, Polarity)] = &[
+    ('❌', Polarity::Never),
+    ('❎', Polarity::Never),
+    ('✖', Polarity::Never),
+    ('✗', Polarity::Never),
+    ('✘', Polarity::Never),
+    ('⛔', Polarity::Never),
+    ('🚫', Polarity::Never),
+    ('🛑', Polarity::Never),
+    ('👎', Polarity::Never),
+    ('✅', Polarity::Always),
+    ('✔', Polarity::Always),
+    ('✓', Polarity::Always),
+    ('☑', Polarity::Always),
+    ('👍', Polarity::Always),
+];
+
+/// The do/don't mark a text opens with, and the text after it ("❌ Don't bypass hooks" →
+/// (never, "Don't bypass hooks")).
+fn marker(text: &str) -> (Option<Polarity>, &str) {
+    let Some(first) = text.chars().next() else {
+        return (None, text);
+    };
+    let Some(&(_, polarity)) = MARKS.iter().find(|(m, _)| *m == first) else {
+        return (None, text);
+    };
+    let rest = text[first.len_utf8()..]
+        .trim_start_matches(['\u{fe0f}', ' ', '*', '_', ':', '-', '—', '–'])
+        .trim_start();
+    (Some(polarity), rest)
+}
+
+/// True when a text without a verb of its own names what someone could do: an object
+/// ("`git push --force`") or an action in its -ing form ("Using `any`", "Skipping tests").
+fn names_an_action_or_object(text: &str) -> bool {
+    let first = text.split_whitespace().next().unwrap_or("");
+    text.contains('§') || first.len() > 4 && first.ends_with("ing")
+}
+
+/// The do/don't mark a cleaned text opens with: never for a cross, always for a check mark.
+pub fn mark(text: &str) -> Option<Polarity> {
+    marker(text.trim()).0
+}
+
+/// True when `text` (a list's lead-in, its colon dropped) is a label that forbids what its
+/// items name, a mark aside: "Bad", "❌ Wrong", "Anti-patterns", "Forbidden".
+pub fn is_prohibition_label(text: &str) -> bool {
+    let lower = text.trim().to_lowercase();
+    let (_, rest) = marker(&lower);
+    rest.split_whitespace().count() <= 3
+        && label_pattern(rest).is_some_and(|p| p.polarity() == Polarity::Never)
+}
+
+/// What a cross-marked text forbids: a prohibition as written; an imperative ("❌ Use
+/// `npm`") or a bare action or object ("❌ Using `any`", "❌ `git push --force`") as its
+/// prohibition. A marked description ("❌ Windows is not supported") or a bare label ("❌ BAD -
+/// too long") states no rule.
+fn marked_prohibition(directive: Option<Directive>, text: &str) -> Option<Directive> {
+    match directive {
+        Some(d) if d.clauses.first()?.polarity == Polarity::Never => Some(d),
+        Some(d) if d.clauses.first()?.form == "imperative" && d.label.is_none() => {
+            parse_text(&format!("never {text}"))
+        }
+        Some(d) => Some(d),
+        None if names_an_action_or_object(text) && !has_finite_verb(text) => {
+            parse_text(&format!("never {text}"))
+        }
+        None => None,
+    }
 }
 
 /// The condition, the main clause and its opening of a sentence after its label: the clause
@@ -197,9 +279,31 @@ fn label_pattern(label: &str) -> Option<&'static Pattern> {
 /// A label that is itself a trigger ("FORBIDDEN: `x`, `y`") gives the polarity of what
 /// follows when that is not a directive of its own.
 fn label_directive<'a>(label: Option<&str>, rest: &'a str) -> Option<(Clause, &'a str)> {
-    let pattern = label_pattern(label?)?;
-    if opening(rest).is_some() {
-        return None;
+    let label = label?;
+    let pattern = label_pattern(label)?;
+    if let Some(own) = opening(rest) {
+        // "Don't: Run `x`", "Bad: use `npm`": a label that is only a prohibition forbids the
+        // action the rest names ("Don't block async tasks: use `x`" says what to do instead).
+        let bare = pattern
+            .regex()
+            .find(label.trim())
+            .is_some_and(|m| m.end() == label.trim().len());
+        let forbids = bare
+            && pattern.polarity() == Polarity::Never
+            && own.form == "imperative"
+            && own.polarity == Polarity::Always;
+        if !forbids {
+            return None;
+        }
+        return Some((
+            Clause {
+                text: rest.to_string(),
+                polarity: Polarity::Never,
+                strength: pattern.strength(),
+                form: pattern.name.clone(),
+            },
+            rest,
+        ));
     }
     Some((
         Clause {
@@ -237,12 +341,12 @@ fn trailing_prohibition(text: &str) -> Option<&str> {
     Some(clause.trim_end())
 }
 
-/// "When writing tests, never …" → (condition, main clause); only when the main clause is a
-/// directive ("In general, X is Y" keeps its whole text).
+/// "When writing tests, never …", "Based on past reviews, avoid …" → (condition, main
+/// clause); only when the main clause is a directive ("In general, X is Y" keeps its whole text).
 fn split_condition(text: &str) -> (Option<String>, &str) {
     static COND: OnceLock<Regex> = OnceLock::new();
     let re = COND.get_or_init(|| {
-        Regex::new(r"^((?:when|whenever|if|before|after|while|once|during|for|in|on|within|inside|under|to|unless|outside)\b[^,:;]{1,120}?)[,:]\s+(\S.*)$").unwrap()
+        Regex::new(r"^((?:when|whenever|if|before|after|while|once|during|for|in|on|within|inside|under|to|unless|outside|based\s+on|according\s+to|as\s+per|per|given)\b[^,:;]{1,120}?)[,:]\s+(\S.*)$").unwrap()
     });
     if let Some(c) = re.captures(text) {
         let main = c.get(2).unwrap();
@@ -650,6 +754,81 @@ mod tests {
         assert!(read("The parser in this crate is fast - it handles large files well.").is_none());
         assert!(read("`make build` - build the Go binary only").is_none());
         assert!(read("`storage/` - release backends (secrets, config maps)").is_none());
+    }
+
+    #[test]
+    fn a_cross_marks_what_not_to_do_and_a_check_mark_what_to_do() {
+        for s in [
+            "❌ Don't bypass pre-commit hooks",
+            "✗ Use `npm install`",
+            "🚫 `git push --force`",
+            "⛔ Using `any` in public APIs",
+            "✘ Never edit `gen/`",
+            "❌ Bad: use `var`",
+        ] {
+            let d = read(s).unwrap_or_else(|| panic!("{s} is a directive"));
+            assert_eq!(d.polarity(), Polarity::Never, "{s}: {d:?}");
+            assert_eq!(d.strength(), Strength::Hard, "{s}");
+        }
+        for s in [
+            "✅ Run `make lint` before committing",
+            "✔️ Use `pnpm install`",
+            "✓ Always pass `--frozen`",
+        ] {
+            let d = read(s).unwrap_or_else(|| panic!("{s} is a directive"));
+            assert_eq!(d.polarity(), Polarity::Always, "{s}");
+        }
+        for s in [
+            "❌ Windows is not supported",
+            "❌ BAD - PR-specific context",
+            "✅ Linux",
+            "✅ `make test`",
+            "❌",
+        ] {
+            assert!(read(s).is_none(), "{s} states no rule: {:?}", read(s));
+        }
+    }
+
+    #[test]
+    fn a_label_that_only_forbids_negates_the_action_after_it() {
+        for s in [
+            "Don't: run `make deploy`",
+            "Bad: use `var`",
+            "Wrong: call `eval`",
+        ] {
+            let d = read(s).unwrap_or_else(|| panic!("{s} is a directive"));
+            assert_eq!(d.polarity(), Polarity::Never, "{s}");
+        }
+        for s in [
+            "Don't Block Async Tasks: use `spawn_blocking` for CPU-bound work",
+            "Avoid allocations in hot paths: use references",
+            "Tests: run `make test`",
+        ] {
+            let d = read(s).unwrap_or_else(|| panic!("{s} is a directive"));
+            assert_eq!(
+                d.polarity(),
+                Polarity::Always,
+                "{s}: the rest says what to do"
+            );
+        }
+    }
+
+    #[test]
+    fn not_forgetting_is_a_requirement() {
+        let d = read("Don't forget to regenerate the fixtures after grammar changes").unwrap();
+        assert_eq!(d.polarity(), Polarity::Always);
+        let d = read("Don't run `make deploy`").unwrap();
+        assert_eq!(d.polarity(), Polarity::Never);
+    }
+
+    #[test]
+    fn a_leading_phrase_of_what_the_rule_rests_on_is_a_condition() {
+        let d = read("Based on past reviews, never modify `vendor/`").unwrap();
+        assert_eq!(d.condition.as_deref(), Some("based on past reviews"));
+        assert_eq!(d.polarity(), Polarity::Never);
+        let d = read("According to the style guide, avoid `unwrap()`").unwrap();
+        assert_eq!(d.polarity(), Polarity::Never);
+        assert!(read("Based on the old parser, this one is faster.").is_none());
     }
 
     #[test]

@@ -614,9 +614,13 @@ fn object(rule: &Rule, masked: &Masked, i: usize, ctx: &Context, permit: bool, o
     }
 }
 
+/// True when the rule is about commits or their messages; a trailer ("a `Co-Authored-By:`
+/// trailer") is a part of a commit message.
 fn about_commits(rule: &Rule, ctx: &Context) -> bool {
     let sentence = main_part(ctx.sentence);
-    main_part(&rule.text).contains("commit")
+    let own = main_part(&rule.text);
+    own.contains("commit")
+        || own.contains("trailer")
         || sentence.contains("commit message")
         || sentence.contains("commit title")
 }

@@ -43,7 +43,7 @@ pub use compile::{
 pub use consistency::{Contradiction, Recommended};
 pub use frontmatter::{parse_front_matter, FrontMatter};
 
-use ctx_engine::anchor::{Anchor, AnchorSource, Severity};
+use ctx_engine::anchor::{Anchor, AnchorSource, Polarity, Severity};
 use objects::{mask, Object, ObjectKind};
 use regex::Regex;
 use std::collections::HashSet;
@@ -333,7 +333,9 @@ pub fn extract_document(rel_path: &str, text: &str, reading: Reading) -> Documen
             None => match heading_rule(&doc, i) {
                 Some(text) => (text.clone(), text),
                 None => {
-                    let rule = mistake_rule(&doc, i).unwrap_or_else(|| sentence.text.clone());
+                    let rule = mistake_rule(&doc, i)
+                        .or_else(|| contrast_rule(&doc, i))
+                        .unwrap_or_else(|| sentence.text.clone());
                     (rule, sentence.text.clone())
                 }
             },
@@ -365,7 +367,14 @@ pub fn extract_document(rel_path: &str, text: &str, reading: Reading) -> Documen
             scripts: &scripts,
             directories: &directories,
         };
+        // A check-marked item ("✅ Run `x` before committing") shows what to do: what it
+        // names is recommended, and it forbids nothing.
+        let checked = directive::mark(&clean_markdown(&sentence.text)) == Some(Polarity::Always);
         let Some(compiled) = compile_sentence(rule_text, &ctx) else {
+            if checked {
+                out.recommended
+                    .extend(named_commands(&sentence.text, rel_path, sentence.line));
+            }
             continue;
         };
         out.recommended.extend(
@@ -374,7 +383,14 @@ pub fn extract_document(rel_path: &str, text: &str, reading: Reading) -> Documen
                 .iter()
                 .map(|c| Recommended::command(c, rel_path, sentence.line)),
         );
-        let lead_in = rule_text.trim_end().ends_with(':') && !block.following_items.is_empty();
+        if checked {
+            continue;
+        }
+        let lead_in = rule_text
+            .trim_end()
+            .trim_end_matches(['*', '_'])
+            .ends_with(':')
+            && !block.following_items.is_empty();
         let labels_code = sentence.code_context.is_some() || sentence.labels_next_line;
         let says_what_code_does = labels_code && compiled.form == "imperative";
         // A list's lead-in ("Make sure you never log:") speaks through its items, and a
@@ -470,9 +486,17 @@ fn is_contributor_section(section: &[String]) -> bool {
     })
 }
 
-/// An item under a short lead-in that carries the rule's force ("Agents MUST NOT:", "Never:",
-/// "Avoid:") is read with it: "- Change licensing headers" there means "Agents MUST NOT
-/// change licensing headers". Returns the text to compile and the text to show.
+/// An item under a lead-in that carries the rule's force is read with it:
+/// - under a short lead-in ("Agents MUST NOT:", "Never:", "Avoid:", "❌ Bad:"), "- Change
+///   licensing headers" means "Agents MUST NOT change licensing headers"; an item with a
+///   run-in label ("**Modifying vendored code**: Never modify `x/`") is the lead-in's rule
+///   about the label, then its own sentence; an item that is a rule of its own ("Never
+///   modify `x/`") keeps its own force, with the lead-in as its label;
+/// - under a lead-in whose verb takes the list as its object ("Never emit either of the
+///   following, in any form:"), a bare noun phrase ("A `Co-Authored-By:` trailer") takes the
+///   list's place: "Never emit a `Co-Authored-By:` trailer, in any form".
+///
+/// Returns the text to compile and the text to show.
 fn lead_in_rule(doc: &segment::Document, i: usize) -> Option<(String, String)> {
     let sentence = &doc.sentences[i];
     let block = &doc.blocks[sentence.block];
@@ -486,9 +510,34 @@ fn lead_in_rule(doc: &segment::Document, i: usize) -> Option<(String, String)> {
     if parent.is_item {
         return None;
     }
-    let raw = parent.text.trim();
-    let lead = clean_markdown(raw.strip_suffix(':').unwrap_or(raw));
-    let lead = lead.trim();
+    let lead = clean_markdown(&parent.text);
+    let lead = lead.trim().trim_end_matches(':').trim_end();
+    let item = sentence.text.trim();
+    let shown = format!("{lead}: {item}");
+    if let Some(rule) = list_as_object(lead, item) {
+        return Some((rule, shown));
+    }
+    let force = lead_force(lead)?;
+    if let Some((label, rest)) = run_in_label(item) {
+        let label = continued(&label);
+        let rule = match rest.is_empty() {
+            true => format!("{force} {label}."),
+            false => format!("{force} {label}; {rest}"),
+        };
+        return Some((rule, shown));
+    }
+    if states_its_own_rule(item) {
+        // The lead-in stays a label: its condition ("In tests, avoid:") still scopes.
+        return Some((format!("{lead}: {item}"), shown));
+    }
+    Some((format!("{force} {}", continued(item)), shown))
+}
+
+/// The words of a short lead-in that carry its force, put before each item: the lead-in
+/// itself when it says "must", "never", "not", "avoid" … ("Agents MUST NOT", "Based on PR
+/// patterns, avoid"), "Never" for a label that forbids ("❌ Bad", "Wrong"). `None` for a
+/// lead-in without force, a long one, or one naming objects of its own.
+fn lead_force(lead: &str) -> Option<String> {
     let lower = lead.to_lowercase();
     let forceful = lower
         .split(|c: char| !c.is_alphabetic() && c != '\'')
@@ -506,12 +555,62 @@ fn lead_in_rule(doc: &segment::Document, i: usize) -> Option<(String, String)> {
                     | "only"
             )
         });
-    if !forceful || lead.split_whitespace().count() > 6 || !mask(lead).objects.is_empty() {
+    let short = lead.split_whitespace().count() <= 6;
+    if forceful {
+        return (short && mask(lead).objects.is_empty()).then(|| lead.to_string());
+    }
+    directive::is_prohibition_label(lead).then(|| "Never".to_string())
+}
+
+/// A run-in label in emphasis that opens an item ("**Modifying libmdbx sources**: Never
+/// modify …", "1. __Large changes__ — keep PRs focused"), and the text after it.
+fn run_in_label(text: &str) -> Option<(String, String)> {
+    static LABEL: OnceLock<Regex> = OnceLock::new();
+    let re = LABEL.get_or_init(|| {
+        Regex::new(r"^(?:\*\*|__)([^*_`]{3,80}?)[.:]?(?:\*\*|__)\s*[.:—–-]\s*(.*)$").unwrap()
+    });
+    let caps = re.captures(text)?;
+    Some((caps[1].trim().to_string(), caps[2].trim().to_string()))
+}
+
+/// True when an item states a rule of its own, with its own trigger ("Never modify `x/`",
+/// "Always run `make`"): a lead-in's force adds nothing to it. A bare imperative ("Run
+/// `git push --force`") takes the lead-in's force.
+fn states_its_own_rule(item: &str) -> bool {
+    directive::parse(&mask(&clean_markdown(item)))
+        .and_then(|d| d.clauses.into_iter().next())
+        .is_some_and(|c| c.form != "imperative")
+}
+
+/// A list item read as the object of its lead-in: the lead-in is a rule whose verb takes
+/// the list ("the following", "these", "either of the following" …) and the item a bare
+/// noun phrase, which takes the list's place. A requirement to use one of several ("Use one
+/// of the following:") requires none of them alone.
+fn list_as_object(lead: &str, item: &str) -> Option<String> {
+    static CATAPHOR: OnceLock<Regex> = OnceLock::new();
+    let re = CATAPHOR.get_or_init(|| {
+        Regex::new(r"(?i)\b(?:(any|either|each|all|none|one)\s+of\s+)?(?:the\s+following|these|the\s+items\s+below)(?:\s+[a-z]+s\b)?")
+            .unwrap()
+    });
+    let caps = re.captures(lead)?;
+    let directive = directive::parse(&mask(&clean_markdown(lead)))?;
+    let polarity = directive.clauses.first()?.polarity;
+    let choice = caps
+        .get(1)
+        .is_some_and(|q| !q.as_str().eq_ignore_ascii_case("all"));
+    if polarity == Polarity::Allowed || polarity == Polarity::Always && choice {
         return None;
     }
-    let item = sentence.text.trim();
-    let joined = format!("{lead} {}", continued(item));
-    Some((joined, format!("{lead}: {item}")))
+    if directive::parse(&mask(&clean_markdown(item))).is_some() {
+        return None;
+    }
+    let whole = caps.get(0)?;
+    let object = continued(item.trim_end_matches(['.', ';', ',']));
+    Some(format!(
+        "{}{object}{}",
+        &lead[..whole.start()],
+        &lead[whole.end()..]
+    ))
 }
 
 /// `text` as it reads after words put before it: its first letter lowercased, unless the
@@ -595,6 +694,53 @@ fn mistake_rule(doc: &segment::Document, i: usize) -> Option<String> {
             false => format!("Never {label}; {rest}"),
         }
     })
+}
+
+/// A place in a layout list with the place it is not ("`test/` - Test files (NOT `spec/` -
+/// we use Minitest)"): what belongs in the first belongs nowhere in the second, read as
+/// "Never put test files in `spec/`". Only for an item opening with a directory and naming
+/// another in a parenthesis that opens with "not", and stating no rule of its own.
+fn contrast_rule(doc: &segment::Document, i: usize) -> Option<String> {
+    static CONTRAST: OnceLock<Regex> = OnceLock::new();
+    let re = CONTRAST.get_or_init(|| {
+        Regex::new(r"^`([^`]+)`\s*(?:[:—–|-]\s*([^(]*?))?\s*\((?i:but\s+)?(?i:not)\s+`([^`]+)`")
+            .unwrap()
+    });
+    let sentence = &doc.sentences[i];
+    let block = &doc.blocks[sentence.block];
+    let starts_block = i == 0 || doc.sentences[i - 1].block != sentence.block;
+    if !block.is_item || !starts_block || sentence.code_context.is_some() {
+        return None;
+    }
+    let text = clean_markdown(&sentence.text);
+    let caps = re.captures(&text)?;
+    let directory = |s: &str| s.ends_with('/') && objects::is_path(s);
+    if !directory(&caps[1]) || !directory(&caps[3]) {
+        return None;
+    }
+    if directive::parse(&mask(&text)).is_some() {
+        return None;
+    }
+    let what = caps.get(2).map_or("", |m| m.as_str().trim());
+    let what = match what.is_empty() {
+        true => "files".to_string(),
+        false => continued(what),
+    };
+    Some(format!("Never put {what} in `{}`.", &caps[3]))
+}
+
+/// The commands a text names, as recommended by the document: for a check-marked item that
+/// is no sentence of its own ("✅ `pnpm install`"), as for the commands of its code blocks.
+fn named_commands(text: &str, rel_path: &str, line: u32) -> Vec<Recommended> {
+    mask(&clean_markdown(text))
+        .objects
+        .into_iter()
+        .filter_map(|o| match o.kind {
+            ObjectKind::Command(words) => Some(words.join(" ")),
+            _ => None,
+        })
+        .map(|c| Recommended::command(&c, rel_path, line))
+        .collect()
 }
 
 /// True when `label` opens with an action in its -ing form, after an optional adverb
@@ -1097,6 +1243,167 @@ mod tests {
         assert!(
             test.is_none_or(|a| a.polarity != Polarity::Never),
             "a lead-in without force changes nothing: {texts:?}"
+        );
+    }
+
+    /// The anchor whose text contains `needle`.
+    fn anchor_with<'a>(anchors: &'a [Anchor], needle: &str) -> &'a Anchor {
+        let texts: Vec<&str> = anchors.iter().map(|a| a.text.as_str()).collect();
+        anchors
+            .iter()
+            .find(|a| a.text.contains(needle))
+            .unwrap_or_else(|| panic!("no {needle:?} in {texts:?}"))
+    }
+
+    /// The globs of an anchor's path matchers.
+    fn path_globs(anchor: &Anchor) -> Vec<String> {
+        anchor
+            .matchers
+            .iter()
+            .filter_map(|m| match m {
+                Matcher::Path(p) => Some(p.globs.globs().join(",")),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_do_and_dont_list_forbids_its_crossed_items() {
+        let text = "# Pitfalls\n\n- ❌ Don't bypass pre-commit hooks\n- ✅ Run `pre-commit run --all-files` before committing\n- ❌ Use `npm install`\n- ✅ Use `pnpm install`\n- 🚫 `git push --force`\n- ❌ Windows is not supported\n- ✅ Linux\n";
+        let anchors = extract_anchors("AGENTS.md", text);
+        for needle in ["bypass pre-commit", "npm install`", "git push --force"] {
+            let rule = anchor_with(&anchors, needle);
+            assert_eq!(rule.polarity, Polarity::Never, "{needle}");
+            assert_eq!(rule.severity, Severity::Block, "{needle}: {rule:?}");
+        }
+        assert!(
+            !anchors
+                .iter()
+                .any(|a| a.text.contains("pre-commit run") || a.text.contains("pnpm install")),
+            "a check mark recommends, it forbids nothing: {anchors:?}"
+        );
+        let doc = extract_document("AGENTS.md", text, Reading::default());
+        let recommended: Vec<String> = doc.recommended.iter().map(|r| r.display()).collect();
+        assert!(
+            recommended.contains(&"`pre-commit run --all-files`".to_string()),
+            "{recommended:?}"
+        );
+        assert!(
+            !anchors
+                .iter()
+                .any(|a| a.text.contains("Windows") || a.text.contains("Linux")),
+            "a marked description is no rule: {anchors:?}"
+        );
+    }
+
+    #[test]
+    fn a_check_marked_command_is_recommended() {
+        let text = "# Tests\n\n- ✅ `npm ci`\n- ❌ Never run `npm ci` by hand.\n";
+        let doc = extract_document("AGENTS.md", text, Reading::default());
+        assert!(
+            doc.recommended.iter().any(|r| r.display() == "`npm ci`"),
+            "{:?}",
+            doc.recommended
+        );
+    }
+
+    #[test]
+    fn a_label_that_forbids_gives_its_list_the_prohibition() {
+        let text = "# Style\n\n**❌ Bad:**\n- `console.log` in library code\n- Use `eval()` for parsing\n\n❌ **Don't:**\n- Run `make deploy`\n\n**✅ Good:**\n- `logger.debug` calls\n\n**Bad Allocations in Hot Paths**: use references\n";
+        let anchors = extract_anchors("AGENTS.md", text);
+        for needle in ["console.log", "eval()", "make deploy"] {
+            let rule = anchor_with(&anchors, needle);
+            assert_eq!(rule.polarity, Polarity::Never, "{needle}: {rule:?}");
+        }
+        assert!(
+            anchors
+                .iter()
+                .filter(|a| a.text.contains("logger.debug") || a.text.contains("references"))
+                .all(|a| a.polarity != Polarity::Never),
+            "{anchors:?}"
+        );
+    }
+
+    #[test]
+    fn a_lead_in_whose_verb_takes_the_list_gives_each_item_its_verb() {
+        let text = "# Commits\n\nNever emit either of the following, in any form:\n\n- A `Co-Authored-By:` trailer naming an agent.\n- A `Signed-off-by:` trailer for a bot.\n\nRun the following commands before you push:\n\n- `make lint`\n\nUse one of the following package managers:\n\n- `pnpm`\n- `yarn`\n\nThe following files are generated:\n\n- `schema.go`\n";
+        let anchors = extract_anchors("AGENTS.md", text);
+        for needle in ["Co-Authored-By", "Signed-off-by"] {
+            let rule = anchor_with(&anchors, needle);
+            assert_eq!(rule.polarity, Polarity::Never, "{needle}");
+            assert_eq!(rule.severity, Severity::Block, "{needle}: {rule:?}");
+            assert!(
+                matches!(rule.matchers[..], [Matcher::Git(_)]),
+                "{needle}: {rule:?}"
+            );
+        }
+        let lint = anchors.iter().find(|a| a.text.contains("make lint"));
+        assert!(
+            lint.is_none_or(|a| a.polarity == Polarity::Always),
+            "{lint:?}"
+        );
+        assert!(
+            anchors
+                .iter()
+                .filter(|a| a.text.contains("pnpm") || a.text.contains("yarn"))
+                .all(|a| a.severity == Severity::Warn),
+            "a choice requires none of its options alone: {anchors:?}"
+        );
+        assert!(
+            !anchors.iter().any(|a| a.text.contains("schema.go")),
+            "a description governs nothing: {anchors:?}"
+        );
+    }
+
+    #[test]
+    fn an_item_with_a_run_in_label_keeps_its_own_rule_under_a_lead_in() {
+        let text = "# Reviews\n\nBased on past reviews, avoid:\n\n1. **Large changes**: Keep PRs focused\n2. **Modifying vendored sources**: Never modify files in `third_party/zlib/` - this is vendored code\n\nAgents MUST NOT:\n\n- Never touch `secrets/`\n\nIn tests, avoid:\n\n- Never call `time.sleep`\n";
+        let anchors = extract_anchors("AGENTS.md", text);
+        let zlib = anchor_with(&anchors, "third_party/zlib/");
+        assert_eq!(zlib.polarity, Polarity::Never);
+        assert_eq!(zlib.severity, Severity::Block, "{zlib:?}");
+        assert_eq!(path_globs(zlib), ["third_party/zlib/**"]);
+        let large = anchor_with(&anchors, "Large changes");
+        assert!(large.matchers.is_empty(), "{large:?}");
+        let secrets = anchor_with(&anchors, "secrets/");
+        assert_eq!(secrets.polarity, Polarity::Never);
+        assert_eq!(secrets.severity, Severity::Block, "{secrets:?}");
+        let sleep = anchor_with(&anchors, "time.sleep");
+        assert_eq!(sleep.polarity, Polarity::Never);
+        assert!(
+            sleep.scope.contains(&"**/tests/**".to_string()),
+            "the lead-in's condition still scopes: {sleep:?}"
+        );
+    }
+
+    #[test]
+    fn a_code_example_does_not_excuse_a_rule_on_a_place() {
+        let text = "# Vendor\n\n- Never modify files in `third_party/zlib/`.\n\n```rust\nfn main() {}\n```\n";
+        let anchors = extract_anchors("AGENTS.md", text);
+        let zlib = anchor_with(&anchors, "third_party/zlib/");
+        assert_eq!(zlib.severity, Severity::Block, "{zlib:?}");
+    }
+
+    #[test]
+    fn a_layout_item_names_the_place_its_contents_do_not_go() {
+        let text = "# Layout\n\n- `lib/` - Production code\n- `test/` - Test files (NOT `spec/` - we use Minitest)\n- `docs/` - Guides (not generated)\n- `pnpm` - the package manager (not `npm`)\n";
+        let anchors = extract_anchors("AGENTS.md", text);
+        let spec = anchor_with(&anchors, "spec/");
+        assert_eq!(spec.polarity, Polarity::Never);
+        assert_eq!(spec.severity, Severity::Block, "{spec:?}");
+        assert_eq!(path_globs(spec), ["spec/**"]);
+        assert!(
+            !anchors
+                .iter()
+                .any(|a| a.text.contains("lib/") || a.text.contains("docs/")),
+            "{anchors:?}"
+        );
+        assert!(
+            anchors
+                .iter()
+                .filter(|a| a.text.contains("pnpm"))
+                .all(|a| a.severity == Severity::Warn),
+            "only places: {anchors:?}"
         );
     }
 

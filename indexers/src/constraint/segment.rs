@@ -52,7 +52,7 @@ pub struct Block {
     /// The headings the block sits under, outermost first.
     pub section: Vec<String>,
     /// The block it belongs to: the item above a nested item, or the paragraph ending in `:`
-    /// right before a list.
+    /// (or `:**`) right before a list.
     pub parent: Option<usize>,
     /// What a definition-style item is about: the leading `` `x` `` or `**x**` of
     /// "`x`: …" / "`x` — …", with its backticks.
@@ -379,10 +379,16 @@ fn parent_item(doc: &Document, indent: usize) -> Option<usize> {
             return Some(i);
         }
         if !b.is_item {
-            return b.text.trim_end().ends_with(':').then_some(i);
+            return ends_with_colon(&b.text).then_some(i);
         }
     }
     None
+}
+
+/// True for a lead-in ending in a colon, emphasis closing after it included ("Never:",
+/// "❌ **Don't:**").
+fn ends_with_colon(text: &str) -> bool {
+    text.trim_end().trim_end_matches(['*', '_']).ends_with(':')
 }
 
 /// "`x`: …", "`x` — …", "**x**: …": the thing a definition-style block is about.
