@@ -1007,6 +1007,59 @@ mod tests {
     }
 
     #[test]
+    fn quoted_text_is_forbidden_in_the_messages_the_rule_speaks_of() {
+        let pr = "**Pull requests:** Do NOT add \"Generated with Claude Code\" or similar footers";
+        let body =
+            "gh pr create -t 'fix: x' --body 'Done.\n\nGenerated with [Claude Code](https://x)'";
+        assert_eq!(
+            verdict(pr, body),
+            Some(Severity::Block),
+            "markdown between words"
+        );
+        assert_eq!(verdict(pr, "gh pr create -t 'fix: x' --body 'Done.'"), None);
+        assert_eq!(
+            verdict(pr, "git commit -m 'Generated with Claude Code'"),
+            None,
+            "pull requests only"
+        );
+        let commits = "Do not put \"WIP\" in commit messages.";
+        assert_eq!(
+            verdict(commits, "git commit -m 'WIP: x'"),
+            Some(Severity::Block)
+        );
+        assert_eq!(verdict(commits, "gh pr create -t 'WIP: x' -b y"), None);
+        let neither = "Do not write \"simply\" in the docs.";
+        assert_eq!(verdict(neither, "git commit -m 'simply fix'"), None);
+    }
+
+    #[test]
+    fn a_purpose_says_why_not_what() {
+        let rule = "Avoid using `bind()`, `call()` and `apply()` solely to control `this` or partially apply arguments";
+        assert_eq!(
+            verdict(rule, "line:src/a.ts:const f = g.bind(this);"),
+            Some(Severity::Ask)
+        );
+        assert_eq!(verdict(rule, "line:src/a.ts:this.count = 1;"), None);
+        let matchers = |text: &str| -> Vec<String> {
+            compile_sentence(text, &RuleContext::default())
+                .map(|c| c.rules.into_iter().flat_map(|r| r.notes).collect())
+                .unwrap_or_default()
+        };
+        for words in [
+            "Favor readability over brevity.",
+            "Use `pytest.mark.parametrize` for similar cases instead of duplicating the body.",
+        ] {
+            let notes = matchers(words);
+            assert!(
+                !notes
+                    .iter()
+                    .any(|n| n.contains("brevity") || n.contains("duplicating")),
+                "{words}: {notes:?}"
+            );
+        }
+    }
+
+    #[test]
     fn relative_clauses_and_circumstances_narrow_nothing_into_a_deny() {
         let prefix = "Write one as an imperative sentence, no `fix:` prefix, which belongs on the commit subject.";
         assert_eq!(verdict(prefix, "git commit -m 'fix: x'"), None);

@@ -266,19 +266,7 @@ fn titles_instead_of_messages(matcher: Matcher, rule: &Rule) -> Vec<Matcher> {
     if !titles.is_match(&rule.text) {
         return vec![matcher];
     }
-    let value = FlagValue::new(&["--title", "-t"], forbid.clone(), require.clone());
-    let mut out: Vec<Matcher> = [("gh", "pr"), ("glab", "mr")]
-        .iter()
-        .flat_map(|(program, noun)| {
-            ["create", "edit"].map(|verb| {
-                let mut m = CommandMatcher::programs(&[program]);
-                m.subcommand = vec![noun.to_string(), verb.to_string()];
-                m.flag_value = Some(value.clone());
-                m
-            })
-        })
-        .map(Matcher::Command)
-        .collect();
+    let mut out = pull_request_text(forbid.clone(), require.clone(), PR_TITLE_FLAGS);
     if commits.is_match(&convention.replace_all(&rule.text, "")) {
         out.push(matcher);
     }
@@ -454,6 +442,8 @@ fn relation_objects(rule: &Rule, masked: &Masked, ctx: &Context, out: &mut Out) 
                 } else if soft_use
                     && is_identifier(word)
                     && !is_verb_form(word, lex)
+                    && !is_abstract_word(word)
+                    && !is_gerund_with_object(word, &rule.text)
                     && rule
                         .kept
                         .iter()
@@ -509,6 +499,45 @@ fn is_verb_form(word: &str, lex: &super::lexicon::Lexicon) -> bool {
     verb_in(&lex.verbs.imperative, word).is_some()
 }
 
+/// A noun English builds for a quality or an action ("brevity", "readability",
+/// "completeness", "validation", "performance"), which names no module or package.
+fn is_abstract_word(word: &str) -> bool {
+    let plain = word.chars().all(|c| c.is_ascii_lowercase());
+    plain
+        && word.len() > 5
+        && ["ity", "ness", "tion", "sion", "ance", "ence"]
+            .iter()
+            .any(|suffix| word.ends_with(suffix))
+}
+
+/// "instead of duplicating the body": an "-ing" word followed by a determiner is a verb
+/// acting on an object, not a module (`logging` alone may be one).
+fn is_gerund_with_object(word: &str, text: &str) -> bool {
+    if !word.ends_with("ing") {
+        return false;
+    }
+    let mut words = text.split_whitespace().skip_while(|w| *w != word);
+    words.next();
+    words.next().is_some_and(|next| {
+        matches!(
+            next,
+            "the"
+                | "a"
+                | "an"
+                | "your"
+                | "each"
+                | "every"
+                | "all"
+                | "any"
+                | "it"
+                | "them"
+                | "this"
+                | "these"
+                | "those"
+        )
+    })
+}
+
 fn is_identifier(word: &str) -> bool {
     word.len() > 1
         && word
@@ -553,7 +582,27 @@ fn skip_object(rule: &Rule, i: usize) -> bool {
     .iter()
     .any(|d| after.starts_with(d));
     let in_condition = condition_start(&rule.text).is_some_and(|c| at > c);
-    descriptor || in_condition || after.starts_with("instead")
+    let in_purpose = purpose_start(&rule.text).is_some_and(|p| at > p);
+    descriptor || in_condition || in_purpose || after.starts_with("instead")
+}
+
+/// Where a purpose starts in a clause that named an object before it ("avoid `bind()` solely
+/// to control `this`", "don't use `x` in order to reach `y`"): what follows says why, not what.
+fn purpose_start(text: &str) -> Option<usize> {
+    static PURPOSE: OnceLock<Regex> = OnceLock::new();
+    let re = PURPOSE.get_or_init(|| {
+        Regex::new(
+            r"\b((?:solely|only|just|merely|simply|purely)\s+|in\s+order\s+)?to\s+([a-z]+)\b",
+        )
+        .unwrap()
+    });
+    let first_object = text.find('§')?;
+    let verbs = &lexicon().verbs.imperative;
+    // "to" and a verb the lexicon knows, or any word after "solely", "in order" and the like.
+    re.captures_iter(text)
+        .filter(|c| c.get(0).is_some_and(|m| m.start() > first_object))
+        .find(|c| c.get(1).is_some() || c[2] != *"be" && verb_in(verbs, &c[2]).is_some())
+        .and_then(|c| c.get(0).map(|m| m.start()))
 }
 
 /// Where a condition starts in a clause ("… unless …", "… when …", "… if …").
@@ -592,30 +641,104 @@ fn object(rule: &Rule, masked: &Masked, i: usize, ctx: &Context, permit: bool, o
             let qualifier = qualifies_a_noun(rule, i);
             code_object(rule, c, ctx, permit, !qualifier, out)
         }
-        ObjectKind::Trailer(key) if about_commits(rule, ctx) => {
+        ObjectKind::Trailer(key) => {
             let pattern = format!("(?m)^{}:", regex::escape(key));
-            out.add(
-                Matcher::Git(GitMatcher::commit_message(Some(pattern), None)),
-                format!("commit trailer `{key}:`"),
-                true,
+            published_text(
+                rule,
+                ctx,
+                &pattern,
+                &format!("trailer `{key}:`"),
                 permit,
+                out,
             );
         }
-        ObjectKind::Quote(q) if about_commits(rule, ctx) && !q.trim().is_empty() => {
-            let pattern = format!("(?i){}", regex::escape(q.trim()));
-            out.add(
-                Matcher::Git(GitMatcher::commit_message(Some(pattern), None)),
-                format!("\"{q}\" in commit messages"),
-                true,
-                permit,
-            );
+        ObjectKind::Quote(q) if !q.trim().is_empty() => {
+            let pattern = prose_pattern(q);
+            published_text(rule, ctx, &pattern, &format!("\"{q}\""), permit, out);
         }
         _ => {}
     }
 }
 
-/// True when the rule is about commits or their messages; a trailer ("a `Co-Authored-By:`
-/// trailer") is a part of a commit message.
+/// A regex for quoted prose as it appears in a message written in Markdown: its words in
+/// order, any case, with spaces, brackets or emphasis between them ("Generated with Claude
+/// Code" finds "Generated with [Claude Code](…)").
+fn prose_pattern(quote: &str) -> String {
+    let words: Vec<String> = quote.split_whitespace().map(regex::escape).collect();
+    format!("(?i){}", words.join(r"[\s\[\]*_`]+"))
+}
+
+/// Text a rule forbids in what the agent publishes: commit messages when the rule is about
+/// commits, pull-request titles and descriptions (`gh pr create|edit`, `glab mr
+/// create|update`) when it is about pull requests; nothing else.
+fn published_text(
+    rule: &Rule,
+    ctx: &Context,
+    pattern: &str,
+    what: &str,
+    permit: bool,
+    out: &mut Out,
+) {
+    if about_commits(rule, ctx) {
+        out.add(
+            Matcher::Git(GitMatcher::commit_message(Some(pattern.to_string()), None)),
+            format!("{what} in commit messages"),
+            true,
+            permit,
+        );
+    }
+    if about_pull_requests(ctx) {
+        for m in pull_request_text(Some(pattern.to_string()), None, PR_TEXT_FLAGS) {
+            out.add(m, format!("{what} in pull requests"), true, permit);
+        }
+    }
+}
+
+/// The flags that carry a pull request's title and description, per program.
+const PR_TEXT_FLAGS: &[(&str, &str, &[&str], &[&str])] = &[
+    (
+        "gh",
+        "pr",
+        &["create", "edit"],
+        &["--title", "-t", "--body", "-b"],
+    ),
+    (
+        "glab",
+        "mr",
+        &["create", "update"],
+        &["--title", "-t", "--description", "-d"],
+    ),
+];
+
+/// The flags that carry a pull request's title, per program.
+const PR_TITLE_FLAGS: &[(&str, &str, &[&str], &[&str])] = &[
+    ("gh", "pr", &["create", "edit"], &["--title", "-t"]),
+    ("glab", "mr", &["create", "update"], &["--title", "-t"]),
+];
+
+/// Command matchers judging the text flags of `flags` (program, noun, verbs, flags).
+fn pull_request_text(
+    forbid: Option<String>,
+    require: Option<String>,
+    flags: &[(&str, &str, &[&str], &[&str])],
+) -> Vec<Matcher> {
+    flags
+        .iter()
+        .flat_map(|(program, noun, verbs, flags)| {
+            let value = FlagValue::new(flags, forbid.clone(), require.clone());
+            verbs.iter().map(move |verb| {
+                let mut m = CommandMatcher::programs(&[program]);
+                m.subcommand = vec![noun.to_string(), verb.to_string()];
+                m.flag_value = Some(value.clone());
+                Matcher::Command(m)
+            })
+        })
+        .collect()
+}
+
+/// True when a rule speaks of commits: its clause names them or a trailer (a part of a
+/// commit message: "a `Co-Authored-By:` trailer"), or its sentence or section names commit
+/// messages.
 fn about_commits(rule: &Rule, ctx: &Context) -> bool {
     let sentence = main_part(ctx.sentence);
     let own = main_part(&rule.text);
@@ -623,6 +746,19 @@ fn about_commits(rule: &Rule, ctx: &Context) -> bool {
         || own.contains("trailer")
         || sentence.contains("commit message")
         || sentence.contains("commit title")
+        || ctx
+            .section
+            .last()
+            .is_some_and(|h| h.to_lowercase().contains("commit"))
+}
+
+/// True when a rule's sentence (its label included) or its section speaks of pull requests.
+fn about_pull_requests(ctx: &Context) -> bool {
+    static PRS: OnceLock<Regex> = OnceLock::new();
+    let prs = PRS.get_or_init(|| {
+        Regex::new(r"(?i)\b(?:prs?|pull[\s-]requests?|merge[\s-]requests?|mrs?)\b").unwrap()
+    });
+    prs.is_match(main_part(ctx.sentence)) || ctx.section.last().is_some_and(|h| prs.is_match(h))
 }
 
 /// The text before a non-restrictive relative clause ("no `fix:` prefix, which belongs on

@@ -81,6 +81,8 @@ pub fn mask(sentence: &str) -> Masked {
         push_prose(&sentence[last..start], &mut text, &mut objects);
         let kind = if backtick && names_an_element(inner, &sentence[end..]) {
             ObjectKind::Code(inner.to_string())
+        } else if backtick && names_a_file_kind(inner, &sentence[end..]) {
+            ObjectKind::Path(format!("*{inner}"))
         } else if backtick {
             classify(inner)
         } else {
@@ -338,6 +340,19 @@ fn is_code_keyword(word: &str) -> bool {
 
 fn is_comment_start(word: &str) -> bool {
     word == "#" || word == "//"
+}
+
+/// `.csproj` followed by "file" or "files" names a kind of file (the glob `*.csproj`), not
+/// code that contains the extension.
+fn names_a_file_kind(span: &str, after: &str) -> bool {
+    let extension = span.strip_prefix('.').is_some_and(|e| {
+        (1..=12).contains(&e.len())
+            && e.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
+            && e.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    });
+    let next = after.trim_start().to_lowercase();
+    extension && (next.starts_with("file ") || next.starts_with("files") || next == "file")
 }
 
 /// `<img>` followed by "element", "tag" or "component" names markup, not a placeholder such
@@ -773,6 +788,17 @@ mod tests {
         assert!(matches!(kind("feature/<name>"), ObjectKind::Other(_)));
         let words = mask("Never stash/revert, e.g. and/or the issues/PRs.");
         assert!(words.objects.is_empty(), "{words:?}");
+    }
+
+    #[test]
+    fn an_extension_before_files_is_a_kind_of_file() {
+        let m = mask("NEVER hardcode package versions in `.csproj` files.");
+        assert_eq!(m.objects[0].kind, ObjectKind::Path("*.csproj".into()));
+        let m = mask("Do not edit `.lock` file by hand; `.env` holds secrets.");
+        assert_eq!(m.objects[0].kind, ObjectKind::Path("*.lock".into()));
+        assert_ne!(m.objects[1].kind, ObjectKind::Path("*.env".into()), "{m:?}");
+        let m = mask("Use `.unwrap()` files sparingly");
+        assert!(matches!(m.objects[0].kind, ObjectKind::Code(_)), "{m:?}");
     }
 
     #[test]

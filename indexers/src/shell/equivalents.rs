@@ -1,7 +1,9 @@
-//! Deletions spelt otherwise: package-runner deleters (`npx rimraf`, `bunx del-cli`), `find
-//! -delete`, `rsync --delete`, and paths through symlinks the same command line created. Each
-//! is recorded as the `rm` it amounts to (see `Invocation`), so that every rule written about
-//! `rm` holds for them too.
+//! Actions spelt otherwise. Deletions: package-runner deleters (`npx rimraf`, `bunx del-cli`),
+//! `find -delete`, `rsync --delete`, and paths through symlinks the same command line created;
+//! each is recorded as the `rm` it amounts to (see `Invocation`), so that every rule written
+//! about `rm` holds for them too. Commit messages: `git commit -F -` fed by a heredoc, or `-F`
+//! a file the same command line wrote, is recorded as the `-m` it amounts to, so that every
+//! commit-message rule reads it.
 
 use super::Frame;
 use std::path::{Path, PathBuf};
@@ -277,4 +279,56 @@ mod tests {
             Some(("rimraf".into(), words("/")))
         );
     }
+}
+
+/// Git's options that come before its subcommand and take a value (`git -C dir commit`).
+const GIT_VALUE_OPTIONS: &[&str] = &["-C", "-c", "--git-dir", "--work-tree", "--namespace"];
+
+/// `git commit` arguments with each message file (`-F X`, `--file X`, `--file=X`) whose content
+/// `read` knows (`-` is standard input) replaced by `-m` and that content; `None` when `args`
+/// are no `git commit` or name no message file `read` knows.
+pub(super) fn inline_commit_message(
+    program: &str,
+    args: &[String],
+    read: impl Fn(&str) -> Option<String>,
+) -> Option<Vec<String>> {
+    if program != "git" || git_subcommand(args)? != "commit" {
+        return None;
+    }
+    let mut out = Vec::with_capacity(args.len());
+    let mut changed = false;
+    let mut i = 0;
+    while i < args.len() {
+        let arg = args[i].as_str();
+        let (source, used) = match arg {
+            "-F" | "--file" => (args.get(i + 1).map(String::as_str), 2),
+            _ => (arg.strip_prefix("--file="), 1),
+        };
+        match source.and_then(&read) {
+            Some(text) => {
+                out.push("-m".to_string());
+                out.push(text.trim_end_matches('\n').to_string());
+                changed = true;
+                i += used;
+            }
+            None => {
+                out.push(args[i].clone());
+                i += 1;
+            }
+        }
+    }
+    changed.then_some(out)
+}
+
+/// Git's subcommand: its first operand after the options that come before it.
+fn git_subcommand(args: &[String]) -> Option<&str> {
+    let mut words = args.iter();
+    while let Some(word) = words.next() {
+        if GIT_VALUE_OPTIONS.contains(&word.as_str()) {
+            words.next();
+        } else if !word.starts_with('-') {
+            return Some(word);
+        }
+    }
+    None
 }

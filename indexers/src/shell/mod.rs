@@ -164,6 +164,25 @@ impl Out {
     }
 }
 
+/// The words of a gap the grammar left between a command and its redirection, when every one
+/// is plain (letters, digits, `-`, `_`, `.`, `/`, `=`); none when anything else is there.
+fn lost_words(gap: Option<&str>) -> Vec<String> {
+    let words: Vec<String> = gap
+        .unwrap_or_default()
+        .split_whitespace()
+        .map(str::to_string)
+        .collect();
+    let plain = words.iter().all(|w| {
+        w.chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.' | '/' | '='))
+    });
+    if plain {
+        words
+    } else {
+        Vec::new()
+    }
+}
+
 /// Where a command's standard input comes from.
 #[derive(Debug, Clone)]
 enum Stdin {
@@ -287,6 +306,9 @@ struct Redirections<'t> {
     /// Statements chained after a heredoc (`cat <<EOF && cmd`, `cat <<EOF | sh`).
     piped_after: Vec<Node<'t>>,
     after: Vec<Node<'t>>,
+    /// Plain words between the command and its first redirection that the grammar left out
+    /// of both (tree-sitter-bash drops the `-` of `git commit -F - <<EOF`).
+    lost_words: Vec<String>,
 }
 
 struct Walker {
@@ -635,6 +657,9 @@ impl Walker {
             .named_children(&mut cursor)
             .filter(|c| Some(c.id()) != body_id)
             .collect();
+        if let (Some(body), Some(first)) = (node.child_by_field_name("body"), children.first()) {
+            redirections.lost_words = lost_words(src.get(body.end_byte()..first.start_byte()));
+        }
         let mut after_stray_heredoc = false;
         for child in children {
             // tree-sitter-bash reads `cmd 2>&1 <<< 'text'` as a stray `<<` and `< 'text'`:
@@ -811,6 +836,9 @@ impl Walker {
                 }
                 _ => {}
             }
+        }
+        if !words_out.is_empty() {
+            words_out.append(&mut redirections.lost_words);
         }
         if words_out.is_empty() {
             // `x=1` alone (or `x=$(…)`): the assignments stay for the rest of the line.

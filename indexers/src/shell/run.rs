@@ -148,9 +148,15 @@ impl Walker {
         frame: &Frame,
         stdin: &Stdin,
     ) {
+        let program = program_name(&words[0]);
+        let args =
+            equivalents::inline_commit_message(&program, &words[1..], |source| match source {
+                "-" => stdin.text().map(str::to_string),
+                path => self.known_file(path, frame),
+            });
         self.facts.invocations.push(Invocation {
-            program: program_name(&words[0]),
-            args: words[1..].to_vec(),
+            args: args.unwrap_or_else(|| words[1..].to_vec()),
+            program,
             raw: raw.to_string(),
             wrappers: frame.wrappers.clone(),
             piped_input: stdin.is_piped(),

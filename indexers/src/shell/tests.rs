@@ -221,6 +221,28 @@ fn heredocs_fed_to_a_shell_are_analysed() {
 }
 
 #[test]
+fn a_commit_message_read_from_stdin_or_a_written_file_is_its_message() {
+    let r = runs("git commit -F - <<'EOF'\nfeat: add x\n\nGenerated with a tool\nEOF");
+    assert_eq!(
+        r,
+        vec!["git commit -m feat: add x\n\nGenerated with a tool"]
+    );
+    let r = runs("git -C web commit --file=- <<<'fix: y'");
+    assert_eq!(r, vec!["git -C web commit -m fix: y"]);
+    let r = runs("printf 'docs: z' > /tmp/msg && git commit -a -F /tmp/msg");
+    assert_eq!(r.last().unwrap(), "git commit -a -m docs: z");
+    // The grammar drops a lone `-` before a heredoc; it is kept.
+    assert_eq!(runs("cat - <<'EOF'\nx\nEOF"), vec!["cat -"]);
+    // A file ctx does not know, and `-F` of another subcommand, stay as written.
+    assert_eq!(runs("git commit -F msg.txt"), vec!["git commit -F msg.txt"]);
+    assert_eq!(
+        runs("git grep -F - <<<'x'"),
+        vec!["git grep -F -"],
+        "not a commit"
+    );
+}
+
+#[test]
 fn here_strings_fed_to_a_shell_are_analysed() {
     assert!(runs("sh <<<'git reset --hard'").contains(&"git reset --hard".to_string()));
 }
