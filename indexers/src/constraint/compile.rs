@@ -1033,6 +1033,13 @@ mod tests {
     }
 
     #[test]
+    fn a_command_right_after_never_is_the_object_whatever_verb_comes_later() {
+        let rule = "Never `git commit` unless I tell you to do it";
+        assert_eq!(verdict(rule, "git commit -m 'fix'"), Some(Severity::Block));
+        assert_eq!(verdict(rule, "git status"), None);
+    }
+
+    #[test]
     fn a_purpose_says_why_not_what() {
         let rule = "Avoid using `bind()`, `call()` and `apply()` solely to control `this` or partially apply arguments";
         assert_eq!(

@@ -194,13 +194,19 @@ fn main_verb(text: &str) -> (Option<String>, VerbClass) {
         "explicitly",
         "yourself",
     ];
-    let words: Vec<&str> = text
-        .split_whitespace()
-        .take(8)
-        .map(|word| word.trim_matches(|c: char| !c.is_alphanumeric() && c != '-' && c != '\''))
-        .collect();
+    let raw: Vec<&str> = text.split_whitespace().take(8).collect();
+    fn trim<'w>(word: &&'w str) -> &'w str {
+        word.trim_matches(|c: char| !c.is_alphanumeric() && c != '-' && c != '\'')
+    }
+    // An object right after the trigger words is what the rule is about, and no verb comes
+    // later: "Never `git commit` unless I tell you" ("tell" belongs to the exception).
+    let first_object = raw.iter().position(|word| word.contains('§'));
+    if first_object.is_some_and(|at| raw[..at].iter().all(|w| SKIP.contains(&trim(w)))) {
+        return (None, VerbClass::default());
+    }
+    let words: Vec<&str> = raw.iter().map(trim).collect();
     for (i, &w) in words.iter().enumerate() {
-        if w.is_empty() || w.contains('§') {
+        if w.is_empty() {
             break;
         }
         if SKIP.contains(&w) {
