@@ -255,32 +255,6 @@ fn basename(path: &str) -> &str {
         .unwrap_or(path)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn words(text: &str) -> Vec<String> {
-        text.split_whitespace().map(String::from).collect()
-    }
-
-    #[test]
-    fn runners_start_their_package() {
-        assert_eq!(
-            runner_command("npx", &words("-y rimraf@5 dist")),
-            Some(("rimraf".into(), words("dist")))
-        );
-        assert_eq!(
-            runner_command("pnpm", &words("dlx rimraf x")),
-            Some(("rimraf".into(), words("x")))
-        );
-        assert_eq!(runner_command("pnpm", &words("install")), None);
-        assert_eq!(
-            runner_command("npm", &words("exec -- rimraf /")),
-            Some(("rimraf".into(), words("/")))
-        );
-    }
-}
-
 /// Git's options that come before its subcommand and take a value (`git -C dir commit`).
 const GIT_VALUE_OPTIONS: &[&str] = &["-C", "-c", "--git-dir", "--work-tree", "--namespace"];
 
@@ -331,4 +305,30 @@ fn git_subcommand(args: &[String]) -> Option<&str> {
         }
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn words(text: &str) -> Vec<String> {
+        text.split_whitespace().map(String::from).collect()
+    }
+
+    #[test]
+    fn runners_start_their_package() {
+        assert_eq!(
+            runner_command("npx", &words("-y rimraf@5 dist")),
+            Some(("rimraf".into(), words("dist")))
+        );
+        assert_eq!(
+            runner_command("pnpm", &words("dlx rimraf x")),
+            Some(("rimraf".into(), words("x")))
+        );
+        assert_eq!(runner_command("pnpm", &words("install")), None);
+        assert_eq!(
+            runner_command("npm", &words("exec -- rimraf /")),
+            Some(("rimraf".into(), words("/")))
+        );
+    }
 }
