@@ -301,15 +301,19 @@ fn create_parents(path: &Path) -> anyhow::Result<Vec<PathBuf>> {
 }
 
 /// Writes `text` to `path` through a temporary file in the same directory and a rename,
-/// keeping the permissions of the file it replaces.
+/// keeping the permissions of the file it replaces. The temporary file is this write's own
+/// (process id and a counter), so that writers racing on one path each replace it whole
+/// instead of renaming each other's file away.
 pub fn write_atomically(path: &Path, text: &str) -> anyhow::Result<()> {
+    static WRITES: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
     let dir = path.parent().unwrap_or(Path::new("."));
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let name = path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let tmp = dir.join(format!(".{name}.ctx-tmp"));
+    let write = WRITES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    let tmp = dir.join(format!(".{name}.{}-{write}.ctx-tmp", std::process::id()));
     std::fs::write(&tmp, text).with_context(|| format!("writing {}", tmp.display()))?;
     if let Ok(meta) = std::fs::metadata(path) {
         let _ = std::fs::set_permissions(&tmp, meta.permissions());
@@ -331,5 +335,29 @@ mod tests {
     #[test]
     fn backup_names_sort_by_time() {
         assert_eq!(compact_time(951_782_400), "20000229T000000Z");
+    }
+
+    #[test]
+    fn writers_racing_on_one_file_each_replace_it_whole() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("installs.json");
+        let writers: Vec<_> = (0..8)
+            .map(|w| {
+                let path = path.clone();
+                std::thread::spawn(move || {
+                    (0..25).try_for_each(|i| write_atomically(&path, &format!("{w} {i}\n")))
+                })
+            })
+            .collect();
+        for writer in writers {
+            writer
+                .join()
+                .unwrap()
+                .expect("every write replaces the file");
+        }
+        let last = std::fs::read_to_string(&path).unwrap();
+        assert!(last.ends_with(" 24\n"), "one writer's whole text: {last:?}");
+        let leftovers = std::fs::read_dir(dir.path()).unwrap().count();
+        assert_eq!(leftovers, 1, "no temporary file left behind");
     }
 }
