@@ -1040,6 +1040,22 @@ mod tests {
     }
 
     #[test]
+    fn package_management_forbids_a_given_up_managers_package_commands_only() {
+        let rule = "Always use `pnpm` instead of `npm` or `yarn` for package management";
+        assert_eq!(verdict(rule, "npm install lodash"), Some(Severity::Block));
+        assert_eq!(verdict(rule, "yarn add lodash"), Some(Severity::Block));
+        assert_eq!(verdict(rule, "npm uninstall lodash"), Some(Severity::Block));
+        assert_eq!(verdict(rule, "npm --version"), None);
+        assert_eq!(verdict(rule, "pnpm install"), None);
+        let plain = "Always use `pnpm` instead of `npm`";
+        assert_eq!(
+            verdict(plain, "npm --version"),
+            Some(Severity::Block),
+            "no purpose: all of npm"
+        );
+    }
+
+    #[test]
     fn a_purpose_says_why_not_what() {
         let rule = "Avoid using `bind()`, `call()` and `apply()` solely to control `this` or partially apply arguments";
         assert_eq!(

@@ -812,11 +812,38 @@ fn add_program(
     permit: bool,
     out: &mut Out,
 ) {
-    let names = lexicon().program_names(program);
+    let lex = lexicon();
+    let names = lex.program_names(program);
     let refs: Vec<&str> = names.iter().map(String::as_str).collect();
-    let mut m = CommandMatcher::programs(&refs);
-    m.direct_only = rule.directly;
-    out.add(Matcher::Command(m), why, literal, permit);
+    let subcommands = match for_package_management(&rule.text) {
+        true => lex.programs.package_subcommands.get(program),
+        false => None,
+    };
+    let Some(subcommands) = subcommands else {
+        let mut m = CommandMatcher::programs(&refs);
+        m.direct_only = rule.directly;
+        out.add(Matcher::Command(m), why, literal, permit);
+        return;
+    };
+    for subcommand in subcommands {
+        let mut m = CommandMatcher::programs(&refs);
+        m.subcommand = vec![subcommand.clone()];
+        m.direct_only = rule.directly;
+        let why = format!("{why}, for package management: {program} {subcommand}");
+        out.add(Matcher::Command(m), why, literal, permit);
+    }
+}
+
+/// True when a clause says its tools are for managing packages ("always use `pnpm` instead
+/// of `npm` for package management"): a package manager it gives up is forbidden only its
+/// package commands.
+fn for_package_management(text: &str) -> bool {
+    static PURPOSE: OnceLock<Regex> = OnceLock::new();
+    PURPOSE
+        .get_or_init(|| {
+            Regex::new(r"\bfor\s+(?:all\s+)?(?:package\s+management|dependency\s+management|managing\s+(?:packages|dependencies)|(?:installing|adding)\s+(?:packages|dependencies))\b").unwrap()
+        })
+        .is_match(text)
 }
 
 /// "NEVER pip", "never use npm": a known program written bare right after the trigger or a
@@ -2354,18 +2381,36 @@ fn category_alternatives(program: &str, rule: &Rule, out: &mut Out) {
     if others.is_empty() {
         return;
     }
+    let why = format!(
+        "use {program}: other {}s ({}) implied",
+        category.name,
+        others.join(", ")
+    );
+    if for_package_management(&rule.text) {
+        for other in others {
+            for subcommand in lex
+                .programs
+                .package_subcommands
+                .get(other)
+                .into_iter()
+                .flatten()
+            {
+                let mut m = CommandMatcher::programs(&[other]);
+                m.subcommand = vec![subcommand.clone()];
+                m.direct_only = rule.directly;
+                out.add(
+                    Matcher::Command(m),
+                    format!("{why}: {other} {subcommand}"),
+                    false,
+                    false,
+                );
+            }
+        }
+        return;
+    }
     let mut m = CommandMatcher::programs(&others);
     m.direct_only = rule.directly;
-    out.add(
-        Matcher::Command(m),
-        format!(
-            "use {program}: other {}s ({}) implied",
-            category.name,
-            others.join(", ")
-        ),
-        false,
-        false,
-    );
+    out.add(Matcher::Command(m), why, false, false);
 }
 
 /// Dependencies a rule names by package (`lodash`) when it is about dependencies.

@@ -65,6 +65,10 @@ pub struct Programs {
     /// Tools that do the same job.
     #[serde(default, rename = "category")]
     pub categories: Vec<Category>,
+    /// A package manager's subcommands that manage packages (install, add, remove, update):
+    /// what "use X, not Y, for package management" forbids of Y.
+    #[serde(default)]
+    pub package_subcommands: HashMap<String, Vec<String>>,
 }
 
 /// Equivalent spellings of a program's flags.
