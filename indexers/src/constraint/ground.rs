@@ -825,13 +825,27 @@ fn add_program(
         out.add(Matcher::Command(m), why, literal, permit);
         return;
     };
-    for subcommand in subcommands {
-        let mut m = CommandMatcher::programs(&refs);
-        m.subcommand = vec![subcommand.clone()];
-        m.direct_only = rule.directly;
+    for (m, subcommand) in package_commands(&refs, subcommands, rule) {
         let why = format!("{why}, for package management: {program} {subcommand}");
         out.add(Matcher::Command(m), why, literal, permit);
     }
+}
+
+/// One matcher per package subcommand of the programs named `names`.
+fn package_commands<'s>(
+    names: &[&str],
+    subcommands: &'s [String],
+    rule: &Rule,
+) -> Vec<(CommandMatcher, &'s str)> {
+    subcommands
+        .iter()
+        .map(|subcommand| {
+            let mut m = CommandMatcher::programs(names);
+            m.subcommand = vec![subcommand.clone()];
+            m.direct_only = rule.directly;
+            (m, subcommand.as_str())
+        })
+        .collect()
 }
 
 /// True when a clause says its tools are for managing packages ("always use `pnpm` instead
@@ -2388,22 +2402,11 @@ fn category_alternatives(program: &str, rule: &Rule, out: &mut Out) {
     );
     if for_package_management(&rule.text) {
         for other in others {
-            for subcommand in lex
-                .programs
-                .package_subcommands
-                .get(other)
-                .into_iter()
-                .flatten()
-            {
-                let mut m = CommandMatcher::programs(&[other]);
-                m.subcommand = vec![subcommand.clone()];
-                m.direct_only = rule.directly;
-                out.add(
-                    Matcher::Command(m),
-                    format!("{why}: {other} {subcommand}"),
-                    false,
-                    false,
-                );
+            let subcommands = lex.programs.package_subcommands.get(other);
+            let subcommands = subcommands.map_or(&[][..], Vec::as_slice);
+            for (m, subcommand) in package_commands(&[other], subcommands, rule) {
+                let why = format!("{why}: {other} {subcommand}");
+                out.add(Matcher::Command(m), why, false, false);
             }
         }
         return;

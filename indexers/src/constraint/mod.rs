@@ -352,8 +352,9 @@ pub fn extract_document(rel_path: &str, text: &str, reading: Reading) -> Documen
         if seen.contains(&ctx_engine::anchor::anchor_id(&anchor_text, &source)) {
             continue;
         }
-        let referents = referents(&doc, i);
-        let referents_enumerate = enumerated_below(&doc, i).is_some();
+        let enumerated = enumerated_below(&doc, i);
+        let referents_enumerate = enumerated.is_some();
+        let referents = referents(&doc, i, enumerated);
         let nearby = nearby_commands(&doc, sentence.block);
         let ctx = RuleContext {
             subject: block.subject.as_deref(),
@@ -770,11 +771,12 @@ fn names_an_action(label: &str) -> bool {
 
 /// Objects a pronoun in sentence `i` may refer to: paths the sentence itself names ("… under
 /// `x/` are synced — never edit them"); else, for a sentence left open ("Do not edit these:",
-/// "Never touch the following files"), the items after it; else its block's parent and
+/// "Never touch the following files"), the items after it; else the list `enumerated` below
+/// it (`enumerated_below`); else its block's parent and
 /// subject and the sentence before it, and the items after it when those name nothing
 /// ("NEVER edit these files directly." above a list). Paths and code (code only counts where
 /// the verb keeps it: "don't remove these").
-fn referents(doc: &segment::Document, i: usize) -> Vec<Object> {
+fn referents(doc: &segment::Document, i: usize, enumerated: Option<&[String]>) -> Vec<Object> {
     let sentence = &doc.sentences[i];
     let is_path = |o: &Object| matches!(o.kind, ObjectKind::Path(_));
     let named = |o: &Object| matches!(o.kind, ObjectKind::Path(_) | ObjectKind::Code(_));
@@ -807,7 +809,7 @@ fn referents(doc: &segment::Document, i: usize) -> Vec<Object> {
     if !sentence.text.trim_end().ends_with(['.', '!', '?']) && !following.is_empty() {
         return objects_in(following);
     }
-    if let Some(examples) = enumerated_below(doc, i) {
+    if let Some(examples) = enumerated {
         return objects_in(examples.iter().map(String::as_str).collect());
     }
     let mut before: Vec<&str> = Vec::new();

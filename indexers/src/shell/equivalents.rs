@@ -255,9 +255,6 @@ fn basename(path: &str) -> &str {
         .unwrap_or(path)
 }
 
-/// Git's options that come before its subcommand and take a value (`git -C dir commit`).
-const GIT_VALUE_OPTIONS: &[&str] = &["-C", "-c", "--git-dir", "--work-tree", "--namespace"];
-
 /// `git commit` arguments with each message file (`-F X`, `--file X`, `--file=X`) whose content
 /// `read` knows (`-` is standard input) replaced by `-m` and that content; `None` when `args`
 /// are no `git commit` or name no message file `read` knows.
@@ -266,7 +263,7 @@ pub(super) fn inline_commit_message(
     args: &[String],
     read: impl Fn(&str) -> Option<String>,
 ) -> Option<Vec<String>> {
-    if program != "git" || git_subcommand(args)? != "commit" {
+    if program != "git" || args[super::wrappers::git_subcommand_at(args)?] != "commit" {
         return None;
     }
     let mut out = Vec::with_capacity(args.len());
@@ -292,19 +289,6 @@ pub(super) fn inline_commit_message(
         }
     }
     changed.then_some(out)
-}
-
-/// Git's subcommand: its first operand after the options that come before it.
-fn git_subcommand(args: &[String]) -> Option<&str> {
-    let mut words = args.iter();
-    while let Some(word) = words.next() {
-        if GIT_VALUE_OPTIONS.contains(&word.as_str()) {
-            words.next();
-        } else if !word.starts_with('-') {
-            return Some(word);
-        }
-    }
-    None
 }
 
 #[cfg(test)]

@@ -532,27 +532,35 @@ pub fn embedded_scripts(program: &str, args: &[String]) -> Vec<(String, String)>
     }
 }
 
-fn git_scripts(args: &[String]) -> Vec<(String, String)> {
-    let mut aliases = Vec::new();
+/// Git's options that come before its subcommand and take a value (`git -C dir commit`).
+const GIT_VALUE_OPTIONS: &[&str] = &["-C", "-c", "--git-dir", "--work-tree", "--namespace"];
+
+/// Where git's subcommand is in `args`: its first operand after the options before it.
+pub(super) fn git_subcommand_at(args: &[String]) -> Option<usize> {
     let mut i = 0;
     while i < args.len() {
         match args[i].as_str() {
-            "-c" => {
-                if let Some((key, value)) = args.get(i + 1).and_then(|kv| kv.split_once('=')) {
-                    if let Some(name) = key.strip_prefix("alias.") {
-                        aliases.push((name.to_string(), value.to_string()));
-                    }
-                }
-                i += 2;
-            }
-            "-C" | "--git-dir" | "--work-tree" | "--namespace" => i += 2,
-            a if a.starts_with('-') => i += 1,
-            _ => break,
+            option if GIT_VALUE_OPTIONS.contains(&option) => i += 2,
+            option if option.starts_with('-') => i += 1,
+            _ => return Some(i),
         }
     }
-    let Some(sub) = args.get(i) else {
+    None
+}
+
+fn git_scripts(args: &[String]) -> Vec<(String, String)> {
+    let Some(i) = git_subcommand_at(args) else {
         return Vec::new();
     };
+    let aliases: Vec<(String, String)> = args[..i]
+        .windows(2)
+        .filter(|pair| pair[0] == "-c")
+        .filter_map(|pair| pair[1].split_once('='))
+        .filter_map(|(key, value)| {
+            Some((key.strip_prefix("alias.")?.to_string(), value.to_string()))
+        })
+        .collect();
+    let sub = &args[i];
     let rest = &args[i + 1..];
     if let Some((_, value)) = aliases.iter().find(|(name, _)| name == sub) {
         let script = match value.strip_prefix('!') {
