@@ -1,14 +1,16 @@
 //! Drift evaluation: how well `ctx check` catches violations of a project's own rules.
 //!
-//! `cargo bench --bench drift_eval [-- --verbose] [-- --only uv] [-- --set dev|corpus|fresh|dcg]`
+//! `cargo bench --bench drift_eval [-- --verbose] [-- --only uv] [-- --set dev|corpus|fresh|fresh2|dcg]`
 //!
-//! Four labelled sets, each reported on its own:
+//! Five labelled sets, each reported on its own:
 //! - `dev`: the 11 documents of `../shared/evals/drift/docs` (or `$CTX_EVALS/drift/docs`) and
 //!   their cases (`drift/cases.jsonl`) — a smoke test, never a target to fit;
 //! - `corpus`: `benches/data/drift-corpus-labels.jsonl`, cases this project labelled on 16
 //!   documents of the development corpus (`drift/corpus/docs`), without reading ctx's code;
 //! - `fresh`: `benches/data/fresh`, 13 documents of projects no other set covers and their
 //!   cases, labelled before ctx was first run on them (see `benches/data/README.md`);
+//! - `fresh2`: `benches/data/fresh2`, 12 more such documents, labelled the same way once
+//!   `fresh` had been used for development;
 //! - `dcg`: the destructive-command corpus (`dcg-commands.jsonl`) against the built-in anchors
 //!   in an empty repository.
 //!
@@ -79,23 +81,37 @@ fn main() {
             verbose,
         );
     }
-    if set == "all" || set == "fresh" {
-        let fresh = Path::new(env!("CARGO_MANIFEST_DIR")).join("benches/data/fresh");
-        let cases = read_jsonl(&fresh.join("cases.jsonl"));
-        let names = DocNames::read(&fresh.join("sources.tsv"));
-        run_documents(
-            &ctx,
-            &fresh,
-            &cases,
-            &names,
-            only.as_deref(),
-            "fresh set: 13 documents of untouched projects, labelled blind (development aid)",
-            verbose,
-        );
+    for (name, title) in LOCAL_SETS {
+        if set == "all" || set == *name {
+            run_local_set(&ctx, name, title, only.as_deref(), verbose);
+        }
     }
     if (set == "all" || set == "dcg") && only.is_none() {
         run_dcg(&ctx, &evals, verbose);
     }
+}
+
+/// The labelled sets kept in this repository, under `benches/data/<name>/` (`docs/`,
+/// `sources.tsv`, `cases.jsonl`), with the title each report gets.
+const LOCAL_SETS: &[(&str, &str)] = &[
+    (
+        "fresh",
+        "fresh set: 13 documents of untouched projects, labelled blind (development aid)",
+    ),
+    (
+        "fresh2",
+        "fresh2 set: 12 more documents of untouched projects, labelled blind (development aid)",
+    ),
+];
+
+/// Runs the labelled set kept in `benches/data/<name>/`.
+fn run_local_set(ctx: &Path, name: &str, title: &str, only: Option<&str>, verbose: bool) {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("benches/data")
+        .join(name);
+    let cases = read_jsonl(&dir.join("cases.jsonl"));
+    let names = DocNames::read(&dir.join("sources.tsv"));
+    run_documents(ctx, &dir, &cases, &names, only, title, verbose);
 }
 
 /// Runs every case of a labelled set, one temporary repository per document; each case's
