@@ -44,6 +44,9 @@ pub struct RuleContext<'a> {
     /// The directories the document names anywhere (`scripts` from `scripts/<name>.sh`), for
     /// a rule that names one in words ("never read scripts").
     pub directories: &'a [String],
+    /// The files of the languages the document's code blocks are written in (shells aside),
+    /// for a rule about "all files" that names no language.
+    pub source_files: &'a [String],
 }
 
 /// One anchor's worth of a rule sentence: the matchers that share a tier.
@@ -168,6 +171,7 @@ fn compile_directive(directive: &Directive, masked: &Masked, ctx: &RuleContext) 
         shown_code: ctx.shown_code,
         scripts: ctx.scripts,
         directories: ctx.directories,
+        source_files: ctx.source_files,
     };
     let mut groups: Vec<CompiledRule> = Vec::new();
     let mut first_polarity = None;
@@ -860,6 +864,62 @@ mod tests {
             "{:?}",
             c[0].notes
         );
+    }
+
+    #[test]
+    fn a_keyword_before_a_declaration_noun_forbids_the_modified_declaration() {
+        let classes = "Do not use `final` or `readonly` classes - users need to extend them.";
+        for line in [
+            "final class A extends B",
+            "readonly class Color",
+            "abstract readonly class C",
+        ] {
+            let example = format!("line:src/A.php:{line}");
+            assert_eq!(verdict(classes, &example), Some(Severity::Block), "{line}");
+        }
+        for line in [
+            "class A extends B",
+            "    final public function x() {}",
+            "    public readonly string $name;",
+        ] {
+            assert_eq!(
+                verdict(classes, &format!("line:src/A.php:{line}")),
+                None,
+                "{line}"
+            );
+        }
+        let blocks = "Never add `unsafe` blocks.";
+        assert_eq!(
+            verdict(blocks, "line:src/lib.rs:    let x = unsafe { *p };"),
+            Some(Severity::Block)
+        );
+        assert_eq!(
+            verdict(blocks, "line:src/lib.rs:pub unsafe fn f() {}"),
+            None
+        );
+        let functions = "Don't write `async` functions in the parser.";
+        assert!(verdict(functions, "line:src/parse.py:async def parse(text):").is_some());
+        assert_eq!(
+            verdict(functions, "line:src/parse.py:# not async yet"),
+            None
+        );
+        let methods = "No `static` methods.";
+        assert!(verdict(methods, "line:src/A.java:  public static A of(int x) {").is_some());
+        assert_eq!(
+            verdict(methods, "line:src/A.java:  private static final int N = 3;"),
+            None
+        );
+        // No declaration noun right after the keyword: the bare keyword, asked as before.
+        for (rule, line) in [
+            ("Do not use `final` for classes.", "final class A {}"),
+            ("Do not use `any` types.", "let x: any = 1;"),
+        ] {
+            assert_eq!(
+                verdict(rule, &format!("line:src/a.ts:{line}")),
+                Some(Severity::Ask),
+                "{rule}"
+            );
+        }
     }
 
     #[test]

@@ -331,6 +331,33 @@ fn kinds_of_file_named_in_words_are_their_globs() {
 }
 
 #[test]
+fn code_required_at_a_position_in_all_files_means_the_files_of_the_documents_language() {
+    let ruby = "# Style\n\n```ruby\nputs 1\n```\n\n```bash\nbin/test\n```\n\n- Use `# frozen_string_literal: true` at top of all files\n";
+    let anchors = extract_anchors("AGENTS.md", ruby);
+    let magic = find(&anchors, "frozen_string_literal");
+    assert_eq!(magic.severity, Severity::Block, "{:?}", magic.tier_reason);
+    assert!(hits(magic, &write("lib/a.rb", &["module A", "end"])));
+    let with = ["# frozen_string_literal: true", "", "module A", "end"];
+    assert!(!hits(magic, &write("lib/a.rb", &with)));
+    for other in ["config/a.yml", "bin/setup.sh", "README.md"] {
+        assert!(!hits(magic, &write(other, &["x: 1"])), "{other}: not Ruby");
+    }
+    let js = "# Code\n\n```js\nexport const a = 1;\n```\n\nPut `'use strict';` as the first line of every new file.\n";
+    let anchors = extract_anchors("AGENTS.md", js);
+    let strict = find(&anchors, "use strict");
+    assert!(hits(strict, &write("src/a.js", &["export const b = 2;"])));
+    assert!(!hits(strict, &write("src/a.py", &["b = 2"])));
+    // No position, no verb that carries: nothing required.
+    let anywhere =
+        "# Code\n\n```js\nexport const a = 1;\n```\n\nUse `'use strict';` in all files.\n";
+    let anchors = extract_anchors("AGENTS.md", anywhere);
+    assert!(anchors
+        .iter()
+        .flat_map(|a| &a.matchers)
+        .all(|m| !matches!(m, Matcher::Code(c) if c.required)));
+}
+
+#[test]
 fn a_header_shown_below_its_rule_is_required_in_files_of_its_kind() {
     let text = "# Style\n\nAll C# files require this header (enforced by .editorconfig):\n\n```csharp\n// Copyright (c) Contoso Ltd.\n// Licensed under the MIT license.\n```\n\nEvery new Go file must start with this header:\n\n```go\n// Copyright 2024 The Gopher Authors\n```\n\nRun the build like this:\n\n```sh\nmake build\n```\n";
     let anchors = extract_anchors("AGENTS.md", text);

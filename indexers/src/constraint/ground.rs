@@ -50,6 +50,8 @@ pub struct Context<'a> {
     pub scripts: &'a [String],
     /// The directories the document names anywhere, for "never read scripts".
     pub directories: &'a [String],
+    /// The files of the languages the document's code blocks are written in (shells aside).
+    pub source_files: &'a [String],
 }
 
 /// One matcher and how it was found.
@@ -619,6 +621,9 @@ fn object(rule: &Rule, masked: &Masked, i: usize, ctx: &Context, permit: bool, o
     let obj = &masked.objects[i];
     if rule.verb_class.speech {
         said_object(rule, obj, ctx, permit, out);
+        return;
+    }
+    if modified_declaration(rule, i, &obj.text, permit, out) {
         return;
     }
     match &obj.kind {
@@ -1345,6 +1350,52 @@ fn qualifies_a_noun(rule: &Rule, i: usize) -> bool {
     })
 }
 
+/// "Do not use `final` or `readonly` classes", "no `async` functions", "avoid `unsafe`
+/// blocks": a keyword span, alone or in a list of them, right before a noun naming a kind of
+/// declaration (`lexicon.toml` `declarations`) is that declaration's modifier. The pattern
+/// is the keyword before the declaration (`final class`, `async def f(`), named whole, so
+/// the bare word elsewhere (`final` in a comment, a `readonly` property) is no hit. Returns
+/// true when grounded.
+fn modified_declaration(rule: &Rule, i: usize, code: &str, permit: bool, out: &mut Out) -> bool {
+    static KEYWORD: OnceLock<Regex> = OnceLock::new();
+    static NOUN: OnceLock<Regex> = OnceLock::new();
+    let keyword = KEYWORD.get_or_init(|| Regex::new(r"^[a-z][a-z_]*$").unwrap());
+    let noun = NOUN.get_or_init(|| {
+        Regex::new(r"^(?:\s*(?:,|/|,?\s*(?:or|and))\s*§\d+§)*\s+([a-z]+)\b").unwrap()
+    });
+    let code = code.trim();
+    if !keyword.is_match(code) || !code_rule(rule) {
+        return false;
+    }
+    let marker = format!("§{i}§");
+    let Some(at) = rule.text.find(&marker) else {
+        return false;
+    };
+    let Some(declaration) = noun
+        .captures(&rule.text[at + marker.len()..])
+        .and_then(|c| lexicon().declaration(&c[1]))
+    else {
+        return false;
+    };
+    let m = code_outside_prose(format!(r"\b{code}\b\s*{}", declaration.follows));
+    out.add(
+        Matcher::Code(m),
+        format!("`{code}` modifying a declaration the rule names"),
+        true,
+        permit,
+    );
+    true
+}
+
+/// True when the rule's verb acts on code: a code verb ("use", "add"), one that creates, none
+/// ("No `x`"), or a prohibition written as a label or an absence.
+fn code_rule(rule: &Rule) -> bool {
+    rule.verb_class.code
+        || rule.verb_class.create
+        || rule.verb.is_none()
+        || matches!(rule.form.as_str(), "prohibition-label" | "absence")
+}
+
 /// Code: a pattern over added lines (prose files never read), over removed lines for a
 /// delete verb, or a commit-message pattern when the rule is about commits. `named_whole` is
 /// false when the span is only part of the object (a qualifier): the matcher then asks; so
@@ -1386,11 +1437,7 @@ fn code_object(
         );
     }
     // "Do not create `cloud_run_sa`": code is created by adding it.
-    let code_rule = rule.verb_class.code
-        || rule.verb_class.create
-        || rule.verb.is_none()
-        || matches!(rule.form.as_str(), "prohibition-label" | "absence");
-    if !code_rule {
+    if !code_rule(rule) {
         return;
     }
     let m = code_outside_prose(pattern);
@@ -1813,7 +1860,7 @@ fn requirements(rule: &Rule, masked: &Masked, ctx: &Context, out: &mut Out) {
                     false,
                 );
             }
-            ObjectKind::Code(c) | ObjectKind::Quote(c) => required_code(rule, c, out),
+            ObjectKind::Code(c) | ObjectKind::Quote(c) => required_code(rule, c, ctx, out),
             ObjectKind::Program(p) if only || rule.verb.as_deref() == Some("use") => {
                 category_alternatives(p, rule, out)
             }
@@ -2113,7 +2160,11 @@ fn literal_words(text: &str) -> String {
     joined
 }
 
-fn required_code(rule: &Rule, code: &str, out: &mut Out) {
+/// "Every new Python file must start with `x`", "use `x` at top of all files": code every
+/// whole-file write of the named kind must carry. Files named by no kind ("all files") are
+/// those of the languages the document's examples are written in, when it shows any
+/// (scripts and modules named by no kind stay any file).
+fn required_code(rule: &Rule, code: &str, ctx: &Context, out: &mut Out) {
     if file_extension_named(code).is_some() {
         // "… for `.java` files": the extension says which files, not what they contain.
         return;
@@ -2137,7 +2188,13 @@ fn required_code(rule: &Rule, code: &str, out: &mut Out) {
     let tests = caps["noun"].starts_with("test") || lex.tests.words.iter().any(|w| w == kind);
     let mut files = match lex.language_files(kind) {
         Some(globs) => globs.to_vec(),
-        None if matches!(kind, "" | "source" | "code" | "new") || tests => Vec::new(),
+        None if tests => Vec::new(),
+        None if matches!(kind, "" | "source" | "code" | "new")
+            && caps["noun"].starts_with("file") =>
+        {
+            ctx.source_files.to_vec()
+        }
+        None if matches!(kind, "" | "source" | "code" | "new") => Vec::new(),
         None => return,
     };
     if tests && files.is_empty() {

@@ -92,6 +92,10 @@ pub struct Language {
     pub names: Vec<String>,
     /// Its files.
     pub files: Vec<String>,
+    /// True for a language whose code blocks in a document are commands to run (a shell),
+    /// not the project's source.
+    #[serde(default)]
+    pub commands: bool,
 }
 
 /// A kind of file named in words ("CSV files").
@@ -145,6 +149,20 @@ pub struct Lexicon {
     pub tests: Tests,
     /// Prose files.
     pub prose: Prose,
+    /// Kinds of declaration a keyword modifies ("`final` classes").
+    pub declarations: Vec<Declaration>,
+}
+
+/// A kind of declaration named by a noun after a modifier keyword ("`final` classes",
+/// "`async` functions", "`unsafe` blocks").
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Declaration {
+    /// The nouns naming it, singular and plural.
+    pub nouns: Vec<String>,
+    /// A regex for what follows the keyword (and any further modifiers) in such a
+    /// declaration.
+    pub follows: String,
 }
 
 impl Lexicon {
@@ -219,6 +237,30 @@ impl Lexicon {
             .iter()
             .find(|l| l.names.contains(&w))
             .map(|l| l.files.as_slice())
+    }
+
+    /// The files of the programming languages of these code blocks (info strings), in
+    /// order, without shells: the languages a document's examples are written in.
+    pub fn source_files_of(&self, block_langs: &[&str]) -> Vec<String> {
+        let mut out: Vec<String> = Vec::new();
+        for lang in block_langs {
+            let w = lang.to_ascii_lowercase();
+            let Some(l) = self.languages.iter().find(|l| l.names.contains(&w)) else {
+                continue;
+            };
+            for f in l.files.iter().filter(|_| !l.commands) {
+                if !out.contains(f) {
+                    out.push(f.clone());
+                }
+            }
+        }
+        out
+    }
+
+    /// The declaration a noun names ("classes" → the class declarations).
+    pub fn declaration(&self, noun: &str) -> Option<&Declaration> {
+        let w = noun.to_ascii_lowercase();
+        self.declarations.iter().find(|d| d.nouns.contains(&w))
     }
 
     /// True when the word is in the verb list.
@@ -325,6 +367,35 @@ mod tests {
             ["--release", "-r"]
         );
         assert_eq!(lex.language_files("Python").unwrap()[0], "**/*.py");
+    }
+
+    #[test]
+    fn declarations_follow_their_modifier() {
+        let lex = lexicon();
+        let decl = |noun: &str, kw: &str| {
+            let follows = &lex.declaration(noun).unwrap().follows;
+            regex::Regex::new(&format!(r"\b{kw}\b\s*{follows}")).unwrap()
+        };
+        assert!(decl("classes", "final").is_match("final class A extends B"));
+        assert!(decl("class", "readonly").is_match("abstract readonly class Color"));
+        assert!(!decl("classes", "final").is_match("final public function x() {}"));
+        let f = decl("functions", "async");
+        assert!(f.is_match("export async function load(url) {"));
+        assert!(f.is_match("    async def fetch(self):"));
+        assert!(f.is_match("pub async fn run(&self) {"));
+        assert!(!f.is_match("const x = async;"));
+        let m = decl("methods", "static");
+        assert!(m.is_match("    public static void main(String[] args) {"));
+        assert!(m.is_match("  static create<T>(x: T) {"));
+        assert!(!m.is_match("    private static int count = compute();"));
+        let b = decl("blocks", "unsafe");
+        assert!(b.is_match("    let p = unsafe { *ptr };"));
+        assert!(!b.is_match("pub unsafe fn raw() {"));
+        assert!(decl("block", "synchronized").is_match("synchronized (lock) {"));
+        assert!(
+            lex.declaration("types").is_none(),
+            "`any` types are no declaration"
+        );
     }
 
     #[test]

@@ -325,6 +325,8 @@ pub fn extract_document(rel_path: &str, text: &str, reading: Reading) -> Documen
     let mut seen = HashSet::new();
     let scripts = document_scripts(&doc);
     let directories = document_directories(&doc, &scripts);
+    let langs: Vec<&str> = doc.code_blocks.iter().map(|c| c.lang.as_str()).collect();
+    let source_files = lexicon::lexicon().source_files_of(&langs);
     for (i, sentence) in doc.sentences.iter().enumerate() {
         let block = &doc.blocks[sentence.block];
         let addressed = instruction || is_contributor_section(&block.section);
@@ -367,6 +369,7 @@ pub fn extract_document(rel_path: &str, text: &str, reading: Reading) -> Documen
             shown_code: shown_code(&doc, sentence),
             scripts: &scripts,
             directories: &directories,
+            source_files: &source_files,
         };
         // A check-marked item ("✅ Run `x` before committing") shows what to do: what it
         // names is recommended, and it forbids nothing.
