@@ -8,6 +8,7 @@
 
 use super::directive::{self, Directive};
 use super::ground::{self, Context, Grounded};
+use super::imports;
 use super::lexicon::lexicon;
 use super::objects::{mask, Masked, Object, ObjectKind};
 use super::patterns::{ExceptionKind, Strength};
@@ -87,6 +88,14 @@ pub struct CompiledSentence {
 pub fn compile_sentence(text: &str, ctx: &RuleContext) -> Option<CompiledSentence> {
     let clean = clean_markdown(text);
     let masked = mask(&clean);
+    if let Some(rule) = imports::import_direction(&masked) {
+        return Some(CompiledSentence {
+            rules: vec![rule],
+            form: "prohibition".into(),
+            verb: Some("import".into()),
+            ..CompiledSentence::default()
+        });
+    }
     let directive = directive::parse(&masked)?;
     let first = rule::read(&directive, 0, &masked);
     Some(CompiledSentence {

@@ -28,6 +28,7 @@ pub mod consistency;
 mod directive;
 mod frontmatter;
 mod ground;
+mod imports;
 mod lexicon;
 mod objects;
 mod patterns;

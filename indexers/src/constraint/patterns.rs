@@ -215,6 +215,10 @@ pub struct Patterns {
     /// Labels that name the kind of task or session a rule holds in ("Review-only tasks are
     /// read-only:"): a circumstance ctx cannot see.
     pub situation: Vec<Pattern>,
+    /// An area of the code that must not import another ("Client code NEVER imports server
+    /// code"): named groups `subject` (a span) or `word` (a word before its noun), `modal`,
+    /// `objects` and `okind` (the objects' noun).
+    pub import_direction: Vec<Pattern>,
 }
 
 impl Patterns {
@@ -252,6 +256,7 @@ impl Patterns {
             .chain(&mut self.background)
             .chain(&mut self.foreground)
             .chain(&mut self.situation)
+            .chain(&mut self.import_direction)
     }
 
     /// Every pattern.
@@ -270,6 +275,7 @@ impl Patterns {
             .chain(&self.background)
             .chain(&self.foreground)
             .chain(&self.situation)
+            .chain(&self.import_direction)
     }
 }
 
