@@ -549,6 +549,32 @@ mod tests {
     }
 
     #[test]
+    fn a_push_destination_is_the_branch_or_repository_named_not_every_push() {
+        let branch = "Never push directly to the `unstable` branch.";
+        assert_eq!(verdict(branch, "git push origin unstable"), Some(Severity::Block));
+        assert_eq!(verdict(branch, "git push fork HEAD:unstable"), Some(Severity::Block));
+        assert_eq!(verdict(branch, "git push origin fix-x"), None);
+        for rule in [
+            "**Never push directly to `acme/widget`.**",
+            "Do not push your commits to `https://github.com/acme/widget.git`.",
+            "You must not push to `git@github.com:acme/widget`; use your fork.",
+        ] {
+            let upstream = "git push https://github.com/acme/widget fix-x";
+            assert_eq!(verdict(rule, upstream), Some(Severity::Block), "{rule}");
+            assert_eq!(verdict(rule, "git push myfork fix-x"), None, "{rule}");
+            assert_eq!(verdict(rule, "git push"), None, "{rule}");
+        }
+        let remote = "Never push to `upstream`.";
+        assert_eq!(verdict(remote, "git push upstream fix-x"), Some(Severity::Block));
+        assert_eq!(verdict(remote, "git push origin fix-x"), None);
+        assert_eq!(
+            verdict("Never push directly to main.", "git push origin main"),
+            Some(Severity::Block)
+        );
+        assert_eq!(verdict("Never push.", "git push myfork x"), Some(Severity::Block));
+    }
+
+    #[test]
     fn a_list_of_verbs_reads_as_one_clause_per_verb() {
         assert_eq!(
             ground::per_verb_clauses("do not push, pull, or rebase unless explicitly requested."),
@@ -803,6 +829,11 @@ mod tests {
         assert_eq!(
             verdict("Never force-push to main", "git push --force origin main"),
             Some(Severity::Block)
+        );
+        assert_eq!(
+            verdict("Never force-push to `main`", "git push origin main"),
+            None,
+            "a plain push is not a force push"
         );
         assert_eq!(
             verdict("ONLY use uv, NEVER pip", "pip install x"),

@@ -287,9 +287,16 @@ fn refine_concept(matcher: Matcher, rule: &Rule, masked: &Masked) -> Option<Matc
             let branches = named_branches(rule, masked);
             Matcher::Git(GitMatcher::ForcePush { branches })
         }
-        Matcher::Git(GitMatcher::PushTo { branches }) => Matcher::Git(GitMatcher::PushTo {
-            branches: non_empty_or(named_branches(rule, masked), branches),
-        }),
+        Matcher::Git(GitMatcher::PushTo { branches, .. }) => {
+            let repos = named_repositories(rule, masked);
+            let named = named_branches(rule, masked);
+            let branches = if repos.is_empty() {
+                non_empty_or(named, branches)
+            } else {
+                named
+            };
+            Matcher::Git(GitMatcher::PushTo { branches, repos })
+        }
         Matcher::Git(GitMatcher::MergeInto { branches }) => Matcher::Git(GitMatcher::MergeInto {
             branches: non_empty_or(named_branches(rule, masked), branches),
         }),
@@ -370,6 +377,56 @@ fn named_branches(rule: &Rule, masked: &Masked) -> Vec<String> {
     branches.sort();
     branches.dedup();
     branches
+}
+
+/// The repositories a push rule names as its destination: an object right after "to",
+/// "into" or "onto" that is not called a branch, as a remote's name (`upstream`) or as the
+/// `owner/name` of a URL or slug (`valkey-io/valkey`, `https://github.com/o/n.git`). The
+/// matcher compares them with the remote a push names or its configured URL.
+fn named_repositories(rule: &Rule, masked: &Masked) -> Vec<String> {
+    static TARGET: OnceLock<Regex> = OnceLock::new();
+    let target = TARGET.get_or_init(|| {
+        Regex::new(r"\b(?:to|into|onto)\s+(?:the\s+)?§(\d+)§(\s+(?:\w+\s+)?branch)?").unwrap()
+    });
+    let mut repos = Vec::new();
+    for caps in target.captures_iter(&rule.text) {
+        let Some(object) = caps[1]
+            .parse::<usize>()
+            .ok()
+            .and_then(|i| masked.objects.get(i))
+        else {
+            continue;
+        };
+        if caps.get(2).is_some() {
+            continue;
+        }
+        if let Some(repo) = repository_name(object.text.trim()) {
+            repos.push(repo);
+        }
+    }
+    repos.sort();
+    repos.dedup();
+    repos
+}
+
+/// A push destination named as a repository: a remote name (`upstream`), an `owner/name`
+/// slug, or the `owner/name` a URL ends in.
+fn repository_name(text: &str) -> Option<String> {
+    let path = text.trim_end_matches('/').trim_end_matches(".git");
+    let url = path.contains("://") || path.contains('@');
+    let path = path.rsplit("://").next().unwrap_or(path);
+    let parts: Vec<&str> = path.split(['/', ':']).filter(|p| !p.is_empty()).collect();
+    let word = |s: &str| {
+        !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'))
+    };
+    match parts.as_slice() {
+        [name] if !url && word(name) => Some(name.to_string()),
+        [owner, name] if !url && word(owner) && word(name) => Some(format!("{owner}/{name}")),
+        [.., owner, name] if url && word(owner) && word(name) => Some(format!("{owner}/{name}")),
+        _ => None,
+    }
 }
 
 /// "Never commit `.claude/` or `settings.local.json`": what may not be committed are those

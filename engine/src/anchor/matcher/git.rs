@@ -19,10 +19,15 @@ pub enum GitMatcher {
         #[serde(default)]
         branches: Vec<String>,
     },
-    /// Any push naming one of these branches as its destination.
+    /// Any push naming one of these branches as its destination, or sent to one of these
+    /// repositories (a remote's name, or `owner/name` compared with the URL the remote
+    /// resolves to in the repository's git config).
     PushTo {
         /// Protected branch names.
         branches: Vec<String>,
+        /// Protected repositories: remote names or `owner/name` slugs.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        repos: Vec<String>,
     },
     /// A merge into one of these branches without a pull request: `git merge` while on it
     /// (checked out earlier in the same command line, else the repository's HEAD), or a push
@@ -89,7 +94,11 @@ impl GitMatcher {
             GitMatcher::ForcePush { branches } => {
                 format!("git force-push to {}", branches.join("|"))
             }
-            GitMatcher::PushTo { branches } => format!("git push to {}", branches.join("|")),
+            GitMatcher::PushTo { branches, repos } => {
+                let mut targets: Vec<&str> = branches.iter().chain(repos).map(String::as_str).collect();
+                targets.dedup();
+                format!("git push to {}", targets.join("|"))
+            }
             GitMatcher::MergeInto { branches } => {
                 format!("git merge into {}", branches.join("|"))
             }
@@ -155,6 +164,7 @@ impl GitMatcher {
                     let current = || on_branch.clone().or_else(|| ctx.root.and_then(head_branch));
                     merge_reason(branches, &argv, current)
                 }
+                GitMatcher::PushTo { branches, repos } => push_reason(branches, repos, &argv, ctx),
                 _ => self.reason(&argv),
             };
             if let Some(why) = why {
@@ -191,16 +201,7 @@ impl GitMatcher {
                     || dests.iter().any(|(d, _)| branches.iter().any(|b| b == d));
                 (forced && hit).then(|| "force-pushes".into())
             }
-            GitMatcher::PushTo { branches } => {
-                if sub != "push" {
-                    return None;
-                }
-                push_destinations(argv)
-                    .iter()
-                    .find(|(d, _)| branches.iter().any(|b| b == d))
-                    .map(|(d, _)| format!("pushes to {d}"))
-            }
-            GitMatcher::MergeInto { .. } => None,
+            GitMatcher::PushTo { .. } | GitMatcher::MergeInto { .. } => None,
             GitMatcher::Amend => {
                 (sub == "commit" && argv.has_flag("--amend")).then(|| "amends a commit".into())
             }
@@ -297,6 +298,116 @@ fn merge_reason(
     }
 }
 
+/// Why an invocation pushes to one of `branches` or to one of `repos` (a remote named so, or
+/// whose URL, given on the command line or read from the repository's git config, ends in
+/// one of those `owner/name` slugs). A remote the config does not know is not judged.
+fn push_reason(
+    branches: &[String],
+    repos: &[String],
+    argv: &Argv,
+    ctx: &EvalContext,
+) -> Option<String> {
+    let positionals = argv.positionals();
+    if positionals.first().map(|(_, s)| *s) != Some("push") {
+        return None;
+    }
+    if let Some((d, _)) = push_destinations(argv)
+        .into_iter()
+        .find(|(d, _)| branches.iter().any(|b| b == d))
+    {
+        return Some(format!("pushes to {d}"));
+    }
+    if repos.is_empty() {
+        return None;
+    }
+    let remote = match positionals.get(1) {
+        Some((_, r)) => r.to_string(),
+        None => ctx.root.and_then(default_remote).unwrap_or_else(|| "origin".into()),
+    };
+    if repos.iter().any(|r| *r == remote) {
+        return Some(format!("pushes to {remote}"));
+    }
+    let url = if is_url(&remote) {
+        Some(remote.clone())
+    } else {
+        ctx.root.and_then(|root| remote_url(root, &remote))
+    };
+    let slug = repo_slug(&url?)?;
+    repos
+        .iter()
+        .find(|r| r.eq_ignore_ascii_case(&slug))
+        .map(|r| format!("pushes to {r} ({remote})"))
+}
+
+/// True when a push's repository argument is a URL or a local path rather than a remote name.
+fn is_url(remote: &str) -> bool {
+    remote.contains("://")
+        || remote.starts_with(['/', '.', '~'])
+        || remote.split_once(':').is_some_and(|(host, _)| host.contains('@') || host.contains('.'))
+}
+
+/// The `owner/name` a repository URL ends in (`https://github.com/o/n.git`, `git@host:o/n`).
+fn repo_slug(url: &str) -> Option<String> {
+    let path = url.trim_end_matches('/').trim_end_matches(".git");
+    let mut parts = path.rsplit(['/', ':']);
+    let name = parts.next().filter(|s| !s.is_empty())?;
+    let owner = parts.next().filter(|s| !s.is_empty())?;
+    Some(format!("{owner}/{name}"))
+}
+
+/// The git directory of the repository at `root` (also through a worktree's `.git` file).
+fn git_dir(root: &std::path::Path) -> Option<std::path::PathBuf> {
+    let dot_git = root.join(".git");
+    if dot_git.is_file() {
+        let text = std::fs::read_to_string(&dot_git).ok()?;
+        Some(root.join(text.strip_prefix("gitdir:")?.trim()))
+    } else {
+        Some(dot_git)
+    }
+}
+
+/// The repository's `config` text (a linked worktree's lives in the common directory).
+fn git_config(root: &std::path::Path) -> Option<String> {
+    let dir = git_dir(root)?;
+    let common = std::fs::read_to_string(dir.join("commondir"))
+        .map(|c| dir.join(c.trim()))
+        .unwrap_or(dir);
+    std::fs::read_to_string(common.join("config")).ok()
+}
+
+/// A value from git config text: `key` in the section `[section "sub"]`.
+fn config_value(config: &str, section: &str, sub: &str, key: &str) -> Option<String> {
+    let header = format!("[{section} \"{sub}\"]");
+    let mut inside = false;
+    for line in config.lines().map(str::trim) {
+        if line.starts_with('[') {
+            inside = line == header;
+        } else if inside {
+            if let Some((k, v)) = line.split_once('=') {
+                if k.trim().eq_ignore_ascii_case(key) {
+                    return Some(v.trim().trim_matches('"').to_string());
+                }
+            }
+        }
+    }
+    None
+}
+
+/// The URL pushes to `remote` go to: its `pushurl`, else its `url`.
+fn remote_url(root: &std::path::Path, remote: &str) -> Option<String> {
+    let config = git_config(root)?;
+    config_value(&config, "remote", remote, "pushurl")
+        .or_else(|| config_value(&config, "remote", remote, "url"))
+}
+
+/// The remote a bare `git push` uses: the checked-out branch's `pushRemote` or `remote`.
+fn default_remote(root: &std::path::Path) -> Option<String> {
+    let config = git_config(root)?;
+    let branch = head_branch(root)?;
+    config_value(&config, "branch", &branch, "pushremote")
+        .or_else(|| config_value(&config, "branch", &branch, "remote"))
+}
+
 /// The branch a `git checkout <branch>` / `git switch <branch>` (or `-b`/`-c <new>`) leaves
 /// checked out.
 fn switched_to(argv: &Argv) -> Option<String> {
@@ -317,14 +428,7 @@ fn switched_to(argv: &Argv) -> Option<String> {
 /// The branch checked out in the repository at `root` (`.git/HEAD`, also through a
 /// worktree's `.git` file); none when detached or unreadable.
 fn head_branch(root: &std::path::Path) -> Option<String> {
-    let dot_git = root.join(".git");
-    let git_dir = if dot_git.is_file() {
-        let text = std::fs::read_to_string(&dot_git).ok()?;
-        root.join(text.strip_prefix("gitdir:")?.trim())
-    } else {
-        dot_git
-    };
-    let head = std::fs::read_to_string(git_dir.join("HEAD")).ok()?;
+    let head = std::fs::read_to_string(git_dir(root)?.join("HEAD")).ok()?;
     head.trim()
         .strip_prefix("ref: refs/heads/")
         .map(str::to_string)
@@ -446,6 +550,34 @@ mod tests {
         assert!(hit(&m, "git push origin HEAD:main --force-with-lease"));
         assert!(!hit(&m, "git push origin main"));
         assert!(!hit(&m, "git push --force origin feature"));
+    }
+
+    #[test]
+    fn pushes_to_named_branches_or_repositories() {
+        let m = GitMatcher::PushTo {
+            branches: vec!["unstable".into()],
+            repos: vec!["valkey-io/valkey".into(), "upstream".into()],
+        };
+        assert!(hit(&m, "git push origin unstable"));
+        assert!(hit(&m, "git push fork HEAD:refs/heads/unstable"));
+        assert!(hit(&m, "git push https://github.com/Valkey-io/valkey.git topic"));
+        assert!(hit(&m, "git push git@github.com:valkey-io/valkey topic"));
+        assert!(hit(&m, "git push -u upstream topic"));
+        assert!(!hit(&m, "git push myfork topic"));
+        assert!(!hit(&m, "git push https://github.com/me/valkey.git topic"));
+        assert!(!hit(&m, "git pull upstream unstable:topic"));
+
+        let repo = tempfile::tempdir().unwrap();
+        let config = "[core]\n\tbare = false\n[remote \"origin\"]\n\turl = git@github.com:valkey-io/valkey.git\n[remote \"fork\"]\n\turl = https://github.com/me/valkey\n[branch \"topic\"]\n\tremote = fork\n";
+        std::fs::create_dir_all(repo.path().join(".git")).unwrap();
+        std::fs::write(repo.path().join(".git/config"), config).unwrap();
+        std::fs::write(repo.path().join(".git/HEAD"), "ref: refs/heads/topic\n").unwrap();
+        let root = Some(repo.path());
+        assert!(hit_in(&m, "git push origin topic", root));
+        assert!(!hit_in(&m, "git push fork topic", root));
+        assert!(!hit_in(&m, "git push", root), "the branch's remote is the fork");
+        std::fs::write(repo.path().join(".git/HEAD"), "ref: refs/heads/other\n").unwrap();
+        assert!(hit_in(&m, "git push", root), "without a branch remote, origin");
     }
 
     #[test]
