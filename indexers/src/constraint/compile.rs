@@ -549,6 +549,23 @@ mod tests {
     }
 
     #[test]
+    fn a_prohibition_before_its_list_keeps_its_verb() {
+        for rule in [
+            "Do not commit runtime artifacts: `dump.rdb`, `nodes.conf`, `*.log`, ad-hoc cluster directories.",
+            "Never stage these files: `dump.rdb`, `nodes.conf`, `*.log`.",
+        ] {
+            assert_eq!(verdict(rule, "git add dump.rdb src/a.c"), Some(Severity::Block), "{rule}");
+            assert_eq!(verdict(rule, "git add -f tests/tmp/x.log"), Some(Severity::Block), "{rule}");
+            assert_eq!(verdict(rule, "rm -f dump.rdb nodes.conf"), None, "{rule}");
+            assert_eq!(verdict(rule, "git add src/a.c"), None, "{rule}");
+        }
+        let bare = "Never: `git push --force`, `rm -rf /`.";
+        assert_eq!(verdict(bare, "git push --force origin x"), Some(Severity::Block));
+        let dont = "Don't commit `console.log` calls.";
+        assert_eq!(verdict(dont, "git add console.log"), None, "code, not a file");
+    }
+
+    #[test]
     fn a_push_destination_is_the_branch_or_repository_named_not_every_push() {
         let branch = "Never push directly to the `unstable` branch.";
         assert_eq!(verdict(branch, "git push origin unstable"), Some(Severity::Block));

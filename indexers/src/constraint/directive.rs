@@ -238,9 +238,25 @@ fn split_label(text: &str) -> (Option<String>, &str) {
         return label_and_rest(text, &c);
     }
     match re.captures(text) {
+        Some(c) if prohibition_with_its_list(&c[1], &c[2]) => (None, text),
         Some(c) if short_label(&c) || label_pattern(&c[1]).is_some() => label_and_rest(text, &c),
         _ => (None, text),
     }
+}
+
+/// "Do not commit runtime artifacts: `dump.rdb`, `nodes.conf`": a prohibition with its own
+/// verb before a colon, and after it the list of what it forbids (no directive of its own).
+/// The sentence is one clause, its verb the lead-in's, not a label over a bare list.
+fn prohibition_with_its_list(lead: &str, rest: &str) -> bool {
+    let Some(trigger) = label_pattern(lead).and_then(|p| p.regex().find(lead.trim())) else {
+        return false;
+    };
+    let after = &lead.trim()[trigger.end()..];
+    let verb = after
+        .split_whitespace()
+        .next()
+        .is_some_and(|w| verb_in(&lexicon().verbs.imperative, w) == Some(w));
+    verb && opening(rest).is_none()
 }
 
 /// "**Missing `RESTRICT_ON_SEND`** — always define this when using `on_send`": a short label

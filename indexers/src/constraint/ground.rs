@@ -699,6 +699,9 @@ fn object(rule: &Rule, masked: &Masked, i: usize, ctx: &Context, permit: bool, o
             outside_path(rule, masked, p, ctx, permit, out)
         }
         ObjectKind::Path(p) => path_object(rule, p, ctx, permit, out),
+        ObjectKind::Code(c) if staged_file_name(rule, masked, c) => {
+            path_object(rule, c, ctx, permit, out)
+        }
         ObjectKind::Code(c) => {
             let qualifier = qualifies_a_noun(rule, i);
             code_object(rule, c, ctx, permit, !qualifier, out)
@@ -720,6 +723,20 @@ fn object(rule: &Rule, masked: &Masked, i: usize, ctx: &Context, permit: bool, o
         }
         _ => {}
     }
+}
+
+/// "Do not commit `dump.rdb`, `nodes.conf`": a one-token span shaped like a file name
+/// (`name.ext`), listed with paths as what a commit may not stage, is a file too, whatever
+/// its extension.
+fn staged_file_name(rule: &Rule, masked: &Masked, code: &str) -> bool {
+    static FILE_NAME: OnceLock<Regex> = OnceLock::new();
+    let file_name = FILE_NAME.get_or_init(|| Regex::new(r"^[\w-]+(?:\.[\w-]+)*\.[a-z0-9]{1,8}$").unwrap());
+    let staging = matches!(rule.verb.as_deref(), Some("stage" | "commit"));
+    let with_paths = rule
+        .objects
+        .iter()
+        .any(|&i| matches!(masked.objects[i].kind, ObjectKind::Path(_)));
+    staging && with_paths && file_name.is_match(code.trim())
 }
 
 /// A regex for quoted prose as it appears in a message written in Markdown: its words in
