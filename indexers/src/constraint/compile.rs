@@ -184,10 +184,16 @@ fn compile_directive(directive: &Directive, masked: &Masked, ctx: &RuleContext) 
     };
     let mut groups: Vec<CompiledRule> = Vec::new();
     let mut first_polarity = None;
-    for i in 0..directive.clauses.len() {
-        let rule = rule::read(directive, i, masked);
+    let rules: Vec<rule::Rule> = (0..directive.clauses.len())
+        .map(|i| rule::read(directive, i, masked))
+        .collect();
+    let prescribed = prescribed_paths(&rules, masked);
+    for rule in rules {
         first_polarity.get_or_insert(rule.polarity);
         let mut grounded = ground::ground(&rule, masked, &ground_ctx);
+        if rule.polarity == Polarity::Never {
+            grounded.retain(|g| !covers_any(&g.matcher, &prescribed));
+        }
         if let Some(deps) = ground::named_dependencies(&rule, masked) {
             grounded.push(Grounded {
                 matcher: Matcher::Dependency(deps),
@@ -253,6 +259,30 @@ fn compile_directive(directive: &Directive, masked: &Masked, ctx: &RuleContext) 
     }
     groups.sort_by_key(|g| std::cmp::Reverse(severity_rank(g.severity)));
     groups
+}
+
+/// The paths a sentence's requirements name ("— edit `proto/*.proto` instead"), as sample
+/// repo-relative paths (`*` read as a name).
+fn prescribed_paths(rules: &[rule::Rule], masked: &Masked) -> Vec<String> {
+    rules
+        .iter()
+        .filter(|r| r.polarity == Polarity::Always)
+        .flat_map(|r| r.objects.iter())
+        .filter_map(|&i| match &masked.objects[i].kind {
+            ObjectKind::Path(p) => Some(p.trim_start_matches("./").replace('*', "x")),
+            _ => None,
+        })
+        .collect()
+}
+
+/// "Do not edit generated proto files by hand — edit `proto/*.proto`": a prohibition's path
+/// matcher that also catches what the same sentence prescribes is wider than the rule (here
+/// every `.proto`), so it is dropped.
+fn covers_any(matcher: &Matcher, paths: &[String]) -> bool {
+    match matcher {
+        Matcher::Path(m) => paths.iter().any(|p| m.globs.is_match(p)),
+        _ => false,
+    }
 }
 
 fn severity_rank(s: Severity) -> u8 {
@@ -546,6 +576,16 @@ mod tests {
         assert_eq!(verdict(rule, "git commit -s -m x"), None);
         let required = "Always pass `--release`.";
         assert_eq!(verdict(required, "cargo build"), Some(Severity::Ask));
+    }
+
+    #[test]
+    fn a_prohibition_does_not_forbid_the_alternative_its_sentence_prescribes() {
+        let rule = "Do not edit generated proto files by hand — edit `proto/*.proto` and run `make build_proto`.";
+        assert_eq!(verdict(rule, "path: proto/pulumi/resource.proto"), None);
+        let json = "Never edit JSON files directly; edit `config/*.yaml` instead.";
+        assert_eq!(verdict(json, "path: data/a.json"), Some(Severity::Block));
+        let same = "Do not edit YAML files by hand; edit `config/*.yaml` via the generator.";
+        assert_eq!(verdict(same, "path: config/a.yaml"), None);
     }
 
     #[test]
