@@ -579,6 +579,18 @@ mod tests {
     }
 
     #[test]
+    fn a_purpose_after_the_concept_narrows_it_to_a_part_ctx_asks_about() {
+        let create = "gh pr create --title x --body y";
+        for rule in [
+            "Do not open one-off PRs for tiny edits (single typo, isolated style change).",
+            "Never create pull requests for typo fixes.",
+        ] {
+            assert_eq!(verdict(rule, create), Some(Severity::Ask), "{rule}");
+        }
+        assert_eq!(verdict("Never open pull requests.", create), Some(Severity::Block));
+    }
+
+    #[test]
     fn a_prohibition_does_not_forbid_the_alternative_its_sentence_prescribes() {
         let rule = "Do not edit generated proto files by hand — edit `proto/*.proto` and run `make build_proto`.";
         assert_eq!(verdict(rule, "path: proto/pulumi/resource.proto"), None);

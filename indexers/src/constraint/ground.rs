@@ -219,7 +219,8 @@ pub(super) fn per_verb_clauses(text: &str) -> Vec<String> {
 }
 
 /// The restrictive qualifier in words right after a concept's phrase in a prohibition
-/// ("dependencies *with known vulnerabilities*", "PRs *that duplicate that work*"): the rule
+/// ("dependencies *with known vulnerabilities*", "PRs *that duplicate that work*", "PRs *for
+/// tiny edits*"): the rule
 /// is about a part of what the concept's matchers catch, a part ctx cannot tell apart. A
 /// qualifier naming an object says how, not which ("suppressing checks with
 /// `@SuppressWarnings`").
@@ -234,6 +235,7 @@ fn qualifier_after<'t>(text: &'t str, phrase: &str) -> Option<&'t str> {
         "whose ",
         "having ",
         "containing ",
+        "for ",
     ]
     .iter()
     .any(|w| after.starts_with(w));
