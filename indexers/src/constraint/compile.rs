@@ -587,7 +587,10 @@ mod tests {
         ] {
             assert_eq!(verdict(rule, create), Some(Severity::Ask), "{rule}");
         }
-        assert_eq!(verdict("Never open pull requests.", create), Some(Severity::Block));
+        assert_eq!(
+            verdict("Never open pull requests.", create),
+            Some(Severity::Block)
+        );
     }
 
     #[test]
@@ -612,16 +615,29 @@ mod tests {
             assert_eq!(verdict(rule, "git add src/a.c"), None, "{rule}");
         }
         let bare = "Never: `git push --force`, `rm -rf /`.";
-        assert_eq!(verdict(bare, "git push --force origin x"), Some(Severity::Block));
+        assert_eq!(
+            verdict(bare, "git push --force origin x"),
+            Some(Severity::Block)
+        );
         let dont = "Don't commit `console.log` calls.";
-        assert_eq!(verdict(dont, "git add console.log"), None, "code, not a file");
+        assert_eq!(
+            verdict(dont, "git add console.log"),
+            None,
+            "code, not a file"
+        );
     }
 
     #[test]
     fn a_push_destination_is_the_branch_or_repository_named_not_every_push() {
         let branch = "Never push directly to the `unstable` branch.";
-        assert_eq!(verdict(branch, "git push origin unstable"), Some(Severity::Block));
-        assert_eq!(verdict(branch, "git push fork HEAD:unstable"), Some(Severity::Block));
+        assert_eq!(
+            verdict(branch, "git push origin unstable"),
+            Some(Severity::Block)
+        );
+        assert_eq!(
+            verdict(branch, "git push fork HEAD:unstable"),
+            Some(Severity::Block)
+        );
         assert_eq!(verdict(branch, "git push origin fix-x"), None);
         for rule in [
             "**Never push directly to `acme/widget`.**",
@@ -634,13 +650,19 @@ mod tests {
             assert_eq!(verdict(rule, "git push"), None, "{rule}");
         }
         let remote = "Never push to `upstream`.";
-        assert_eq!(verdict(remote, "git push upstream fix-x"), Some(Severity::Block));
+        assert_eq!(
+            verdict(remote, "git push upstream fix-x"),
+            Some(Severity::Block)
+        );
         assert_eq!(verdict(remote, "git push origin fix-x"), None);
         assert_eq!(
             verdict("Never push directly to main.", "git push origin main"),
             Some(Severity::Block)
         );
-        assert_eq!(verdict("Never push.", "git push myfork x"), Some(Severity::Block));
+        assert_eq!(
+            verdict("Never push.", "git push myfork x"),
+            Some(Severity::Block)
+        );
     }
 
     #[test]

@@ -732,7 +732,8 @@ fn object(rule: &Rule, masked: &Masked, i: usize, ctx: &Context, permit: bool, o
 /// its extension.
 fn staged_file_name(rule: &Rule, masked: &Masked, code: &str) -> bool {
     static FILE_NAME: OnceLock<Regex> = OnceLock::new();
-    let file_name = FILE_NAME.get_or_init(|| Regex::new(r"^[\w-]+(?:\.[\w-]+)*\.[a-z0-9]{1,8}$").unwrap());
+    let file_name =
+        FILE_NAME.get_or_init(|| Regex::new(r"^[\w-]+(?:\.[\w-]+)*\.[a-z0-9]{1,8}$").unwrap());
     let staging = matches!(rule.verb.as_deref(), Some("stage" | "commit"));
     let with_paths = rule
         .objects

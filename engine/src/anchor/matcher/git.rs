@@ -95,7 +95,8 @@ impl GitMatcher {
                 format!("git force-push to {}", branches.join("|"))
             }
             GitMatcher::PushTo { branches, repos } => {
-                let mut targets: Vec<&str> = branches.iter().chain(repos).map(String::as_str).collect();
+                let mut targets: Vec<&str> =
+                    branches.iter().chain(repos).map(String::as_str).collect();
                 targets.dedup();
                 format!("git push to {}", targets.join("|"))
             }
@@ -322,9 +323,12 @@ fn push_reason(
     }
     let remote = match positionals.get(1) {
         Some((_, r)) => r.to_string(),
-        None => ctx.root.and_then(default_remote).unwrap_or_else(|| "origin".into()),
+        None => ctx
+            .root
+            .and_then(default_remote)
+            .unwrap_or_else(|| "origin".into()),
     };
-    if repos.iter().any(|r| *r == remote) {
+    if repos.contains(&remote) {
         return Some(format!("pushes to {remote}"));
     }
     let url = if is_url(&remote) {
@@ -343,7 +347,9 @@ fn push_reason(
 fn is_url(remote: &str) -> bool {
     remote.contains("://")
         || remote.starts_with(['/', '.', '~'])
-        || remote.split_once(':').is_some_and(|(host, _)| host.contains('@') || host.contains('.'))
+        || remote
+            .split_once(':')
+            .is_some_and(|(host, _)| host.contains('@') || host.contains('.'))
 }
 
 /// The `owner/name` a repository URL ends in (`https://github.com/o/n.git`, `git@host:o/n`).
@@ -560,7 +566,10 @@ mod tests {
         };
         assert!(hit(&m, "git push origin unstable"));
         assert!(hit(&m, "git push fork HEAD:refs/heads/unstable"));
-        assert!(hit(&m, "git push https://github.com/Valkey-io/valkey.git topic"));
+        assert!(hit(
+            &m,
+            "git push https://github.com/Valkey-io/valkey.git topic"
+        ));
         assert!(hit(&m, "git push git@github.com:valkey-io/valkey topic"));
         assert!(hit(&m, "git push -u upstream topic"));
         assert!(!hit(&m, "git push myfork topic"));
@@ -575,9 +584,15 @@ mod tests {
         let root = Some(repo.path());
         assert!(hit_in(&m, "git push origin topic", root));
         assert!(!hit_in(&m, "git push fork topic", root));
-        assert!(!hit_in(&m, "git push", root), "the branch's remote is the fork");
+        assert!(
+            !hit_in(&m, "git push", root),
+            "the branch's remote is the fork"
+        );
         std::fs::write(repo.path().join(".git/HEAD"), "ref: refs/heads/other\n").unwrap();
-        assert!(hit_in(&m, "git push", root), "without a branch remote, origin");
+        assert!(
+            hit_in(&m, "git push", root),
+            "without a branch remote, origin"
+        );
     }
 
     #[test]
