@@ -536,14 +536,14 @@ fn is_action_verb(verb: &str, lex: &Lexicon) -> bool {
 /// word shows that verb was a noun ("Test files live in …").
 fn imperative(text: &str) -> Option<Clause> {
     let lex = lexicon();
-    let mut words = text.split_whitespace();
+    let mut words = text.split_whitespace().skip_while(|w| *w == "please");
     let first = words.next()?;
     if !Lexicon::is_verb(&lex.verbs.imperative, first) {
         return None;
     }
     // A verb alone ("Extract", a label) commands nothing.
     let next = words.next()?;
-    if Lexicon::is_verb(&lex.verbs.noun_followers, next) {
+    if Lexicon::is_verb(&lex.verbs.noun_followers, next) && !verb_then_place(words, lex) {
         return None;
     }
     let (polarity, strength) = match first {
@@ -556,6 +556,23 @@ fn imperative(text: &str) -> Option<Clause> {
         polarity,
         strength,
         form: "imperative".into(),
+    })
+}
+
+/// After "Run commands", "Build scripts": true when a place or means follows ("… from inside
+/// the project directory", "… with `make`") and no verb comes later, so the first word
+/// commands ("Run commands from `app/`") rather than naming a kind of thing ("Build
+/// scripts in `ci/` use bash").
+fn verb_then_place<'w>(mut rest: impl Iterator<Item = &'w str>, lex: &Lexicon) -> bool {
+    const PLACE: &[&str] = &[
+        "from", "inside", "within", "with", "using", "via", "through", "in",
+    ];
+    if !rest.next().is_some_and(|w| PLACE.contains(&w)) {
+        return false;
+    }
+    !rest.any(|w| {
+        let w = w.trim_matches(|c: char| !c.is_alphanumeric());
+        Lexicon::is_verb(&lex.verbs.imperative, w) || has_finite_verb(w)
     })
 }
 
@@ -887,6 +904,18 @@ mod tests {
         ] {
             assert!(read(s).is_none(), "{s} is not a directive: {:?}", read(s));
         }
+    }
+
+    #[test]
+    fn a_verb_before_a_plural_noun_commands_when_a_place_follows() {
+        assert!(
+            read("Run commands from inside the project directory, not from the repo root")
+                .is_some()
+        );
+        assert!(read("Run tests with `pytest` in CI").is_some());
+        assert!(read("Build scripts in `ci/` use bash").is_none());
+        assert!(read("Test files in `tests/` are collected by pytest").is_none());
+        assert!(read("Run commands").is_none());
     }
 
     #[test]

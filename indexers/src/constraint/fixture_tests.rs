@@ -557,6 +557,147 @@ fn commands_a_rule_says_run_from_the_root_are_judged_by_where_they_run() {
 }
 
 #[test]
+fn commands_a_rule_keeps_away_from_the_root_are_judged_by_where_they_run() {
+    let text = "# Workflow\n\n- Run commands from inside the relevant project directory (e.g. `cd nx && mix test`), not from the repo root.\n";
+    let anchors = extract_anchors("AGENTS.md", text);
+    let root = std::path::Path::new("/work/repo");
+    let run_in = |anchor: &Anchor, line: &str, cwd: &str| {
+        let mut facts = command(line);
+        facts.invocations[0].cwd = Some(cwd.into());
+        !evaluate_anchor(anchor, Some(root), &facts).is_empty()
+    };
+    let rule = find(&anchors, "not from the repo root");
+    assert!(run_in(rule, "mix test", "/work/repo"), "{rule:?}");
+    assert!(!run_in(rule, "mix test", "/work/repo/nx"));
+    assert!(
+        !run_in(rule, "git status", "/work/repo"),
+        "the commands the example runs"
+    );
+}
+
+#[test]
+fn commands_a_rule_says_run_in_a_directory_are_judged_by_where_they_run() {
+    let text = "# Build\n\n- There is no root `Cargo.toml`; run core cargo commands from `core/`.\n- Always run `npm install` in the `web` directory.\n- Run `eslint` on files in `src/`.\n- Run migrations from `db/migrate` with rails.\n";
+    let anchors = extract_anchors("AGENTS.md", text);
+    let root = std::path::Path::new("/work/repo");
+    let run_in = |anchor: &Anchor, line: &str, cwd: &str| {
+        let mut facts = command(line);
+        facts.invocations[0].cwd = Some(cwd.into());
+        !evaluate_anchor(anchor, Some(root), &facts).is_empty()
+    };
+    let cargo = find(&anchors, "core cargo commands");
+    assert!(run_in(cargo, "cargo clippy --workspace", "/work/repo"));
+    assert!(run_in(cargo, "cargo test", "/work/repo/bindings"));
+    assert!(!run_in(cargo, "cargo test", "/work/repo/core/services/s3"));
+    assert!(!run_in(
+        cargo,
+        "cargo build --manifest-path core/Cargo.toml",
+        "/work/repo"
+    ));
+    assert!(!run_in(cargo, "npm test", "/work/repo"));
+    let npm = find(&anchors, "npm install");
+    assert!(run_in(npm, "npm install", "/work/repo"));
+    assert!(!run_in(npm, "npm install", "/work/repo/web"));
+    assert!(
+        !run_in(npm, "npm test", "/work/repo"),
+        "the rule names `npm install`"
+    );
+    for other in ["on files in", "Run migrations"] {
+        let anchor = find(&anchors, other);
+        assert!(
+            !run_in(anchor, "eslint .", "/work/repo/lib")
+                && !run_in(anchor, "rails db:migrate", "/work/repo"),
+            "{other}: the directory is not where the command runs"
+        );
+    }
+}
+
+#[test]
+fn a_qualifier_the_document_spells_as_an_option_is_required() {
+    let text = "# Style\n\n1. **Formatting**: Always use nightly rustfmt\n   ```bash\n   cargo +nightly fmt --all\n   ```\n\n2. **Types**: Always run all checks with mypy in strict mode\n   ```bash\n   mypy --strict --all src\n   ```\n\n3. Use strict pyright.\n";
+    let anchors = extract_anchors("AGENTS.md", text);
+    let fmt = find(&anchors, "nightly rustfmt");
+    assert!(hits(fmt, &command("cargo fmt --all")));
+    assert!(hits(fmt, &command("cargo fmt -p reth-net")));
+    assert!(!hits(fmt, &command("cargo +nightly fmt --all")));
+    assert!(
+        !hits(fmt, &command("cargo build")),
+        "only the tool the rule names"
+    );
+    let mypy = find(&anchors, "strict mode");
+    assert!(hits(mypy, &command("mypy src")));
+    assert!(
+        hits(mypy, &command("mypy --all src")),
+        "`all` qualifies nothing"
+    );
+    assert!(!hits(mypy, &command("mypy --strict src")));
+    let pyright = find(&anchors, "strict pyright");
+    assert!(
+        !hits(pyright, &command("pyright src")),
+        "no example spells the word"
+    );
+}
+
+#[test]
+fn a_program_a_required_runner_starts_is_broken_when_run_alone() {
+    let text = "# Tools\n\n- Use `fvm flutter` / `fvm dart` instead of the system-wide toolchain.\n- Use `pnpm bazel test //target` to run tests.\n- Use `pip install black` to get the formatter.\n- Use `python -m pytest` for tests.\n- Run a single test: `uv run pytest path/to/test.py::test_name`\n";
+    let anchors = extract_anchors("AGENTS.md", text);
+    let fvm = find(&anchors, "fvm flutter");
+    assert!(hits(fvm, &command("flutter test test/widget_test.dart")));
+    assert!(hits(fvm, &command("dart run build_runner build")));
+    assert!(!hits(fvm, &command("fvm flutter test")));
+    let bazel = find(&anchors, "pnpm bazel");
+    assert!(hits(bazel, &command("bazel test //packages/core:test")));
+    assert!(!hits(
+        bazel,
+        &command("pnpm bazel test //packages/core:test")
+    ));
+    assert!(
+        !hits(bazel, &command("bazel build //packages/core")),
+        "the subcommand named"
+    );
+    let black = find(&anchors, "pip install black");
+    assert!(
+        !hits(black, &command("black src")),
+        "`pip install` is no runner"
+    );
+    let pytest = find(&anchors, "python -m pytest");
+    assert!(
+        !hits(pytest, &command("pytest -x")),
+        "`-m` is no runner word"
+    );
+    let recipe = find(&anchors, "a single test");
+    assert!(
+        !hits(recipe, &command("pytest -x")),
+        "a recipe chooses no tool"
+    );
+}
+
+#[test]
+fn actions_a_rule_makes_wait_for_the_users_word_are_stopped() {
+    let text = "# GitHub\n\n[IMPORTANT] Before creating an issue or PR with the gh command, please show a preview of the PR/issue first.\n\n- Always ask the user before opening a pull request.\n- Before committing, run the tests.\n- Ask for a review before merging pull requests.\n";
+    let anchors = extract_anchors("AGENTS.md", text);
+    let preview = find(&anchors, "show a preview");
+    assert!(hits(
+        preview,
+        &command("gh issue create --title Bug --body-file /tmp/b.md")
+    ));
+    assert!(hits(preview, &command("gh pr create --fill")));
+    assert!(!hits(preview, &command("gh pr view 12")));
+    let ask = find(&anchors, "ask the user before opening");
+    assert!(hits(ask, &command("gh pr create --fill")));
+    assert!(!hits(ask, &command("gh issue create --title x")));
+    for other in ["run the tests", "Ask for a review"] {
+        let anchor = find(&anchors, other);
+        assert!(
+            !hits(anchor, &command("git commit -m 'Fix'"))
+                && !hits(anchor, &command("gh pr merge 3")),
+            "{other}: no gate of the user's word"
+        );
+    }
+}
+
+#[test]
 fn code_a_rule_forbids_creating_is_caught_when_added() {
     let text =
         "# Infra\n\n- **Do not** create target-specific service accounts (e.g., `cloud_run_sa`)\n";

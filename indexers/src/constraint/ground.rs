@@ -12,8 +12,8 @@
 
 use super::concepts::{concepts, Grounding};
 use super::lexicon::{lexicon, verb_in};
-use super::objects::{file_extension_named, Masked, Object, ObjectKind};
-use super::patterns::patterns;
+use super::objects::{file_extension_named, placeholder_regex, Masked, Object, ObjectKind};
+use super::patterns::{patterns, Strength};
 use super::rule::{Item, Rule, VerbClass};
 use ctx_engine::anchor::{
     CodeMatcher, CommandMatcher, DependencyMatcher, FlagValue, GitMatcher, GlobList, Matcher,
@@ -73,7 +73,7 @@ pub fn ground(rule: &Rule, masked: &Masked, ctx: &Context) -> Vec<Grounded> {
     if run_in_foreground(rule, masked, ctx, &mut out) {
         return out.items;
     }
-    let concept_hit = concepts_of(rule, masked, &mut out);
+    let concept_hit = concepts_of(rule, masked, ctx, &mut out);
     let forbidden_by_relation = relation_objects(rule, masked, ctx, &mut out);
     match rule.polarity {
         Polarity::Never | Polarity::Allowed => {
@@ -133,13 +133,14 @@ impl Out {
 }
 
 /// Operations named in words (`concepts.toml`).
-fn concepts_of(rule: &Rule, masked: &Masked, out: &mut Out) -> bool {
+fn concepts_of(rule: &Rule, masked: &Masked, ctx: &Context, out: &mut Out) -> bool {
     let mut hit = false;
     let mut clauses: Vec<(String, Polarity)> = per_verb_clauses(&rule.text)
         .into_iter()
         .map(|c| (c, rule.polarity))
         .collect();
     clauses.extend(given_up_clause(rule).map(|c| (c, Polarity::Never)));
+    clauses.extend(permission_first_clause(rule, ctx.sentence).map(|c| (c, Polarity::Never)));
     for concept in concepts() {
         let Some((clause, phrase, polarity)) = clauses.iter().find_map(|(c, polarity)| {
             let phrase = concept.find(c)?;
@@ -186,6 +187,29 @@ fn given_up_clause(rule: &Rule) -> Option<String> {
     Some(format!("never use {}", caps["rest"].trim()))
 }
 
+/// What a rule (its whole sentence) makes wait for the user's word, as a prohibition:
+/// "before creating an issue or PR, show me a preview", "ask the user before adding dependencies" → "never creating
+/// an issue or PR …", "never adding dependencies". A hook cannot see the user agree, so the
+/// action is stopped and its reason tells the model to ask first (as "never X without
+/// asking" does). Only a gate addressed to the user counts, not "ask for a review".
+fn permission_first_clause(rule: &Rule, sentence: &str) -> Option<String> {
+    static GATED: OnceLock<[Regex; 2]> = OnceLock::new();
+    let [after, before] = GATED.get_or_init(|| {
+        const GATE: &str = r"(?:ask\s+(?:me|the\s+user|the\s+maintainers?)\b|ask\s+for\s+(?:my\s+|the\s+user's\s+|explicit\s+)?(?:confirmation|approval|permission)|(?:get|obtain|seek|request|wait\s+for)\s+(?:my\s+|the\s+user's\s+|explicit\s+|user\s+)?(?:confirmation|approval|permission|sign-off)|confirm\s+with\s+(?:me|the\s+user)|check\s+with\s+(?:me|the\s+user)|show\s+(?:me\s+|the\s+user\s+)?(?:a|the)\s+(?:preview|draft))";
+        [
+            Regex::new(&format!(r"(?:^|[\]:]\s*)before\s+(?P<x>\w+ing\b[^,;.]{{0,160}}),\s*(?:please\s+)?(?:always\s+|first\s+)?{GATE}")).unwrap(),
+            Regex::new(&format!(r"\b{GATE}\s+(?:first\s+)?before\s+(?P<x>\w+ing\b[^,;.]{{0,160}})")).unwrap(),
+        ]
+    });
+    if rule.polarity != Polarity::Always {
+        return None;
+    }
+    let caps = after
+        .captures(sentence)
+        .or_else(|| before.captures(sentence))?;
+    Some(format!("never {}", caps["x"].trim()))
+}
+
 /// The clause once per verb of a leading list of verbs ("do not push, pull, or rebase unless
 /// asked" → "do not push unless asked", "do not pull unless asked", "do not rebase unless
 /// asked"), so that each verb names its operation as it would alone; just the clause when it
@@ -223,7 +247,7 @@ pub(super) fn per_verb_clauses(text: &str) -> Vec<String> {
 /// tiny edits*"): the rule
 /// is about a part of what the concept's matchers catch, a part ctx cannot tell apart. A
 /// qualifier naming an object says how, not which ("suppressing checks with
-/// `@SuppressWarnings`").
+/// `@SuppressWarnings`"), and so does one naming a program ("with the gh command").
 fn qualifier_after<'t>(text: &'t str, phrase: &str) -> Option<&'t str> {
     let end = text.find(phrase)? + phrase.len();
     let after = text[end..].trim_start_matches(|c: char| c.is_alphanumeric());
@@ -244,7 +268,17 @@ fn qualifier_after<'t>(text: &'t str, phrase: &str) -> Option<&'t str> {
         .next()
         .unwrap_or(after)
         .trim_end();
-    (qualified && !qualifier.contains('§')).then_some(qualifier)
+    let says_how = qualifier.contains('§') || names_a_tool(qualifier);
+    (qualified && !says_how).then_some(qualifier)
+}
+
+/// True when words name a known program ("with the gh command"): a qualifier that says
+/// which tool does it, not which part of the action.
+fn names_a_tool(words: &str) -> bool {
+    let lex = lexicon();
+    words
+        .split(|c: char| !(c.is_alphanumeric() || c == '-'))
+        .any(|w| lex.is_program(w) && !lex.is_ambiguous_program(w))
 }
 
 /// "PR titles must follow Conventional Commits": a rule on commit messages said of pull
@@ -1904,7 +1938,11 @@ fn requirements(rule: &Rule, masked: &Masked, ctx: &Context, out: &mut Out) {
     if code_required_with_other_code(rule, masked, ctx, out) {
         return;
     }
-    if run_from_root(rule, masked, ctx, out) {
+    if run_from_root(rule, masked, ctx, out)
+        || run_in_directory(rule, masked, out)
+        || qualifier_shown(rule, ctx, out)
+        || wrapper_required(rule, masked, out)
+    {
         return;
     }
     let only = rule.form == "restriction" || rule.text.contains(" only ");
@@ -1928,8 +1966,10 @@ fn requirements(rule: &Rule, masked: &Masked, ctx: &Context, out: &mut Out) {
             }
             ObjectKind::Path(p) if only && rule.verb_class.files() => only_paths(p, ctx, out),
             ObjectKind::Trailer(key) if about_commits(rule, ctx) => {
-                let m =
-                    GitMatcher::commit_message(None, Some(format!("(?m)^{}:", regex::escape(key))));
+                let m = GitMatcher::commit_message(
+                    None,
+                    Some(format!("(?mi)^{}:", regex::escape(key))),
+                );
                 out.add(
                     Matcher::Git(m),
                     format!("commit trailer `{key}:` required"),
@@ -2024,18 +2064,38 @@ fn commit_prefixes(rule: &Rule, masked: &Masked, ctx: &Context, out: &mut Out) -
 /// the directory they run in: run elsewhere (`cd src/x && …`), they break the rule. True when
 /// the rule says so (its commands are then handled here).
 fn run_from_root(rule: &Rule, masked: &Masked, ctx: &Context, out: &mut Out) -> bool {
-    let says_root = patterns()
-        .from_root
-        .iter()
-        .any(|p| p.regex().is_match(&rule.text));
-    if !says_root || !rule.verb_class.run {
+    // "…, not from the repo root" (a part of the sentence of its own, or in the clause): the
+    // root is where they must not run.
+    let negated = |text: &str, at: usize| {
+        let before = text[..at].trim_end();
+        before.ends_with("not") || before.ends_with("never")
+    };
+    let said = |text: &str| {
+        patterns()
+            .from_root
+            .iter()
+            .find_map(|p| p.regex().find(text))
+            .map(|m| m.start())
+    };
+    let not_root = match said(&rule.text) {
+        Some(at) => negated(&rule.text, at),
+        None => match said(ctx.sentence) {
+            Some(at) if negated(ctx.sentence, at) => true,
+            _ => return false,
+        },
+    };
+    if !rule.verb_class.run {
         return false;
     }
     let mut commands: Vec<Vec<String>> = rule
         .objects
         .iter()
         .filter_map(|&i| match &masked.objects[i].kind {
-            ObjectKind::Command(words) => Some(words.clone()),
+            ObjectKind::Command(words) => Some(past_cd(words).to_vec()),
+            ObjectKind::Code(line) if line.starts_with("cd ") => {
+                let words: Vec<String> = line.split_whitespace().map(String::from).collect();
+                Some(past_cd(&words).to_vec()).filter(|w| w.len() < words.len())
+            }
             ObjectKind::Program(p) => Some(vec![p.clone()]),
             _ => None,
         })
@@ -2048,16 +2108,269 @@ fn run_from_root(rule: &Rule, masked: &Masked, ctx: &Context, out: &mut Out) -> 
         let Some(mut m) = command_matcher(&head) else {
             continue;
         };
-        m.away_from_root = true;
-        let shown = head.join(" ");
+        m.away_from_root = !not_root;
+        m.at_root = not_root;
+        let place = if not_root { "at" } else { "away from" };
         out.add(
             Matcher::Command(m),
-            format!("`{shown}` away from the repository root"),
+            format!("`{}` {place} the repository root", head.join(" ")),
             true,
             false,
         );
     }
     !commands.is_empty()
+}
+
+/// The command after a leading `cd DIR &&` (`cd nx && mix test` → `mix test`; the shell
+/// line is a code object rather than a command).
+fn past_cd(words: &[String]) -> &[String] {
+    match words.iter().position(|w| w == "&&") {
+        Some(at) if words.first().is_some_and(|w| w == "cd") => &words[at + 1..],
+        _ => words,
+    }
+}
+
+/// "Run cargo commands from `core/`", "always run `npm install` in the `web/` directory": the
+/// commands the rule names right before the directory (in code, or a known program named
+/// in words) are judged by whether they run inside that directory or are pointed at it by
+/// an argument. True when the rule says so.
+fn run_in_directory(rule: &Rule, masked: &Masked, out: &mut Out) -> bool {
+    if !rule.verb_class.run {
+        return false;
+    }
+    let Some((dir, prep_start)) = working_directory(masked) else {
+        return false;
+    };
+    let before = &masked.text[..prep_start];
+    let mut commands: Vec<Vec<String>> = Vec::new();
+    for (end, words) in commands_named(masked) {
+        if end <= prep_start && attached(&before[end..]) && !commands.contains(&words) {
+            commands.push(words);
+        }
+    }
+    for words in &commands {
+        let head = program_and_subcommand(words);
+        let Some(mut m) = command_matcher(&head) else {
+            continue;
+        };
+        m.outside_directory = Some(dir.clone());
+        out.add(
+            Matcher::Command(m),
+            format!("`{}` outside `{dir}`", head.join(" ")),
+            true,
+            false,
+        );
+    }
+    !commands.is_empty()
+}
+
+/// "Always use nightly rustfmt" above `cargo +nightly fmt --all`: a word of the rule that the
+/// document's own command for the tool the rule names spells as an option (`+nightly`,
+/// `--release`, `--strict`) is required of every run of that command. Without such an
+/// example the word says nothing ctx can check. True when the rule says so.
+fn qualifier_shown(rule: &Rule, ctx: &Context, out: &mut Out) -> bool {
+    let uses = rule.verb_class.run || rule.verb.as_deref() == Some("use");
+    if !uses || !universal(rule) {
+        return false;
+    }
+    let lex = lexicon();
+    let words: Vec<&str> = rule
+        .text
+        .split(|c: char| !(c.is_alphanumeric() || c == '-'))
+        .filter(|w| w.len() >= 3 && !QUALIFIER_STOP_WORDS.contains(w))
+        .collect();
+    let tools: Vec<Vec<String>> = words.iter().flat_map(|w| lex.commands_running(w)).collect();
+    let mut found = false;
+    for shown in ctx.nearby_commands {
+        let head = head_past_toolchain(shown);
+        if !tools.contains(&head) {
+            continue;
+        }
+        let Some(token) = shown.iter().find(|t| option_spelling_any(t, &words)) else {
+            continue;
+        };
+        let Some(mut m) = command_matcher(&head) else {
+            continue;
+        };
+        m.unless_pattern = Some(format!(r"(?:^|\s){}(?:$|[\s=])", regex::escape(token)));
+        out.add(
+            Matcher::Command(m),
+            format!(
+                "`{}` without `{token}`, as the document runs it",
+                head.join(" ")
+            ),
+            true,
+            false,
+        );
+        found = true;
+    }
+    found
+}
+
+/// "Use `fvm flutter` instead of the system-wide toolchain", "always run `uv run pytest`",
+/// "use `pnpm bazel test //target` to run tests": a required command that runs a known program
+/// through a runner (`fvm`, `uv run`, `bundle exec`, `direnv exec .`, `mise exec --`) is
+/// broken by that program run on its own. A runner here is a program followed only by
+/// runner words (`run`, `exec`, `x`, `dlx`, `.`, `--`), so `pip install black` requires
+/// nothing of `black`. True when the rule says so.
+fn wrapper_required(rule: &Rule, masked: &Masked, out: &mut Out) -> bool {
+    // "Use X" chooses a tool; "run X" alone is a recipe ("run a single test: `uv run pytest
+    // path::name`") unless it says always.
+    let chooses = rule.verb.as_deref() == Some("use") || rule.verb_class.run && universal(rule);
+    if !chooses || rule.strength != Strength::Hard {
+        return false;
+    }
+    let mut found = false;
+    for &i in &rule.objects {
+        let ObjectKind::Command(words) = &masked.objects[i].kind else {
+            continue;
+        };
+        if rule.is_forbidden(i) {
+            continue;
+        }
+        let Some(inner) = program_behind_runner(words) else {
+            continue;
+        };
+        let head = program_and_subcommand(inner);
+        let Some(mut m) = command_matcher(&head) else {
+            continue;
+        };
+        m.direct_only = true;
+        out.add(
+            Matcher::Command(m),
+            format!(
+                "`{}` run without `{}`",
+                head.join(" "),
+                masked.objects[i].text
+            ),
+            true,
+            false,
+        );
+        found = true;
+    }
+    found
+}
+
+/// The words from the known program a runner starts (`fvm flutter` → `flutter`, `direnv
+/// exec . cabal build` → `cabal build`), or `None` when the command is no runner's.
+fn program_behind_runner(words: &[String]) -> Option<&[String]> {
+    const RUNNER_WORDS: &[&str] = &["run", "exec", "x", "dlx", ".", "--"];
+    let lex = lexicon();
+    let first = words.first()?.trim_start_matches("./");
+    let k = words
+        .iter()
+        .skip(1)
+        .position(|w| !RUNNER_WORDS.contains(&w.as_str()))?
+        + 1;
+    let program = words[k].as_str();
+    let known = lex.is_program(program) && !lex.is_ambiguous_program(program);
+    (known && program != first).then(|| &words[k..])
+}
+
+/// Words of a rule that qualify nothing ("always run all tests" says nothing of `--all`).
+const QUALIFIER_STOP_WORDS: &[&str] = &[
+    "all", "always", "and", "any", "each", "every", "for", "new", "only", "run", "the", "use",
+    "with",
+];
+
+/// A command's program and subcommand, past a toolchain selector (`cargo +nightly fmt` →
+/// `cargo fmt`).
+fn head_past_toolchain(words: &[String]) -> Vec<String> {
+    let rest: Vec<String> = words
+        .iter()
+        .skip(1)
+        .filter(|w| !w.starts_with('+'))
+        .cloned()
+        .collect();
+    let mut command: Vec<String> = words.first().cloned().into_iter().collect();
+    command.extend(rest);
+    program_and_subcommand(&command)
+}
+
+/// True when an option token spells one of the words: `+nightly`, `--release`,
+/// `--profile=strict` for "nightly", "release", "strict".
+fn option_spelling_any(token: &str, words: &[&str]) -> bool {
+    let Some(name) = token.strip_prefix('+').or_else(|| token.strip_prefix("--")) else {
+        return false;
+    };
+    let name = name.rsplit('=').next().unwrap_or(name).to_lowercase();
+    words.iter().any(|w| *w == name)
+}
+
+/// The directory a clause says to run in: "from `core/`", "in the `web/` directory",
+/// "inside `app`" followed by "directory" or "folder". A relative directory only (no glob,
+/// no file), with where its preposition starts in the masked text.
+fn working_directory(masked: &Masked) -> Option<(String, usize)> {
+    static RE: OnceLock<Regex> = OnceLock::new();
+    let re = RE.get_or_init(|| {
+        Regex::new(r"\b(from|in|inside|within)\s+(?:the\s+)?§(\d+)§(\s+(?:directory|folder|dir|subdirectory)\b)?")
+            .unwrap()
+    });
+    re.captures_iter(&masked.text).find_map(|c| {
+        let obj = masked.objects.get(c[2].parse::<usize>().ok()?)?;
+        let text = obj.text.as_str();
+        let named_dir = c.get(3).is_some() || text.ends_with('/') || &c[1] == "from";
+        let relative = !text.starts_with(['/', '~', '$']) && !text.contains("..");
+        let plain = !text.contains(['*', '?', '{', '<', ' ', '.', '`']) || text.starts_with("./");
+        let is_path = matches!(obj.kind, ObjectKind::Path(_) | ObjectKind::Other(_))
+            || text.ends_with('/')
+            || c.get(3).is_some();
+        (obj.literal && named_dir && relative && plain && is_path).then(|| {
+            let dir = text.trim_start_matches("./").to_string();
+            (dir, c.get(0).unwrap().start())
+        })
+    })
+}
+
+/// The commands a clause names, each with where its mention ends in the masked text: code
+/// objects that are commands or programs, and known programs named in words ("run core
+/// cargo commands"; one that is also an everyday word only before "command(s)").
+fn commands_named(masked: &Masked) -> Vec<(usize, Vec<String>)> {
+    static WORD: OnceLock<Regex> = OnceLock::new();
+    let word = WORD.get_or_init(|| Regex::new(r"[a-z][a-z0-9.+-]*[a-z0-9]").unwrap());
+    let lex = lexicon();
+    let mut out = Vec::new();
+    for c in placeholder_regex().captures_iter(&masked.text) {
+        let Some(obj) = c[1]
+            .parse::<usize>()
+            .ok()
+            .and_then(|i| masked.objects.get(i))
+        else {
+            continue;
+        };
+        let end = c.get(0).unwrap().end();
+        match &obj.kind {
+            ObjectKind::Command(words) => out.push((end, words.clone())),
+            ObjectKind::Program(p) => out.push((end, vec![p.clone()])),
+            _ => {}
+        }
+    }
+    for m in word.find_iter(&masked.text) {
+        let next = masked.text[m.end()..]
+            .split_whitespace()
+            .next()
+            .unwrap_or("");
+        let before_commands = next.starts_with("command");
+        let w = m.as_str();
+        if lex.is_program(w) && (!lex.is_ambiguous_program(w) || before_commands) {
+            out.push((m.end(), vec![w.to_string()]));
+        }
+    }
+    out
+}
+
+/// True when the words between a command and "from `dir/`" leave the directory about the
+/// command: at most three words ("cargo commands", "`pytest` always"), none a preposition
+/// that starts another phrase ("`eslint` on files in `src/`").
+fn attached(gap: &str) -> bool {
+    let words: Vec<&str> = gap.split_whitespace().collect();
+    words.len() <= 3
+        && !words.iter().any(|w| {
+            matches!(
+                w.trim_matches(|c: char| !c.is_alphanumeric()),
+                "on" | "to" | "for" | "against" | "of" | "at" | "over" | "into"
+            )
+        })
 }
 
 /// "Release script: keep it in the foreground; do not background it", "never run `make

@@ -69,6 +69,10 @@ pub struct Programs {
     /// what "use X, not Y, for package management" forbids of Y.
     #[serde(default)]
     pub package_subcommands: HashMap<String, Vec<String>>,
+    /// Tools another program's subcommand runs (`rustfmt` by `cargo fmt`): a rule naming the
+    /// tool speaks of those commands too.
+    #[serde(default)]
+    pub run_by: HashMap<String, Vec<String>>,
 }
 
 /// Equivalent spellings of a program's flags.
@@ -197,6 +201,24 @@ impl Lexicon {
             }
         }
         vec![program.to_string()]
+    }
+
+    /// The commands (program, then subcommand words) that run a tool a word names: the
+    /// program itself and the subcommands of [`Programs::run_by`] (`rustfmt` → `rustfmt`,
+    /// `cargo fmt`). Empty when the word names no known program or tool.
+    pub fn commands_running(&self, word: &str) -> Vec<Vec<String>> {
+        let mut out: Vec<Vec<String>> = Vec::new();
+        if self.is_program(word) && !self.is_ambiguous_program(word) {
+            out.push(vec![word.to_string()]);
+        }
+        if let Some(commands) = self.programs.run_by.get(word) {
+            out.extend(
+                commands
+                    .iter()
+                    .map(|c| c.split_whitespace().map(String::from).collect()),
+            );
+        }
+        out
     }
 
     /// The category a program belongs to, if any.

@@ -83,6 +83,8 @@ pub fn mask(sentence: &str) -> Masked {
             ObjectKind::Code(inner.to_string())
         } else if backtick && names_a_file_kind(inner, &sentence[end..]) {
             ObjectKind::Path(format!("*{inner}"))
+        } else if backtick && names_a_trailer(inner, &sentence[end..]) {
+            ObjectKind::Trailer(inner.to_string())
         } else if backtick {
             classify(inner)
         } else {
@@ -353,6 +355,22 @@ fn names_a_file_kind(span: &str, after: &str) -> bool {
     });
     let next = after.trim_start().to_lowercase();
     extension && (next.starts_with("file ") || next.starts_with("files") || next == "file")
+}
+
+/// `Co-Authored-By` followed by "line", "trailer" or "footer" names a commit trailer by its
+/// key alone (with the colon, [`classify`] already knows it).
+fn names_a_trailer(span: &str, after: &str) -> bool {
+    let next = after
+        .trim_start()
+        .split(|c: char| !c.is_alphabetic())
+        .next()
+        .unwrap_or("")
+        .to_lowercase();
+    let names_one = matches!(
+        next.as_str(),
+        "line" | "lines" | "trailer" | "trailers" | "footer" | "footers"
+    );
+    names_one && !span.contains(':') && trailer_key(&format!("{span}:")).is_some()
 }
 
 /// `<img>` followed by "element", "tag" or "component" names markup, not a placeholder such
@@ -788,6 +806,33 @@ mod tests {
         assert!(matches!(kind("feature/<name>"), ObjectKind::Other(_)));
         let words = mask("Never stash/revert, e.g. and/or the issues/PRs.");
         assert!(words.objects.is_empty(), "{words:?}");
+    }
+
+    #[test]
+    fn a_trailer_key_before_line_or_trailer_is_a_trailer() {
+        for sentence in [
+            "Add `Co-Authored-By` lines to all commits",
+            "Always include a `Signed-off-by` trailer",
+            "End every commit with a `Reviewed-by` footer.",
+        ] {
+            let key = sentence.split('`').nth(1).unwrap();
+            assert_eq!(
+                mask(sentence).objects[0].kind,
+                ObjectKind::Trailer(key.into()),
+                "{sentence}"
+            );
+        }
+        for sentence in [
+            "Use `Co-Authored-By` sparingly",
+            "Add `Content-Type` headers",
+            "Call `read-only` lines",
+        ] {
+            let kind = &mask(sentence).objects[0].kind;
+            assert!(
+                !matches!(kind, ObjectKind::Trailer(_)),
+                "{sentence}: {kind:?}"
+            );
+        }
     }
 
     #[test]

@@ -77,6 +77,15 @@ pub struct CommandMatcher {
     /// repository root (`cd src/x && …`): "always run `make lint` from the repository root".
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub away_from_root: bool,
+    /// The matcher fires only on invocations run in the repository root itself: "run
+    /// commands from the project's directory, not from the repo root".
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub at_root: bool,
+    /// The matcher fires only on invocations run in a known directory outside this one
+    /// (relative to the repository root) and given no argument that points into it
+    /// (`-C core`, `--manifest-path core/Cargo.toml`): "run cargo commands from `core/`".
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub outside_directory: Option<String>,
     /// The matcher fires only on invocations run in the background (`cmd &`): "keep the
     /// release script in the foreground".
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
@@ -241,6 +250,12 @@ impl CommandMatcher {
         if self.away_from_root {
             parts.push("run away from the repository root".into());
         }
+        if self.at_root {
+            parts.push("run at the repository root".into());
+        }
+        if let Some(dir) = &self.outside_directory {
+            parts.push(format!("run outside `{dir}`"));
+        }
         if self.backgrounded {
             parts.push("run in the background".into());
         }
@@ -369,6 +384,10 @@ impl CommandMatcher {
             && self.fed_by_matches(facts, inv)
             && self.flag_value.as_ref().is_none_or(|v| v.broken_by(argv))
             && (!self.away_from_root || runs_away_from_root(ctx.root, inv.cwd.as_deref()))
+            && (!self.at_root || runs_at_root(ctx.root, inv.cwd.as_deref()))
+            && self.outside_directory.as_deref().is_none_or(|dir| {
+                runs_outside(ctx.root, inv.cwd.as_deref(), dir) && !points_into(argv, dir)
+            })
             && (!self.backgrounded || inv.background)
     }
 
@@ -498,6 +517,44 @@ fn runs_away_from_root(root: Option<&Path>, cwd: Option<&str>) -> bool {
     }
     let here = normalize_lexically(cwd);
     here.trim_end_matches('/') != normalize_lexically(root).trim_end_matches('/')
+}
+
+/// True when an invocation runs in the repository root itself (a known, absolute working
+/// directory equal to the root once `.` and `..` are removed).
+fn runs_at_root(root: Option<&Path>, cwd: Option<&str>) -> bool {
+    let (Some(root), Some(cwd)) = (root.and_then(|r| r.to_str()), cwd) else {
+        return false;
+    };
+    cwd.starts_with('/')
+        && root.starts_with('/')
+        && normalize_lexically(cwd).trim_end_matches('/')
+            == normalize_lexically(root).trim_end_matches('/')
+}
+
+/// True when an invocation runs in a known directory that is neither `dir` (relative to the
+/// repository root) nor inside it. An unresolved `cd` target or an unknown root says nothing.
+fn runs_outside(root: Option<&Path>, cwd: Option<&str>, dir: &str) -> bool {
+    let (Some(root), Some(cwd)) = (root.and_then(|r| r.to_str()), cwd) else {
+        return false;
+    };
+    if !cwd.starts_with('/') || !root.starts_with('/') {
+        return false;
+    }
+    let here = normalize_lexically(cwd);
+    let there = normalize_lexically(&format!("{root}/{dir}"));
+    let (here, there) = (here.trim_end_matches('/'), there.trim_end_matches('/'));
+    here != there && !here.starts_with(&format!("{there}/"))
+}
+
+/// True when an argument (or a `--flag=value`'s value) names `dir` or a path inside it:
+/// `-C core`, `--manifest-path core/Cargo.toml`, `--prefix=./web` point the command there.
+fn points_into(argv: &Argv, dir: &str) -> bool {
+    let dir = dir.trim_start_matches("./").trim_end_matches('/');
+    argv.args.iter().any(|arg| {
+        let value = arg.rsplit_once('=').map_or(arg.as_str(), |(_, v)| v);
+        let value = value.trim_start_matches("./").trim_end_matches('/');
+        value == dir || value.starts_with(&format!("{dir}/"))
+    })
 }
 
 /// A target resolved to an absolute path, or why it could not be.
@@ -724,6 +781,65 @@ mod tests {
         assert!(!run_in(Some("/work/repo/src/..")));
         assert!(!run_in(Some("$DIR")), "an unresolved cd says nothing");
         assert!(!run_in(None), "no directory given: the root");
+        let at_root = CommandMatcher {
+            at_root: true,
+            ..CommandMatcher::programs(&["mix"])
+        };
+        let root = |cwd: &str| {
+            let mut facts = split_command("mix test");
+            facts.invocations[0].cwd = Some(cwd.into());
+            let scope = GlobList::default();
+            let ctx = EvalContext {
+                root: Some(Path::new("/work/repo")),
+                scope: &scope,
+            };
+            !at_root.hits(&ctx, &facts).is_empty()
+        };
+        assert!(root("/work/repo") && root("/work/repo/nx/.."));
+        assert!(!root("/work/repo/nx") && !root("$DIR"));
+    }
+
+    #[test]
+    fn outside_directory_fires_away_from_it_unless_an_argument_points_there() {
+        let m = CommandMatcher {
+            outside_directory: Some("core/".into()),
+            ..CommandMatcher::programs(&["cargo"])
+        };
+        m.validate().unwrap();
+        let run_in = |cwd: Option<&str>, command: &str| {
+            let mut facts = split_command(command);
+            facts.invocations[0].cwd = cwd.map(String::from);
+            let scope = GlobList::default();
+            let ctx = EvalContext {
+                root: Some(Path::new("/work/repo")),
+                scope: &scope,
+            };
+            !m.hits(&ctx, &facts).is_empty()
+        };
+        assert!(run_in(Some("/work/repo"), "cargo clippy --workspace"));
+        assert!(run_in(Some("/work/repo/bindings/python"), "cargo test"));
+        assert!(run_in(Some("/work/repo/core/.."), "cargo build"));
+        assert!(!run_in(Some("/work/repo/core"), "cargo build"));
+        assert!(!run_in(Some("/work/repo/core/services/s3"), "cargo test"));
+        assert!(
+            run_in(Some("/work/repo/corelib"), "cargo test"),
+            "a sibling sharing the prefix"
+        );
+        assert!(!run_in(
+            Some("/work/repo"),
+            "cargo test --manifest-path core/Cargo.toml"
+        ));
+        assert!(!run_in(
+            Some("/work/repo"),
+            "cargo build --manifest-path=./core/Cargo.toml"
+        ));
+        assert!(!run_in(Some("/work/repo"), "cargo -C core build"));
+        assert!(
+            !run_in(Some("$DIR"), "cargo build"),
+            "an unresolved cd says nothing"
+        );
+        assert!(!run_in(None, "cargo build"), "no directory known");
+        assert!(!run_in(Some("/work/repo"), "npm test"), "another program");
     }
 
     #[test]

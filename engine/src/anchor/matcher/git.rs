@@ -222,10 +222,7 @@ impl GitMatcher {
                 if messages.is_empty() && trailers.is_empty() {
                     return None;
                 }
-                let mut message = messages.join("\n\n");
-                if !trailers.is_empty() {
-                    message = format!("{message}\n\n{}", trailers.join("\n"));
-                }
+                let message = message_git_writes(&messages, &trailers, argv.has_flag("--signoff"));
                 if let Some(f) = forbid {
                     if forbid_regex
                         .get_or(|| compile_regex(f))
@@ -267,6 +264,20 @@ impl GitMatcher {
             }
         }
     }
+}
+
+/// The message `git commit` writes: the `-m` paragraphs, then the `--trailer` lines and the
+/// `Signed-off-by` line that `--signoff` (`-s`) adds.
+fn message_git_writes(messages: &[&str], trailers: &[&str], signoff: bool) -> String {
+    let mut lines: Vec<&str> = trailers.to_vec();
+    if signoff {
+        lines.push("Signed-off-by: (the committer)");
+    }
+    let mut message = messages.join("\n\n");
+    if !lines.is_empty() {
+        message = format!("{message}\n\n{}", lines.join("\n"));
+    }
+    message
 }
 
 fn first_line(message: &str) -> &str {
@@ -609,6 +620,11 @@ mod tests {
             &trailer,
             "git commit -am 'Fix x' -m 'Co-authored-by: A <a@b>'"
         ));
+        let signed = GitMatcher::commit_message(None, Some("(?mi)^Signed-off-by:".into()));
+        assert!(hit(&signed, "git commit -m 'Fix x'"));
+        assert!(!hit(&signed, "git commit -s -m 'Fix x'"));
+        assert!(!hit(&signed, "git commit --signoff -am 'Fix x'"));
+        assert!(!hit(&signed, "git commit -sam 'Fix x'"));
     }
 
     #[test]
