@@ -1,8 +1,8 @@
 //! Drift evaluation: how well `ctx check` catches violations of a project's own rules.
 //!
-//! `cargo bench --bench drift_eval [-- --verbose] [-- --only uv] [-- --set dev|corpus|fresh|fresh2|dcg]`
+//! `cargo bench --bench drift_eval [-- --verbose] [-- --only uv] [-- --set dev|corpus|fresh|fresh2|fresh3|dcg]`
 //!
-//! Five labelled sets, each reported on its own:
+//! Six labelled sets, each reported on its own:
 //! - `dev`: the 11 documents of `../shared/evals/drift/docs` (or `$CTX_EVALS/drift/docs`) and
 //!   their cases (`drift/cases.jsonl`) — a smoke test, never a target to fit;
 //! - `corpus`: `benches/data/drift-corpus-labels.jsonl`, cases this project labelled on 16
@@ -11,6 +11,8 @@
 //!   cases, labelled before ctx was first run on them (see `benches/data/README.md`);
 //! - `fresh2`: `benches/data/fresh2`, 12 more such documents, labelled the same way once
 //!   `fresh` had been used for development;
+//! - `fresh3`: `benches/data/fresh3`, 12 more such documents, labelled the same way once
+//!   `fresh2` had been used for development;
 //! - `dcg`: the destructive-command corpus (`dcg-commands.jsonl`) against the built-in anchors
 //!   in an empty repository.
 //!
@@ -101,6 +103,10 @@ const LOCAL_SETS: &[(&str, &str)] = &[
     (
         "fresh2",
         "fresh2 set: 12 more documents of untouched projects, labelled blind (development aid)",
+    ),
+    (
+        "fresh3",
+        "fresh3 set: 12 more documents of untouched projects, labelled blind (development aid)",
     ),
 ];
 
