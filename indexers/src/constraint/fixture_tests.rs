@@ -910,3 +910,47 @@ fn a_qualified_concept_asks_and_a_condition_names_no_dependency() {
         "`FileIO` is the condition, not the dependency"
     );
 }
+
+#[test]
+fn required_forms_of_branches_and_pull_requests_are_judged() {
+    let text = "# Git\n\n- **Branch names must start with `claude/`** - This is a requirement for the CI to work.\n- Open a pull request (PR) against the `main` branch on GitHub.\n- Delete branches that start with `tmp/` after merging.\n- All commits must include a DCO sign-off: `git commit -s`\n";
+    let anchors = extract_anchors("AGENTS.md", text);
+    let branch = find(&anchors, "Branch names");
+    assert!(hits(
+        branch,
+        &command("git checkout -b fix-serve-keepalive")
+    ));
+    assert!(hits(branch, &command("git switch -c feature/serve")));
+    assert!(!hits(branch, &command("git checkout -b claude/fix-serve")));
+    assert!(!hits(branch, &command("git checkout main")));
+    let pr = find(&anchors, "pull request (PR)");
+    assert!(hits(pr, &command("gh pr create --base v2.5 --title x")));
+    assert!(!hits(pr, &command("gh pr create --base main --title x")));
+    assert!(
+        !hits(pr, &command("gh pr create --fill")),
+        "the default base"
+    );
+    let tmp = find(&anchors, "tmp/");
+    assert!(!hits(tmp, &command("git checkout -b fix-x")));
+    let dco = find(&anchors, "DCO");
+    assert!(hits(dco, &command("git commit -m Fix")));
+    assert!(hits(dco, &command("git commit -am Fix")));
+    assert!(!hits(dco, &command("git commit -s -m Fix")));
+    assert!(!hits(dco, &command("git commit --signoff -m Fix")));
+}
+
+#[test]
+fn a_program_glossed_by_its_variant_is_replaced_by_it() {
+    let text = "# Build\n\n- Use `sbtn` (sbt with native thin client) to run commands.\n- Use `pytest` (python test runner) for tests.\n- Use `mvn` (maven) to build.\n";
+    let anchors = extract_anchors("AGENTS.md", text);
+    let sbtn = find(&anchors, "sbtn");
+    assert!(hits(sbtn, &command("sbt testCompilation i21000")));
+    assert!(!hits(sbtn, &command("sbtn testCompilation i21000")));
+    let pytest = find(&anchors, "python test runner");
+    assert!(
+        !hits(pytest, &command("python -m venv .venv")),
+        "a gloss of its kind"
+    );
+    let mvn = find(&anchors, "(maven)");
+    assert!(!hits(mvn, &command("mvn -q test")), "the same program");
+}

@@ -11,6 +11,7 @@
 //! concept); the tier is chosen from that in [`super::tier`].
 
 use super::concepts::{concepts, Grounding};
+use super::forms::required_forms;
 use super::lexicon::{lexicon, verb_in};
 use super::objects::{file_extension_named, placeholder_regex, Masked, Object, ObjectKind};
 use super::patterns::{patterns, Strength};
@@ -1938,10 +1939,18 @@ fn requirements(rule: &Rule, masked: &Masked, ctx: &Context, out: &mut Out) {
     if code_required_with_other_code(rule, masked, ctx, out) {
         return;
     }
+    let forms = required_forms(&rule.text, masked);
+    if !forms.is_empty() {
+        for (matcher, why) in forms {
+            out.add(matcher, why, true, false);
+        }
+        return;
+    }
     if run_from_root(rule, masked, ctx, out)
         || run_in_directory(rule, masked, out)
         || qualifier_shown(rule, ctx, out)
         || wrapper_required(rule, masked, out)
+        || glossed_variant(rule, masked, out)
     {
         return;
     }
@@ -2243,6 +2252,51 @@ fn wrapper_required(rule: &Rule, masked: &Masked, out: &mut Out) -> bool {
                 head.join(" "),
                 masked.objects[i].text
             ),
+            true,
+            false,
+        );
+        found = true;
+    }
+    found
+}
+
+/// "Use `sbtn` (sbt with native thin client)", "use `pnpmx` (pnpm's runner)": a variant of a
+/// program, glossed by that program's own name, is the one to use; running the program itself
+/// breaks the rule. The variant's name must start with the program's (a thin client, a
+/// wrapper), so that a gloss naming the variant's kind ("`pytest` (python test runner)") is
+/// no alternative. True when the rule says so.
+fn glossed_variant(rule: &Rule, masked: &Masked, out: &mut Out) -> bool {
+    static GLOSS: OnceLock<Regex> = OnceLock::new();
+    let re = GLOSS.get_or_init(|| {
+        Regex::new(r"§(\d+)§\s*\((?:the\s+|a\s+)?([a-z][\w.+-]*?)(?:'s)?[\s),]").unwrap()
+    });
+    if rule.verb.as_deref() != Some("use") || rule.strength != Strength::Hard {
+        return false;
+    }
+    let lex = lexicon();
+    let mut found = false;
+    for caps in re.captures_iter(&rule.text) {
+        let Some(i) = caps[1]
+            .parse::<usize>()
+            .ok()
+            .filter(|i| *i < masked.objects.len())
+        else {
+            continue;
+        };
+        let variant = masked.objects[i].text.trim().trim_start_matches("./");
+        let program = &caps[2];
+        let names = lex.program_names(program);
+        let same = names.iter().any(|n| n.trim_start_matches("./") == variant);
+        if !lex.is_program(program) || same || !variant.starts_with(program) {
+            continue;
+        }
+        let Some(mut m) = command_matcher(&[program.to_string()]) else {
+            continue;
+        };
+        m.direct_only = true;
+        out.add(
+            Matcher::Command(m),
+            format!("`{program}` itself where the rule uses its variant `{variant}`"),
             true,
             false,
         );

@@ -26,6 +26,7 @@ mod compile;
 mod concepts;
 pub mod consistency;
 mod directive;
+mod forms;
 mod frontmatter;
 mod ground;
 mod imports;

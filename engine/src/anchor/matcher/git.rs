@@ -57,10 +57,15 @@ pub enum GitMatcher {
         #[serde(skip)]
         require_regex: Cached<regex::Regex>,
     },
-    /// Creating a branch whose name matches one of these globs (`cursor/*`).
+    /// Creating a branch whose name matches one of the `forbid` globs (`cursor/*`), or none of
+    /// the `require` globs ("branch names must start with `claude/`": `claude/*`).
     BranchName {
         /// Forbidden branch-name globs.
+        #[serde(default, skip_serializing_if = "GlobList::is_empty")]
         forbid: GlobList,
+        /// Branch-name globs one of which every new branch must match; empty = any name.
+        #[serde(default, skip_serializing_if = "GlobList::is_empty")]
+        require: GlobList,
     },
     /// `git add` (including `-f`) of paths matching these globs (`.env`, `*.pem`).
     AddPath {
@@ -116,7 +121,10 @@ impl GitMatcher {
                 }
                 parts.join(" ")
             }
-            GitMatcher::BranchName { forbid } => {
+            GitMatcher::BranchName { forbid, require } if forbid.is_empty() => {
+                format!("git branch not named {}", require.globs().join("|"))
+            }
+            GitMatcher::BranchName { forbid, .. } => {
                 format!("git branch named {}", forbid.globs().join("|"))
             }
             GitMatcher::AddPath { globs, .. } => format!("git add of {}", globs.globs().join(", ")),
@@ -141,7 +149,12 @@ impl GitMatcher {
                 }
                 Ok(())
             }
-            GitMatcher::BranchName { forbid } => forbid.validate(),
+            GitMatcher::BranchName { forbid, require }
+                if forbid.is_empty() && require.is_empty() =>
+            {
+                Err("a branch-name rule needs a `forbid` or a `require` glob".into())
+            }
+            GitMatcher::BranchName { forbid, require } => forbid.validate().and(require.validate()),
             GitMatcher::AddPath { globs, except } => globs.validate().and(except.validate()),
             _ => Ok(()),
         }
@@ -247,9 +260,9 @@ impl GitMatcher {
                 }
                 None
             }
-            GitMatcher::BranchName { forbid } => created_branches(argv, sub)
+            GitMatcher::BranchName { forbid, require } => created_branches(argv, sub)
                 .into_iter()
-                .find(|b| forbid.is_match(b))
+                .find(|b| forbid.is_match(b) || !require.is_empty() && !require.is_match(b))
                 .map(|b| format!("creates branch {b}")),
             GitMatcher::AddPath { globs, except } => {
                 if sub != "add" {
@@ -631,10 +644,29 @@ mod tests {
     fn branches_no_verify_and_add() {
         let b = GitMatcher::BranchName {
             forbid: GlobList::new(vec!["cursor/*".into()]),
+            require: GlobList::default(),
         };
         assert!(hit(&b, "git switch -c cursor/fix"));
         assert!(hit(&b, "git checkout -b cursor/x"));
         assert!(!hit(&b, "git checkout -b lfe-1-x"));
+        let prefixed = GitMatcher::BranchName {
+            forbid: GlobList::default(),
+            require: GlobList::new(vec!["claude/*".into()]),
+        };
+        assert!(hit(&prefixed, "git checkout -b fix-serve"));
+        assert!(hit(&prefixed, "git switch -c feature/serve"));
+        assert!(hit(&prefixed, "git branch wip"));
+        assert!(!hit(&prefixed, "git checkout -b claude/fix-serve"));
+        assert!(
+            !hit(&prefixed, "git switch main"),
+            "switching creates nothing"
+        );
+        assert!(!hit(&prefixed, "git branch -d old"));
+        let neither = GitMatcher::BranchName {
+            forbid: GlobList::default(),
+            require: GlobList::default(),
+        };
+        assert!(neither.validate().is_err());
         assert!(hit(&GitMatcher::NoVerify, "git commit -m x --no-verify"));
         assert!(!hit(&GitMatcher::NoVerify, "git commit -m x"));
         let add = GitMatcher::AddPath {
