@@ -27,6 +27,7 @@
 //! shell tools have none); pagers, which print and exit without a terminal; and sessions
 //! started through a program ctx does not list.
 
+use ctx_engine::anchor::GIT_GLOBAL_VALUE_OPTIONS;
 use ctx_engine::check::{ActionFacts, Decision, Interactive, Invocation, Verdict, Violation};
 
 /// How one family of programs is told apart from a batch run.
@@ -439,15 +440,6 @@ struct Subcommand {
     instead: &'static str,
 }
 
-const GIT_GLOBAL_VALUES: &[&str] = &[
-    "-C",
-    "-c",
-    "--git-dir",
-    "--work-tree",
-    "--namespace",
-    "--config-env",
-    "--super-prefix",
-];
 const GIT_EDITORS: &[&str] = &["GIT_EDITOR", "VISUAL", "EDITOR", "core.editor"];
 const KUBECTL_GLOBAL_VALUES: &[&str] = &[
     "-n",
@@ -474,7 +466,7 @@ const fn prompting(forcing: &'static [&'static str]) -> Program {
 const SUBCOMMANDS: &[Subcommand] = &[
     Subcommand {
         program: "git",
-        global_values: GIT_GLOBAL_VALUES,
+        global_values: GIT_GLOBAL_VALUE_OPTIONS,
         sub: &["commit"],
         editors: GIT_EDITORS,
         how: Program {
@@ -512,7 +504,7 @@ const SUBCOMMANDS: &[Subcommand] = &[
     },
     Subcommand {
         program: "git",
-        global_values: GIT_GLOBAL_VALUES,
+        global_values: GIT_GLOBAL_VALUE_OPTIONS,
         sub: &["rebase"],
         editors: &["GIT_SEQUENCE_EDITOR", "sequence.editor", "GIT_EDITOR", "VISUAL", "EDITOR", "core.editor"],
         how: prompting(&["-i", "--interactive", "--edit-todo"]),
@@ -520,7 +512,7 @@ const SUBCOMMANDS: &[Subcommand] = &[
     },
     Subcommand {
         program: "git",
-        global_values: GIT_GLOBAL_VALUES,
+        global_values: GIT_GLOBAL_VALUE_OPTIONS,
         sub: &["tag"],
         editors: GIT_EDITORS,
         how: Program {
@@ -537,7 +529,7 @@ const SUBCOMMANDS: &[Subcommand] = &[
     },
     Subcommand {
         program: "git",
-        global_values: GIT_GLOBAL_VALUES,
+        global_values: GIT_GLOBAL_VALUE_OPTIONS,
         sub: &["merge"],
         editors: GIT_EDITORS,
         how: prompting(&["-e", "--edit"]),
@@ -545,7 +537,7 @@ const SUBCOMMANDS: &[Subcommand] = &[
     },
     Subcommand {
         program: "git",
-        global_values: GIT_GLOBAL_VALUES,
+        global_values: GIT_GLOBAL_VALUE_OPTIONS,
         sub: &["revert"],
         editors: GIT_EDITORS,
         how: prompting(&["-e", "--edit"]),
@@ -553,7 +545,7 @@ const SUBCOMMANDS: &[Subcommand] = &[
     },
     Subcommand {
         program: "git",
-        global_values: GIT_GLOBAL_VALUES,
+        global_values: GIT_GLOBAL_VALUE_OPTIONS,
         sub: &["cherry-pick"],
         editors: GIT_EDITORS,
         how: prompting(&["-e", "--edit"]),
@@ -561,7 +553,7 @@ const SUBCOMMANDS: &[Subcommand] = &[
     },
     Subcommand {
         program: "git",
-        global_values: GIT_GLOBAL_VALUES,
+        global_values: GIT_GLOBAL_VALUE_OPTIONS,
         sub: &["config"],
         editors: GIT_EDITORS,
         how: prompting(&["-e", "--edit"]),
@@ -569,7 +561,7 @@ const SUBCOMMANDS: &[Subcommand] = &[
     },
     Subcommand {
         program: "git",
-        global_values: GIT_GLOBAL_VALUES,
+        global_values: GIT_GLOBAL_VALUE_OPTIONS,
         sub: &["notes"],
         editors: GIT_EDITORS,
         how: Program {
@@ -585,7 +577,7 @@ const SUBCOMMANDS: &[Subcommand] = &[
     },
     Subcommand {
         program: "git",
-        global_values: GIT_GLOBAL_VALUES,
+        global_values: GIT_GLOBAL_VALUE_OPTIONS,
         sub: &["add"],
         editors: &[],
         how: prompting(&["-p", "--patch", "-i", "--interactive", "-e", "--edit"]),
@@ -593,7 +585,7 @@ const SUBCOMMANDS: &[Subcommand] = &[
     },
     Subcommand {
         program: "git",
-        global_values: GIT_GLOBAL_VALUES,
+        global_values: GIT_GLOBAL_VALUE_OPTIONS,
         sub: &["checkout"],
         editors: &[],
         how: prompting(&["-p", "--patch"]),
@@ -601,7 +593,7 @@ const SUBCOMMANDS: &[Subcommand] = &[
     },
     Subcommand {
         program: "git",
-        global_values: GIT_GLOBAL_VALUES,
+        global_values: GIT_GLOBAL_VALUE_OPTIONS,
         sub: &["restore"],
         editors: &[],
         how: prompting(&["-p", "--patch"]),
@@ -609,7 +601,7 @@ const SUBCOMMANDS: &[Subcommand] = &[
     },
     Subcommand {
         program: "git",
-        global_values: GIT_GLOBAL_VALUES,
+        global_values: GIT_GLOBAL_VALUE_OPTIONS,
         sub: &["reset"],
         editors: &[],
         how: prompting(&["-p", "--patch"]),
@@ -617,7 +609,7 @@ const SUBCOMMANDS: &[Subcommand] = &[
     },
     Subcommand {
         program: "git",
-        global_values: GIT_GLOBAL_VALUES,
+        global_values: GIT_GLOBAL_VALUE_OPTIONS,
         sub: &["stash"],
         editors: &[],
         how: prompting(&["-p", "--patch"]),
@@ -625,7 +617,7 @@ const SUBCOMMANDS: &[Subcommand] = &[
     },
     Subcommand {
         program: "git",
-        global_values: GIT_GLOBAL_VALUES,
+        global_values: GIT_GLOBAL_VALUE_OPTIONS,
         sub: &["clean"],
         editors: &[],
         how: prompting(&["-i", "--interactive"]),

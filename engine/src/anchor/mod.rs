@@ -32,7 +32,7 @@ pub use files::{cache_path, extracted_path, pinned_path, plan_path};
 pub use finding::{Effect, Finding};
 pub use matcher::{
     CodeMatcher, CommandMatcher, DependencyMatcher, FlagValue, GitMatcher, GlobList, Matcher,
-    PathMatcher, TargetClass,
+    PathMatcher, TargetClass, GIT_GLOBAL_VALUE_OPTIONS,
 };
 pub use plan::{clear_plan, load_plan, pin_plan, Plan, PlanStep, PLAN_ANCHOR_ID};
 pub use record::{

@@ -75,6 +75,14 @@ fn hits(anchor: &Anchor, facts: &ActionFacts) -> bool {
     !evaluate_anchor(anchor, None, facts).is_empty()
 }
 
+/// True when `anchor` fires on the command `line` run in `cwd` of the repository `/work/repo`.
+fn run_in(anchor: &Anchor, line: &str, cwd: &str) -> bool {
+    let mut facts = command(line);
+    facts.invocations[0].cwd = Some(cwd.into());
+    let root = std::path::Path::new("/work/repo");
+    !evaluate_anchor(anchor, Some(root), &facts).is_empty()
+}
+
 #[test]
 fn bullets_compile_to_the_expected_matchers() {
     let anchors = extract_anchors("AGENTS.md", fixture!("bullets-AGENTS.md"));
@@ -529,12 +537,6 @@ fn a_path_with_stand_ins_is_a_layout_at_any_depth() {
 fn commands_a_rule_says_run_from_the_root_are_judged_by_where_they_run() {
     let text = "# Quality\n\nThe project uses a fixer. Always run from the repository root:\n```bash\n# Fix code style issues\nvendor/bin/php-cs-fixer fix\n\n# Fix specific directories\nvendor/bin/php-cs-fixer fix src/platform/\n```\n\nStatic analysis (per component):\n```bash\ncd src/platform && vendor/bin/phpstan analyse\n```\n\n- Run `make lint` from the root of the repo.\n";
     let anchors = extract_anchors("AGENTS.md", text);
-    let root = std::path::Path::new("/work/repo");
-    let run_in = |anchor: &Anchor, line: &str, cwd: &str| {
-        let mut facts = command(line);
-        facts.invocations[0].cwd = Some(cwd.into());
-        !evaluate_anchor(anchor, Some(root), &facts).is_empty()
-    };
     let fixer = find(&anchors, "Always run from the repository root");
     assert!(run_in(
         fixer,
@@ -560,12 +562,6 @@ fn commands_a_rule_says_run_from_the_root_are_judged_by_where_they_run() {
 fn commands_a_rule_keeps_away_from_the_root_are_judged_by_where_they_run() {
     let text = "# Workflow\n\n- Run commands from inside the relevant project directory (e.g. `cd nx && mix test`), not from the repo root.\n";
     let anchors = extract_anchors("AGENTS.md", text);
-    let root = std::path::Path::new("/work/repo");
-    let run_in = |anchor: &Anchor, line: &str, cwd: &str| {
-        let mut facts = command(line);
-        facts.invocations[0].cwd = Some(cwd.into());
-        !evaluate_anchor(anchor, Some(root), &facts).is_empty()
-    };
     let rule = find(&anchors, "not from the repo root");
     assert!(run_in(rule, "mix test", "/work/repo"), "{rule:?}");
     assert!(!run_in(rule, "mix test", "/work/repo/nx"));
@@ -579,12 +575,6 @@ fn commands_a_rule_keeps_away_from_the_root_are_judged_by_where_they_run() {
 fn commands_a_rule_says_run_in_a_directory_are_judged_by_where_they_run() {
     let text = "# Build\n\n- There is no root `Cargo.toml`; run core cargo commands from `core/`.\n- Always run `npm install` in the `web` directory.\n- Run `eslint` on files in `src/`.\n- Run migrations from `db/migrate` with rails.\n";
     let anchors = extract_anchors("AGENTS.md", text);
-    let root = std::path::Path::new("/work/repo");
-    let run_in = |anchor: &Anchor, line: &str, cwd: &str| {
-        let mut facts = command(line);
-        facts.invocations[0].cwd = Some(cwd.into());
-        !evaluate_anchor(anchor, Some(root), &facts).is_empty()
-    };
     let cargo = find(&anchors, "core cargo commands");
     assert!(run_in(cargo, "cargo clippy --workspace", "/work/repo"));
     assert!(run_in(cargo, "cargo test", "/work/repo/bindings"));

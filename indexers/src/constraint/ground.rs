@@ -2112,22 +2112,35 @@ fn run_from_root(rule: &Rule, masked: &Masked, ctx: &Context, out: &mut Out) -> 
     if commands.is_empty() {
         commands = ctx.shown_code.map(shown_commands).unwrap_or_default();
     }
-    for words in &commands {
+    let place = if not_root { "at" } else { "away from" };
+    add_head_matchers(
+        out,
+        &commands,
+        |m| {
+            m.away_from_root = !not_root;
+            m.at_root = not_root;
+        },
+        |head| format!("`{head}` {place} the repository root"),
+    );
+    !commands.is_empty()
+}
+
+/// Adds, for each command, a literal matcher on its program and subcommand, shaped by
+/// `refine` and explained by `why` (given the head, such as `cargo test`).
+fn add_head_matchers(
+    out: &mut Out,
+    commands: &[Vec<String>],
+    refine: impl Fn(&mut CommandMatcher),
+    why: impl Fn(&str) -> String,
+) {
+    for words in commands {
         let head = program_and_subcommand(words);
         let Some(mut m) = command_matcher(&head) else {
             continue;
         };
-        m.away_from_root = !not_root;
-        m.at_root = not_root;
-        let place = if not_root { "at" } else { "away from" };
-        out.add(
-            Matcher::Command(m),
-            format!("`{}` {place} the repository root", head.join(" ")),
-            true,
-            false,
-        );
+        refine(&mut m);
+        out.add(Matcher::Command(m), why(&head.join(" ")), true, false);
     }
-    !commands.is_empty()
 }
 
 /// The command after a leading `cd DIR &&` (`cd nx && mix test` → `mix test`; the shell
@@ -2157,19 +2170,12 @@ fn run_in_directory(rule: &Rule, masked: &Masked, out: &mut Out) -> bool {
             commands.push(words);
         }
     }
-    for words in &commands {
-        let head = program_and_subcommand(words);
-        let Some(mut m) = command_matcher(&head) else {
-            continue;
-        };
-        m.outside_directory = Some(dir.clone());
-        out.add(
-            Matcher::Command(m),
-            format!("`{}` outside `{dir}`", head.join(" ")),
-            true,
-            false,
-        );
-    }
+    add_head_matchers(
+        out,
+        &commands,
+        |m| m.outside_directory = Some(dir.clone()),
+        |head| format!("`{head}` outside `{dir}`"),
+    );
     !commands.is_empty()
 }
 

@@ -360,17 +360,22 @@ fn names_a_file_kind(span: &str, after: &str) -> bool {
 /// `Co-Authored-By` followed by "line", "trailer" or "footer" names a commit trailer by its
 /// key alone (with the colon, [`classify`] already knows it).
 fn names_a_trailer(span: &str, after: &str) -> bool {
-    let next = after
-        .trim_start()
-        .split(|c: char| !c.is_alphabetic())
-        .next()
-        .unwrap_or("")
-        .to_lowercase();
+    let next = next_word(after);
     let names_one = matches!(
         next.as_str(),
         "line" | "lines" | "trailer" | "trailers" | "footer" | "footers"
     );
     names_one && !span.contains(':') && trailer_key(&format!("{span}:")).is_some()
+}
+
+/// The first word of the text after a span, lowercased ("lines" in "` lines to all commits").
+fn next_word(after: &str) -> String {
+    after
+        .trim_start()
+        .split(|c: char| !c.is_alphabetic())
+        .next()
+        .unwrap_or("")
+        .to_lowercase()
 }
 
 /// `<img>` followed by "element", "tag" or "component" names markup, not a placeholder such
@@ -385,12 +390,7 @@ fn names_an_element(span: &str, after: &str) -> bool {
             && t.chars()
                 .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.'))
     });
-    let next = after
-        .trim_start()
-        .split(|c: char| !c.is_alphabetic())
-        .next()
-        .unwrap_or("")
-        .to_lowercase();
+    let next = next_word(after);
     is_tag
         && matches!(
             next.as_str(),

@@ -1,6 +1,8 @@
 //! Wrapper programs that run another program (`sudo`, `env`, `timeout`, `xargs`, `bash -c`…):
 //! one unwrapping step at a time, table-driven so a new wrapper is a one-line change.
 
+use ctx_engine::anchor::GIT_GLOBAL_VALUE_OPTIONS;
+
 /// What the first word of a command does with the rest.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Step {
@@ -532,15 +534,12 @@ pub fn embedded_scripts(program: &str, args: &[String]) -> Vec<(String, String)>
     }
 }
 
-/// Git's options that come before its subcommand and take a value (`git -C dir commit`).
-const GIT_VALUE_OPTIONS: &[&str] = &["-C", "-c", "--git-dir", "--work-tree", "--namespace"];
-
 /// Where git's subcommand is in `args`: its first operand after the options before it.
 pub(super) fn git_subcommand_at(args: &[String]) -> Option<usize> {
     let mut i = 0;
     while i < args.len() {
         match args[i].as_str() {
-            option if GIT_VALUE_OPTIONS.contains(&option) => i += 2,
+            option if GIT_GLOBAL_VALUE_OPTIONS.contains(&option) => i += 2,
             option if option.starts_with('-') => i += 1,
             _ => return Some(i),
         }

@@ -3,12 +3,21 @@
 
 use crate::check::{ActionFacts, Invocation};
 
+/// Git's options that come before its subcommand and take a separate value (`git -C dir
+/// commit`, `git -c core.editor=true rebase -i`), so that their value is not the subcommand.
+pub const GIT_GLOBAL_VALUE_OPTIONS: &[&str] = &[
+    "-C",
+    "-c",
+    "--git-dir",
+    "--work-tree",
+    "--namespace",
+    "--config-env",
+    "--super-prefix",
+];
+
 /// Options that take a separate value, per program, so their value is not a positional.
 const VALUE_FLAGS: &[(&str, &[&str])] = &[
-    (
-        "git",
-        &["-C", "-c", "--git-dir", "--work-tree", "--namespace"],
-    ),
+    ("git", GIT_GLOBAL_VALUE_OPTIONS),
     (
         "cargo",
         &[

@@ -505,45 +505,39 @@ pub fn classify_target(arg: &str, root: Option<&Path>, cwd: Option<&str>) -> Opt
     Some(TargetClass::OutsideRepo)
 }
 
+/// The working directory and the repository root, both absolute and normalised lexically
+/// (`.` and `..` removed, no trailing `/`); none when either is unknown or relative (an
+/// unresolved `cd` target says nothing about where a command runs).
+fn known_places(root: Option<&Path>, cwd: Option<&str>) -> Option<(String, String)> {
+    let (root, cwd) = (root.and_then(|r| r.to_str())?, cwd?);
+    if !cwd.starts_with('/') || !root.starts_with('/') {
+        return None;
+    }
+    let normal = |p: &str| normalize_lexically(p).trim_end_matches('/').to_string();
+    Some((normal(cwd), normal(root)))
+}
+
 /// True when an invocation runs in a known directory other than the repository root: its
 /// working directory is absolute and, with `.` and `..` removed, not the root itself. An
 /// unresolved `cd` target (`$DIR`) or an unknown root says nothing.
 fn runs_away_from_root(root: Option<&Path>, cwd: Option<&str>) -> bool {
-    let (Some(root), Some(cwd)) = (root.and_then(|r| r.to_str()), cwd) else {
-        return false;
-    };
-    if !cwd.starts_with('/') || !root.starts_with('/') {
-        return false;
-    }
-    let here = normalize_lexically(cwd);
-    here.trim_end_matches('/') != normalize_lexically(root).trim_end_matches('/')
+    known_places(root, cwd).is_some_and(|(here, root)| here != root)
 }
 
 /// True when an invocation runs in the repository root itself (a known, absolute working
 /// directory equal to the root once `.` and `..` are removed).
 fn runs_at_root(root: Option<&Path>, cwd: Option<&str>) -> bool {
-    let (Some(root), Some(cwd)) = (root.and_then(|r| r.to_str()), cwd) else {
-        return false;
-    };
-    cwd.starts_with('/')
-        && root.starts_with('/')
-        && normalize_lexically(cwd).trim_end_matches('/')
-            == normalize_lexically(root).trim_end_matches('/')
+    known_places(root, cwd).is_some_and(|(here, root)| here == root)
 }
 
 /// True when an invocation runs in a known directory that is neither `dir` (relative to the
 /// repository root) nor inside it. An unresolved `cd` target or an unknown root says nothing.
 fn runs_outside(root: Option<&Path>, cwd: Option<&str>, dir: &str) -> bool {
-    let (Some(root), Some(cwd)) = (root.and_then(|r| r.to_str()), cwd) else {
-        return false;
-    };
-    if !cwd.starts_with('/') || !root.starts_with('/') {
-        return false;
-    }
-    let here = normalize_lexically(cwd);
-    let there = normalize_lexically(&format!("{root}/{dir}"));
-    let (here, there) = (here.trim_end_matches('/'), there.trim_end_matches('/'));
-    here != there && !here.starts_with(&format!("{there}/"))
+    known_places(root, cwd).is_some_and(|(here, root)| {
+        let there = normalize_lexically(&format!("{root}/{dir}"));
+        let there = there.trim_end_matches('/');
+        here != there && !here.starts_with(&format!("{there}/"))
+    })
 }
 
 /// True when an argument (or a `--flag=value`'s value) names `dir` or a path inside it:
@@ -696,6 +690,18 @@ mod tests {
         !m.hits(&ctx, &split_command(cmd)).is_empty()
     }
 
+    /// True when `m` fires on `command` run in `cwd` of the repository `/work/repo`.
+    fn hits_in(m: &CommandMatcher, cwd: Option<&str>, command: &str) -> bool {
+        let mut facts = split_command(command);
+        facts.invocations[0].cwd = cwd.map(String::from);
+        let scope = GlobList::default();
+        let ctx = EvalContext {
+            root: Some(Path::new("/work/repo")),
+            scope: &scope,
+        };
+        !m.hits(&ctx, &facts).is_empty()
+    }
+
     #[test]
     fn shorthand_parses_program_subcommand_and_flags() {
         let m = CommandMatcher::from_shorthand("git push --force").unwrap();
@@ -765,16 +771,7 @@ mod tests {
             ..CommandMatcher::programs(&["vendor/bin/php-cs-fixer"])
         };
         m.validate().unwrap();
-        let run_in = |cwd: Option<&str>| {
-            let mut facts = split_command("vendor/bin/php-cs-fixer fix");
-            facts.invocations[0].cwd = cwd.map(String::from);
-            let scope = GlobList::default();
-            let ctx = EvalContext {
-                root: Some(Path::new("/work/repo")),
-                scope: &scope,
-            };
-            !m.hits(&ctx, &facts).is_empty()
-        };
+        let run_in = |cwd: Option<&str>| hits_in(&m, cwd, "vendor/bin/php-cs-fixer fix");
         assert!(run_in(Some("/work/repo/src/platform")));
         assert!(run_in(Some("/tmp")));
         assert!(!run_in(Some("/work/repo")));
@@ -785,16 +782,7 @@ mod tests {
             at_root: true,
             ..CommandMatcher::programs(&["mix"])
         };
-        let root = |cwd: &str| {
-            let mut facts = split_command("mix test");
-            facts.invocations[0].cwd = Some(cwd.into());
-            let scope = GlobList::default();
-            let ctx = EvalContext {
-                root: Some(Path::new("/work/repo")),
-                scope: &scope,
-            };
-            !at_root.hits(&ctx, &facts).is_empty()
-        };
+        let root = |cwd: &str| hits_in(&at_root, Some(cwd), "mix test");
         assert!(root("/work/repo") && root("/work/repo/nx/.."));
         assert!(!root("/work/repo/nx") && !root("$DIR"));
     }
@@ -806,16 +794,7 @@ mod tests {
             ..CommandMatcher::programs(&["cargo"])
         };
         m.validate().unwrap();
-        let run_in = |cwd: Option<&str>, command: &str| {
-            let mut facts = split_command(command);
-            facts.invocations[0].cwd = cwd.map(String::from);
-            let scope = GlobList::default();
-            let ctx = EvalContext {
-                root: Some(Path::new("/work/repo")),
-                scope: &scope,
-            };
-            !m.hits(&ctx, &facts).is_empty()
-        };
+        let run_in = |cwd: Option<&str>, command: &str| hits_in(&m, cwd, command);
         assert!(run_in(Some("/work/repo"), "cargo clippy --workspace"));
         assert!(run_in(Some("/work/repo/bindings/python"), "cargo test"));
         assert!(run_in(Some("/work/repo/core/.."), "cargo build"));

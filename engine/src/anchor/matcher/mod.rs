@@ -27,6 +27,7 @@ pub use glob::{normalise_glob, GlobList};
 pub use path::PathMatcher;
 
 pub(crate) use argv::split_command;
+pub use argv::GIT_GLOBAL_VALUE_OPTIONS;
 
 use crate::check::ActionFacts;
 use serde::{Deserialize, Serialize};
