@@ -502,13 +502,31 @@ fn is_glob_star(chars: &[char], i: usize) -> bool {
     let mut after = chars[i..].iter().skip_while(|&&c| c == '*');
     let next = after.next();
     let extension = after.next().is_some_and(|c| c.is_alphanumeric());
-    before == Some(&'/') || next == Some(&'/') || next == Some(&'.') && extension
+    before == Some(&'/')
+        || next == Some(&'/')
+        || next == Some(&'.') && extension
+        || is_name_wildcard(chars, i)
+}
+
+/// The `*` of a name prefix with a wildcard (`enif_*`, `mock_*`): right after an underscore
+/// that follows a letter or digit, and before no word character.
+fn is_name_wildcard(chars: &[char], i: usize) -> bool {
+    let word = |j: Option<usize>| {
+        j.and_then(|j| chars.get(j))
+            .is_some_and(|c| c.is_alphanumeric())
+    };
+    chars.get(i) == Some(&'*')
+        && i.checked_sub(1).is_some_and(|j| chars[j] == '_')
+        && word(i.checked_sub(2))
+        && !word(Some(i + 1))
 }
 
 fn is_emphasis_underscore(chars: &[char], i: usize) -> bool {
     let before = i.checked_sub(1).map(|j| chars[j]);
     let after = chars.get(i + 1).copied();
-    !(before.is_some_and(char::is_alphanumeric) && after.is_some_and(char::is_alphanumeric))
+    let word = before.is_some_and(char::is_alphanumeric);
+    let inside_a_name = after.is_some_and(char::is_alphanumeric) || is_name_wildcard(chars, i + 1);
+    !(word && inside_a_name)
 }
 
 #[cfg(test)]
@@ -874,6 +892,134 @@ mod tests {
         let rule = "Run `make lint` before you commit";
         assert_eq!(verdict(rule, "make lint"), None);
         assert_eq!(verdict(rule, "git commit -m x"), None);
+    }
+
+    #[test]
+    fn a_fronted_instead_of_forbids_the_code_it_names() {
+        let rule = "Instead of `fixture.detectChanges()` or `TestBed.flushEffects()` use the following APIs to flush/wait as appropriate:";
+        let spec = "line:src/a.spec.ts:    fixture.detectChanges();";
+        assert_eq!(verdict(rule, spec), Some(Severity::Block));
+        let other = "line:src/a.spec.ts:    TestBed.flushEffects();";
+        assert_eq!(verdict(rule, other), Some(Severity::Block));
+        assert_eq!(
+            verdict(rule, "line:src/a.spec.ts:    TestBed.tick();"),
+            None
+        );
+        let comma = "Instead of `os.path.join()`, use `pathlib.Path`.";
+        assert_eq!(
+            verdict(comma, "line:src/a.py:p = os.path.join(a, b)"),
+            Some(Severity::Block)
+        );
+        assert_eq!(verdict(comma, "line:src/a.py:p = Path(a) / b"), None);
+        let calling = "Instead of calling `time.sleep()` in tests use the fake clock.";
+        assert_eq!(
+            verdict(calling, "line:tests/test_a.py:    time.sleep(1)"),
+            Some(Severity::Block)
+        );
+        // A way of working, or a description, forbids nothing.
+        let way = "Instead of editing the generated files, regenerate them with `make gen`.";
+        assert_eq!(verdict(way, "make gen"), None);
+        let said = "Instead of `setTimeout()` the scheduler uses a timer wheel.";
+        assert_eq!(verdict(said, "line:src/a.ts:setTimeout(f, 1)"), None);
+    }
+
+    #[test]
+    fn the_examples_of_a_given_up_class_are_forbidden_code() {
+        let rule = "Use Google-style docstrings (`Args:`/`Returns:` sections), not reStructuredText/Sphinx fields (`:param:`, `:return:`, `:rtype:`).";
+        let field = "line:src/a.py:    :return: the rounded value.";
+        assert_eq!(verdict(rule, field), Some(Severity::Block));
+        let with_name = "line:src/a.py:    :param x: the value.";
+        assert_eq!(verdict(rule, with_name), Some(Severity::Block));
+        assert_eq!(verdict(rule, "line:src/a.py:    Returns:"), None);
+        assert_eq!(verdict(rule, "line:src/a.py:    Args:"), None);
+        let parenthesis = "Use `expect()` (with a message), not `unwrap()`.";
+        assert_eq!(
+            verdict(parenthesis, "line:src/a.rs:let x = y.unwrap();"),
+            Some(Severity::Block)
+        );
+        assert_eq!(
+            verdict(parenthesis, "line:src/a.rs:let x = y.expect(\"y\");"),
+            None
+        );
+        // No examples: the words name nothing to match.
+        let words = "Use Google-style docstrings, not Sphinx fields.";
+        assert_eq!(verdict(words, field), None);
+    }
+
+    #[test]
+    fn a_name_wildcard_before_a_noun_for_calls_is_those_calls() {
+        let soft = "When writing NIFs, favor Fine APIs instead of enif_* functions.";
+        let call = "line:c_src/a.cc:  return enif_make_atom(env, \"ok\");";
+        assert_eq!(verdict(soft, call), Some(Severity::Ask));
+        assert_eq!(
+            verdict(soft, "line:c_src/a.cc:  return fine::encode(env, x);"),
+            None
+        );
+        let hard = "Never call mock_* functions from production code.";
+        assert_eq!(
+            verdict(hard, "line:src/a.py:    mock_server(port)"),
+            Some(Severity::Block)
+        );
+        assert_eq!(verdict(hard, "line:src/a.py:    mock_count = 1"), None);
+        // Emphasis is not a wildcard.
+        let emphasis = "Never use _any_ globals.";
+        assert_eq!(mask(&clean_markdown(emphasis)).objects, Vec::new());
+    }
+
+    #[test]
+    fn a_value_list_ending_with_no_x_forbids_x() {
+        let rule = "Indentation: 4 spaces, no tabs";
+        let tabbed = "line:src/t_string.c:\tif (incr == 0) {";
+        assert_eq!(verdict(rule, tabbed), Some(Severity::Block));
+        let spaced = "line:src/t_string.c:    if (incr == 0) {";
+        assert_eq!(verdict(rule, spaced), None);
+        assert_eq!(verdict(rule, "line:Makefile:\t$(CC) -o x x.c"), None);
+        assert_eq!(
+            verdict("Never indent with tabs.", tabbed),
+            Some(Severity::Block)
+        );
+        let ui = "Do not use tabs for navigation.";
+        assert_eq!(verdict(ui, tabbed), None);
+        // Values that describe, and a long label, state no rule.
+        assert!(compile_sentence("Indentation: 4 spaces", &RuleContext::default()).is_none());
+        let long = "The way we indent code in this project: 4 spaces, no tabs";
+        assert!(compile_sentence(long, &RuleContext::default()).is_none());
+    }
+
+    #[test]
+    fn issue_references_in_code_comments() {
+        let rule = "Don't reference issue or PR numbers in code comments.";
+        let number = "line:lib/shape.ex:  # Fix for #1432: broadcasting scalars";
+        assert_eq!(verdict(rule, number), Some(Severity::Block));
+        let url = "line:lib/defn.ex:    # See https://github.com/o/r/pull/1501 for why";
+        assert_eq!(verdict(rule, url), Some(Severity::Block));
+        let why = "line:lib/shape.ex:  # Scalars broadcast to any shape.";
+        assert_eq!(verdict(rule, why), None);
+    }
+
+    #[test]
+    fn a_given_up_operator_asks() {
+        let rule = "Compare tensors with `assert_equal/2` or `assert_all_close/3` (also in `helpers.ex`), not raw `==` or manual list comparisons";
+        assert_eq!(
+            verdict(rule, "line:test/a_test.exs:    assert a == b"),
+            Some(Severity::Ask)
+        );
+        assert_eq!(
+            verdict(rule, "line:test/a_test.exs:    assert_all_close(a, b)"),
+            None
+        );
+        let strict = "Use `===`, not `==`.";
+        assert_eq!(
+            verdict(strict, "line:src/a.js:if (a == b) {}"),
+            Some(Severity::Ask)
+        );
+        assert_eq!(verdict(strict, "line:src/a.js:if (a === b) {}"), None);
+        assert_eq!(verdict(strict, "line:src/a.js:if (a !== b) {}"), None);
+        // Comment markers and dashes are not operators: they name nothing.
+        let marker = "Use a `#` comment prefix instead of `//` for shell fragments.";
+        assert_eq!(verdict(marker, "line:src/a.c:x = 1; // one"), None);
+        let dashes = "Use ASCII, not `--`.";
+        assert_eq!(verdict(dashes, "line:run.sh:ls --all"), None);
     }
 
     #[test]

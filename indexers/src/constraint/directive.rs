@@ -66,9 +66,17 @@ pub fn parse(masked: &Masked) -> Option<Directive> {
 /// Reads a masked sentence, markers stripped, as a directive.
 fn parse_text(text: &str) -> Option<Directive> {
     let (label, rest) = split_label(without_tags(text));
+    if let Some(reordered) = fronted_contrast(rest) {
+        let mut directive = parse_text(&reordered)?;
+        directive.label = label.or(directive.label);
+        return Some(directive);
+    }
     let (condition, main, first) = match label_directive(label.as_deref(), rest) {
         Some((label_clause, rest)) => (None, rest, label_clause),
-        None => main_clause(rest)?,
+        None => match main_clause(rest) {
+            Some(found) => found,
+            None => return absence_in_values(label.as_deref()?, rest),
+        },
     };
     let (clauses, dropped) = split_clauses(main, &first);
     Some(Directive {
@@ -77,6 +85,57 @@ fn parse_text(text: &str) -> Option<Directive> {
         label,
         dropped,
     })
+}
+
+/// "Indentation: 4 spaces, no tabs": a short label whose values end with "no X" (one to
+/// three words after a comma) forbids X; the values before it describe.
+fn absence_in_values(label: &str, rest: &str) -> Option<Directive> {
+    static NO: OnceLock<Regex> = OnceLock::new();
+    let re =
+        NO.get_or_init(|| Regex::new(r",\s*(no\s+[a-z][\w-]*(?:\s+[a-z][\w-]*){0,2})$").unwrap());
+    if label.split_whitespace().count() > 3 {
+        return None;
+    }
+    let rest = rest.trim();
+    let caps = re.captures(rest)?;
+    let values = rest[..caps.get(0)?.start()].trim();
+    Some(Directive {
+        clauses: vec![Clause {
+            text: caps[1].to_string(),
+            polarity: Polarity::Never,
+            strength: Strength::Hard,
+            form: "absence".into(),
+        }],
+        condition: None,
+        label: Some(label.to_string()),
+        dropped: vec![values.to_string()],
+    })
+}
+
+/// "Instead of `a()` or `b()` use the following APIs …", "Instead of calling `x()`, use
+/// `y()`": a contrast fronted before the directive it qualifies, written in the usual order
+/// ("use the following APIs … instead of `a()` or `b()`") so that the relation reads it. Only
+/// when the fronted part names an object and what follows is a requirement or an imperative
+/// ("Instead of `x`, the scheduler uses …" describes).
+fn fronted_contrast(text: &str) -> Option<String> {
+    static FRONT: OnceLock<Regex> = OnceLock::new();
+    let re = FRONT.get_or_init(|| Regex::new(r"^instead\s+of\s+").unwrap());
+    let body = &text[re.find(text)?.end()..];
+    // The given-up part ends where a directive opens: try each word boundary in turn.
+    for (at, _) in body.match_indices(' ') {
+        let (given, rest) = (body[..at].trim_end_matches([',', ' ']), body[at..].trim());
+        if !given.contains('§') {
+            continue;
+        }
+        if given.contains([';', ':']) {
+            return None;
+        }
+        let Some(clause) = opening(rest) else {
+            continue;
+        };
+        return (clause.polarity == Polarity::Always).then(|| format!("{rest} instead of {given}"));
+    }
+    None
 }
 
 /// Marks that open an item of a do/don't list: a cross (`❌`, `✗`, `⛔`, `🚫` …) shows what

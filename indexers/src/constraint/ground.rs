@@ -739,6 +739,10 @@ fn object(rule: &Rule, masked: &Masked, i: usize, ctx: &Context, permit: bool, o
         ObjectKind::Code(c) if staged_file_name(rule, masked, c) => {
             path_object(rule, c, ctx, permit, out)
         }
+        ObjectKind::Code(c) if c.ends_with('*') && names_calls(rule, i) => {
+            // "instead of enif_* functions": calls of the names the wildcard stands for.
+            code_object(rule, &format!("{c}()"), ctx, permit, true, out)
+        }
         ObjectKind::Code(c) => {
             let qualifier = qualifies_a_noun(rule, i);
             code_object(rule, c, ctx, permit, !qualifier, out)
@@ -760,6 +764,29 @@ fn object(rule: &Rule, masked: &Masked, i: usize, ctx: &Context, permit: bool, o
         }
         _ => {}
     }
+}
+
+/// True when object `i` comes right before a noun for callables ("`mock_*` functions",
+/// "enif_* calls").
+fn names_calls(rule: &Rule, i: usize) -> bool {
+    let marker = format!("§{i}§");
+    rule.text.find(&marker).is_some_and(|at| {
+        let next = rule.text[at + marker.len()..].split_whitespace().next();
+        next.is_some_and(|w| {
+            let w = w.trim_end_matches(|c: char| !c.is_alphanumeric());
+            matches!(
+                w,
+                "function"
+                    | "functions"
+                    | "call"
+                    | "calls"
+                    | "method"
+                    | "methods"
+                    | "macro"
+                    | "macros"
+            )
+        })
+    })
 }
 
 /// "Do not commit `dump.rdb`, `nodes.conf`": a one-token span shaped like a file name
@@ -1500,9 +1527,15 @@ fn modified_declaration(rule: &Rule, i: usize, code: &str, permit: bool, out: &m
 }
 
 /// True when the rule's verb acts on code: a code verb ("use", "add"), one that creates, none
-/// ("No `x`"), or a prohibition written as a label or an absence.
+/// ("No `x`"), a choice between two things ("favor X instead of `y`"), or a prohibition
+/// written as a label or an absence.
 fn code_rule(rule: &Rule) -> bool {
+    let chooses = matches!(
+        rule.verb.as_deref(),
+        Some("prefer" | "favor" | "favour" | "choose" | "pick")
+    );
     rule.verb_class.code
+        || chooses && rule.relation.is_some()
         || rule.verb_class.create
         || rule.verb.is_none()
         || matches!(rule.form.as_str(), "prohibition-label" | "absence")
@@ -1521,10 +1554,15 @@ fn code_object(
     named_whole: bool,
     out: &mut Out,
 ) {
-    let Some(pattern) = code_pattern(code) else {
-        return;
+    // An operator (`==`) is code too, but so common that it only asks.
+    let (pattern, operator) = match code_pattern(code) {
+        Some(pattern) => (pattern, false),
+        None => match operator_pattern(code) {
+            Some(pattern) => (pattern, true),
+            None => return,
+        },
     };
-    if about_commits(rule, ctx) {
+    if about_commits(rule, ctx) && !operator {
         out.add(
             Matcher::Git(GitMatcher::commit_message(
                 Some(format!("(?i){pattern}")),
@@ -1536,7 +1574,7 @@ fn code_object(
         );
         return;
     }
-    let whole = named_whole && !code.chars().all(|c| c.is_ascii_lowercase());
+    let whole = named_whole && !operator && !code.chars().all(|c| c.is_ascii_lowercase());
     if rule.verb_class.delete && rule.polarity != Polarity::Always {
         // "Never remove the `// SAFETY:` comments": the code must stay.
         let mut m = code_outside_prose(pattern.clone());
@@ -1648,7 +1686,8 @@ fn code_pattern_of_text(code: &str) -> String {
         } else {
             ""
         };
-        return format!("{start}{}\\(", regex::escape(name));
+        let name = regex::escape(name).replace(r"\*", r"\w*");
+        return format!("{start}{name}\\(");
     }
     let import_like = code
         .split_whitespace()
@@ -1667,6 +1706,12 @@ fn code_pattern_of_text(code: &str) -> String {
             }
             _ => body.push_str(&regex::escape(&c.to_string())),
         }
+    }
+    // A field written `:param:` stands for the field with its argument (`:param x:`).
+    static FIELD: OnceLock<Regex> = OnceLock::new();
+    let field = FIELD.get_or_init(|| Regex::new(r"^:[a-z][\w-]*:$").unwrap());
+    if field.is_match(code) {
+        return format!(r"{}(?:\s[^:\n]*)?:", regex::escape(&code[..code.len() - 1]));
     }
     static TICKET: OnceLock<Regex> = OnceLock::new();
     let ticket = TICKET.get_or_init(|| Regex::new(r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$").unwrap());
@@ -1691,6 +1736,22 @@ fn code_pattern_of_text(code: &str) -> String {
     format!("{start}{body}{end}")
 }
 
+/// Characters operators are made of.
+const OPERATOR_CHARS: &str = "=!<>&|+-*/%^~?:.";
+
+/// A regex for a comparison operator written alone (`==`, `!=`, `===`, `<=`): the operator
+/// with no other operator character on either side, so `==` does not find `===` or `!==`.
+/// Other runs of punctuation (`--`, `//`, `#`) are comment markers, flags or prose as often
+/// as operators, and name nothing.
+fn operator_pattern(code: &str) -> Option<String> {
+    let code = code.trim();
+    let operator = (2..=3).contains(&code.chars().count())
+        && code.contains('=')
+        && code.chars().all(|c| "=!<>".contains(c));
+    let class = regex::escape(OPERATOR_CHARS);
+    operator.then(|| format!("(?:^|[^{class}]){}(?:[^{class}]|$)", regex::escape(code)))
+}
+
 /// The name of a call written as `name(…)`.
 fn call_name(code: &str) -> Option<&str> {
     let open = code.find('(')?;
@@ -1700,7 +1761,7 @@ fn call_name(code: &str) -> Option<&str> {
         && !code.contains(' ')
         && name
             .chars()
-            .all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | ':' | '!' | '$')))
+            .all(|c| c.is_alphanumeric() || matches!(c, '.' | '_' | ':' | '!' | '$' | '*')))
     .then_some(name)
 }
 

@@ -106,7 +106,7 @@ pub fn mask(sentence: &str) -> Masked {
 fn push_prose(prose: &str, text: &mut String, objects: &mut Vec<Object>) {
     static BARE: OnceLock<Regex> = OnceLock::new();
     let re = BARE.get_or_init(|| {
-        Regex::new(r"(?:^|[\s(])(@[A-Za-z][\w-]*|\\[A-Z]\w*(?:\\\w+)*|[A-Za-z_][\w.]*\(\)|(?:--[A-Za-z][\w-]*|-[A-Za-z](?:\b|$))|(?:\.{0,2}/)?[\w.*-]+(?:/[\w.*-]*)+|[\w*-]+\.[A-Za-z]\w*)")
+        Regex::new(r"(?:^|[\s(])(@[A-Za-z][\w-]*|\\[A-Z]\w*(?:\\\w+)*|[A-Za-z_][\w.]*\(\)|[A-Za-z][A-Za-z0-9]*_\*|(?:--[A-Za-z][\w-]*|-[A-Za-z](?:\b|$))|(?:\.{0,2}/)?[\w.*-]+(?:/[\w.*-]*)+|[\w*-]+\.[A-Za-z]\w*)")
             .unwrap()
     });
     let mut last = 0;
@@ -649,7 +649,11 @@ fn has_file_extension(name: &str) -> bool {
 /// decorator or directive (`@ts-ignore`, `@Override`), a namespaced class
 /// (`\\RuntimeException`), a call (`empty()`).
 fn is_bare_code(word: &str) -> bool {
-    word.len() > 2 && (word.starts_with('@') || word.starts_with('\\') || word.ends_with("()"))
+    word.len() > 2
+        && (word.starts_with('@')
+            || word.starts_with('\\')
+            || word.ends_with("()")
+            || word.ends_with("_*"))
 }
 
 /// A path written bare in prose: it needs a mark no ordinary word has (an extension, a

@@ -274,6 +274,13 @@ fn relations(rule: &mut Rule, masked: &Masked) {
         }
         // "instead of global isFinite": the qualifier is not what is given up.
         forbid.retain(|item| !matches!(item, Item::Word(w) if is_determiner(w)));
+        let examples = class_examples(&rule.text[end..], masked);
+        if !examples.is_empty() {
+            // "not Sphinx fields (`:param:`, `:return:`)": the words name a class, the
+            // parenthesis lists what it is.
+            forbid.retain(|item| matches!(item, Item::Object(_)));
+            forbid.extend(examples.into_iter().map(Item::Object));
+        }
         if forbid.is_empty() {
             continue;
         }
@@ -337,6 +344,20 @@ fn loose_contrast(rule: &mut Rule, masked: &Masked) {
     rule.kept = kept.into_iter().map(Item::Object).collect();
     rule.forbidden = forbidden.into_iter().map(Item::Object).collect();
     rule.relation = Some("contrast".into());
+}
+
+/// The objects a parenthesis right after a given-up class lists as its members ("not Sphinx
+/// fields (`:param:`, `:return:`)", "instead of raw calls (e.g. `enif_make_atom`)"): a
+/// noun or two, then a parenthesis holding only objects.
+fn class_examples(after: &str, masked: &Masked) -> Vec<usize> {
+    static EXAMPLES: OnceLock<Regex> = OnceLock::new();
+    let re = EXAMPLES.get_or_init(|| {
+        Regex::new(r"^\s*(?:[a-z][\w-]*\s+){0,2}\(\s*(?:e\.g\.,?\s*|such\s+as\s+|like\s+)?(?P<list>§\d+§(?:\s*(?:,|/|\bor\b|\band\b)\s*§\d+§)*)\s*(?:,?\s*etc\.?)?\s*\)")
+            .unwrap()
+    });
+    re.captures(after)
+        .map(|c| masked.objects_in(&c["list"]))
+        .unwrap_or_default()
 }
 
 /// True when the given-up side of a relation is an action rather than a name: one word that
@@ -558,6 +579,8 @@ fn scopes(rule: &mut Rule, masked: &Masked, condition: Option<&str>, label: Opti
                             rule.scope_words.push("production".into());
                         }
                     }
+                    ScopeKind::Place
+                        if annotates_kept(rule, text, caps.get(0).map_or(0, |m| m.start())) => {}
                     ScopeKind::Place => {
                         let objs = masked.objects_in(caps.name("objs").map_or("", |m| m.as_str()));
                         let paths: Vec<usize> = objs
@@ -582,6 +605,27 @@ fn scopes(rule: &mut Rule, masked: &Masked, condition: Option<&str>, label: Opti
     rule.scope_words.dedup();
     rule.place_objects.sort();
     rule.place_objects.dedup();
+}
+
+/// True when byte `at` of `text` lies in a parenthesis right after an object the rule keeps
+/// ("use `assert_equal/2` (also in `helpers.ex`), not `==`"): it says where the kept thing
+/// lives, not where the rule applies.
+fn annotates_kept(rule: &Rule, text: &str, at: usize) -> bool {
+    let before = &text[..at];
+    let Some(open) = before.rfind('(') else {
+        return false;
+    };
+    if before[open..].contains(')') {
+        return false;
+    }
+    let lead = before[..open].trim_end();
+    let Some(marker) = lead
+        .strip_suffix('§')
+        .and_then(|l| l.rfind('§').map(|i| &l[i + '§'.len_utf8()..]))
+    else {
+        return false;
+    };
+    marker.parse::<usize>().is_ok_and(|i| rule.is_kept(i))
 }
 
 /// "directly", "by hand", "manually".
