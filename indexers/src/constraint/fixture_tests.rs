@@ -367,7 +367,7 @@ fn code_required_at_a_position_in_all_files_means_the_files_of_the_documents_lan
 
 #[test]
 fn a_header_shown_below_its_rule_is_required_in_files_of_its_kind() {
-    let text = "# Style\n\nAll C# files require this header (enforced by .editorconfig):\n\n```csharp\n// Copyright (c) Contoso Ltd.\n// Licensed under the MIT license.\n```\n\nEvery new Go file must start with this header:\n\n```go\n// Copyright 2024 The Gopher Authors\n```\n\nRun the build like this:\n\n```sh\nmake build\n```\n";
+    let text = "# Style\n\nAll C# files require this header (enforced by .editorconfig):\n\n```csharp\n// Copyright (c) Contoso Ltd.\n// Licensed under the MIT license.\n```\n\nEvery new Go file must start with this header:\n\n```go\n// Copyright 2024 The Gopher Authors\n```\n\nRun the build like this:\n\n```sh\nmake build\n```\n\n**License header** — all new files must include:\n```c\n/*\n * Copyright (c) Example Contributors\n * SPDX-License-Identifier: BSD-3-Clause\n */\n```\n\nAll new scripts must include:\n```sh\nset -euo pipefail\n```\n";
     let anchors = extract_anchors("AGENTS.md", text);
     let cs = find(&anchors, "C# files");
     assert_eq!(cs.severity, Severity::Block, "{:?}", cs.tier_reason);
@@ -400,6 +400,26 @@ fn a_header_shown_below_its_rule_is_required_in_files_of_its_kind() {
         anchors.iter().all(|a| !a.text.contains("Run the build")
             || a.matchers.iter().all(|m| !matches!(m, Matcher::Code(_)))),
         "a block shown for another purpose is no header"
+    );
+    let c = find(&anchors, "all new files must include");
+    assert!(hits(c, &write("src/util.c", &["#include \"server.h\""])));
+    let licensed = [
+        "/*",
+        " * Copyright (c) Example Contributors",
+        " * SPDX-License-Identifier: BSD-3-Clause",
+        " */",
+        "#include \"server.h\"",
+    ];
+    assert!(!hits(c, &write("src/util.c", &licensed)));
+    assert!(
+        hits(c, &write("src/util.c", &["/* a comment */", "int x;"])),
+        "an opening `/*` is no header: {:?}",
+        c.matchers
+    );
+    let scripts = find(&anchors, "All new scripts");
+    assert!(
+        !hits(scripts, &write("run.sh", &["echo hi"])),
+        "no header is spoken of"
     );
 }
 

@@ -2614,10 +2614,17 @@ fn required_shown_header(rule: &Rule, masked: &Masked, ctx: &Context, out: &mut 
     let Some((lang, text)) = ctx.shown_code else {
         return;
     };
-    if !shown.is_match(rule.text.trim_end_matches([':', ' '])) {
+    let said = rule.text.trim_end_matches([':', ' ']);
+    let header_follows = requires_what_follows(said) && speaks_of_headers(rule, ctx);
+    if !shown.is_match(said) && !header_follows {
         return;
     }
-    let Some(first) = text.lines().map(str::trim).find(|l| !l.is_empty()) else {
+    // The first line that says something: a comment's opening `/*` alone is in every file.
+    let Some(first) = text
+        .lines()
+        .map(str::trim)
+        .find(|l| l.chars().any(char::is_alphanumeric))
+    else {
         return;
     };
     let mut files = named_file_kinds(rule, masked);
@@ -2638,6 +2645,29 @@ fn required_shown_header(rule: &Rule, masked: &Masked, ctx: &Context, out: &mut 
         true,
         false,
     );
+}
+
+/// "… must include:", "… should always contain:": a requirement whose object is what the
+/// document shows next.
+fn requires_what_follows(said: &str) -> bool {
+    static REQUIRING: OnceLock<Regex> = OnceLock::new();
+    REQUIRING
+        .get_or_init(|| {
+            Regex::new(r"\b(?:must|should|shall|need\s+to|have\s+to)\s+(?:always\s+)?(?:include|contain|carry|have|start\s+with|begin\s+with)$").unwrap()
+        })
+        .is_match(said)
+}
+
+/// True when the rule's sentence (with its label) or its section speaks of a file header: a
+/// licence or copyright header, a preamble, a banner.
+fn speaks_of_headers(rule: &Rule, ctx: &Context) -> bool {
+    static HEADER: OnceLock<Regex> = OnceLock::new();
+    let re = HEADER.get_or_init(|| {
+        Regex::new(r"(?i)\b(?:headers?|preambles?|banners?|licen[cs]e|copyright|spdx)\b").unwrap()
+    });
+    re.is_match(&rule.text)
+        || re.is_match(ctx.sentence)
+        || ctx.section.last().is_some_and(|h| re.is_match(h))
 }
 
 /// A regex for one line of a template: whitespace runs match any whitespace, a year or a
