@@ -6,7 +6,7 @@
 //! Every matcher comes with a note saying which words produced it, and every rule with the
 //! reason for its tier.
 
-use super::directive::{self, Directive};
+use super::directive::{self, Directive, APPROVAL_LABEL};
 use super::ground::{self, Context, Grounded};
 use super::imports;
 use super::lexicon::lexicon;
@@ -299,6 +299,13 @@ fn tier(rule: &Rule, g: &Grounded) -> (Severity, String) {
         return (
             Severity::Block,
             "permission: an exception the document grants".into(),
+        );
+    }
+    // Listed under "Ask first:": allowed once someone approves, so it asks, never denies.
+    if rule.form == APPROVAL_LABEL {
+        return (
+            Severity::Ask,
+            "ask: an \"ask first\" item, allowed once someone approves it".into(),
         );
     }
     let exception = |kind| {

@@ -157,19 +157,25 @@ const MARKS: &[(char, Polarity)] = &[
     ('👍', Polarity::Always),
 ];
 
+/// Marks that open the middle item of a do/ask/don't list ("⚠️ **Ask first:** …"): they
+/// say nothing themselves, the label after them does.
+const CAUTION_MARKS: &[char] = &['⚠'];
+
 /// The do/don't mark a text opens with, and the text after it ("❌ Don't bypass hooks" →
 /// (never, "Don't bypass hooks")).
 fn marker(text: &str) -> (Option<Polarity>, &str) {
     let Some(first) = text.chars().next() else {
         return (None, text);
     };
-    let Some(&(_, polarity)) = MARKS.iter().find(|(m, _)| *m == first) else {
-        return (None, text);
+    let polarity = match MARKS.iter().find(|(m, _)| *m == first) {
+        Some(&(_, polarity)) => Some(polarity),
+        None if CAUTION_MARKS.contains(&first) => None,
+        None => return (None, text),
     };
     let rest = text[first.len_utf8()..]
         .trim_start_matches(['\u{fe0f}', ' ', '*', '_', ':', '-', '—', '–'])
         .trim_start();
-    (Some(polarity), rest)
+    (polarity, rest)
 }
 
 /// True when a text without a verb of its own names what someone could do: an object
@@ -191,6 +197,18 @@ pub fn is_prohibition_label(text: &str) -> bool {
     let (_, rest) = marker(&lower);
     rest.split_whitespace().count() <= 3
         && label_pattern(rest).is_some_and(|p| p.polarity() == Polarity::Never)
+}
+
+/// The form of a clause under an "Ask first:" label (`patterns.toml`): the document allows
+/// its action once someone approves it.
+pub const APPROVAL_LABEL: &str = "approval-label";
+
+/// True when `text` (a lead-in or heading, its colon dropped) is the label of a permission
+/// list's middle tier, a mark aside: "Ask first", "⚠️ Ask before", "Requires approval".
+pub fn is_approval_label(text: &str) -> bool {
+    let lower = text.trim().to_lowercase();
+    let (_, rest) = marker(&lower);
+    label_pattern(rest).is_some_and(|p| p.name == APPROVAL_LABEL)
 }
 
 /// What a cross-marked text forbids: a prohibition as written; an imperative ("❌ Use
@@ -648,10 +666,13 @@ fn split_clauses(text: &str, first: &Clause) -> (Vec<Clause>, Vec<String>) {
         )
         .unwrap()
     });
-    // (start, end, whether "or" / "nor" joins the part to the one before)
-    let mut parts: Vec<(usize, usize, bool)> = Vec::new();
+    let label_led = is_tier_label(&first.form);
+    // (start, end, whether "or" / "nor" joins the part to the one before, whether it is an
+    // item of a tier label's list)
+    let mut parts: Vec<(usize, usize, bool, bool)> = Vec::new();
     let mut start = 0;
     let mut joined_by_or = false;
+    let mut listed = false;
     for m in re.find_iter(text) {
         let next = &text[m.end()..];
         let sep = m.as_str();
@@ -660,24 +681,37 @@ fn split_clauses(text: &str, first: &Clause) -> (Vec<Clause>, Vec<String>) {
         let bare_or = or && !sep.contains(',');
         // A bare "or" splits only verb phrases that each name an object ("run `x` or create
         // `y`"), never a list of verbs sharing one ("edit or delete `x`").
+        let item = label_led && !bare_or && sep.contains(',') && starts_listed_clause(next);
         let splits = match bare_or {
             true => text[start..m.start()].contains('§') && starts_new_clause(next),
-            false => hard || starts_new_clause(next),
+            false => hard || starts_new_clause(next) || item,
         };
         if splits {
-            parts.push((start, m.start(), joined_by_or));
+            parts.push((start, m.start(), joined_by_or, listed));
             start = m.end();
             joined_by_or = or;
+            listed = item && !hard;
         }
     }
-    parts.push((start, text.len(), joined_by_or));
+    parts.push((start, text.len(), joined_by_or, listed));
+    let first_text = text[parts[0].0..parts[0].1].trim();
     let mut clauses = vec![Clause {
-        text: text[parts[0].0..parts[0].1].trim().to_string(),
+        text: match label_led {
+            true => as_imperative(first_text),
+            false => first_text.to_string(),
+        },
         ..first.clone()
     }];
     let mut dropped = Vec::new();
-    for &(s, e, or) in &parts[1..] {
+    for &(s, e, or, listed) in &parts[1..] {
         let part = text[s..e].trim();
+        if listed && opening(part).is_none_or(|c| c.form == "imperative") {
+            clauses.push(Clause {
+                text: as_imperative(part),
+                ..first.clone()
+            });
+            continue;
+        }
         match opening(part) {
             Some(clause)
                 if or && clause.form == "imperative" && first.polarity == Polarity::Never =>
@@ -693,6 +727,36 @@ fn split_clauses(text: &str, first: &Clause) -> (Vec<Clause>, Vec<String>) {
     }
     clauses.retain(|c| !c.text.is_empty());
     (clauses, dropped)
+}
+
+/// True for the form of a clause a tier label gives ("Never: …", "Ask first: …"): the items
+/// after the label are each a clause with the label's force.
+fn is_tier_label(form: &str) -> bool {
+    patterns().label.iter().any(|p| p.name == form)
+}
+
+/// True when an item after a comma in a tier label's list opens a clause of its own: an
+/// imperative ("edit `vendor/`", "run tests") or its -ing form ("adding dependencies"). A
+/// noun ("Write to `src/`, `tests/`") continues the item before it.
+fn starts_listed_clause(next: &str) -> bool {
+    let first = next.split_whitespace().next().unwrap_or("");
+    verb_in(&lexicon().verbs.imperative, first).is_some_and(|base| {
+        first == base || first.ends_with("ing") && !matches!(base, "be" | "have" | "let" | "see")
+    })
+}
+
+/// A listed item as an imperative clause: its leading -ing form becomes the verb's base form
+/// ("adding dependencies" → "add dependencies"); anything else is kept.
+fn as_imperative(item: &str) -> String {
+    let mut words = item.splitn(2, ' ');
+    let first = words.next().unwrap_or("");
+    let rest = words.next().unwrap_or("");
+    match verb_in(&lexicon().verbs.imperative, first) {
+        Some(base) if first.ends_with("ing") && base != first => {
+            format!("{base} {rest}").trim_end().to_string()
+        }
+        _ => item.to_string(),
+    }
 }
 
 /// True when the text after a comma or "and" opens a clause of its own: a trigger, or an
@@ -902,6 +966,58 @@ mod tests {
                 Polarity::Always,
                 "{s}: the rest says what to do"
             );
+        }
+    }
+
+    #[test]
+    fn each_item_of_a_tier_labels_list_is_a_clause_with_its_force() {
+        let texts = |d: &Directive| d.clauses.iter().map(|c| c.text.clone()).collect::<Vec<_>>();
+        let d =
+            read("Never: Commit secrets or API keys, edit `node_modules/` or `vendor/`").unwrap();
+        assert_eq!(texts(&d), ["commit secrets or api keys", "edit §0§ or §1§"]);
+        assert!(
+            d.clauses.iter().all(|c| c.polarity == Polarity::Never),
+            "{d:?}"
+        );
+        for s in [
+            "Ask first: adding dependencies, modifying CI, changing public APIs, large refactors.",
+            "⚠️ Ask first: adding dependencies, modifying CI, changing public APIs, large refactors",
+            "Requires approval: add dependencies, modify CI, change public APIs, large refactors",
+            "Ask before: Adding dependencies, modifying CI, changing public APIs, large refactors",
+        ] {
+            let d = read(s).unwrap_or_else(|| panic!("{s} is a directive"));
+            assert_eq!(
+                texts(&d),
+                ["add dependencies", "modify ci", "change public apis, large refactors"],
+                "{s}"
+            );
+            assert!(d.clauses.iter().all(|c| c.form == APPROVAL_LABEL), "{s}: {d:?}");
+            assert!(d.clauses.iter().all(|c| c.polarity == Polarity::Never), "{s}");
+        }
+        let d = read("Ask first: Database schema changes, adding dependencies").unwrap();
+        assert_eq!(texts(&d), ["database schema changes", "add dependencies"]);
+    }
+
+    #[test]
+    fn a_tier_labels_noun_list_stays_one_clause() {
+        let d = read("Never: edit `a/`, `b/` or `c/`").unwrap();
+        assert_eq!(d.clauses.len(), 1, "{d:?}");
+        let d = read("Always: Write to `src/` and `tests/`, follow naming conventions").unwrap();
+        assert_eq!(d.polarity(), Polarity::Always);
+        assert_ne!(d.clauses[0].form, "restriction", "only \"only\" restricts");
+        // A neutral label is no tier: its list is not split.
+        let d = read("Notes: adding tests, running linters").map(|d| d.clauses.len());
+        assert!(d.is_none_or(|n| n <= 1), "{d:?}");
+        for s in ["ask for help", "approval process", "asking questions"] {
+            assert!(!is_approval_label(s), "{s}");
+        }
+        for s in [
+            "Ask first",
+            "**Ask first**",
+            "⚠️ Ask before",
+            "Requires approval",
+        ] {
+            assert!(is_approval_label(s.trim_matches('*')), "{s}");
         }
     }
 

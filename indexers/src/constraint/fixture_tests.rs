@@ -964,3 +964,39 @@ fn a_program_glossed_by_its_variant_is_replaced_by_it() {
     let mvn = find(&anchors, "(maven)");
     assert!(!hits(mvn, &command("mvn -q test")), "the same program");
 }
+
+#[test]
+fn an_ask_first_tier_asks_for_what_its_items_name() {
+    let text = "# Agents\n\n## Boundaries\n\n- ✅ **Always:** Write to `src/` and `tests/`, run tests before commits, follow naming conventions\n- ⚠️ **Ask first:** Database schema changes, adding dependencies, modifying CI/CD config\n- 🚫 **Never:** Commit secrets or API keys, edit `node_modules/` or `vendor/`\n";
+    let anchors = extract_anchors("AGENTS.md", text);
+    let ask = find(&anchors, "Ask first");
+    assert_eq!(ask.severity, Severity::Ask, "{ask:#?}");
+    assert!(hits(ask, &command("cargo add serde")));
+    assert!(hits(ask, &write(".github/workflows/ci.yml", &[])));
+    assert!(!hits(ask, &write("src/main.rs", &[])));
+    let never = find(&anchors, "Never:");
+    assert_eq!(never.severity, Severity::Block);
+    assert!(hits(never, &write("vendor/a/b.go", &[])), "{never:#?}");
+    assert!(!hits(never, &write("src/a.go", &[])));
+    let always = anchors.iter().find(|a| a.text.contains("Always:"));
+    assert!(
+        always.is_none_or(|a| !hits(a, &write("docs/a.md", &[]))),
+        "writing to two places is not writing only there"
+    );
+}
+
+#[test]
+fn an_ask_first_heading_asks_for_each_item_of_its_list() {
+    for lead in ["**Ask first**", "### Ask first", "Requires approval:"] {
+        let text = format!("# Agents\n\n{lead}\n\n- Adding a new dependency\n- Modifying the CI configuration\n- Keeping things tidy\n");
+        let anchors = extract_anchors("AGENTS.md", &text);
+        let deps = find(&anchors, "dependency");
+        assert_eq!(deps.severity, Severity::Ask, "{lead}: {deps:#?}");
+        assert!(hits(deps, &command("cargo add serde")), "{lead}");
+        let ci = find(&anchors, "CI configuration");
+        assert_eq!(ci.severity, Severity::Ask, "{lead}: {ci:#?}");
+        assert!(hits(ci, &write(".gitlab-ci.yml", &[])), "{lead}");
+        let tidy = anchors.iter().find(|a| a.text.contains("tidy"));
+        assert!(tidy.is_none_or(|a| a.matchers.is_empty()), "{tidy:#?}");
+    }
+}

@@ -510,13 +510,14 @@ fn lead_in_rule(doc: &segment::Document, i: usize) -> Option<(String, String)> {
     if !block.is_item || !starts_item || sentence.code_context.is_some() {
         return None;
     }
-    let parent = &doc.blocks[block
+    let lead = match block
         .parent
-        .or_else(|| bold_label_before(doc, sentence.block))?];
-    if parent.is_item {
-        return None;
-    }
-    let lead = clean_markdown(&parent.text);
+        .or_else(|| bold_label_before(doc, sentence.block))
+    {
+        Some(parent) if doc.blocks[parent].is_item => return None,
+        Some(parent) => clean_markdown(&doc.blocks[parent].text),
+        None => approval_heading(block)?,
+    };
     let lead = lead.trim().trim_end_matches(':').trim_end();
     let item = sentence.text.trim();
     let shown = format!("{lead}: {item}");
@@ -537,6 +538,13 @@ fn lead_in_rule(doc: &segment::Document, i: usize) -> Option<(String, String)> {
         return Some((format!("{lead}: {item}"), shown));
     }
     Some((format!("{force} {}", continued(item)), shown))
+}
+
+/// The heading of a top-level item when it is an "Ask first" tier ("### Ask first" over its
+/// list): a lead-in for each item.
+fn approval_heading(block: &segment::Block) -> Option<String> {
+    let heading = block.section.last()?;
+    directive::is_approval_label(heading).then(|| heading.clone())
 }
 
 /// The words of a short lead-in that carry its force, put before each item: the lead-in
@@ -564,6 +572,9 @@ fn lead_force(lead: &str) -> Option<String> {
     let short = lead.split_whitespace().count() <= 6;
     if forceful {
         return (short && mask(lead).objects.is_empty()).then(|| lead.to_string());
+    }
+    if directive::is_approval_label(lead) {
+        return Some("Ask first:".to_string());
     }
     directive::is_prohibition_label(lead).then(|| "Never".to_string())
 }
