@@ -6,6 +6,7 @@
 use crate::{Error, Result};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use usearch::{Index, IndexOptions, MetricKind, ScalarKind};
 
 /// A set of vectors keyed by `u64`, searchable by cosine similarity.
@@ -88,6 +89,10 @@ impl VectorIndex for ExactIndex {
 pub struct UsearchIndex {
     index: Index,
     path: PathBuf,
+    /// One search at a time: usearch keeps one search context per hardware thread and fails
+    /// a search that finds none free ("Reserve capacity ahead of searches!"), which a daemon
+    /// serving more concurrent clients than the machine has cores would otherwise hit.
+    search_gate: Mutex<()>,
 }
 
 fn vector_error(what: &str, path: &Path, e: impl std::fmt::Display) -> Error {
@@ -116,6 +121,7 @@ impl UsearchIndex {
         Ok(UsearchIndex {
             index,
             path: path.to_path_buf(),
+            search_gate: Mutex::new(()),
         })
     }
 
@@ -138,6 +144,7 @@ impl UsearchIndex {
         Ok(UsearchIndex {
             index,
             path: path.to_path_buf(),
+            search_gate: Mutex::new(()),
         })
     }
 
@@ -187,6 +194,7 @@ impl VectorIndex for UsearchIndex {
         if self.index.size() == 0 {
             return Ok(Vec::new());
         }
+        let _one_at_a_time = self.search_gate.lock().unwrap_or_else(|e| e.into_inner());
         let matches = self
             .index
             .search(query, k)
@@ -234,6 +242,36 @@ mod tests {
         (0..200u64)
             .map(|i| (i, (0..16).map(|_| next()).collect()))
             .collect()
+    }
+
+    #[test]
+    fn concurrent_searches_beyond_the_cores_all_succeed() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("v.usearch");
+        let mut built = UsearchIndex::open(&path, 16).unwrap();
+        for (key, v) in vectors() {
+            built.add(key, &v).unwrap();
+        }
+        built.save(&path).unwrap();
+        let hnsw = UsearchIndex::view(&path, 16).unwrap();
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let query = vectors()[3].1.clone();
+        std::thread::scope(|scope| {
+            let searches: Vec<_> = (0..cores * 4)
+                .map(|_| {
+                    scope.spawn(|| {
+                        (0..2000)
+                            .map(|_| hnsw.search(&query, 50))
+                            .collect::<Vec<_>>()
+                    })
+                })
+                .collect();
+            for thread in searches {
+                for result in thread.join().unwrap() {
+                    assert_eq!(result.unwrap()[0].0, 3);
+                }
+            }
+        });
     }
 
     #[test]
